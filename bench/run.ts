@@ -1,0 +1,46 @@
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { httpBench, type HttpFigures } from './http.js';
+import { lookupScale, rebuildScale } from './scale.js';
+
+const quick = process.argv.includes('--quick');
+const seconds = quick ? 2 : 8;
+const pgUrl = process.env.TEST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL;
+const redisUrl = process.env.TEST_REDIS_URL ?? process.env.BENCH_REDIS_URL;
+const started = new Date();
+
+const http: HttpFigures[] = [];
+http.push(await httpBench('SQLite + in-process', {}, seconds, quick ? 50_000 : 400_000));
+if (pgUrl && redisUrl) {
+  const url = new URL(pgUrl);
+  url.searchParams.set('schema', `bench_${process.pid}`);
+  http.push(await httpBench('PostgreSQL + Redis', { DATABASE_URL: url.toString(), REDIS_URL: redisUrl, QK_REDIS_PREFIX: `bench${process.pid}:` }, seconds, quick ? 20_000 : 100_000));
+}
+const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
+const lookups = [];
+for (const n of sizes) lookups.push(await lookupScale(n));
+const rebuild = await rebuildScale(quick ? 100_000 : 1_000_000);
+
+const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+const row = (name: string, r: { rps: number; p50: number; p99: number; non2xx: number; errors: number }, base: number) =>
+  `| ${name} | ${r.rps.toLocaleString('en')} | ${r.p50} | ${r.p99} | ${ratio(r.rps, base)} | ${r.non2xx + r.errors} |`;
+
+const lines = [
+  '# Benchmarks',
+  '',
+  `Written by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${started.toISOString()}.`,
+  `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.`,
+  `Load: autocannon in its own process on loopback, 32 connections, ${seconds} s per route. The server is the production build (\`bin/queuekeeper.js serve\`, LOG_LEVEL=warn, join rate limit off). Ratios are against the bare Fastify route measured in the same run.`,
+  '',
+];
+for (const h of http) {
+  const base = h.hello.rps;
+  lines.push(`## HTTP, ${h.combo}`, '', '| route | req/s | p50 ms | p99 ms | ratio to bare | non-2xx + errors |', '|---|---|---|---|---|---|');
+  lines.push(row('(a) bare Fastify hello', h.hello, base), row('(b) join `POST /api/queues/:id/tickets`', h.join, base), row('(c) status `GET /api/tickets/:id`', h.status, base), row('(d) call-next', h.callNext, base), '');
+}
+lines.push('## Position lookup in the in-process index', '', '| waiting | p50 ms | p99 ms | max ms | wrong of 20,000 (vs reference rank) | bytes per waiting ticket |', '|---|---|---|---|---|---|');
+for (const l of lookups) lines.push(`| ${l.n.toLocaleString('en')} | ${l.p50Ms} | ${l.p99Ms} | ${l.maxMs} | ${l.wrongOf20000} | ${l.bytesPerTicket} |`);
+lines.push('', '## Rebuild of the live index from SQLite', '', `${rebuild.n.toLocaleString('en')} waiting tickets: rebuild ${rebuild.rebuildMs} ms (read from the database and replace the index). Filling them took ${rebuild.fillMs} ms (${rebuild.fillPerSecond.toLocaleString('en')} tickets/s through the group-commit path).`, '');
+lines.push('## Commands', '', '```', 'npm ci', `npm run bench${quick ? ' -- --quick' : ''}`, '# with PostgreSQL + Redis: TEST_DATABASE_URL=postgres://… TEST_REDIS_URL=redis://… npm run bench', '```', '');
+writeFileSync('BENCHMARKS.md', lines.join('\n'));
+process.stdout.write(`${JSON.stringify({ http, lookups, rebuild }, null, 2)}\n`);

@@ -1,0 +1,31 @@
+import { loadConfig } from '../../config/index.js';
+import { newApiKey, newId, sha256 } from '../../domain/tokens.js';
+import { openStore } from '../../store/open.js';
+import { emit, UsageError } from '../output.js';
+
+/** `queuekeeper keys create`: writes a key straight into the database (no server needed). */
+export async function keysCreate(opts: { role: string; name: string; json: boolean }): Promise<void> {
+  if (opts.role !== 'admin' && opts.role !== 'operator') throw new UsageError('--role must be admin or operator');
+  if (opts.name.length === 0 || opts.name.length > 200) throw new UsageError('--name must be 1-200 characters');
+  const store = openStore(loadConfig().database);
+  try {
+    await store.migrate();
+    const key = newApiKey();
+    const k = await store.createKey({ id: newId('key'), role: opts.role, name: opts.name, keyHash: sha256(key) }, new Date());
+    emit(opts.json, { id: k.id, role: k.role, name: k.name, key, createdAt: k.createdAt.toISOString() }, () => `Created ${k.role} key "${k.name}" (${k.id}). Shown once:\n  ${key}`);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `queuekeeper migrate`: applies pending migrations and reports the schema version. */
+export async function migrate(json: boolean): Promise<void> {
+  const store = openStore(loadConfig().database);
+  try {
+    const { applied } = await store.migrate();
+    const version = await store.schemaVersion();
+    emit(json, { applied, schemaVersion: version, database: store.kind }, () => (applied.length > 0 ? `Applied ${applied.join(', ')}; schema version ${version}.` : `Schema is up to date (version ${version}).`));
+  } finally {
+    await store.close();
+  }
+}

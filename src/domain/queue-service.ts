@@ -1,0 +1,187 @@
+import { AppError, notFound, unavailable } from '../errors/index.js';
+import type { LiveBackend } from '../live/contract.js';
+import type { QueuePatch, Store, TransitionChange } from '../store/contract.js';
+import { JoinBatcher } from './join-batcher.js';
+import { newId, newTicketToken, sameDigest, sealToken, sha256, unsealToken } from './tokens.js';
+import { ACTIONS, callTarget, type Action } from './transitions.js';
+import { DEFAULT_QUEUE_SETTINGS, type Queue, type QueueMode, type QueueSettings, type TicketPriority, type TicketRecord, type TicketStatus } from './types.js';
+import { operatorTicketView, ticketView, type OperatorTicketView, type TicketView } from './views.js';
+
+export interface JoinInput {
+  readonly name?: string | null;
+  readonly contact?: string | null;
+  readonly metadata?: Record<string, unknown> | null;
+  readonly priority?: TicketPriority;
+}
+
+export interface JoinResult extends TicketView {
+  token: string;
+}
+
+/** Told of every change, for metrics and live updates. */
+export interface ServiceObserver {
+  joined(queueId: string, count: number): void;
+  changed(ticket: TicketRecord, from: TicketStatus | null): void;
+  /** A token that does not match an existing ticket: logged for the security scan. */
+  invalidToken(ticketId: string): void;
+}
+
+/** The queue domain: every operation commits to the store first, then updates the live index. */
+export class QueueService {
+  private readonly batcher: JoinBatcher;
+
+  constructor(
+    private readonly store: Store,
+    private readonly live: LiveBackend,
+    private readonly sealKey: Buffer,
+    private readonly observer: ServiceObserver,
+    private readonly now: () => Date = () => new Date(),
+    private readonly onIndexMiss: () => void = () => undefined,
+  ) {
+    this.batcher = new JoinBatcher(store, now);
+  }
+
+  async createQueue(input: { name: string; mode: QueueMode; capacity?: number | null; settings?: Partial<QueueSettings>; id?: string }): Promise<Queue> {
+    const settings = { ...DEFAULT_QUEUE_SETTINGS, ...input.settings };
+    return this.store.createQueue({ id: input.id ?? newId('q'), name: input.name, mode: input.mode, capacity: input.capacity ?? null, settings }, this.now());
+  }
+
+  async queue(id: string): Promise<Queue> {
+    const q = await this.store.getQueue(id);
+    if (!q) throw notFound('queue');
+    return q;
+  }
+
+  listQueues = (): Promise<Queue[]> => this.store.listQueues();
+
+  async updateQueue(id: string, patch: { name?: string; status?: Queue['status']; capacity?: number | null; settings?: Partial<QueueSettings> }): Promise<Queue> {
+    const cur = await this.queue(id);
+    const next: QueuePatch = {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.capacity !== undefined ? { capacity: patch.capacity } : {}),
+      ...(patch.settings !== undefined ? { settings: { ...cur.settings, ...patch.settings } } : {}),
+    };
+    const q = await this.store.updateQueue(id, next, this.now());
+    if (!q) throw notFound('queue');
+    return q;
+  }
+
+  async deleteQueue(id: string): Promise<void> {
+    const waiting = await this.store.deleteQueue(id);
+    if (waiting === null) throw notFound('queue');
+    await this.live.index.dropQueue(id);
+  }
+
+  async join(queueId: string, input: JoinInput, idempotencyKey: string | null): Promise<{ result: JoinResult; replayed: boolean }> {
+    const token = newTicketToken();
+    const outcome = await this.batcher.join(queueId, {
+      id: newId('t'),
+      tokenHash: sha256(token),
+      priority: input.priority ?? 'normal',
+      name: input.name ?? null,
+      contact: input.contact ?? null,
+      metadata: input.metadata ?? null,
+      idempotencyKey,
+      sealedToken: idempotencyKey === null ? null : sealToken(token, this.sealKey),
+    });
+    if (outcome.kind === 'rejected') {
+      const messages = { not_found: 'queue not found', queue_full: 'the queue is at capacity', queue_closed: 'the queue is closed' };
+      throw new AppError(outcome.code, messages[outcome.code]);
+    }
+    const t = outcome.ticket;
+    if (outcome.kind === 'joined') {
+      await this.live.index.add(queueId, [{ ticketId: t.id, priority: t.priority, seq: t.seq }]);
+      this.observer.joined(queueId, 1);
+      this.observer.changed(t, null);
+    }
+    const replayToken = outcome.kind === 'replayed' && outcome.sealedToken ? unsealToken(outcome.sealedToken, this.sealKey) : null;
+    if (outcome.kind === 'replayed' && replayToken === null) throw new AppError('conflict', 'this Idempotency-Key was used for a ticket whose token can no longer be returned');
+    const view = await this.view(t, await this.queue(queueId));
+    return { result: { ...view, token: replayToken ?? token }, replayed: outcome.kind === 'replayed' };
+  }
+
+  /** A customer's view of their ticket; a wrong token looks exactly like a missing ticket. */
+  async customerTicket(id: string, token: string | undefined): Promise<TicketView> {
+    const t = await this.authorisedTicket(id, token);
+    return this.view(t, await this.queue(t.queueId));
+  }
+
+  async leave(id: string, token: string | undefined): Promise<TicketView> {
+    await this.authorisedTicket(id, token);
+    return this.act(id, 'leave');
+  }
+
+  async operatorTicket(id: string): Promise<OperatorTicketView> {
+    const t = await this.store.getTicket(id);
+    if (!t) throw notFound('ticket');
+    const q = await this.queue(t.queueId);
+    return operatorTicketView(t, q, await this.position(t));
+  }
+
+  async listTickets(queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }) {
+    const q = await this.queue(queueId);
+    const page = await this.store.listTickets(queueId, opts);
+    const items = [];
+    for (const t of page.items) items.push(operatorTicketView(t, q, await this.position(t)));
+    return { items, nextCursor: page.nextCursor };
+  }
+
+  async callNext(queueId: string, counter: string | null): Promise<OperatorTicketView | null> {
+    const q = await this.queue(queueId);
+    const t = await this.store.callNext(queueId, callTarget(q.mode), counter, this.now());
+    if (!t) return null;
+    await this.afterChange(t, 'waiting');
+    return operatorTicketView(t, await this.queue(queueId), null);
+  }
+
+  /** serve, noShow, requeue, call (out of order), leave. */
+  async act(id: string, action: Action, counter?: string | null): Promise<OperatorTicketView> {
+    const t0 = await this.store.getTicket(id);
+    if (!t0) throw notFound('ticket');
+    const q = await this.queue(t0.queueId);
+    const spec = ACTIONS[action === 'call' ? (q.mode === 'waiting_room' ? 'admit' : 'call') : action];
+    if (action === 'call' && q.status === 'paused') throw new AppError('conflict', 'queue is paused; resume it to call tickets');
+    const change: TransitionChange = { to: spec.to, ...(counter !== undefined ? { counter } : {}), ...(action === 'requeue' ? { requeue: true } : {}) };
+    const r = await this.store.transition(id, spec.from, change, this.now());
+    if (r.kind === 'not_found') throw notFound('ticket');
+    if (r.kind === 'conflict') throw new AppError('conflict', `cannot ${action} a ticket that is ${r.current}`, { details: { status: r.current } });
+    await this.afterChange(r.ticket, r.before.status);
+    const after = await this.queue(r.ticket.queueId);
+    return operatorTicketView(r.ticket, after, await this.position(r.ticket));
+  }
+
+  /** Exact position from the live index; a waiting ticket missing there means the index is behind. */
+  async position(t: TicketRecord): Promise<number | null> {
+    if (t.status !== 'waiting') return null;
+    const rank = await this.live.index.rank(t.queueId, t.id);
+    if (rank === null) {
+      this.onIndexMiss();
+      throw unavailable('live index');
+    }
+    return rank + 1;
+  }
+
+  private async view(t: TicketRecord, q: Queue): Promise<TicketView> {
+    return ticketView(t, q, await this.position(t));
+  }
+
+  private async authorisedTicket(id: string, token: string | undefined): Promise<TicketRecord> {
+    const t = await this.store.getTicket(id);
+    if (!t) throw notFound('ticket');
+    if (token === undefined || !sameDigest(sha256(token), t.tokenHash)) {
+      this.observer.invalidToken(id);
+      throw notFound('ticket');
+    }
+    return t;
+  }
+
+  private async afterChange(t: TicketRecord, from: TicketStatus): Promise<void> {
+    if (from === 'waiting' && t.status !== 'waiting') await this.live.index.remove(t.queueId, [t.id]);
+    if (t.status === 'waiting') {
+      if (from !== 'waiting') await this.live.index.remove(t.queueId, [t.id]);
+      await this.live.index.add(t.queueId, [{ ticketId: t.id, priority: t.priority, seq: t.seq }]);
+    }
+    this.observer.changed(t, from);
+  }
+}

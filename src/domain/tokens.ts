@@ -1,0 +1,41 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Ids are opaque: a prefix for humans reading logs, then 96 random bits. */
+export const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString('base64url')}`;
+
+/** A ticket token: 128 random bits, returned once at join and stored only as a hash. */
+export const newTicketToken = (): string => randomBytes(16).toString('base64url');
+
+/** An API key: 256 random bits with a prefix that secret scanners recognise. */
+export const newApiKey = (): string => `qk_${randomBytes(32).toString('base64url')}`;
+
+export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+/** Compares two hex digests in constant time. */
+export function sameDigest(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+/**
+ * Seals a token with AES-256-GCM so that an idempotent retry can return it again. The sealed copy
+ * lives only as long as its idempotency key (24 h).
+ */
+export function sealToken(token: string, key: Buffer): string {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([c.update(token, 'utf8'), c.final()]);
+  return Buffer.concat([iv, c.getAuthTag(), body]).toString('base64url');
+}
+
+export function unsealToken(sealed: string, key: Buffer): string | null {
+  try {
+    const buf = Buffer.from(sealed, 'base64url');
+    const d = createDecipheriv('aes-256-gcm', key, buf.subarray(0, 12));
+    d.setAuthTag(buf.subarray(12, 28));
+    return Buffer.concat([d.update(buf.subarray(28)), d.final()]).toString('utf8');
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Glossary
+ * - Queue: a line customers join. `service` queues call tickets to a desk; `waiting_room` queues
+ *   admit them to a site. Status `open` accepts joins, `paused` keeps the line but stops calls and
+ *   joins, `closed` ends it.
+ * - Ticket: one customer's place in a queue (the design's "user session"). It has a per-queue
+ *   `number` shown to humans and a secret token returned once, at join.
+ * - Seq: the ticket's sort key inside its priority class. It grows with every join or requeue, so
+ *   (priority, seq) is the waiting order: high priority first, then first-in first-out.
+ * - Position: the exact number of waiting tickets ahead, plus one (1 = next). Answered by the live
+ *   index, never by counting rows.
+ * - ETA: position × the queue's measured service time (EWMA), as a range.
+ */
+export const QUEUE_MODES = ['service', 'waiting_room'] as const;
+export type QueueMode = (typeof QUEUE_MODES)[number];
+
+export const QUEUE_STATUSES = ['open', 'paused', 'closed'] as const;
+export type QueueStatus = (typeof QUEUE_STATUSES)[number];
+
+export const TICKET_STATUSES = ['waiting', 'called', 'served', 'no_show', 'left', 'expired', 'admitted'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+export const PRIORITIES = ['normal', 'high'] as const;
+export type TicketPriority = (typeof PRIORITIES)[number];
+
+export interface QueueSettings {
+  /** Seed for the ETA until real service times exist. */
+  readonly averageServiceSeconds: number;
+  /** Tickets still waiting after this many seconds become `expired` (0 = never). */
+  readonly ticketTtlSeconds: number;
+}
+
+export const DEFAULT_QUEUE_SETTINGS: QueueSettings = { averageServiceSeconds: 300, ticketTtlSeconds: 0 };
+
+export interface Queue {
+  readonly id: string;
+  readonly name: string;
+  readonly mode: QueueMode;
+  readonly status: QueueStatus;
+  readonly capacity: number | null;
+  readonly settings: QueueSettings;
+  readonly waitingCount: number;
+  /** Measured seconds per completed ticket (EWMA), null until one is measured. */
+  readonly serviceSecondsEwma: number | null;
+  readonly serviceSecondsVariance: number | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly closedAt: Date | null;
+}
+
+export interface Ticket {
+  readonly id: string;
+  readonly queueId: string;
+  readonly number: number;
+  readonly status: TicketStatus;
+  readonly priority: TicketPriority;
+  readonly seq: number;
+  readonly name: string | null;
+  readonly contact: string | null;
+  readonly metadata: Record<string, unknown> | null;
+  readonly counter: string | null;
+  readonly createdAt: Date;
+  readonly calledAt: Date | null;
+  readonly endedAt: Date | null;
+  readonly updatedAt: Date;
+}
+
+/** A ticket as stored, with the hash of its secret token. Never sent to clients. */
+export interface TicketRecord extends Ticket {
+  readonly tokenHash: string;
+}
+
+/** The waiting-order entry the live index keeps for a ticket. */
+export interface WaitingEntry {
+  readonly ticketId: string;
+  readonly priority: TicketPriority;
+  readonly seq: number;
+}
+
+export interface Eta {
+  readonly lowSeconds: number;
+  readonly highSeconds: number;
+}
+
+export type KeyRole = 'admin' | 'operator';
+
+export interface ApiKey {
+  readonly id: string;
+  readonly role: KeyRole;
+  readonly name: string;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date | null;
+}
+
+export interface ApiKeyRecord extends ApiKey {
+  readonly keyHash: string;
+}

@@ -1,0 +1,23 @@
+/**
+ * Every error code the product can return, with its HTTP status. Clients and tests match on the
+ * code, never on the message text.
+ */
+export const ERROR_CODES = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  queue_full: 409,
+  queue_closed: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Exit statuses of the CLI (contract §1). */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

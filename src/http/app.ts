@@ -1,0 +1,98 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { AppError } from '../errors/index.js';
+import type { AppContext } from '../runtime/context.js';
+import { PROBE_USER_AGENT } from '../maintenance/steps/performance/probe.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { customerRoutes } from './routes/customer.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { healthRoutes } from './routes/health.js';
+import { keyRoutes } from './routes/keys.js';
+import { maintenanceRoutes } from './routes/maintenance.js';
+import { operatorRoutes } from './routes/operator.js';
+
+const BODY_LIMIT = 16 * 1024;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Builds the HTTP API on a runtime. Listening is the caller's business. */
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    // Our onResponse hook writes one line per request with the route pattern logAnalysis groups by.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: ctx.config.trustProxy,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+    // Router-level failures (an over-long path parameter, a malformed %-escape) would otherwise be
+    // answered by Fastify itself (414 / 400) in its own body shape; give them our error shape.
+    frameworkErrors: (err, req, reply) =>
+      errorHandler(
+        err.code === 'FST_ERR_ASYNC_CONSTRAINT'
+          ? err
+          : new AppError('validation_failed', err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long (ids are at most 64 characters)' : 'the URL is not valid (bad %-escape)'),
+        req,
+        reply,
+      ),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  // The default parser would turn invalid UTF-8 into U+FFFD and store it; we refuse it instead.
+  app.removeContentTypeParser('application/json');
+  // The API speaks JSON only: without this, text/plain bodies reach the routes as strings.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+    const buf = body as Buffer;
+    if (buf.length === 0) return done(null, undefined);
+    let text: string;
+    try {
+      text = strictUtf8.decode(buf);
+    } catch {
+      return done(new AppError('validation_failed', 'body is not valid UTF-8'), undefined);
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(new AppError('validation_failed', `body is not valid JSON: ${(e as Error).message}`), undefined);
+    }
+  });
+
+  await app.register(helmet, { contentSecurityPolicy: false });
+  await app.register(cors, { origin: ctx.config.corsOrigins.length > 0 ? [...ctx.config.corsOrigins] : false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'queuekeeper', version: '0.1.0', description: 'Virtual queues with exact positions and honest waits.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const ms = reply.elapsedTime;
+    const status = reply.statusCode;
+    ctx.metrics.httpRequests.inc({ method: req.method, route, status });
+    ctx.metrics.httpDuration.observe({ method: req.method, route }, ms / 1000);
+    ctx.window.record(`${req.method} ${route}`, ms, status >= 500);
+    // The maintenance self-probe sends thousands of requests; logging each would drown the logs.
+    if (req.headers['user-agent'] === PROBE_USER_AGENT) return;
+    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+    req.log[level]({ req: { method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }, res: { statusCode: status }, responseTime: Math.round(ms * 100) / 100, route }, 'request completed');
+  });
+
+  await app.register(healthRoutes(ctx));
+  await app.register(customerRoutes(ctx));
+  await app.register(operatorRoutes(ctx));
+  await app.register(keyRoutes(ctx));
+  await app.register(maintenanceRoutes(ctx));
+  await app.register(dashboardRoutes(ctx));
+  return app;
+}

@@ -1,0 +1,90 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { publicQueueView, queueView } from '../../domain/views.js';
+import { AppError } from '../../errors/index.js';
+import type { AppContext } from '../../runtime/context.js';
+import { joinBody, idSchema, idempotencyHeader } from '../schemas.js';
+
+const tokenHeader = z.object({ 'x-ticket-token': z.string().max(128).optional() }).passthrough();
+
+/** Customer routes: no key; a ticket's secret token proves ownership. */
+export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/api/queues/:queueId', { schema: { tags: ['customers', 'operators'], summary: 'A queue: public view, or the full one with a key', params: z.object({ queueId: idSchema }) } }, async (req) => {
+      const q = await ctx.service.queue(req.params.queueId);
+      const p = await ctx.auth.resolve(req.headers.authorization);
+      return p && p !== 'malformed' ? queueView(q) : publicQueueView(q);
+    });
+
+    app.post(
+      '/api/queues/:queueId/tickets',
+      {
+        schema: {
+          tags: ['customers'],
+          summary: 'Join a queue',
+          params: z.object({ queueId: idSchema }),
+          headers: z.object({ 'idempotency-key': idempotencyHeader.optional() }).passthrough(),
+          body: joinBody,
+        },
+      },
+      async (req, reply) => {
+        const body = req.body ?? {};
+        if (body.priority === 'high') {
+          const p = await ctx.auth.resolve(req.headers.authorization);
+          if (p === null || p === 'malformed') throw new AppError('forbidden', 'only an operator may join a ticket with high priority');
+        }
+        if (ctx.config.joinRateLimit > 0) {
+          const d = await ctx.live.limiter.hit(`join:${req.ip}`, ctx.config.joinRateLimit, 60_000);
+          if (!d.allowed) throw new AppError('rate_limited', 'too many joins from this address; try again shortly', { retryAfter: Math.ceil(d.resetMs / 1000) });
+        }
+        const key = req.headers['idempotency-key'] ?? null;
+        const { result, replayed } = await ctx.service.join(req.params.queueId, body, key);
+        return reply.status(replayed ? 200 : 201).send(result);
+      },
+    );
+
+    app.get(
+      '/api/tickets/:ticketId',
+      { schema: { tags: ['customers'], summary: 'A ticket, with its position and ETA', params: z.object({ ticketId: idSchema }), headers: tokenHeader } },
+      async (req) => ctx.service.customerTicket(req.params.ticketId, req.headers['x-ticket-token']),
+    );
+
+    app.delete(
+      '/api/tickets/:ticketId',
+      { schema: { tags: ['customers'], summary: 'Leave the queue', params: z.object({ ticketId: idSchema }), headers: tokenHeader } },
+      async (req) => ctx.service.leave(req.params.ticketId, req.headers['x-ticket-token']),
+    );
+
+    app.get(
+      '/api/tickets/:ticketId/events',
+      {
+        schema: {
+          tags: ['customers'],
+          summary: 'Server-Sent Events: every change of status or position',
+          params: z.object({ ticketId: idSchema }),
+          querystring: z.object({ token: z.string().max(128) }).strict(),
+        },
+      },
+      async (req, reply) => {
+        const first = await ctx.service.customerTicket(req.params.ticketId, req.query.token);
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-cache, no-transform',
+          connection: 'keep-alive',
+          'x-accel-buffering': 'no',
+        });
+        let seq = 0;
+        const stop = ctx.events.watch(first.queueId, first, (view) => {
+          res.write(`id: ${++seq}\nevent: ticket\ndata: ${JSON.stringify(view)}\n\n`);
+        });
+        const ping = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+        req.raw.on('close', () => {
+          clearInterval(ping);
+          stop();
+        });
+      },
+    );
+  };
+}

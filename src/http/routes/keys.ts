@@ -1,0 +1,41 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { newApiKey, newId, sha256 } from '../../domain/tokens.js';
+import { notFound } from '../../errors/index.js';
+import type { AppContext } from '../../runtime/context.js';
+import { requireRole } from '../auth.js';
+import { idSchema } from '../schemas.js';
+
+const keyView = (k: { id: string; role: string; name: string; createdAt: Date; lastUsedAt: Date | null }) => ({
+  id: k.id,
+  role: k.role,
+  name: k.name,
+  createdAt: k.createdAt.toISOString(),
+  lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+});
+
+/** API keys: admin only. The key itself is shown once, at creation. */
+export function keyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addHook('preHandler', requireRole(ctx.auth, ['admin']));
+    const security = [{ bearer: [] }];
+    app.post(
+      '/api/keys',
+      { schema: { tags: ['admin'], security, summary: 'Create an API key', body: z.object({ role: z.enum(['admin', 'operator']), name: z.string().min(1).max(200) }).strict() } },
+      async (req, reply) => {
+        const key = newApiKey();
+        const k = await ctx.store.createKey({ id: newId('key'), role: req.body.role, name: req.body.name, keyHash: sha256(key) }, new Date());
+        return reply.status(201).send({ ...keyView(k), key });
+      },
+    );
+    app.get('/api/keys', { schema: { tags: ['admin'], security, summary: 'List API keys' } }, async () => ({
+      items: (await ctx.store.listKeys()).map(keyView),
+      nextCursor: null,
+    }));
+    app.delete('/api/keys/:id', { schema: { tags: ['admin'], security, summary: 'Revoke an API key', params: z.object({ id: idSchema }) } }, async (req, reply) => {
+      if (!(await ctx.store.deleteKey(req.params.id))) throw notFound('key');
+      ctx.auth.forget();
+      return reply.status(204).send();
+    });
+  };
+}

@@ -1,0 +1,80 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError, notFound } from '../../errors/index.js';
+import { renderHtml } from '../../maintenance/report/index.js';
+import type { AppContext } from '../../runtime/context.js';
+import { requireRole } from '../auth.js';
+import { idSchema } from '../schemas.js';
+
+const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be a plan or step name');
+
+/** Maintenance: admin only. Runs are started here and stored as result documents. */
+export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.addHook('preHandler', requireRole(ctx.auth, ['admin']));
+    const security = [{ bearer: [] }];
+
+    app.get('/api/maintenance/schedule', { schema: { tags: ['maintenance'], security, summary: 'Plans with their next and last runs' } }, async () => ({
+      items: await ctx.maintenance.schedule(),
+      nextCursor: null,
+    }));
+
+    app.post(
+      '/api/maintenance/runs',
+      {
+        schema: {
+          tags: ['maintenance'],
+          security,
+          summary: 'Start a plan or a single step now',
+          body: z.union([z.object({ plan: name }).strict(), z.object({ step: name }).strict()]),
+        },
+      },
+      async (req, reply) => {
+        const target = 'plan' in req.body ? req.body.plan : req.body.step;
+        const id = await ctx.maintenance.runNow(target, 'manual');
+        return reply.status(202).header('Location', `/api/maintenance/runs/${id}`).send({ id });
+      },
+    );
+
+    app.get(
+      '/api/maintenance/runs',
+      {
+        schema: {
+          tags: ['maintenance'],
+          security,
+          summary: 'Run history, newest first',
+          querystring: z.object({ plan: name.optional(), limit: z.coerce.number().int().min(1).max(200).default(20), cursor: z.string().max(500).optional() }).strict(),
+        },
+      },
+      async (req) =>
+        ctx.store.maintenance.listRuns({
+          limit: req.query.limit,
+          ...(req.query.plan ? { plan: req.query.plan } : {}),
+          ...(req.query.cursor ? { cursor: req.query.cursor } : {}),
+        }),
+    );
+
+    app.get('/api/maintenance/runs/:id', { schema: { tags: ['maintenance'], security, summary: 'One run’s result document', params: z.object({ id: idSchema }) } }, async (req) => {
+      const run = await ctx.store.maintenance.getRun(req.params.id);
+      if (!run) throw notFound('run');
+      return run;
+    });
+
+    app.get('/api/maintenance/runs/:id/report', { schema: { tags: ['maintenance'], security, summary: 'One run as a readable HTML report', params: z.object({ id: idSchema }) } }, async (req, reply) => {
+      const run = await ctx.store.maintenance.getRun(req.params.id);
+      if (!run) throw notFound('run');
+      return reply.header('content-type', 'text/html; charset=utf-8').send(renderHtml(run));
+    });
+
+    app.get('/api/maintenance/runs/:id/wait', { schema: { tags: ['maintenance'], security, summary: 'Waits (up to `timeoutSeconds`) for a run to end', params: z.object({ id: idSchema }), querystring: z.object({ timeoutSeconds: z.coerce.number().min(1).max(600).default(60) }).strict() } }, async (req) => {
+      const run = await ctx.store.maintenance.getRun(req.params.id);
+      if (!run) throw notFound('run');
+      try {
+        return await ctx.maintenance.waitFor(req.params.id, req.query.timeoutSeconds * 1000);
+      } catch (e) {
+        if (e instanceof AppError) throw e;
+        return (await ctx.store.maintenance.getRun(req.params.id)) ?? run;
+      }
+    });
+  };
+}

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { PRIORITIES, QUEUE_MODES, QUEUE_STATUSES, TICKET_STATUSES } from '../domain/types.js';
+
+/** Ids are opaque strings of at most 64 characters from [A-Za-z0-9_-] (contract §3). */
+export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters from A-Z a-z 0-9 _ -');
+
+/** Printable text without control characters; lengths are in characters. */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+
+const metadataSchema = z
+  .record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))
+  .refine((m) => Object.keys(m).length <= 20, 'at most 20 metadata keys')
+  .refine((m) => JSON.stringify(m).length <= 4096, 'metadata must be at most 4 KiB as JSON');
+
+export const settingsSchema = z
+  .object({
+    averageServiceSeconds: z.number().positive().max(86_400),
+    ticketTtlSeconds: z.number().int().min(0).max(30 * 86_400),
+  })
+  .partial()
+  .strict();
+
+export const createQueueBody = z
+  .object({
+    name: text(200).min(1),
+    mode: z.enum(QUEUE_MODES),
+    capacity: z.number().int().min(1).max(10_000_000).nullable().optional(),
+    settings: settingsSchema.optional(),
+  })
+  .strict();
+
+export const patchQueueBody = z
+  .object({
+    name: text(200).min(1).optional(),
+    status: z.enum(QUEUE_STATUSES).optional(),
+    capacity: z.number().int().min(1).max(10_000_000).nullable().optional(),
+    settings: settingsSchema.optional(),
+  })
+  .strict();
+
+export const joinBody = z
+  .object({
+    name: text(200).nullable().optional(),
+    contact: text(320).nullable().optional(),
+    metadata: metadataSchema.nullable().optional(),
+    priority: z.enum(PRIORITIES).optional(),
+  })
+  .strict()
+  .nullish();
+
+export const idempotencyHeader = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 visible ASCII characters');
+
+export const listTicketsQuery = z
+  .object({
+    status: z.enum(TICKET_STATUSES).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    cursor: z.string().max(500).optional(),
+  })
+  .strict();
+
+export const counterBody = z.object({ counter: text(64).min(1).nullable().optional() }).strict().nullish();
+
+export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

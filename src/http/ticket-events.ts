@@ -1,0 +1,91 @@
+import type { QueueService } from '../domain/queue-service.js';
+import type { TicketView } from '../domain/views.js';
+import type { Bus } from '../live/contract.js';
+
+type Listener = (view: TicketView) => void;
+
+interface Watch {
+  readonly ticketId: string;
+  readonly listener: Listener;
+  last: string;
+}
+
+const channel = (queueId: string): string => `q:${queueId}`;
+
+/**
+ * Live updates for Server-Sent Events. Every change is published on the bus (Redis pub/sub across
+ * nodes); each node listens once per queue that has local subscribers and, coalescing bursts,
+ * recomputes its subscribers' views, sending only those that changed.
+ */
+export class TicketEvents {
+  private readonly queues = new Map<string, { watches: Set<Watch>; unsubscribe: Promise<() => Promise<void>>; scheduled: boolean }>();
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly service: QueueService,
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  publish(queueId: string, ticketId: string, status: string): void {
+    this.bus.publish(channel(queueId), JSON.stringify({ ticketId, status })).catch(this.onError);
+  }
+
+  /** Starts watching; returns a function that stops. The first view is sent at once. */
+  watch(queueId: string, first: TicketView, listener: Listener): () => void {
+    let q = this.queues.get(queueId);
+    if (!q) {
+      const entry = { watches: new Set<Watch>(), unsubscribe: this.bus.subscribe(channel(queueId), () => this.schedule(queueId)), scheduled: false };
+      entry.unsubscribe.catch(this.onError);
+      this.queues.set(queueId, entry);
+      q = entry;
+    }
+    const w: Watch = { ticketId: first.id, listener, last: key(first) };
+    q.watches.add(w);
+    listener(first);
+    return () => {
+      const cur = this.queues.get(queueId);
+      if (!cur) return;
+      cur.watches.delete(w);
+      if (cur.watches.size === 0) {
+        this.queues.delete(queueId);
+        void cur.unsubscribe.then((off) => off()).catch(this.onError);
+      }
+    };
+  }
+
+  get subscribers(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.watches.size;
+    return n;
+  }
+
+  private schedule(queueId: string): void {
+    const q = this.queues.get(queueId);
+    if (!q || q.scheduled) return;
+    q.scheduled = true;
+    setTimeout(() => {
+      q.scheduled = false;
+      void this.refresh(queueId);
+    }, 25).unref();
+  }
+
+  private async refresh(queueId: string): Promise<void> {
+    const q = this.queues.get(queueId);
+    if (!q) return;
+    for (const w of [...q.watches]) {
+      try {
+        const view = await this.service.operatorTicket(w.ticketId);
+        const { contact: _c, metadata: _m, ...customer } = view;
+        const k = key(customer);
+        if (k !== w.last) {
+          w.last = k;
+          w.listener(customer);
+        }
+      } catch (e) {
+        this.onError(e);
+      }
+    }
+  }
+}
+
+const key = (v: TicketView): string => `${v.status}|${v.position}|${v.eta?.lowSeconds}|${v.eta?.highSeconds}|${v.counter}`;

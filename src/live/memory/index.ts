@@ -1,0 +1,104 @@
+import type { WaitingEntry } from '../../domain/types.js';
+import type { LiveIndex } from '../contract.js';
+import { normalizeWindow } from '../order-key.js';
+import { QueueOrder } from './queue-order.js';
+
+type Store = Map<string, QueueOrder>;
+
+/**
+ * The live index for a single node. Methods are async only to match the contract; every change
+ * runs synchronously inside one call, so readers never see half of an update or of a rebuild.
+ */
+export class MemoryLiveIndex implements LiveIndex {
+  private live: Store = new Map();
+  private readonly namespaces = new Map<string, Store>();
+  /** A fresh process has no order yet: the caller must rebuild it from the database first. */
+  private built = false;
+
+  /** `blockCapacity` only exists so tests can force block splits and merges with few entries. */
+  constructor(private readonly blockCapacity?: number) {}
+
+  async add(queueId: string, entries: readonly WaitingEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const existing = this.live.get(queueId);
+    const q = existing ?? new QueueOrder(this.blockCapacity);
+    q.add(entries);
+    if (!existing && q.size > 0) this.live.set(queueId, q);
+  }
+
+  async remove(queueId: string, ticketIds: readonly string[]): Promise<void> {
+    const q = this.live.get(queueId);
+    if (!q) return;
+    q.remove(ticketIds);
+    // Like a Redis sorted set, an empty queue disappears so queueIds() lists only queues with entries.
+    if (q.size === 0) this.live.delete(queueId);
+  }
+
+  async rank(queueId: string, ticketId: string): Promise<number | null> {
+    return this.live.get(queueId)?.rank(ticketId) ?? null;
+  }
+
+  async count(queueId: string): Promise<number> {
+    return this.live.get(queueId)?.size ?? 0;
+  }
+
+  async range(queueId: string, start: number, limit: number): Promise<string[]> {
+    const w = normalizeWindow(start, limit);
+    return this.live.get(queueId)?.range(w.start, w.limit) ?? [];
+  }
+
+  async queueIds(): Promise<string[]> {
+    return [...this.live.keys()].sort();
+  }
+
+  async dropQueue(queueId: string): Promise<void> {
+    this.live.delete(queueId);
+  }
+
+  async replaceAll(order: ReadonlyMap<string, readonly WaitingEntry[]>, namespace?: string): Promise<void> {
+    const next: Store = new Map();
+    for (const [queueId, entries] of order) {
+      const q = QueueOrder.build(entries, this.blockCapacity);
+      if (q.size > 0) next.set(queueId, q);
+    }
+    if (namespace === undefined) {
+      this.live = next;
+      this.built = true;
+    } else {
+      this.namespaces.set(namespace, next);
+    }
+  }
+
+  async snapshot(namespace?: string): Promise<Map<string, string[]>> {
+    const store = namespace === undefined ? this.live : this.namespaces.get(namespace);
+    const out = new Map<string, string[]>();
+    if (!store) return out;
+    for (const queueId of [...store.keys()].sort()) out.set(queueId, store.get(queueId)!.toArray());
+    return out;
+  }
+
+  async dropNamespace(namespace: string): Promise<void> {
+    this.namespaces.delete(namespace);
+  }
+
+  async isBuilt(): Promise<boolean> {
+    return this.built;
+  }
+
+  async stats(): Promise<{ entries: number; queues: number; bytes: number | null }> {
+    let entries = 0;
+    let bytes = 0;
+    for (const q of this.live.values()) {
+      entries += q.size;
+      bytes += q.bytes();
+    }
+    return { entries, queues: this.live.size, bytes };
+  }
+
+  /** Frees everything; used by close(). */
+  clear(): void {
+    this.live = new Map();
+    this.namespaces.clear();
+    this.built = false;
+  }
+}

@@ -1,0 +1,107 @@
+import type { Redis } from 'ioredis';
+import type { Bus } from '../contract.js';
+import { closeClient, connectWithin, guard, toAppError, watchConnection, type RedisLogger } from './connection.js';
+
+interface Channel {
+  readonly handlers: Set<(message: string) => void>;
+  /** Settles when Redis has acknowledged SUBSCRIBE; later subscribers wait on the same one. */
+  readonly ready: Promise<unknown>;
+}
+
+/**
+ * Pub/sub across nodes. A connection in subscriber mode cannot run other commands, so subscribing
+ * uses a second connection, opened on first use. Channel names carry the key prefix because Redis
+ * channels are global to the server, not per database. ioredis resubscribes after a reconnect;
+ * messages published while the link was down are lost, as with any Redis pub/sub.
+ */
+export class RedisBus implements Bus {
+  private sub: Promise<Redis> | null = null;
+  private readonly channels = new Map<string, Channel>();
+  private closed = false;
+
+  constructor(
+    private readonly client: Redis,
+    private readonly prefix: string,
+    private readonly connectTimeoutMs: number,
+    private readonly logger?: RedisLogger,
+  ) {}
+
+  async publish(channel: string, message: string): Promise<void> {
+    await guard(() => this.client.publish(`${this.prefix}bus:${channel}`, message));
+  }
+
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>> {
+    const name = `${this.prefix}bus:${channel}`;
+    const sub = await this.subscriber();
+    let ch = this.channels.get(name);
+    if (!ch) {
+      ch = { handlers: new Set(), ready: sub.subscribe(name) };
+      this.channels.set(name, ch);
+    }
+    const state = ch;
+    const handler = (message: string): void => onMessage(message);
+    state.handlers.add(handler);
+    try {
+      await state.ready;
+    } catch (e) {
+      this.detach(name, state, handler);
+      throw toAppError(e);
+    }
+    let active = true;
+    return async () => {
+      if (!active) return;
+      active = false;
+      if (this.detach(name, state, handler)) {
+        // A dropped link may fail this; ioredis would then resubscribe, and the messages find no handler.
+        await sub.unsubscribe(name).catch(() => undefined);
+      }
+    };
+  }
+
+  /** Removes a handler; true when it was the channel's last one and the channel is forgotten. */
+  private detach(name: string, state: Channel, handler: (message: string) => void): boolean {
+    state.handlers.delete(handler);
+    if (state.handlers.size > 0 || this.channels.get(name) !== state) return false;
+    this.channels.delete(name);
+    return true;
+  }
+
+  private subscriber(): Promise<Redis> {
+    if (this.closed) return Promise.reject(toAppError(new Error('live bus is closed')));
+    if (!this.sub) {
+      const s = this.client.duplicate();
+      watchConnection(s, 'subscriber', this.logger);
+      s.on('message', (name: string, message: string) => this.dispatch(name, message));
+      this.sub = connectWithin(s, this.connectTimeoutMs).then(
+        () => s,
+        (e: unknown) => {
+          this.sub = null; // let the next subscribe try again
+          throw e;
+        },
+      );
+    }
+    return this.sub;
+  }
+
+  private dispatch(name: string, message: string): void {
+    const ch = this.channels.get(name);
+    if (!ch) return;
+    for (const handler of [...ch.handlers]) {
+      try {
+        handler(message);
+      } catch (err) {
+        // A failing subscriber must not starve the others on the same connection.
+        this.logger?.warn({ err, channel: name }, 'live bus subscriber threw');
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.channels.clear();
+    const pending = this.sub;
+    this.sub = null;
+    const s = pending ? await pending.catch(() => null) : null;
+    if (s) await closeClient(s);
+  }
+}

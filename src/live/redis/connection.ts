@@ -1,0 +1,108 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { isAppError, unavailable } from '../../errors/index.js';
+
+export interface RedisLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/** Server replies that mean "not now" rather than "wrong request": the caller may retry them. */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY|OOM|NOREPLICAS)\b/;
+
+/**
+ * Maps a failed Redis call to what callers expect: connection trouble becomes `unavailable`
+ * (HTTP 503 with Retry-After); a reply error for a bad request stays itself, and so do our own
+ * programming errors, so neither is hidden behind "retry shortly".
+ */
+export function toAppError(e: unknown): unknown {
+  if (isAppError(e)) return e;
+  if (e instanceof TypeError || e instanceof RangeError) return e;
+  if (e instanceof Error && e.name === 'ReplyError') return TRANSIENT_REPLY.test(e.message) ? unavailable('redis', e) : e;
+  return unavailable('redis', e);
+}
+
+export async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+export interface ConnectionTuning {
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+}
+
+/**
+ * Fail fast, heal alone: without an offline queue a call made while Redis is down rejects at once
+ * instead of waiting for a reconnect, and `maxRetriesPerRequest` bounds a call that was in flight
+ * when the link dropped. Reconnection itself never gives up; the backoff is capped at 2 s with
+ * jitter so many nodes do not knock on a restarted Redis in step.
+ */
+export function clientOptions(t: ConnectionTuning): RedisOptions {
+  return {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: t.connectTimeoutMs,
+    commandTimeout: t.commandTimeoutMs,
+    // How long disconnect() waits for a graceful close; the default 2 s keeps processes alive.
+    disconnectTimeout: 500,
+    retryStrategy: (times: number) => Math.min(2000, 50 * 2 ** Math.min(times, 6)) * (0.5 + Math.random() / 2),
+  };
+}
+
+/**
+ * Logs one warning per outage rather than one per reconnect attempt. Attaching an error listener
+ * also stops ioredis from printing unhandled error events to stderr.
+ */
+export function watchConnection(client: Redis, role: string, logger?: RedisLogger): void {
+  let down = false;
+  client.on('error', (err: unknown) => {
+    if (down) return;
+    down = true;
+    logger?.warn({ err, role }, 'redis connection failed; reconnecting');
+  });
+  client.on('ready', () => {
+    down = false;
+  });
+}
+
+/** Connects within the timeout or rejects with `unavailable` and stops reconnecting. */
+export async function connectWithin(client: Redis, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  // The connect() rejection only says "Connection is closed."; the error event says why.
+  let reason: unknown;
+  const onError = (e: unknown): void => {
+    reason ??= e;
+  };
+  client.on('error', onError);
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+  } catch (e) {
+    client.disconnect();
+    throw unavailable('redis', reason ?? e);
+  } finally {
+    clearTimeout(timer);
+    client.off('error', onError);
+  }
+}
+
+/** Closes politely when possible; a dead link is simply dropped. */
+export async function closeClient(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+}

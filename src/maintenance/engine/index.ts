@@ -1,0 +1,149 @@
+import type { Config, Priority } from '../../config/index.js';
+import { AppError } from '../../errors/index.js';
+import type { LiveBackend } from '../../live/contract.js';
+import type { Logger } from '../../logging/logger.js';
+import type { Store } from '../../store/contract.js';
+import { createAlerter, type AlertSender } from '../alerts/index.js';
+import type { StepServices } from '../step.js';
+import type { RunDocument } from '../types.js';
+import { RunQueue } from './queue.js';
+import { resolveTarget, type StepRegistry } from './registry.js';
+import type { RunnerDeps } from './runner.js';
+import { Scheduler } from './scheduler.js';
+import { cronOf, nextSlot } from './slots.js';
+
+export { newRunId, resolveTarget, unavailableReason, type RunTarget, type StepRegistry } from './registry.js';
+export { TICK_MS } from './scheduler.js';
+export { cronOf, dueSlots, nextSlot } from './slots.js';
+
+export interface MaintenanceDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly live: LiveBackend;
+  readonly logger: Logger;
+  readonly nodeId: string;
+  readonly steps: StepRegistry;
+  readonly services?: StepServices;
+  readonly now?: () => Date;
+  /** How long `stop()` lets the current run finish before abandoning it. Default 10 s. */
+  readonly stopGraceMs?: number;
+  /** Replaces the webhook sender built from `config.maintenance.alertWebhooks`. */
+  readonly alerts?: AlertSender;
+}
+
+/** One plan as `GET /api/maintenance/schedule` lists it. Times are ISO 8601 or null. */
+export interface ScheduleEntry {
+  readonly name: string;
+  readonly cron: string | null;
+  readonly timezone: string;
+  readonly enabled: boolean;
+  readonly priority: Priority;
+  readonly steps: readonly string[];
+  readonly lastRun: string | null;
+  readonly nextRun: string | null;
+}
+
+export interface Maintenance {
+  /** Marks dead nodes' runs interrupted, then (scheduler on) catches up and starts ticking. */
+  start(): Promise<void>;
+  /**
+   * Stops ticking, lets the current run finish (or abandons it after the grace), sends pending
+   * alerts. Final: a stopped instance refuses new runs and cannot start again.
+   */
+  stop(): Promise<void>;
+  schedule(): Promise<ScheduleEntry[]>;
+  /** Queues a plan or a single step; resolves with the run id once the run is stored as running. */
+  runNow(target: string, trigger?: 'manual'): Promise<string>;
+  runAndWait(target: string): Promise<RunDocument>;
+  /**
+   * Resolves with the run's document once it is no longer running, or with its current (`running`)
+   * document when `timeoutMs` passes first. Unknown id: `not_found`.
+   */
+  waitFor(runId: string, timeoutMs?: number): Promise<RunDocument>;
+}
+
+const POLL_MS = 200;
+const ALERT_FLUSH_MS = 15_000;
+
+export function createMaintenance(deps: MaintenanceDeps): Maintenance {
+  const now = deps.now ?? (() => new Date());
+  const logger = deps.logger.child({ component: 'maintenance', nodeId: deps.nodeId });
+  const alerts = deps.alerts ?? createAlerter({ webhooks: deps.config.maintenance.alertWebhooks, logger });
+  const runner: RunnerDeps = {
+    config: deps.config,
+    store: deps.store,
+    live: deps.live,
+    logger,
+    nodeId: deps.nodeId,
+    steps: deps.steps,
+    services: deps.services ?? {},
+    alerts,
+    now,
+  };
+  const queue = new RunQueue(runner);
+  const scheduler = new Scheduler(runner, queue);
+  const plans = deps.config.maintenance.plans;
+  let stopped = false;
+
+  async function waitFor(runId: string, timeoutMs = 24 * 3_600_000): Promise<RunDocument> {
+    const deadline = Date.now() + timeoutMs;
+    const local = queue.completion(runId);
+    if (local) {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<null>((r) => (timer = setTimeout(() => r(null), timeoutMs)));
+      const doc = await Promise.race([local, expired]);
+      clearTimeout(timer);
+      if (doc) return doc;
+    }
+    // Another node's run: the store is the only shared truth, so poll it.
+    for (;;) {
+      const doc = await deps.store.maintenance.getRun(runId);
+      if (!doc) throw new AppError('not_found', `maintenance run ${runId} not found`);
+      if (doc.status !== 'running') return doc;
+      if (Date.now() >= deadline) return doc;
+      await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
+    }
+  }
+
+  async function runNow(target: string, trigger: 'manual' = 'manual'): Promise<string> {
+    return queue.submit(resolveTarget(plans, deps.steps, target), trigger, null);
+  }
+
+  return {
+    async start() {
+      // A stopped queue refuses runs, so a restarted scheduler would claim slots nobody runs.
+      if (stopped) throw new Error('maintenance was stopped; create a new instance to start again');
+      await scheduler.start();
+    },
+    async stop() {
+      stopped = true;
+      await scheduler.stop();
+      await queue.stop(deps.stopGraceMs ?? 10_000);
+      await alerts.flush(ALERT_FLUSH_MS);
+    },
+    async schedule() {
+      const at = now();
+      return Promise.all(
+        plans.map(async (p): Promise<ScheduleEntry> => {
+          const last = (await deps.store.maintenance.listRuns({ plan: p.name, limit: 1 })).items[0];
+          const cron = p.enabled ? cronOf(p) : null;
+          return {
+            name: p.name,
+            cron: p.cron,
+            timezone: p.timezone,
+            enabled: p.enabled,
+            priority: p.priority,
+            steps: p.steps,
+            lastRun: last?.startedAt ?? null,
+            nextRun: cron ? (nextSlot(cron, at)?.toISOString() ?? null) : null,
+          };
+        }),
+      );
+    },
+    runNow,
+    async runAndWait(target) {
+      return waitFor(await runNow(target));
+    },
+    waitFor,
+  };
+}

@@ -1,0 +1,165 @@
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../../config/index.js';
+import type { LiveBackend } from '../../live/contract.js';
+import type { Logger } from '../../logging/logger.js';
+import type { Store } from '../../store/contract.js';
+import type { AlertSender } from '../alerts/index.js';
+import type { StepContext, StepOutcome, StepServices } from '../step.js';
+import type { RunDocument, RunTrigger, StepResult, StepStatus } from '../types.js';
+import { unavailableReason, type RunTarget, type StepRegistry } from './registry.js';
+
+/** Everything a run needs from its node. */
+export interface RunnerDeps {
+  readonly config: Config;
+  readonly store: Store;
+  readonly live: LiveBackend;
+  readonly logger: Logger;
+  readonly nodeId: string;
+  readonly steps: StepRegistry;
+  readonly services: StepServices;
+  readonly alerts: AlertSender;
+  now(): Date;
+}
+
+export const STOPPING = 'not run: maintenance stopped on this node';
+const STATUSES: ReadonlySet<string> = new Set<StepStatus>(['succeeded', 'failed', 'warning', 'skipped']);
+
+export function newRunDocument(id: string, target: RunTarget, trigger: RunTrigger, scheduledFor: Date | null, now: Date): RunDocument {
+  return {
+    id,
+    plan: target.plan,
+    trigger,
+    scheduledFor: scheduledFor?.toISOString() ?? null,
+    startedAt: now.toISOString(),
+    endedAt: null,
+    durationMs: null,
+    status: 'running',
+    success: false,
+    steps: [],
+  };
+}
+
+/** The document of a run that never got to start its steps (the node stopped first). */
+export function abandonedDocument(doc: RunDocument, target: RunTarget, now: Date): RunDocument {
+  const steps = target.steps.map((name) => skipped(name, STOPPING));
+  return { ...doc, status: 'interrupted', success: false, endedAt: now.toISOString(), durationMs: 0, steps };
+}
+
+/**
+ * Runs the steps of a run that is already stored as `running`, in order, and stores the final
+ * document. Step failures, exceptions and timeouts end up in the document, never as a rejection.
+ * `abandon` aborts the current step and skips the rest (the node is stopping).
+ */
+export async function executeRun(deps: RunnerDeps, inserted: RunDocument, target: RunTarget, abandon: AbortSignal): Promise<RunDocument> {
+  const log = deps.logger.child({ runId: inserted.id, plan: target.plan });
+  const started = performance.now();
+  const doc: RunDocument = { ...inserted, startedAt: deps.now().toISOString() };
+  const steps: StepResult[] = [];
+  for (const name of target.steps) {
+    if (abandon.aborted) {
+      steps.push(skipped(name, STOPPING));
+      continue;
+    }
+    const result = await runStep(deps, doc, name, abandon);
+    if (result.status === 'failed') log.error({ step: name, error: result.error }, 'maintenance step failed');
+    steps.push(result);
+    // Progress is stored as it happens: a reader sees finished steps, and if this node dies the
+    // interrupted document still holds what was measured.
+    await deps.store.maintenance.updateRun({ ...doc, steps: [...steps] }).catch((e: unknown) => log.warn({ err: e }, 'could not store maintenance progress'));
+  }
+  const success = !steps.some((s) => s.status === 'failed');
+  const final: RunDocument = {
+    ...doc,
+    steps,
+    success,
+    status: abandon.aborted ? 'interrupted' : success ? 'succeeded' : 'failed',
+    endedAt: deps.now().toISOString(),
+    durationMs: Math.round(performance.now() - started),
+  };
+  try {
+    await deps.store.maintenance.updateRun(final);
+  } catch (e) {
+    // The heartbeat stops with this run, so another node will mark it interrupted: nothing is lost silently.
+    log.error({ err: e }, 'could not store the result of a maintenance run');
+  }
+  if (final.status === 'succeeded') log.info({ durationMs: final.durationMs }, 'maintenance run succeeded');
+  else {
+    log.error({ status: final.status, failed: steps.filter((s) => s.status === 'failed').map((s) => s.name) }, 'maintenance run did not succeed');
+    deps.alerts.runFailed(final, deps.nodeId);
+  }
+  return final;
+}
+
+async function runStep(deps: RunnerDeps, run: RunDocument, name: string, abandon: AbortSignal): Promise<StepResult> {
+  const step = deps.steps.get(name);
+  if (!step) return skipped(name, unavailableReason(name));
+  const timeoutMs = deps.config.maintenance.stepTimeoutMs;
+  const controller = new AbortController();
+  const ctx: StepContext = {
+    config: deps.config,
+    store: deps.store,
+    live: deps.live,
+    logger: deps.logger.child({ runId: run.id, plan: run.plan, step: name }),
+    nodeId: deps.nodeId,
+    runId: run.id,
+    plan: run.plan,
+    signal: controller.signal,
+    now: deps.now,
+    services: deps.services,
+  };
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbandon: (() => void) | undefined;
+  // A step that ignores its signal keeps running in the background; the run moves on regardless.
+  const stopped = new Promise<StepOutcome>((resolve) => {
+    const end = (reason: string) => {
+      controller.abort(new Error(reason));
+      resolve(failure(reason));
+    };
+    timer = setTimeout(() => end(`timed out after ${timeoutMs} ms`), timeoutMs);
+    onAbandon = () => end('abandoned: maintenance stopped on this node');
+    abandon.addEventListener('abort', onAbandon, { once: true });
+  });
+  const work = Promise.resolve()
+    .then(() => step(ctx))
+    .then(normalize, (e: unknown) => failure(e instanceof Error ? e.message : String(e)));
+  try {
+    const outcome = await Promise.race([work, stopped]);
+    return {
+      name,
+      status: outcome.status,
+      durationMs: Math.round(performance.now() - started),
+      figures: outcome.figures,
+      findings: outcome.findings,
+      error: outcome.error ?? null,
+    };
+  } finally {
+    clearTimeout(timer);
+    if (onAbandon) abandon.removeEventListener('abort', onAbandon);
+  }
+}
+
+/** Steps are our code, but a wrong shape must not turn into a stored lie or a crash. */
+function normalize(o: unknown): StepOutcome {
+  if (typeof o !== 'object' || o === null) return failure('step returned no outcome');
+  const { status, figures, findings, error } = o as Partial<StepOutcome>;
+  if (typeof status !== 'string' || !STATUSES.has(status)) return failure(`step returned an unknown status: ${String(status)}`);
+  const list = Array.isArray(findings) ? findings : [];
+  const reason = typeof error === 'string' && error !== '' ? error : null;
+  const firstProblem = list.find((f) => f.severity === 'error' || f.severity === 'critical')?.message;
+  return {
+    status,
+    figures: typeof figures === 'object' && figures !== null ? figures : {},
+    findings: list,
+    // A failure always says why, so the report never shows a bare "failed".
+    error: status === 'failed' ? (reason ?? firstProblem ?? 'the step reported a failure without a reason') : reason,
+  };
+}
+
+function failure(error: string): StepOutcome {
+  return { status: 'failed', figures: {}, findings: [], error };
+}
+
+function skipped(name: string, error: string): StepResult {
+  return { name, status: 'skipped', durationMs: 0, figures: {}, findings: [], error };
+}

@@ -1,0 +1,151 @@
+import type { Queue } from '../../../domain/types.js';
+import { diskPercent, measureCpu, memoryPercent } from '../../../metrics/resources.js';
+import { statusFrom, type Step, type StepContext } from '../../step.js';
+import type { Finding } from '../../types.js';
+import { errorText } from '../health-check/probes.js';
+import { probeThroughput, ProbeUnreachableError, type ProbeResult } from './probe.js';
+import { METHOD, summariseSamples, type SampleFigures } from './samples.js';
+
+export { EXCLUDED_ROUTES, METHOD, summariseSamples, type RouteFigure, type SampleFigures } from './samples.js';
+export { probeThroughput, PROBE_USER_AGENT, ProbeUnreachableError, type ProbeOptions, type ProbeResult } from './probe.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface QueueMetrics {
+  readonly totalQueues: number;
+  /** Queues with status `open` (accepting joins). */
+  readonly activeQueues: number;
+  readonly queuesWithWaiting: number;
+  /** Tickets waiting right now: a ticket is the design's "user session" (src/domain/types.ts). */
+  readonly totalUserSessions: number;
+  /** totalUserSessions / totalQueues; null without queues. */
+  readonly averageQueueLength: number | null;
+}
+
+/**
+ * Daily step: the last 24 h of metric samples (latency, observed load, CPU and memory), resources
+ * and queue sizes now, and a short self-probe for the throughput the node sustains. A figure that
+ * cannot be measured is null with a finding saying why; the thresholds of contract §5 are checked
+ * only against measured values.
+ */
+export const performance: Step = async (ctx) => {
+  const findings: Finding[] = [];
+  const th = ctx.config.maintenance.thresholds;
+  const to = ctx.now();
+  const window = { from: new Date(to.getTime() - DAY_MS).toISOString(), to: to.toISOString() };
+
+  const [samples, queueMetrics] = await Promise.all([readSamples(ctx, new Date(window.from), to, findings), readQueues(ctx, findings)]);
+  const resourceUtilization = await readResources(ctx, samples, findings);
+  const probe = await runProbe(ctx, findings);
+
+  const avg = samples?.averageResponseTimeMs ?? null;
+  if (avg !== null && avg >= th.maxAverageResponseMs) findings.push({ severity: 'error', message: `average response time ${avg} ms over 24 h; must stay below ${th.maxAverageResponseMs} ms` });
+  if (probe !== null && probe.requestsPerSecond <= th.minThroughput) findings.push({ severity: 'error', message: `throughput ${probe.requestsPerSecond} req/s on ${probe.url}; must exceed ${th.minThroughput} req/s` });
+  const limits: [string, number | null, number, 'error' | 'warning'][] = [
+    ['CPU use now', resourceUtilization.cpuUsage, th.maxCpuPercent, 'error'],
+    ['CPU use (24 h average)', resourceUtilization.cpuUsageAvg24h, th.maxCpuPercent, 'error'],
+    ['memory use', resourceUtilization.memoryUsage, th.maxMemoryPercent, 'error'],
+    ['disk use of the data folder', resourceUtilization.diskUsage, th.maxDiskPercent, 'warning'],
+  ];
+  for (const [what, value, max, severity] of limits) {
+    if (value !== null && value >= max) findings.push({ severity, message: `${what} ${value} %; must stay below ${max} %` });
+  }
+  const slowRoutes = (samples?.routes ?? []).filter((r) => r.p95Ms > th.maxP95ResponseMs);
+  for (const r of slowRoutes) findings.push({ severity: 'warning', message: `${r.route}: p95 ${r.p95Ms} ms over ${r.count} requests in 24 h (slowest minute ${r.worstP95Ms} ms), above ${th.maxP95ResponseMs} ms` });
+
+  return {
+    status: statusFrom(findings),
+    figures: {
+      window,
+      averageResponseTimeMs: avg,
+      p95ResponseTimeMs: samples?.p95ResponseTimeMs ?? null,
+      throughput: probe?.requestsPerSecond ?? null,
+      observedPeakThroughput: samples?.observedPeakThroughput ?? null,
+      resourceUtilization,
+      queueMetrics,
+      slowRoutes,
+      samples: samples === null ? null : sampleSummary(samples),
+      throughputProbe: probe,
+      method: METHOD,
+    },
+    findings,
+    error: errorSummary(findings),
+  };
+};
+
+function errorSummary(findings: readonly Finding[]): string | null {
+  const errors = findings.filter((f) => f.severity === 'error' || f.severity === 'critical').map((f) => f.message);
+  return errors.length === 0 ? null : errors.join('; ');
+}
+
+/** The sample figures without the per-route list, which `slowRoutes` already reports. */
+function sampleSummary({ routes, ...rest }: SampleFigures): Record<string, unknown> {
+  return { ...rest, routeCount: routes.length };
+}
+
+async function readSamples(ctx: StepContext, from: Date, to: Date, findings: Finding[]): Promise<SampleFigures | null> {
+  try {
+    const s = summariseSamples(await ctx.store.maintenance.samplesSince(from, to));
+    if (s.sampleCount === 0) findings.push({ severity: 'warning', message: 'no metric samples in the last 24 h (was the server running?): response times, observed peak and 24 h averages not measured' });
+    else if (s.requestsCounted === 0) findings.push({ severity: 'info', message: `metric samples: ${s.sampleCount}, but no requests outside health and metrics routes in 24 h: response times not measured` });
+    return s.sampleCount === 0 ? null : s;
+  } catch (e) {
+    findings.push({ severity: 'error', message: `metric samples could not be read: ${errorText(e)}` });
+    return null;
+  }
+}
+
+async function readQueues(ctx: StepContext, findings: Finding[]): Promise<QueueMetrics | null> {
+  let queues: Queue[];
+  try {
+    queues = await ctx.store.listQueues();
+  } catch (e) {
+    findings.push({ severity: 'error', message: `queues could not be read: ${errorText(e)}` });
+    return null;
+  }
+  const totalUserSessions = queues.reduce((n, q) => n + q.waitingCount, 0);
+  return {
+    totalQueues: queues.length,
+    activeQueues: queues.filter((q) => q.status === 'open').length,
+    queuesWithWaiting: queues.filter((q) => q.waitingCount > 0).length,
+    totalUserSessions,
+    averageQueueLength: queues.length === 0 ? null : Math.round((totalUserSessions / queues.length) * 100) / 100,
+  };
+}
+
+/** CPU is read before the probe, so the probe's own load does not count as the node's. */
+async function readResources(ctx: StepContext, samples: SampleFigures | null, findings: Finding[]) {
+  const measured = async (what: string, read: () => Promise<number>): Promise<number | null> => {
+    try {
+      return await read();
+    } catch (e) {
+      findings.push({ severity: 'warning', message: `${what} not measured: ${errorText(e)}` });
+      return null;
+    }
+  };
+  const cpuUsage = await measured('CPU use', () => measureCpu(500));
+  const memoryUsage = await measured('memory use', async () => (await memoryPercent()).percent);
+  const diskUsage = await measured(`disk use of ${ctx.config.dataDir}`, async () => (await diskPercent(ctx.config.dataDir)).percent);
+  return { cpuUsage, cpuUsageAvg24h: samples?.cpuUsageAvg ?? null, memoryUsage, memoryUsageAvg24h: samples?.memoryUsageAvg ?? null, diskUsage };
+}
+
+async function runProbe(ctx: StepContext, findings: Finding[]): Promise<ProbeResult | null> {
+  const url = `${ctx.config.baseUrl.replace(/\/+$/, '')}/health/live`;
+  if (ctx.signal.aborted) {
+    findings.push({ severity: 'warning', message: 'throughput probe skipped: the step was stopped' });
+    return null;
+  }
+  try {
+    const r = await probeThroughput({ url, durationMs: ctx.config.maintenance.probeMs, signal: ctx.signal });
+    if (r.failed > 0) findings.push({ severity: 'warning', message: `throughput probe: ${r.failed} of ${r.succeeded + r.failed} requests failed` });
+    if (r.stoppedBy === 'abort' || r.stoppedBy === 'failures' || r.succeeded === 0) {
+      findings.push({ severity: 'warning', message: `throughput probe stopped early (${r.stoppedBy}) after ${r.succeeded} answers: throughput not measured` });
+      return null;
+    }
+    return r;
+  } catch (e) {
+    const why = e instanceof ProbeUnreachableError ? e.message : `GET ${url}: ${errorText(e)}`;
+    findings.push({ severity: 'warning', message: `throughput probe skipped, the server did not answer: ${why}` });
+    return null;
+  }
+}

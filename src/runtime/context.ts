@@ -1,0 +1,27 @@
+import type { Config } from '../config/index.js';
+import type { QueueService } from '../domain/queue-service.js';
+import type { IndexWatcher } from '../domain/live-sync.js';
+import type { KeyAuthority } from '../http/auth.js';
+import type { TicketEvents } from '../http/ticket-events.js';
+import type { LiveBackend } from '../live/contract.js';
+import type { Logger } from '../logging/logger.js';
+import type { Maintenance } from '../maintenance/engine/index.js';
+import type { Metrics } from '../metrics/registry.js';
+import type { LatencyWindow } from '../metrics/window.js';
+import type { Store } from '../store/contract.js';
+
+/** Everything one node runs with, built once by `createRuntime` and handed to the HTTP layer. */
+export interface AppContext {
+  readonly config: Config;
+  readonly nodeId: string;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly live: LiveBackend;
+  readonly service: QueueService;
+  readonly auth: KeyAuthority;
+  readonly metrics: Metrics;
+  readonly window: LatencyWindow;
+  readonly events: TicketEvents;
+  readonly watcher: IndexWatcher;
+  readonly maintenance: Maintenance;
+}

@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Config } from '../config/index.js';
+import { IndexWatcher, rebuildIndex, reconcileIndex } from '../domain/live-sync.js';
+import { QueueService, type ServiceObserver } from '../domain/queue-service.js';
+import { newApiKey, sha256 } from '../domain/tokens.js';
+import { KeyAuthority } from '../http/auth.js';
+import { TicketEvents } from '../http/ticket-events.js';
+import { openLive } from '../live/open.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import { createMaintenance } from '../maintenance/engine/index.js';
+import { builtInSteps } from '../maintenance/steps/index.js';
+import { createMetrics } from '../metrics/registry.js';
+import { Sampler } from '../metrics/sampler.js';
+import { LatencyWindow } from '../metrics/window.js';
+import { openStore } from '../store/open.js';
+import type { AppContext } from './context.js';
+
+export interface Runtime extends AppContext {
+  /** Set only on the first start without QK_MASTER_KEY: the caller prints it once. */
+  readonly generatedMasterKey: string | null;
+  readonly sampler: Sampler;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds one node: store (migrated), live index (rebuilt or reconciled from the database), the
+ * queue service, auth, metrics and the maintenance engine. `start()` begins background work.
+ */
+export async function createRuntime(config: Config, opts: { logger?: Logger; serve?: boolean } = {}): Promise<Runtime> {
+  const logger = opts.logger ?? createLogger({ level: config.logLevel, logDir: config.logDir });
+  const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const store = openStore(config.database);
+  await store.migrate();
+  const live = await openLive(config, logger);
+  const sealKey = Buffer.from(await store.initMeta('token_seal_key', randomBytes(32).toString('hex')), 'hex');
+
+  let generatedMasterKey: string | null = null;
+  let masterHash: string | null = config.masterKey ? sha256(config.masterKey) : await store.getMeta('master_key_hash');
+  if (masterHash === null) {
+    const key = newApiKey();
+    const kept = await store.initMeta('master_key_hash', sha256(key));
+    if (kept === sha256(key)) generatedMasterKey = key;
+    masterHash = kept;
+  }
+  const fixedMaster = masterHash;
+
+  const metrics = createMetrics();
+  const window = new LatencyWindow();
+  const watcher = new IndexWatcher(store, live.index, (e) => logger.error({ err: e }, 'live index rebuild failed'));
+  let events: TicketEvents | undefined;
+  const observer: ServiceObserver = {
+    joined: (queueId, n) => metrics.joined.inc({ queue: queueId }, n),
+    changed: (t, from) => {
+      if (t.status === 'served' || t.status === 'admitted') metrics.served.inc({ queue: t.queueId });
+      if (t.status === 'left' || t.status === 'no_show' || t.status === 'expired') metrics.left.inc({ queue: t.queueId, status: t.status });
+      if (from !== t.status) events?.publish(t.queueId, t.id, t.status);
+    },
+    invalidToken: (ticketId) => logger.warn({ event: 'ticket_token_invalid', ticketId }, 'ticket token did not match'),
+  };
+  const service = new QueueService(store, live, sealKey, observer, () => new Date(), () => void watcher.poke());
+  events = new TicketEvents(live.bus, service, (e) => logger.warn({ err: e }, 'live update failed'));
+  const auth = new KeyAuthority(store, () => fixedMaster);
+
+  if (live.kind === 'memory' || !(await live.index.isBuilt())) await rebuildIndex(store, live.index);
+  const drift = await reconcileIndex(store, live.index);
+  if (drift.added + drift.removed > 0) logger.warn({ ...drift }, 'live index differed from the database and was corrected');
+
+  const sampler = new Sampler({
+    store: store.maintenance,
+    window,
+    nodeId,
+    logger,
+    waitingTotal: async () => (await store.listQueues()).reduce((n, q) => n + q.waitingCount, 0),
+  });
+  const maintenance = createMaintenance({
+    config,
+    store,
+    live,
+    logger,
+    nodeId,
+    steps: builtInSteps(),
+    services: {
+      rebuildLiveIndex: (namespace?: string) => rebuildIndex(store, live.index, namespace),
+      reconcileLiveIndex: () => reconcileIndex(store, live.index),
+    },
+  });
+
+  const ctx: Runtime = {
+    config,
+    nodeId,
+    logger,
+    store,
+    live,
+    service,
+    auth,
+    metrics,
+    window,
+    events,
+    watcher,
+    maintenance,
+    generatedMasterKey,
+    sampler,
+    async start() {
+      watcher.start();
+      sampler.start();
+      await maintenance.start();
+    },
+    async close() {
+      watcher.stop();
+      sampler.stop();
+      await maintenance.stop();
+      await live.close();
+      await store.close();
+    },
+  };
+  return ctx;
+}

@@ -1,0 +1,111 @@
+import type {
+  ApiKey,
+  ApiKeyRecord,
+  KeyRole,
+  Queue,
+  QueueMode,
+  QueueSettings,
+  QueueStatus,
+  TicketPriority,
+  TicketRecord,
+  TicketStatus,
+  WaitingEntry,
+} from '../domain/types.js';
+import type { DatabaseAdmin } from './admin-contract.js';
+import type { MaintenanceStore } from './maintenance-contract.js';
+
+export interface NewQueue {
+  readonly id: string;
+  readonly name: string;
+  readonly mode: QueueMode;
+  readonly capacity: number | null;
+  readonly settings: QueueSettings;
+}
+
+export interface QueuePatch {
+  readonly name?: string;
+  readonly status?: QueueStatus;
+  readonly capacity?: number | null;
+  readonly settings?: QueueSettings;
+}
+
+export interface JoinRequest {
+  readonly id: string;
+  readonly tokenHash: string;
+  readonly priority: TicketPriority;
+  readonly name: string | null;
+  readonly contact: string | null;
+  readonly metadata: Record<string, unknown> | null;
+  readonly idempotencyKey: string | null;
+  /** Sealed copy of the token, kept with the idempotency key so a retry can return it again. */
+  readonly sealedToken: string | null;
+}
+
+export type JoinOutcome =
+  | { readonly kind: 'joined'; readonly ticket: TicketRecord }
+  | { readonly kind: 'replayed'; readonly ticket: TicketRecord; readonly sealedToken: string | null }
+  | { readonly kind: 'rejected'; readonly code: 'not_found' | 'queue_full' | 'queue_closed' };
+
+/** Fields a transition may set besides the status. */
+export interface TransitionChange {
+  readonly to: TicketStatus;
+  readonly counter?: string | null;
+  /** A requeue puts the ticket at the back: the store gives it a fresh seq. */
+  readonly requeue?: boolean;
+}
+
+export type TransitionOutcome =
+  | { readonly kind: 'ok'; readonly ticket: TicketRecord; readonly before: TicketRecord }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'conflict'; readonly current: TicketStatus };
+
+export interface TicketPage {
+  readonly items: TicketRecord[];
+  readonly nextCursor: string | null;
+}
+
+/**
+ * The durable store, made of the product's own operations. The database is the source of truth;
+ * every method commits before it resolves. Implementations: `sqlite/` and `postgres/`.
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Runs, schedules, claims and metric samples of the maintenance engine. */
+  readonly maintenance: MaintenanceStore;
+  /** Database care used by maintenance steps and backups: statistics, vacuum, integrity, sizes. */
+  readonly admin: DatabaseAdmin;
+  migrate(): Promise<{ applied: string[] }>;
+  schemaVersion(): Promise<number>;
+  close(): Promise<void>;
+  /** Round trip with a timeout; resolves to the latency in ms or rejects with `unavailable`. */
+  ping(timeoutMs: number): Promise<number>;
+
+  createQueue(input: NewQueue, now: Date): Promise<Queue>;
+  getQueue(id: string): Promise<Queue | null>;
+  listQueues(): Promise<Queue[]>;
+  updateQueue(id: string, patch: QueuePatch, now: Date): Promise<Queue | null>;
+  /** Deletes the queue and its tickets; returns the ids of the tickets that were waiting. */
+  deleteQueue(id: string): Promise<string[] | null>;
+
+  /** Group commit: all requests of one queue in one transaction. Outcomes are in request order. */
+  joinMany(queueId: string, requests: readonly JoinRequest[], now: Date): Promise<JoinOutcome[]>;
+  getTicket(id: string): Promise<TicketRecord | null>;
+  listTickets(queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }): Promise<TicketPage>;
+  /** Atomically takes the first waiting ticket (high priority, then lowest seq), safe across nodes. */
+  callNext(queueId: string, to: 'called' | 'admitted', counter: string | null, now: Date): Promise<TicketRecord | null>;
+  transition(id: string, from: readonly TicketStatus[], change: TransitionChange, now: Date): Promise<TransitionOutcome>;
+  /** Waiting tickets older than their queue's TTL become `expired`; returns them. */
+  expireWaiting(now: Date): Promise<TicketRecord[]>;
+  /** The waiting order as the database knows it, for rebuilding the live index. */
+  waitingEntries(queueId?: string): Promise<Map<string, WaitingEntry[]>>;
+
+  createKey(key: { id: string; role: KeyRole; name: string; keyHash: string }, now: Date): Promise<ApiKey>;
+  listKeys(): Promise<ApiKey[]>;
+  findKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  deleteKey(id: string): Promise<boolean>;
+  touchKey(id: string, now: Date): Promise<void>;
+
+  getMeta(key: string): Promise<string | null>;
+  /** Sets a value only when it is not set yet; returns the value in force. */
+  initMeta(key: string, value: string): Promise<string>;
+}

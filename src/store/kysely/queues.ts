@@ -1,0 +1,63 @@
+import type { Kysely } from 'kysely';
+import type { Queue } from '../../domain/types.js';
+import type { NewQueue, QueuePatch } from '../contract.js';
+import { toQueue } from './rows.js';
+import type { DB } from './schema.js';
+
+export async function createQueue(db: Kysely<DB>, input: NewQueue, at: Date): Promise<Queue> {
+  const now = at.getTime();
+  const row = {
+    id: input.id,
+    name: input.name,
+    mode: input.mode,
+    status: 'open',
+    capacity: input.capacity,
+    settings: JSON.stringify(input.settings),
+    waiting_count: 0,
+    last_number: 0,
+    last_seq: 0,
+    service_ewma: null,
+    service_var: null,
+    last_completed_at: null,
+    created_at: now,
+    updated_at: now,
+    closed_at: null,
+  };
+  await db.insertInto('queues').values(row).execute();
+  return toQueue(row);
+}
+
+export async function getQueue(db: Kysely<DB>, id: string): Promise<Queue | null> {
+  const row = await db.selectFrom('queues').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toQueue(row) : null;
+}
+
+export async function listQueues(db: Kysely<DB>): Promise<Queue[]> {
+  return (await db.selectFrom('queues').selectAll().orderBy('created_at').orderBy('id').execute()).map(toQueue);
+}
+
+export async function updateQueue(db: Kysely<DB>, id: string, patch: QueuePatch, at: Date): Promise<Queue | null> {
+  const now = at.getTime();
+  const set: Record<string, unknown> = { updated_at: now };
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.capacity !== undefined) set.capacity = patch.capacity;
+  if (patch.settings !== undefined) set.settings = JSON.stringify(patch.settings);
+  if (patch.status !== undefined) {
+    set.status = patch.status;
+    set.closed_at = patch.status === 'closed' ? now : null;
+  }
+  const row = await db.updateTable('queues').set(set).where('id', '=', id).returningAll().executeTakeFirst();
+  return row ? toQueue(row) : null;
+}
+
+export async function deleteQueue(db: Kysely<DB>, id: string): Promise<string[] | null> {
+  return db.transaction().execute(async (trx) => {
+    const found = await trx.selectFrom('queues').select('id').where('id', '=', id).executeTakeFirst();
+    if (!found) return null;
+    const waiting = await trx.selectFrom('tickets').select('id').where('queue_id', '=', id).where('status', '=', 'waiting').execute();
+    await trx.deleteFrom('idempotency_keys').where('queue_id', '=', id).execute();
+    await trx.deleteFrom('tickets').where('queue_id', '=', id).execute();
+    await trx.deleteFrom('queues').where('id', '=', id).execute();
+    return waiting.map((w) => w.id);
+  });
+}

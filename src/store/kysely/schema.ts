@@ -1,0 +1,157 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes shared by SQLite and PostgreSQL. Times are epoch milliseconds and JSON is text, so
+ * one set of queries serves both dialects.
+ */
+export interface QueuesTable {
+  id: string;
+  name: string;
+  mode: string;
+  status: string;
+  capacity: number | null;
+  settings: string;
+  waiting_count: number;
+  last_number: number;
+  last_seq: number;
+  service_ewma: number | null;
+  service_var: number | null;
+  last_completed_at: number | null;
+  created_at: number;
+  updated_at: number;
+  closed_at: number | null;
+}
+
+export interface TicketsTable {
+  id: string;
+  queue_id: string;
+  number: number;
+  status: string;
+  /** 0 = high, 1 = normal, so that ascending order is the calling order. */
+  priority: number;
+  seq: number;
+  token_hash: string;
+  name: string | null;
+  contact: string | null;
+  metadata: string | null;
+  counter: string | null;
+  created_at: number;
+  called_at: number | null;
+  ended_at: number | null;
+  updated_at: number;
+}
+
+export interface IdempotencyKeysTable {
+  queue_id: string;
+  key: string;
+  ticket_id: string;
+  sealed_token: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  role: string;
+  name: string;
+  key_hash: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface ScheduledTasksTable {
+  name: string;
+  type: string;
+  schedule: string | null;
+  timezone: string;
+  priority: string;
+  enabled: number;
+  created_at: number;
+  last_run: number | null;
+  next_run: number | null;
+}
+
+export interface MaintenanceSlotsTable {
+  plan: string;
+  slot: number;
+  outcome: string;
+  run_id: string | null;
+  node_id: string;
+  claimed_at: number;
+}
+
+export interface MaintenanceRunsTable {
+  id: string;
+  plan: string;
+  trigger: string;
+  scheduled_for: number | null;
+  started_at: number;
+  ended_at: number | null;
+  status: string;
+  success: number;
+  document: string;
+  node_id: string;
+  heartbeat_at: number;
+}
+
+export interface MetricSamplesTable {
+  id: Generated<number>;
+  node_id: string;
+  at: number;
+  requests: number;
+  errors: number;
+  avg_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  cpu_percent: number;
+  memory_percent: number;
+  loop_lag_p99_ms: number;
+  waiting_total: number;
+  routes: string;
+}
+
+export interface DailyAggregatesTable {
+  day: string;
+  queue_id: string;
+  joined: number;
+  served: number;
+  no_show: number;
+  left_count: number;
+  expired: number;
+  admitted: number;
+  wait_seconds_sum: number;
+  wait_count: number;
+  service_seconds_sum: number;
+  service_count: number;
+}
+
+export interface DB {
+  queues: QueuesTable;
+  tickets: TicketsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  api_keys: ApiKeysTable;
+  meta: MetaTable;
+  scheduled_tasks: ScheduledTasksTable;
+  maintenance_slots: MaintenanceSlotsTable;
+  maintenance_runs: MaintenanceRunsTable;
+  metric_samples: MetricSamplesTable;
+  daily_aggregates: DailyAggregatesTable;
+}
+
+export const OUR_TABLES = [
+  'queues',
+  'tickets',
+  'idempotency_keys',
+  'api_keys',
+  'meta',
+  'scheduled_tasks',
+  'maintenance_slots',
+  'maintenance_runs',
+  'metric_samples',
+  'daily_aggregates',
+] as const satisfies readonly (keyof DB)[];

@@ -1,0 +1,113 @@
+import { Migrator } from 'kysely';
+import type { ApiKey, ApiKeyRecord, KeyRole, Queue, TicketRecord, TicketStatus, WaitingEntry } from '../../domain/types.js';
+import { AppError, isAppError, unavailable } from '../../errors/index.js';
+import type { DatabaseAdmin } from '../admin-contract.js';
+import type { JoinOutcome, JoinRequest, NewQueue, QueuePatch, Store, TicketPage, TransitionChange, TransitionOutcome } from '../contract.js';
+import type { MaintenanceStore } from '../maintenance-contract.js';
+import { migrationProvider } from '../migrations/index.js';
+import type { DialectParts } from './dialect.js';
+import * as keys from './keys.js';
+import { KyselyMaintenanceStore } from './maintenance.js';
+import * as queues from './queues.js';
+import { toTicket } from './rows.js';
+import * as tickets from './tickets.js';
+import { withRetry } from './retry.js';
+
+/** The Store contract over Kysely; the dialect parts supply what differs between engines. */
+export class KyselyStore implements Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly maintenance: MaintenanceStore;
+  readonly admin: DatabaseAdmin;
+  private readonly run: <T>(fn: () => Promise<T>) => Promise<T>;
+
+  constructor(private readonly d: DialectParts) {
+    this.kind = d.kind;
+    this.run = (fn) => withRetry(fn, d);
+    this.maintenance = guardAll(new KyselyMaintenanceStore(d.db), this.run);
+    this.admin = guardAll(d.admin(d.db), this.run);
+  }
+
+  async migrate(): Promise<{ applied: string[] }> {
+    return this.run(async () => {
+      await this.d.prepare();
+      const { error, results } = await this.migrator().migrateToLatest();
+      if (error) throw error;
+      return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+    });
+  }
+
+  async schemaVersion(): Promise<number> {
+    return this.run(async () => (await this.migrator().getMigrations()).filter((m) => m.executedAt).length);
+  }
+
+  private migrator(): Migrator {
+    return new Migrator({
+      db: this.d.db,
+      provider: migrationProvider(this.kind),
+      ...(this.d.migrationSchema ? { migrationTableSchema: this.d.migrationSchema } : {}),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.d.close();
+  }
+
+  async ping(timeoutMs: number): Promise<number> {
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(unavailable('database', new Error(`no answer within ${timeoutMs} ms`))), timeoutMs);
+    });
+    try {
+      await Promise.race([this.d.ping().catch((e: unknown) => Promise.reject(unavailable('database', e))), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return performance.now() - started;
+  }
+
+  createQueue = (input: NewQueue, now: Date): Promise<Queue> =>
+    this.run(() => queues.createQueue(this.d.db, input, now)).catch((e: unknown) => {
+      if (isAppError(e)) throw e;
+      throw new AppError('conflict', `a queue with id "${input.id}" already exists`, { cause: e });
+    });
+  getQueue = (id: string): Promise<Queue | null> => this.run(() => queues.getQueue(this.d.db, id));
+  listQueues = (): Promise<Queue[]> => this.run(() => queues.listQueues(this.d.db));
+  updateQueue = (id: string, patch: QueuePatch, now: Date): Promise<Queue | null> => this.run(() => queues.updateQueue(this.d.db, id, patch, now));
+  deleteQueue = (id: string): Promise<string[] | null> => this.run(() => queues.deleteQueue(this.d.db, id));
+
+  joinMany = (queueId: string, requests: readonly JoinRequest[], now: Date): Promise<JoinOutcome[]> =>
+    this.run(() => tickets.joinMany(this.d.db, queueId, requests, now));
+  getTicket = async (id: string): Promise<TicketRecord | null> =>
+    this.run(async () => {
+      const row = await this.d.db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toTicket(row) : null;
+    });
+  listTickets = (queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }): Promise<TicketPage> =>
+    this.run(() => tickets.listTickets(this.d.db, queueId, opts));
+  callNext = (queueId: string, to: 'called' | 'admitted', counter: string | null, now: Date): Promise<TicketRecord | null> =>
+    this.run(() => tickets.callNext(this.d.db, queueId, to, counter, now));
+  transition = (id: string, from: readonly TicketStatus[], change: TransitionChange, now: Date): Promise<TransitionOutcome> =>
+    this.run(() => tickets.transition(this.d.db, id, from, change, now));
+  expireWaiting = (now: Date): Promise<TicketRecord[]> => this.run(() => tickets.expireWaiting(this.d.db, now));
+  waitingEntries = (queueId?: string): Promise<Map<string, WaitingEntry[]>> => this.run(() => tickets.waitingEntries(this.d.db, queueId));
+
+  createKey = (k: { id: string; role: KeyRole; name: string; keyHash: string }, now: Date): Promise<ApiKey> => this.run(() => keys.createKey(this.d.db, k, now));
+  listKeys = (): Promise<ApiKey[]> => this.run(() => keys.listKeys(this.d.db));
+  findKeyByHash = (h: string): Promise<ApiKeyRecord | null> => this.run(() => keys.findKeyByHash(this.d.db, h));
+  deleteKey = (id: string): Promise<boolean> => this.run(() => keys.deleteKey(this.d.db, id));
+  touchKey = (id: string, now: Date): Promise<void> => this.run(() => keys.touchKey(this.d.db, id, now));
+  getMeta = (key: string): Promise<string | null> => this.run(() => keys.getMeta(this.d.db, key));
+  initMeta = (key: string, value: string): Promise<string> => this.run(() => keys.initMeta(this.d.db, key, value));
+}
+
+/** Wraps every method of a backend object so that driver errors become coded errors. */
+function guardAll<T extends object>(target: T, run: <R>(fn: () => Promise<R>) => Promise<R>): T {
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const v = Reflect.get(obj, prop, receiver) as unknown;
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => run(() => (v as (...a: unknown[]) => Promise<unknown>).apply(obj, args));
+    },
+  });
+}

@@ -1,0 +1,76 @@
+import type { RunDocument } from '../maintenance/types.js';
+
+export interface ScheduledTask {
+  readonly name: string;
+  readonly type: 'plan';
+  readonly schedule: string | null;
+  readonly timezone: string;
+  readonly priority: 'high' | 'medium' | 'low';
+  readonly enabled: boolean;
+  readonly createdAt: Date;
+  readonly lastRun: Date | null;
+  readonly nextRun: Date | null;
+}
+
+/** What happened to one (plan, slot): it ran, or it was skipped and why. */
+export type SlotOutcome = 'run' | 'skipped_overlap' | 'missed';
+
+export interface MetricSample {
+  readonly nodeId: string;
+  readonly at: Date;
+  readonly requests: number;
+  readonly errors: number;
+  readonly avgMs: number | null;
+  readonly p95Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly cpuPercent: number;
+  readonly memoryPercent: number;
+  readonly eventLoopLagP99Ms: number;
+  readonly waitingTotal: number;
+  /** Per-route request counts and latency summaries: { "<METHOD> <route>": {count, avgMs, p95Ms} }. */
+  readonly routes: Record<string, { count: number; avgMs: number; p95Ms: number }>;
+}
+
+export interface DailyAggregate {
+  readonly day: string;
+  readonly queueId: string;
+  readonly joined: number;
+  readonly served: number;
+  readonly noShow: number;
+  readonly left: number;
+  readonly expired: number;
+  readonly admitted: number;
+  readonly avgWaitSeconds: number | null;
+  readonly avgServiceSeconds: number | null;
+}
+
+/** Storage of the maintenance engine: scheduled tasks, slot claims, runs and metric samples. */
+export interface MaintenanceStore {
+  saveScheduledTasks(tasks: readonly ScheduledTask[]): Promise<void>;
+  listScheduledTasks(): Promise<ScheduledTask[]>;
+  /**
+   * Claims one (plan, slot) for the whole cluster. Resolves true for exactly one caller, ever; a
+   * unique key in the database decides, not a timer.
+   */
+  claimSlot(plan: string, slot: Date, outcome: SlotOutcome, runId: string | null, nodeId: string, now: Date): Promise<boolean>;
+  listSlots(plan: string, since: Date): Promise<{ slot: Date; outcome: SlotOutcome; runId: string | null; nodeId: string }[]>;
+  /** The newest slot of a plan that was claimed in any way, to know what a restart missed. */
+  lastSlot(plan: string): Promise<Date | null>;
+
+  insertRun(run: RunDocument, nodeId: string, now: Date): Promise<void>;
+  updateRun(run: RunDocument): Promise<void>;
+  heartbeat(runId: string, now: Date): Promise<void>;
+  getRun(id: string): Promise<RunDocument | null>;
+  listRuns(opts: { plan?: string; limit: number; cursor?: string }): Promise<{ items: RunDocument[]; nextCursor: string | null }>;
+  /** Runs still `running` whose heartbeat is older than `before`; marks them `interrupted`. */
+  interruptStale(before: Date, now: Date): Promise<string[]>;
+  runningRun(plan: string): Promise<RunDocument | null>;
+  lastSuccessfulStep(step: string): Promise<Date | null>;
+  deleteRunsBefore(before: Date): Promise<number>;
+
+  insertSample(sample: MetricSample): Promise<void>;
+  samplesSince(since: Date, until?: Date): Promise<MetricSample[]>;
+  deleteSamplesBefore(before: Date): Promise<number>;
+
+  dailyAggregates(since: string): Promise<DailyAggregate[]>;
+}

@@ -1,0 +1,23 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import * as m001 from './001_core.js';
+
+export type DialectKind = 'sqlite' | 'postgres';
+
+type Step = { up(db: Kysely<unknown>, kind: DialectKind): Promise<void> };
+
+/** Numbered migrations, applied in order on both dialects at start and by `queuekeeper migrate`. */
+const MIGRATIONS: Record<string, Step> = {
+  '001_core': m001,
+};
+
+export const LATEST_SCHEMA_VERSION = Object.keys(MIGRATIONS).length;
+
+export function migrationProvider(kind: DialectKind): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(MIGRATIONS)) out[name] = { up: (db) => m.up(db, kind) };
+      return out;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { DialectParts } from '../kysely/dialect.js';
+import type { DB } from '../kysely/schema.js';
+import { createSqliteAdmin } from './admin.js';
+import { isSqliteTransient, isSqliteUnavailable } from './errors.js';
+
+/**
+ * Opens the embedded database. `auto_vacuum` must be set before the first switch to WAL: set
+ * afterwards it silently stays off, and incremental vacuum then reclaims nothing.
+ */
+export function openSqlite(path: string): DialectParts & { raw: Database.Database } {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const raw = new Database(path);
+  raw.pragma('busy_timeout = 5000');
+  if (raw.pragma('journal_mode', { simple: true }) !== 'wal') {
+    raw.pragma('auto_vacuum = INCREMENTAL');
+    raw.exec('VACUUM');
+    raw.pragma('journal_mode = WAL');
+  }
+  // NORMAL in WAL mode survives a process crash (kill -9): the commit is in the WAL file before
+  // the call returns. Only an OS crash or power loss could drop the last transactions.
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('foreign_keys = ON');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  return {
+    kind: 'sqlite',
+    db,
+    raw,
+    prepare: async () => undefined,
+    isUnavailable: isSqliteUnavailable,
+    isTransient: isSqliteTransient,
+    ping: async () => {
+      raw.prepare('SELECT 1').get();
+    },
+    admin: (k) => createSqliteAdmin(k, raw),
+    close: async () => {
+      await db.destroy();
+      // Kysely closes the file only if it ever opened a connection; ping may have used it directly.
+      if (raw.open) raw.close();
+    },
+  };
+}
+
+const STATEMENT_CACHE = 512;
+
+/**
+ * Kysely prepares every query afresh, and preparing costs more than running a small query. The
+ * same SQL text is prepared once here; IN-lists of varying length make new texts, so the cache is
+ * bounded and simply starts over when full.
+ */
+function withStatementCache(raw: Database.Database): Database.Database {
+  const cache = new Map<string, Database.Statement>();
+  return new Proxy(raw, {
+    get(target, prop) {
+      if (prop === 'prepare')
+        return (sql: string) => {
+          let stmt = cache.get(sql);
+          if (!stmt) {
+            if (cache.size >= STATEMENT_CACHE) cache.clear();
+            stmt = target.prepare(sql);
+            cache.set(sql, stmt);
+          }
+          return stmt;
+        };
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
