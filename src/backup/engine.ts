@@ -25,6 +25,12 @@ export interface ScratchDatabase {
 /** Stores the plain dump (a stream, or a file to move) as the backup's database file. */
 export type DumpSink = (plain: Readable | { path: string }) => Promise<StoredFile>;
 
+/** A stored dump to restore: its plain content, and its path too when it is not encrypted. */
+export interface DumpSource {
+  readonly open: () => Readable;
+  readonly plainPath: string | null;
+}
+
 /**
  * Dump and restore for one database engine. `sqlite/` and `postgres/` each provide one; the
  * backup, verify and restore flows above them never see a driver or a command line.
@@ -34,11 +40,11 @@ export interface DumpEngine {
   readonly fileName: string;
   dump(work: string, sink: DumpSink, now: () => Date, signal?: AbortSignal): Promise<DumpOutcome>;
   /** Restores into a fresh scratch database; `near` puts a SQLite scratch file beside that path. */
-  restoreScratch(plain: () => Readable, label: string, backupSchema: string | null, near?: string): Promise<ScratchDatabase>;
+  restoreScratch(source: DumpSource, label: string, backupSchema: string | null, near?: string): Promise<ScratchDatabase>;
   /** Rows the target holds in any table; 0 when it does not exist yet. */
   targetRows(target: DatabaseConfig): Promise<number>;
   /** Puts a verified backup into the target (SQLite adopts the scratch file; PostgreSQL restores again). */
-  restoreInto(target: DatabaseConfig, scratch: ScratchDatabase, plain: () => Readable, backupSchema: string | null, force: boolean): Promise<void>;
+  restoreInto(target: DatabaseConfig, scratch: ScratchDatabase, source: DumpSource, backupSchema: string | null): Promise<void>;
 }
 
 /** The engine for a database kind, working with this installation's tools and scratch space. */

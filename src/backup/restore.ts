@@ -5,11 +5,10 @@ import { AppError, ConfigError } from '../errors/index.js';
 import { openStore } from '../store/open.js';
 import { dumpEngine } from './engine.js';
 import { BackupError } from './errors.js';
-import { plainSource } from './files.js';
 import { backupPath, isBackupId } from './ids.js';
 import { readManifest } from './manifest.js';
 import type { Verification } from './types.js';
-import { inspectBackup } from './verify.js';
+import { dumpSource, inspectBackup } from './verify.js';
 
 export interface RestoreOptions {
   /** A DATABASE_URL (postgres://…, sqlite:…) or a data dir; default: the configured database. */
@@ -98,8 +97,7 @@ export async function restoreBackup(config: Config, id: string, opts: RestoreOpt
   await restored.store.close();
   say('putting the backup into place');
   try {
-    const dump = m.files.database;
-    await engine.restoreInto(target, restored.scratch, () => plainSource(join(dir, dump.name), dump, config.backup.encryptionKey), m.database.schema, opts.force === true);
+    await engine.restoreInto(target, restored.scratch, dumpSource(dir, m, config.backup.encryptionKey), m.database.schema);
   } finally {
     await restored.scratch.dispose();
   }

@@ -7,7 +7,7 @@ import type { Store } from '../store/contract.js';
 import { openStore } from '../store/open.js';
 import { backupIds, recordVerification } from './catalog.js';
 import { checkConfigSnapshot, checkEncryption, checkFiles, checkIntegrity, checkLiveSnapshot, checkRowCounts, type CheckAnswer } from './checks.js';
-import { dumpEngine, type ScratchDatabase } from './engine.js';
+import { dumpEngine, type DumpSource, type ScratchDatabase } from './engine.js';
 import { BackupError, messageOf } from './errors.js';
 import { plainSource } from './files.js';
 import { backupPath, isBackupId } from './ids.js';
@@ -32,6 +32,13 @@ export interface Inspection {
   readonly manifest: Manifest | null;
   readonly restored: { readonly store: Store; readonly scratch: ScratchDatabase } | null;
   release(): Promise<void>;
+}
+
+/** The backup's dump as an engine restores it. */
+export function dumpSource(dir: string, m: Manifest, key: Buffer | null): DumpSource {
+  const f = m.files.database;
+  const path = join(dir, f.name);
+  return { open: () => plainSource(path, f, key), plainPath: m.encryption === null ? path : null };
 }
 
 const PARTS: PartName[] = ['database', 'live', 'configuration'];
@@ -103,7 +110,7 @@ export async function inspectBackup(config: Config, id: string | undefined, opts
       await run('restore', async () => {
         const engine = dumpEngine(m.database.kind, config);
         const t0 = performance.now();
-        const scratch = await engine.restoreScratch(() => plainSource(join(dir, m.files.database.name), m.files.database, key), scratchLabel(chosen), m.database.schema, opts.near);
+        const scratch = await engine.restoreScratch(dumpSource(dir, m, key), scratchLabel(chosen), m.database.schema, opts.near);
         const store = openStore(scratch.database, { poolSize: 4 });
         restored = { store, scratch };
         try {

@@ -85,6 +85,9 @@ export function loadConfig(env: Env = process.env): Config {
       externalDependencies: m.externalDependencies ?? [],
       alertWebhooks: m.alertWebhooks ?? [],
       probeMs: (m.probeSeconds ?? 3) * 1000,
+      osvSnapshot: m.osvSnapshot === undefined ? null : resolve(m.osvSnapshot),
+      maxAdminKeys: m.maxAdminKeys ?? 3,
+      staleKeyDays: m.staleKeyDays ?? 90,
     },
     backup: {
       dir: resolve(dataDir, 'backups'),

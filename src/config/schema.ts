@@ -58,6 +58,9 @@ export const fileConfigSchema = z
         externalDependencies: z.array(z.string().min(1)),
         alertWebhooks: z.array(z.object({ url: z.string().url(), secret: z.string().min(16) }).strict()),
         probeSeconds: z.number().positive().max(30),
+        osvSnapshot: z.string().min(1),
+        maxAdminKeys: z.number().int().min(0),
+        staleKeyDays: z.number().int().positive(),
       })
       .partial()
       .strict(),

@@ -33,6 +33,10 @@ export interface MaintenanceConfig {
   readonly externalDependencies: readonly string[];
   readonly alertWebhooks: readonly WebhookConfig[];
   readonly probeMs: number;
+  /** A local OSV advisory snapshot to match package-lock.json against when the registry cannot. */
+  readonly osvSnapshot: string | null;
+  readonly maxAdminKeys: number;
+  readonly staleKeyDays: number;
 }
 
 export interface BackupConfig {

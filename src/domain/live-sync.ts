@@ -48,6 +48,24 @@ export async function reconcileIndex(store: Store, index: LiveIndex): Promise<Re
   return { queues: order.size, entries, added, removed };
 }
 
+/**
+ * Reconciles one queue, for healing after a failed index write. Tickets it adds are checked again
+ * afterwards: one called between the database read and the add would otherwise linger.
+ */
+export async function reconcileQueue(store: Store, index: LiveIndex, queueId: string): Promise<{ added: number; removed: number }> {
+  const have = new Set(await index.range(queueId, 0, Math.max(1, await index.count(queueId))));
+  const want = (await store.waitingEntries(queueId)).get(queueId) ?? [];
+  const wantIds = new Set(want.map((w) => w.ticketId));
+  const missing = want.filter((w) => !have.has(w.ticketId));
+  const stale = [...have].filter((id) => !wantIds.has(id));
+  if (missing.length > 0) await index.add(queueId, missing);
+  if (stale.length > 0) await index.remove(queueId, stale);
+  const gone: string[] = [];
+  for (const m of missing) if ((await store.getTicket(m.ticketId))?.status !== 'waiting') gone.push(m.ticketId);
+  if (gone.length > 0) await index.remove(queueId, gone);
+  return { added: missing.length - gone.length, removed: stale.length };
+}
+
 /** Compares the order the index holds with the database's, ticket by ticket. */
 export function compareOrders(expected: ReadonlyMap<string, readonly WaitingEntry[]>, actual: ReadonlyMap<string, readonly string[]>): { mismatches: number; details: string[] } {
   let mismatches = 0;
@@ -71,6 +89,7 @@ export function compareOrders(expected: ReadonlyMap<string, readonly WaitingEntr
 export class IndexWatcher {
   private timer: NodeJS.Timeout | undefined;
   private busy: Promise<void> | null = null;
+  private readonly dirty = new Set<string>();
   rebuilds = 0;
 
   constructor(
@@ -89,6 +108,12 @@ export class IndexWatcher {
     clearInterval(this.timer);
   }
 
+  /** A write to this queue's index failed or a waiting ticket was missing: reconcile it soon. */
+  markDirty(queueId: string): void {
+    this.dirty.add(queueId);
+    void this.poke();
+  }
+
   poke(): Promise<void> {
     this.busy ??= this.check().finally(() => {
       this.busy = null;
@@ -98,11 +123,19 @@ export class IndexWatcher {
 
   private async check(): Promise<void> {
     try {
-      if (await this.index.isBuilt()) return;
-      await rebuildIndex(this.store, this.index);
-      await reconcileIndex(this.store, this.index);
-      this.rebuilds += 1;
+      if (!(await this.index.isBuilt())) {
+        this.dirty.clear();
+        await rebuildIndex(this.store, this.index);
+        await reconcileIndex(this.store, this.index);
+        this.rebuilds += 1;
+        return;
+      }
+      for (const queueId of [...this.dirty]) {
+        await reconcileQueue(this.store, this.index, queueId);
+        this.dirty.delete(queueId);
+      }
     } catch (e) {
+      // Still unreachable: the dirty marks stay, and the next tick tries again.
       this.onError(e);
     }
   }

@@ -7,6 +7,9 @@ import { ACTIONS, callTarget, type Action } from './transitions.js';
 import { DEFAULT_QUEUE_SETTINGS, type Queue, type QueueMode, type QueueSettings, type TicketPriority, type TicketRecord, type TicketStatus } from './types.js';
 import { operatorTicketView, ticketView, type OperatorTicketView, type TicketView } from './views.js';
 
+const ETA_CACHE_MS = 1000;
+const ETA_CACHE_MAX = 10_000;
+
 export interface JoinInput {
   readonly name?: string | null;
   readonly contact?: string | null;
@@ -29,6 +32,7 @@ export interface ServiceObserver {
 /** The queue domain: every operation commits to the store first, then updates the live index. */
 export class QueueService {
   private readonly batcher: JoinBatcher;
+  private readonly etaQueues = new Map<string, { queue: Queue; until: number }>();
 
   constructor(
     private readonly store: Store,
@@ -36,7 +40,8 @@ export class QueueService {
     private readonly sealKey: Buffer,
     private readonly observer: ServiceObserver,
     private readonly now: () => Date = () => new Date(),
-    private readonly onIndexMiss: () => void = () => undefined,
+    /** Told when the index missed a write or a ticket, so the queue is reconciled soon. */
+    private readonly onIndexMiss: (queueId: string) => void = () => undefined,
   ) {
     this.batcher = new JoinBatcher(store, now);
   }
@@ -70,7 +75,7 @@ export class QueueService {
   async deleteQueue(id: string): Promise<void> {
     const waiting = await this.store.deleteQueue(id);
     if (waiting === null) throw notFound('queue');
-    await this.live.index.dropQueue(id);
+    await this.liveWrite(id, () => this.live.index.dropQueue(id));
   }
 
   async join(queueId: string, input: JoinInput, idempotencyKey: string | null): Promise<{ result: JoinResult; replayed: boolean }> {
@@ -91,20 +96,41 @@ export class QueueService {
     }
     const t = outcome.ticket;
     if (outcome.kind === 'joined') {
-      await this.live.index.add(queueId, [{ ticketId: t.id, priority: t.priority, seq: t.seq }]);
+      await this.liveWrite(queueId, () => this.live.index.add(queueId, [{ ticketId: t.id, priority: t.priority, seq: t.seq }]));
       this.observer.joined(queueId, 1);
       this.observer.changed(t, null);
     }
     const replayToken = outcome.kind === 'replayed' && outcome.sealedToken ? unsealToken(outcome.sealedToken, this.sealKey) : null;
     if (outcome.kind === 'replayed' && replayToken === null) throw new AppError('conflict', 'this Idempotency-Key was used for a ticket whose token can no longer be returned');
-    const view = await this.view(t, await this.queue(queueId));
+    const view = await this.view(t, outcome.queue);
     return { result: { ...view, token: replayToken ?? token }, replayed: outcome.kind === 'replayed' };
   }
 
   /** A customer's view of their ticket; a wrong token looks exactly like a missing ticket. */
   async customerTicket(id: string, token: string | undefined): Promise<TicketView> {
     const t = await this.authorisedTicket(id, token);
-    return this.view(t, await this.queue(t.queueId));
+    return this.view(t, await this.queueForEta(t.queueId));
+  }
+
+  /** Drops the ETA cache; returns how many entries it held. */
+  trimCaches(): number {
+    const n = this.etaQueues.size;
+    this.etaQueues.clear();
+    return n;
+  }
+
+  /**
+   * Customers poll their ticket often; the queue row only feeds the ETA there, whose inputs move
+   * slowly, so one read a second per queue serves them all.
+   */
+  private async queueForEta(id: string): Promise<Queue> {
+    const now = Date.now();
+    const hit = this.etaQueues.get(id);
+    if (hit && hit.until > now) return hit.queue;
+    const queue = await this.queue(id);
+    if (this.etaQueues.size >= ETA_CACHE_MAX) this.etaQueues.clear();
+    this.etaQueues.set(id, { queue, until: now + ETA_CACHE_MS });
+    return queue;
   }
 
   async leave(id: string, token: string | undefined): Promise<TicketView> {
@@ -156,7 +182,7 @@ export class QueueService {
     if (t.status !== 'waiting') return null;
     const rank = await this.live.index.rank(t.queueId, t.id);
     if (rank === null) {
-      this.onIndexMiss();
+      this.onIndexMiss(t.queueId);
       throw unavailable('live index');
     }
     return rank + 1;
@@ -164,6 +190,19 @@ export class QueueService {
 
   private async view(t: TicketRecord, q: Queue): Promise<TicketView> {
     return ticketView(t, q, await this.position(t));
+  }
+
+  /**
+   * The database has committed by the time the index is written; if that write fails (Redis
+   * away), the queue is marked for reconciliation so the index heals without a restart.
+   */
+  private async liveWrite(queueId: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      this.onIndexMiss(queueId);
+      throw e;
+    }
   }
 
   private async authorisedTicket(id: string, token: string | undefined): Promise<TicketRecord> {
@@ -177,11 +216,11 @@ export class QueueService {
   }
 
   private async afterChange(t: TicketRecord, from: TicketStatus): Promise<void> {
-    if (from === 'waiting' && t.status !== 'waiting') await this.live.index.remove(t.queueId, [t.id]);
-    if (t.status === 'waiting') {
-      if (from !== 'waiting') await this.live.index.remove(t.queueId, [t.id]);
-      await this.live.index.add(t.queueId, [{ ticketId: t.id, priority: t.priority, seq: t.seq }]);
-    }
+    await this.liveWrite(t.queueId, async () => {
+      // A requeued ticket comes back with a new seq: its old entry goes first.
+      if (from === 'waiting' || t.status === 'waiting') await this.live.index.remove(t.queueId, [t.id]);
+      if (t.status === 'waiting') await this.live.index.add(t.queueId, [{ ticketId: t.id, priority: t.priority, seq: t.seq }]);
+    });
     this.observer.changed(t, from);
   }
 }

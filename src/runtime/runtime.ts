@@ -59,7 +59,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     },
     invalidToken: (ticketId) => logger.warn({ event: 'ticket_token_invalid', ticketId }, 'ticket token did not match'),
   };
-  const service = new QueueService(store, live, sealKey, observer, () => new Date(), () => void watcher.poke());
+  const service = new QueueService(store, live, sealKey, observer, () => new Date(), (queueId) => watcher.markDirty(queueId));
   events = new TicketEvents(live.bus, service, (e) => logger.warn({ err: e }, 'live update failed'));
   const auth = new KeyAuthority(store, () => fixedMaster);
 
@@ -84,6 +84,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     services: {
       rebuildLiveIndex: (namespace?: string) => rebuildIndex(store, live.index, namespace),
       reconcileLiveIndex: () => reconcileIndex(store, live.index),
+      trimCaches: () => service.trimCaches(),
     },
   });
 

@@ -6,6 +6,20 @@ export interface IntegrityReport {
   readonly notChecked: string[];
 }
 
+export interface SlowQueryRow {
+  readonly query: string;
+  readonly calls: number;
+  readonly meanMs: number;
+  readonly totalMs: number;
+  readonly rows: number;
+}
+
+export interface SlowQueriesResult {
+  readonly available: boolean;
+  readonly reason?: string;
+  readonly rows: SlowQueryRow[];
+}
+
 export interface DatabaseAdmin extends UpkeepAdmin {
   /** Refreshes planner statistics; returns the tables it analysed. */
   updateStatistics(): Promise<string[]>;
@@ -21,6 +35,10 @@ export interface DatabaseAdmin extends UpkeepAdmin {
   sizeBytes(): Promise<number>;
   /** Row count of every table of ours. */
   tableCounts(): Promise<Record<string, number>>;
+  /** Slowest statements by mean time (pg_stat_statements); `available: false` with the reason otherwise. */
+  slowQueries(limit: number, minCalls: number): Promise<SlowQueriesResult>;
+  /** Tickets still in the database, by the UTC day they were created. */
+  ticketsCreatedPerDay(since: Date): Promise<{ day: string; count: number }[]>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -41,9 +41,10 @@ export interface JoinRequest {
   readonly sealedToken: string | null;
 }
 
+/** Accepted joins carry the queue as the same transaction left it, so callers need not re-read it. */
 export type JoinOutcome =
-  | { readonly kind: 'joined'; readonly ticket: TicketRecord }
-  | { readonly kind: 'replayed'; readonly ticket: TicketRecord; readonly sealedToken: string | null }
+  | { readonly kind: 'joined'; readonly ticket: TicketRecord; readonly queue: Queue }
+  | { readonly kind: 'replayed'; readonly ticket: TicketRecord; readonly sealedToken: string | null; readonly queue: Queue }
   | { readonly kind: 'rejected'; readonly code: 'not_found' | 'queue_full' | 'queue_closed' };
 
 /** Fields a transition may set besides the status. */

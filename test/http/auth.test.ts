@@ -159,6 +159,22 @@ for (const combo of COMBOS) {
       });
     });
 
+    describe('backup routes (admin)', () => {
+      test('GET /api/backups and POST /api/backups/:id/verify need the admin key', async (t) => {
+        const probe = await call(base, 'GET', '/api/backups');
+        if (probe.status === 404 && /no route/.test(probe.body?.error?.message ?? '')) {
+          t.todo('the /api/backups routes of contract §3 are not served yet');
+          return;
+        }
+        assert.equal(probe.status, 200, JSON.stringify(probe.body));
+        assertError(await call(base, 'POST', '/api/backups/bk_unknown/verify', { body: {} }), 404, 'not_found', 'verify unknown');
+        for (const [method, path] of [['GET', '/api/backups'], ['POST', '/api/backups'], ['POST', '/api/backups/bk_unknown/verify']] as const) {
+          assertError(await call(base, method, path, { key: null, body: {} }), 401, 'unauthorized', `${method} ${path} without key`);
+          assertError(await call(base, method, path, { key: operatorKey, body: {} }), 403, 'forbidden', `${method} ${path} as operator`);
+        }
+      });
+    });
+
     describe('customer routes need no key; a key shows the operator view', () => {
       test('queue view by principal', async () => {
         const q = await newQueue();

@@ -168,7 +168,14 @@ for (const combo of COMBOS) {
       after(async () => {
         await node?.close();
         if (redis) {
-          await redis.flushdb();
+          // Only this test's keys (the node rebuilt them after the wipe); the database stays ours.
+          const prefix = env.QK_REDIS_PREFIX as string;
+          let cursor = '0';
+          do {
+            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+            cursor = next;
+            if (keys.length > 0) await redis.del(...keys);
+          } while (cursor !== '0');
           redis.disconnect();
         }
         await iso?.cleanup();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
-import { assertError, createQueue, getTicket, join, leave, listAll, SseReader } from './helpers.js';
+import { assertError, createQueue, getTicket, join, leave, listAll } from './helpers.js';
 
 /** Queues and tickets over HTTP, as the contract (§3) describes them, on every backend combination. */
 for (const combo of COMBOS) {
@@ -286,43 +286,6 @@ for (const combo of COMBOS) {
         assert.deepEqual(all.map((t) => t.number), [1, 2, 3, 4, 5, 6, 7]);
         assert.equal(all[0].contact, null, 'operators see contact fields');
         assertError(await call(base, 'GET', `/api/queues/${q.id}/tickets?status=sleeping`), 400, 'validation_failed', 'bad status');
-      });
-    });
-
-    describe('Server-Sent Events', () => {
-      test('the first event is the ticket; changes of position and status follow', async () => {
-        const q = await createQueue(base);
-        const a = await join(base, q.id);
-        const b = await join(base, q.id);
-        const c = await join(base, q.id);
-        const bad = await call(base, 'GET', `/api/tickets/${c.id}/events?token=wrong`, { key: null });
-        assertError(bad, 404, 'not_found', 'events with a wrong token');
-
-        const sse = new SseReader(`${base}/api/tickets/${c.id}/events?token=${encodeURIComponent(c.token)}`);
-        await sse.open();
-        try {
-          assert.equal(sse.status, 200);
-          assert.match(sse.contentType, /^text\/event-stream/);
-          const first = await sse.next();
-          assert.equal(first.id, c.id);
-          assert.equal(first.status, 'waiting');
-          assert.equal(first.position, 3);
-          assert.equal(first.token, undefined);
-
-          await leave(base, a.id, a.token);
-          assert.equal((await sse.until((e) => e.position !== 3)).position, 2);
-          await callNext(q.id);
-          assert.equal((await sse.until((e) => e.position !== 2)).position, 1);
-          await act(c.id, 'call', { counter: 'C' });
-          const called = await sse.until((e) => e.status !== 'waiting');
-          assert.equal(called.status, 'called');
-          assert.equal(called.position, null);
-          assert.equal(called.counter, 'C');
-          assert.equal(called.contact, undefined, 'customers do not get operator fields');
-        } finally {
-          sse.close();
-        }
-        void b;
       });
     });
   });

@@ -91,6 +91,8 @@ export async function startNode(env: Record<string, string>, extra: Record<strin
   const rt = await createRuntime(config, { logger: pino({ level: 'silent' }) });
   const app = await buildApp(rt);
   await app.listen({ port: 0, host: '127.0.0.1' });
+  // As `serve` does: the index watcher, the sampler and (unless QK_SCHEDULER=off) the scheduler.
+  await rt.start();
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   return {

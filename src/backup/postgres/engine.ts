@@ -1,8 +1,7 @@
-import type { Readable } from 'node:stream';
 import pg from 'pg';
 import type { Config, DatabaseConfig } from '../../config/index.js';
 import { OUR_TABLES } from '../../store/kysely/schema.js';
-import type { DumpEngine, ScratchDatabase } from '../engine.js';
+import type { DumpEngine, DumpSource, ScratchDatabase } from '../engine.js';
 import { BackupError, messageOf } from '../errors.js';
 import { runTool, toolConnection } from './process.js';
 import { findPgTools, type PgTools } from './tools.js';
@@ -38,7 +37,7 @@ export function postgresEngine(config: Config): DumpEngine {
    * Restores into `schema` of the database at `url`. An existing schema of that name is moved
    * aside first and put back if the restore fails, so a failed restore never leaves it empty.
    */
-  async function restoreAt(url: string, schema: string, backupSchema: string, plain: () => Readable): Promise<void> {
+  async function restoreAt(url: string, schema: string, backupSchema: string, source: DumpSource): Promise<void> {
     const t = await tools(url);
     const aside = `${schema.slice(0, 36)}_pre_restore_${Date.now().toString(36)}`;
     const moved = await withClient(url, async (c) => {
@@ -50,7 +49,7 @@ export function postgresEngine(config: Config): DumpEngine {
     });
     const conn = await toolConnection(url, config.tmpDir);
     try {
-      await runTool(t.pgRestore, ['--no-owner', '--no-privileges', '--no-comments', '--exit-on-error', '--single-transaction', `--dbname=${conn.dbname}`], { stdin: plain() });
+      await runTool(t.pgRestore, ['--no-owner', '--no-privileges', '--no-comments', '--exit-on-error', '--single-transaction', `--dbname=${conn.dbname}`], { stdin: source.open() });
       if (backupSchema !== schema) await withClient(url, (c) => c.query(`ALTER SCHEMA ${ident(backupSchema)} RENAME TO ${ident(schema)}`));
     } catch (e) {
       await withClient(url, async (c) => {
@@ -100,7 +99,7 @@ export function postgresEngine(config: Config): DumpEngine {
       });
     },
 
-    async restoreScratch(plain, label, backupSchema): Promise<ScratchDatabase> {
+    async restoreScratch(source, label, backupSchema): Promise<ScratchDatabase> {
       const db = server(config);
       if (!backupSchema) throw new BackupError('target_incompatible', 'the manifest names no PostgreSQL schema');
       const name = `qk_verify_${label}`.slice(0, 63);
@@ -113,7 +112,7 @@ export function postgresEngine(config: Config): DumpEngine {
       };
       const url = withDatabase(db.url, name);
       try {
-        await restoreAt(url, backupSchema, backupSchema, plain);
+        await restoreAt(url, backupSchema, backupSchema, source);
       } catch (e) {
         await dispose();
         throw e;
@@ -139,11 +138,11 @@ export function postgresEngine(config: Config): DumpEngine {
       }
     },
 
-    async restoreInto(target, scratch, plain, backupSchema) {
+    async restoreInto(target, scratch, source, backupSchema) {
       if (target.kind !== 'postgres') throw new BackupError('target_incompatible', 'a PostgreSQL backup restores into a PostgreSQL database');
       if (!backupSchema) throw new BackupError('target_incompatible', 'the manifest names no PostgreSQL schema');
       await scratch.dispose();
-      await restoreAt(target.url, target.schema, backupSchema, plain);
+      await restoreAt(target.url, target.schema, backupSchema, source);
     },
   };
 }

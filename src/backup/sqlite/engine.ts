@@ -1,5 +1,5 @@
-import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { constants, createWriteStream, existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
@@ -49,14 +49,18 @@ export function sqliteEngine(config: Config): DumpEngine {
       return { file, startedAt, endedAt, tables, schemaVersion, schema: null, serverVersion: `SQLite ${sqliteVersion()}`, tool: 'better-sqlite3 online backup' };
     },
 
-    async restoreScratch(plain, label, _schema, near): Promise<ScratchDatabase> {
+    async restoreScratch(source, label, _schema, near): Promise<ScratchDatabase> {
       const path = near ? `${near}.restore-${label}` : join(config.tmpDir, `qk_verify_${label}.db`);
       // Our tmp folder is made private; a restore target's folder is the operator's, created if absent.
       if (near) await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       else await ensurePrivateDir(dirname(path));
       await removeDatabaseFiles(path);
       try {
-        await pipeline(plain(), createWriteStream(path, { mode: 0o600, flags: 'wx' }));
+        // An unencrypted dump is a database file already: a kernel copy is several times faster.
+        if (source.plainPath) {
+          await copyFile(source.plainPath, path, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+          await chmod(path, 0o600);
+        } else await pipeline(source.open(), createWriteStream(path, { mode: 0o600, flags: 'wx' }));
       } catch (e) {
         await removeDatabaseFiles(path);
         throw e;

@@ -27,11 +27,6 @@ export async function createQueue(db: Kysely<DB>, input: NewQueue, at: Date): Pr
   return toQueue(row);
 }
 
-export async function getQueue(db: Kysely<DB>, id: string): Promise<Queue | null> {
-  const row = await db.selectFrom('queues').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? toQueue(row) : null;
-}
-
 export async function listQueues(db: Kysely<DB>): Promise<Queue[]> {
   return (await db.selectFrom('queues').selectAll().orderBy('created_at').orderBy('id').execute()).map(toQueue);
 }

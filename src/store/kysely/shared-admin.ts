@@ -1,4 +1,5 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import { ENDED, foldTickets, type DayOf } from './fold.js';
 import { OUR_TABLES, type DB } from './schema.js';
 
 /** Checks of our own invariants, the same on every engine. */
@@ -38,7 +39,6 @@ export async function deleteExpiredIdempotencyKeys(db: Kysely<DB>, now: Date): P
   return Number(r.numDeletedRows);
 }
 
-const ENDED = ['served', 'no_show', 'left', 'expired', 'admitted'];
 
 /**
  * Folds tickets that ended before `before` into per-day, per-queue aggregates, then deletes them,
@@ -48,76 +48,20 @@ const ENDED = ['served', 'no_show', 'left', 'expired', 'admitted'];
 export async function foldAndDelete(
   db: Kysely<DB>,
   before: Date,
-  dayOf: (column: string) => RawBuilder<string>,
+  dayOf: DayOf,
 ): Promise<{ ticketsRemoved: number; aggregatesWritten: number; idempotencyKeysRemoved: number }> {
   return db.transaction().execute(async (trx) => {
     const cutoff = before.getTime();
-    const count = (status: string) => sql<number>`sum(case when status = ${status} then 1 else 0 end)`;
-    const groups = await trx
-      .selectFrom('tickets')
-      .select([
-        dayOf('created_at').as('day'),
-        'queue_id',
-        (eb) => eb.fn.countAll<number>().as('joined'),
-        count('served').as('served'),
-        count('no_show').as('no_show'),
-        count('left').as('left_count'),
-        count('expired').as('expired'),
-        count('admitted').as('admitted'),
-        sql<number>`sum(case when called_at is not null then (called_at - created_at) / 1000.0 else 0 end)`.as('wait_sum'),
-        sql<number>`sum(case when called_at is not null then 1 else 0 end)`.as('wait_count'),
-        sql<number>`sum(case when status = 'served' and called_at is not null then (ended_at - called_at) / 1000.0 else 0 end)`.as('svc_sum'),
-        count('served').as('svc_count'),
-      ])
-      .where('status', 'in', ENDED)
-      .where('ended_at', '<', cutoff)
-      .groupBy([dayOf('created_at'), 'queue_id'])
-      .execute();
-    for (const g of groups) {
-      const row = {
-        day: String(g.day),
-        queue_id: g.queue_id,
-        joined: Number(g.joined),
-        served: Number(g.served),
-        no_show: Number(g.no_show),
-        left_count: Number(g.left_count),
-        expired: Number(g.expired),
-        admitted: Number(g.admitted),
-        wait_seconds_sum: Number(g.wait_sum),
-        wait_count: Number(g.wait_count),
-        service_seconds_sum: Number(g.svc_sum),
-        service_count: Number(g.svc_count),
-      };
-      await trx
-        .insertInto('daily_aggregates')
-        .values(row)
-        .onConflict((oc) =>
-          oc.columns(['day', 'queue_id']).doUpdateSet((eb) => ({
-            joined: eb('daily_aggregates.joined', '+', row.joined),
-            served: eb('daily_aggregates.served', '+', row.served),
-            no_show: eb('daily_aggregates.no_show', '+', row.no_show),
-            left_count: eb('daily_aggregates.left_count', '+', row.left_count),
-            expired: eb('daily_aggregates.expired', '+', row.expired),
-            admitted: eb('daily_aggregates.admitted', '+', row.admitted),
-            wait_seconds_sum: eb('daily_aggregates.wait_seconds_sum', '+', row.wait_seconds_sum),
-            wait_count: eb('daily_aggregates.wait_count', '+', row.wait_count),
-            service_seconds_sum: eb('daily_aggregates.service_seconds_sum', '+', row.service_seconds_sum),
-            service_count: eb('daily_aggregates.service_count', '+', row.service_count),
-          })),
-        )
-        .execute();
-    }
+    const ended = (eb: ExpressionBuilder<DB, 'tickets'>) => eb.and([eb('status', 'in', ENDED), eb('ended_at', '<', cutoff)]);
+    const folded = await foldTickets(trx, ended, dayOf);
     const idem = await trx
       .deleteFrom('idempotency_keys')
-      .where('ticket_id', 'in', (eb) => eb.selectFrom('tickets').select('id').where('status', 'in', ENDED).where('ended_at', '<', cutoff))
+      .where('ticket_id', 'in', (eb) => eb.selectFrom('tickets').select('id').where(ended))
       .executeTakeFirst();
-    const del = await trx.deleteFrom('tickets').where('status', 'in', ENDED).where('ended_at', '<', cutoff).executeTakeFirst();
-    return { ticketsRemoved: Number(del.numDeletedRows), aggregatesWritten: groups.length, idempotencyKeysRemoved: Number(idem.numDeletedRows) };
+    const del = await trx.deleteFrom('tickets').where(ended).executeTakeFirst();
+    return { ticketsRemoved: Number(del.numDeletedRows), aggregatesWritten: folded.groups, idempotencyKeysRemoved: Number(idem.numDeletedRows) };
   });
 }
-
-// ---------------------------------------------------------------------------------------------
-// Archive of closed queues (weekly systemCleanup). Added; nothing above changed.
 
 /** Queue ids per statement, well under SQLite's bound-parameter limit. */
 const ID_CHUNK = 500;
@@ -133,7 +77,7 @@ const ACTIVE = ['waiting', 'called'];
 export async function archiveClosedQueues(
   db: Kysely<DB>,
   before: Date,
-  dayOf: (column: string) => RawBuilder<string>,
+  dayOf: DayOf,
 ): Promise<{ queuesArchived: number; queueIds: string[]; ticketsFolded: number; aggregatesWritten: number; closedKept: number }> {
   return db.transaction().execute(async (trx) => {
     const locked = await trx
@@ -153,7 +97,7 @@ export async function archiveClosedQueues(
     let ticketsFolded = 0;
     let aggregatesWritten = 0;
     for (const ids of chunks(queueIds)) {
-      const folded = await foldQueues(trx, ids, dayOf);
+      const folded = await foldTickets(trx, (eb) => eb.and([eb('queue_id', 'in', ids), eb('status', 'in', ENDED)]), dayOf);
       ticketsFolded += folded.tickets;
       aggregatesWritten += folded.groups;
       await trx.deleteFrom('idempotency_keys').where('queue_id', 'in', ids).execute();
@@ -168,69 +112,4 @@ function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += ID_CHUNK) out.push(items.slice(i, i + ID_CHUNK));
   return out;
-}
-
-/**
- * The same per-day sums as `foldAndDelete`, over every ended ticket of the given queues whatever
- * its end time. Kept apart from `foldAndDelete` so the daily step's code stays as it is.
- */
-async function foldQueues(trx: Kysely<DB>, queueIds: string[], dayOf: (column: string) => RawBuilder<string>): Promise<{ tickets: number; groups: number }> {
-  const count = (status: string) => sql<number>`sum(case when status = ${status} then 1 else 0 end)`;
-  const groups = await trx
-    .selectFrom('tickets')
-    .select([
-      dayOf('created_at').as('day'),
-      'queue_id',
-      (eb) => eb.fn.countAll<number>().as('joined'),
-      count('served').as('served'),
-      count('no_show').as('no_show'),
-      count('left').as('left_count'),
-      count('expired').as('expired'),
-      count('admitted').as('admitted'),
-      sql<number>`sum(case when called_at is not null then (called_at - created_at) / 1000.0 else 0 end)`.as('wait_sum'),
-      sql<number>`sum(case when called_at is not null then 1 else 0 end)`.as('wait_count'),
-      sql<number>`sum(case when status = 'served' and called_at is not null then (ended_at - called_at) / 1000.0 else 0 end)`.as('svc_sum'),
-      count('served').as('svc_count'),
-    ])
-    .where('queue_id', 'in', queueIds)
-    .where('status', 'in', ENDED)
-    .groupBy([dayOf('created_at'), 'queue_id'])
-    .execute();
-  let tickets = 0;
-  for (const g of groups) {
-    tickets += Number(g.joined);
-    const row = {
-      day: String(g.day),
-      queue_id: g.queue_id,
-      joined: Number(g.joined),
-      served: Number(g.served),
-      no_show: Number(g.no_show),
-      left_count: Number(g.left_count),
-      expired: Number(g.expired),
-      admitted: Number(g.admitted),
-      wait_seconds_sum: Number(g.wait_sum),
-      wait_count: Number(g.wait_count),
-      service_seconds_sum: Number(g.svc_sum),
-      service_count: Number(g.svc_count),
-    };
-    await trx
-      .insertInto('daily_aggregates')
-      .values(row)
-      .onConflict((oc) =>
-        oc.columns(['day', 'queue_id']).doUpdateSet((eb) => ({
-          joined: eb('daily_aggregates.joined', '+', row.joined),
-          served: eb('daily_aggregates.served', '+', row.served),
-          no_show: eb('daily_aggregates.no_show', '+', row.no_show),
-          left_count: eb('daily_aggregates.left_count', '+', row.left_count),
-          expired: eb('daily_aggregates.expired', '+', row.expired),
-          admitted: eb('daily_aggregates.admitted', '+', row.admitted),
-          wait_seconds_sum: eb('daily_aggregates.wait_seconds_sum', '+', row.wait_seconds_sum),
-          wait_count: eb('daily_aggregates.wait_count', '+', row.wait_count),
-          service_seconds_sum: eb('daily_aggregates.service_seconds_sum', '+', row.service_seconds_sum),
-          service_count: eb('daily_aggregates.service_count', '+', row.service_count),
-        })),
-      )
-      .execute();
-  }
-  return { tickets, groups: groups.length };
 }

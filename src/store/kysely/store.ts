@@ -9,7 +9,7 @@ import type { DialectParts } from './dialect.js';
 import * as keys from './keys.js';
 import { KyselyMaintenanceStore } from './maintenance.js';
 import * as queues from './queues.js';
-import { toTicket } from './rows.js';
+import { hotReads } from './hot-reads.js';
 import * as tickets from './tickets.js';
 import { withRetry } from './retry.js';
 
@@ -19,10 +19,12 @@ export class KyselyStore implements Store {
   readonly maintenance: MaintenanceStore;
   readonly admin: DatabaseAdmin;
   private readonly run: <T>(fn: () => Promise<T>) => Promise<T>;
+  private readonly hot: ReturnType<typeof hotReads>;
 
   constructor(private readonly d: DialectParts) {
     this.kind = d.kind;
     this.run = (fn) => withRetry(fn, d);
+    this.hot = hotReads(d.db);
     this.maintenance = guardAll(new KyselyMaintenanceStore(d.db), this.run);
     this.admin = guardAll(d.admin(d.db), this.run);
   }
@@ -30,9 +32,14 @@ export class KyselyStore implements Store {
   async migrate(): Promise<{ applied: string[] }> {
     return this.run(async () => {
       await this.d.prepare();
-      const { error, results } = await this.migrator().migrateToLatest();
-      if (error) throw error;
-      return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+      for (let attempt = 1; ; attempt++) {
+        const { error, results } = await this.migrator().migrateToLatest();
+        // Kysely's migrator reads the catalogue of every schema; another installation dropping its
+        // schema at that moment makes the read fail (3F000) though nothing is wrong with ours.
+        if (error && (error as { code?: string }).code === '3F000' && attempt < 3) continue;
+        if (error) throw error;
+        return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+      }
     });
   }
 
@@ -71,18 +78,14 @@ export class KyselyStore implements Store {
       if (isAppError(e)) throw e;
       throw new AppError('conflict', `a queue with id "${input.id}" already exists`, { cause: e });
     });
-  getQueue = (id: string): Promise<Queue | null> => this.run(() => queues.getQueue(this.d.db, id));
+  getQueue = (id: string): Promise<Queue | null> => this.run(() => this.hot.getQueue(id));
   listQueues = (): Promise<Queue[]> => this.run(() => queues.listQueues(this.d.db));
   updateQueue = (id: string, patch: QueuePatch, now: Date): Promise<Queue | null> => this.run(() => queues.updateQueue(this.d.db, id, patch, now));
   deleteQueue = (id: string): Promise<string[] | null> => this.run(() => queues.deleteQueue(this.d.db, id));
 
   joinMany = (queueId: string, requests: readonly JoinRequest[], now: Date): Promise<JoinOutcome[]> =>
     this.run(() => tickets.joinMany(this.d.db, queueId, requests, now));
-  getTicket = async (id: string): Promise<TicketRecord | null> =>
-    this.run(async () => {
-      const row = await this.d.db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
-      return row ? toTicket(row) : null;
-    });
+  getTicket = (id: string): Promise<TicketRecord | null> => this.run(() => this.hot.getTicket(id));
   listTickets = (queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }): Promise<TicketPage> =>
     this.run(() => tickets.listTickets(this.d.db, queueId, opts));
   callNext = (queueId: string, to: 'called' | 'admitted', counter: string | null, now: Date): Promise<TicketRecord | null> =>

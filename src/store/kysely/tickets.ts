@@ -1,7 +1,8 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { TicketRecord, TicketStatus, WaitingEntry } from '../../domain/types.js';
 import type { JoinOutcome, JoinRequest, TicketPage, TransitionChange, TransitionOutcome } from '../contract.js';
-import { decodeCursor, encodeCursor, priorityName, priorityRank, toTicket } from './rows.js';
+import { decodeCursor, encodeCursor, priorityName, priorityRank, toQueue, toTicket } from './rows.js';
+import { ENDED } from './fold.js';
 import type { DB, QueuesTable } from './schema.js';
 import { AppError } from '../../errors/index.js';
 
@@ -85,6 +86,9 @@ export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly J
         .set({ last_number: firstNumber + rows.length - 1, last_seq: firstSeq + rows.length - 1, waiting_count: waiting })
         .where('id', '=', queueId)
         .execute();
+    const queue = toQueue(
+      rows.length > 0 ? { ...q, last_number: firstNumber + rows.length - 1, last_seq: firstSeq + rows.length - 1, waiting_count: waiting } : q,
+    );
     const created = new Map(rows.map((r) => [r.id, toTicket(r)]));
     const replayIds = [...seen.values()].map((s) => s.ticketId).filter((id) => !created.has(id));
     const replayed = new Map<string, TicketRecord>();
@@ -94,11 +98,11 @@ export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly J
       const decided = out[i];
       if (decided) return decided;
       const mine = created.get(r.id);
-      if (mine) return { kind: 'joined', ticket: mine };
+      if (mine) return { kind: 'joined', ticket: mine, queue };
       const prior = seen.get(r.idempotencyKey as string);
       const ticket = prior && (created.get(prior.ticketId) ?? replayed.get(prior.ticketId));
       if (!prior || !ticket) throw new AppError('internal', 'idempotency record points at a missing ticket');
-      return { kind: 'replayed', ticket, sealedToken: prior.sealed };
+      return { kind: 'replayed', ticket, sealedToken: prior.sealed, queue };
     });
   });
 }
@@ -139,7 +143,6 @@ export async function transition(db: Kysely<DB>, id: string, from: readonly Tick
   });
 }
 
-const ENDED: readonly string[] = ['served', 'no_show', 'left', 'expired', 'admitted'];
 
 async function applyChange(
   trx: Transaction<DB>,

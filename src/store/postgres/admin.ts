@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseAdmin, TableBloat, UpkeepAdmin } from '../admin-contract.js';
 import { archiveClosedQueues, deleteExpiredIdempotencyKeys, foldAndDelete, invariantProblems, tableCounts } from '../kysely/shared-admin.js';
+import { postgresSlowQueries, ticketsCreatedPerDay } from '../kysely/perf-queries.js';
 import { OUR_TABLES, type DB } from '../kysely/schema.js';
 
 export function createPostgresAdmin(db: Kysely<DB>, schema: string): DatabaseAdmin {
@@ -51,12 +52,13 @@ export function createPostgresAdmin(db: Kysely<DB>, schema: string): DatabaseAdm
     deleteExpiredIdempotencyKeys: (now) => deleteExpiredIdempotencyKeys(db, now),
     sizeBytes: totalBytes,
     tableCounts: () => tableCounts(db),
+    slowQueries: (limit, minCalls) => postgresSlowQueries(db, limit, minCalls),
+    ticketsCreatedPerDay: (since) => ticketsCreatedPerDay(db, 'postgres', since),
     ...upkeep(db, schema),
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Weekly care (maintenance/steps/upkeep). Added; nothing above changed.
+// Weekly care, used by the upkeep steps.
 
 /** Names REINDEX CONCURRENTLY gives its transient copies (`x_ccnew`, `x_ccnew1`, `x_ccold`...). */
 const LEFTOVER = /_cc(new|old)\d*$/;
@@ -76,7 +78,8 @@ function upkeep(db: Kysely<DB>, schema: string): UpkeepAdmin {
       SELECT c.relname AS name, pg_total_relation_size(c.oid)::bigint AS bytes
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ${schema} AND c.relkind = 'r' ORDER BY c.relname`.execute(db);
-    return Object.fromEntries(r.rows.map((x) => [x.name, Number(x.bytes)]));
+    const ours = new Set<string>(OUR_TABLES);
+    return Object.fromEntries(r.rows.filter((x) => ours.has(x.name)).map((x) => [x.name, Number(x.bytes)]));
   };
   /** Drops the INVALID leftovers of interrupted concurrent rebuilds; other invalid ones are only listed. */
   const sweepInvalid = async (dropped: string[], kept: Set<string>) => {

@@ -28,8 +28,10 @@ export function openPostgres(opts: PostgresOptions): DialectParts & { pool: pg.P
     // Times are epoch ms in bigint columns: well inside 2^53, so plain numbers are exact.
     types: { getTypeParser: (oid: number, format?: string) => (oid === INT8 || oid === NUMERIC ? Number : pg.types.getTypeParser(oid, format as 'text')) } as pg.CustomTypesConfig,
   });
-  // An idle client that loses its server emits here; without a listener the process would exit.
+  // A client that loses its server emits 'error': idle ones on the pool, busy ones on themselves.
+  // Without listeners the process would exit; the failing query already rejects with the cause.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseAdmin, UpkeepAdmin } from '../admin-contract.js';
 import { archiveClosedQueues, deleteExpiredIdempotencyKeys, foldAndDelete, invariantProblems, tableCounts } from '../kysely/shared-admin.js';
+import { sqliteSlowQueries, ticketsCreatedPerDay } from '../kysely/perf-queries.js';
 import { OUR_TABLES, type DB } from '../kysely/schema.js';
 
 const fileSize = (path: string): number => {
@@ -46,12 +47,13 @@ export function createSqliteAdmin(db: Kysely<DB>, raw: Database.Database): Datab
       return fileSize(raw.name) + fileSize(`${raw.name}-wal`);
     },
     tableCounts: () => tableCounts(db),
+    slowQueries: () => sqliteSlowQueries(),
+    ticketsCreatedPerDay: (since) => ticketsCreatedPerDay(db, 'sqlite', since),
     ...upkeep(db, raw),
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Weekly care (maintenance/steps/upkeep). Added; nothing above changed.
+// Weekly care, used by the upkeep steps.
 
 const dayOf = (c: string) => sql<string>`strftime('%Y-%m-%d', ${sql.ref(c)} / 1000, 'unixepoch')`;
 

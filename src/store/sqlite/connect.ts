@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -14,6 +14,9 @@ import { isSqliteTransient, isSqliteUnavailable } from './errors.js';
 export function openSqlite(path: string): DialectParts & { raw: Database.Database } {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const raw = new Database(path);
+  // Customers' names and contacts live here: owner-only, like the backups. SQLite gives the WAL and
+  // shared-memory files the database file's mode.
+  if (path !== ':memory:') for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
   raw.pragma('busy_timeout = 5000');
   if (raw.pragma('journal_mode', { simple: true }) !== 'wal') {
     raw.pragma('auto_vacuum = INCREMENTAL');

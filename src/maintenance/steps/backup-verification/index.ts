@@ -39,7 +39,7 @@ export const backupVerification: Step = async (ctx) => {
     const r = v.parts[part];
     figures[`${FIGURE[part]}Status`] = r.status;
     figures[`${FIGURE[part]}Reason`] = r.reason;
-    if (r.status !== 'Valid') findings.push({ severity: 'error', message: `${LABEL[part]} ${v.id ?? ''} is ${r.status}: ${r.reason ?? 'no reason given'}`.replace('  ', ' ') });
+    if (r.status !== 'Valid') findings.push({ severity: 'error', message: `${LABEL[part]}${v.id ? ` ${v.id}` : ''} is ${r.status}: ${r.reason ?? 'no reason given'}` });
   }
   if (findings.length === 0) findings.push({ severity: 'info', message: `backup ${v.id} restored into scratch in ${v.restoreMs} ms and passed all ${v.checks.length} checks` });
   const ok = v.status === 'Valid';

@@ -1,4 +1,4 @@
-import { backupIds, IN_FLIGHT_SLACK_MS, inspectBackup, type Inspection, type Manifest } from '../../../backup/index.js';
+import { backupIds, inspectBackup, type Inspection, type Manifest } from '../../../backup/index.js';
 import { compareOrders, rebuildIndex } from '../../../domain/live-sync.js';
 import type { TicketRecord } from '../../../domain/types.js';
 import type { Store } from '../../../store/contract.js';
@@ -100,12 +100,11 @@ function differingFields(a: TicketRecord, b: TicketRecord): string[] {
 }
 
 /**
- * Data recovery: a random sample of the backup's tickets, each looked up in the database. One
- * unchanged since the backup (last update before the live snapshot, less the in-flight slack)
- * must match field for field; any difference is data the backup lost or altered.
+ * Data recovery: a random sample of the backup's tickets, each looked up in the live database.
+ * A ticket whose last change (updatedAt) is the one the backup holds must match field for field;
+ * a difference is data the backup lost or altered. One changed or removed since is skipped.
  */
-export async function dataDrill(restored: Store, current: Store, manifest: Manifest): Promise<DataDrill> {
-  const cutoff = Date.parse(manifest.live.takenAt) - IN_FLIGHT_SLACK_MS;
+export async function dataDrill(restored: Store, current: Store): Promise<DataDrill> {
   const candidates: TicketRecord[] = [];
   for (const q of shuffle(await restored.listQueues()).slice(0, 20)) candidates.push(...(await restored.listTickets(q.id, { limit: 200 })).items);
   const sample = shuffle(candidates).slice(0, SAMPLE);
@@ -114,7 +113,7 @@ export async function dataDrill(restored: Store, current: Store, manifest: Manif
   const mismatches: string[] = [];
   for (const r of sample) {
     const c = await current.getTicket(r.id);
-    if (c === null || c.updatedAt.getTime() >= cutoff) {
+    if (c === null || c.updatedAt.getTime() !== r.updatedAt.getTime()) {
       changed++;
       continue;
     }

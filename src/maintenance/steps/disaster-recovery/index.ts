@@ -21,11 +21,11 @@ export const disasterRecovery: Step = async (ctx) => {
   figures.backupsTried = drill.tried;
   let data: DataDrill | null = null;
   if (drill.found) {
-    const { id, rtoMs, createdAt, inspection, manifest } = drill.found;
+    const { id, rtoMs, createdAt, inspection } = drill.found;
     const rpoMs = ctx.now().getTime() - Date.parse(createdAt);
     Object.assign(figures, { backupId: id, backupCreatedAt: createdAt, rtoMs, rpoMs, restoreMs: inspection.verification.restoreMs });
     try {
-      if (inspection.restored) data = await dataDrill(inspection.restored.store, ctx.store, manifest);
+      if (inspection.restored) data = await dataDrill(inspection.restored.store, ctx.store);
     } finally {
       await inspection.release();
     }

@@ -32,7 +32,11 @@ export interface Comparison {
 
 const side = (r: WindowRoute | undefined): Side | null => (r === undefined ? null : { count: r.count, avgMs: r.avgMs, p95Ms: r.p95Ms, throughput: r.throughput });
 
-function change(route: string, before: Side | null, after: Side | null, s: Settings): Change {
+type Settings = Pick<PerfReviewSettings, 'regressionPercent' | 'minRequests' | 'errorRatePoints'>;
+
+/** `days` of each window: throughput is compared from the counts, not from the rounded rates. */
+function change(route: string, before: Side | null, after: Side | null, days: [number, number], s: Settings): Change {
+  const rate = (x: Side | null, d: number): number | null => (x === null || d === 0 ? null : x.count / d);
   const p95 = changePercent(before?.p95Ms ?? null, after?.p95Ms ?? null);
   const avg = changePercent(before?.avgMs ?? null, after?.avgMs ?? null);
   const enough = (before?.count ?? 0) >= s.minRequests && (after?.count ?? 0) >= s.minRequests;
@@ -42,19 +46,18 @@ function change(route: string, before: Side | null, after: Side | null, s: Setti
     after,
     avgChangePercent: avg,
     p95ChangePercent: p95,
-    throughputChangePercent: changePercent(before?.throughput ?? null, after?.throughput ?? null),
+    throughputChangePercent: changePercent(rate(before, days[0]), rate(after, days[1])),
     regression: enough && ((p95 !== null && p95 > s.regressionPercent) || (avg !== null && avg > s.regressionPercent)),
   };
 }
 
-type Settings = Pick<PerfReviewSettings, 'regressionPercent' | 'minRequests' | 'errorRatePoints'>;
-
 /** Compares every route seen in either window, and all routes together. */
 export function compareWindows(before: WindowFigures, after: WindowFigures, s: Settings): Comparison {
+  const days: [number, number] = [before.days, after.days];
   const b = new Map(before.routes.map((r) => [r.route, r]));
   const a = new Map(after.routes.map((r) => [r.route, r]));
   const routes = [...new Set([...b.keys(), ...a.keys()])]
-    .map((route) => change(route, side(b.get(route)), side(a.get(route)), s))
+    .map((route) => change(route, side(b.get(route)), side(a.get(route)), days, s))
     .sort((x, y) => Number(y.regression) - Number(x.regression) || (y.p95ChangePercent ?? -Infinity) - (x.p95ChangePercent ?? -Infinity));
   const whole = (w: WindowFigures): Side | null =>
     w.requestsCounted === 0 ? null : { count: w.requestsCounted, avgMs: w.averageResponseTimeMs, p95Ms: w.p95ResponseTimeMs, throughput: w.throughput };
@@ -62,7 +65,7 @@ export function compareWindows(before: WindowFigures, after: WindowFigures, s: S
   const ea = after.errorRatePercent;
   return {
     overall: {
-      ...change(OVERALL, whole(before), whole(after), s),
+      ...change(OVERALL, whole(before), whole(after), days, s),
       errorRatePercentBefore: eb,
       errorRatePercentAfter: ea,
       errorRateRegression: eb !== null && ea !== null && ea - eb >= s.errorRatePoints,

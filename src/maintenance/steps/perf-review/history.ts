@@ -55,6 +55,7 @@ export interface WindowRoute {
 export interface WindowFigures {
   readonly from: string;
   readonly to: string;
+  readonly days: number;
   readonly sampleCount: number;
   readonly requestsCounted: number;
   readonly averageResponseTimeMs: number | null;
@@ -94,6 +95,7 @@ export function windowOf(slices: readonly Slice[]): WindowFigures {
   return {
     from: first.toISOString(),
     to: new Date(first.getTime() + slices.length * DAY_MS).toISOString(),
+    days: slices.length,
     sampleCount: slices.reduce((n, s) => n + s.summary.sampleCount, 0),
     requestsCounted: counted,
     averageResponseTimeMs: counted > 0 ? round2(sumMs / counted) : null,

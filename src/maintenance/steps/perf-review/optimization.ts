@@ -4,8 +4,7 @@ import type { Finding } from '../../types.js';
 import { errorText } from '../health-check/probes.js';
 import { errorOf, refreshStatistics } from './actions.js';
 import { readSlices, windowOf, WINDOW_METHOD, type WindowFigures } from './history.js';
-import { capability, round2, settingsOf, type PerfReviewSettings, type SlowQueriesResult } from './settings.js';
-import { sqliteSlowQueries } from './sql.js';
+import { round2, settingsOf, type PerfReviewSettings, type SlowQueriesResult } from './settings.js';
 
 const WEEK_DAYS = 7;
 
@@ -121,11 +120,8 @@ function resourceAdvice(lag: Tally, cpu: Tally, mem: Tally, s: PerfReviewSetting
 }
 
 async function readSlowQueries(ctx: StepContext, s: PerfReviewSettings): Promise<SlowQueriesResult> {
-  if (ctx.store.kind === 'sqlite') return sqliteSlowQueries();
-  const read = capability(ctx, 'slowQueries');
-  if (read === undefined) return { available: false, reason: 'not available: not implemented by this store (DatabaseAdmin.slowQueries)', rows: [] };
   try {
-    return await read(s.slowQueryLimit, s.slowQueryMinCalls);
+    return await ctx.store.admin.slowQueries(s.slowQueryLimit, s.slowQueryMinCalls);
   } catch (e) {
     return { available: false, reason: `not available: ${errorText(e)}`, rows: [] };
   }

@@ -56,39 +56,7 @@ export function settingsOf(ctx: StepContext): PerfReviewSettings {
   return { ...PERF_REVIEW_DEFAULTS, ...override };
 }
 
-export interface SlowQueryRow {
-  readonly query: string;
-  readonly calls: number;
-  readonly meanMs: number;
-  readonly totalMs: number;
-  readonly rows: number;
-}
-
-export interface SlowQueriesResult {
-  readonly available: boolean;
-  readonly reason?: string;
-  readonly rows: SlowQueryRow[];
-}
-
-/** Capabilities the Store does not expose yet; see `sql.ts` for their implementations. */
-export interface PerfCapabilities {
-  slowQueries?(limit: number, minCalls: number): Promise<SlowQueriesResult>;
-  /** Tickets still in the database, counted by the UTC day they were created. */
-  ticketsCreatedPerDay?(since: Date): Promise<{ day: string; count: number }[]>;
-}
-
-/**
- * A capability from `ctx.services`, else from `ctx.store.admin` when the store has gained the
- * method: either wiring works, and the step needs no change when the store grows it.
- */
-export function capability<K extends keyof PerfCapabilities>(ctx: StepContext, name: K): PerfCapabilities[K] {
-  const fromServices = ctx.services[name];
-  if (typeof fromServices === 'function') return fromServices as PerfCapabilities[K];
-  const admin = ctx.store.admin as unknown as Record<string, unknown>;
-  const fromAdmin = admin[name];
-  if (typeof fromAdmin === 'function') return ((...args: unknown[]) => (fromAdmin as (...a: unknown[]) => unknown).apply(admin, args)) as PerfCapabilities[K];
-  return undefined;
-}
+export type { SlowQueriesResult, SlowQueryRow } from '../../../store/admin-contract.js';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 export const round2 = (n: number): number => Math.round(n * 100) / 100;

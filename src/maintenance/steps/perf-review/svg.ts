@@ -22,8 +22,8 @@ export interface ChartPanel {
 const W = 760;
 const LEFT = 64;
 const RIGHT = 16;
-const PANEL_H = 190;
-const PLOT_TOP = 34;
+const PANEL_H = 200;
+const PLOT_TOP = 42;
 const PLOT_H = 130;
 const COLORS = ['#0969da', '#bf3989', '#1a7f37', '#8250df', '#9a6700'];
 
@@ -38,15 +38,23 @@ export function compact(n: number): string {
 
 const f1 = (n: number): string => n.toFixed(1);
 
+/** The smallest 1, 2, 2.5 or 5 × 10^k at or above `v`, so the axis ends on a round number. */
+export function niceCeil(v: number): number {
+  if (!(v > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  return (([1, 2, 2.5, 5, 10].find((m) => m * p >= v) ?? 10) * p);
+}
+
 function panel(p: ChartPanel, top: number): string {
   const pts = p.lines.flatMap((l) => l.points);
-  const out = [`<text x="${LEFT}" y="${top + 18}" font-size="14" font-weight="600">${escapeHtml(p.title)}</text>`];
-  let lx = LEFT + 8 + p.title.length * 7.5;
+  const out = [`<text x="${LEFT}" y="${top + 14}" font-size="14" font-weight="600">${escapeHtml(p.title)}</text>`];
+  // The legend has its own line: text widths are unknown without a font, so nothing may share one.
+  let lx = LEFT;
   p.lines.forEach((l, i) => {
     const c = COLORS[i % COLORS.length] as string;
-    out.push(`<line x1="${f1(lx)}" y1="${top + 14}" x2="${f1(lx + 18)}" y2="${top + 14}" stroke="${c}" stroke-width="2"${l.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
-    out.push(`<text x="${f1(lx + 22)}" y="${top + 18}" font-size="12">${escapeHtml(l.name)}</text>`);
-    lx += 30 + l.name.length * 6.5;
+    out.push(`<line x1="${f1(lx)}" y1="${top + 25}" x2="${f1(lx + 18)}" y2="${top + 25}" stroke="${c}" stroke-width="2"${l.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    out.push(`<text x="${f1(lx + 22)}" y="${top + 29}" font-size="12">${escapeHtml(l.name)}</text>`);
+    lx += 34 + l.name.length * 7;
   });
   const y0 = top + PLOT_TOP;
   if (pts.length === 0) return [...out, `<text x="${LEFT}" y="${y0 + 40}" font-size="12" fill="#57606a">no data</text>`].join('');
@@ -55,7 +63,7 @@ function panel(p: ChartPanel, top: number): string {
   if (xmin === xmax) [xmin, xmax] = [xmin - 1, xmax + 1];
   const ys = pts.map((q) => q[1]).concat(p.limit ?? []);
   const ymin = Math.min(0, ...ys);
-  const ymax = Math.max(...ys) > ymin ? Math.max(...ys) * 1.08 : ymin + 1;
+  const ymax = Math.max(...ys) > ymin ? niceCeil(Math.max(...ys) * 1.05) : ymin + 1;
   const X = (x: number): number => LEFT + ((x - xmin) / (xmax - xmin)) * (W - LEFT - RIGHT);
   const Y = (y: number): number => y0 + PLOT_H - ((y - ymin) / (ymax - ymin)) * PLOT_H;
   out.push(`<path d="M${LEFT} ${y0}V${y0 + PLOT_H}H${W - RIGHT}" fill="none" stroke="#8c959f"/>`);
@@ -63,7 +71,10 @@ function panel(p: ChartPanel, top: number): string {
     out.push(`<text x="${LEFT - 6}" y="${f1(Y(v) + 4)}" font-size="11" text-anchor="end">${escapeHtml(compact(v))}</text>`);
   }
   const ticks = [...new Set([xmin, xmin < 0 && xmax > 0 ? 0 : xmin, xmax])];
-  for (const x of ticks) out.push(`<text x="${f1(X(x))}" y="${y0 + PLOT_H + 15}" font-size="11" text-anchor="middle">${escapeHtml(p.xLabel(x))}</text>`);
+  for (const x of ticks) {
+    const anchor = x === xmin ? 'start' : x === xmax ? 'end' : 'middle';
+    out.push(`<text x="${f1(X(x))}" y="${y0 + PLOT_H + 15}" font-size="11" text-anchor="${anchor}">${escapeHtml(p.xLabel(x))}</text>`);
+  }
   if (p.limit !== undefined && p.limit !== null) {
     out.push(`<line x1="${LEFT}" y1="${f1(Y(p.limit))}" x2="${W - RIGHT}" y2="${f1(Y(p.limit))}" stroke="#cf222e" stroke-dasharray="2 3"/>`);
     out.push(`<text x="${W - RIGHT}" y="${f1(Y(p.limit) - 4)}" font-size="11" text-anchor="end" fill="#cf222e">limit ${escapeHtml(compact(p.limit))}</text>`);

@@ -10,7 +10,7 @@ export interface RuntimeFigures {
   readonly lts: boolean | null;
   readonly status: RuntimeStatus;
   readonly endOfLife: string | null;
-  /** Negative once the end of life has passed. */
+  /** Zero or negative once the end-of-life day has come. */
   readonly daysToEndOfLife: number | null;
   /** The newest LTS line already in Active LTS or later on `now`, with its end of life. */
   readonly recommended: { readonly line: number; readonly endOfLife: string } | null;
@@ -48,10 +48,11 @@ export function assessRuntime(nodeVersion: string, now: Date, eolSeverity: Sever
     return { figures: { ...base, lts: null, status: 'unknown', endOfLife: null, daysToEndOfLife: null }, findings };
   }
 
-  const daysLeft = Math.floor((day(line.end) - now.getTime()) / DAY);
+  // Whole calendar days, counted from the end-of-life day itself (it is the first unsupported day).
+  const daysLeft = Math.ceil((day(line.end) - now.getTime()) / DAY) || 0;
   const upgrade = recommended && recommended.line !== line.major ? `; move to Node.js ${recommended.line} LTS (supported until ${recommended.endOfLife})` : '';
   let status: RuntimeStatus;
-  if (daysLeft < 0) {
+  if (now.getTime() >= day(line.end)) {
     status = 'end_of_life';
     findings.push({ severity: eolSeverity, message: `Node.js ${nodeVersion} reached its end of life on ${line.end} (${-daysLeft} days ago) and gets no security fixes${upgrade}` });
   } else if (daysLeft <= SOON_DAYS) {

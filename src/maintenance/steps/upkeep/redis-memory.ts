@@ -81,5 +81,6 @@ export async function purgeIfFragmented(live: LiveBackend, limits: Fragmentation
   const afterReading = isNotAvailable(after) ? null : after;
   const recovered = afterReading === null ? null : before.allocatorFragBytes - afterReading.allocatorFragBytes;
   if (isNotAvailable(done)) return { status: 'refused', before, after: afterReading, fragBytesRecovered: recovered, limits, reason: done.reason };
-  return { status: done ? 'purged' : 'refused', before, after: afterReading, fragBytesRecovered: recovered, limits };
+  if (!done) return { status: 'refused', before, after: afterReading, fragBytesRecovered: recovered, limits, reason: 'MEMORY PURGE did not answer OK' };
+  return { status: 'purged', before, after: afterReading, fragBytesRecovered: recovered, limits };
 }

@@ -1,12 +1,8 @@
 import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../../store/kysely/schema.js';
-import type { SlowQueriesResult } from './settings.js';
+import type { SlowQueriesResult } from '../admin-contract.js';
+import type { DB } from './schema.js';
 
-/**
- * Implementations of the two capabilities the Store does not expose yet, one per dialect. They
- * take the store's own Kysely instance and belong in `DatabaseAdmin` (src/store/{sqlite,postgres}/admin.ts);
- * they live here until that wiring is done, so the steps and their tests can use them today.
- */
+/** Performance readings for the weekly and monthly reviews, one implementation per engine. */
 
 const QUERY_TEXT_MAX = 300;
 
@@ -21,8 +17,12 @@ export async function sqliteSlowQueries(): Promise<SlowQueriesResult> {
  * reason says which, since the fixes differ.
  */
 export async function postgresSlowQueries(db: Kysely<DB>, limit: number, minCalls: number): Promise<SlowQueriesResult> {
-  const ext = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'pg_stat_statements'`.execute(db);
-  if (Number(ext.rows[0]?.n ?? 0) === 0) {
+  // The store's search_path is its own schema only, so the view is named by the extension's schema.
+  const ext = await sql<{ schema: string }>`
+    SELECT n.nspname AS schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+    WHERE e.extname = 'pg_stat_statements'`.execute(db);
+  const extSchema = ext.rows[0]?.schema;
+  if (extSchema === undefined) {
     return { available: false, reason: 'not available: the pg_stat_statements extension is not installed in this database (shared_preload_libraries = pg_stat_statements, then CREATE EXTENSION pg_stat_statements)', rows: [] };
   }
   const version = await sql<{ v: number }>`SELECT current_setting('server_version_num')::int AS v`.execute(db);
@@ -31,7 +31,7 @@ export async function postgresSlowQueries(db: Kysely<DB>, limit: number, minCall
   try {
     const r = await sql<{ query: string; calls: number; mean_ms: number; total_ms: number; rows: number }>`
       SELECT query, calls, ${sql.ref(mean)} AS mean_ms, ${sql.ref(total)} AS total_ms, rows
-      FROM pg_stat_statements
+      FROM ${sql.id(extSchema, 'pg_stat_statements')}
       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND calls >= ${minCalls}
       ORDER BY ${sql.ref(mean)} DESC LIMIT ${limit}`.execute(db);
     return {
