@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { newId } from '../src/domain/tokens.js';
 import type { Store } from '../src/store/contract.js';
 
 /** Fills a queue with `n` waiting tickets through the store's group-commit path, 1,000 at a time. */
-export async function fillQueue(store: Store, queueId: string, n: number): Promise<{ id: string; token: string }[]> {
-  const sample: { id: string; token: string }[] = [];
+export async function fillQueue(store: Store, queueId: string, n: number): Promise<void> {
   const hash = 'f'.repeat(64);
   for (let done = 0; done < n; ) {
     const size = Math.min(1000, n - done);
     const reqs = Array.from({ length: size }, (_, i) => ({
-      id: `t_b${done + i}_${randomBytes(3).toString('hex')}`,
+      id: newId('t'),
       tokenHash: hash,
       priority: 'normal' as const,
       name: `Customer ${done + i}`,
@@ -20,5 +19,4 @@ export async function fillQueue(store: Store, queueId: string, n: number): Promi
     await store.joinMany(queueId, reqs, new Date());
     done += size;
   }
-  return sample;
 }

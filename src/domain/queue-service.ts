@@ -121,7 +121,8 @@ export class QueueService {
 
   /**
    * Customers poll their ticket often; the queue row only feeds the ETA there, whose inputs move
-   * slowly, so one read a second per queue serves them all.
+   * slowly, so one read a second per queue serves them all. Call-next uses it for the mode, which
+   * never changes; the store itself checks the queue's status inside its transaction.
    */
   private async queueForEta(id: string): Promise<Queue> {
     const now = Date.now();
@@ -154,11 +155,12 @@ export class QueueService {
   }
 
   async callNext(queueId: string, counter: string | null): Promise<OperatorTicketView | null> {
-    const q = await this.queue(queueId);
+    const q = await this.queueForEta(queueId);
     const t = await this.store.callNext(queueId, callTarget(q.mode), counter, this.now());
     if (!t) return null;
     await this.afterChange(t, 'waiting');
-    return operatorTicketView(t, await this.queue(queueId), null);
+    // A called ticket has no position and so no ETA: the queue read before the call serves.
+    return operatorTicketView(t, q, null);
   }
 
   /** serve, noShow, requeue, call (out of order), leave. */

@@ -1,10 +1,29 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+
+const POOL_BYTES = 8192;
+const pool = Buffer.alloc(POOL_BYTES);
+let poolAt = POOL_BYTES;
+
+/**
+ * Bytes from the system CSPRNG, fetched 8 KiB at a time: one call per join for ids and tokens
+ * cost a tenth of the join route's CPU. Each byte is handed out once.
+ */
+function randomChunk(n: number): Buffer {
+  if (poolAt + n > POOL_BYTES) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const out = Buffer.from(pool.subarray(poolAt, poolAt + n));
+  pool.fill(0, poolAt, poolAt + n);
+  poolAt += n;
+  return out;
+}
 
 /** Ids are opaque: a prefix for humans reading logs, then 96 random bits. */
-export const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString('base64url')}`;
+export const newId = (prefix: string): string => `${prefix}_${randomChunk(12).toString('base64url')}`;
 
 /** A ticket token: 128 random bits, returned once at join and stored only as a hash. */
-export const newTicketToken = (): string => randomBytes(16).toString('base64url');
+export const newTicketToken = (): string => randomChunk(16).toString('base64url');
 
 /** An API key: 256 random bits with a prefix that secret scanners recognise. */
 export const newApiKey = (): string => `qk_${randomBytes(32).toString('base64url')}`;

@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -8,6 +7,8 @@ import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
 import { PROBE_USER_AGENT } from '../maintenance/steps/performance/probe.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { securityHeaders } from './security-headers.js';
+import { backupRoutes } from './routes/backups.js';
 import { customerRoutes } from './routes/customer.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
@@ -64,8 +65,12 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     }
   });
 
-  await app.register(helmet, { contentSecurityPolicy: false });
-  await app.register(cors, { origin: ctx.config.corsOrigins.length > 0 ? [...ctx.config.corsOrigins] : false });
+  const headers = securityHeaders();
+  app.addHook('onRequest', async (_req, reply) => {
+    void reply.headers(headers);
+  });
+  // No origins configured means no cross-origin access at all, which needs no plugin.
+  if (ctx.config.corsOrigins.length > 0) await app.register(cors, { origin: [...ctx.config.corsOrigins] });
   await app.register(swagger, {
     openapi: {
       info: { title: 'queuekeeper', version: '0.1.0', description: 'Virtual queues with exact positions and honest waits.' },
@@ -85,7 +90,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     // The maintenance self-probe sends thousands of requests; logging each would drown the logs.
     if (req.headers['user-agent'] === PROBE_USER_AGENT) return;
     const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    req.log[level]({ req: { method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }, res: { statusCode: status }, responseTime: Math.round(ms * 100) / 100, route }, 'request completed');
+    if (ctx.logger.isLevelEnabled(level))
+      req.log[level]({ req: { method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }, res: { statusCode: status }, responseTime: Math.round(ms * 100) / 100, route }, 'request completed');
   });
 
   await app.register(healthRoutes(ctx));
@@ -93,6 +99,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(operatorRoutes(ctx));
   await app.register(keyRoutes(ctx));
   await app.register(maintenanceRoutes(ctx));
+  await app.register(backupRoutes(ctx));
   await app.register(dashboardRoutes(ctx));
   return app;
 }

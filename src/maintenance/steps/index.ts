@@ -1,4 +1,7 @@
 import type { Step } from '../step.js';
+import { backupStep } from './backup/index.js';
+import { backupVerification } from './backup-verification/index.js';
+import { disasterRecovery } from './disaster-recovery/index.js';
 import { cacheCleanup } from './cache-cleanup/index.js';
 import { databaseMaintenance } from './database-maintenance/index.js';
 import { healthCheck } from './health-check/index.js';
@@ -30,5 +33,8 @@ export function builtInSteps(): ReadonlyMap<string, Step> {
     ['cacheOptimization', cacheOptimization],
     ['systemCleanup', systemCleanup],
     ['systemOptimization', systemOptimization],
+    ['backup', backupStep],
+    ['backupVerification', backupVerification],
+    ['disasterRecovery', disasterRecovery],
   ]);
 }

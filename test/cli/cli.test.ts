@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+
+const cli = (args: string[], env: Record<string, string>) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+
+describe('the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qk-cli-'));
+
+  it('exits 2 with one line naming the variable when the configuration is bad', () => {
+    const r = cli(['migrate'], { QK_DATA_DIR: dir, PORT: 'abc' });
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.match(r.stderr, /PORT/);
+  });
+
+  it('exits 2 on bad usage and prints one JSON document with --json', () => {
+    const r = cli(['keys', 'create', '--role', 'boss', '--name', 'x', '--json'], { QK_DATA_DIR: dir });
+    assert.equal(r.status, 2);
+    assert.equal(JSON.parse(r.stdout).error.code, 'usage');
+    assert.equal(cli(['no-such-command'], { QK_DATA_DIR: dir }).status, 2);
+  });
+
+  it('migrates, creates a key shown once, and reads history as JSON', () => {
+    const m = cli(['migrate', '--json'], { QK_DATA_DIR: dir });
+    assert.equal(m.status, 0, m.stderr);
+    assert.ok(JSON.parse(m.stdout).schemaVersion >= 1);
+    const k = cli(['keys', 'create', '--role', 'operator', '--name', 'desk 1', '--json'], { QK_DATA_DIR: dir });
+    assert.equal(k.status, 0, k.stderr);
+    assert.match(JSON.parse(k.stdout).key, /^qk_/);
+    const h = cli(['maintenance', 'history', '--json'], { QK_DATA_DIR: dir });
+    assert.equal(h.status, 0, h.stderr);
+    assert.deepEqual(Object.keys(JSON.parse(h.stdout)), ['items', 'nextCursor']);
+  });
+
+  it('runs a step in its own process when no server answers, exiting 0 only on success', () => {
+    const env = { QK_DATA_DIR: dir, PORT: '1', QK_BASE_URL: 'http://127.0.0.1:1' };
+    const ok = cli(['maintenance', 'run', 'databaseMaintenance', '--json'], env);
+    const doc = JSON.parse(ok.stdout);
+    assert.equal(doc.plan, 'databaseMaintenance');
+    assert.equal(ok.status, doc.success ? 0 : 1);
+    assert.equal(doc.steps[0].figures.integrity, 'ok');
+    // healthCheck cannot reach the app's own /health/ready here: a failed step, exit 1.
+    const failed = cli(['maintenance', 'run', 'healthCheck', '--json'], env);
+    assert.equal(failed.status, 1);
+    assert.equal(JSON.parse(failed.stdout).success, false);
+  });
+});
