@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { Redis } from 'ioredis';
 import type { WaitingEntry } from '../../src/domain/types.js';
 import { orderKey } from '../../src/live/order-key.js';
@@ -25,22 +24,8 @@ export function referenceOrder(entries: Iterable<WaitingEntry>): string[] {
 
 export const entry = (ticketId: string, priority: 'normal' | 'high', seq: number): WaitingEntry => ({ ticketId, priority, seq });
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { eventually, sleep } from '../support/harness.js';
 
-/** Retries `fn` until it stops throwing; for waiting on reconnects, not for timing assertions. */
-export async function eventually<T>(fn: () => Promise<T>, deadlineMs = 15_000, everyMs = 50): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (Date.now() > end) throw e;
-      await sleep(everyMs);
-    }
-  }
-}
-
-/** Every key under `prefix`, found with SCAN. */
 export async function listKeys(client: Redis, prefix: string): Promise<string[]> {
   const out: string[] = [];
   let cursor = '0';
@@ -70,64 +55,4 @@ export async function rawClient(url: string): Promise<Redis> {
   const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await c.connect();
   return c;
-}
-
-/**
- * A TCP proxy in front of Redis that the test can cut and restore, to play an outage without
- * touching the shared server. Restoring listens on the same port so clients reconnect to it.
- */
-export class OutageProxy {
-  private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-
-  constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
-  ) {}
-
-  static forUrl(url: string): OutageProxy {
-    const u = new URL(url);
-    return new OutageProxy(u.hostname || '127.0.0.1', Number(u.port || 6379));
-  }
-
-  /** The Redis URL through this proxy, keeping the original credentials and database path. */
-  urlFor(url: string): string {
-    const u = new URL(url);
-    u.hostname = '127.0.0.1';
-    u.port = String(this.port);
-    return u.toString();
-  }
-
-  async start(): Promise<void> {
-    const server = net.createServer((client) => {
-      const upstream = net.connect(this.targetPort, this.targetHost);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as net.AddressInfo).port;
-    this.server = server;
-  }
-
-  /** Refuses new connections and drops the open ones, as a dead Redis would. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
 }

@@ -5,7 +5,8 @@ import { isAppError } from '../../src/errors/index.js';
 import type { LiveBackend } from '../../src/live/contract.js';
 import { createRedisBackend, parseInfo } from '../../src/live/redis/backend.js';
 import { skipRedis, TEST_REDIS_URL, uniqueName } from '../support/env.js';
-import { deletePrefix, entry as e, eventually, listKeys, OutageProxy, rawClient } from './helpers.js';
+import { TcpProxy } from '../support/harness.js';
+import { deletePrefix, entry as e, eventually, listKeys, rawClient } from './helpers.js';
 import { liveBackendSuite } from './suite.js';
 
 /** Every key this file writes starts with this, so cleanup never touches anyone else's data. */
@@ -173,7 +174,7 @@ describe('redis backend specifics', { skip: skipRedis }, () => {
   });
 
   it('answers unavailable during an outage and recovers by itself afterwards', async () => {
-    const proxy = OutageProxy.forUrl(TEST_REDIS_URL);
+    const proxy = TcpProxy.forUrl(TEST_REDIS_URL, 6379);
     await proxy.start();
     const p = freshPrefix();
     const b = await backend(p, proxy.urlFor(TEST_REDIS_URL));
