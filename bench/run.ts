@@ -1,9 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { httpBench, type HttpFigures } from './http.js';
 import { lookupScale, rebuildScale } from './scale.js';
 
 const quick = process.argv.includes('--quick');
+/** Hand-written analysis (profiles, bottlenecks) carried into every BENCHMARKS.md. */
+const NOTES = 'bench/notes.md';
 const seconds = quick ? 2 : 8;
 const pgUrl = process.env.TEST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL ?? process.env.BENCH_REDIS_URL;
@@ -41,6 +43,19 @@ for (const h of http) {
 lines.push('## Position lookup in the in-process index', '', '| waiting | p50 ms | p99 ms | max ms | wrong of 20,000 (vs reference rank) | bytes per waiting ticket |', '|---|---|---|---|---|---|');
 for (const l of lookups) lines.push(`| ${l.n.toLocaleString('en')} | ${l.p50Ms} | ${l.p99Ms} | ${l.maxMs} | ${l.wrongOf20000} | ${l.bytesPerTicket} |`);
 lines.push('', '## Rebuild of the live index from SQLite', '', `${rebuild.n.toLocaleString('en')} waiting tickets: rebuild ${rebuild.rebuildMs} ms (read from the database and replace the index). Filling them took ${rebuild.fillMs} ms (${rebuild.fillPerSecond.toLocaleString('en')} tickets/s through the group-commit path).`, '');
+const embedded = http[0] as HttpFigures;
+const shared = http[1];
+const big = lookups.at(-1);
+const verdict = (ok: boolean): string => (ok ? 'met' : '**not met**');
+lines.push('## Targets (issue: performance)', '', '| target | measured in this run | verdict |', '|---|---|---|');
+lines.push(`| join, embedded ≥ 0.5 × bare | ${ratio(embedded.join.rps, embedded.hello.rps)} × | ${verdict(embedded.join.rps >= 0.5 * embedded.hello.rps)} |`);
+lines.push(`| status, embedded ≥ 0.8 × bare | ${ratio(embedded.status.rps, embedded.hello.rps)} × | ${verdict(embedded.status.rps >= 0.8 * embedded.hello.rps)} |`);
+if (shared) lines.push(`| join, PostgreSQL + Redis ≥ 10,000/s | ${shared.join.rps.toLocaleString('en')}/s | ${verdict(shared.join.rps >= 10_000)} |`);
+if (big) lines.push(`| position lookup p99 < 2 ms at ${big.n.toLocaleString('en')} waiting, exact | p99 ${big.p99Ms} ms, ${big.wrongOf20000} wrong | ${verdict(big.p99Ms < 2 && big.wrongOf20000 === 0)} |`);
+lines.push(`| rebuild < 10 s at ${rebuild.n.toLocaleString('en')} | ${(rebuild.rebuildMs / 1000).toFixed(2)} s | ${verdict(rebuild.rebuildMs < 10_000)} |`);
+if (big) lines.push(`| memory < 300 bytes per waiting ticket | ${big.bytesPerTicket} bytes at ${big.n.toLocaleString('en')} | ${verdict(big.bytesPerTicket < 300)} |`);
+lines.push('');
+if (existsSync(NOTES)) lines.push(readFileSync(NOTES, 'utf8').trim(), '');
 lines.push('## Commands', '', '```', 'npm ci', `npm run bench${quick ? ' -- --quick' : ''}`, '# with PostgreSQL + Redis: TEST_DATABASE_URL=postgres://… TEST_REDIS_URL=redis://… npm run bench', '```', '');
 writeFileSync('BENCHMARKS.md', lines.join('\n'));
 process.stdout.write(`${JSON.stringify({ http, lookups, rebuild }, null, 2)}\n`);

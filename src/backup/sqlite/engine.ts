@@ -99,7 +99,7 @@ function sqliteVersion(): string {
 function countRows(path: string): number {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    db.pragma('busy_timeout = 5000');
+    db.exec('PRAGMA busy_timeout = 5000');
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%'").all() as { name: string }[];
     let rows = 0;
     for (const t of tables) rows += (db.prepare(`SELECT count(*) AS n FROM "${t.name.replace(/"/g, '""')}"`).get() as { n: number }).n;

@@ -15,7 +15,9 @@ const failed = (e) => report({ ok: false, error: String((e && e.message) || e) }
   const Database = require(workerData.driver);
   const db = new Database(workerData.source, { fileMustExist: true });
   try {
-    db.pragma('busy_timeout = 5000');
+    // exec, not pragma(): a prepared Statement left for the worker's teardown to collect aborts
+    // Node 24 (better-sqlite3 12 removes its cleanup hook after the environment is gone).
+    db.exec('PRAGMA busy_timeout = 5000');
     const p = await db.backup(workerData.dest, { progress: () => 0x7fffffff });
     report({ ok: true, pages: p.totalPages });
   } finally {

@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DatabaseAdmin, UpkeepAdmin } from '../admin-contract.js';
 import { archiveClosedQueues, deleteExpiredIdempotencyKeys, foldAndDelete, invariantProblems, tableCounts } from '../kysely/shared-admin.js';
 import { sqliteSlowQueries, ticketsCreatedPerDay } from '../kysely/perf-queries.js';
+import { pragmaRows, pragmaValue } from './statements.js';
 import { OUR_TABLES, type DB } from '../kysely/schema.js';
 
 const fileSize = (path: string): number => {
@@ -15,26 +16,26 @@ const fileSize = (path: string): number => {
 };
 
 export function createSqliteAdmin(db: Kysely<DB>, raw: Database.Database): DatabaseAdmin {
-  const pages = (): number => Number(raw.pragma('page_count', { simple: true })) * Number(raw.pragma('page_size', { simple: true }));
+  const pages = (): number => Number(pragmaValue(raw, 'page_count')) * Number(pragmaValue(raw, 'page_size'));
   return {
     async updateStatistics() {
       raw.exec('ANALYZE');
-      raw.pragma('optimize');
+      raw.exec('PRAGMA optimize');
       return [...OUR_TABLES];
     },
     async optimize() {
       const before = pages();
-      const free = Number(raw.pragma('freelist_count', { simple: true }));
-      const mode = Number(raw.pragma('auto_vacuum', { simple: true }));
+      const free = Number(pragmaValue(raw, 'freelist_count'));
+      const mode = Number(pragmaValue(raw, 'auto_vacuum'));
       if (mode !== 2) return { bytesReclaimed: null, details: `auto_vacuum is ${mode}, not INCREMENTAL (2): incremental vacuum cannot reclaim space` };
-      raw.pragma('incremental_vacuum');
+      pragmaRows(raw, 'incremental_vacuum');
       return { bytesReclaimed: before - pages(), details: `incremental vacuum released ${free} free pages` };
     },
     async integrity() {
       const problems: string[] = [];
-      const check = raw.pragma('integrity_check') as { integrity_check: string }[];
+      const check = pragmaRows<{ integrity_check: string }>(raw, 'integrity_check');
       for (const row of check) if (row.integrity_check !== 'ok') problems.push(`integrity_check: ${row.integrity_check}`);
-      const fk = raw.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+      const fk = pragmaRows<{ table: string; rowid: number; parent: string }>(raw, 'foreign_key_check');
       for (const row of fk.slice(0, 20)) problems.push(`foreign key: ${row.table} row ${row.rowid} points at a missing ${row.parent}`);
       const idx = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'tickets_queue_number_uq'`.execute(db);
       if (idx.rows.length === 0) problems.push('unique index tickets_queue_number_uq is missing');
@@ -59,7 +60,7 @@ const dayOf = (c: string) => sql<string>`strftime('%Y-%m-%d', ${sql.ref(c)} / 10
 
 function upkeep(db: Kysely<DB>, raw: Database.Database): UpkeepAdmin {
   const files = (): Record<string, number> => ({ database: fileSize(raw.name), wal: fileSize(`${raw.name}-wal`) });
-  const pageSize = (): number => Number(raw.pragma('page_size', { simple: true }));
+  const pageSize = (): number => Number(pragmaValue(raw, 'page_size'));
   return {
     async reindex() {
       const names = raw.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name`).pluck().all() as string[];
@@ -70,14 +71,14 @@ function upkeep(db: Kysely<DB>, raw: Database.Database): UpkeepAdmin {
     async compactStorage() {
       const before = files();
       const details: string[] = [];
-      const free = Number(raw.pragma('freelist_count', { simple: true }));
-      if (Number(raw.pragma('auto_vacuum', { simple: true })) === 2) {
-        raw.pragma('incremental_vacuum');
+      const free = Number(pragmaValue(raw, 'freelist_count'));
+      if (Number(pragmaValue(raw, 'auto_vacuum')) === 2) {
+        pragmaRows(raw, 'incremental_vacuum');
         details.push(`incremental vacuum released ${free} free pages`);
       } else details.push('auto_vacuum is not INCREMENTAL: free pages stay in the file');
       // TRUNCATE writes the WAL back into the database and cuts the -wal file to zero bytes; a
       // reader still inside an old snapshot makes it stop early (busy), which is reported.
-      const cp = (raw.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[])[0];
+      const cp = pragmaRows<{ busy: number; log: number; checkpointed: number }>(raw, 'wal_checkpoint(TRUNCATE)')[0];
       if (cp === undefined) details.push('wal_checkpoint returned nothing');
       else if (cp.busy !== 0) details.push(`wal_checkpoint(TRUNCATE) was blocked by a reader: ${cp.checkpointed} of ${cp.log} WAL frames copied, the -wal file kept`);
       else details.push('wal_checkpoint(TRUNCATE) completed');
@@ -98,7 +99,7 @@ function upkeep(db: Kysely<DB>, raw: Database.Database): UpkeepAdmin {
       const tables = rows
         .filter((r) => ours.has(r.name))
         .map((r) => ({ table: r.name, tableBytes: Number(r.size), deadBytes: 0, freeBytes: Number(r.unused), bloatPercent: pct(Number(r.unused), Number(r.size)) }));
-      const freePagesBytes = Number(raw.pragma('freelist_count', { simple: true })) * pageSize();
+      const freePagesBytes = Number(pragmaValue(raw, 'freelist_count')) * pageSize();
       return { available: true as const, method: 'dbstat (unused bytes in each table\'s pages) and freelist_count', tables, freePagesBytes };
     },
     archiveClosedQueues: (before) => archiveClosedQueues(db, before, dayOf),

@@ -6,6 +6,7 @@ import type { DialectParts } from '../kysely/dialect.js';
 import type { DB } from '../kysely/schema.js';
 import { createSqliteAdmin } from './admin.js';
 import { isSqliteTransient, isSqliteUnavailable } from './errors.js';
+import { cacheStatements, pragmaValue } from './statements.js';
 
 /**
  * Opens the embedded database. `auto_vacuum` must be set before the first switch to WAL: set
@@ -17,17 +18,18 @@ export function openSqlite(path: string): DialectParts & { raw: Database.Databas
   // Customers' names and contacts live here: owner-only, like the backups. SQLite gives the WAL and
   // shared-memory files the database file's mode.
   if (path !== ':memory:') for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
-  raw.pragma('busy_timeout = 5000');
-  if (raw.pragma('journal_mode', { simple: true }) !== 'wal') {
-    raw.pragma('auto_vacuum = INCREMENTAL');
+  cacheStatements(raw);
+  raw.exec('PRAGMA busy_timeout = 5000');
+  if (pragmaValue(raw, 'journal_mode') !== 'wal') {
+    raw.exec('PRAGMA auto_vacuum = INCREMENTAL');
     raw.exec('VACUUM');
-    raw.pragma('journal_mode = WAL');
+    raw.exec('PRAGMA journal_mode = WAL');
   }
   // NORMAL in WAL mode survives a process crash (kill -9): the commit is in the WAL file before
   // the call returns. Only an OS crash or power loss could drop the last transactions.
-  raw.pragma('synchronous = NORMAL');
-  raw.pragma('foreign_keys = ON');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
+  raw.exec('PRAGMA synchronous = NORMAL');
+  raw.exec('PRAGMA foreign_keys = ON');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }) });
   return {
     kind: 'sqlite',
     db,
@@ -45,31 +47,4 @@ export function openSqlite(path: string): DialectParts & { raw: Database.Databas
       if (raw.open) raw.close();
     },
   };
-}
-
-const STATEMENT_CACHE = 512;
-
-/**
- * Kysely prepares every query afresh, and preparing costs more than running a small query. The
- * same SQL text is prepared once here; IN-lists of varying length make new texts, so the cache is
- * bounded and simply starts over when full.
- */
-function withStatementCache(raw: Database.Database): Database.Database {
-  const cache = new Map<string, Database.Statement>();
-  return new Proxy(raw, {
-    get(target, prop) {
-      if (prop === 'prepare')
-        return (sql: string) => {
-          let stmt = cache.get(sql);
-          if (!stmt) {
-            if (cache.size >= STATEMENT_CACHE) cache.clear();
-            stmt = target.prepare(sql);
-            cache.set(sql, stmt);
-          }
-          return stmt;
-        };
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }
