@@ -11,29 +11,12 @@ import { loadConfig } from '../src/config/index.js';
 import { rebuildIndex } from '../src/domain/live-sync.js';
 import { createLogger } from '../src/logging/logger.js';
 import { createRuntime } from '../src/runtime/runtime.js';
-import type { Store } from '../src/store/contract.js';
+import { fillQueue } from './fill.js';
 
 const TICKETS = Number(process.argv[2] ?? 1_000_000);
 const QUEUES = 10;
 const TARGETS = { backupPlusVerifyMs: 30_000, restoreMs: 60_000 };
 const pgUrl = process.env.TEST_DATABASE_URL;
-
-/** Waiting tickets through the store's group-commit path, 1,000 per call, with ids unique across queues. */
-async function fill(store: Store, queueId: string, q: number, n: number): Promise<void> {
-  for (let done = 0; done < n; done += 1000) {
-    const reqs = Array.from({ length: Math.min(1000, n - done) }, (_, i) => ({
-      id: `t_bench_${q}_${done + i}`,
-      tokenHash: 'f'.repeat(64),
-      priority: (i % 50 === 0 ? 'high' : 'normal') as 'high' | 'normal',
-      name: `Customer ${done + i}`,
-      contact: `c${done + i}@example.org`,
-      metadata: null,
-      idempotencyKey: null,
-      sealedToken: null,
-    }));
-    await store.joinMany(queueId, reqs, new Date());
-  }
-}
 
 async function onPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
@@ -57,7 +40,7 @@ async function bench(label: 'sqlite' | 'postgres') {
     let t = performance.now();
     for (let q = 0; q < QUEUES; q++) {
       const queue = await rt.service.createQueue({ name: `Bench ${q}`, mode: 'service' });
-      await fill(rt.store, queue.id, q, Math.ceil(TICKETS / QUEUES));
+      await fillQueue(rt.store, queue.id, Math.ceil(TICKETS / QUEUES), true);
     }
     await rebuildIndex(rt.store, rt.live.index);
     const fillMs = Math.round(performance.now() - t);

@@ -90,12 +90,11 @@ export class IndexWatcher {
   private timer: NodeJS.Timeout | undefined;
   private busy: Promise<void> | null = null;
   private readonly dirty = new Set<string>();
-  rebuilds = 0;
 
   constructor(
     private readonly store: Store,
     private readonly index: LiveIndex,
-    private readonly onError: (e: unknown) => void,
+    private readonly events: { onError(e: unknown): void; onRebuilt(r: { queues: number; entries: number }): void },
     private readonly intervalMs = 2000,
   ) {}
 
@@ -125,9 +124,9 @@ export class IndexWatcher {
     try {
       if (!(await this.index.isBuilt())) {
         this.dirty.clear();
-        await rebuildIndex(this.store, this.index);
+        const rebuilt = await rebuildIndex(this.store, this.index);
         await reconcileIndex(this.store, this.index);
-        this.rebuilds += 1;
+        this.events.onRebuilt(rebuilt);
         return;
       }
       for (const queueId of [...this.dirty]) {
@@ -136,7 +135,7 @@ export class IndexWatcher {
       }
     } catch (e) {
       // Still unreachable: the dirty marks stay, and the next tick tries again.
-      this.onError(e);
+      this.events.onError(e);
     }
   }
 }

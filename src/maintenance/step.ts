@@ -25,8 +25,6 @@ export interface StepContext {
  * `skipped` with the reason rather than inventing a value.
  */
 export interface StepServices {
-  /** Rebuilds the live index from the database; used after a wipe and by disaster recovery. */
-  rebuildLiveIndex?(namespace?: string): Promise<{ queues: number; entries: number }>;
   /** Drops in-process caches that have grown past their bound; returns entries dropped. */
   trimCaches?(): number;
   [name: string]: unknown;

@@ -48,7 +48,13 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
 
   const metrics = createMetrics();
   const window = new LatencyWindow();
-  const watcher = new IndexWatcher(store, live.index, (e) => logger.error({ err: e }, 'live index rebuild failed'));
+  const watcher = new IndexWatcher(store, live.index, {
+    onError: (e) => logger.error({ err: e }, 'live index rebuild failed'),
+    onRebuilt: (r) => {
+      metrics.indexRebuilds.inc();
+      logger.warn({ ...r }, 'live index was empty and has been rebuilt from the database');
+    },
+  });
   let events: TicketEvents | undefined;
   const observer: ServiceObserver = {
     joined: (queueId, n) => metrics.joined.inc({ queue: queueId }, n),
@@ -82,8 +88,6 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     nodeId,
     steps: builtInSteps(),
     services: {
-      rebuildLiveIndex: (namespace?: string) => rebuildIndex(store, live.index, namespace),
-      reconcileLiveIndex: () => reconcileIndex(store, live.index),
       trimCaches: () => service.trimCaches(),
     },
   });

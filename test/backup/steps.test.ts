@@ -6,7 +6,6 @@ import type { StepContext } from '../../src/maintenance/step.js';
 import { backupStep } from '../../src/maintenance/steps/backup/index.js';
 import { backupVerification } from '../../src/maintenance/steps/backup-verification/index.js';
 import { disasterRecovery } from '../../src/maintenance/steps/disaster-recovery/index.js';
-import { rebuildIndex } from '../../src/domain/live-sync.js';
 import { BACKENDS, Scratch, seed, skipRedis, system, type System } from './support.js';
 
 const scratch = new Scratch();
@@ -25,7 +24,7 @@ function context(sys: System, opts: { now?: () => Date; config?: System['config'
     plan: 'test',
     signal: new AbortController().signal,
     now: opts.now ?? (() => new Date()),
-    services: { rebuildLiveIndex: (ns?: string) => rebuildIndex(rt.store, rt.live.index, ns) },
+    services: {},
   };
 }
 

@@ -209,6 +209,9 @@ for (const combo of COMBOS) {
             await new Promise((r) => setTimeout(r, 20));
           }
           elapsed = performance.now() - t0;
+          // The rebuild is counted where operators watch for it.
+          const metrics = await fetch(`${n.url}/metrics`).then((r) => r.text());
+          assert.match(metrics, /^qk_live_index_rebuilds_total [1-9]\d*$/m);
         } else {
           await n.close();
           node = n = await startNode(env);
