@@ -7,18 +7,41 @@ import { openStore } from '../src/store/open.js';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { Config } from '../src/config/index.js';
+import { namedCpuMs, processCpuMs } from './cpu.js';
 import { fillQueue } from './fill.js';
-import { freePort, load, startProcess, stop, type LoadResult } from './load.js';
+import { freePort, load, startProcess, stop, type LoadOptions, type LoadResult } from './load.js';
 
 const KEY = 'bench-master-key-0123456789abcdef0123456789';
+export const SURGE_CONNECTIONS = 256;
+
+/** A load result with the CPU each process spent per request while it ran. */
+export interface Measured extends LoadResult {
+  readonly serverCpuUs: number | null;
+  readonly postgresCpuUs: number | null;
+  readonly redisCpuUs: number | null;
+}
 
 export interface HttpFigures {
   readonly combo: string;
-  readonly hello: LoadResult;
-  readonly join: LoadResult;
-  readonly status: LoadResult;
-  readonly callNext: LoadResult;
-  readonly positionAtWaiting: { waiting: number; result: LoadResult } | null;
+  readonly hello: Measured;
+  readonly join: Measured;
+  /** Joins from many more clients at once: larger batches per commit, as in a surge. */
+  readonly joinSurge: Measured;
+  readonly status: Measured;
+  readonly callNext: Measured;
+}
+
+/**
+ * A short unmeasured run first, so that every route, the bare one included, is measured after
+ * the JIT has compiled its path; then the measured run, with the CPU time of the server, of all
+ * PostgreSQL backends and of Redis over exactly that run.
+ */
+async function measure(pid: number | undefined, url: string, opts: LoadOptions, warmSeconds: number): Promise<Measured> {
+  await load(url, { ...opts, seconds: warmSeconds });
+  const before = { server: processCpuMs(pid), pg: namedCpuMs(['postgres']), redis: namedCpuMs(['redis-server']) };
+  const r = await load(url, opts);
+  const per = (a: number | null, b: number | null): number | null => (a === null || b === null || r.requests === 0 ? null : Math.round(((b - a) * 1000) / r.requests));
+  return { ...r, serverCpuUs: per(before.server, processCpuMs(pid)), postgresCpuUs: per(before.pg, namedCpuMs(['postgres'])), redisCpuUs: per(before.redis, namedCpuMs(['redis-server'])) };
 }
 
 /**
@@ -39,18 +62,21 @@ export async function httpBench(combo: string, env: Record<string, string>, seco
 
   const helloPort = await freePort();
   const hello = await startProcess(['--import', 'tsx', 'bench/hello.ts', String(helloPort)], {}, /ready/);
-  const helloRes = await load(`http://127.0.0.1:${helloPort}/`, { seconds });
+  const warm = Math.max(1, Math.round(seconds / 4));
+  const helloRes = await measure(hello.child.pid, `http://127.0.0.1:${helloPort}/`, { seconds }, warm);
   await stop(hello.child);
 
   const port = await freePort();
   const server = await startProcess(['bin/queuekeeper.js', 'serve'], { ...fullEnv, PORT: String(port) }, /listening on/);
   const base = `http://127.0.0.1:${port}`;
   try {
-    const joinRes = await load(`${base}/api/queues/bench_join/tickets`, { seconds, method: 'POST', body: '{"name":"Bench"}', headers: { 'content-type': 'application/json' } });
+    const pid = server.child.pid;
+    const joinRes = await measure(pid, `${base}/api/queues/bench_join/tickets`, { seconds, method: 'POST', body: '{"name":"Bench"}', headers: { 'content-type': 'application/json' } }, warm);
+    const joinSurge = await measure(pid, `${base}/api/queues/bench_join/tickets`, { seconds, connections: SURGE_CONNECTIONS, method: 'POST', body: '{"name":"Bench"}', headers: { 'content-type': 'application/json' } }, warm);
     const t = (await (await fetch(`${base}/api/queues/bench_join/tickets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { id: string; token: string; position: number };
-    const statusRes = await load(`${base}/api/tickets/${t.id}`, { seconds, headers: { 'x-ticket-token': t.token } });
-    const callRes = await load(`${base}/api/queues/bench_call/call-next`, { seconds, method: 'POST', headers: { authorization: `Bearer ${KEY}` } });
-    return { combo, hello: helloRes, join: joinRes, status: statusRes, callNext: callRes, positionAtWaiting: { waiting: t.position, result: statusRes } };
+    const statusRes = await measure(pid, `${base}/api/tickets/${t.id}`, { seconds, headers: { 'x-ticket-token': t.token } }, warm);
+    const callRes = await measure(pid, `${base}/api/queues/bench_call/call-next`, { seconds, method: 'POST', headers: { authorization: `Bearer ${KEY}` } }, warm);
+    return { combo, hello: helloRes, join: joinRes, joinSurge, status: statusRes, callNext: callRes };
   } finally {
     await stop(server.child);
     rmSync(dir, { recursive: true, force: true });

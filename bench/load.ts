@@ -23,8 +23,16 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface LoadOptions {
+  readonly seconds: number;
+  readonly connections?: number;
+  readonly method?: string;
+  readonly body?: string;
+  readonly headers?: Record<string, string>;
+}
+
 /** autocannon in its own process on loopback, bounded in time (and killed if it overstays). */
-export async function load(url: string, opts: { seconds: number; connections?: number; method?: string; body?: string; headers?: Record<string, string> }): Promise<LoadResult> {
+export async function load(url: string, opts: LoadOptions): Promise<LoadResult> {
   const args = [join(root, 'node_modules/autocannon/autocannon.js'), '-j', '-d', String(opts.seconds), '-c', String(opts.connections ?? 32), '-p', '1'];
   if (opts.method) args.push('-m', opts.method);
   if (opts.body) args.push('-b', opts.body);

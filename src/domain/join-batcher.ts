@@ -8,9 +8,13 @@ interface Pending {
   reject(e: unknown): void;
 }
 
+/** Runs once per committed batch, before any caller is answered; a failure fails the whole batch. */
+export type AfterCommit = (queueId: string, outcomes: readonly JoinOutcome[]) => Promise<void>;
+
 /**
  * Group commit: joins to one queue that arrive in the same turn of the event loop are written in
- * one transaction. Each caller still gets its answer only after that transaction committed.
+ * one transaction. Each caller still gets its answer only after that transaction committed and
+ * `afterCommit` (the live index update, one call per batch) finished.
  */
 export class JoinBatcher {
   private readonly pending = new Map<string, Pending[]>();
@@ -19,6 +23,7 @@ export class JoinBatcher {
   constructor(
     private readonly store: Store,
     private readonly now: () => Date,
+    private readonly afterCommit: AfterCommit,
   ) {}
 
   join(queueId: string, req: JoinRequest): Promise<JoinOutcome> {
@@ -42,6 +47,7 @@ export class JoinBatcher {
         const batch = list.slice(i, i + MAX_BATCH);
         try {
           const outcomes = await this.store.joinMany(queueId, batch.map((p) => p.req), this.now());
+          await this.afterCommit(queueId, outcomes);
           batch.forEach((p, j) => p.resolve(outcomes[j] as JoinOutcome));
         } catch (e) {
           for (const p of batch) p.reject(e);

@@ -19,8 +19,28 @@ function randomChunk(n: number): Buffer {
   return out;
 }
 
-/** Ids are opaque: a prefix for humans reading logs, then 96 random bits. */
-export const newId = (prefix: string): string => `${prefix}_${randomChunk(12).toString('base64url')}`;
+/** URL-safe digits in ASCII order, so that byte-wise comparison (SQLite, PostgreSQL's C collation) follows time. */
+const SORTED_DIGITS = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
+const TIME_DIGITS = 8;
+
+/** Milliseconds since the epoch as 8 sortable digits (48 bits: good until the year 10889). */
+function timePrefix(ms: number): string {
+  let out = '';
+  let rest = ms;
+  for (let i = 0; i < TIME_DIGITS; i++) {
+    out = SORTED_DIGITS[rest % 64] + out;
+    rest = Math.floor(rest / 64);
+  }
+  return out;
+}
+
+/**
+ * Ids are opaque to clients: a prefix for humans reading logs, the creation time, then 96 random
+ * bits. The time comes first so that new rows land at the end of the primary-key index: with
+ * random ids every ticket of a join batch dirtied a different index page, and each of those pages
+ * is one more write at commit (measured: a batch of 27 joins cost twice as much).
+ */
+export const newId = (prefix: string, now: number = Date.now()): string => `${prefix}_${timePrefix(now)}${randomChunk(12).toString('base64url')}`;
 
 /** A ticket token: 128 random bits, returned once at join and stored only as a hash. */
 export const newTicketToken = (): string => randomChunk(16).toString('base64url');

@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
@@ -23,8 +23,10 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
-    // Our onResponse hook writes one line per request with the route pattern logAnalysis groups by.
     logController: new LogController({ disableRequestLogging: true }),
+    // Fastify would build a pino child per request only to bind reqId; most requests never log, so
+    // the few lines that do carry `reqId` themselves and every request skips the child.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
     trustProxy: ctx.config.trustProxy,
     return503OnClosing: true,
@@ -66,8 +68,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   const headers = securityHeaders();
-  app.addHook('onRequest', async (_req, reply) => {
+  // Callback-style hooks: an async hook costs every request a promise and its await.
+  app.addHook('onRequest', (_req, reply, done) => {
     void reply.headers(headers);
+    done();
   });
   // No origins configured means no cross-origin access at all, which needs no plugin.
   if (ctx.config.corsOrigins.length > 0) await app.register(cors, { origin: [...ctx.config.corsOrigins] });
@@ -80,18 +84,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    const ms = reply.elapsedTime;
-    const status = reply.statusCode;
-    ctx.metrics.httpRequests.inc({ method: req.method, route, status });
-    ctx.metrics.httpDuration.observe({ method: req.method, route }, ms / 1000);
-    ctx.window.record(`${req.method} ${route}`, ms, status >= 500);
-    // The maintenance self-probe sends thousands of requests; logging each would drown the logs.
-    if (req.headers['user-agent'] === PROBE_USER_AGENT) return;
-    const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-    if (ctx.logger.isLevelEnabled(level))
-      req.log[level]({ req: { method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }, res: { statusCode: status }, responseTime: Math.round(ms * 100) / 100, route }, 'request completed');
+  app.addHook('onResponse', (req, reply, done) => {
+    recordRequest(ctx, req, reply);
+    done();
   });
 
   await app.register(healthRoutes(ctx));
@@ -102,4 +97,19 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(backupRoutes(ctx));
   await app.register(dashboardRoutes(ctx));
   return app;
+}
+
+/** Metrics, the latency window and one log line per request, with the route pattern logAnalysis groups by. */
+function recordRequest(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): void {
+  const route = req.routeOptions.url ?? 'unmatched';
+  const ms = reply.elapsedTime;
+  const status = reply.statusCode;
+  ctx.metrics.httpRequests.inc({ method: req.method, route, status });
+  ctx.metrics.httpDuration.observe({ method: req.method, route }, ms / 1000);
+  ctx.window.record(`${req.method} ${route}`, ms, status >= 500);
+  // The maintenance self-probe sends thousands of requests; logging each would drown the logs.
+  if (req.headers['user-agent'] === PROBE_USER_AGENT) return;
+  const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+  if (ctx.logger.isLevelEnabled(level))
+    req.log[level]({ reqId: req.id, req: { method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }, res: { statusCode: status }, responseTime: Math.round(ms * 100) / 100, route }, 'request completed');
 }

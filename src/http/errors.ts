@@ -29,8 +29,8 @@ export function toAppError(err: unknown): AppError {
 
 export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
   const e = toAppError(err);
-  if (e.code === 'internal') req.log.error({ err }, 'unhandled error');
-  else if (e.code === 'unavailable') req.log.warn({ err: e.cause ?? e, dependency: e.details?.dependency }, e.message);
+  if (e.code === 'internal') req.log.error({ reqId: req.id, err }, 'unhandled error');
+  else if (e.code === 'unavailable') req.log.warn({ reqId: req.id, err: e.cause ?? e, dependency: e.details?.dependency }, e.message);
   if (e.retryAfter !== undefined) void reply.header('Retry-After', String(e.retryAfter));
   void reply.status(e.status).send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
 }

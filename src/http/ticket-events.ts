@@ -19,6 +19,7 @@ const channel = (queueId: string): string => `q:${queueId}`;
  */
 export class TicketEvents {
   private readonly queues = new Map<string, { watches: Set<Watch>; unsubscribe: Promise<() => Promise<void>>; scheduled: boolean }>();
+  private readonly toPublish = new Set<string>();
 
   constructor(
     private readonly bus: Bus,
@@ -26,8 +27,17 @@ export class TicketEvents {
     private readonly onError: (e: unknown) => void,
   ) {}
 
-  publish(queueId: string, ticketId: string, status: string): void {
-    this.bus.publish(channel(queueId), JSON.stringify({ ticketId, status })).catch(this.onError);
+  /**
+   * Listeners only learn that a queue changed and then recompute their views, so the changes of
+   * one turn of the event loop (a join batch of hundreds) go out as one message per queue.
+   */
+  publish(queueId: string): void {
+    if (this.toPublish.has(queueId)) return;
+    this.toPublish.add(queueId);
+    setImmediate(() => {
+      this.toPublish.delete(queueId);
+      this.bus.publish(channel(queueId), 'changed').catch(this.onError);
+    });
   }
 
   /** Starts watching; returns a function that stops. The first view is sent at once. */

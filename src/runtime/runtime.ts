@@ -61,7 +61,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     changed: (t, from) => {
       if (t.status === 'served' || t.status === 'admitted') metrics.served.inc({ queue: t.queueId });
       if (t.status === 'left' || t.status === 'no_show' || t.status === 'expired') metrics.left.inc({ queue: t.queueId, status: t.status });
-      if (from !== t.status) events?.publish(t.queueId, t.id, t.status);
+      if (from !== t.status) events?.publish(t.queueId);
     },
     invalidToken: (ticketId) => logger.warn({ event: 'ticket_token_invalid', ticketId }, 'ticket token did not match'),
   };

@@ -69,7 +69,7 @@ export class RedisBus implements Bus {
   private subscriber(): Promise<Redis> {
     if (this.closed) return Promise.reject(toAppError(new Error('live bus is closed')));
     if (!this.sub) {
-      const s = this.client.duplicate();
+      const s = this.client.duplicate({ enableAutoPipelining: false });
       watchConnection(s, 'subscriber', this.logger);
       s.on('message', (name: string, message: string) => this.dispatch(name, message));
       this.sub = connectWithin(s, this.connectTimeoutMs).then(

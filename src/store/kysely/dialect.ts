@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { DatabaseAdmin } from '../admin-contract.js';
-import type { DB } from './schema.js';
+import type { DB, TicketsTable } from './schema.js';
 
 /**
  * What each backend folder provides: the connection and the few things that differ by engine.
@@ -18,6 +18,16 @@ export interface DialectParts {
   /** A driver error worth retrying: serialization failure, deadlock, busy. */
   isTransient(e: unknown): boolean;
   ping(): Promise<void>;
+  /**
+   * SQLite: runs a read at once on the connection, skipping Kysely's queue, when no transaction is
+   * open on it; `undefined` when one is (the read must then wait its turn, or it would see that
+   * transaction's uncommitted rows).
+   */
+  readonly readNow?: <T>(sql: string, params: readonly unknown[]) => T[] | undefined;
+  /** Inserts new tickets inside the caller's transaction; without it, multi-row INSERTs in chunks. */
+  readonly insertTickets?: (trx: Kysely<DB>, rows: readonly Insertable<TicketsTable>[]) => Promise<void>;
+  /** PostgreSQL: runs a read as a named prepared statement, parsed and planned once per connection. */
+  readonly readPrepared?: <T>(name: string, sql: string, params: readonly unknown[]) => Promise<T[]>;
   admin(db: Kysely<DB>): DatabaseAdmin;
   close(): Promise<void>;
 }

@@ -16,6 +16,8 @@ import type { ApiKeysTable, QueuesTable, TicketsTable } from './schema.js';
 const date = (ms: number | string | null): Date | null => (ms === null ? null : new Date(Number(ms)));
 
 export const priorityRank = (p: TicketPriority): number => (p === 'high' ? 0 : 1);
+/** Ranks in calling order. */
+export const PRIORITY_RANKS = [0, 1] as const;
 export const priorityName = (rank: number): TicketPriority => (rank === 0 ? 'high' : 'normal');
 
 export function toQueue(r: Selectable<QueuesTable>): Queue {

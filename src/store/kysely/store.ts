@@ -9,9 +9,12 @@ import type { DialectParts } from './dialect.js';
 import * as keys from './keys.js';
 import { KyselyMaintenanceStore } from './maintenance.js';
 import * as queues from './queues.js';
+import { CallHints } from './call-hints.js';
 import { hotReads } from './hot-reads.js';
 import * as tickets from './tickets.js';
 import { withRetry } from './retry.js';
+
+const CATALOGUE_RACE = new Set(['3F000', '42P01']);
 
 /** The Store contract over Kysely; the dialect parts supply what differs between engines. */
 export class KyselyStore implements Store {
@@ -20,11 +23,12 @@ export class KyselyStore implements Store {
   readonly admin: DatabaseAdmin;
   private readonly run: <T>(fn: () => Promise<T>) => Promise<T>;
   private readonly hot: ReturnType<typeof hotReads>;
+  private readonly callHints = new CallHints();
 
   constructor(private readonly d: DialectParts) {
     this.kind = d.kind;
     this.run = (fn) => withRetry(fn, d);
-    this.hot = hotReads(d.db);
+    this.hot = hotReads(d.db, d);
     this.maintenance = guardAll(new KyselyMaintenanceStore(d.db), this.run);
     this.admin = guardAll(d.admin(d.db), this.run);
   }
@@ -35,8 +39,9 @@ export class KyselyStore implements Store {
       for (let attempt = 1; ; attempt++) {
         const { error, results } = await this.migrator().migrateToLatest();
         // Kysely's migrator reads the catalogue of every schema; another installation dropping its
-        // schema at that moment makes the read fail (3F000) though nothing is wrong with ours.
-        if (error && (error as { code?: string }).code === '3F000' && attempt < 3) continue;
+        // schema or tables at that moment makes the read fail (3F000, or 42P01 naming one of its
+        // relations) though nothing is wrong with ours.
+        if (error && CATALOGUE_RACE.has((error as { code?: string }).code ?? '') && attempt < 3) continue;
         if (error) throw error;
         return { applied: (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName) };
       }
@@ -81,15 +86,15 @@ export class KyselyStore implements Store {
   getQueue = (id: string): Promise<Queue | null> => this.run(() => this.hot.getQueue(id));
   listQueues = (): Promise<Queue[]> => this.run(() => queues.listQueues(this.d.db));
   updateQueue = (id: string, patch: QueuePatch, now: Date): Promise<Queue | null> => this.run(() => queues.updateQueue(this.d.db, id, patch, now));
-  deleteQueue = (id: string): Promise<string[] | null> => this.run(() => queues.deleteQueue(this.d.db, id));
+  deleteQueue = (id: string): Promise<string[] | null> => this.run(() => queues.deleteQueue(this.d.db, id)).finally(() => this.callHints.forget(id));
 
   joinMany = (queueId: string, requests: readonly JoinRequest[], now: Date): Promise<JoinOutcome[]> =>
-    this.run(() => tickets.joinMany(this.d.db, queueId, requests, now));
+    this.run(() => tickets.joinMany(this.d.db, queueId, requests, now, this.d.insertTickets));
   getTicket = (id: string): Promise<TicketRecord | null> => this.run(() => this.hot.getTicket(id));
   listTickets = (queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }): Promise<TicketPage> =>
     this.run(() => tickets.listTickets(this.d.db, queueId, opts));
   callNext = (queueId: string, to: 'called' | 'admitted', counter: string | null, now: Date): Promise<TicketRecord | null> =>
-    this.run(() => tickets.callNext(this.d.db, queueId, to, counter, now));
+    this.run(() => tickets.callNext(this.d.db, queueId, to, counter, now, this.callHints));
   transition = (id: string, from: readonly TicketStatus[], change: TransitionChange, now: Date): Promise<TransitionOutcome> =>
     this.run(() => tickets.transition(this.d.db, id, from, change, now));
   expireWaiting = (now: Date): Promise<TicketRecord[]> => this.run(() => tickets.expireWaiting(this.d.db, now));

@@ -1,9 +1,13 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { TicketRecord, TicketStatus, WaitingEntry } from '../../domain/types.js';
 import type { JoinOutcome, JoinRequest, TicketPage, TransitionChange, TransitionOutcome } from '../contract.js';
-import { decodeCursor, encodeCursor, priorityName, priorityRank, toQueue, toTicket } from './rows.js';
+import type { CallHints } from './call-hints.js';
+import { decodeCursor, encodeCursor, priorityName, priorityRank, PRIORITY_RANKS, toQueue, toTicket } from './rows.js';
 import { ENDED } from './fold.js';
-import type { DB, QueuesTable } from './schema.js';
+import type { DialectParts } from './dialect.js';
+import type { DB, QueuesTable, TicketsTable } from './schema.js';
+
+type InsertTickets = NonNullable<DialectParts['insertTickets']>;
 import { AppError } from '../../errors/index.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -18,7 +22,11 @@ async function lockQueue(trx: Transaction<DB>, queueId: string, now: number): Pr
   return trx.updateTable('queues').set({ updated_at: now }).where('id', '=', queueId).returningAll().executeTakeFirst();
 }
 
-export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly JoinRequest[], at: Date): Promise<JoinOutcome[]> {
+async function insertChunks(trx: Kysely<DB>, rows: readonly Insertable<TicketsTable>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto('tickets').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+}
+
+export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly JoinRequest[], at: Date, insert: InsertTickets = insertChunks): Promise<JoinOutcome[]> {
   const now = at.getTime();
   return db.transaction().execute(async (trx) => {
     const q = await lockQueue(trx, queueId, now);
@@ -71,7 +79,7 @@ export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly J
       ended_at: null,
       updated_at: now,
     }));
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto('tickets').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    await insert(trx, rows);
     const idem = fresh
       .filter((r) => r.idempotencyKey !== null)
       .map((r) => ({ queue_id: queueId, key: r.idempotencyKey as string, ticket_id: r.id, sealed_token: r.sealedToken, created_at: now, expires_at: now + IDEMPOTENCY_TTL_MS }));
@@ -107,25 +115,38 @@ export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly J
   });
 }
 
-export async function callNext(db: Kysely<DB>, queueId: string, to: 'called' | 'admitted', counter: string | null, at: Date): Promise<TicketRecord | null> {
+export async function callNext(db: Kysely<DB>, queueId: string, to: 'called' | 'admitted', counter: string | null, at: Date, hints: CallHints): Promise<TicketRecord | null> {
   const now = at.getTime();
-  return db.transaction().execute(async (trx) => {
+  const taken = await db.transaction().execute(async (trx) => {
     const q = await lockQueue(trx, queueId, now);
     if (!q) throw new AppError('not_found', 'queue not found');
     if (q.status === 'paused') throw new AppError('conflict', 'queue is paused; resume it to call tickets');
+    const createdAt = Number(q.created_at);
+    // The first waiting ticket of each priority, each scan starting past its bound, in one round trip.
+    const first = (rank: number) =>
+      trx
+        .selectFrom('tickets')
+        .selectAll()
+        .where('queue_id', '=', queueId)
+        .where('status', '=', 'waiting')
+        .where('priority', '=', rank)
+        .where('seq', '>', hints.floor(queueId, createdAt, Number(q.last_seq), rank))
+        .orderBy('seq')
+        .limit(1);
+    const [high, normal] = PRIORITY_RANKS;
     const next = await trx
-      .selectFrom('tickets')
+      .selectFrom(first(high).as('h'))
       .selectAll()
-      .where('queue_id', '=', queueId)
-      .where('status', '=', 'waiting')
+      .unionAll(trx.selectFrom(first(normal).as('n')).selectAll())
       .orderBy('priority')
-      .orderBy('seq')
       .limit(1)
       .executeTakeFirst();
-    if (!next) return null;
-    const row = await applyChange(trx, q, next, { to, counter }, now);
-    return toTicket(row);
+    if (next) return { row: await applyChange(trx, q, next, { to, counter }, now), createdAt, rank: Number(next.priority), seq: Number(next.seq) };
+    return null;
   });
+  if (!taken) return null;
+  hints.taken(queueId, taken.createdAt, taken.rank, taken.seq);
+  return toTicket(taken.row);
 }
 
 export async function transition(db: Kysely<DB>, id: string, from: readonly TicketStatus[], change: TransitionChange, at: Date): Promise<TransitionOutcome> {
@@ -153,7 +174,9 @@ async function applyChange(
 ): Promise<Selectable<DB['tickets']>> {
   const wasWaiting = cur.status === 'waiting';
   const isWaiting = change.to === 'waiting';
-  const seq = change.requeue ? Number(q.last_seq) + 1 : Number(cur.seq);
+  // Back into the waiting order means the back of it: call-next's lower bounds rely on this.
+  const fresh = change.requeue === true || (isWaiting && !wasWaiting);
+  const seq = fresh ? Number(q.last_seq) + 1 : Number(cur.seq);
   const patch = {
     status: change.to,
     seq,
@@ -171,7 +194,7 @@ async function applyChange(
     .updateTable('queues')
     .set({
       waiting_count: waiting,
-      ...(change.requeue ? { last_seq: seq } : {}),
+      ...(fresh ? { last_seq: seq } : {}),
       ...(completed ? { last_completed_at: now } : {}),
       ...(ewma ?? {}),
     })

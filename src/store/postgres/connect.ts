@@ -4,6 +4,8 @@ import type { DialectParts } from '../kysely/dialect.js';
 import type { DB } from '../kysely/schema.js';
 import { createPostgresAdmin } from './admin.js';
 import { isPgTransient, isPgUnavailable } from './errors.js';
+import { insertTicketsUnnest } from './insert-tickets.js';
+import { prepareStatements } from './statements.js';
 
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -32,6 +34,7 @@ export function openPostgres(opts: PostgresOptions): DialectParts & { pool: pg.P
   // Without listeners the process would exit; the failing query already rejects with the cause.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
+  prepareStatements(pool);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
@@ -46,6 +49,8 @@ export function openPostgres(opts: PostgresOptions): DialectParts & { pool: pg.P
     ping: async () => {
       await sql`SELECT 1`.execute(db);
     },
+    insertTickets: insertTicketsUnnest,
+    readPrepared: async <T>(name: string, text: string, params: readonly unknown[]) => (await pool.query({ name, text, values: [...params] })).rows as T[],
     admin: (k) => createPostgresAdmin(k, opts.schema),
     close: async () => {
       await db.destroy();
