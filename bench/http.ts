@@ -28,6 +28,8 @@ export interface HttpFigures {
   /** Joins from many more clients at once: larger batches per commit, as in a surge. */
   readonly joinSurge: Measured;
   readonly status: Measured;
+  /** Tickets waiting in the server's index while status was measured (both queues). */
+  readonly waitingDuringStatus: number;
   readonly callNext: Measured;
 }
 
@@ -76,7 +78,7 @@ export async function httpBench(combo: string, env: Record<string, string>, seco
     const t = (await (await fetch(`${base}/api/queues/bench_join/tickets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { id: string; token: string; position: number };
     const statusRes = await measure(pid, `${base}/api/tickets/${t.id}`, { seconds, headers: { 'x-ticket-token': t.token } }, warm);
     const callRes = await measure(pid, `${base}/api/queues/bench_call/call-next`, { seconds, method: 'POST', headers: { authorization: `Bearer ${KEY}` } }, warm);
-    return { combo, hello: helloRes, join: joinRes, joinSurge, status: statusRes, callNext: callRes };
+    return { combo, hello: helloRes, join: joinRes, joinSurge, status: statusRes, waitingDuringStatus: t.position + callNextStock, callNext: callRes };
   } finally {
     await stop(server.child);
     rmSync(dir, { recursive: true, force: true });

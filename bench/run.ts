@@ -12,11 +12,11 @@ const redisUrl = process.env.TEST_REDIS_URL ?? process.env.BENCH_REDIS_URL;
 const started = new Date();
 
 const http: HttpFigures[] = [];
-http.push(await httpBench('SQLite + in-process', {}, seconds, quick ? 10_000 : 400_000));
+http.push(await httpBench('SQLite + in-process', {}, seconds, quick ? 10_000 : 60_000));
 if (pgUrl && redisUrl) {
   const url = new URL(pgUrl);
   url.searchParams.set('schema', `bench_${process.pid}`);
-  http.push(await httpBench('PostgreSQL + Redis', { DATABASE_URL: url.toString(), REDIS_URL: redisUrl, QK_REDIS_PREFIX: `bench${process.pid}:` }, seconds, quick ? 3_000 : 100_000));
+  http.push(await httpBench('PostgreSQL + Redis', { DATABASE_URL: url.toString(), REDIS_URL: redisUrl, QK_REDIS_PREFIX: `bench${process.pid}:` }, seconds, quick ? 3_000 : 15_000));
 }
 const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const lookups = [];
@@ -40,7 +40,7 @@ for (const h of http) {
   const base = h.hello.rps;
   const sh = h.combo.startsWith('PostgreSQL');
   lines.push(`## HTTP, ${h.combo}`, '', `| route | req/s | p50 ms | p99 ms | ratio to bare | non-2xx + errors | server CPU µs/req |${sh ? ' PostgreSQL CPU µs/req | Redis CPU µs/req |' : ''}`, `|---|---|---|---|---|---|---|${sh ? '---|---|' : ''}`);
-  lines.push(row('(a) bare Fastify hello', h.hello, base, sh), row('(b) join `POST /api/queues/:id/tickets`', h.join, base, sh), row(`(b′) join, ${SURGE_CONNECTIONS} connections`, h.joinSurge, base, sh), row('(c) status `GET /api/tickets/:id`', h.status, base, sh), row('(d) call-next', h.callNext, base, sh), '');
+  lines.push(row('(a) bare Fastify hello', h.hello, base, sh), row('(b) join `POST /api/queues/:id/tickets`', h.join, base, sh), row(`(b′) join, ${SURGE_CONNECTIONS} connections`, h.joinSurge, base, sh), row(`(c) status \`GET /api/tickets/:id\` (${h.waitingDuringStatus.toLocaleString('en')} waiting)`, h.status, base, sh), row('(d) call-next', h.callNext, base, sh), '');
 }
 lines.push('## Position lookup in the in-process index', '', '| waiting | p50 ms | p99 ms | max ms | wrong of 20,000 (vs reference rank) | bytes per waiting ticket, index structures (the id strings, ~16 + length bytes each, are counted apart) |', '|---|---|---|---|---|---|');
 for (const l of lookups) lines.push(`| ${l.n.toLocaleString('en')} | ${l.p50Ms} | ${l.p99Ms} | ${l.maxMs} | ${l.wrongOf20000} | ${l.bytesPerTicket} |`);

@@ -18,6 +18,7 @@ after(async () => {
   const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await c.connect();
   await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await c.query(`DROP SCHEMA IF EXISTS "${schema}_cap" CASCADE`);
   await c.end();
 });
 
@@ -56,8 +57,35 @@ async function roundTrip(store: Store): Promise<void> {
 }
 
 const sha = (i: number): string => i.toString(16).padStart(64, '0');
+const plain = (n: number) => Array.from({ length: n }, (_, i) => ({ id: newId('t'), tokenHash: sha(i), priority: 'normal' as const, name: null, contact: null, metadata: null, idempotencyKey: null, sealedToken: null }));
+
+/** A batch that fits takes one statement; one that does not goes the general way. Both must agree. */
+async function capacityEdges(store: Store): Promise<void> {
+  await store.migrate();
+  await store.createQueue({ id: 'cap', name: 'cap', mode: 'service', capacity: 5, settings: DEFAULT_QUEUE_SETTINGS }, new Date());
+  const kinds = async (n: number) => (await store.joinMany('cap', plain(n), new Date())).map((o) => (o.kind === 'rejected' ? o.code : o.kind));
+  assert.deepEqual(await kinds(3), ['joined', 'joined', 'joined']);
+  assert.deepEqual(await kinds(3), ['joined', 'joined', 'queue_full']);
+  assert.deepEqual(await kinds(1), ['queue_full']);
+  const q = await store.getQueue('cap');
+  assert.equal(q?.waitingCount, 5);
+  const numbers = (await store.listTickets('cap', { limit: 10 })).items.map((t) => t.number);
+  assert.deepEqual(numbers, [1, 2, 3, 4, 5]);
+  await store.updateQueue('cap', { capacity: 7 }, new Date());
+  assert.deepEqual(await kinds(2), ['joined', 'joined']);
+  await store.updateQueue('cap', { status: 'closed' }, new Date());
+  assert.deepEqual(await kinds(2), ['queue_closed', 'queue_closed']);
+  assert.deepEqual((await store.joinMany('nowhere', plain(2), new Date())).map((o) => o.kind === 'rejected' && o.code), ['not_found', 'not_found']);
+  assert.equal((await store.getQueue('cap'))?.waitingCount, 7);
+  await store.close();
+}
 
 describe('a join batch stores every value exactly', () => {
   it('on SQLite', () => roundTrip(openStore({ kind: 'sqlite', path: join(dir, 'a.db') })));
   it('on PostgreSQL (arrays through unnest, prepared statements)', { skip: skipPg }, () => roundTrip(openStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema })));
+});
+
+describe('a join batch at the edges of capacity and status', () => {
+  it('on SQLite', () => capacityEdges(openStore({ kind: 'sqlite', path: join(dir, 'b.db') })));
+  it('on PostgreSQL', { skip: skipPg }, () => capacityEdges(openStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema: `${schema}_cap` })));
 });

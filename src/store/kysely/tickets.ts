@@ -26,9 +26,55 @@ async function insertChunks(trx: Kysely<DB>, rows: readonly Insertable<TicketsTa
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto('tickets').values(rows.slice(i, i + INSERT_CHUNK)).execute();
 }
 
+function ticketRows(queueId: string, reqs: readonly JoinRequest[], firstNumber: number, firstSeq: number, now: number): Selectable<TicketsTable>[] {
+  return reqs.map((r, i) => ({
+    id: r.id,
+    queue_id: queueId,
+    number: firstNumber + i,
+    status: 'waiting',
+    priority: priorityRank(r.priority),
+    seq: firstSeq + i,
+    token_hash: r.tokenHash,
+    name: r.name,
+    contact: r.contact,
+    metadata: r.metadata === null ? null : JSON.stringify(r.metadata),
+    counter: null,
+    created_at: now,
+    called_at: null,
+    ended_at: null,
+    updated_at: now,
+  }));
+}
+
+/**
+ * The common batch: no idempotency keys and an open queue with room for all of it. One statement
+ * takes the queue's lock, checks status and capacity and reserves the numbers, a round trip fewer
+ * than locking first and updating after. Without a row back (closed, full, no such queue) nothing
+ * was changed or locked, and the batch goes the general way.
+ */
+async function reserveAll(trx: Transaction<DB>, queueId: string, n: number, now: number): Promise<Selectable<QueuesTable> | undefined> {
+  return trx
+    .updateTable('queues')
+    .set((eb) => ({ updated_at: now, last_number: eb('last_number', '+', n), last_seq: eb('last_seq', '+', n), waiting_count: eb('waiting_count', '+', n) }))
+    .where('id', '=', queueId)
+    .where('status', '!=', 'closed')
+    .where((eb) => eb.or([eb('capacity', 'is', null), eb(eb('waiting_count', '+', n), '<=', eb.ref('capacity'))]))
+    .returningAll()
+    .executeTakeFirst();
+}
+
 export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly JoinRequest[], at: Date, insert: InsertTickets = insertChunks): Promise<JoinOutcome[]> {
   const now = at.getTime();
   return db.transaction().execute(async (trx) => {
+    if (reqs.every((r) => r.idempotencyKey === null)) {
+      const reserved = await reserveAll(trx, queueId, reqs.length, now);
+      if (reserved) {
+        const rows = ticketRows(queueId, reqs, Number(reserved.last_number) - reqs.length + 1, Number(reserved.last_seq) - reqs.length + 1, now);
+        await insert(trx, rows);
+        const queue = toQueue(reserved);
+        return rows.map((r): JoinOutcome => ({ kind: 'joined', ticket: toTicket(r), queue }));
+      }
+    }
     const q = await lockQueue(trx, queueId, now);
     if (!q) return reqs.map(() => ({ kind: 'rejected', code: 'not_found' }) as const);
     const keys = reqs.map((r) => r.idempotencyKey).filter((k): k is string => k !== null);
@@ -62,23 +108,7 @@ export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly J
     }
     const firstNumber = Number(q.last_number) + 1;
     const firstSeq = Number(q.last_seq) + 1;
-    const rows = fresh.map((r, i) => ({
-      id: r.id,
-      queue_id: queueId,
-      number: firstNumber + i,
-      status: 'waiting',
-      priority: priorityRank(r.priority),
-      seq: firstSeq + i,
-      token_hash: r.tokenHash,
-      name: r.name,
-      contact: r.contact,
-      metadata: r.metadata === null ? null : JSON.stringify(r.metadata),
-      counter: null,
-      created_at: now,
-      called_at: null,
-      ended_at: null,
-      updated_at: now,
-    }));
+    const rows = ticketRows(queueId, fresh, firstNumber, firstSeq, now);
     await insert(trx, rows);
     const idem = fresh
       .filter((r) => r.idempotencyKey !== null)
