@@ -2,14 +2,23 @@ import type { JoinOutcome, JoinRequest, Store } from '../store/contract.js';
 
 const MAX_BATCH = 512;
 
+/** A join's outcome and, when it joined, its zero-based rank in the waiting order just after. */
+export interface BatchedJoin {
+  readonly outcome: JoinOutcome;
+  readonly rank: number | null;
+}
+
 interface Pending {
   readonly req: JoinRequest;
-  resolve(o: JoinOutcome): void;
+  resolve(j: BatchedJoin): void;
   reject(e: unknown): void;
 }
 
-/** Runs once per committed batch, before any caller is answered; a failure fails the whole batch. */
-export type AfterCommit = (queueId: string, outcomes: readonly JoinOutcome[]) => Promise<void>;
+/**
+ * Runs once per committed batch, before any caller is answered, and returns the ranks of the
+ * tickets it put in the live index; a failure fails the whole batch.
+ */
+export type AfterCommit = (queueId: string, outcomes: readonly JoinOutcome[]) => Promise<ReadonlyMap<string, number>>;
 
 /**
  * Group commit: joins to one queue that arrive in the same turn of the event loop are written in
@@ -24,9 +33,15 @@ export class JoinBatcher {
     private readonly store: Store,
     private readonly now: () => Date,
     private readonly afterCommit: AfterCommit,
+    /**
+     * Told when a batch failed. It may still have committed (the link dropped while the commit's
+     * answer was on its way), leaving tickets the live index never heard of: the queue is then
+     * reconciled once the database answers again.
+     */
+    private readonly onFailed: (queueId: string) => void,
   ) {}
 
-  join(queueId: string, req: JoinRequest): Promise<JoinOutcome> {
+  join(queueId: string, req: JoinRequest): Promise<BatchedJoin> {
     return new Promise((resolve, reject) => {
       let list = this.pending.get(queueId);
       if (!list) {
@@ -47,9 +62,13 @@ export class JoinBatcher {
         const batch = list.slice(i, i + MAX_BATCH);
         try {
           const outcomes = await this.store.joinMany(queueId, batch.map((p) => p.req), this.now());
-          await this.afterCommit(queueId, outcomes);
-          batch.forEach((p, j) => p.resolve(outcomes[j] as JoinOutcome));
+          const ranks = await this.afterCommit(queueId, outcomes);
+          batch.forEach((p, j) => {
+            const outcome = outcomes[j] as JoinOutcome;
+            p.resolve({ outcome, rank: outcome.kind === 'joined' ? (ranks.get(outcome.ticket.id) ?? null) : null });
+          });
         } catch (e) {
+          this.onFailed(queueId);
           for (const p of batch) p.reject(e);
         }
       }

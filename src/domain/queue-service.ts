@@ -43,7 +43,12 @@ export class QueueService {
     /** Told when the index missed a write or a ticket, so the queue is reconciled soon. */
     private readonly onIndexMiss: (queueId: string) => void = () => undefined,
   ) {
-    this.batcher = new JoinBatcher(store, now, (queueId, outcomes) => this.indexJoined(queueId, outcomes));
+    this.batcher = new JoinBatcher(
+      store,
+      now,
+      (queueId, outcomes) => this.indexJoined(queueId, outcomes),
+      (queueId) => this.onIndexMiss(queueId),
+    );
   }
 
   async createQueue(input: { name: string; mode: QueueMode; capacity?: number | null; settings?: Partial<QueueSettings>; id?: string }): Promise<Queue> {
@@ -80,7 +85,7 @@ export class QueueService {
 
   async join(queueId: string, input: JoinInput, idempotencyKey: string | null): Promise<{ result: JoinResult; replayed: boolean }> {
     const token = newTicketToken();
-    const outcome = await this.batcher.join(queueId, {
+    const { outcome, rank } = await this.batcher.join(queueId, {
       id: newId('t'),
       tokenHash: sha256(token),
       priority: input.priority ?? 'normal',
@@ -101,15 +106,21 @@ export class QueueService {
     }
     const replayToken = outcome.kind === 'replayed' && outcome.sealedToken ? unsealToken(outcome.sealedToken, this.sealKey) : null;
     if (outcome.kind === 'replayed' && replayToken === null) throw new AppError('conflict', 'this Idempotency-Key was used for a ticket whose token can no longer be returned');
-    const view = await this.view(t, outcome.queue);
+    const view = rank === null ? await this.view(t, outcome.queue) : ticketView(t, outcome.queue, rank + 1);
     return { result: { ...view, token: replayToken ?? token }, replayed: outcome.kind === 'replayed' };
   }
 
-  /** One index write per committed batch: on Redis, one round trip instead of one per join. */
-  private async indexJoined(queueId: string, outcomes: readonly JoinOutcome[]): Promise<void> {
+  /** One index write per committed batch, which also gives every new ticket its position. */
+  private async indexJoined(queueId: string, outcomes: readonly JoinOutcome[]): Promise<ReadonlyMap<string, number>> {
     const entries: WaitingEntry[] = [];
     for (const o of outcomes) if (o.kind === 'joined') entries.push({ ticketId: o.ticket.id, priority: o.ticket.priority, seq: o.ticket.seq });
-    if (entries.length > 0) await this.liveWrite(queueId, () => this.live.index.add(queueId, entries));
+    const ranks = new Map<string, number>();
+    if (entries.length === 0) return ranks;
+    await this.liveWrite(queueId, async () => {
+      const got = await this.live.index.addAndRank(queueId, entries);
+      entries.forEach((e, i) => ranks.set(e.ticketId, got[i] as number));
+    });
+    return ranks;
   }
 
   /** A customer's view of their ticket; a wrong token looks exactly like a missing ticket. */

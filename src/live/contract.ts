@@ -8,6 +8,11 @@ import type { WaitingEntry } from '../domain/types.js';
 export interface LiveIndex {
   /** Adds waiting tickets (idempotent: adding a present ticket again changes nothing). */
   add(queueId: string, entries: readonly WaitingEntry[]): Promise<void>;
+  /**
+   * `add`, then the zero-based rank of each given entry in the same order, as one step: on Redis
+   * one round trip for a whole join batch instead of a ZRANK per ticket.
+   */
+  addAndRank(queueId: string, entries: readonly WaitingEntry[]): Promise<number[]>;
   /** Removes tickets; absent ones are ignored. */
   remove(queueId: string, ticketIds: readonly string[]): Promise<void>;
   /** Zero-based rank in the waiting order, or null when the ticket is not waiting. */

@@ -34,6 +34,20 @@ export function liveBackendSuite(name: string, harness: BackendHarness, skip: st
       assert.equal(await b.index.rank('other', 'n1'), null);
     });
 
+    it('adds and ranks in one step: every rank equals rank() afterwards, past one script call too', async () => {
+      await b.index.add('q', [e('n1', 'normal', 10), e('n2', 'normal', 20)]);
+      const ranks = await b.index.addAndRank('q', [e('n3', 'normal', 30), e('h1', 'high', 40), e('n1', 'normal', 10)]);
+      assert.deepEqual(ranks, [3, 0, 1]);
+      for (const id of ['n3', 'h1', 'n1']) assert.equal(ranks[['n3', 'h1', 'n1'].indexOf(id)], await b.index.rank('q', id));
+      // More than one script's worth, with high priority entries late in the batch moving the early ones.
+      const many = [...Array.from({ length: 700 }, (_, i) => e(`m${i}`, 'normal', 1000 + i)), ...Array.from({ length: 5 }, (_, i) => e(`g${i}`, 'high', 5000 + i))];
+      const got = await b.index.addAndRank('big', many);
+      const want = await Promise.all(many.map((x) => b.index.rank('big', x.ticketId)));
+      assert.deepEqual(got, want);
+      assert.equal(got[0], 5);
+      assert.deepEqual(await b.index.addAndRank('q', []), []);
+    });
+
     it('keeps seqs near 2^52 exact and apart from the other class', async () => {
       const top = 2 ** 52 - 1;
       await b.index.add('q', [e('n-top', 'normal', top), e('n-below', 'normal', top - 1), e('h-top', 'high', top), e('n-low', 'normal', 0)]);

@@ -26,6 +26,16 @@ export class MemoryLiveIndex implements LiveIndex {
     if (!existing && q.size > 0) this.live.set(queueId, q);
   }
 
+  async addAndRank(queueId: string, entries: readonly WaitingEntry[]): Promise<number[]> {
+    await this.add(queueId, entries);
+    const q = this.live.get(queueId);
+    return entries.map((e) => {
+      const rank = q?.rank(e.ticketId);
+      if (rank === undefined || rank === null) throw new Error(`the live index lost ticket ${e.ticketId} while adding it`);
+      return rank;
+    });
+  }
+
   async remove(queueId: string, ticketIds: readonly string[]): Promise<void> {
     const q = this.live.get(queueId);
     if (!q) return;

@@ -5,7 +5,7 @@ import type { LiveIndex } from '../contract.js';
 import { normalizeWindow, orderKey } from '../order-key.js';
 import { guard } from './connection.js';
 import { chunks, KeySpace } from './keys.js';
-import { REMOVE, SWAP } from './scripts.js';
+import { ADD_AND_RANK, REMOVE, SWAP } from './scripts.js';
 
 /** Members per ZADD/ZREM call: large enough to amortise round trips, small enough for Lua's unpack. */
 const BATCH = 500;
@@ -44,6 +44,18 @@ export class RedisLiveIndex implements LiveIndex {
         throwFirst(res);
       }
     });
+  }
+
+  async addAndRank(queueId: string, entries: readonly WaitingEntry[]): Promise<number[]> {
+    if (entries.length === 0) return [];
+    const args = entries.flatMap((e) => [String(orderKey(e)), e.ticketId]);
+    const keys = [this.live.queue(queueId), this.live.queues];
+    // Past one script's worth, later chunks could move earlier entries: add all, then rank all.
+    if (entries.length > BATCH) {
+      await this.add(queueId, entries);
+      return Promise.all(entries.map(async (e) => (await this.rank(queueId, e.ticketId)) ?? lost(e.ticketId)));
+    }
+    return guard(async () => (await ADD_AND_RANK.run(this.client, keys, [queueId, ...args])) as number[]);
   }
 
   async remove(queueId: string, ticketIds: readonly string[]): Promise<void> {
@@ -166,4 +178,8 @@ export class RedisLiveIndex implements LiveIndex {
 function throwFirst(res: [Error | null, unknown][] | null): void {
   if (res === null) throw new Error('redis transaction was discarded');
   for (const [err] of res) if (err) throw err;
+}
+
+function lost(ticketId: string): never {
+  throw new Error(`the live index lost ticket ${ticketId} while adding it`);
 }

@@ -19,6 +19,17 @@ export class LuaScript {
   }
 }
 
+/**
+ * ZADD NX of score/member pairs and the queue's entry in the queues set, then each member's rank.
+ * KEYS: queue set, queues set. ARGV: queue id, then score, member, score, member...
+ */
+export const ADD_AND_RANK = new LuaScript(`
+redis.call('ZADD', KEYS[1], 'NX', unpack(ARGV, 2))
+redis.call('SADD', KEYS[2], ARGV[1])
+local ranks = {}
+for i = 3, #ARGV, 2 do ranks[#ranks + 1] = redis.call('ZRANK', KEYS[1], ARGV[i]) end
+return ranks`);
+
 /** ZREM, then forget the queue once its set is gone, in one step so no add slips in between. */
 export const REMOVE = new LuaScript(`
 local removed = redis.call('ZREM', KEYS[1], unpack(ARGV, 2))

@@ -1,6 +1,7 @@
-import type { Insertable, Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import type { JoinRequest } from '../contract.js';
 import type { DatabaseAdmin } from '../admin-contract.js';
-import type { DB, TicketsTable } from './schema.js';
+import type { DB, QueuesTable, TicketsTable } from './schema.js';
 
 /**
  * What each backend folder provides: the connection and the few things that differ by engine.
@@ -24,6 +25,12 @@ export interface DialectParts {
    * transaction's uncommitted rows).
    */
   readonly readNow?: <T>(sql: string, params: readonly unknown[]) => T[] | undefined;
+  /**
+   * Writes a join batch without idempotency keys in one statement and returns the queue row after
+   * it, or `undefined` when the queue is closed, full or missing (then nothing was written).
+   * Without it, the batch reserves and inserts inside a transaction.
+   */
+  readonly joinInOneStatement?: (db: Kysely<DB>, queueId: string, reqs: readonly JoinRequest[], now: number) => Promise<Selectable<QueuesTable> | undefined>;
   /** Inserts new tickets inside the caller's transaction; without it, multi-row INSERTs in chunks. */
   readonly insertTickets?: (trx: Kysely<DB>, rows: readonly Insertable<TicketsTable>[]) => Promise<void>;
   /** PostgreSQL: runs a read as a named prepared statement, parsed and planned once per connection. */

@@ -89,7 +89,7 @@ export class KyselyStore implements Store {
   deleteQueue = (id: string): Promise<string[] | null> => this.run(() => queues.deleteQueue(this.d.db, id)).finally(() => this.callHints.forget(id));
 
   joinMany = (queueId: string, requests: readonly JoinRequest[], now: Date): Promise<JoinOutcome[]> =>
-    this.run(() => tickets.joinMany(this.d.db, queueId, requests, now, this.d.insertTickets));
+    this.run(() => tickets.joinMany(this.d.db, queueId, requests, now, this.d));
   getTicket = (id: string): Promise<TicketRecord | null> => this.run(() => this.hot.getTicket(id));
   listTickets = (queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }): Promise<TicketPage> =>
     this.run(() => tickets.listTickets(this.d.db, queueId, opts));

@@ -7,7 +7,6 @@ import { ENDED } from './fold.js';
 import type { DialectParts } from './dialect.js';
 import type { DB, QueuesTable, TicketsTable } from './schema.js';
 
-type InsertTickets = NonNullable<DialectParts['insertTickets']>;
 import { AppError } from '../../errors/index.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -63,16 +62,28 @@ async function reserveAll(trx: Transaction<DB>, queueId: string, n: number, now:
     .executeTakeFirst();
 }
 
-export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly JoinRequest[], at: Date, insert: InsertTickets = insertChunks): Promise<JoinOutcome[]> {
+/** Outcomes of a batch that was written whole, from the queue row after it. */
+function allJoined(queueId: string, reqs: readonly JoinRequest[], after: Selectable<QueuesTable>, now: number): { rows: Selectable<TicketsTable>[]; outcomes: JoinOutcome[] } {
+  const rows = ticketRows(queueId, reqs, Number(after.last_number) - reqs.length + 1, Number(after.last_seq) - reqs.length + 1, now);
+  const queue = toQueue(after);
+  return { rows, outcomes: rows.map((r): JoinOutcome => ({ kind: 'joined', ticket: toTicket(r), queue })) };
+}
+
+export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly JoinRequest[], at: Date, d: Pick<DialectParts, 'insertTickets' | 'joinInOneStatement'> = {}): Promise<JoinOutcome[]> {
   const now = at.getTime();
+  const insert = d.insertTickets ?? insertChunks;
+  const plain = reqs.every((r) => r.idempotencyKey === null);
+  if (plain && d.joinInOneStatement) {
+    const after = await d.joinInOneStatement(db, queueId, reqs, now);
+    if (after) return allJoined(queueId, reqs, after, now).outcomes;
+  }
   return db.transaction().execute(async (trx) => {
-    if (reqs.every((r) => r.idempotencyKey === null)) {
+    if (plain && !d.joinInOneStatement) {
       const reserved = await reserveAll(trx, queueId, reqs.length, now);
       if (reserved) {
-        const rows = ticketRows(queueId, reqs, Number(reserved.last_number) - reqs.length + 1, Number(reserved.last_seq) - reqs.length + 1, now);
-        await insert(trx, rows);
-        const queue = toQueue(reserved);
-        return rows.map((r): JoinOutcome => ({ kind: 'joined', ticket: toTicket(r), queue }));
+        const whole = allJoined(queueId, reqs, reserved, now);
+        await insert(trx, whole.rows);
+        return whole.outcomes;
       }
     }
     const q = await lockQueue(trx, queueId, now);

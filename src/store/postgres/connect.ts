@@ -5,6 +5,7 @@ import type { DB } from '../kysely/schema.js';
 import { createPostgresAdmin } from './admin.js';
 import { isPgTransient, isPgUnavailable } from './errors.js';
 import { insertTicketsUnnest } from './insert-tickets.js';
+import { joinInOneStatement } from './join-batch.js';
 import { prepareStatements } from './statements.js';
 
 const INT8 = 20;
@@ -50,6 +51,7 @@ export function openPostgres(opts: PostgresOptions): DialectParts & { pool: pg.P
       await sql`SELECT 1`.execute(db);
     },
     insertTickets: insertTicketsUnnest,
+    joinInOneStatement,
     readPrepared: async <T>(name: string, text: string, params: readonly unknown[]) => (await pool.query({ name, text, values: [...params] })).rows as T[],
     admin: (k) => createPostgresAdmin(k, opts.schema),
     close: async () => {
