@@ -33,14 +33,14 @@ const lines = [
   '',
   `Written by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${started.toISOString()}.`,
   `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.`,
-  `Load: autocannon in its own process on loopback, 32 connections, ${seconds} s per route after an unmeasured warm-up of ${Math.max(1, Math.round(seconds / 4))} s on the same route. The server is the production build (\`bin/queuekeeper.js serve\`, LOG_LEVEL=warn, join rate limit off). Ratios are against the bare Fastify route measured in the same run. The CPU columns are user + system time per request over the measured run, read from /proc: the server process, and on PostgreSQL + Redis all PostgreSQL backends and the Redis server (which also serve anything else on this machine).`,
+  `Load: autocannon in its own process on loopback, 32 connections, ${seconds} s per route after an unmeasured warm-up of ${Math.max(1, Math.round(seconds / 4))} s on the same route. The server is the production build (\`bin/queuekeeper.js serve\`, LOG_LEVEL=warn, join rate limit off). Ratios are against the bare Fastify route measured in the same run, twice (before and after the queue routes, served by the same Node), taking the faster run so that a slow spell of this shared host cannot flatter a ratio. The CPU columns are user + system time per request over the measured run, read from /proc: the server process, and on PostgreSQL + Redis all PostgreSQL backends and the Redis server (which also serve anything else on this machine).`,
   '',
 ];
 for (const h of http) {
   const base = h.hello.rps;
   const sh = h.combo.startsWith('PostgreSQL');
   lines.push(`## HTTP, ${h.combo}`, '', `| route | req/s | p50 ms | p99 ms | ratio to bare | non-2xx + errors | server CPU µs/req |${sh ? ' PostgreSQL CPU µs/req | Redis CPU µs/req |' : ''}`, `|---|---|---|---|---|---|---|${sh ? '---|---|' : ''}`);
-  lines.push(row('(a) bare Fastify hello', h.hello, base, sh), row('(b) join `POST /api/queues/:id/tickets`', h.join, base, sh), row(`(b′) join, ${SURGE_CONNECTIONS} connections`, h.joinSurge, base, sh), row(`(c) status \`GET /api/tickets/:id\` (${h.waitingDuringStatus.toLocaleString('en')} waiting)`, h.status, base, sh), row('(d) call-next', h.callNext, base, sh), '');
+  lines.push(row(`(a) bare Fastify hello (faster of ${h.helloRuns.map((r) => r.toLocaleString('en')).join(' and ')}, measured before and after the others)`, h.hello, base, sh), row('(b) join `POST /api/queues/:id/tickets`', h.join, base, sh), row(`(b′) join, ${SURGE_CONNECTIONS} connections`, h.joinSurge, base, sh), row(`(c) status \`GET /api/tickets/:id\` (${h.waitingDuringStatus.toLocaleString('en')} waiting)`, h.status, base, sh), row('(d) call-next', h.callNext, base, sh), '');
 }
 lines.push('## Position lookup in the in-process index', '', '| waiting | p50 ms | p99 ms | max ms | wrong of 20,000 (vs reference rank) | bytes per waiting ticket, index structures (the id strings, ~16 + length bytes each, are counted apart) |', '|---|---|---|---|---|---|');
 for (const l of lookups) lines.push(`| ${l.n.toLocaleString('en')} | ${l.p50Ms} | ${l.p99Ms} | ${l.maxMs} | ${l.wrongOf20000} | ${l.bytesPerTicket} |`);
