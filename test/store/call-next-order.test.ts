@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import pg from 'pg';
+import { describe, it } from 'node:test';
 import { newId } from '../../src/domain/tokens.js';
 import { DEFAULT_QUEUE_SETTINGS, type TicketPriority } from '../../src/domain/types.js';
 import type { Store } from '../../src/store/contract.js';
-import { openStore } from '../../src/store/open.js';
-import { skipPg, TEST_DATABASE_URL, uniqueName } from '../support/env.js';
+import { skipPg } from '../support/env.js';
+import { storeFixtures } from './support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'qk-call-order-'));
-const schema = uniqueName('call_order');
-after(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  if (!TEST_DATABASE_URL) return;
-  const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await c.end();
-});
+const stores = storeFixtures('call_order');
 
 const settings = DEFAULT_QUEUE_SETTINGS;
 const req = (priority: TicketPriority, name: string) => ({ id: newId('t'), tokenHash: '0'.repeat(64), priority, name, contact: null, metadata: null, idempotencyKey: null, sealedToken: null });
@@ -69,9 +56,6 @@ async function scenario(a: Store, b: Store): Promise<void> {
 }
 
 describe('call-next order across nodes, requeues and a recreated queue', () => {
-  it('on SQLite', () => {
-    const path = join(dir, 'a.db');
-    return scenario(openStore({ kind: 'sqlite', path }), openStore({ kind: 'sqlite', path }));
-  });
-  it('on PostgreSQL', { skip: skipPg }, () => scenario(openStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema }), openStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema })));
+  it('on SQLite', () => scenario(stores.sqlite('a.db'), stores.sqlite('a.db')));
+  it('on PostgreSQL', { skip: skipPg }, () => scenario(stores.postgres('two_nodes'), stores.postgres('two_nodes')));
 });

@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
-import pg from 'pg';
+import { describe, it } from 'node:test';
 import { newId } from '../../src/domain/tokens.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../../src/domain/types.js';
 import type { Store } from '../../src/store/contract.js';
-import { openStore } from '../../src/store/open.js';
-import { skipPg, TEST_DATABASE_URL, uniqueName } from '../support/env.js';
+import { skipPg } from '../support/env.js';
+import { storeFixtures } from './support.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'qk-join-values-'));
-const schema = uniqueName('join_values');
-after(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  if (!TEST_DATABASE_URL) return;
-  const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await c.connect();
-  await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await c.query(`DROP SCHEMA IF EXISTS "${schema}_cap" CASCADE`);
-  await c.end();
-});
+const stores = storeFixtures('join_values');
 
 // Values that an array literal or a hand-built VALUES list could mangle.
 const NAMES = ['NULL', 'null', '{a,b}', 'quote " and \\ backslash', "it's", 'ünïcødé 😀', '', ' spaced ', null];
@@ -81,11 +67,11 @@ async function capacityEdges(store: Store): Promise<void> {
 }
 
 describe('a join batch stores every value exactly', () => {
-  it('on SQLite', () => roundTrip(openStore({ kind: 'sqlite', path: join(dir, 'a.db') })));
-  it('on PostgreSQL (arrays through unnest, prepared statements)', { skip: skipPg }, () => roundTrip(openStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema })));
+  it('on SQLite', () => roundTrip(stores.sqlite('a.db')));
+  it('on PostgreSQL (one statement per batch, prepared statements)', { skip: skipPg }, () => roundTrip(stores.postgres('values')));
 });
 
 describe('a join batch at the edges of capacity and status', () => {
-  it('on SQLite', () => capacityEdges(openStore({ kind: 'sqlite', path: join(dir, 'b.db') })));
-  it('on PostgreSQL', { skip: skipPg }, () => capacityEdges(openStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema: `${schema}_cap` })));
+  it('on SQLite', () => capacityEdges(stores.sqlite('b.db')));
+  it('on PostgreSQL', { skip: skipPg }, () => capacityEdges(stores.postgres('cap')));
 });

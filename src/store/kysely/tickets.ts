@@ -6,7 +6,6 @@ import { decodeCursor, encodeCursor, priorityName, priorityRank, PRIORITY_RANKS,
 import { ENDED } from './fold.js';
 import type { DialectParts } from './dialect.js';
 import type { DB, QueuesTable, TicketsTable } from './schema.js';
-
 import { AppError } from '../../errors/index.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
