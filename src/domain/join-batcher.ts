@@ -33,12 +33,8 @@ export class JoinBatcher {
     private readonly store: Store,
     private readonly now: () => Date,
     private readonly afterCommit: AfterCommit,
-    /**
-     * Told when a batch failed. It may still have committed (the link dropped while the commit's
-     * answer was on its way), leaving tickets the live index never heard of: the queue is then
-     * reconciled once the database answers again.
-     */
-    private readonly onFailed: (queueId: string) => void,
+    /** Told when a batch failed, with the error, before its callers are. */
+    private readonly onFailed: (queueId: string, e: unknown) => void,
   ) {}
 
   join(queueId: string, req: JoinRequest): Promise<BatchedJoin> {
@@ -68,7 +64,7 @@ export class JoinBatcher {
             p.resolve({ outcome, rank: outcome.kind === 'joined' ? (ranks.get(outcome.ticket.id) ?? null) : null });
           });
         } catch (e) {
-          this.onFailed(queueId);
+          this.onFailed(queueId, e);
           for (const p of batch) p.reject(e);
         }
       }

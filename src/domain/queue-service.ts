@@ -1,4 +1,4 @@
-import { AppError, notFound, unavailable } from '../errors/index.js';
+import { AppError, isAppError, notFound, unavailable } from '../errors/index.js';
 import type { LiveBackend } from '../live/contract.js';
 import type { JoinOutcome, QueuePatch, Store, TransitionChange } from '../store/contract.js';
 import { JoinBatcher } from './join-batcher.js';
@@ -47,7 +47,12 @@ export class QueueService {
       store,
       now,
       (queueId, outcomes) => this.indexJoined(queueId, outcomes),
-      (queueId) => this.onIndexMiss(queueId),
+      // A batch that lost its database link may still have committed (the commit's answer was on
+      // its way), leaving tickets the index never heard of: reconcile the queue once the database
+      // answers. Other failures rolled back, and a reconciliation would only cost a full read.
+      (queueId, e) => {
+        if (isAppError(e) && e.code === 'unavailable') this.onIndexMiss(queueId);
+      },
     );
   }
 

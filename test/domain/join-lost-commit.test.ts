@@ -39,4 +39,17 @@ describe('a join batch whose commit answer is lost', () => {
     assert.equal(await live.index.count(q.id), 2);
     await store.close();
   });
+
+  it('does not mark the queue when the batch failed outright (rolled back: nothing to repair)', async () => {
+    const store = openStore({ kind: 'sqlite', path: join(dir, 'b.db') });
+    await store.migrate();
+    const failing: Store = Object.create(store, { joinMany: { value: async () => Promise.reject(new Error('rolled back')) } });
+    const missed: string[] = [];
+    const observer = { joined: () => undefined, changed: () => undefined, invalidToken: () => undefined };
+    const service = new QueueService(failing, createMemoryBackend(), randomBytes(32), observer, () => new Date(), (queueId) => missed.push(queueId));
+    const q = await service.createQueue({ name: 'q', mode: 'service' });
+    await assert.rejects(service.join(q.id, {}, null), /rolled back/);
+    assert.deepEqual(missed, []);
+    await store.close();
+  });
 });
