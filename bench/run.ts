@@ -6,7 +6,7 @@ import { lookupScale, rebuildScale } from './scale.js';
 const quick = process.argv.includes('--quick');
 /** Hand-written analysis (profiles, bottlenecks) carried into every BENCHMARKS.md. */
 const NOTES = 'bench/notes.md';
-const seconds = quick ? 2 : 8;
+const seconds = quick ? 1 : 8;
 const pgUrl = process.env.TEST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL ?? process.env.BENCH_REDIS_URL;
 const started = new Date();
@@ -33,7 +33,7 @@ const lines = [
   '',
   `Written by \`npm run bench${quick ? ' -- --quick' : ''}\` on ${started.toISOString()}.`,
   `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}.`,
-  `Load: autocannon in its own process on loopback, 32 connections, ${seconds} s per route after an unmeasured warm-up of ${Math.max(1, Math.round(seconds / 4))} s on the same route. The server is the production build (\`bin/queuekeeper.js serve\`, LOG_LEVEL=warn, join rate limit off). Ratios are against the bare Fastify route measured in the same run, twice (before and after the queue routes, served by the same Node), taking the faster run so that a slow spell of this shared host cannot flatter a ratio. The CPU columns are user + system time per request over the measured run, read from /proc: the server process, and on PostgreSQL + Redis all PostgreSQL backends and the Redis server (which also serve anything else on this machine).`,
+  `Load: autocannon in its own process on loopback, 32 connections, ${seconds} s per route ${quick ? 'without a warm-up (a smoke run: not figures to quote)' : `after an unmeasured warm-up of ${Math.max(1, Math.round(seconds / 4))} s on the same route`}. The server is the production build (\`bin/queuekeeper.js serve\`, LOG_LEVEL=warn, join rate limit off). Ratios are against the bare Fastify route measured in the same run, twice (before and after the queue routes, served by the same Node), taking the faster run so that a slow spell of this shared host cannot flatter a ratio. The CPU columns are user + system time per request over the measured run, read from /proc: the server process, and on PostgreSQL + Redis all PostgreSQL backends and the Redis server (which also serve anything else on this machine).`,
   '',
 ];
 for (const h of http) {
