@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { withPg } from '../test/support/pg.js';
 import { createBackup, restoreBackup, verifyBackup } from '../src/backup/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { rebuildIndex } from '../src/domain/live-sync.js';
@@ -17,16 +17,6 @@ const TICKETS = Number(process.argv[2] ?? 1_000_000);
 const QUEUES = 10;
 const TARGETS = { backupPlusVerifyMs: 30_000, restoreMs: 60_000 };
 const pgUrl = process.env.TEST_DATABASE_URL;
-
-async function onPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 async function bench(label: 'sqlite' | 'postgres') {
   const dir = await mkdtemp(join(tmpdir(), `qk-bench-backup-${label}-`));
@@ -56,7 +46,7 @@ async function bench(label: 'sqlite' | 'postgres') {
     let to: string;
     if (label === 'sqlite') to = join(dir, 'restored');
     else {
-      await onPg(pgUrl as string, (c) => c.query(`CREATE DATABASE "${targetDb}"`));
+      await withPg(pgUrl as string, (c) => c.query(`CREATE DATABASE "${targetDb}"`));
       to = withSchema(pgUrl as string, targetDb);
     }
     t = performance.now();
@@ -82,7 +72,7 @@ async function bench(label: 'sqlite' | 'postgres') {
     await rt.close();
     await rm(dir, { recursive: true, force: true });
     if (label === 'postgres' && pgUrl)
-      await onPg(pgUrl, async (c) => {
+      await withPg(pgUrl, async (c) => {
         await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
         await c.query(`DROP DATABASE IF EXISTS "${targetDb}" WITH (FORCE)`);
       });

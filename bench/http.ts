@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config/index.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../src/domain/types.js';
 import { openStore } from '../src/store/open.js';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { dropSchema } from '../test/support/pg.js';
 import type { Config } from '../src/config/index.js';
 import { namedCpuMs, processCpuMs } from './cpu.js';
 import { fillQueue } from './fill.js';
@@ -97,10 +97,7 @@ export async function httpBench(combo: string, env: Record<string, string>, seco
 /** Leaves the shared PostgreSQL and Redis as they were: the bench's schema and keys go. */
 async function dropBenchData(config: Config): Promise<void> {
   if (config.database.kind === 'postgres') {
-    const c = new pg.Client({ connectionString: config.database.url });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS "${config.database.schema}" CASCADE`);
-    await c.end();
+    await dropSchema(config.database.url, config.database.schema);
   }
   if (config.redis) {
     const r = new Redis(config.redis.url);

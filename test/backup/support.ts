@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { loadConfig, type Config, type DatabaseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
@@ -10,6 +9,7 @@ import { OUR_TABLES } from '../../src/store/kysely/schema.js';
 import { openPostgres } from '../../src/store/postgres/connect.js';
 import { openSqlite } from '../../src/store/sqlite/connect.js';
 import { skipPg, skipRedis, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '../support/env.js';
+import { withPg } from '../support/pg.js';
 
 /** The backends every behaviour runs on: SQLite always, PostgreSQL and Redis when configured. */
 export const BACKENDS = [
@@ -87,16 +87,6 @@ export class Scratch {
       }
       r.disconnect();
     }
-  }
-}
-
-export async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import pg from 'pg';
+import { dropSchema } from '../support/pg.js';
 import type { Store } from '../../src/store/contract.js';
 import { openStore } from '../../src/store/open.js';
 import { TEST_DATABASE_URL, uniqueName } from '../support/env.js';
@@ -18,10 +18,7 @@ export function storeFixtures(label: string) {
   after(async () => {
     rmSync(dir, { recursive: true, force: true });
     if (!TEST_DATABASE_URL || schemas.size === 0) return;
-    const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await c.connect();
-    for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-    await c.end();
+    for (const s of schemas) await dropSchema(TEST_DATABASE_URL, s);
   });
   return {
     dir,

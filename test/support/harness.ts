@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
+import { dropSchema } from './pg.js';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.js';
@@ -53,10 +53,7 @@ export const COMBOS: Combo[] = [
       return {
         env: { QK_DATA_DIR: dir, DATABASE_URL: url.toString(), REDIS_URL: TEST_REDIS_URL, QK_REDIS_PREFIX: prefix },
         cleanup: async () => {
-          const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-          await c.connect();
-          await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-          await c.end();
+          await dropSchema(TEST_DATABASE_URL, schema);
           await deleteRedisPrefix(prefix);
           rmSync(dir, { recursive: true, force: true });
         },

@@ -33,8 +33,6 @@ export interface DialectParts {
   readonly joinInOneStatement?: (db: Kysely<DB>, queueId: string, reqs: readonly JoinRequest[], now: number) => Promise<Selectable<QueuesTable> | undefined>;
   /** Inserts new tickets inside the caller's transaction; without it, multi-row INSERTs in chunks. */
   readonly insertTickets?: (trx: Kysely<DB>, rows: readonly Insertable<TicketsTable>[]) => Promise<void>;
-  /** PostgreSQL: runs a read as a named prepared statement, parsed and planned once per connection. */
-  readonly readPrepared?: <T>(name: string, sql: string, params: readonly unknown[]) => Promise<T[]>;
   admin(db: Kysely<DB>): DatabaseAdmin;
   close(): Promise<void>;
 }

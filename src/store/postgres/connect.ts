@@ -52,7 +52,6 @@ export function openPostgres(opts: PostgresOptions): DialectParts & { pool: pg.P
     },
     insertTickets: insertTicketsUnnest,
     joinInOneStatement,
-    readPrepared: async <T>(name: string, text: string, params: readonly unknown[]) => (await pool.query({ name, text, values: [...params] })).rows as T[],
     admin: (k) => createPostgresAdmin(k, opts.schema),
     close: async () => {
       await db.destroy();

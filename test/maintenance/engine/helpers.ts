@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { dropSchema } from '../../support/pg.js';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../../src/config/index.js';
 import type { LiveBackend } from '../../../src/live/contract.js';
@@ -32,16 +32,6 @@ export interface Isolated {
   cleanup(): Promise<void>;
 }
 
-async function pgQuery(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 export async function isolate(backend: Backend['name']): Promise<Isolated> {
   const dir = mkdtempSync(join(tmpdir(), 'qk-eng-'));
   if (backend === 'sqlite') {
@@ -54,7 +44,7 @@ export async function isolate(backend: Backend['name']): Promise<Isolated> {
     dir,
     databaseUrl: url.toString(),
     cleanup: async () => {
-      await pgQuery(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await dropSchema(TEST_DATABASE_URL, schema);
       rmSync(dir, { recursive: true, force: true });
     },
   };

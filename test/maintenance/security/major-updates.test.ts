@@ -1,26 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { majorUpdates } from '../../../src/maintenance/steps/security/index.js';
-import { appRoot, COMBOS, context, fakeNpm, npmError, openNode, OUTDATED_MIXED, RUNNING_NODE_EOL, type SecurityNode } from './support.js';
+import { COMBOS, context, fakeNpm, npmError, OUTDATED_MIXED, RUNNING_NODE_EOL, securityFixture } from './support.js';
 
 const fig = (out: { figures: Record<string, unknown> }) => out.figures as any;
 const PATCH_ONLY = { code: 1, stdout: JSON.stringify({ pino: { current: '9.14.0', wanted: '9.14.1', latest: '9.14.1' } }), stderr: '' };
 
 for (const combo of COMBOS) {
   describe(`majorUpdates on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: SecurityNode;
-    let root: Awaited<ReturnType<typeof appRoot>>;
-    before(async () => {
-      node = await openNode(combo);
-      root = await appRoot();
-    });
-    after(async () => {
-      await node?.close();
-      await root?.cleanup();
-    });
+    const sec = securityFixture(combo);
 
     it('on a clean system lists no dependency majors; the running Node gets a warning only when past its end of life', async () => {
-      const out = await majorUpdates(context(node, { runNpm: fakeNpm({ outdated: PATCH_ONLY }), appRoot: root.dir }));
+      const out = await majorUpdates(context(sec.node, { runNpm: fakeNpm({ outdated: PATCH_ONLY }), appRoot: sec.root.dir }));
       const f = fig(out);
       assert.deepEqual(f.dependencies, { status: 'measured', majorUpdates: [] });
       assert.equal(f.runtime.node, process.version);
@@ -30,7 +21,7 @@ for (const combo of COMBOS) {
     });
 
     it('lists dependency majors and the newer LTS lines with their end of life for an old runtime', async () => {
-      const out = await majorUpdates(context(node, { runNpm: fakeNpm({ outdated: OUTDATED_MIXED }), appRoot: root.dir, nodeVersion: 'v18.20.4' }));
+      const out = await majorUpdates(context(sec.node, { runNpm: fakeNpm({ outdated: OUTDATED_MIXED }), appRoot: sec.root.dir, nodeVersion: 'v18.20.4' }));
       const f = fig(out);
       assert.deepEqual(f.dependencies.majorUpdates.map((u: any) => `${u.name} ${u.current}→${u.latest}`), ['ioredis 5.11.1→6.0.0', 'kysely 0.28.1→0.29.0']);
       assert.equal(f.runtime.status, 'end_of_life');
@@ -45,7 +36,7 @@ for (const combo of COMBOS) {
     });
 
     it('is skipped with the reason when npm outdated fails, and still reports the runtime', async () => {
-      const out = await majorUpdates(context(node, { runNpm: fakeNpm({ outdated: npmError('ENOTFOUND', 'request to https://registry.npmjs.org/fastify failed, reason: getaddrinfo ENOTFOUND') }), appRoot: root.dir, nodeVersion: 'v24.11.0' }));
+      const out = await majorUpdates(context(sec.node, { runNpm: fakeNpm({ outdated: npmError('ENOTFOUND', 'request to https://registry.npmjs.org/fastify failed, reason: getaddrinfo ENOTFOUND') }), appRoot: sec.root.dir, nodeVersion: 'v24.11.0' }));
       assert.equal(out.status, 'skipped');
       assert.match(out.error ?? '', /^update check unavailable: ENOTFOUND/);
       assert.equal(fig(out).dependencies.status, 'skipped');

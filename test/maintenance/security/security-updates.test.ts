@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Finding } from '../../../src/maintenance/types.js';
 import { securityUpdates } from '../../../src/maintenance/steps/security/index.js';
-import { addKey, appRoot, AUDIT_405, AUDIT_CLEAN, AUDIT_E405, AUDIT_VULNERABLE, COMBOS, context, DAY, fakeNpm, NOW, openNode, RUNNING_NODE_EOL, type SecurityNode } from './support.js';
+import { addKey, AUDIT_405, AUDIT_CLEAN, AUDIT_E405, AUDIT_VULNERABLE, COMBOS, context, DAY, fakeNpm, NOW, RUNNING_NODE_EOL, securityFixture } from './support.js';
 
 /** A Node line that is supported on NOW, for tests whose subject is not the runtime. */
 const SUPPORTED_NODE = 'v24.11.0';
@@ -13,20 +13,11 @@ const fig = (out: { figures: Record<string, unknown> }) => out.figures as any;
 
 for (const combo of COMBOS) {
   describe(`securityUpdates on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: SecurityNode;
-    let root: Awaited<ReturnType<typeof appRoot>>;
-    before(async () => {
-      node = await openNode(combo);
-      root = await appRoot();
-    });
-    after(async () => {
-      await node?.close();
-      await root?.cleanup();
-    });
+    const sec = securityFixture(combo);
 
     it('on a clean system reports only what is genuinely wrong: the Node end of life when it has passed', async () => {
       const npm = fakeNpm({ audit: AUDIT_CLEAN });
-      const out = await securityUpdates(context(node, { runNpm: npm, appRoot: root.dir }));
+      const out = await securityUpdates(context(sec.node, { runNpm: npm, appRoot: sec.root.dir }));
       const f = fig(out);
       assert.deepEqual(npm.calls, [['audit', '--json']]);
       assert.equal(f.dependencyAudit.status, 'measured');
@@ -49,7 +40,7 @@ for (const combo of COMBOS) {
 
     for (const [label, reply] of [['the recorded 405 from registry.npmjs.org', AUDIT_405], ['an {error: E405} reply', AUDIT_E405]] as const) {
       it(`reports ${label} as "audit unavailable", skipped, never as 0 vulnerabilities`, async () => {
-        const out = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: reply }), appRoot: root.dir, nodeVersion: SUPPORTED_NODE }));
+        const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: reply }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }));
         const f = fig(out);
         assert.equal(out.status, 'skipped', JSON.stringify(out.findings));
         assert.match(out.error ?? '', /^audit unavailable: .*405/);
@@ -63,7 +54,7 @@ for (const combo of COMBOS) {
     }
 
     it('still fails on the end-of-life runtime when the audit is unavailable, and says the audit is missing', async () => {
-      const out = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: AUDIT_405 }), appRoot: root.dir, nodeVersion: 'v18.20.4' }));
+      const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_405 }), appRoot: sec.root.dir, nodeVersion: 'v18.20.4' }));
       assert.equal(out.status, 'failed');
       assert.equal(fig(out).dependencyAudit.status, 'skipped');
       assert.ok(out.findings.some((x) => x.severity === 'error' && x.message.startsWith('Node.js v18.20.4 reached its end of life on 2025-04-30')));
@@ -71,13 +62,13 @@ for (const combo of COMBOS) {
     });
 
     it('reports an npm that never finished (timeout, not installed) as unavailable', async () => {
-      const out = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: { code: null, stdout: '', stderr: 'killed by SIGTERM after the 60000 ms limit\n' } }), appRoot: root.dir, nodeVersion: SUPPORTED_NODE }));
+      const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: { code: null, stdout: '', stderr: 'killed by SIGTERM after the 60000 ms limit\n' } }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }));
       assert.equal(out.status, 'skipped');
       assert.match(out.error ?? '', /audit unavailable: npm audit did not finish: killed by SIGTERM/);
     });
 
     it('turns advisories into findings: critical in a shipped package fails, high in a devDependency warns', async () => {
-      const out = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: AUDIT_VULNERABLE }), appRoot: root.dir, nodeVersion: SUPPORTED_NODE }));
+      const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_VULNERABLE }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }));
       const f = fig(out);
       assert.equal(out.status, 'failed');
       assert.deepEqual(f.dependencyAudit.npmAudit.counts, { info: 0, low: 0, moderate: 0, high: 1, critical: 2, total: 3 });
@@ -93,7 +84,7 @@ for (const combo of COMBOS) {
     });
 
     it('uses a local OSV snapshot when the registry does not answer audits, and validates it', async () => {
-      const snapshot = join(root.dir, 'osv.json');
+      const snapshot = join(sec.root.dir, 'osv.json');
       await writeFile(
         snapshot,
         JSON.stringify([
@@ -103,7 +94,7 @@ for (const combo of COMBOS) {
           { id: 42, affected: 'not a list' },
         ]),
       );
-      const out = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: AUDIT_405 }), appRoot: root.dir, nodeVersion: SUPPORTED_NODE, osvSnapshot: snapshot }));
+      const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_405 }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE, osvSnapshot: snapshot }));
       const f = fig(out);
       assert.equal(f.dependencyAudit.status, 'measured');
       assert.deepEqual(f.dependencyAudit.osvSnapshot, { available: true, file: snapshot, advisories: 3, invalidEntries: 1, newestModified: '2026-11-01T00:00:00Z' });
@@ -111,74 +102,74 @@ for (const combo of COMBOS) {
       assert.equal(out.status, 'failed');
 
       await writeFile(snapshot, '{"not": "osv"}');
-      const bad = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: AUDIT_405 }), appRoot: root.dir, nodeVersion: SUPPORTED_NODE, osvSnapshot: snapshot }));
+      const bad = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_405 }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE, osvSnapshot: snapshot }));
       assert.equal(bad.status, 'skipped');
       assert.match(bad.error ?? '', /audit unavailable.*OSV snapshot .*neither an array of OSV records/);
     });
 
     it('finds a backup file every local user can read', async () => {
-      await chmod(node.config.dataDir, 0o755);
-      await mkdir(node.config.backup.dir, { recursive: true, mode: 0o755 });
-      await chmod(node.config.backup.dir, 0o755);
-      await writeFile(join(node.config.backup.dir, 'b_leaky.qkb'), 'backup bytes', { mode: 0o644 });
-      await chmod(join(node.config.backup.dir, 'b_leaky.qkb'), 0o644);
+      await chmod(sec.node.config.dataDir, 0o755);
+      await mkdir(sec.node.config.backup.dir, { recursive: true, mode: 0o755 });
+      await chmod(sec.node.config.backup.dir, 0o755);
+      await writeFile(join(sec.node.config.backup.dir, 'b_leaky.qkb'), 'backup bytes', { mode: 0o644 });
+      await chmod(join(sec.node.config.backup.dir, 'b_leaky.qkb'), 0o644);
       try {
-        const out = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: root.dir, nodeVersion: SUPPORTED_NODE }));
+        const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }));
         assert.equal(out.status, 'failed');
         const leak = out.findings.find((x) => x.message.startsWith('file backups/b_leaky.qkb has mode 0644'));
         assert.equal(leak?.severity, 'error');
         assert.match(leak?.message ?? '', /every local user/);
       } finally {
-        await chmod(node.config.dataDir, 0o700);
+        await chmod(sec.node.config.dataDir, 0o700);
       }
     });
 
     it('warns about a QK_CONFIG file outside the data dir that every local user can read', async () => {
-      const file = join(root.dir, 'queuekeeper.json');
+      const file = join(sec.root.dir, 'queuekeeper.json');
       await writeFile(file, '{"masterKey": "…"}');
       await chmod(file, 0o644);
-      const out = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: root.dir, nodeVersion: SUPPORTED_NODE }, { config: { configFile: file } }));
+      const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }, { config: { configFile: file } }));
       assert.deepEqual(serious(out.findings), [{ severity: 'warning', message: `file ${file} has mode 0644: readable by every local user unless a folder above it prevents that; it should be 0600` }]);
     });
 
     it('flags weak secrets: a placeholder master key and an all-zero backup key', async () => {
-      const weak = { masterKey: 'changeme-changeme-changeme-changeme', apiKey: 'changeme-changeme-changeme-changeme', backup: { ...node.config.backup, encryptionKey: Buffer.alloc(32) } };
-      const out = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: root.dir, nodeVersion: SUPPORTED_NODE }, { config: weak }));
+      const weak = { masterKey: 'changeme-changeme-changeme-changeme', apiKey: 'changeme-changeme-changeme-changeme', backup: { ...sec.node.config.backup, encryptionKey: Buffer.alloc(32) } };
+      const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }, { config: weak }));
       assert.equal(out.status, 'failed');
       assert.equal(fig(out).securityScan.secrets.masterKey, 'weak');
       assert.deepEqual(
         out.findings.filter((x) => x.severity === 'error').map((x) => x.message),
         ['QK_MASTER_KEY is a well-known placeholder value: anyone who guesses it is admin', 'QK_BACKUP_ENCRYPTION_KEY is all zeros: backups are encrypted with a key everyone knows'],
       );
-      const short = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: root.dir, nodeVersion: SUPPORTED_NODE }, { config: { masterKey: 'abc123', apiKey: 'abc123' } }));
+      const short = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }, { config: { masterKey: 'abc123', apiKey: 'abc123' } }));
       assert.ok(short.findings.some((x) => x.severity === 'error' && x.message === 'QK_MASTER_KEY is shorter than 32 characters (6): anyone who guesses it is admin'));
     });
 
     it('finds an admin key unused for 91 days, and not one unused for 89', async () => {
-      const stale = await addKey(node, 'admin', 'old laptop', new Date(NOW.getTime() - 91 * DAY));
-      const recent = await addKey(node, 'operator', 'counter 2', new Date(NOW.getTime() - 200 * DAY), new Date(NOW.getTime() - 89 * DAY));
+      const stale = await addKey(sec.node, 'admin', 'old laptop', new Date(NOW.getTime() - 91 * DAY));
+      const recent = await addKey(sec.node, 'operator', 'counter 2', new Date(NOW.getTime() - 200 * DAY), new Date(NOW.getTime() - 89 * DAY));
       try {
-        const out = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: root.dir, nodeVersion: SUPPORTED_NODE }));
+        const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }));
         assert.equal(out.status, 'warning');
         assert.deepEqual(fig(out).securityScan.apiKeys.staleKeys, [stale]);
         assert.deepEqual(serious(out.findings).map((x) => x.message), [`admin key "old laptop" (${stale}) unused for 91 days (never used since it was created on 2026-08-28); revoke it (DELETE /api/keys/${stale}) if nobody needs it`]);
       } finally {
-        await node.rt.store.deleteKey(stale);
-        await node.rt.store.deleteKey(recent);
+        await sec.node.rt.store.deleteKey(stale);
+        await sec.node.rt.store.deleteKey(recent);
       }
     });
 
     it('finds more admin keys than allowed (default 3; configurable)', async () => {
       const ids = [];
-      for (let i = 0; i < 4; i++) ids.push(await addKey(node, 'admin', `admin ${i}`, new Date(NOW.getTime() - DAY)));
+      for (let i = 0; i < 4; i++) ids.push(await addKey(sec.node, 'admin', `admin ${i}`, new Date(NOW.getTime() - DAY)));
       try {
-        const out = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: root.dir, nodeVersion: SUPPORTED_NODE }));
+        const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }));
         assert.equal(out.status, 'warning');
         assert.deepEqual(serious(out.findings).map((x) => x.message), ['4 admin keys exist, more than the 3 allowed; give operators operator keys and revoke the admin keys nobody needs']);
-        const allowed = await securityUpdates(context(node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: root.dir, nodeVersion: SUPPORTED_NODE, maxAdminKeys: 4 }));
+        const allowed = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE, maxAdminKeys: 4 }));
         assert.deepEqual(serious(allowed.findings), []);
       } finally {
-        for (const id of ids) await node.rt.store.deleteKey(id);
+        for (const id of ids) await sec.node.rt.store.deleteKey(id);
       }
     });
   });

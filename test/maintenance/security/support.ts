@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../../src/config/index.js';
 import { sha256 } from '../../../src/domain/tokens.js';
@@ -83,6 +84,20 @@ export function fakeNpm(replies: Partial<Record<'audit' | 'outdated' | 'view', N
 }
 
 /** An app root with package.json and a lockfile: fastify and kysely ship, tsx is dev only, minimist comes through. */
+/** A node and an application folder opened before a describe's tests and closed after them. */
+export function securityFixture(combo: Combo): { node: SecurityNode; root: { dir: string; cleanup(): Promise<void> } } {
+  const f = {} as { node: SecurityNode; root: { dir: string; cleanup(): Promise<void> } };
+  before(async () => {
+    f.node = await openNode(combo);
+    f.root = await appRoot();
+  });
+  after(async () => {
+    await f.node?.close();
+    await f.root?.cleanup();
+  });
+  return f;
+}
+
 export async function appRoot(): Promise<{ dir: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'qk-approot-'));
   await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'queuekeeper', dependencies: { fastify: '^5.1.0', kysely: '^0.28.1' }, devDependencies: { tsx: '^4.0.0' } }));

@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { securityPatches, systemUpdates } from '../../../src/maintenance/steps/security/index.js';
-import { appRoot, AUDIT_405, AUDIT_CLEAN, AUDIT_VULNERABLE, COMBOS, context, fakeNpm, npmError, openNode, OUTDATED_MIXED, OUTDATED_NONE, VIEW_OK, type SecurityNode } from './support.js';
+import { AUDIT_405, AUDIT_CLEAN, AUDIT_VULNERABLE, COMBOS, context, fakeNpm, npmError, OUTDATED_MIXED, OUTDATED_NONE, securityFixture, VIEW_OK } from './support.js';
 
 const fig = (out: { figures: Record<string, unknown> }) => out.figures as any;
 const names = (us: { name: string }[]) => us.map((u) => u.name);
 
 for (const combo of COMBOS) {
   describe(`systemUpdates on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: SecurityNode;
-    let root: Awaited<ReturnType<typeof appRoot>>;
-    before(async () => {
-      node = await openNode(combo);
-      root = await appRoot();
-    });
-    after(async () => {
-      await node?.close();
-      await root?.cleanup();
-    });
+    const sec = securityFixture(combo);
 
     it('on a clean system finds nothing to update, after checking the registry really answers', async () => {
       const npm = fakeNpm({ outdated: OUTDATED_NONE, view: VIEW_OK });
-      const out = await systemUpdates(context(node, { runNpm: npm, appRoot: root.dir }));
+      const out = await systemUpdates(context(sec.node, { runNpm: npm, appRoot: sec.root.dir }));
       assert.equal(out.status, 'succeeded');
       assert.deepEqual(npm.calls, [['outdated', '--json'], ['view', 'fastify', 'version', '--json']]);
       assert.equal(fig(out).updatesAvailable, 0);
@@ -29,7 +20,7 @@ for (const combo of COMBOS) {
     });
 
     it('splits npm outdated into patch, minor and major (0.x minor counts as major)', async () => {
-      const out = await systemUpdates(context(node, { runNpm: fakeNpm({ outdated: OUTDATED_MIXED }), appRoot: root.dir }));
+      const out = await systemUpdates(context(sec.node, { runNpm: fakeNpm({ outdated: OUTDATED_MIXED }), appRoot: sec.root.dir }));
       const f = fig(out);
       assert.deepEqual(names(f.patch), ['pino']);
       assert.deepEqual(names(f.minor), ['fastify']);
@@ -42,12 +33,12 @@ for (const combo of COMBOS) {
     });
 
     it('is skipped, not "0 updates", when the registry refuses or silently drops packages', async () => {
-      const refused = await systemUpdates(context(node, { runNpm: fakeNpm({ outdated: npmError('E405', '405 Method Not Allowed') }), appRoot: root.dir }));
+      const refused = await systemUpdates(context(sec.node, { runNpm: fakeNpm({ outdated: npmError('E405', '405 Method Not Allowed') }), appRoot: sec.root.dir }));
       assert.equal(refused.status, 'skipped');
       assert.equal(refused.error, 'update check unavailable: E405 - 405 Method Not Allowed');
       assert.equal(fig(refused).updatesAvailable, null);
       // npm outdated skips packages the registry answers 403/404 for and prints {}.
-      const silent = await systemUpdates(context(node, { runNpm: fakeNpm({ outdated: OUTDATED_NONE, view: npmError('E403', '403 Forbidden - GET https://registry.example/fastify') }), appRoot: root.dir }));
+      const silent = await systemUpdates(context(sec.node, { runNpm: fakeNpm({ outdated: OUTDATED_NONE, view: npmError('E403', '403 Forbidden - GET https://registry.example/fastify') }), appRoot: sec.root.dir }));
       assert.equal(silent.status, 'skipped');
       assert.match(silent.error ?? '', /npm outdated listed nothing, but the registry did not answer for fastify/);
       assert.equal(fig(silent).updatesAvailable, null);
@@ -55,19 +46,10 @@ for (const combo of COMBOS) {
   });
 
   describe(`securityPatches on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: SecurityNode;
-    let root: Awaited<ReturnType<typeof appRoot>>;
-    before(async () => {
-      node = await openNode(combo);
-      root = await appRoot();
-    });
-    after(async () => {
-      await node?.close();
-      await root?.cleanup();
-    });
+    const sec = securityFixture(combo);
 
     it('on a clean system has no security patches and lists the plain updates', async () => {
-      const out = await securityPatches(context(node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN, outdated: OUTDATED_MIXED }), appRoot: root.dir }));
+      const out = await securityPatches(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN, outdated: OUTDATED_MIXED }), appRoot: sec.root.dir }));
       const f = fig(out);
       assert.equal(out.status, 'succeeded');
       assert.deepEqual(f.securityPatches, []);
@@ -77,7 +59,7 @@ for (const combo of COMBOS) {
     });
 
     it('lists the updates that fix advisories first, with what they fix, and keeps them out of the plain list', async () => {
-      const out = await securityPatches(context(node, { runNpm: fakeNpm({ audit: AUDIT_VULNERABLE, outdated: OUTDATED_MIXED }), appRoot: root.dir }));
+      const out = await securityPatches(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_VULNERABLE, outdated: OUTDATED_MIXED }), appRoot: sec.root.dir }));
       const f = fig(out);
       assert.equal(f.advisoryCheck, 'measured');
       assert.deepEqual(
@@ -96,7 +78,7 @@ for (const combo of COMBOS) {
     });
 
     it('is skipped with "audit unavailable" when advisories cannot be read, and still lists the updates as plain', async () => {
-      const out = await securityPatches(context(node, { runNpm: fakeNpm({ audit: AUDIT_405, outdated: OUTDATED_MIXED }), appRoot: root.dir }));
+      const out = await securityPatches(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_405, outdated: OUTDATED_MIXED }), appRoot: sec.root.dir }));
       const f = fig(out);
       assert.equal(out.status, 'skipped');
       assert.match(out.error ?? '', /^audit unavailable: 405 Method Not Allowed .*; cannot tell which updates fix advisories$/);

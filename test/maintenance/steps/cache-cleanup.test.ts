@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { parseDatabase } from '../../../src/config/index.js';
 import { compareOrders } from '../../../src/domain/live-sync.js';
@@ -10,33 +10,27 @@ import { createRedisBackend } from '../../../src/live/redis/backend.js';
 import { cacheCleanup } from '../../../src/maintenance/steps/cache-cleanup/index.js';
 import { openStore } from '../../../src/store/open.js';
 import { TEST_REDIS_URL, uniqueName } from '../../support/env.js';
-import { COMBOS, deleteRedisPrefix, openNode, queueWith, stepContext, TcpProxy, type TestNode } from './support.js';
+import { COMBOS, deleteRedisPrefix, nodeFixture, queueWith, stepContext, TcpProxy } from './support.js';
 
 const HOUR = 3_600_000;
 
 for (const combo of COMBOS) {
   describe(`cacheCleanup on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: TestNode;
-    before(async () => {
-      node = await openNode(combo);
-    });
-    after(async () => {
-      await node?.close();
-    });
+    const fx = nodeFixture(combo);
 
     it('removes nothing on a clean system and says so with zeros', async () => {
-      const { queueId } = await queueWith(node.rt, 3);
-      await node.rt.service.callNext(queueId, 'desk 1');
-      const out = await cacheCleanup(stepContext(node));
+      const { queueId } = await queueWith(fx.node.rt, 3);
+      await fx.node.rt.service.callNext(queueId, 'desk 1');
+      const out = await cacheCleanup(stepContext(fx.node));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       assert.deepEqual(
         { ...out.figures },
-        { backend: node.rt.live.kind, expiredKeysRemoved: 0, oldSessionsRemoved: 0, temporaryDataRemoved: 0, missingSessionsAdded: 0, waitingTickets: 2, inProcessCacheEntriesDropped: null },
+        { backend: fx.node.rt.live.kind, expiredKeysRemoved: 0, oldSessionsRemoved: 0, temporaryDataRemoved: 0, missingSessionsAdded: 0, waitingTickets: 2, inProcessCacheEntriesDropped: null },
       );
     });
 
     it('removes exactly the stale entries, expired keys and idempotency keys planted', async () => {
-      const { rt } = node;
+      const { rt } = fx.node;
       const { queueId, tickets } = await queueWith(rt, 4);
       const served = await rt.service.callNext(queueId, null);
       assert.ok(served);
@@ -57,12 +51,12 @@ for (const combo of COMBOS) {
       await rt.live.limiter.hit('203.0.113.9', 5, 1000);
       if (rt.live.kind === 'redis') {
         const r = new Redis(TEST_REDIS_URL);
-        await r.set(`${node.config.redis?.keyPrefix}rl:orphan`, '7');
+        await r.set(`${fx.node.config.redis?.keyPrefix}rl:orphan`, '7');
         await r.quit();
       }
 
       const later = new Date(Date.now() + 25 * HOUR);
-      const out = await cacheCleanup(stepContext(node, { now: () => later }));
+      const out = await cacheCleanup(stepContext(fx.node, { now: () => later }));
       assert.equal(out.figures.oldSessionsRemoved, 4);
       assert.equal(out.figures.missingSessionsAdded, 1);
       assert.equal(out.figures.temporaryDataRemoved, 1);
@@ -72,7 +66,7 @@ for (const combo of COMBOS) {
 
       const drift = await compareOrders(await rt.store.waitingEntries(), await rt.live.index.snapshot());
       assert.equal(drift.mismatches, 0, drift.details.join('\n'));
-      const again = await cacheCleanup(stepContext(node, { now: () => later }));
+      const again = await cacheCleanup(stepContext(fx.node, { now: () => later }));
       assert.equal(again.figures.oldSessionsRemoved, 0);
       assert.equal(again.figures.expiredKeysRemoved, 0);
       assert.equal(again.figures.temporaryDataRemoved, 0);
@@ -81,7 +75,7 @@ for (const combo of COMBOS) {
     it('fails with null figures when the database cannot be read', async () => {
       let store;
       let dir: string | null = null;
-      if (node.config.database.kind === 'sqlite') {
+      if (fx.node.config.database.kind === 'sqlite') {
         dir = await mkdtemp(join(tmpdir(), 'qk-cc-'));
         store = openStore(parseDatabase(`sqlite:${join(dir, 'gone.db')}`, dir));
         await store.migrate();
@@ -90,14 +84,14 @@ for (const combo of COMBOS) {
         store = openStore(parseDatabase('postgres://postgres@127.0.0.1:1/none?schema=gone', tmpdir()));
       }
       try {
-        const out = await cacheCleanup(stepContext(node, { store }));
+        const out = await cacheCleanup(stepContext(fx.node, { store }));
         assert.equal(out.status, 'failed');
         assert.equal(out.figures.oldSessionsRemoved, null);
         assert.equal(out.figures.temporaryDataRemoved, null);
         assert.equal(typeof out.figures.expiredKeysRemoved, 'number');
         assert.match(out.error ?? '', /live index cleanup, .*idempotency key cleanup/);
       } finally {
-        if (node.config.database.kind !== 'sqlite') await store.close();
+        if (fx.node.config.database.kind !== 'sqlite') await store.close();
         if (dir) await rm(dir, { recursive: true, force: true });
       }
     });
@@ -109,7 +103,7 @@ for (const combo of COMBOS) {
       const live = await createRedisBackend({ url: proxy.urlFor(TEST_REDIS_URL), keyPrefix: prefix, connectTimeoutMs: 1000, commandTimeoutMs: 1000 });
       try {
         await proxy.stop();
-        const out = await cacheCleanup(stepContext(node, { live }));
+        const out = await cacheCleanup(stepContext(fx.node, { live }));
         assert.equal(out.status, 'failed');
         assert.equal(out.figures.oldSessionsRemoved, null);
         assert.equal(out.figures.expiredKeysRemoved, null);

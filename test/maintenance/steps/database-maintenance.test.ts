@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { databaseMaintenance, type IndexComparison } from '../../../src/maintenance/steps/database-maintenance/index.js';
-import { COMBOS, openNode, queueWith, rawSql, stepContext, type TestNode } from './support.js';
+import { COMBOS, nodeFixture, queueWith, rawSql, stepContext } from './support.js';
 
 const DAY = 24 * 3_600_000;
 
 for (const combo of COMBOS) {
   describe(`databaseMaintenance on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: TestNode;
-    before(async () => {
-      node = await openNode(combo);
-    });
-    after(async () => {
-      await node?.close();
-    });
+    const fx = nodeFixture(combo);
 
     it('keeps recent tickets, then folds and deletes ended ones past the retention', async () => {
-      const { rt } = node;
+      const { rt } = fx.node;
       const { queueId } = await queueWith(rt, 5);
       for (let i = 0; i < 2; i++) {
         const t = await rt.service.callNext(queueId, null);
@@ -24,13 +18,13 @@ for (const combo of COMBOS) {
         await rt.service.act(t.id, 'serve');
       }
 
-      const today = await databaseMaintenance(stepContext(node));
+      const today = await databaseMaintenance(stepContext(fx.node));
       assert.equal(today.status, 'succeeded', JSON.stringify(today.findings));
       assert.equal(today.error, null);
       const f = today.figures as Record<string, any>;
       assert.equal(f.integrity, 'ok');
       assert.equal(f.oldDataRemoved.ticketsRemoved, 0);
-      assert.equal(f.oldDataRemoved.retentionDays, node.config.maintenance.ticketRetentionDays);
+      assert.equal(f.oldDataRemoved.retentionDays, fx.node.config.maintenance.ticketRetentionDays);
       assert.ok(Array.isArray(f.statisticsUpdated) && f.statisticsUpdated.includes('tickets'));
       assert.equal(typeof f.optimized.details, 'string');
       assert.ok(f.optimized.bytesReclaimed === null || typeof f.optimized.bytesReclaimed === 'number');
@@ -39,8 +33,8 @@ for (const combo of COMBOS) {
       // Checks that could not run (amcheck on a stock PostgreSQL) are reported, but only as info.
       for (const n of f.integrityNotChecked as string[]) assert.ok(today.findings.some((x) => x.severity === 'info' && x.message.includes(n)));
 
-      const later = new Date(Date.now() + (node.config.maintenance.ticketRetentionDays + 1) * DAY);
-      const out = await databaseMaintenance(stepContext(node, { now: () => later }));
+      const later = new Date(Date.now() + (fx.node.config.maintenance.ticketRetentionDays + 1) * DAY);
+      const out = await databaseMaintenance(stepContext(fx.node, { now: () => later }));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const removed = (out.figures as Record<string, any>).oldDataRemoved;
       assert.equal(removed.ticketsRemoved, 2);
@@ -51,11 +45,11 @@ for (const combo of COMBOS) {
     });
 
     it('fails when the live index has drifted from the database', async () => {
-      const { rt } = node;
+      const { rt } = fx.node;
       const { queueId, tickets } = await queueWith(rt, 3);
       await rt.live.index.remove(queueId, [tickets[1] as string]);
       try {
-        const out = await databaseMaintenance(stepContext(node));
+        const out = await databaseMaintenance(stepContext(fx.node));
         assert.equal(out.status, 'failed');
         const idx = out.figures.liveIndex as IndexComparison;
         assert.equal(idx.mismatches, 2); // the 2nd ticket is gone, so the 3rd sits one place early
@@ -68,9 +62,9 @@ for (const combo of COMBOS) {
     });
 
     it('fails on a duplicate ticket number forced into the database', async () => {
-      const { queueId, tickets } = await queueWith(node.rt, 2);
+      const { queueId, tickets } = await queueWith(fx.node.rt, 2);
       const now = Date.now();
-      await rawSql(node.config, [
+      await rawSql(fx.node.config, [
         { sql: 'DROP INDEX tickets_queue_number_uq' },
         {
           sql: `INSERT INTO tickets (id, queue_id, number, status, priority, seq, token_hash, created_at, called_at, ended_at, updated_at)
@@ -78,7 +72,7 @@ for (const combo of COMBOS) {
           params: [now, now, now, tickets[0]],
         },
       ]);
-      const out = await databaseMaintenance(stepContext(node));
+      const out = await databaseMaintenance(stepContext(fx.node));
       assert.equal(out.status, 'failed');
       const problems = out.figures.integrity as string[];
       assert.ok(Array.isArray(problems), String(problems));

@@ -1,5 +1,5 @@
+import { after, before } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { loadConfig, type Config, type MaintenanceConfig, type Thresholds } from '../../../src/config/index.js';
@@ -9,6 +9,7 @@ import type { StepContext, StepServices } from '../../../src/maintenance/step.js
 import { createRuntime, type Runtime } from '../../../src/runtime/runtime.js';
 import type { Store } from '../../../src/store/contract.js';
 import { COMBOS, type Combo, type Isolation } from '../../support/harness.js';
+import { withPg } from '../../support/pg.js';
 
 export { COMBOS, type Combo };
 export { deleteRedisPrefix, freePort, TcpProxy } from '../../support/harness.js';
@@ -34,6 +35,18 @@ export interface TestNode {
   url: string | null;
   listen(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** A node opened before a describe's tests and closed after them; read `.node` inside the tests. */
+export function nodeFixture(combo: Combo): { node: TestNode } {
+  const f = {} as { node: TestNode };
+  before(async () => {
+    f.node = await openNode(combo);
+  });
+  after(async () => {
+    await f.node?.close();
+  });
+  return f;
 }
 
 export async function openNode(combo: Combo): Promise<TestNode> {
@@ -105,17 +118,17 @@ export async function rawSql(config: Config, statements: readonly { sql: string;
     }
     return;
   }
-  const c = new pg.Client({ connectionString: config.database.url, options: `-c search_path=${config.database.schema}` });
-  await c.connect();
-  try {
-    // pg numbers its parameters; the statements are written with `?` for both engines.
-    for (const s of statements) {
-      let i = 0;
-      await c.query(s.sql.replace(/\?/g, () => `$${++i}`), s.params ?? []);
-    }
-  } finally {
-    await c.end();
-  }
+  await withPg(
+    config.database.url,
+    async (c) => {
+      // pg numbers its parameters; the statements are written with `?` for both engines.
+      for (const s of statements) {
+        let i = 0;
+        await c.query(s.sql.replace(/\?/g, () => `$${++i}`), s.params ?? []);
+      }
+    },
+    { searchPath: config.database.schema },
+  );
 }
 
 /** Joins `n` customers to a fresh open queue; returns the queue id and ticket ids in join order. */

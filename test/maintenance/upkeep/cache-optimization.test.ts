@@ -2,33 +2,27 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { cacheOptimization, createCacheOptimization } from '../../../src/maintenance/steps/upkeep/index.js';
-import { COMBOS, openNode, queueWith, skipPrivateRedis, startPrivateRedis, stepContext, type PrivateRedis, type TestNode } from './support.js';
+import { COMBOS, nodeFixture, openNode, type PrivateRedis, queueWith, skipPrivateRedis, startPrivateRedis, stepContext, type TestNode } from './support.js';
 
 for (const combo of COMBOS) {
   describe(`cacheOptimization on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: TestNode;
-    before(async () => {
-      node = await openNode(combo);
-    });
-    after(async () => {
-      await node?.close();
-    });
+    const fx = nodeFixture(combo);
 
     it('on a clean system reports the index size, the heap and (Redis) the settings as the server has them', async () => {
-      await queueWith(node.rt, 4);
-      const out = await cacheOptimization(stepContext(node));
+      await queueWith(fx.node.rt, 4);
+      const out = await cacheOptimization(stepContext(fx.node));
       const f = out.figures as Record<string, any>;
-      assert.equal(f.backend, node.rt.live.kind);
-      assert.deepEqual(f.liveIndex, await node.rt.live.index.stats());
+      assert.equal(f.backend, fx.node.rt.live.kind);
+      assert.deepEqual(f.liveIndex, await fx.node.rt.live.index.stats());
       assert.ok(f.liveIndex.entries >= 4);
       assert.ok(f.processMemory.heapUsedBytes > 0 && f.processMemory.heapUsedBytes <= f.processMemory.heapLimitBytes);
-      if (node.rt.live.kind === 'memory') {
+      if (fx.node.rt.live.kind === 'memory') {
         assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
         assert.deepEqual(f.redis, { status: 'NotConfigured' });
         return;
       }
       // The shared server is read, never changed: the step must say what an independent read says.
-      const r = new Redis(node.config.redis?.url as string);
+      const r = new Redis(fx.node.config.redis?.url as string);
       try {
         const [, policy] = (await r.config('GET', 'maxmemory-policy')) as string[];
         assert.equal(f.redis.eviction.policy, policy);

@@ -3,27 +3,21 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { careForLogs } from '../../../src/maintenance/steps/upkeep/files.js';
 import { systemCleanup } from '../../../src/maintenance/steps/upkeep/index.js';
-import { age, COMBOS, DAY, openNode, queueWith, rawSql, stepContext, type TestNode } from './support.js';
+import { age, COMBOS, DAY, nodeFixture, queueWith, rawSql, stepContext } from './support.js';
 
 const bytes = (n: number, c = 'a') => c.repeat(n);
 
 for (const combo of COMBOS) {
   describe(`systemCleanup on ${combo.name}`, { skip: combo.skip }, () => {
     // One node for both tests, in this order: the clean test plants nothing the second one counts.
-    let node: TestNode;
-    before(async () => {
-      node = await openNode(combo);
-    });
-    after(async () => {
-      await node?.close();
-    });
+    const fx = nodeFixture(combo);
 
     it('on a clean system removes nothing and says so with zeros', async () => {
-      await queueWith(node.rt, 2);
-      const out = await systemCleanup(stepContext(node));
+      await queueWith(fx.node.rt, 2);
+      const out = await systemCleanup(stepContext(fx.node));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const f = out.figures as Record<string, any>;
       assert.equal(f.tempFiles.filesRemoved, 0);
@@ -35,7 +29,7 @@ for (const combo of COMBOS) {
     });
 
     it('removes old temp files, rotates old logs, drops an abandoned backup, archives old closed queues and orphaned index entries', async () => {
-      const { rt, config } = node;
+      const { rt, config } = fx.node;
       const now = Date.now();
       // Temp: two old files (one in an old sub-folder), one fresh; 100 + 250 bytes go.
       await mkdir(join(config.tmpDir, 'old-job'), { recursive: true });
@@ -79,7 +73,7 @@ for (const combo of COMBOS) {
         { ticketId: 't_o2', priority: 'normal', seq: 2 },
       ]);
 
-      const out = await systemCleanup(stepContext(node, { now: () => new Date(now) }));
+      const out = await systemCleanup(stepContext(fx.node, { now: () => new Date(now) }));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const f = out.figures as Record<string, any>;
       assert.deepEqual([f.tempFiles.filesRemoved, f.tempFiles.bytesFreed, f.tempFiles.dirsRemoved], [2, 350, 1]);
@@ -110,7 +104,7 @@ for (const combo of COMBOS) {
       assert.ok(!(await rt.live.index.queueIds()).includes('q_orphan'));
       assert.equal(await rt.live.index.count(busy.queueId), 1);
 
-      const again = await systemCleanup(stepContext(node, { now: () => new Date(now) }));
+      const again = await systemCleanup(stepContext(fx.node, { now: () => new Date(now) }));
       assert.equal((again.figures as Record<string, any>).bytesFreed, 0);
     });
   });

@@ -1,24 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createSystemOptimization, systemOptimization } from '../../../src/maintenance/steps/upkeep/index.js';
-import { COMBOS, openNode, skipPrivateRedis, startPrivateRedis, stepContext, type TestNode } from './support.js';
+import { COMBOS, nodeFixture, skipPrivateRedis, startPrivateRedis, stepContext } from './support.js';
 
 for (const combo of COMBOS) {
   describe(`systemOptimization on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: TestNode;
-    before(async () => {
-      node = await openNode(combo);
-    });
-    after(async () => {
-      await node?.close();
-    });
+    const fx = nodeFixture(combo);
 
     it('on a clean system optimizes the database, measures resources and says what it could not do', async () => {
-      const out = await systemOptimization(stepContext(node));
+      const out = await systemOptimization(stepContext(fx.node));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const f = out.figures as Record<string, any>;
       assert.equal(typeof f.database.details, 'string');
-      if (node.rt.live.kind === 'memory') assert.deepEqual(f.cache, { status: 'not_available', available: false, reason: 'no Redis: the live index is in process' });
+      if (fx.node.rt.live.kind === 'memory') assert.deepEqual(f.cache, { status: 'not_available', available: false, reason: 'no Redis: the live index is in process' });
       else assert.ok(['not_needed', 'purged'].includes(f.cache.status), JSON.stringify(f.cache));
       assert.equal(f.application.available, false);
       assert.ok(out.findings.some((x) => x.severity === 'info' && x.message.includes('services.trimCaches')));
@@ -28,9 +22,9 @@ for (const combo of COMBOS) {
 
     it('trims in-process caches when the runtime offers it, and warns on a resource past its threshold', async () => {
       let calls = 0;
-      const ctx = stepContext(node, {
+      const ctx = stepContext(fx.node, {
         services: { trimCaches: () => ((calls += 1), 7) },
-        maintenance: { thresholds: { ...node.config.maintenance.thresholds, maxCpuPercent: 101, maxMemoryPercent: 101, maxDiskPercent: 0 } },
+        maintenance: { thresholds: { ...fx.node.config.maintenance.thresholds, maxCpuPercent: 101, maxMemoryPercent: 101, maxDiskPercent: 0 } },
       });
       const out = await systemOptimization(ctx);
       const f = out.figures as Record<string, any>;
@@ -43,18 +37,12 @@ for (const combo of COMBOS) {
 }
 
 describe('systemOptimization on a private Redis', { skip: skipPrivateRedis || COMBOS[0]?.skip }, () => {
-  let node: TestNode;
-  before(async () => {
-    node = await openNode(COMBOS[0]!);
-  });
-  after(async () => {
-    await node?.close();
-  });
+  const fx = nodeFixture(COMBOS[0]!);
 
   it('purges only where fragmentation says it helps', async () => {
     const r = await startPrivateRedis();
     try {
-      const ctx = stepContext(node, { live: r.live });
+      const ctx = stepContext(fx.node, { live: r.live });
       const calm = (await systemOptimization(ctx)).figures as Record<string, any>;
       assert.equal(calm.cache.status, 'not_needed');
       const forced = (await createSystemOptimization({ ratio: 0, bytes: -1 })(ctx)).figures as Record<string, any>;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import pg from 'pg';
 import type { RunDocument } from '../../../src/maintenance/types.js';
 import { weeklyDatabaseMaintenance } from '../../../src/maintenance/steps/upkeep/index.js';
 import type { MetricSample } from '../../../src/store/maintenance-contract.js';
-import { COMBOS, DAY, openNode, queueWith, rawSql, stepContext, type TestNode } from './support.js';
+import { COMBOS, DAY, nodeFixture, queueWith, rawSql, stepContext } from './support.js';
 
 const run = (id: string, at: Date): RunDocument => ({
   id,
@@ -26,20 +26,14 @@ const sample = (nodeId: string, at: Date): MetricSample => ({
 
 for (const combo of COMBOS) {
   describe(`weeklyDatabaseMaintenance on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: TestNode;
-    before(async () => {
-      node = await openNode(combo);
-    });
-    after(async () => {
-      await node?.close();
-    });
+    const fx = nodeFixture(combo);
 
     it('on a clean system rebuilds every index and removes nothing', async () => {
-      await queueWith(node.rt, 3);
-      const out = await weeklyDatabaseMaintenance(stepContext(node));
+      await queueWith(fx.node.rt, 3);
+      const out = await weeklyDatabaseMaintenance(stepContext(fx.node));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const f = out.figures as Record<string, any>;
-      assert.equal(f.backend, node.rt.store.kind);
+      assert.equal(f.backend, fx.node.rt.store.kind);
       assert.ok(f.reindex.indexes.includes('tickets_queue_number_uq'), f.reindex.indexes.join());
       assert.equal(f.reindex.rebuilt, f.reindex.indexes.length);
       assert.deepEqual([f.reindex.failed, f.reindex.invalidDropped, f.reindex.invalidKept], [[], 0, []]);
@@ -52,22 +46,22 @@ for (const combo of COMBOS) {
     });
 
     it('deletes exactly the runs and samples past their retention', async () => {
-      const { maintenance } = node.rt.store;
-      const cfg = node.config.maintenance;
+      const { maintenance } = fx.node.rt.store;
+      const cfg = fx.node.config.maintenance;
       const now = Date.now();
       const tag = randomBytes(3).toString('hex');
       for (let i = 0; i < 3; i++) await maintenance.insertRun(run(`r_old_${tag}_${i}`, new Date(now - (cfg.runRetentionDays + 1 + i) * DAY)), 'n', new Date());
       for (let i = 0; i < 2; i++) await maintenance.insertRun(run(`r_new_${tag}_${i}`, new Date(now - i * DAY)), 'n', new Date());
       for (let i = 0; i < 4; i++) await maintenance.insertSample(sample('n', new Date(now - (cfg.sampleRetentionDays + 2 + i) * DAY)));
       await maintenance.insertSample(sample('n', new Date(now - DAY)));
-      const counts = await node.rt.store.admin.tableCounts();
+      const counts = await fx.node.rt.store.admin.tableCounts();
 
-      const out = await weeklyDatabaseMaintenance(stepContext(node, { now: () => new Date(now) }));
+      const out = await weeklyDatabaseMaintenance(stepContext(fx.node, { now: () => new Date(now) }));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const removed = (out.figures as Record<string, any>).oldDataRemoved;
       assert.equal(removed.maintenanceRunsRemoved, 3);
       assert.equal(removed.metricSamplesRemoved, 4);
-      const left = await node.rt.store.admin.tableCounts();
+      const left = await fx.node.rt.store.admin.tableCounts();
       assert.equal(left.maintenance_runs, (counts.maintenance_runs ?? 0) - 3);
       assert.equal(left.metric_samples, (counts.metric_samples ?? 0) - 4);
       for (let i = 0; i < 2; i++) assert.ok(await maintenance.getRun(`r_new_${tag}_${i}`));
@@ -75,10 +69,10 @@ for (const combo of COMBOS) {
 
     if (combo.name.startsWith('SQLite')) {
       it('checkpoints the WAL to zero bytes and reports the bytes measured', async () => {
-        const { queueId } = await queueWith(node.rt, 1);
+        const { queueId } = await queueWith(fx.node.rt, 1);
         const pad = 'x'.repeat(4000);
-        await rawSql(node.config, Array.from({ length: 300 }, (_, i) => ({ sql: `UPDATE queues SET settings = ? WHERE id = ?`, params: [`{"pad":"${pad}${i}"}`, queueId] })));
-        const out = await weeklyDatabaseMaintenance(stepContext(node));
+        await rawSql(fx.node.config, Array.from({ length: 300 }, (_, i) => ({ sql: `UPDATE queues SET settings = ? WHERE id = ?`, params: [`{"pad":"${pad}${i}"}`, queueId] })));
+        const out = await weeklyDatabaseMaintenance(stepContext(fx.node));
         const s = (out.figures as Record<string, any>).storage;
         assert.ok(s.parts.wal.before > 0, JSON.stringify(s));
         assert.equal(s.parts.wal.after, 0, JSON.stringify(s));
@@ -90,7 +84,7 @@ for (const combo of COMBOS) {
 
     if (combo.name.startsWith('PostgreSQL')) {
       const psql = async <T extends pg.QueryResultRow = pg.QueryResultRow>(text: string): Promise<T[]> => {
-        const db = node.config.database;
+        const db = fx.node.config.database;
         assert.equal(db.kind, 'postgres');
         const c = new pg.Client({ connectionString: db.url, options: `-c search_path=${db.schema}` });
         await c.connect();
@@ -103,13 +97,13 @@ for (const combo of COMBOS) {
       const invalid = () => psql<{ relname: string }>(`SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT i.indisvalid ORDER BY 1`);
 
       it('drops and counts an INVALID *_ccnew index left by a failed concurrent build; keeps and reports other invalid ones', async () => {
-        await queueWith(node.rt, 2); // two tickets of one queue: a unique index on queue_id cannot be built
+        await queueWith(fx.node.rt, 2); // two tickets of one queue: a unique index on queue_id cannot be built
         await assert.rejects(psql('CREATE UNIQUE INDEX CONCURRENTLY tickets_x_ccnew ON tickets (queue_id)'), /could not create unique index/);
         await psql('CREATE INDEX tickets_probe ON tickets (created_at)');
         await psql(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'tickets_probe'::regclass`);
         assert.deepEqual((await invalid()).map((r) => r.relname), ['tickets_probe', 'tickets_x_ccnew']);
         try {
-          const out = await weeklyDatabaseMaintenance(stepContext(node));
+          const out = await weeklyDatabaseMaintenance(stepContext(fx.node));
           const r = (out.figures as Record<string, any>).reindex;
           assert.equal(r.invalidDropped, 1);
           assert.deepEqual(r.invalidDroppedNames, ['tickets_x_ccnew']);
@@ -126,9 +120,9 @@ for (const combo of COMBOS) {
       it('estimates bloat with pgstattuple_approx when the extension is installed', async () => {
         const had = (await psql(`SELECT 1 FROM pg_extension WHERE extname = 'pgstattuple'`)).length > 0;
         // Installed into this test's own schema, so that dropping the schema also removes it.
-        if (!had) await psql('CREATE EXTENSION pgstattuple SCHEMA ' + (node.config.database as { schema: string }).schema);
+        if (!had) await psql('CREATE EXTENSION pgstattuple SCHEMA ' + (fx.node.config.database as { schema: string }).schema);
         try {
-          const out = await weeklyDatabaseMaintenance(stepContext(node));
+          const out = await weeklyDatabaseMaintenance(stepContext(fx.node));
           const b = (out.figures as Record<string, any>).bloat;
           assert.equal(b.available, true, JSON.stringify(b));
           assert.match(b.method, /pgstattuple_approx/);

@@ -93,3 +93,16 @@ export function regressionFindings(c: Comparison, period: string): Finding[] {
 }
 
 export const signed = (n: number): string => (n > 0 ? `+${round2(n)}` : String(round2(n)));
+
+/** A window without its per-route list, which the comparison already carries. */
+const brief = ({ routes, ...rest }: WindowFigures) => ({ ...rest, routeCount: routes.length });
+
+/** The figures both period reviews report: each window in brief, and the comparison overall and per route. */
+export function comparisonFigures(windows: { previous: WindowFigures; current: WindowFigures } | null, comparison: Comparison | null) {
+  return {
+    current: windows === null ? null : brief(windows.current),
+    previous: windows === null ? null : brief(windows.previous),
+    overall: comparison?.overall ?? null,
+    routes: comparison?.routes ?? null,
+  };
+}

@@ -2,15 +2,13 @@ import { statusFrom, type Step } from '../../step.js';
 import type { Finding } from '../../types.js';
 import { errorText } from '../health-check/probes.js';
 import { errorOf } from './actions.js';
-import { compareWindows, regressionFindings, signed, type Comparison } from './compare.js';
+import { compareWindows, comparisonFigures, regressionFindings, signed, type Comparison } from './compare.js';
 import type { Point } from './forecast.js';
-import { readSlices, windowOf, WINDOW_METHOD, type Slice, type WindowFigures } from './history.js';
+import { readSlices, windowOf, WINDOW_METHOD, type Slice } from './history.js';
 import { round2, settingsOf } from './settings.js';
 import { svgChart, type ChartPanel } from './svg.js';
 
 const QUARTER_DAYS = 90;
-
-const brief = ({ routes, ...rest }: WindowFigures) => ({ ...rest, routeCount: routes.length });
 
 /** One point per day that has the value, x = day of the window (1..90), so both quarters overlay. */
 function daily(slices: readonly Slice[], pick: (s: Slice) => number | null): Point[] {
@@ -75,11 +73,8 @@ export const performanceReview: Step = async (ctx) => {
   return {
     status: statusFrom(findings),
     figures: {
-      current: windows === null ? null : brief(windows.current),
-      previous: windows === null ? null : brief(windows.previous),
-      overall: comparison?.overall ?? null,
+      ...comparisonFigures(windows, comparison),
       degradedRoutes: comparison?.regressions.map((r) => r.route) ?? null,
-      routes: comparison?.routes ?? null,
       criteria: { regressionPercent: s.regressionPercent, minRequests: s.minRequests, errorRatePoints: s.errorRatePoints },
       method: { ...WINDOW_METHOD, routeErrorRate: 'not measured: the samples keep errors for all routes together only' },
       svgChart: slices === null ? null : chart(previous, current),

@@ -2,15 +2,12 @@ import { statusFrom, type Step } from '../../step.js';
 import type { Finding } from '../../types.js';
 import { errorText } from '../health-check/probes.js';
 import { errorOf, refreshStatistics } from './actions.js';
-import { compareWindows, regressionFindings, type Comparison } from './compare.js';
+import { compareWindows, comparisonFigures, regressionFindings, type Comparison } from './compare.js';
 import { readSlices, windowOf, WINDOW_METHOD, type WindowFigures } from './history.js';
 import { probeFigure, selfProbe } from './probe.js';
 import { changePercent, settingsOf } from './settings.js';
 
 const MONTH_DAYS = 30;
-
-/** A window without its per-route list, which the comparison already carries. */
-const brief = ({ routes, ...rest }: WindowFigures) => ({ ...rest, routeCount: routes.length });
 
 /**
  * Monthly (and preventive) step: the last 30 days against the 30 before, per route and overall,
@@ -49,11 +46,8 @@ export const performanceTuning: Step = async (ctx) => {
   return {
     status: statusFrom(findings),
     figures: {
-      current: windows === null ? null : brief(windows.current),
-      previous: windows === null ? null : brief(windows.previous),
-      overall: comparison?.overall ?? null,
+      ...comparisonFigures(windows, comparison),
       regressions: comparison?.regressions.map((r) => r.route) ?? null,
-      routes: comparison?.routes ?? null,
       probe: { before: probeFigure(before), after: probeFigure(after), changePercent: probeChange },
       actionsApplied: action === null ? [] : [action],
       criteria: { regressionPercent: s.regressionPercent, minRequests: s.minRequests },
