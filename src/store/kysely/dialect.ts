@@ -20,11 +20,12 @@ export interface DialectParts {
   isTransient(e: unknown): boolean;
   ping(): Promise<void>;
   /**
-   * SQLite: runs a read at once on the connection, skipping Kysely's queue, when no transaction is
-   * open on it; `undefined` when one is (the read must then wait its turn, or it would see that
-   * transaction's uncommitted rows).
+   * Runs one of the hot reads without Kysely's plumbing, which costs more than the read itself.
+   * SQLite: at once on the connection, but `undefined` while a transaction is open on it (the read
+   * must then wait its turn in Kysely's queue, or it would see uncommitted rows). PostgreSQL: on
+   * the pool, where it becomes a named prepared statement like every parameterised query.
    */
-  readonly readNow?: <T>(sql: string, params: readonly unknown[]) => T[] | undefined;
+  readonly readDirect?: <T>(sql: string, params: readonly unknown[]) => T[] | Promise<T[]> | undefined;
   /**
    * Writes a join batch without idempotency keys in one statement and returns the queue row after
    * it, or `undefined` when the queue is closed, full or missing (then nothing was written).

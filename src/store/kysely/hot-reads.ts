@@ -6,13 +6,12 @@ import type { DB, QueuesTable, TicketsTable } from './schema.js';
 
 /**
  * The two reads every customer request makes, built by Kysely once and then run with new
- * parameters, so the hot path skips building and compiling the same query each time. On SQLite
- * they run straight on the connection when no transaction is open: measured in-process, Kysely's
- * queue and promise chain cost more than the read itself. (On PostgreSQL every parameterised
- * query is already a named prepared statement: see `postgres/statements.ts`.)
+ * parameters, so the hot path skips building and compiling the same query each time, and they
+ * skip Kysely's queue and promise chain where the dialect allows (`readDirect`). Measured: on
+ * SQLite 13.6 → 11.5 µs per read in-process; on PostgreSQL 59 → 47 µs of the node's CPU per read.
  */
-export function hotReads(db: Kysely<DB>, d: Pick<DialectParts, 'readNow'>) {
-  const read = async <T>(sql: string, id: string): Promise<T[]> => d.readNow?.<T>(sql, [id]) ?? (await db.executeQuery<T>(CompiledQuery.raw(sql, [id]))).rows;
+export function hotReads(db: Kysely<DB>, d: Pick<DialectParts, 'readDirect'>) {
+  const read = async <T>(sql: string, id: string): Promise<T[]> => (await d.readDirect?.<T>(sql, [id])) ?? (await db.executeQuery<T>(CompiledQuery.raw(sql, [id]))).rows;
   const ticketSql = db.selectFrom('tickets').selectAll().where('id', '=', '?').compile().sql;
   const queueSql = db.selectFrom('queues').selectAll().where('id', '=', '?').compile().sql;
   return {

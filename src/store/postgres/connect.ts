@@ -51,6 +51,7 @@ export function openPostgres(opts: PostgresOptions): DialectParts & { pool: pg.P
       await sql`SELECT 1`.execute(db);
     },
     insertTickets: insertTicketsUnnest,
+    readDirect: async <T>(text: string, params: readonly unknown[]) => (await pool.query(text, [...params])).rows as T[],
     joinInOneStatement,
     admin: (k) => createPostgresAdmin(k, opts.schema),
     close: async () => {
