@@ -5,7 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
-import { PROBE_USER_AGENT } from '../maintenance/steps/performance/probe.js';
+import { PROBE_USER_AGENT } from '../metrics/window.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { securityHeaders } from './security-headers.js';
 import { backupRoutes } from './routes/backups.js';

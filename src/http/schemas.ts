@@ -5,11 +5,20 @@ import { PRIORITIES, QUEUE_MODES, QUEUE_STATUSES, TICKET_STATUSES } from '../dom
 export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters from A-Z a-z 0-9 _ -');
 
 /** Printable text without control characters; lengths are in characters. */
+/** C0 controls and DEL: they break logs and terminals that show these fields. */
+const hasControlCharacter = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+};
+
 const text = (max: number) =>
   z
     .string()
     .max(max)
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
+    .refine((s) => !hasControlCharacter(s), 'must not contain control characters');
 
 const metadataSchema = z
   .record(z.string().max(64), z.union([z.string().max(500), z.number(), z.boolean(), z.null()]))

@@ -7,35 +7,4 @@
  *   claimed through a unique key in the database.
  * - Run: one execution of a plan (or of a single step run by hand), stored as the result document.
  */
-export type StepStatus = 'succeeded' | 'failed' | 'warning' | 'skipped';
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
-export type RunTrigger = 'schedule' | 'manual' | 'catch_up';
-export type Severity = 'info' | 'warning' | 'error' | 'critical';
-
-export interface Finding {
-  readonly severity: Severity;
-  readonly message: string;
-}
-
-export interface StepResult {
-  readonly name: string;
-  readonly status: StepStatus;
-  readonly durationMs: number;
-  readonly figures: Record<string, unknown>;
-  readonly findings: Finding[];
-  readonly error: string | null;
-}
-
-/** The run's result document (contract §5). */
-export interface RunDocument {
-  readonly id: string;
-  readonly plan: string;
-  readonly trigger: RunTrigger;
-  readonly scheduledFor: string | null;
-  readonly startedAt: string;
-  readonly endedAt: string | null;
-  readonly durationMs: number | null;
-  readonly status: RunStatus;
-  readonly success: boolean;
-  readonly steps: StepResult[];
-}
+export type { Finding, RunDocument, RunStatus, RunTrigger, Severity, StepResult, StepStatus } from '../store/run-document.js';

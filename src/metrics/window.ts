@@ -1,3 +1,6 @@
+/** The maintenance self-probe's user agent: its requests measure capacity, not what users waited. */
+export const PROBE_USER_AGENT = 'queuekeeper-throughput-probe';
+
 /** Per-route latencies of the current minute, for the stored samples. Bounded per route. */
 const RESERVOIR = 4096;
 

@@ -1,8 +1,8 @@
 import type { Config } from '../config/index.js';
 import type { QueueService } from '../domain/queue-service.js';
 import type { IndexWatcher } from '../domain/live-sync.js';
-import type { KeyAuthority } from '../http/auth.js';
-import type { TicketEvents } from '../http/ticket-events.js';
+import type { KeyAuthority } from '../domain/keys.js';
+import type { TicketEvents } from '../domain/ticket-events.js';
 import type { LiveBackend } from '../live/contract.js';
 import type { Logger } from '../logging/logger.js';
 import type { Maintenance } from '../maintenance/engine/index.js';

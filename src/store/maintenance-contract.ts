@@ -1,4 +1,4 @@
-import type { RunDocument } from '../maintenance/types.js';
+import type { RunDocument } from './run-document.js';
 
 export interface ScheduledTask {
   readonly name: string;

@@ -193,7 +193,7 @@ for (const combo of COMBOS) {
 
         const t0 = performance.now();
         const statuses = new Map<number, number>();
-        let elapsed = 0;
+        let elapsed: number;
         if (shared) {
           assert.equal(await (redis as Redis).flushdb(), 'OK');
           assert.equal(await (redis as Redis).dbsize(), 0);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { QueueService } from '../../src/domain/queue-service.js';
-import { TicketEvents } from '../../src/http/ticket-events.js';
+import { TicketEvents } from '../../src/domain/ticket-events.js';
 import { createMemoryBackend } from '../../src/live/memory/backend.js';
 
 describe('change messages on the bus', () => {

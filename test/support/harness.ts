@@ -110,7 +110,7 @@ export async function call(base: string, method: string, path: string, opts: { b
   if (opts.body !== undefined || opts.raw !== undefined) headers['content-type'] ??= 'application/json';
   const res = await fetch(`${base}${path}`, { method, headers, ...(opts.raw !== undefined ? { body: opts.raw } : opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
   const text = await res.text();
-  let json: any = null;
+  let json: any;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {
@@ -143,7 +143,7 @@ export async function callBytes(base: string, method: string, path: string, body
   if (key !== null) h.authorization = `Bearer ${key}`;
   const res = await fetch(`${base}${path}`, { method, headers: h, body: typeof body === 'string' ? body : new Uint8Array(body) });
   const text = await res.text();
-  let json: any = null;
+  let json: any;
   try {
     json = text ? JSON.parse(text) : null;
   } catch {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { RunDocument } from '../../maintenance/types.js';
+import type { RunDocument } from '../run-document.js';
 import type { DailyAggregate, MaintenanceStore, MetricSample, ScheduledTask, SlotOutcome } from '../maintenance-contract.js';
 import { decodeCursor, encodeCursor } from './rows.js';
 import type { DB } from './schema.js';

@@ -248,7 +248,7 @@ async function applyChange(
  * waiting. That gap already reflects how many desks are open, which is what an ETA needs.
  */
 function nextEwma(q: Selectable<QueuesTable>, now: number, waitingAfter: number): { service_ewma: number; service_var: number } | null {
-  if (q.last_completed_at === null || waitingAfter <= 0 && Number(q.waiting_count) <= 0) return null;
+  if (q.last_completed_at === null || (waitingAfter <= 0 && Number(q.waiting_count) <= 0)) return null;
   const sample = (now - Number(q.last_completed_at)) / 1000;
   if (sample <= 0 || sample > MAX_SAMPLE_SECONDS) return null;
   if (q.service_ewma === null) return { service_ewma: sample, service_var: 0 };

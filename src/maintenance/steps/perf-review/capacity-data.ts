@@ -25,7 +25,7 @@ const xOf = (day: string, today: Date): number => Math.round((Date.parse(`${day}
  * (busiest minute, all nodes) and of memory; joins come from daily aggregates plus the tickets not
  * folded yet. Whole UTC days only, so a partial today does not look like a drop.
  */
-export async function dailyHistory(ctx: StepContext, today: Date, days: number, findings: Finding[]) {
+export async function dailyHistory(ctx: StepContext, today: Date, days: number) {
   const slices = await readSlices(ctx, today, days);
   const sampled = slices.filter((s) => s.summary.sampleCount > 0);
   const at = (s: (typeof slices)[number]): number => xOf(s.day, today);

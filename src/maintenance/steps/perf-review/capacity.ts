@@ -34,7 +34,7 @@ export const capacityPlanning: Step = async (ctx) => {
   const probe = await selfProbe(ctx, 'capacity', findings);
   let h: Awaited<ReturnType<typeof dailyHistory>> | null = null;
   try {
-    h = await dailyHistory(ctx, today, s.historyDays, findings);
+    h = await dailyHistory(ctx, today, s.historyDays);
   } catch (e) {
     findings.push({ severity: 'error', message: `history could not be read: ${errorText(e)}` });
   }

@@ -7,7 +7,7 @@ import { probeThroughput, ProbeUnreachableError, type ProbeResult } from './prob
 import { METHOD, summariseSamples, type SampleFigures } from './samples.js';
 
 export { EXCLUDED_ROUTES, METHOD, summariseSamples, type RouteFigure, type SampleFigures } from './samples.js';
-export { probeThroughput, PROBE_USER_AGENT, ProbeUnreachableError, type ProbeOptions, type ProbeResult } from './probe.js';
+export { probeThroughput, ProbeUnreachableError, type ProbeOptions, type ProbeResult } from './probe.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { PROBE_USER_AGENT } from '../../../metrics/window.js';
 
 export interface ProbeOptions {
   readonly url: string;
@@ -27,8 +28,6 @@ export interface ProbeResult {
 export class ProbeUnreachableError extends Error {
   override readonly name = 'ProbeUnreachableError';
 }
-
-export const PROBE_USER_AGENT = 'queuekeeper-throughput-probe';
 
 type Outcome = 'ok' | 'bad' | 'error';
 

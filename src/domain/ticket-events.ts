@@ -1,5 +1,5 @@
-import type { QueueService } from '../domain/queue-service.js';
-import type { TicketView } from '../domain/views.js';
+import type { QueueService } from './queue-service.js';
+import type { TicketView } from './views.js';
 import type { Bus } from '../live/contract.js';
 
 type Listener = (view: TicketView) => void;

@@ -1,0 +1,56 @@
+import type { Store } from '../store/contract.js';
+import { sameDigest, sha256 } from './tokens.js';
+import type { KeyRole } from './types.js';
+
+export interface Principal {
+  readonly keyId: string;
+  readonly role: KeyRole;
+}
+
+const CACHE_MS = 5_000;
+const TOUCH_MS = 60_000;
+
+/**
+ * Resolves bearer keys to principals. Keys are stored as SHA-256 digests and compared in constant
+ * time. A short cache spares the database a lookup per operator request; a deleted key stops
+ * working within CACHE_MS.
+ */
+export class KeyAuthority {
+  private readonly cache = new Map<string, { p: Principal | null; until: number }>();
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly masterKeyHash: () => string | null,
+  ) {}
+
+  async resolve(header: string | undefined): Promise<Principal | null | 'malformed'> {
+    if (header === undefined) return null;
+    const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);
+    if (!m) return 'malformed';
+    const digest = sha256(m[1] as string);
+    const now = Date.now();
+    const hit = this.cache.get(digest);
+    if (hit && hit.until > now) return hit.p;
+    const master = this.masterKeyHash();
+    let p: Principal | null = null;
+    if (master !== null && sameDigest(digest, master)) p = { keyId: 'master', role: 'admin' };
+    else {
+      const rec = await this.store.findKeyByHash(digest);
+      if (rec && sameDigest(digest, rec.keyHash)) {
+        p = { keyId: rec.id, role: rec.role };
+        if ((this.touched.get(rec.id) ?? 0) < now - TOUCH_MS) {
+          this.touched.set(rec.id, now);
+          await this.store.touchKey(rec.id, new Date(now));
+        }
+      }
+    }
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(digest, { p, until: now + CACHE_MS });
+    return p;
+  }
+
+  forget(): void {
+    this.cache.clear();
+  }
+}
