@@ -22,8 +22,15 @@ async function bench(label: 'sqlite' | 'postgres') {
   const dir = await mkdtemp(join(tmpdir(), `qk-bench-backup-${label}-`));
   const schema = `bench_backup_${process.pid}`;
   const targetDb = `qk_bench_restore_${process.pid}`;
-  const withSchema = (url: string, db?: string) => Object.assign(new URL(url), db ? { pathname: `/${db}` } : {}).toString() + `${url.includes('?') ? '&' : '?'}schema=${schema}`;
-  const env: Record<string, string> = { QK_DATA_DIR: dir, QK_SCHEDULER: 'off', LOG_LEVEL: 'silent', ...(label === 'postgres' && pgUrl ? { DATABASE_URL: withSchema(pgUrl) } : {}) };
+  const withSchema = (url: string, db?: string) =>
+    Object.assign(new URL(url), db ? { pathname: `/${db}` } : {}).toString() +
+    `${url.includes('?') ? '&' : '?'}schema=${schema}`;
+  const env: Record<string, string> = {
+    QK_DATA_DIR: dir,
+    QK_SCHEDULER: 'off',
+    LOG_LEVEL: 'silent',
+    ...(label === 'postgres' && pgUrl ? { DATABASE_URL: withSchema(pgUrl) } : {}),
+  };
   const config = loadConfig(env);
   const rt = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
   try {

@@ -7,7 +7,7 @@ import type { Store } from '../src/store/contract.js';
  */
 export async function fillQueue(store: Store, queueId: string, n: number, realistic = false): Promise<void> {
   const hash = 'f'.repeat(64);
-  for (let done = 0; done < n; ) {
+  for (let done = 0; done < n;) {
     const size = Math.min(1000, n - done);
     const reqs = Array.from({ length: size }, (_, i) => ({
       id: newId('t'),

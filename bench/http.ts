@@ -40,27 +40,56 @@ export interface HttpFigures {
  * the JIT has compiled its path; then the measured run, with the CPU time of the server, of all
  * PostgreSQL backends and of Redis over exactly that run.
  */
-async function measure(pid: number | undefined, url: string, opts: LoadOptions, warmSeconds: number): Promise<Measured> {
+async function measure(
+  pid: number | undefined,
+  url: string,
+  opts: LoadOptions,
+  warmSeconds: number,
+): Promise<Measured> {
   if (warmSeconds > 0) await load(url, { ...opts, seconds: warmSeconds });
   const before = { server: processCpuMs(pid), pg: namedCpuMs(['postgres']), redis: namedCpuMs(['redis-server']) };
   const r = await load(url, opts);
-  const per = (a: number | null, b: number | null): number | null => (a === null || b === null || r.requests === 0 ? null : Math.round(((b - a) * 1000) / r.requests));
-  return { ...r, serverCpuUs: per(before.server, processCpuMs(pid)), postgresCpuUs: per(before.pg, namedCpuMs(['postgres'])), redisCpuUs: per(before.redis, namedCpuMs(['redis-server'])) };
+  const per = (a: number | null, b: number | null): number | null =>
+    a === null || b === null || r.requests === 0 ? null : Math.round(((b - a) * 1000) / r.requests);
+  return {
+    ...r,
+    serverCpuUs: per(before.server, processCpuMs(pid)),
+    postgresCpuUs: per(before.pg, namedCpuMs(['postgres'])),
+    redisCpuUs: per(before.redis, namedCpuMs(['redis-server'])),
+  };
 }
 
 /**
  * Runs the bare baseline and the three queue operations against a production build of the
  * server (`bin/queuekeeper.js serve`) in a child process, with autocannon in another.
  */
-export async function httpBench(combo: string, env: Record<string, string>, seconds: number, callNextStock: number): Promise<HttpFigures> {
+export async function httpBench(
+  combo: string,
+  env: Record<string, string>,
+  seconds: number,
+  callNextStock: number,
+): Promise<HttpFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'qk-bench-http-'));
-  const fullEnv = { QK_DATA_DIR: dir, QK_MASTER_KEY: KEY, QK_SCHEDULER: 'off', QK_JOIN_RATE_LIMIT: '0', LOG_LEVEL: 'warn', ...env };
+  const fullEnv = {
+    QK_DATA_DIR: dir,
+    QK_MASTER_KEY: KEY,
+    QK_SCHEDULER: 'off',
+    QK_JOIN_RATE_LIMIT: '0',
+    LOG_LEVEL: 'warn',
+    ...env,
+  };
   const config = loadConfig(fullEnv);
   const store = openStore(config.database);
   await store.migrate();
   const now = new Date();
-  await store.createQueue({ id: 'bench_join', name: 'join', mode: 'service', capacity: null, settings: DEFAULT_QUEUE_SETTINGS }, now);
-  await store.createQueue({ id: 'bench_call', name: 'call', mode: 'service', capacity: null, settings: DEFAULT_QUEUE_SETTINGS }, now);
+  await store.createQueue(
+    { id: 'bench_join', name: 'join', mode: 'service', capacity: null, settings: DEFAULT_QUEUE_SETTINGS },
+    now,
+  );
+  await store.createQueue(
+    { id: 'bench_call', name: 'call', mode: 'service', capacity: null, settings: DEFAULT_QUEUE_SETTINGS },
+    now,
+  );
   await fillQueue(store, 'bench_call', callNextStock);
   await store.close();
 
@@ -72,20 +101,65 @@ export async function httpBench(combo: string, env: Record<string, string>, seco
   const helloBefore = await bare();
 
   const port = await freePort();
-  const server = await startProcess(['bin/queuekeeper.js', 'serve'], { ...fullEnv, PORT: String(port) }, /listening on/);
+  const server = await startProcess(
+    ['bin/queuekeeper.js', 'serve'],
+    { ...fullEnv, PORT: String(port) },
+    /listening on/,
+  );
   const base = `http://127.0.0.1:${port}`;
   try {
     const pid = server.child.pid;
-    const joinRes = await measure(pid, `${base}/api/queues/bench_join/tickets`, { seconds, method: 'POST', body: '{"name":"Bench"}', headers: { 'content-type': 'application/json' } }, warm);
-    const joinSurge = await measure(pid, `${base}/api/queues/bench_join/tickets`, { seconds, connections: SURGE_CONNECTIONS, method: 'POST', body: '{"name":"Bench"}', headers: { 'content-type': 'application/json' } }, warm);
-    const t = (await (await fetch(`${base}/api/queues/bench_join/tickets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { id: string; token: string; position: number };
-    const statusRes = await measure(pid, `${base}/api/tickets/${t.id}`, { seconds, headers: { 'x-ticket-token': t.token } }, warm);
-    const callRes = await measure(pid, `${base}/api/queues/bench_call/call-next`, { seconds, method: 'POST', headers: { authorization: `Bearer ${KEY}` } }, warm);
+    const joinRes = await measure(
+      pid,
+      `${base}/api/queues/bench_join/tickets`,
+      { seconds, method: 'POST', body: '{"name":"Bench"}', headers: { 'content-type': 'application/json' } },
+      warm,
+    );
+    const joinSurge = await measure(
+      pid,
+      `${base}/api/queues/bench_join/tickets`,
+      {
+        seconds,
+        connections: SURGE_CONNECTIONS,
+        method: 'POST',
+        body: '{"name":"Bench"}',
+        headers: { 'content-type': 'application/json' },
+      },
+      warm,
+    );
+    const t = (await (
+      await fetch(`${base}/api/queues/bench_join/tickets`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+    ).json()) as { id: string; token: string; position: number };
+    const statusRes = await measure(
+      pid,
+      `${base}/api/tickets/${t.id}`,
+      { seconds, headers: { 'x-ticket-token': t.token } },
+      warm,
+    );
+    const callRes = await measure(
+      pid,
+      `${base}/api/queues/bench_call/call-next`,
+      { seconds, method: 'POST', headers: { authorization: `Bearer ${KEY}` } },
+      warm,
+    );
     const helloAfter = await bare();
     // The faster of the two baselines: a slow spell on this shared host while the bare route was
     // measured would otherwise flatter every ratio.
     const hello = helloAfter.rps > helloBefore.rps ? helloAfter : helloBefore;
-    return { combo, hello, helloRuns: [helloBefore.rps, helloAfter.rps], join: joinRes, joinSurge, status: statusRes, waitingDuringStatus: t.position + callNextStock, callNext: callRes };
+    return {
+      combo,
+      hello,
+      helloRuns: [helloBefore.rps, helloAfter.rps],
+      join: joinRes,
+      joinSurge,
+      status: statusRes,
+      waitingDuringStatus: t.position + callNextStock,
+      callNext: callRes,
+    };
   } finally {
     await stop(hello.child);
     await stop(server.child);

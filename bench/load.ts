@@ -33,7 +33,16 @@ export interface LoadOptions {
 
 /** autocannon in its own process on loopback, bounded in time (and killed if it overstays). */
 export async function load(url: string, opts: LoadOptions): Promise<LoadResult> {
-  const args = [join(root, 'node_modules/autocannon/autocannon.js'), '-j', '-d', String(opts.seconds), '-c', String(opts.connections ?? 32), '-p', '1'];
+  const args = [
+    join(root, 'node_modules/autocannon/autocannon.js'),
+    '-j',
+    '-d',
+    String(opts.seconds),
+    '-c',
+    String(opts.connections ?? 32),
+    '-p',
+    '1',
+  ];
   if (opts.method) args.push('-m', opts.method);
   if (opts.body) args.push('-b', opts.body);
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`);
@@ -44,19 +53,40 @@ export async function load(url: string, opts: LoadOptions): Promise<LoadResult> 
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise((r) => child.on('exit', r));
   clearTimeout(killer);
-  const j = JSON.parse(out) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number };
-  return { rps: Math.round(j.requests.average), p50: j.latency.p50, p99: j.latency.p99, errors: j.errors, non2xx: j.non2xx, requests: j.requests.total };
+  const j = JSON.parse(out) as {
+    requests: { average: number; total: number };
+    latency: { p50: number; p99: number };
+    errors: number;
+    non2xx: number;
+  };
+  return {
+    rps: Math.round(j.requests.average),
+    p50: j.latency.p50,
+    p99: j.latency.p99,
+    errors: j.errors,
+    non2xx: j.non2xx,
+    requests: j.requests.total,
+  };
 }
 
 /** Starts a process and resolves once its stdout contains `ready` (or the URL line). */
-export async function startProcess(args: string[], env: Record<string, string>, readyText: RegExp): Promise<{ child: ChildProcess; stdout: () => string }> {
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  readyText: RegExp,
+): Promise<{ child: ChildProcess; stdout: () => string }> {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const started = Date.now();
   while (!readyText.test(out)) {
-    if (child.exitCode !== null || Date.now() - started > 60_000) throw new Error(`process did not start: ${out.slice(-2000)}`);
+    if (child.exitCode !== null || Date.now() - started > 60_000)
+      throw new Error(`process did not start: ${out.slice(-2000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, stdout: () => out };

@@ -16,7 +16,14 @@ http.push(await httpBench('SQLite + in-process', {}, seconds, quick ? 10_000 : 6
 if (pgUrl && redisUrl) {
   const url = new URL(pgUrl);
   url.searchParams.set('schema', `bench_${process.pid}`);
-  http.push(await httpBench('PostgreSQL + Redis', { DATABASE_URL: url.toString(), REDIS_URL: redisUrl, QK_REDIS_PREFIX: `bench${process.pid}:` }, seconds, quick ? 3_000 : 15_000));
+  http.push(
+    await httpBench(
+      'PostgreSQL + Redis',
+      { DATABASE_URL: url.toString(), REDIS_URL: redisUrl, QK_REDIS_PREFIX: `bench${process.pid}:` },
+      seconds,
+      quick ? 3_000 : 15_000,
+    ),
+  );
 }
 const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const lookups = [];
@@ -39,12 +46,48 @@ const lines = [
 for (const h of http) {
   const base = h.hello.rps;
   const sh = h.combo.startsWith('PostgreSQL');
-  lines.push(`## HTTP, ${h.combo}`, '', `| route | req/s | p50 ms | p99 ms | ratio to bare | non-2xx + errors | server CPU µs/req |${sh ? ' PostgreSQL CPU µs/req | Redis CPU µs/req |' : ''}`, `|---|---|---|---|---|---|---|${sh ? '---|---|' : ''}`);
-  lines.push(row(`(a) bare Fastify hello (faster of ${h.helloRuns.map((r) => r.toLocaleString('en')).join(' and ')}, measured before and after the others)`, h.hello, base, sh), row('(b) join `POST /api/queues/:id/tickets`', h.join, base, sh), row(`(b′) join, ${SURGE_CONNECTIONS} connections`, h.joinSurge, base, sh), row(`(c) status \`GET /api/tickets/:id\` (${h.waitingDuringStatus.toLocaleString('en')} waiting)`, h.status, base, sh), row('(d) call-next', h.callNext, base, sh), '');
+  lines.push(
+    `## HTTP, ${h.combo}`,
+    '',
+    `| route | req/s | p50 ms | p99 ms | ratio to bare | non-2xx + errors | server CPU µs/req |${sh ? ' PostgreSQL CPU µs/req | Redis CPU µs/req |' : ''}`,
+    `|---|---|---|---|---|---|---|${sh ? '---|---|' : ''}`,
+  );
+  lines.push(
+    row(
+      `(a) bare Fastify hello (faster of ${h.helloRuns.map((r) => r.toLocaleString('en')).join(' and ')}, measured before and after the others)`,
+      h.hello,
+      base,
+      sh,
+    ),
+    row('(b) join `POST /api/queues/:id/tickets`', h.join, base, sh),
+    row(`(b′) join, ${SURGE_CONNECTIONS} connections`, h.joinSurge, base, sh),
+    row(
+      `(c) status \`GET /api/tickets/:id\` (${h.waitingDuringStatus.toLocaleString('en')} waiting)`,
+      h.status,
+      base,
+      sh,
+    ),
+    row('(d) call-next', h.callNext, base, sh),
+    '',
+  );
 }
-lines.push('## Position lookup in the in-process index', '', '| waiting | p50 ms | p99 ms | max ms | wrong of 20,000 (vs reference rank) | bytes per waiting ticket, index structures (the id strings, ~16 + length bytes each, are counted apart) |', '|---|---|---|---|---|---|');
-for (const l of lookups) lines.push(`| ${l.n.toLocaleString('en')} | ${l.p50Ms} | ${l.p99Ms} | ${l.maxMs} | ${l.wrongOf20000} | ${l.bytesPerTicket} |`);
-lines.push('', '## Rebuild of the live index from SQLite', '', `${rebuild.n.toLocaleString('en')} waiting tickets: rebuild ${rebuild.rebuildMs} ms (read from the database and replace the index). Filling them took ${rebuild.fillMs} ms (${rebuild.fillPerSecond.toLocaleString('en')} tickets/s through the group-commit path).`, '');
+lines.push(
+  '## Position lookup in the in-process index',
+  '',
+  '| waiting | p50 ms | p99 ms | max ms | wrong of 20,000 (vs reference rank) | bytes per waiting ticket, index structures (the id strings, ~16 + length bytes each, are counted apart) |',
+  '|---|---|---|---|---|---|',
+);
+for (const l of lookups)
+  lines.push(
+    `| ${l.n.toLocaleString('en')} | ${l.p50Ms} | ${l.p99Ms} | ${l.maxMs} | ${l.wrongOf20000} | ${l.bytesPerTicket} |`,
+  );
+lines.push(
+  '',
+  '## Rebuild of the live index from SQLite',
+  '',
+  `${rebuild.n.toLocaleString('en')} waiting tickets: rebuild ${rebuild.rebuildMs} ms (read from the database and replace the index). Filling them took ${rebuild.fillMs} ms (${rebuild.fillPerSecond.toLocaleString('en')} tickets/s through the group-commit path).`,
+  '',
+);
 const embedded = http[0] as HttpFigures;
 const shared = http[1];
 const big = lookups.at(-1);
@@ -53,16 +96,35 @@ lines.push('## Targets (issue: performance)', '', '| target | measured in this r
 lines.push(
   `| join, embedded ≥ 0.5 × bare | ${ratio(embedded.join.rps, embedded.hello.rps)} × at 32 connections; ${ratio(embedded.joinSurge.rps, embedded.hello.rps)} × at ${SURGE_CONNECTIONS} | ${verdict(Math.max(embedded.join.rps, embedded.joinSurge.rps) >= 0.5 * embedded.hello.rps)} |`,
 );
-lines.push(`| status, embedded ≥ 0.8 × bare | ${ratio(embedded.status.rps, embedded.hello.rps)} × | ${verdict(embedded.status.rps >= 0.8 * embedded.hello.rps)} |`);
+lines.push(
+  `| status, embedded ≥ 0.8 × bare | ${ratio(embedded.status.rps, embedded.hello.rps)} × | ${verdict(embedded.status.rps >= 0.8 * embedded.hello.rps)} |`,
+);
 if (shared)
   lines.push(
     `| join, PostgreSQL + Redis ≥ 10,000/s | ${shared.join.rps.toLocaleString('en')}/s at 32 connections; ${shared.joinSurge.rps.toLocaleString('en')}/s at ${SURGE_CONNECTIONS} | ${verdict(Math.max(shared.join.rps, shared.joinSurge.rps) >= 10_000)} |`,
   );
-if (big) lines.push(`| position lookup p99 < 2 ms at ${big.n.toLocaleString('en')} waiting, exact | p99 ${big.p99Ms} ms, ${big.wrongOf20000} wrong | ${verdict(big.p99Ms < 2 && big.wrongOf20000 === 0)} |`);
-lines.push(`| rebuild < 10 s at ${rebuild.n.toLocaleString('en')} | ${(rebuild.rebuildMs / 1000).toFixed(2)} s | ${verdict(rebuild.rebuildMs < 10_000)} |`);
-if (big) lines.push(`| memory < 300 bytes per waiting ticket (index structures) | ${big.bytesPerTicket} bytes at ${big.n.toLocaleString('en')} | ${verdict(big.bytesPerTicket < 300)} |`);
+if (big)
+  lines.push(
+    `| position lookup p99 < 2 ms at ${big.n.toLocaleString('en')} waiting, exact | p99 ${big.p99Ms} ms, ${big.wrongOf20000} wrong | ${verdict(big.p99Ms < 2 && big.wrongOf20000 === 0)} |`,
+  );
+lines.push(
+  `| rebuild < 10 s at ${rebuild.n.toLocaleString('en')} | ${(rebuild.rebuildMs / 1000).toFixed(2)} s | ${verdict(rebuild.rebuildMs < 10_000)} |`,
+);
+if (big)
+  lines.push(
+    `| memory < 300 bytes per waiting ticket (index structures) | ${big.bytesPerTicket} bytes at ${big.n.toLocaleString('en')} | ${verdict(big.bytesPerTicket < 300)} |`,
+  );
 lines.push('');
 if (existsSync(NOTES)) lines.push(readFileSync(NOTES, 'utf8').trim(), '');
-lines.push('## Commands', '', '```', 'npm ci', `npm run bench${quick ? ' -- --quick' : ''}`, '# with PostgreSQL + Redis: TEST_DATABASE_URL=postgres://… TEST_REDIS_URL=redis://… npm run bench', '```', '');
+lines.push(
+  '## Commands',
+  '',
+  '```',
+  'npm ci',
+  `npm run bench${quick ? ' -- --quick' : ''}`,
+  '# with PostgreSQL + Redis: TEST_DATABASE_URL=postgres://… TEST_REDIS_URL=redis://… npm run bench',
+  '```',
+  '',
+);
 writeFileSync('BENCHMARKS.md', lines.join('\n'));
 process.stdout.write(`${JSON.stringify({ http, lookups, rebuild }, null, 2)}\n`);

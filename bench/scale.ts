@@ -7,7 +7,8 @@ import { createMemoryBackend } from '../src/live/memory/backend.js';
 import { openStore } from '../src/store/open.js';
 import { fillQueue } from './fill.js';
 
-const pct = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+const pct = (sorted: number[], q: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 /** Position lookups in the in-process index: latency, exactness and memory at n waiting tickets. */
@@ -16,9 +17,13 @@ export async function lookupScale(n: number) {
   const before = process.memoryUsage();
   const live = createMemoryBackend();
   const ids: string[] = [];
-  for (let done = 0; done < n; ) {
+  for (let done = 0; done < n;) {
     const size = Math.min(10_000, n - done);
-    const batch = Array.from({ length: size }, (_, i) => ({ ticketId: `t_${done + i}`, priority: 'normal' as const, seq: done + i + 1 }));
+    const batch = Array.from({ length: size }, (_, i) => ({
+      ticketId: `t_${done + i}`,
+      priority: 'normal' as const,
+      seq: done + i + 1,
+    }));
     for (const b of batch) ids.push(b.ticketId);
     await live.index.add('q', batch);
     done += size;
@@ -54,14 +59,23 @@ export async function rebuildScale(n: number) {
   const store = openStore({ kind: 'sqlite', path: join(dir, 'b.db') });
   try {
     await store.migrate();
-    await store.createQueue({ id: 'q', name: 'bench', mode: 'service', capacity: null, settings: DEFAULT_QUEUE_SETTINGS }, new Date());
+    await store.createQueue(
+      { id: 'q', name: 'bench', mode: 'service', capacity: null, settings: DEFAULT_QUEUE_SETTINGS },
+      new Date(),
+    );
     const f0 = performance.now();
     await fillQueue(store, 'q', n);
     const fillMs = performance.now() - f0;
     const live = createMemoryBackend();
     const t0 = performance.now();
     const r = await rebuildIndex(store, live.index);
-    return { n, rebuildMs: Math.round(performance.now() - t0), entries: r.entries, fillMs: Math.round(fillMs), fillPerSecond: Math.round(n / (fillMs / 1000)) };
+    return {
+      n,
+      rebuildMs: Math.round(performance.now() - t0),
+      entries: r.entries,
+      fillMs: Math.round(fillMs),
+      fillPerSecond: Math.round(n / (fillMs / 1000)),
+    };
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

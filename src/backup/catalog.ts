@@ -51,12 +51,16 @@ export async function backupIds(root: string): Promise<string[]> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  return newestFirst(entries.filter((e) => e.isDirectory() && !e.name.startsWith(TMP_PREFIX) && isBackupId(e.name)).map((e) => e.name));
+  return newestFirst(
+    entries.filter((e) => e.isDirectory() && !e.name.startsWith(TMP_PREFIX) && isBackupId(e.name)).map((e) => e.name),
+  );
 }
 
 export async function readVerification(root: string, id: string): Promise<VerificationRecord | null> {
   try {
-    const parsed = recordSchema.safeParse(JSON.parse(await readFile(join(backupPath(root, id), VERIFICATION_FILE), 'utf8')));
+    const parsed = recordSchema.safeParse(
+      JSON.parse(await readFile(join(backupPath(root, id), VERIFICATION_FILE), 'utf8')),
+    );
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
@@ -66,19 +70,38 @@ export async function readVerification(root: string, id: string): Promise<Verifi
 /** Best effort: a read-only backup folder still verifies, it just keeps no record. */
 export async function recordVerification(root: string, v: Verification): Promise<void> {
   if (v.id === null || v.status === 'Missing') return;
-  const record: VerificationRecord = { status: v.status, reason: v.reason, failedCheck: v.failedCheck, checkedAt: v.checkedAt, parts: v.parts };
-  await writePrivateFile(join(backupPath(root, v.id), VERIFICATION_FILE), JSON.stringify(record, null, 2)).catch(() => undefined);
+  const record: VerificationRecord = {
+    status: v.status,
+    reason: v.reason,
+    failedCheck: v.failedCheck,
+    checkedAt: v.checkedAt,
+    parts: v.parts,
+  };
+  await writePrivateFile(join(backupPath(root, v.id), VERIFICATION_FILE), JSON.stringify(record, null, 2)).catch(
+    () => undefined,
+  );
 }
 
 async function folderBytes(dir: string): Promise<number> {
   let total = 0;
-  for (const name of await readdir(dir).catch(() => [] as string[])) total += await stat(join(dir, name)).then((s) => (s.isFile() ? s.size : 0), () => 0);
+  for (const name of await readdir(dir).catch(() => [] as string[]))
+    total += await stat(join(dir, name)).then(
+      (s) => (s.isFile() ? s.size : 0),
+      () => 0,
+    );
   return total;
 }
 
 export async function describeBackup(config: Config, id: string, now: Date): Promise<BackupListItem | null> {
   const dir = backupPath(config.backup.dir, id);
-  if (!isBackupId(id) || !(await stat(dir).then((s) => s.isDirectory(), () => false))) return null;
+  if (
+    !isBackupId(id) ||
+    !(await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  )
+    return null;
   const read = await readManifest(dir, id);
   const m = read.ok ? read.manifest : null;
   return {
@@ -101,8 +124,12 @@ export interface BackupPage {
 }
 
 /** Newest first; the cursor is the last id of the previous page. */
-export async function listBackups(config: Config, opts: { limit: number; cursor?: string; now?: Date }): Promise<BackupPage> {
-  if (opts.cursor !== undefined && !isBackupId(opts.cursor)) throw new AppError('validation_failed', 'cursor is not a backup id');
+export async function listBackups(
+  config: Config,
+  opts: { limit: number; cursor?: string; now?: Date },
+): Promise<BackupPage> {
+  if (opts.cursor !== undefined && !isBackupId(opts.cursor))
+    throw new AppError('validation_failed', 'cursor is not a backup id');
   const ids = (await backupIds(config.backup.dir)).filter((id) => opts.cursor === undefined || id < opts.cursor);
   const page = ids.slice(0, opts.limit);
   const items: BackupListItem[] = [];

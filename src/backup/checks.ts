@@ -29,10 +29,15 @@ export async function checkFiles(dir: string, m: Manifest, signal?: AbortSignal)
   for (const role of FILE_ROLES) {
     const f = m.files[role];
     const path = join(dir, f.name);
-    const size = await stat(path).then((s) => (s.isFile() ? s.size : null), () => null);
+    const size = await stat(path).then(
+      (s) => (s.isFile() ? s.size : null),
+      () => null,
+    );
     if (size === null) problems.push({ part: PART_OF[role], text: `${f.name} is missing` });
-    else if (size !== f.size) problems.push({ part: PART_OF[role], text: `${f.name} is ${size} bytes; the manifest says ${f.size}` });
-    else if ((await hashFile(path, signal)).sha256 !== f.sha256) problems.push({ part: PART_OF[role], text: `${f.name} does not match the sha256 in the manifest` });
+    else if (size !== f.size)
+      problems.push({ part: PART_OF[role], text: `${f.name} is ${size} bytes; the manifest says ${f.size}` });
+    else if ((await hashFile(path, signal)).sha256 !== f.sha256)
+      problems.push({ part: PART_OF[role], text: `${f.name} does not match the sha256 in the manifest` });
   }
   if (problems.length === 0) return pass(`${FILE_ROLES.length} files match their size and sha256`);
   return failure(problems.map((p) => p.text).join('; '), ...problems.map((p) => p.part));
@@ -41,17 +46,30 @@ export async function checkFiles(dir: string, m: Manifest, signal?: AbortSignal)
 export function checkEncryption(m: Manifest, key: Buffer | null): CheckAnswer {
   if (m.encryption === null) return pass('not encrypted');
   const all: PartName[] = ['database', 'live', 'configuration'];
-  if (key === null) return failure(`encrypted with key ${m.encryption.keyId} and no backup encryption key is configured (QK_BACKUP_ENCRYPTION_KEY)`, ...all);
-  if (keyId(key) !== m.encryption.keyId) return failure(`encrypted with key ${m.encryption.keyId}; the configured key is ${keyId(key)}`, ...all);
+  if (key === null)
+    return failure(
+      `encrypted with key ${m.encryption.keyId} and no backup encryption key is configured (QK_BACKUP_ENCRYPTION_KEY)`,
+      ...all,
+    );
+  if (keyId(key) !== m.encryption.keyId)
+    return failure(`encrypted with key ${m.encryption.keyId}; the configured key is ${keyId(key)}`, ...all);
   return pass(`AES-256-GCM with key ${m.encryption.keyId}`);
 }
 
 /** The restored database passes the engine's and our own integrity checks. */
 export async function checkIntegrity(restored: Store, m: Manifest): Promise<CheckAnswer> {
   const report = await restored.admin.integrity();
-  if (report.problems.length > 0) return failure(`the restored database fails its integrity check: ${report.problems.slice(0, 3).join('; ')}`, 'database');
+  if (report.problems.length > 0)
+    return failure(
+      `the restored database fails its integrity check: ${report.problems.slice(0, 3).join('; ')}`,
+      'database',
+    );
   const version = await restored.schemaVersion();
-  if (version !== m.schemaVersion) return failure(`the restored database is at schema version ${version}; the manifest says ${m.schemaVersion}`, 'database');
+  if (version !== m.schemaVersion)
+    return failure(
+      `the restored database is at schema version ${version}; the manifest says ${m.schemaVersion}`,
+      'database',
+    );
   const skipped = report.notChecked.length > 0 ? ` (not checked: ${report.notChecked.join('; ')})` : '';
   return pass(`integrity ok at schema version ${version}${skipped}`);
 }
@@ -61,12 +79,21 @@ export async function checkRowCounts(restored: Store, m: Manifest): Promise<Chec
   for (const table of new Set([...Object.keys(m.tables), ...Object.keys(counts)].sort())) {
     const want = m.tables[table];
     const have = counts[table];
-    if (want !== have) return failure(`table ${table} has ${have ?? 'no'} rows in the restored database; the manifest says ${want ?? 'nothing'}`, 'database');
+    if (want !== have)
+      return failure(
+        `table ${table} has ${have ?? 'no'} rows in the restored database; the manifest says ${want ?? 'nothing'}`,
+        'database',
+      );
   }
   return pass(`row counts of ${Object.keys(counts).length} tables equal the manifest`);
 }
 
-async function readJson(path: string, f: Manifest['files'][FileRole], key: Buffer | null, maxBytes: number): Promise<{ ok: true; value: unknown } | { ok: false; why: string }> {
+async function readJson(
+  path: string,
+  f: Manifest['files'][FileRole],
+  key: Buffer | null,
+  maxBytes: number,
+): Promise<{ ok: true; value: unknown } | { ok: false; why: string }> {
   let text: string;
   try {
     text = await readPlainText(path, f, key, maxBytes);
@@ -81,14 +108,20 @@ async function readJson(path: string, f: Manifest['files'][FileRole], key: Buffe
 }
 
 /** The live snapshot parses and equals the waiting order rebuilt from the restored database. */
-export async function checkLiveSnapshot(dir: string, m: Manifest, key: Buffer | null, restored: Store): Promise<CheckAnswer> {
+export async function checkLiveSnapshot(
+  dir: string,
+  m: Manifest,
+  key: Buffer | null,
+  restored: Store,
+): Promise<CheckAnswer> {
   const f = m.files.live;
   const read = await readJson(join(dir, f.name), f, key, MAX_SNAPSHOT_BYTES);
   if (!read.ok) return failure(read.why, 'live');
   const parsed = liveSnapshotSchema.safeParse(read.value);
   if (!parsed.success) return failure(`${f.name} is malformed at ${firstIssue(parsed.error)}`, 'live');
   const snap = parsed.data;
-  if (snap.takenAt !== m.live.takenAt || snap.counters.entries !== m.live.entries) return failure(`${f.name} is not the snapshot the manifest describes`, 'live');
+  if (snap.takenAt !== m.live.takenAt || snap.counters.entries !== m.live.entries)
+    return failure(`${f.name} is not the snapshot the manifest describes`, 'live');
   const cmp = await compareWithRestored(snap, restored);
   return cmp.ok ? pass(cmp.detail) : failure(cmp.detail, 'live');
 }
@@ -99,6 +132,10 @@ export async function checkConfigSnapshot(dir: string, m: Manifest, config: Conf
   if (!read.ok) return failure(read.why, 'configuration');
   const parsed = configSnapshotSchema.safeParse(read.value);
   if (!parsed.success) return failure(`${f.name} is malformed at ${firstIssue(parsed.error)}`, 'configuration');
-  if (parsed.data.config.database.kind !== m.database.kind) return failure(`${f.name} describes a ${parsed.data.config.database.kind} installation; the dump is ${m.database.kind}`, 'configuration');
+  if (parsed.data.config.database.kind !== m.database.kind)
+    return failure(
+      `${f.name} describes a ${parsed.data.config.database.kind} installation; the dump is ${m.database.kind}`,
+      'configuration',
+    );
   return pass(`configuration snapshot parses (${parsed.data.config.maintenance.plans.length} plans, secrets redacted)`);
 }

@@ -31,12 +31,15 @@ function redact(value: unknown, key: string, underWebhooks: boolean): unknown {
   if (value === null || value === undefined) return null;
   if (SECRET_KEYS.has(key)) return marker(Buffer.isBuffer(value) ? value : String(value));
   // Webhook URLs (Slack and the like) carry their credential in the path: the whole URL is secret.
-  if (underWebhooks && key === 'url' && typeof value === 'string') return { ...marker(value), origin: URL.canParse(value) ? new URL(value).origin : null };
+  if (underWebhooks && key === 'url' && typeof value === 'string')
+    return { ...marker(value), origin: URL.canParse(value) ? new URL(value).origin : null };
   if (Buffer.isBuffer(value)) return marker(value);
   if (typeof value === 'string') return redactUrl(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, '', underWebhooks));
   if (typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k, underWebhooks || k === 'alertWebhooks')]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, redact(v, k, underWebhooks || k === 'alertWebhooks')]),
+    );
   }
   return value;
 }
@@ -45,7 +48,14 @@ export function configSnapshot(config: Config, at: Date): ConfigSnapshot {
   return { format: 1, takenAt: at.toISOString(), config: redact(config, '', false) as ConfigSnapshot['config'] };
 }
 
-const secretMarker = z.object({ redacted: z.literal(true), sha256: z.string().regex(/^[0-9a-f]{64}$/), url: z.string().optional(), origin: z.string().nullable().optional() }).strict();
+const secretMarker = z
+  .object({
+    redacted: z.literal(true),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    url: z.string().optional(),
+    origin: z.string().nullable().optional(),
+  })
+  .strict();
 
 export const configSnapshotSchema = z
   .object({

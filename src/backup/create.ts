@@ -80,8 +80,18 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
     const liveFile = await storeFile(json(live), join(work, `live.json${suffix}`), key, signal);
     const engine = dumpEngine(config.database.kind, config);
     say(`dumping the ${engine.kind} database`);
-    const dump = await engine.dump(work, (plain) => storeFile(plain, join(work, `${engine.fileName}${suffix}`), key, signal), now, signal);
-    const configFile = await storeFile(json(configSnapshot(config, now())), join(work, `config.json${suffix}`), key, signal);
+    const dump = await engine.dump(
+      work,
+      (plain) => storeFile(plain, join(work, `${engine.fileName}${suffix}`), key, signal),
+      now,
+      signal,
+    );
+    const configFile = await storeFile(
+      json(configSnapshot(config, now())),
+      join(work, `config.json${suffix}`),
+      key,
+      signal,
+    );
     const manifest: Manifest = manifestSchema.parse({
       format: 1,
       id,
@@ -97,7 +107,12 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
         dumpStartedAt: dump.startedAt.toISOString(),
         dumpEndedAt: dump.endedAt.toISOString(),
       },
-      live: { backend: live.backend, takenAt: live.takenAt, queues: live.counters.queues, entries: live.counters.entries },
+      live: {
+        backend: live.backend,
+        takenAt: live.takenAt,
+        queues: live.counters.queues,
+        entries: live.counters.entries,
+      },
       encryption: key ? { algorithm: 'aes-256-gcm', keyId: keyId(key) } : null,
       files: { database: dump.file, live: liveFile, configuration: configFile },
       tables: dump.tables,

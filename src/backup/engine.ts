@@ -40,11 +40,21 @@ export interface DumpEngine {
   readonly fileName: string;
   dump(work: string, sink: DumpSink, now: () => Date, signal?: AbortSignal): Promise<DumpOutcome>;
   /** Restores into a fresh scratch database; `near` puts a SQLite scratch file beside that path. */
-  restoreScratch(source: DumpSource, label: string, backupSchema: string | null, near?: string): Promise<ScratchDatabase>;
+  restoreScratch(
+    source: DumpSource,
+    label: string,
+    backupSchema: string | null,
+    near?: string,
+  ): Promise<ScratchDatabase>;
   /** Rows the target holds in any table; 0 when it does not exist yet. */
   targetRows(target: DatabaseConfig): Promise<number>;
   /** Puts a verified backup into the target (SQLite adopts the scratch file; PostgreSQL restores again). */
-  restoreInto(target: DatabaseConfig, scratch: ScratchDatabase, source: DumpSource, backupSchema: string | null): Promise<void>;
+  restoreInto(
+    target: DatabaseConfig,
+    scratch: ScratchDatabase,
+    source: DumpSource,
+    backupSchema: string | null,
+  ): Promise<void>;
 }
 
 /** The engine for a database kind, working with this installation's tools and scratch space. */

@@ -25,7 +25,11 @@ export type BackupReason = keyof typeof BACKUP_REASONS;
 export class BackupError extends AppError {
   readonly reason: BackupReason;
 
-  constructor(reason: BackupReason, message: string, opts: { details?: Record<string, unknown>; cause?: unknown } = {}) {
+  constructor(
+    reason: BackupReason,
+    message: string,
+    opts: { details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
     super(BACKUP_REASONS[reason], message, { details: { reason, ...opts.details }, cause: opts.cause });
     this.name = 'BackupError';
     this.reason = reason;

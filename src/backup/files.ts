@@ -41,7 +41,12 @@ function measuring(): { stream: Transform; result(): { size: number; sha256: str
  * bytes on disk, so `verify` can check them without the key. A plain file handed over by path is
  * moved rather than copied when there is nothing to encrypt.
  */
-export async function storeFile(source: Readable | { path: string }, path: string, key: Buffer | null, signal?: AbortSignal): Promise<StoredFile> {
+export async function storeFile(
+  source: Readable | { path: string },
+  path: string,
+  key: Buffer | null,
+  signal?: AbortSignal,
+): Promise<StoredFile> {
   const name = basename(path);
   if (!(source instanceof Readable) && key === null) {
     await rename(source.path, path);
@@ -64,7 +69,10 @@ export async function storeFile(source: Readable | { path: string }, path: strin
 export async function hashFile(path: string, signal?: AbortSignal): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK, ...(signal ? { signal } : {}) }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(path, {
+    highWaterMark: CHUNK,
+    ...(signal ? { signal } : {}),
+  }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     size += chunk.length;
   }
@@ -84,7 +92,12 @@ export function plainSource(path: string, entry: Pick<StoredFile, 'iv' | 'tag'>,
 }
 
 /** Reads a small plain file (a snapshot) into a string, refusing more than `maxBytes`. */
-export async function readPlainText(path: string, entry: Pick<StoredFile, 'iv' | 'tag'>, key: Buffer | null, maxBytes: number): Promise<string> {
+export async function readPlainText(
+  path: string,
+  entry: Pick<StoredFile, 'iv' | 'tag'>,
+  key: Buffer | null,
+  maxBytes: number,
+): Promise<string> {
   const parts: Buffer[] = [];
   let total = 0;
   for await (const chunk of plainSource(path, entry, key) as AsyncIterable<Buffer>) {

@@ -19,7 +19,10 @@ const MAX_DIFFERENCES = 10_000;
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const id = z.string().regex(ID);
 /** One check over the whole list: a snapshot may hold millions of ids. */
-const ticketIds = z.custom<string[]>((v) => Array.isArray(v) && v.every((x) => typeof x === 'string' && ID.test(x)), 'must be a list of ticket ids');
+const ticketIds = z.custom<string[]>(
+  (v) => Array.isArray(v) && v.every((x) => typeof x === 'string' && ID.test(x)),
+  'must be a list of ticket ids',
+);
 const count = z.number().int().min(0);
 
 export const liveSnapshotSchema = z
@@ -33,9 +36,20 @@ export const liveSnapshotSchema = z
   .strict()
   .superRefine((s, ctx) => {
     const entries = s.queues.reduce((n, q) => n + q.tickets.length, 0);
-    if (entries !== s.counters.entries) ctx.addIssue({ code: 'custom', path: ['counters', 'entries'], message: `says ${s.counters.entries}, the queues hold ${entries}` });
-    if (s.queues.length !== s.counters.queues) ctx.addIssue({ code: 'custom', path: ['counters', 'queues'], message: `says ${s.counters.queues}, the snapshot has ${s.queues.length}` });
-    if (new Set(s.queues.map((q) => q.queueId)).size !== s.queues.length) ctx.addIssue({ code: 'custom', path: ['queues'], message: 'a queue appears twice' });
+    if (entries !== s.counters.entries)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['counters', 'entries'],
+        message: `says ${s.counters.entries}, the queues hold ${entries}`,
+      });
+    if (s.queues.length !== s.counters.queues)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['counters', 'queues'],
+        message: `says ${s.counters.queues}, the snapshot has ${s.queues.length}`,
+      });
+    if (new Set(s.queues.map((q) => q.queueId)).size !== s.queues.length)
+      ctx.addIssue({ code: 'custom', path: ['queues'], message: 'a queue appears twice' });
   });
 
 export type LiveSnapshot = z.infer<typeof liveSnapshotSchema>;
@@ -46,7 +60,13 @@ export async function takeLiveSnapshot(live: LiveBackend, at: () => Date): Promi
   const stats = await live.index.stats();
   const queues = [...order].map(([queueId, tickets]) => ({ queueId, tickets }));
   const entries = queues.reduce((n, q) => n + q.tickets.length, 0);
-  return { format: 1, backend: live.kind, takenAt, queues, counters: { queues: queues.length, entries, indexBytes: stats.bytes } };
+  return {
+    format: 1,
+    backend: live.kind,
+    takenAt,
+    queues,
+    counters: { queues: queues.length, entries, indexBytes: stats.bytes },
+  };
 }
 
 export interface LiveComparison {
@@ -100,14 +120,29 @@ export async function compareWithRestored(snap: LiveSnapshot, restored: Store): 
         } else if (a !== undefined && (await changedLately(queueId, a))) skip.add(a);
         else if (b !== undefined && (await changedLately(queueId, b))) skip.add(b);
         else {
-          const where = a === undefined ? `ticket ${b} is in the snapshot only` : b === undefined ? `ticket ${a} is in the database only` : `database has ${a} where the snapshot has ${b}`;
+          const where =
+            a === undefined
+              ? `ticket ${b} is in the snapshot only`
+              : b === undefined
+                ? `ticket ${a} is in the database only`
+                : `database has ${a} where the snapshot has ${b}`;
           return { ok: false, detail: `queue ${queueId} differs at position ${i + 1}: ${where}`, matched, explained };
         }
       }
     }
   } catch (e) {
-    return { ok: false, detail: `live snapshot differs from the database: ${(e as Error).message}`, matched, explained };
+    return {
+      ok: false,
+      detail: `live snapshot differs from the database: ${(e as Error).message}`,
+      matched,
+      explained,
+    };
   }
   const note = explained > 0 ? `; ${explained} differences made by changes during the backup` : '';
-  return { ok: true, detail: `${matched} waiting tickets in ${queues} queues match the database${note}`, matched, explained };
+  return {
+    ok: true,
+    detail: `${matched} waiting tickets in ${queues} queues match the database${note}`,
+    matched,
+    explained,
+  };
 }

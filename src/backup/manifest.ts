@@ -38,7 +38,10 @@ export const manifestSchema = z
     database: z
       .object({
         kind: z.enum(['sqlite', 'postgres']),
-        schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/).nullable(),
+        schema: z
+          .string()
+          .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+          .nullable(),
         serverVersion: z.string().max(200).nullable(),
         tool: z.string().max(500).nullable(),
         dumpStartedAt: isoTime,
@@ -46,19 +49,27 @@ export const manifestSchema = z
       })
       .strict(),
     live: z.object({ backend: z.enum(['memory', 'redis']), takenAt: isoTime, queues: count, entries: count }).strict(),
-    encryption: z.object({ algorithm: z.literal('aes-256-gcm'), keyId: hex(16) }).strict().nullable(),
+    encryption: z
+      .object({ algorithm: z.literal('aes-256-gcm'), keyId: hex(16) })
+      .strict()
+      .nullable(),
     files: z.object({ database: fileEntry, live: fileEntry, configuration: fileEntry }).strict(),
     tables: z.record(z.string().regex(/^[a-z_]{1,64}$/), count),
   })
   .strict()
   .superRefine((m, ctx) => {
     const names = FILE_ROLES.map((r) => m.files[r].name);
-    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: ['files'], message: 'file names must differ' });
+    if (new Set(names).size !== names.length)
+      ctx.addIssue({ code: 'custom', path: ['files'], message: 'file names must differ' });
     for (const role of FILE_ROLES) {
       const f = m.files[role];
       const sealed = f.iv !== undefined && f.tag !== undefined;
       if ((m.encryption !== null) !== sealed)
-        ctx.addIssue({ code: 'custom', path: ['files', role], message: m.encryption ? 'an encrypted file needs iv and tag' : 'iv and tag without encryption' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['files', role],
+          message: m.encryption ? 'an encrypted file needs iv and tag' : 'iv and tag without encryption',
+        });
     }
   });
 
@@ -80,11 +91,16 @@ export async function readManifest(dir: string, id: string): Promise<ManifestRea
   let text: string;
   try {
     const s = await stat(path);
-    if (s.size > MAX_MANIFEST_BYTES) return { ok: false, missing: false, reason: `manifest.json is ${s.size} bytes, larger than any manifest` };
+    if (s.size > MAX_MANIFEST_BYTES)
+      return { ok: false, missing: false, reason: `manifest.json is ${s.size} bytes, larger than any manifest` };
     text = await readFile(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { ok: false, missing: code === 'ENOENT', reason: code === 'ENOENT' ? 'manifest.json is missing' : `manifest.json cannot be read: ${code ?? messageOf(e)}` };
+    return {
+      ok: false,
+      missing: code === 'ENOENT',
+      reason: code === 'ENOENT' ? 'manifest.json is missing' : `manifest.json cannot be read: ${code ?? messageOf(e)}`,
+    };
   }
   let raw: unknown;
   try {
@@ -93,8 +109,10 @@ export async function readManifest(dir: string, id: string): Promise<ManifestRea
     return { ok: false, missing: false, reason: `manifest.json is not valid JSON: ${messageOf(e)}` };
   }
   const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, missing: false, reason: `manifest.json is malformed at ${firstIssue(parsed.error)}` };
-  if (parsed.data.id !== id) return { ok: false, missing: false, reason: `manifest.json describes backup ${parsed.data.id}, not ${id}` };
+  if (!parsed.success)
+    return { ok: false, missing: false, reason: `manifest.json is malformed at ${firstIssue(parsed.error)}` };
+  if (parsed.data.id !== id)
+    return { ok: false, missing: false, reason: `manifest.json describes backup ${parsed.data.id}, not ${id}` };
   return { ok: true, manifest: parsed.data };
 }
 

@@ -24,7 +24,12 @@ export interface DatedBackup {
 const ABANDONED_MS = 24 * 3_600_000;
 
 function localDate(d: Date, timezone: string): { y: number; m: number; day: number } {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(d);
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone: timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(d);
   const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
   return { y: get('year'), m: get('month'), day: get('day') };
 }
@@ -79,7 +84,10 @@ export interface PruneResult {
  * Applies the retention policy of `config.backup`. The newest backup that verifies (Valid or
  * Stale) is never deleted, whatever the policy says: it may be the only one that restores.
  */
-export async function pruneBackups(config: Config, opts: { dryRun?: boolean; now?: () => Date; signal?: AbortSignal } = {}): Promise<PruneResult> {
+export async function pruneBackups(
+  config: Config,
+  opts: { dryRun?: boolean; now?: () => Date; signal?: AbortSignal } = {},
+): Promise<PruneResult> {
   const now = opts.now ?? (() => new Date());
   const root = config.backup.dir;
   const dated: DatedBackup[] = [];
@@ -108,7 +116,10 @@ export async function pruneBackups(config: Config, opts: { dryRun?: boolean; now
   const abandoned: string[] = [];
   for (const name of await readdir(root).catch(() => [] as string[])) {
     if (!name.startsWith(TMP_PREFIX)) continue;
-    const age = await stat(join(root, name)).then((s) => now().getTime() - s.mtimeMs, () => 0);
+    const age = await stat(join(root, name)).then(
+      (s) => now().getTime() - s.mtimeMs,
+      () => 0,
+    );
     if (age > ABANDONED_MS) abandoned.push(name);
   }
   if (!opts.dryRun) {
@@ -116,5 +127,13 @@ export async function pruneBackups(config: Config, opts: { dryRun?: boolean; now
     for (const name of abandoned) await rm(join(root, name), { recursive: true, force: true });
   }
   const kept = dated.filter((b) => keep.has(b.id)).map((b) => ({ id: b.id, why: keep.get(b.id) ?? [] }));
-  return { dryRun: opts.dryRun === true, kept, deleted, unreadable, newestValid, verified, abandonedTmpRemoved: abandoned };
+  return {
+    dryRun: opts.dryRun === true,
+    kept,
+    deleted,
+    unreadable,
+    newestValid,
+    verified,
+    abandonedTmpRemoved: abandoned,
+  };
 }

@@ -39,7 +39,8 @@ export function resolveRestoreTarget(to: string | undefined, config: Config): Da
     try {
       return parseDatabase(to, config.dataDir);
     } catch (e) {
-      if (e instanceof ConfigError) throw new AppError('validation_failed', `--to ${e.message.replace(/^DATABASE_URL: /, '')}`);
+      if (e instanceof ConfigError)
+        throw new AppError('validation_failed', `--to ${e.message.replace(/^DATABASE_URL: /, '')}`);
       throw e;
     }
   }
@@ -71,12 +72,17 @@ export async function restoreBackup(config: Config, id: string, opts: RestoreOpt
   if (!existsSync(dir)) throw new BackupError('backup_not_found', `no backup ${id} in ${config.backup.dir}`);
   const read = await readManifest(dir, id);
   if (read.ok && read.manifest.database.kind !== target.kind)
-    throw new BackupError('target_incompatible', `backup ${id} holds a ${read.manifest.database.kind} dump; the target is ${target.kind}`);
+    throw new BackupError(
+      'target_incompatible',
+      `backup ${id} holds a ${read.manifest.database.kind} dump; the target is ${target.kind}`,
+    );
   const engine = dumpEngine(target.kind, config);
   say(`checking the target ${describeTarget(target)}`);
   const replacedRows = await engine.targetRows(target);
   if (replacedRows > 0 && !opts.force)
-    throw new BackupError('target_not_empty', `the target holds ${replacedRows} rows; pass --force to replace them`, { details: { rows: replacedRows } });
+    throw new BackupError('target_not_empty', `the target holds ${replacedRows} rows; pass --force to replace them`, {
+      details: { rows: replacedRows },
+    });
 
   const started = performance.now();
   say(`verifying backup ${id}`);
@@ -92,18 +98,35 @@ export async function restoreBackup(config: Config, id: string, opts: RestoreOpt
   const restored = inspection.restored;
   if (v.status === 'Invalid' || restored === null || m === null) {
     await inspection.release();
-    throw new BackupError('backup_invalid', `backup ${id} is Invalid (${v.reason ?? 'not restorable'}); nothing was restored`, { details: { failedCheck: v.failedCheck } });
+    throw new BackupError(
+      'backup_invalid',
+      `backup ${id} is Invalid (${v.reason ?? 'not restorable'}); nothing was restored`,
+      { details: { failedCheck: v.failedCheck } },
+    );
   }
   await restored.store.close();
   say('putting the backup into place');
   try {
-    await engine.restoreInto(target, restored.scratch, dumpSource(dir, m, config.backup.encryptionKey), m.database.schema);
+    await engine.restoreInto(
+      target,
+      restored.scratch,
+      dumpSource(dir, m, config.backup.encryptionKey),
+      m.database.schema,
+    );
   } finally {
     await restored.scratch.dispose();
   }
   // SQLite adopted the checked file itself; PostgreSQL restored a second time, so count again.
   if (target.kind === 'postgres') await expectCounts(target, m.tables);
-  return { id, target: describeTarget(target), database: target.kind, replacedRows, rtoMs: Math.round(performance.now() - started), verification: v, tables: m.tables };
+  return {
+    id,
+    target: describeTarget(target),
+    database: target.kind,
+    replacedRows,
+    rtoMs: Math.round(performance.now() - started),
+    verification: v,
+    tables: m.tables,
+  };
 }
 
 async function expectCounts(target: DatabaseConfig, tables: Record<string, number>): Promise<void> {
@@ -111,7 +134,11 @@ async function expectCounts(target: DatabaseConfig, tables: Record<string, numbe
   try {
     const counts = await store.admin.tableCounts();
     for (const [table, n] of Object.entries(tables))
-      if (counts[table] !== n) throw new BackupError('restore_failed', `after the restore, table ${table} has ${counts[table] ?? 'no'} rows; the backup has ${n}`);
+      if (counts[table] !== n)
+        throw new BackupError(
+          'restore_failed',
+          `after the restore, table ${table} has ${counts[table] ?? 'no'} rows; the backup has ${n}`,
+        );
   } finally {
     await store.close();
   }

@@ -15,7 +15,16 @@
 export type BackupStatus = 'Valid' | 'Invalid' | 'Missing' | 'Stale';
 
 /** The checks of `verify`, in the order they run. */
-export const CHECKS = ['manifest', 'files', 'encryption', 'restore', 'integrity', 'rowCounts', 'liveSnapshot', 'configSnapshot'] as const;
+export const CHECKS = [
+  'manifest',
+  'files',
+  'encryption',
+  'restore',
+  'integrity',
+  'rowCounts',
+  'liveSnapshot',
+  'configSnapshot',
+] as const;
 export type CheckName = (typeof CHECKS)[number];
 
 export type PartName = 'database' | 'live' | 'configuration';

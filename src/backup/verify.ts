@@ -6,7 +6,15 @@ import { AppError } from '../errors/index.js';
 import type { Store } from '../store/contract.js';
 import { openStore } from '../store/open.js';
 import { backupIds, recordVerification } from './catalog.js';
-import { checkConfigSnapshot, checkEncryption, checkFiles, checkIntegrity, checkLiveSnapshot, checkRowCounts, type CheckAnswer } from './checks.js';
+import {
+  checkConfigSnapshot,
+  checkEncryption,
+  checkFiles,
+  checkIntegrity,
+  checkLiveSnapshot,
+  checkRowCounts,
+  type CheckAnswer,
+} from './checks.js';
 import { dumpEngine, type DumpSource, type ScratchDatabase } from './engine.js';
 import { BackupError, messageOf } from './errors.js';
 import { plainSource } from './files.js';
@@ -42,7 +50,11 @@ export function dumpSource(dir: string, m: Manifest, key: Buffer | null): DumpSo
 }
 
 const PARTS: PartName[] = ['database', 'live', 'configuration'];
-const scratchLabel = (id: string): string => `${id.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40)}_${randomBytes(3).toString('hex')}`;
+const scratchLabel = (id: string): string =>
+  `${id
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 40)}_${randomBytes(3).toString('hex')}`;
 
 /** Verifies a backup (default: the newest) and drops everything it restored. */
 export async function verifyBackup(config: Config, id?: string, opts: VerifyOptions = {}): Promise<Verification> {
@@ -55,13 +67,18 @@ export async function verifyBackup(config: Config, id?: string, opts: VerifyOpti
  * another part failed, so each part gets its own status; the overall reason is the first failure.
  * An unknown id is an error (`backup_not_found`); no backups at all is the status Missing.
  */
-export async function inspectBackup(config: Config, id: string | undefined, opts: VerifyOptions = {}): Promise<Inspection> {
+export async function inspectBackup(
+  config: Config,
+  id: string | undefined,
+  opts: VerifyOptions = {},
+): Promise<Inspection> {
   const now = opts.now ?? (() => new Date());
   const say = opts.progress ?? (() => undefined);
   const started = performance.now();
   const checkedAt = now();
   const root = config.backup.dir;
-  if (id !== undefined && !isBackupId(id)) throw new AppError('validation_failed', 'a backup id is 1-64 characters from A-Z a-z 0-9 _ -');
+  if (id !== undefined && !isBackupId(id))
+    throw new AppError('validation_failed', 'a backup id is 1-64 characters from A-Z a-z 0-9 _ -');
   const chosen = id ?? (await backupIds(root))[0];
   const checks: CheckResult[] = [];
   const failed = new Map<PartName, string>();
@@ -82,16 +99,30 @@ export async function inspectBackup(config: Config, id: string | undefined, opts
   };
   if (chosen === undefined) return finish();
   const dir = backupPath(root, chosen);
-  if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) throw new BackupError('backup_not_found', `no backup ${chosen} in ${root}`);
+  if (
+    !(await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
+  )
+    throw new BackupError('backup_not_found', `no backup ${chosen} in ${root}`);
 
   /** Runs one check; a check that throws fails the parts it was about. */
-  const run = async (name: CheckName, fn: () => Promise<CheckAnswer> | CheckAnswer, about: PartName[] = PARTS): Promise<boolean> => {
+  const run = async (
+    name: CheckName,
+    fn: () => Promise<CheckAnswer> | CheckAnswer,
+    about: PartName[] = PARTS,
+  ): Promise<boolean> => {
     opts.signal?.throwIfAborted();
     say(`checking ${name}`);
     const t0 = performance.now();
     const answer = await Promise.resolve()
       .then(fn)
-      .catch((e: unknown): CheckAnswer => ({ ok: false, detail: `${name} check could not run: ${messageOf(e)}`, parts: about }));
+      .catch((e: unknown): CheckAnswer => ({
+        ok: false,
+        detail: `${name} check could not run: ${messageOf(e)}`,
+        parts: about,
+      }));
     checks.push({ name, ok: answer.ok, detail: answer.detail, durationMs: Math.round(performance.now() - t0) });
     if (!answer.ok) for (const p of answer.parts) if (!failed.has(p)) failed.set(p, answer.detail);
     return answer.ok;
@@ -100,28 +131,44 @@ export async function inspectBackup(config: Config, id: string | undefined, opts
 
   try {
     const read = await readManifest(dir, chosen);
-    await run('manifest', () => (read.ok ? { ok: true, detail: `created ${read.manifest.createdAt} by ${read.manifest.app.name} ${read.manifest.app.version}` } : { ok: false, detail: read.reason, parts: PARTS }));
+    await run('manifest', () =>
+      read.ok
+        ? {
+            ok: true,
+            detail: `created ${read.manifest.createdAt} by ${read.manifest.app.name} ${read.manifest.app.version}`,
+          }
+        : { ok: false, detail: read.reason, parts: PARTS },
+    );
     if (!read.ok) return await finish();
     const m = (manifest = read.manifest);
     const key = config.backup.encryptionKey;
     await run('files', () => checkFiles(dir, m, opts.signal));
     if (!(await run('encryption', () => checkEncryption(m, key)))) return await finish();
     if (intact('database')) {
-      await run('restore', async () => {
-        const engine = dumpEngine(m.database.kind, config);
-        const t0 = performance.now();
-        const scratch = await engine.restoreScratch(dumpSource(dir, m, key), scratchLabel(chosen), m.database.schema, opts.near);
-        const store = openStore(scratch.database, { poolSize: 4 });
-        restored = { store, scratch };
-        try {
-          await store.ping(10_000);
-        } catch (e) {
-          await release();
-          throw e;
-        }
-        restoreMs = Math.round(performance.now() - t0);
-        return { ok: true, detail: `restored into a scratch ${m.database.kind} database in ${restoreMs} ms` };
-      }, ['database']);
+      await run(
+        'restore',
+        async () => {
+          const engine = dumpEngine(m.database.kind, config);
+          const t0 = performance.now();
+          const scratch = await engine.restoreScratch(
+            dumpSource(dir, m, key),
+            scratchLabel(chosen),
+            m.database.schema,
+            opts.near,
+          );
+          const store = openStore(scratch.database, { poolSize: 4 });
+          restored = { store, scratch };
+          try {
+            await store.ping(10_000);
+          } catch (e) {
+            await release();
+            throw e;
+          }
+          restoreMs = Math.round(performance.now() - t0);
+          return { ok: true, detail: `restored into a scratch ${m.database.kind} database in ${restoreMs} ms` };
+        },
+        ['database'],
+      );
     }
     const db = restored as Inspection['restored'];
     if (db === null) failed.set('live', failed.get('live') ?? 'not compared: the database dump did not restore');
@@ -130,7 +177,8 @@ export async function inspectBackup(config: Config, id: string | undefined, opts
       if (intact('database')) await run('rowCounts', () => checkRowCounts(db.store, m), ['database']);
       if (intact('live')) await run('liveSnapshot', () => checkLiveSnapshot(dir, m, key, db.store), ['live']);
     }
-    if (intact('configuration')) await run('configSnapshot', () => checkConfigSnapshot(dir, m, config), ['configuration']);
+    if (intact('configuration'))
+      await run('configSnapshot', () => checkConfigSnapshot(dir, m, config), ['configuration']);
     return await finish();
   } catch (e) {
     await release();
@@ -140,17 +188,29 @@ export async function inspectBackup(config: Config, id: string | undefined, opts
 
 function conclude(
   config: Config,
-  s: { id: string | null; manifest: Manifest | null; checks: CheckResult[]; failed: Map<PartName, string>; restoreMs: number | null; checkedAt: Date; started: number; root: string },
+  s: {
+    id: string | null;
+    manifest: Manifest | null;
+    checks: CheckResult[];
+    failed: Map<PartName, string>;
+    restoreMs: number | null;
+    checkedAt: Date;
+    started: number;
+    root: string;
+  },
 ): Verification {
   const createdAt = s.manifest?.createdAt ?? null;
   const ageMs = createdAt === null ? null : s.checkedAt.getTime() - Date.parse(createdAt);
   const first = s.checks.find((c) => !c.ok) ?? null;
   const aged = ageMs !== null && ageMs > config.backup.maxAgeMs;
-  const staleReason = aged ? `created ${hours(ageMs)} h ago; backups older than ${hours(config.backup.maxAgeMs)} h are stale` : null;
+  const staleReason = aged
+    ? `created ${hours(ageMs)} h ago; backups older than ${hours(config.backup.maxAgeMs)} h are stale`
+    : null;
   let status: BackupStatus = aged ? 'Stale' : 'Valid';
   let reason: string | null = staleReason;
   if (s.id === null) [status, reason] = ['Missing', `no backup in ${s.root}`];
-  else if (first || s.failed.size > 0) [status, reason] = ['Invalid', first?.detail ?? [...s.failed.values()][0] ?? 'invalid'];
+  else if (first || s.failed.size > 0)
+    [status, reason] = ['Invalid', first?.detail ?? [...s.failed.values()][0] ?? 'invalid'];
   const part = (p: PartName): PartResult => {
     if (status === 'Missing') return { status, reason };
     const why = s.failed.get(p);

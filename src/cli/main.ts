@@ -12,9 +12,20 @@ program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 /** Runs a command, mapping its errors to exit statuses (2 usage or config, 1 failure). */
 const run = (json: boolean, fn: () => Promise<void>) => fn().catch((e: unknown) => fail(e, json));
 
-program.command('serve').description('Serve the HTTP API, the dashboard and the scheduler').action(() => run(false, serve));
-program.command('migrate').description('Apply database migrations').option('--json', 'print one JSON document').action((o: { json?: boolean }) => run(!!o.json, () => migrate(!!o.json)));
-program.command('health').description('Ask the running server whether it is ready').option('--json', 'print one JSON document').action((o: { json?: boolean }) => run(!!o.json, () => health(!!o.json)));
+program
+  .command('serve')
+  .description('Serve the HTTP API, the dashboard and the scheduler')
+  .action(() => run(false, serve));
+program
+  .command('migrate')
+  .description('Apply database migrations')
+  .option('--json', 'print one JSON document')
+  .action((o: { json?: boolean }) => run(!!o.json, () => migrate(!!o.json)));
+program
+  .command('health')
+  .description('Ask the running server whether it is ready')
+  .option('--json', 'print one JSON document')
+  .action((o: { json?: boolean }) => run(!!o.json, () => health(!!o.json)));
 
 const keys = program.command('keys').description('API keys');
 keys
@@ -22,24 +33,34 @@ keys
   .requiredOption('--role <role>', 'admin or operator')
   .requiredOption('--name <name>', 'a name to recognise the key by')
   .option('--json', 'print one JSON document')
-  .action((o: { role: string; name: string; json?: boolean }) => run(!!o.json, () => keysCreate({ role: o.role, name: o.name, json: !!o.json })));
+  .action((o: { role: string; name: string; json?: boolean }) =>
+    run(!!o.json, () => keysCreate({ role: o.role, name: o.name, json: !!o.json })),
+  );
 
 const m = program.command('maintenance').description('Maintenance plans and runs');
 m.command('run <target>')
   .description('Run a plan or a single step now and wait for its result')
   .option('--json', 'print one JSON document')
   .option('--key <key>', 'admin key for the running server')
-  .action((target: string, o: { json?: boolean; key?: string }) => run(!!o.json, () => maintenanceRun(target, { json: !!o.json, ...(o.key ? { key: o.key } : {}) })));
-m.command('schedule').option('--json', 'print one JSON document').action((o: { json?: boolean }) => run(!!o.json, () => maintenanceSchedule(!!o.json)));
+  .action((target: string, o: { json?: boolean; key?: string }) =>
+    run(!!o.json, () => maintenanceRun(target, { json: !!o.json, ...(o.key ? { key: o.key } : {}) })),
+  );
+m.command('schedule')
+  .option('--json', 'print one JSON document')
+  .action((o: { json?: boolean }) => run(!!o.json, () => maintenanceSchedule(!!o.json)));
 m.command('history')
   .option('--limit <n>', 'how many runs', '20')
   .option('--plan <plan>', 'only this plan')
   .option('--json', 'print one JSON document')
-  .action((o: { limit: string; plan?: string; json?: boolean }) => run(!!o.json, () => maintenanceHistory({ json: !!o.json, limit: o.limit, ...(o.plan ? { plan: o.plan } : {}) })));
+  .action((o: { limit: string; plan?: string; json?: boolean }) =>
+    run(!!o.json, () => maintenanceHistory({ json: !!o.json, limit: o.limit, ...(o.plan ? { plan: o.plan } : {}) })),
+  );
 m.command('show <runId>')
   .option('--format <format>', 'json, md or html')
   .option('--json', 'same as --format json')
-  .action((id: string, o: { format?: string; json?: boolean }) => run(!!o.json, () => maintenanceShow(id, { json: !!o.json, ...(o.format ? { format: o.format } : {}) })));
+  .action((id: string, o: { format?: string; json?: boolean }) =>
+    run(!!o.json, () => maintenanceShow(id, { json: !!o.json, ...(o.format ? { format: o.format } : {}) })),
+  );
 
 registerBackupCommands(program, run);
 

@@ -15,7 +15,10 @@ export class UsageError extends Error {}
 
 /** Maps an error to the contract's exit statuses: 2 for bad usage or config, 1 for failure. */
 export function fail(e: unknown, json: boolean): never {
-  const usage = e instanceof ConfigError || e instanceof UsageError || (isAppError(e) && (e.code === 'validation_failed' || e.code === 'not_found'));
+  const usage =
+    e instanceof ConfigError ||
+    e instanceof UsageError ||
+    (isAppError(e) && (e.code === 'validation_failed' || e.code === 'not_found'));
   const code = e instanceof ConfigError ? 'config_invalid' : isAppError(e) ? e.code : usage ? 'usage' : 'failed';
   const message = e instanceof Error ? e.message : String(e);
   if (json) process.stdout.write(`${JSON.stringify({ error: { code, message } })}\n`);

@@ -51,7 +51,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const scheduler = onOff(env, 'QK_SCHEDULER') ?? file.scheduler ?? true;
   const probeHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  const baseUrl = env.QK_BASE_URL ?? file.baseUrl ?? `http://${probeHost.includes(':') ? `[${probeHost}]` : probeHost}:${port}`;
+  const baseUrl =
+    env.QK_BASE_URL ?? file.baseUrl ?? `http://${probeHost.includes(':') ? `[${probeHost}]` : probeHost}:${port}`;
   if (!/^https?:\/\/[^\s]+$/.test(baseUrl)) throw new ConfigError('QK_BASE_URL', 'must be an http(s) URL');
 
   const config: Config = {
@@ -70,7 +71,12 @@ export function loadConfig(env: Env = process.env): Config {
     joinRateLimit: intVar(env, 'QK_JOIN_RATE_LIMIT', 0, 1_000_000) ?? file.joinRateLimit ?? 30,
     logLevel: logLevel(env.LOG_LEVEL) ?? file.logLevel ?? 'info',
     baseUrl,
-    corsOrigins: env.QK_CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean) ?? file.corsOrigins ?? [],
+    corsOrigins:
+      env.QK_CORS_ORIGINS?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean) ??
+      file.corsOrigins ??
+      [],
     trustProxy: onOff(env, 'QK_TRUST_PROXY') ?? file.trustProxy ?? false,
     nodeEnv: env.NODE_ENV ?? 'development',
     maintenance: {
@@ -116,7 +122,10 @@ function readConfigFile(path: string | undefined): FileConfig {
   try {
     raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   } catch (e) {
-    throw new ConfigError('QK_CONFIG', `${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(e as Error).message}`);
+    throw new ConfigError(
+      'QK_CONFIG',
+      `${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(e as Error).message}`,
+    );
   }
   const parsed = fileConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {
@@ -137,7 +146,8 @@ export function parseDatabase(url: string | undefined, dataDir: string): Databas
     }
     // `schema` is ours, not libpq's: strip it so the driver never sees it.
     const schema = parsed.searchParams.get('schema') ?? 'public';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new ConfigError('DATABASE_URL', 'schema must be a lower-case identifier');
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+      throw new ConfigError('DATABASE_URL', 'schema must be a lower-case identifier');
     parsed.searchParams.delete('schema');
     return { kind: 'postgres', url: parsed.toString(), schema };
   }

@@ -49,7 +49,13 @@ export const DEFAULT_PLANS: Readonly<Record<string, PlanSeed>> = {
   weekly: {
     cron: '0 3 * * 0',
     priority: 'high',
-    steps: ['securityUpdates', 'performanceOptimization', 'weeklyDatabaseMaintenance', 'cacheOptimization', 'systemCleanup'],
+    steps: [
+      'securityUpdates',
+      'performanceOptimization',
+      'weeklyDatabaseMaintenance',
+      'cacheOptimization',
+      'systemCleanup',
+    ],
   },
   monthly: {
     cron: '0 4 1 * *',

@@ -5,7 +5,10 @@ import type { Eta, Queue } from './types.js';
  * standard deviation either side of the measured mean. Until a queue has measured a completion,
  * the seed from its settings stands in, with a ±50 % range to say how little we know.
  */
-export function estimateWait(queue: Pick<Queue, 'serviceSecondsEwma' | 'serviceSecondsVariance' | 'settings'>, position: number | null): Eta | null {
+export function estimateWait(
+  queue: Pick<Queue, 'serviceSecondsEwma' | 'serviceSecondsVariance' | 'settings'>,
+  position: number | null,
+): Eta | null {
   if (position === null) return null;
   const measured = queue.serviceSecondsEwma;
   const mean = measured ?? queue.settings.averageServiceSeconds;

@@ -57,7 +57,11 @@ export class JoinBatcher {
       for (let i = 0; i < list.length; i += MAX_BATCH) {
         const batch = list.slice(i, i + MAX_BATCH);
         try {
-          const outcomes = await this.store.joinMany(queueId, batch.map((p) => p.req), this.now());
+          const outcomes = await this.store.joinMany(
+            queueId,
+            batch.map((p) => p.req),
+            this.now(),
+          );
           const ranks = await this.afterCommit(queueId, outcomes);
           batch.forEach((p, j) => {
             const outcome = outcomes[j] as JoinOutcome;

@@ -12,7 +12,11 @@ export interface ReconcileResult {
 }
 
 /** Rebuilds the live index (or a scratch namespace of it) from the database's waiting order. */
-export async function rebuildIndex(store: Store, index: LiveIndex, namespace?: string): Promise<{ queues: number; entries: number }> {
+export async function rebuildIndex(
+  store: Store,
+  index: LiveIndex,
+  namespace?: string,
+): Promise<{ queues: number; entries: number }> {
   const order = await store.waitingEntries();
   await index.replaceAll(order, namespace);
   let entries = 0;
@@ -52,7 +56,11 @@ export async function reconcileIndex(store: Store, index: LiveIndex): Promise<Re
  * Reconciles one queue, for healing after a failed index write. Tickets it adds are checked again
  * afterwards: one called between the database read and the add would otherwise linger.
  */
-export async function reconcileQueue(store: Store, index: LiveIndex, queueId: string): Promise<{ added: number; removed: number }> {
+export async function reconcileQueue(
+  store: Store,
+  index: LiveIndex,
+  queueId: string,
+): Promise<{ added: number; removed: number }> {
   const have = new Set(await index.range(queueId, 0, Math.max(1, await index.count(queueId))));
   const want = (await store.waitingEntries(queueId)).get(queueId) ?? [];
   const wantIds = new Set(want.map((w) => w.ticketId));
@@ -67,7 +75,10 @@ export async function reconcileQueue(store: Store, index: LiveIndex, queueId: st
 }
 
 /** Compares the order the index holds with the database's, ticket by ticket. */
-export function compareOrders(expected: ReadonlyMap<string, readonly WaitingEntry[]>, actual: ReadonlyMap<string, readonly string[]>): { mismatches: number; details: string[] } {
+export function compareOrders(
+  expected: ReadonlyMap<string, readonly WaitingEntry[]>,
+  actual: ReadonlyMap<string, readonly string[]>,
+): { mismatches: number; details: string[] } {
   let mismatches = 0;
   const details: string[] = [];
   for (const queueId of new Set([...expected.keys(), ...actual.keys()])) {
@@ -76,7 +87,8 @@ export function compareOrders(expected: ReadonlyMap<string, readonly WaitingEntr
     const n = Math.max(a.length, b.length);
     let here = 0;
     for (let i = 0; i < n; i++) if (a[i] !== b[i]) here++;
-    if (here > 0 && details.length < 20) details.push(`queue ${queueId}: ${here} of ${n} positions differ (database ${a.length}, index ${b.length})`);
+    if (here > 0 && details.length < 20)
+      details.push(`queue ${queueId}: ${here} of ${n} positions differ (database ${a.length}, index ${b.length})`);
     mismatches += here;
   }
   return { mismatches, details };

@@ -4,7 +4,16 @@ import type { JoinOutcome, QueuePatch, Store, TransitionChange } from '../store/
 import { JoinBatcher } from './join-batcher.js';
 import { newId, newTicketToken, sameDigest, sealToken, sha256, unsealToken } from './tokens.js';
 import { ACTIONS, callTarget, type Action } from './transitions.js';
-import { DEFAULT_QUEUE_SETTINGS, type Queue, type QueueMode, type QueueSettings, type TicketPriority, type TicketRecord, type TicketStatus, type WaitingEntry } from './types.js';
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  type Queue,
+  type QueueMode,
+  type QueueSettings,
+  type TicketPriority,
+  type TicketRecord,
+  type TicketStatus,
+  type WaitingEntry,
+} from './types.js';
 import { operatorTicketView, ticketView, type OperatorTicketView, type TicketView } from './views.js';
 
 const ETA_CACHE_MS = 1000;
@@ -56,9 +65,18 @@ export class QueueService {
     );
   }
 
-  async createQueue(input: { name: string; mode: QueueMode; capacity?: number | null; settings?: Partial<QueueSettings>; id?: string }): Promise<Queue> {
+  async createQueue(input: {
+    name: string;
+    mode: QueueMode;
+    capacity?: number | null;
+    settings?: Partial<QueueSettings>;
+    id?: string;
+  }): Promise<Queue> {
     const settings = { ...DEFAULT_QUEUE_SETTINGS, ...input.settings };
-    return this.store.createQueue({ id: input.id ?? newId('q'), name: input.name, mode: input.mode, capacity: input.capacity ?? null, settings }, this.now());
+    return this.store.createQueue(
+      { id: input.id ?? newId('q'), name: input.name, mode: input.mode, capacity: input.capacity ?? null, settings },
+      this.now(),
+    );
   }
 
   async queue(id: string): Promise<Queue> {
@@ -69,7 +87,10 @@ export class QueueService {
 
   listQueues = (): Promise<Queue[]> => this.store.listQueues();
 
-  async updateQueue(id: string, patch: { name?: string; status?: Queue['status']; capacity?: number | null; settings?: Partial<QueueSettings> }): Promise<Queue> {
+  async updateQueue(
+    id: string,
+    patch: { name?: string; status?: Queue['status']; capacity?: number | null; settings?: Partial<QueueSettings> },
+  ): Promise<Queue> {
     const cur = await this.queue(id);
     const next: QueuePatch = {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
@@ -88,7 +109,11 @@ export class QueueService {
     await this.liveWrite(id, () => this.live.index.dropQueue(id));
   }
 
-  async join(queueId: string, input: JoinInput, idempotencyKey: string | null): Promise<{ result: JoinResult; replayed: boolean }> {
+  async join(
+    queueId: string,
+    input: JoinInput,
+    idempotencyKey: string | null,
+  ): Promise<{ result: JoinResult; replayed: boolean }> {
     const token = newTicketToken();
     const { outcome, rank } = await this.batcher.join(queueId, {
       id: newId('t'),
@@ -101,7 +126,11 @@ export class QueueService {
       sealedToken: idempotencyKey === null ? null : sealToken(token, this.sealKey),
     });
     if (outcome.kind === 'rejected') {
-      const messages = { not_found: 'queue not found', queue_full: 'the queue is at capacity', queue_closed: 'the queue is closed' };
+      const messages = {
+        not_found: 'queue not found',
+        queue_full: 'the queue is at capacity',
+        queue_closed: 'the queue is closed',
+      };
       throw new AppError(outcome.code, messages[outcome.code]);
     }
     const t = outcome.ticket;
@@ -109,8 +138,13 @@ export class QueueService {
       this.observer.joined(queueId, 1);
       this.observer.changed(t, null);
     }
-    const replayToken = outcome.kind === 'replayed' && outcome.sealedToken ? unsealToken(outcome.sealedToken, this.sealKey) : null;
-    if (outcome.kind === 'replayed' && replayToken === null) throw new AppError('conflict', 'this Idempotency-Key was used for a ticket whose token can no longer be returned');
+    const replayToken =
+      outcome.kind === 'replayed' && outcome.sealedToken ? unsealToken(outcome.sealedToken, this.sealKey) : null;
+    if (outcome.kind === 'replayed' && replayToken === null)
+      throw new AppError(
+        'conflict',
+        'this Idempotency-Key was used for a ticket whose token can no longer be returned',
+      );
     const view = rank === null ? await this.view(t, outcome.queue) : ticketView(t, outcome.queue, rank + 1);
     return { result: { ...view, token: replayToken ?? token }, replayed: outcome.kind === 'replayed' };
   }
@@ -118,7 +152,8 @@ export class QueueService {
   /** One index write per committed batch, which also gives every new ticket its position. */
   private async indexJoined(queueId: string, outcomes: readonly JoinOutcome[]): Promise<ReadonlyMap<string, number>> {
     const entries: WaitingEntry[] = [];
-    for (const o of outcomes) if (o.kind === 'joined') entries.push({ ticketId: o.ticket.id, priority: o.ticket.priority, seq: o.ticket.seq });
+    for (const o of outcomes)
+      if (o.kind === 'joined') entries.push({ ticketId: o.ticket.id, priority: o.ticket.priority, seq: o.ticket.seq });
     const ranks = new Map<string, number>();
     if (entries.length === 0) return ranks;
     await this.liveWrite(queueId, async () => {
@@ -191,11 +226,19 @@ export class QueueService {
     if (!t0) throw notFound('ticket');
     const q = await this.queue(t0.queueId);
     const spec = ACTIONS[action === 'call' ? (q.mode === 'waiting_room' ? 'admit' : 'call') : action];
-    if (action === 'call' && q.status === 'paused') throw new AppError('conflict', 'queue is paused; resume it to call tickets');
-    const change: TransitionChange = { to: spec.to, ...(counter !== undefined ? { counter } : {}), ...(action === 'requeue' ? { requeue: true } : {}) };
+    if (action === 'call' && q.status === 'paused')
+      throw new AppError('conflict', 'queue is paused; resume it to call tickets');
+    const change: TransitionChange = {
+      to: spec.to,
+      ...(counter !== undefined ? { counter } : {}),
+      ...(action === 'requeue' ? { requeue: true } : {}),
+    };
     const r = await this.store.transition(id, spec.from, change, this.now());
     if (r.kind === 'not_found') throw notFound('ticket');
-    if (r.kind === 'conflict') throw new AppError('conflict', `cannot ${action} a ticket that is ${r.current}`, { details: { status: r.current } });
+    if (r.kind === 'conflict')
+      throw new AppError('conflict', `cannot ${action} a ticket that is ${r.current}`, {
+        details: { status: r.current },
+      });
     await this.afterChange(r.ticket, r.before.status);
     const after = await this.queue(r.ticket.queueId);
     return operatorTicketView(r.ticket, after, await this.position(r.ticket));
@@ -243,7 +286,8 @@ export class QueueService {
     await this.liveWrite(t.queueId, async () => {
       // A requeued ticket comes back with a new seq: its old entry goes first.
       if (from === 'waiting' || t.status === 'waiting') await this.live.index.remove(t.queueId, [t.id]);
-      if (t.status === 'waiting') await this.live.index.add(t.queueId, [{ ticketId: t.id, priority: t.priority, seq: t.seq }]);
+      if (t.status === 'waiting')
+        await this.live.index.add(t.queueId, [{ ticketId: t.id, priority: t.priority, seq: t.seq }]);
     });
     this.observer.changed(t, from);
   }

@@ -18,7 +18,10 @@ const channel = (queueId: string): string => `q:${queueId}`;
  * recomputes its subscribers' views, sending only those that changed.
  */
 export class TicketEvents {
-  private readonly queues = new Map<string, { watches: Set<Watch>; unsubscribe: Promise<() => Promise<void>>; scheduled: boolean }>();
+  private readonly queues = new Map<
+    string,
+    { watches: Set<Watch>; unsubscribe: Promise<() => Promise<void>>; scheduled: boolean }
+  >();
   private readonly toPublish = new Set<string>();
 
   constructor(
@@ -44,7 +47,11 @@ export class TicketEvents {
   watch(queueId: string, first: TicketView, listener: Listener): () => void {
     let q = this.queues.get(queueId);
     if (!q) {
-      const entry = { watches: new Set<Watch>(), unsubscribe: this.bus.subscribe(channel(queueId), () => this.schedule(queueId)), scheduled: false };
+      const entry = {
+        watches: new Set<Watch>(),
+        unsubscribe: this.bus.subscribe(channel(queueId), () => this.schedule(queueId)),
+        scheduled: false,
+      };
       entry.unsubscribe.catch(this.onError);
       this.queues.set(queueId, entry);
       q = entry;
@@ -98,4 +105,5 @@ export class TicketEvents {
   }
 }
 
-const key = (v: TicketView): string => `${v.status}|${v.position}|${v.eta?.lowSeconds}|${v.eta?.highSeconds}|${v.counter}`;
+const key = (v: TicketView): string =>
+  `${v.status}|${v.position}|${v.eta?.lowSeconds}|${v.eta?.highSeconds}|${v.counter}`;

@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  randomBytes,
+  randomFillSync,
+  timingSafeEqual,
+} from 'node:crypto';
 
 const POOL_BYTES = 8192;
 const pool = Buffer.alloc(POOL_BYTES);
@@ -40,7 +47,8 @@ function timePrefix(ms: number): string {
  * random ids every ticket of a join batch dirtied a different index page, and each of those pages
  * is one more write at commit (measured: a batch of 27 joins cost twice as much).
  */
-export const newId = (prefix: string, now: number = Date.now()): string => `${prefix}_${timePrefix(now)}${randomChunk(12).toString('base64url')}`;
+export const newId = (prefix: string, now: number = Date.now()): string =>
+  `${prefix}_${timePrefix(now)}${randomChunk(12).toString('base64url')}`;
 
 /** A ticket token: 128 random bits, returned once at join and stored only as a hash. */
 export const newTicketToken = (): string => randomChunk(16).toString('base64url');

@@ -1,8 +1,19 @@
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
 import { PROBE_USER_AGENT } from '../metrics/window.js';
@@ -37,7 +48,12 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       errorHandler(
         err.code === 'FST_ERR_ASYNC_CONSTRAINT'
           ? err
-          : new AppError('validation_failed', err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'a path parameter is too long (ids are at most 64 characters)' : 'the URL is not valid (bad %-escape)'),
+          : new AppError(
+              'validation_failed',
+              err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+                ? 'a path parameter is too long (ids are at most 64 characters)'
+                : 'the URL is not valid (bad %-escape)',
+            ),
         req,
         reply,
       ),
@@ -77,7 +93,11 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   if (ctx.config.corsOrigins.length > 0) await app.register(cors, { origin: [...ctx.config.corsOrigins] });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'queuekeeper', version: '0.1.0', description: 'Virtual queues with exact positions and honest waits.' },
+      info: {
+        title: 'queuekeeper',
+        version: '0.1.0',
+        description: 'Virtual queues with exact positions and honest waits.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
     transform: jsonSchemaTransform,
@@ -111,5 +131,14 @@ function recordRequest(ctx: AppContext, req: FastifyRequest, reply: FastifyReply
   if (req.headers['user-agent'] === PROBE_USER_AGENT) return;
   const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
   if (ctx.logger.isLevelEnabled(level))
-    req.log[level]({ reqId: req.id, req: { method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }, res: { statusCode: status }, responseTime: Math.round(ms * 100) / 100, route }, 'request completed');
+    req.log[level](
+      {
+        reqId: req.id,
+        req: { method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip },
+        res: { statusCode: status },
+        responseTime: Math.round(ms * 100) / 100,
+        route,
+      },
+      'request completed',
+    );
 }

@@ -14,11 +14,23 @@ export function requireRole(auth: KeyAuthority, roles: readonly KeyRole[]) {
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const p = await auth.resolve(req.headers.authorization);
     if (p === null || p === 'malformed') {
-      req.log.warn({ reqId: req.id, event: 'auth_failed', ip: req.ip, route: req.routeOptions.url, reason: p === null ? 'missing_or_unknown_key' : 'malformed' }, 'authentication failed');
+      req.log.warn(
+        {
+          reqId: req.id,
+          event: 'auth_failed',
+          ip: req.ip,
+          route: req.routeOptions.url,
+          reason: p === null ? 'missing_or_unknown_key' : 'malformed',
+        },
+        'authentication failed',
+      );
       throw new AppError('unauthorized', 'a valid bearer key is required (Authorization: Bearer <key>)');
     }
     if (!roles.includes(p.role)) {
-      req.log.warn({ reqId: req.id, event: 'forbidden', ip: req.ip, route: req.routeOptions.url, keyId: p.keyId }, 'role not allowed');
+      req.log.warn(
+        { reqId: req.id, event: 'forbidden', ip: req.ip, route: req.routeOptions.url, keyId: p.keyId },
+        'role not allowed',
+      );
       throw new AppError('forbidden', `this route needs the ${roles.join(' or ')} role`);
     }
     req.principal = p;

@@ -20,21 +20,34 @@ export function toAppError(err: unknown): AppError {
     return new AppError('validation_failed', `${where}: ${first?.message ?? 'invalid'}`);
   }
   const fe = err as FastifyError;
-  if (fe && typeof fe.code === 'string' && FASTIFY_CODES[fe.code]) return new AppError(FASTIFY_CODES[fe.code] as ErrorCode, fe.message);
+  if (fe && typeof fe.code === 'string' && FASTIFY_CODES[fe.code])
+    return new AppError(FASTIFY_CODES[fe.code] as ErrorCode, fe.message);
   if (err instanceof SyntaxError) return new AppError('validation_failed', `body is not valid JSON: ${err.message}`);
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
-    return new AppError(fe.statusCode === 413 ? 'payload_too_large' : fe.statusCode === 415 ? 'unsupported_media_type' : 'validation_failed', fe.message);
+    return new AppError(
+      fe.statusCode === 413
+        ? 'payload_too_large'
+        : fe.statusCode === 415
+          ? 'unsupported_media_type'
+          : 'validation_failed',
+      fe.message,
+    );
   return new AppError('internal', 'internal error', { cause: err });
 }
 
 export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
   const e = toAppError(err);
   if (e.code === 'internal') req.log.error({ reqId: req.id, err }, 'unhandled error');
-  else if (e.code === 'unavailable') req.log.warn({ reqId: req.id, err: e.cause ?? e, dependency: e.details?.dependency }, e.message);
+  else if (e.code === 'unavailable')
+    req.log.warn({ reqId: req.id, err: e.cause ?? e, dependency: e.details?.dependency }, e.message);
   if (e.retryAfter !== undefined) void reply.header('Retry-After', String(e.retryAfter));
-  void reply.status(e.status).send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
+  void reply
+    .status(e.status)
+    .send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
 }
 
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
-  void reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  void reply
+    .status(404)
+    .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
 }

@@ -28,7 +28,11 @@ const metadataSchema = z
 export const settingsSchema = z
   .object({
     averageServiceSeconds: z.number().positive().max(86_400),
-    ticketTtlSeconds: z.number().int().min(0).max(30 * 86_400),
+    ticketTtlSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(30 * 86_400),
   })
   .partial()
   .strict();
@@ -71,6 +75,9 @@ export const listTicketsQuery = z
   })
   .strict();
 
-export const counterBody = z.object({ counter: text(64).min(1).nullable().optional() }).strict().nullish();
+export const counterBody = z
+  .object({ counter: text(64).min(1).nullable().optional() })
+  .strict()
+  .nullish();
 
 export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

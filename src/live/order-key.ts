@@ -24,7 +24,8 @@ export function assertSeq(seq: number): void {
  * Using the result is what keeps the optimiser from dropping the read.
  */
 export function assertTicketId(id: string): void {
-  if (typeof id !== 'string' || Number.isNaN(id.charCodeAt(0))) throw new RangeError('ticketId must be a non-empty string');
+  if (typeof id !== 'string' || Number.isNaN(id.charCodeAt(0)))
+    throw new RangeError('ticketId must be a non-empty string');
 }
 
 export function orderKey(entry: WaitingEntry): number {

@@ -39,7 +39,14 @@ export function createLogger(opts: LoggerOptions): Logger {
     targets.push({
       target: 'pino-roll',
       level: opts.level,
-      options: { file: `${opts.logDir}/queuekeeper`, extension: '.log', frequency: 'daily', size: '50m', mkdir: true, dateFormat: 'yyyy-MM-dd' },
+      options: {
+        file: `${opts.logDir}/queuekeeper`,
+        extension: '.log',
+        frequency: 'daily',
+        size: '50m',
+        mkdir: true,
+        dateFormat: 'yyyy-MM-dd',
+      },
     });
   }
   if (targets.length === 0 || opts.level === 'silent') return pino({ level: 'silent' });

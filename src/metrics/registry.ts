@@ -18,11 +18,35 @@ export function createMetrics() {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const queueDepth = new Gauge({ name: 'qk_queue_waiting', help: 'Waiting tickets per queue', labelNames: ['queue'] as const, registers: [registry] });
-  const joined = new Counter({ name: 'qk_tickets_joined_total', help: 'Tickets joined', labelNames: ['queue'] as const, registers: [registry] });
-  const served = new Counter({ name: 'qk_tickets_served_total', help: 'Tickets served or admitted', labelNames: ['queue'] as const, registers: [registry] });
-  const left = new Counter({ name: 'qk_tickets_left_total', help: 'Tickets that left, expired or were no-shows', labelNames: ['queue', 'status'] as const, registers: [registry] });
-  const indexRebuilds = new Counter({ name: 'qk_live_index_rebuilds_total', help: 'Live index rebuilds after a wipe', registers: [registry] });
+  const queueDepth = new Gauge({
+    name: 'qk_queue_waiting',
+    help: 'Waiting tickets per queue',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+  });
+  const joined = new Counter({
+    name: 'qk_tickets_joined_total',
+    help: 'Tickets joined',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+  });
+  const served = new Counter({
+    name: 'qk_tickets_served_total',
+    help: 'Tickets served or admitted',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+  });
+  const left = new Counter({
+    name: 'qk_tickets_left_total',
+    help: 'Tickets that left, expired or were no-shows',
+    labelNames: ['queue', 'status'] as const,
+    registers: [registry],
+  });
+  const indexRebuilds = new Counter({
+    name: 'qk_live_index_rebuilds_total',
+    help: 'Live index rebuilds after a wipe',
+    registers: [registry],
+  });
   return { registry, httpRequests, httpDuration, queueDepth, joined, served, left, indexRebuilds };
 }
 

@@ -34,20 +34,39 @@ export async function measureCpu(ms = 500): Promise<number> {
  * one, else the host. Node 20's `process.constrainedMemory()` answers 2^64 without a cgroup limit,
  * so it is clamped to the host's memory.
  */
-export async function memoryPercent(): Promise<{ percent: number; usedBytes: number; limitBytes: number; source: string }> {
+export async function memoryPercent(): Promise<{
+  percent: number;
+  usedBytes: number;
+  limitBytes: number;
+  source: string;
+}> {
   const host = os.totalmem();
   const cg = await cgroupMemory();
-  if (cg && cg.limit < host) return { percent: round1((cg.current / cg.limit) * 100), usedBytes: cg.current, limitBytes: cg.limit, source: 'cgroup' };
+  if (cg && cg.limit < host)
+    return {
+      percent: round1((cg.current / cg.limit) * 100),
+      usedBytes: cg.current,
+      limitBytes: cg.limit,
+      source: 'cgroup',
+    };
   const available = await memAvailable();
   const used = host - (available ?? os.freemem());
   const constrained = typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : 0;
   const limit = constrained && constrained > 0 ? Math.min(constrained, host) : host;
-  return { percent: round1((used / limit) * 100), usedBytes: used, limitBytes: limit, source: available === null ? 'os.freemem' : 'meminfo' };
+  return {
+    percent: round1((used / limit) * 100),
+    usedBytes: used,
+    limitBytes: limit,
+    source: available === null ? 'os.freemem' : 'meminfo',
+  };
 }
 
 async function cgroupMemory(): Promise<{ current: number; limit: number } | null> {
   try {
-    const [max, cur] = await Promise.all([readFile('/sys/fs/cgroup/memory.max', 'utf8'), readFile('/sys/fs/cgroup/memory.current', 'utf8')]);
+    const [max, cur] = await Promise.all([
+      readFile('/sys/fs/cgroup/memory.max', 'utf8'),
+      readFile('/sys/fs/cgroup/memory.current', 'utf8'),
+    ]);
     if (max.trim() === 'max') return null;
     return { current: Number(cur.trim()), limit: Number(max.trim()) };
   } catch {

@@ -60,18 +60,27 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     joined: (queueId, n) => metrics.joined.inc({ queue: queueId }, n),
     changed: (t, from) => {
       if (t.status === 'served' || t.status === 'admitted') metrics.served.inc({ queue: t.queueId });
-      if (t.status === 'left' || t.status === 'no_show' || t.status === 'expired') metrics.left.inc({ queue: t.queueId, status: t.status });
+      if (t.status === 'left' || t.status === 'no_show' || t.status === 'expired')
+        metrics.left.inc({ queue: t.queueId, status: t.status });
       if (from !== t.status) events?.publish(t.queueId);
     },
     invalidToken: (ticketId) => logger.warn({ event: 'ticket_token_invalid', ticketId }, 'ticket token did not match'),
   };
-  const service = new QueueService(store, live, sealKey, observer, () => new Date(), (queueId) => watcher.markDirty(queueId));
+  const service = new QueueService(
+    store,
+    live,
+    sealKey,
+    observer,
+    () => new Date(),
+    (queueId) => watcher.markDirty(queueId),
+  );
   events = new TicketEvents(live.bus, service, (e) => logger.warn({ err: e }, 'live update failed'));
   const auth = new KeyAuthority(store, () => fixedMaster);
 
   if (live.kind === 'memory' || !(await live.index.isBuilt())) await rebuildIndex(store, live.index);
   const drift = await reconcileIndex(store, live.index);
-  if (drift.added + drift.removed > 0) logger.warn({ ...drift }, 'live index differed from the database and was corrected');
+  if (drift.added + drift.removed > 0)
+    logger.warn({ ...drift }, 'live index differed from the database and was corrected');
 
   const sampler = new Sampler({
     store: store.maintenance,

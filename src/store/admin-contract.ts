@@ -28,7 +28,9 @@ export interface DatabaseAdmin extends UpkeepAdmin {
   /** Engine-level integrity plus our own invariants (no duplicate numbers, waiting counts). */
   integrity(): Promise<IntegrityReport>;
   /** Folds tickets ended before `before` into daily aggregates, then deletes them. */
-  foldAndDeleteEndedTickets(before: Date): Promise<{ ticketsRemoved: number; aggregatesWritten: number; idempotencyKeysRemoved: number }>;
+  foldAndDeleteEndedTickets(
+    before: Date,
+  ): Promise<{ ticketsRemoved: number; aggregatesWritten: number; idempotencyKeysRemoved: number }>;
   /** Idempotency keys past their expiry are deleted. */
   deleteExpiredIdempotencyKeys(now: Date): Promise<number>;
   /** Bytes the database takes on disk. */
@@ -80,7 +82,12 @@ export interface TableBloat {
 
 /** `freePagesBytes`: SQLite's whole free pages (freelist); null on PostgreSQL, whose free space is per table. */
 export type BloatEstimate =
-  | { readonly available: true; readonly method: string; readonly tables: TableBloat[]; readonly freePagesBytes: number | null }
+  | {
+      readonly available: true;
+      readonly method: string;
+      readonly tables: TableBloat[];
+      readonly freePagesBytes: number | null;
+    }
   | { readonly available: false; readonly reason: string };
 
 export interface ArchiveReport {

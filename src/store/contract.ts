@@ -44,7 +44,12 @@ export interface JoinRequest {
 /** Accepted joins carry the queue as the same transaction left it, so callers need not re-read it. */
 export type JoinOutcome =
   | { readonly kind: 'joined'; readonly ticket: TicketRecord; readonly queue: Queue }
-  | { readonly kind: 'replayed'; readonly ticket: TicketRecord; readonly sealedToken: string | null; readonly queue: Queue }
+  | {
+      readonly kind: 'replayed';
+      readonly ticket: TicketRecord;
+      readonly sealedToken: string | null;
+      readonly queue: Queue;
+    }
   | { readonly kind: 'rejected'; readonly code: 'not_found' | 'queue_full' | 'queue_closed' };
 
 /** Fields a transition may set besides the status. */
@@ -94,7 +99,12 @@ export interface Store {
   listTickets(queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }): Promise<TicketPage>;
   /** Atomically takes the first waiting ticket (high priority, then lowest seq), safe across nodes. */
   callNext(queueId: string, to: 'called' | 'admitted', counter: string | null, now: Date): Promise<TicketRecord | null>;
-  transition(id: string, from: readonly TicketStatus[], change: TransitionChange, now: Date): Promise<TransitionOutcome>;
+  transition(
+    id: string,
+    from: readonly TicketStatus[],
+    change: TransitionChange,
+    now: Date,
+  ): Promise<TransitionOutcome>;
   /** Waiting tickets older than their queue's TTL become `expired`; returns them. */
   expireWaiting(now: Date): Promise<TicketRecord[]>;
   /** The waiting order as the database knows it, for rebuilding the live index. */

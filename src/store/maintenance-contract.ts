@@ -52,8 +52,18 @@ export interface MaintenanceStore {
    * Claims one (plan, slot) for the whole cluster. Resolves true for exactly one caller, ever; a
    * unique key in the database decides, not a timer.
    */
-  claimSlot(plan: string, slot: Date, outcome: SlotOutcome, runId: string | null, nodeId: string, now: Date): Promise<boolean>;
-  listSlots(plan: string, since: Date): Promise<{ slot: Date; outcome: SlotOutcome; runId: string | null; nodeId: string }[]>;
+  claimSlot(
+    plan: string,
+    slot: Date,
+    outcome: SlotOutcome,
+    runId: string | null,
+    nodeId: string,
+    now: Date,
+  ): Promise<boolean>;
+  listSlots(
+    plan: string,
+    since: Date,
+  ): Promise<{ slot: Date; outcome: SlotOutcome; runId: string | null; nodeId: string }[]>;
   /** The newest slot of a plan that was claimed in any way, to know what a restart missed. */
   lastSlot(plan: string): Promise<Date | null>;
 
@@ -61,7 +71,11 @@ export interface MaintenanceStore {
   updateRun(run: RunDocument): Promise<void>;
   heartbeat(runId: string, now: Date): Promise<void>;
   getRun(id: string): Promise<RunDocument | null>;
-  listRuns(opts: { plan?: string; limit: number; cursor?: string }): Promise<{ items: RunDocument[]; nextCursor: string | null }>;
+  listRuns(opts: {
+    plan?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<{ items: RunDocument[]; nextCursor: string | null }>;
   /** Runs still `running` whose heartbeat is older than `before`; marks them `interrupted`. */
   interruptStale(before: Date, now: Date): Promise<string[]>;
   runningRun(plan: string): Promise<RunDocument | null>;

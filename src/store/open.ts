@@ -7,5 +7,7 @@ import { openSqlite } from './sqlite/connect.js';
 /** Opens the configured store. The only place that picks a driver. */
 export function openStore(db: DatabaseConfig, opts: { poolSize?: number } = {}): Store {
   if (db.kind === 'sqlite') return new KyselyStore(openSqlite(db.path));
-  return new KyselyStore(openPostgres({ url: db.url, schema: db.schema, ...(opts.poolSize ? { poolSize: opts.poolSize } : {}) }));
+  return new KyselyStore(
+    openPostgres({ url: db.url, schema: db.schema, ...(opts.poolSize ? { poolSize: opts.poolSize } : {}) }),
+  );
 }

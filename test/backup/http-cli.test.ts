@@ -35,21 +35,34 @@ describe('backups over HTTP', () => {
       let state = 'creating';
       while (state === 'creating') {
         await new Promise((r) => setTimeout(r, 50));
-        state = (await app.inject({ method: 'GET', url: `/api/backups/${id}`, headers: auth })).json<{ state: string }>().state;
+        state = (await app.inject({ method: 'GET', url: `/api/backups/${id}`, headers: auth })).json<{
+          state: string;
+        }>().state;
       }
       assert.equal(state, 'complete');
-      const list = (await app.inject({ method: 'GET', url: '/api/backups', headers: auth })).json<{ items: { id: string }[]; nextCursor: string | null }>();
-      assert.deepEqual(list.items.map((b) => b.id), [id]);
+      const list = (await app.inject({ method: 'GET', url: '/api/backups', headers: auth })).json<{
+        items: { id: string }[];
+        nextCursor: string | null;
+      }>();
+      assert.deepEqual(
+        list.items.map((b) => b.id),
+        [id],
+      );
       assert.equal(list.nextCursor, null);
       const verified = await app.inject({ method: 'POST', url: `/api/backups/${id}/verify`, headers: auth });
       assert.equal(verified.statusCode, 200);
       assert.equal(verified.json<{ status: string }>().status, 'Valid');
-      const listed = (await app.inject({ method: 'GET', url: '/api/backups', headers: auth })).json<{ items: { lastVerification: { status: string } | null }[] }>();
+      const listed = (await app.inject({ method: 'GET', url: '/api/backups', headers: auth })).json<{
+        items: { lastVerification: { status: string } | null }[];
+      }>();
       assert.equal(listed.items[0]?.lastVerification?.status, 'Valid');
       const unknown = await app.inject({ method: 'POST', url: '/api/backups/bk_unknown/verify', headers: auth });
       assert.equal(unknown.statusCode, 404);
       assert.equal(unknown.json<{ error: { code: string } }>().error.code, 'not_found');
-      assert.equal((await app.inject({ method: 'POST', url: '/api/backups/bad!id/verify', headers: auth })).statusCode, 400);
+      assert.equal(
+        (await app.inject({ method: 'POST', url: '/api/backups/bad!id/verify', headers: auth })).statusCode,
+        400,
+      );
     } finally {
       await app.close();
     }
@@ -57,8 +70,15 @@ describe('backups over HTTP', () => {
 });
 
 describe('backup commands', () => {
-  const cli = async (env: Record<string, string>, ...args: string[]): Promise<{ code: number; doc: Record<string, unknown> }> => {
-    const r = await exec(process.execPath, ['--import', 'tsx', 'test/backup/cli-entry.ts', 'backup', ...args, '--json'], { env: { PATH: process.env.PATH ?? '', ...env } }).then(
+  const cli = async (
+    env: Record<string, string>,
+    ...args: string[]
+  ): Promise<{ code: number; doc: Record<string, unknown> }> => {
+    const r = await exec(
+      process.execPath,
+      ['--import', 'tsx', 'test/backup/cli-entry.ts', 'backup', ...args, '--json'],
+      { env: { PATH: process.env.PATH ?? '', ...env } },
+    ).then(
       (ok) => ({ code: 0, stdout: ok.stdout }),
       (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
     );
@@ -80,7 +100,10 @@ describe('backup commands', () => {
     const id = String(created.doc.id);
 
     const list = await cli(env, 'list');
-    assert.deepEqual((list.doc.items as { id: string }[]).map((b) => b.id), [id]);
+    assert.deepEqual(
+      (list.doc.items as { id: string }[]).map((b) => b.id),
+      [id],
+    );
     assert.equal(list.doc.nextCursor, null);
 
     const valid = await cli(env, 'verify', id);

@@ -23,12 +23,23 @@ const BACKUPS = [
 describe('grandfather-father-son retention', () => {
   it('keeps the newest of each recent day, ISO week and month, and nothing else', () => {
     const keep = selectRetained(BACKUPS, { keepDaily: 2, keepWeekly: 2, keepMonthly: 3, timezone: 'UTC' });
-    assert.deepEqual(Object.fromEntries(keep), { a: ['daily', 'weekly', 'monthly'], c: ['daily'], e: ['weekly'], g: ['monthly'], h: ['monthly'] });
+    assert.deepEqual(Object.fromEntries(keep), {
+      a: ['daily', 'weekly', 'monthly'],
+      c: ['daily'],
+      e: ['weekly'],
+      g: ['monthly'],
+      h: ['monthly'],
+    });
   });
 
   it('counts days in the maintenance time zone', () => {
     // In Los Angeles a, b and c all fall on 26 November; d is the previous day with a backup.
-    const keep = selectRetained(BACKUPS, { keepDaily: 2, keepWeekly: 0, keepMonthly: 0, timezone: 'America/Los_Angeles' });
+    const keep = selectRetained(BACKUPS, {
+      keepDaily: 2,
+      keepWeekly: 0,
+      keepMonthly: 0,
+      timezone: 'America/Los_Angeles',
+    });
     assert.deepEqual([...keep.keys()], ['a', 'd']);
   });
 
@@ -45,11 +56,23 @@ for (const backend of BACKENDS) {
       const now = Date.now();
       const ago = [40 * 86_400_000, 20 * 86_400_000, 9 * 86_400_000, 2 * 86_400_000, 86_400_000, 3_600_000, 60_000];
       const ids: string[] = [];
-      for (const ms of ago) ids.push((await createBackup({ config: sys.config, store: sys.rt.store, live: sys.rt.live, now: () => new Date(now - ms) })).id);
+      for (const ms of ago)
+        ids.push(
+          (
+            await createBackup({
+              config: sys.config,
+              store: sys.rt.store,
+              live: sys.rt.live,
+              now: () => new Date(now - ms),
+            })
+          ).id,
+        );
       const newest = ids[ids.length - 1] as string;
       const secondNewest = ids[ids.length - 2] as string;
       // The newest backup is damaged: the policy keeps it, but it restores nothing.
-      const m = JSON.parse(await readFile(join(sys.config.backup.dir, newest, 'manifest.json'), 'utf8')) as { files: { database: { name: string } } };
+      const m = JSON.parse(await readFile(join(sys.config.backup.dir, newest, 'manifest.json'), 'utf8')) as {
+        files: { database: { name: string } };
+      };
       const dump = join(sys.config.backup.dir, newest, m.files.database.name);
       const bytes = await readFile(dump);
       bytes[100] = (bytes[100] as number) ^ 0xff;
@@ -62,7 +85,10 @@ for (const backend of BACKENDS) {
 
       const r = await pruneBackups(config);
       assert.equal(r.newestValid, secondNewest);
-      assert.deepEqual(r.verified.map((v) => v.status), ['Invalid', 'Valid']);
+      assert.deepEqual(
+        r.verified.map((v) => v.status),
+        ['Invalid', 'Valid'],
+      );
       assert.deepEqual(r.kept.map((k) => k.id).sort(), [newest, secondNewest].sort());
       assert.deepEqual(r.kept.find((k) => k.id === secondNewest)?.why, ['newest valid']);
       assert.deepEqual(r.deleted.sort(), ids.slice(0, -2).sort());

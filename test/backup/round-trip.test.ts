@@ -44,7 +44,11 @@ for (const backend of BACKENDS) {
       for (const [id, token] of seeded.tokens) {
         const mine = await rt.service.customerTicket(id, token).catch(() => null);
         if (mine === null) continue;
-        assert.equal((await rt2.service.customerTicket(id, token)).position, mine.position, `ticket ${id} answers its token with the same position`);
+        assert.equal(
+          (await rt2.service.customerTicket(id, token)).position,
+          mine.position,
+          `ticket ${id} answers its token with the same position`,
+        );
       }
     });
 
@@ -72,7 +76,10 @@ for (const backend of BACKENDS) {
       const v = await verifyBackup(config, created.id);
       assert.equal(v.status, 'Valid', v.reason ?? '');
       const tickets = created.tables.tickets ?? 0;
-      assert.ok(tickets >= atStart && tickets < joined, `the dump holds one moment: ${atStart} <= ${tickets} < ${joined}`);
+      assert.ok(
+        tickets >= atStart && tickets < joined,
+        `the dump holds one moment: ${atStart} <= ${tickets} < ${joined}`,
+      );
 
       const t = await target(backend.name);
       await restoreBackup(config, created.id, { to: t.to });
@@ -82,7 +89,11 @@ for (const backend of BACKENDS) {
         assert.deepEqual(await restored.admin.tableCounts(), created.tables);
         const waiting = (await restored.waitingEntries()).get(q.id) ?? [];
         assert.equal(waiting.length, tickets);
-        assert.deepEqual(waiting.map((e) => e.seq), Array.from({ length: tickets }, (_, i) => i + 1), 'no gap in the restored order');
+        assert.deepEqual(
+          waiting.map((e) => e.seq),
+          Array.from({ length: tickets }, (_, i) => i + 1),
+          'no gap in the restored order',
+        );
       } finally {
         await restored.close();
       }
@@ -100,7 +111,17 @@ describe('backup round trip with the live index in Redis', { skip: skipRedis }, 
     assert.equal(v.parts.live.status, 'Valid');
     const dir = await scratch.dir();
     await restoreBackup(config, created.id, { to: join(dir) });
-    const rt2 = scratch.track(await createRuntime(loadConfig({ QK_DATA_DIR: dir, QK_SCHEDULER: 'off', REDIS_URL: config.redis?.url ?? '', QK_REDIS_PREFIX: scratch.redisPrefix() }), { logger: createLogger({ level: 'silent' }) }));
+    const rt2 = scratch.track(
+      await createRuntime(
+        loadConfig({
+          QK_DATA_DIR: dir,
+          QK_SCHEDULER: 'off',
+          REDIS_URL: config.redis?.url ?? '',
+          QK_REDIS_PREFIX: scratch.redisPrefix(),
+        }),
+        { logger: createLogger({ level: 'silent' }) },
+      ),
+    );
     assert.deepEqual(await positions(rt2), await positions(rt));
   });
 });

@@ -18,7 +18,16 @@ describe('the configuration snapshot', () => {
   it('replaces every secret by a marker with its sha256 and keeps the rest', async () => {
     const dir = await scratch.dir();
     const file = join(dir, 'qk.json');
-    await writeFile(file, JSON.stringify({ maintenance: { alertWebhooks: [{ url: 'https://hooks.example.org/services/T0/B0/tok3n', secret: 'webhook-secret-0123456789' }] } }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        maintenance: {
+          alertWebhooks: [
+            { url: 'https://hooks.example.org/services/T0/B0/tok3n', secret: 'webhook-secret-0123456789' },
+          ],
+        },
+      }),
+    );
     const master = 'M'.repeat(40);
     const config = loadConfig({
       QK_DATA_DIR: dir,
@@ -31,7 +40,16 @@ describe('the configuration snapshot', () => {
     });
     const snap = configSnapshot(config, new Date());
     const text = JSON.stringify(snap);
-    for (const secret of [master, 'api-key-value', KEY_A, 'pg-pass-word', 'redis-pass', 'webhook-secret-0123456789', 'tok3n']) assert.ok(!text.includes(secret), `${secret} is gone`);
+    for (const secret of [
+      master,
+      'api-key-value',
+      KEY_A,
+      'pg-pass-word',
+      'redis-pass',
+      'webhook-secret-0123456789',
+      'tok3n',
+    ])
+      assert.ok(!text.includes(secret), `${secret} is gone`);
     assert.ok(configSnapshotSchema.safeParse(JSON.parse(text)).success);
     const c = snap.config as Record<string, any>;
     assert.deepEqual(c.masterKey, { redacted: true, sha256: sha(master) });
@@ -46,20 +64,33 @@ describe('the configuration snapshot', () => {
 
 describe('pg_dump discovery', () => {
   it('reads the major version from pg_dump --version', () => {
-    assert.deepEqual(parseToolVersion('pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)'), { version: '15.20', major: 15 });
+    assert.deepEqual(parseToolVersion('pg_dump (PostgreSQL) 15.20 (Debian 15.20-0+deb12u1)'), {
+      version: '15.20',
+      major: 15,
+    });
     assert.deepEqual(parseToolVersion('pg_dump (PostgreSQL) 17.2'), { version: '17.2', major: 17 });
     assert.equal(parseToolVersion('command not found'), null);
   });
 
-  it('fails with a coded error when the configured pg_dump is missing or older than the server', { skip: skipPg }, async () => {
-    const missing = await system(scratch, 'postgres', { env: { QK_PG_DUMP: '/nonexistent/bin/pg_dump' } });
-    await assert.rejects(createBackup({ config: missing.config, store: missing.rt.store, live: missing.rt.live }), (e: unknown) => isBackupError(e) && e.reason === 'pg_dump_missing' && e.code === 'unavailable');
+  it(
+    'fails with a coded error when the configured pg_dump is missing or older than the server',
+    { skip: skipPg },
+    async () => {
+      const missing = await system(scratch, 'postgres', { env: { QK_PG_DUMP: '/nonexistent/bin/pg_dump' } });
+      await assert.rejects(
+        createBackup({ config: missing.config, store: missing.rt.store, live: missing.rt.live }),
+        (e: unknown) => isBackupError(e) && e.reason === 'pg_dump_missing' && e.code === 'unavailable',
+      );
 
-    const bin = await scratch.dir();
-    const fake = join(bin, 'pg_dump');
-    await writeFile(fake, '#!/bin/sh\necho "pg_dump (PostgreSQL) 9.6.24"\n');
-    await chmod(fake, 0o755);
-    const old = await system(scratch, 'postgres', { env: { QK_PG_DUMP: fake } });
-    await assert.rejects(createBackup({ config: old.config, store: old.rt.store, live: old.rt.live }), (e: unknown) => isBackupError(e) && e.reason === 'pg_dump_version_mismatch' && /9\.6/.test(e.message));
-  });
+      const bin = await scratch.dir();
+      const fake = join(bin, 'pg_dump');
+      await writeFile(fake, '#!/bin/sh\necho "pg_dump (PostgreSQL) 9.6.24"\n');
+      await chmod(fake, 0o755);
+      const old = await system(scratch, 'postgres', { env: { QK_PG_DUMP: fake } });
+      await assert.rejects(
+        createBackup({ config: old.config, store: old.rt.store, live: old.rt.live }),
+        (e: unknown) => isBackupError(e) && e.reason === 'pg_dump_version_mismatch' && /9\.6/.test(e.message),
+      );
+    },
+  );
 });

@@ -28,7 +28,10 @@ function context(sys: System, opts: { now?: () => Date; config?: System['config'
   };
 }
 
-const variants = [...BACKENDS.map((b) => ({ ...b, redis: false })), { name: 'sqlite' as const, skip: skipRedis, redis: true }];
+const variants = [
+  ...BACKENDS.map((b) => ({ ...b, redis: false })),
+  { name: 'sqlite' as const, skip: skipRedis, redis: true },
+];
 
 for (const v of variants) {
   const label = `${v.name}${v.redis ? ' with Redis' : ''}`;
@@ -42,7 +45,8 @@ for (const v of variants) {
       const checked = await backupVerification(context(sys));
       assert.equal(checked.status, 'succeeded', checked.error ?? '');
       assert.equal(checked.figures.backupId, made.figures.backupId);
-      for (const f of ['databaseBackupStatus', 'redisBackupStatus', 'configurationBackupStatus']) assert.equal(checked.figures[f], 'Valid', f);
+      for (const f of ['databaseBackupStatus', 'redisBackupStatus', 'configurationBackupStatus'])
+        assert.equal(checked.figures[f], 'Valid', f);
     });
 
     it('backupVerification fails with Missing when there is no backup, and with Stale when it is old', async () => {
@@ -54,7 +58,12 @@ for (const v of variants) {
       assert.equal(missing.figures.configurationBackupStatus, 'Missing');
       assert.ok(missing.findings.some((f) => f.severity === 'error'));
 
-      await createBackup({ config: sys.config, store: sys.rt.store, live: sys.rt.live, now: () => new Date(Date.now() - 2 * 86_400_000) });
+      await createBackup({
+        config: sys.config,
+        store: sys.rt.store,
+        live: sys.rt.live,
+        now: () => new Date(Date.now() - 2 * 86_400_000),
+      });
       const stale = await backupVerification(context(sys));
       assert.equal(stale.status, 'failed');
       assert.equal(stale.figures.databaseBackupStatus, 'Stale');
@@ -64,7 +73,12 @@ for (const v of variants) {
     it('disasterRecovery passes on a clean system with measured RTO and RPO', async () => {
       const sys = await system(scratch, v.name, { redis: v.redis });
       await seed(sys.rt);
-      await createBackup({ config: sys.config, store: sys.rt.store, live: sys.rt.live, now: () => new Date(Date.now() - 60_000) });
+      await createBackup({
+        config: sys.config,
+        store: sys.rt.store,
+        live: sys.rt.live,
+        now: () => new Date(Date.now() - 60_000),
+      });
       const r = await disasterRecovery(context(sys));
       assert.equal(r.status, 'succeeded', JSON.stringify(r.findings));
       assert.ok(typeof r.figures.rtoMs === 'number' && r.figures.rtoMs > 0);
@@ -89,7 +103,10 @@ for (const v of variants) {
       assert.ok(r.findings.some((f) => f.severity === 'error' && /failover/.test(f.message)));
 
       const strict = { ...sys.config, backup: { ...sys.config.backup, rpoTargetMs: 1 } };
-      await sys.rt.live.index.add(queues[0] as string, (await sys.rt.store.waitingEntries(queues[0])).get(queues[0] as string) ?? []);
+      await sys.rt.live.index.add(
+        queues[0] as string,
+        (await sys.rt.store.waitingEntries(queues[0])).get(queues[0] as string) ?? [],
+      );
       const late = await disasterRecovery(context(sys, { config: strict }));
       assert.equal(late.status, 'failed');
       assert.ok(late.findings.some((f) => /RPO target/.test(f.message)));

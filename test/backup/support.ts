@@ -97,8 +97,17 @@ export interface System {
 }
 
 /** A real node (store, live index, queue service) on its own data dir and database. */
-export async function system(scratch: Scratch, backend: Backend, opts: { key?: string; redis?: boolean; env?: Record<string, string> } = {}): Promise<System> {
-  const env: Record<string, string> = { QK_DATA_DIR: await scratch.dir(), QK_SCHEDULER: 'off', LOG_LEVEL: 'silent', ...opts.env };
+export async function system(
+  scratch: Scratch,
+  backend: Backend,
+  opts: { key?: string; redis?: boolean; env?: Record<string, string> } = {},
+): Promise<System> {
+  const env: Record<string, string> = {
+    QK_DATA_DIR: await scratch.dir(),
+    QK_SCHEDULER: 'off',
+    LOG_LEVEL: 'silent',
+    ...opts.env,
+  };
   if (backend === 'postgres') env.DATABASE_URL = pgUrl(scratch.schema());
   if (opts.key) env.QK_BACKUP_ENCRYPTION_KEY = opts.key;
   if (opts.redis) Object.assign(env, { REDIS_URL: TEST_REDIS_URL, QK_REDIS_PREFIX: scratch.redisPrefix() });
@@ -119,7 +128,16 @@ export async function seed(rt: Runtime): Promise<Seeded> {
   const b = await rt.service.createQueue({ name: 'Entry B', mode: 'waiting_room', capacity: 500 });
   const tokens = new Map<string, string>();
   for (let i = 0; i < 30; i++) {
-    const { result } = await rt.service.join(i % 3 === 0 ? b.id : a.id, { name: `Guest ${i}`, contact: `g${i}@example.org`, metadata: { visit: i, vip: i % 5 === 0 }, priority: i % 7 === 0 ? 'high' : 'normal' }, i % 4 === 0 ? `idem-${i}` : null);
+    const { result } = await rt.service.join(
+      i % 3 === 0 ? b.id : a.id,
+      {
+        name: `Guest ${i}`,
+        contact: `g${i}@example.org`,
+        metadata: { visit: i, vip: i % 5 === 0 },
+        priority: i % 7 === 0 ? 'high' : 'normal',
+      },
+      i % 4 === 0 ? `idem-${i}` : null,
+    );
     tokens.set(result.id, result.token);
   }
   const called = await rt.service.callNext(a.id, 'desk 1');
@@ -130,7 +148,10 @@ export async function seed(rt: Runtime): Promise<Seeded> {
   const leaver = [...tokens.keys()][5] as string;
   await rt.service.leave(leaver, tokens.get(leaver));
   tokens.delete(leaver);
-  await rt.store.createKey({ id: uniqueName('key'), role: 'operator', name: 'desk', keyHash: 'f'.repeat(64) }, new Date());
+  await rt.store.createKey(
+    { id: uniqueName('key'), role: 'operator', name: 'desk', keyHash: 'f'.repeat(64) },
+    new Date(),
+  );
   return { queues: [a.id, b.id], tokens };
 }
 
@@ -139,7 +160,10 @@ export async function tableRows(db: DatabaseConfig): Promise<Record<string, stri
   const parts = db.kind === 'sqlite' ? openSqlite(db.path) : openPostgres({ url: db.url, schema: db.schema });
   try {
     const out: Record<string, string[]> = {};
-    for (const t of OUR_TABLES) out[t] = (await parts.db.selectFrom(t).selectAll().execute()).map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))).sort();
+    for (const t of OUR_TABLES)
+      out[t] = (await parts.db.selectFrom(t).selectAll().execute())
+        .map((r) => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)))
+        .sort();
     return out;
   } finally {
     await parts.close();

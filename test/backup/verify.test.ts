@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createBackup, isBackupError, restoreBackup, verifyBackup, type BackupSummary } from '../../src/backup/index.js';
+import {
+  createBackup,
+  isBackupError,
+  restoreBackup,
+  verifyBackup,
+  type BackupSummary,
+} from '../../src/backup/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { BACKENDS, KEY_A, KEY_B, Scratch, seed, system, type System } from './support.js';
 
@@ -11,10 +17,18 @@ after(() => scratch.cleanup());
 
 const DAY = 86_400_000;
 
-async function backedUp(backend: 'sqlite' | 'postgres', opts: { key?: string; now?: () => Date } = {}): Promise<System & { b: BackupSummary }> {
+async function backedUp(
+  backend: 'sqlite' | 'postgres',
+  opts: { key?: string; now?: () => Date } = {},
+): Promise<System & { b: BackupSummary }> {
   const sys = await system(scratch, backend, opts.key ? { key: opts.key } : {});
   await seed(sys.rt);
-  const b = await createBackup({ config: sys.config, store: sys.rt.store, live: sys.rt.live, ...(opts.now ? { now: opts.now } : {}) });
+  const b = await createBackup({
+    config: sys.config,
+    store: sys.rt.store,
+    live: sys.rt.live,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   return { ...sys, b };
 }
 
@@ -22,8 +36,10 @@ interface ManifestFiles {
   files: Record<'database' | 'live' | 'configuration', { name: string }>;
   tables: Record<string, number>;
 }
-const manifestOf = async (b: BackupSummary): Promise<ManifestFiles> => JSON.parse(await readFile(join(b.path, 'manifest.json'), 'utf8')) as ManifestFiles;
-const fileOf = async (b: BackupSummary, role: 'database' | 'live' | 'configuration'): Promise<string> => join(b.path, (await manifestOf(b)).files[role].name);
+const manifestOf = async (b: BackupSummary): Promise<ManifestFiles> =>
+  JSON.parse(await readFile(join(b.path, 'manifest.json'), 'utf8')) as ManifestFiles;
+const fileOf = async (b: BackupSummary, role: 'database' | 'live' | 'configuration'): Promise<string> =>
+  join(b.path, (await manifestOf(b)).files[role].name);
 
 for (const backend of BACKENDS) {
   describe(`verify on ${backend.name}`, { skip: backend.skip }, () => {
@@ -31,12 +47,19 @@ for (const backend of BACKENDS) {
       const { config, b } = await backedUp(backend.name);
       const v = await verifyBackup(config, b.id);
       assert.equal(v.status, 'Valid', v.reason ?? '');
-      assert.deepEqual(Object.values(v.parts).map((p) => p.status), ['Valid', 'Valid', 'Valid']);
-      assert.deepEqual(v.checks.map((c) => c.name), ['manifest', 'files', 'encryption', 'restore', 'integrity', 'rowCounts', 'liveSnapshot', 'configSnapshot']);
+      assert.deepEqual(
+        Object.values(v.parts).map((p) => p.status),
+        ['Valid', 'Valid', 'Valid'],
+      );
+      assert.deepEqual(
+        v.checks.map((c) => c.name),
+        ['manifest', 'files', 'encryption', 'restore', 'integrity', 'rowCounts', 'liveSnapshot', 'configSnapshot'],
+      );
       assert.match(b.id, /^bk_\d{8}T\d{9}Z_[0-9a-f]{8}$/);
       assert.equal((await stat(b.path)).mode & 0o777, 0o700);
       assert.equal((await stat(config.backup.dir)).mode & 0o777, 0o700);
-      for (const name of await readdir(b.path)) assert.equal((await stat(join(b.path, name))).mode & 0o777, 0o600, name);
+      for (const name of await readdir(b.path))
+        assert.equal((await stat(join(b.path, name))).mode & 0o777, 0o600, name);
     });
 
     it('one flipped byte in the dump is Invalid at the file check, and only the database part fails', async () => {
@@ -107,8 +130,14 @@ for (const backend of BACKENDS) {
       const v = await verifyBackup(config);
       assert.equal(v.status, 'Missing');
       assert.equal(v.id, null);
-      assert.deepEqual(Object.values(v.parts).map((p) => p.status), ['Missing', 'Missing', 'Missing']);
-      await assert.rejects(verifyBackup(config, 'bk_nothing_here'), (e: unknown) => isBackupError(e) && e.reason === 'backup_not_found' && e.code === 'not_found');
+      assert.deepEqual(
+        Object.values(v.parts).map((p) => p.status),
+        ['Missing', 'Missing', 'Missing'],
+      );
+      await assert.rejects(
+        verifyBackup(config, 'bk_nothing_here'),
+        (e: unknown) => isBackupError(e) && e.reason === 'backup_not_found' && e.code === 'not_found',
+      );
     });
 
     it('a backup older than the allowed age is Stale, yet passes every check', async () => {
@@ -122,14 +151,20 @@ for (const backend of BACKENDS) {
 
     it('restore refuses an invalid backup and touches nothing, and refuses a non-empty target', async () => {
       const { config, b } = await backedUp(backend.name);
-      await assert.rejects(restoreBackup(config, b.id), (e: unknown) => isBackupError(e) && e.reason === 'target_not_empty');
+      await assert.rejects(
+        restoreBackup(config, b.id),
+        (e: unknown) => isBackupError(e) && e.reason === 'target_not_empty',
+      );
       const path = await fileOf(b, 'database');
       const bytes = await readFile(path);
       bytes[bytes.length - 10] = (bytes[bytes.length - 10] as number) ^ 0xff;
       await writeFile(path, bytes);
       const db = config.database;
       const before = db.kind === 'sqlite' ? await readFile(db.path) : null;
-      await assert.rejects(restoreBackup(config, b.id, { force: true }), (e: unknown) => isBackupError(e) && e.reason === 'backup_invalid');
+      await assert.rejects(
+        restoreBackup(config, b.id, { force: true }),
+        (e: unknown) => isBackupError(e) && e.reason === 'backup_invalid',
+      );
       if (db.kind === 'sqlite') assert.deepEqual(await readFile(db.path), before);
     });
 
@@ -138,7 +173,13 @@ for (const backend of BACKENDS) {
       const m = await manifestOf(b);
       for (const role of ['database', 'live', 'configuration'] as const) {
         const raw = await readFile(join(b.path, m.files[role].name));
-        assert.ok(!raw.includes('SQLite format 3') && !raw.includes('PGDMP') && !raw.includes('Guest 1') && !raw.includes('"format"'), `${role} is ciphertext`);
+        assert.ok(
+          !raw.includes('SQLite format 3') &&
+            !raw.includes('PGDMP') &&
+            !raw.includes('Guest 1') &&
+            !raw.includes('"format"'),
+          `${role} is ciphertext`,
+        );
       }
       assert.equal((await verifyBackup(config, b.id)).status, 'Valid');
       const { QK_BACKUP_ENCRYPTION_KEY: _key, ...keyless } = env;
@@ -149,7 +190,10 @@ for (const backend of BACKENDS) {
       assert.equal(noKey.failedCheck, 'encryption');
       const otherKey = await verifyBackup(loadConfig({ ...env, QK_BACKUP_ENCRYPTION_KEY: KEY_B }), b.id);
       assert.equal(otherKey.failedCheck, 'encryption');
-      await assert.rejects(restoreBackup(withoutKey, b.id, { force: true }), (e: unknown) => isBackupError(e) && e.reason === 'backup_invalid');
+      await assert.rejects(
+        restoreBackup(withoutKey, b.id, { force: true }),
+        (e: unknown) => isBackupError(e) && e.reason === 'backup_invalid',
+      );
     });
   });
 }
@@ -168,7 +212,13 @@ describe('verify reads its input defensively', () => {
 
   it('a manifest that is not JSON, or names a file outside its folder, is Invalid at the manifest check', async () => {
     assert.match((await broken(() => '{"format": 1,')) ?? '', /not valid JSON/);
-    assert.match((await broken((m) => ({ ...m, files: { ...(m.files as object), live: { name: '../../etc/passwd', size: 1, sha256: '0'.repeat(64) } } }))) ?? '', /files\.live\.name/);
+    assert.match(
+      (await broken((m) => ({
+        ...m,
+        files: { ...(m.files as object), live: { name: '../../etc/passwd', size: 1, sha256: '0'.repeat(64) } },
+      }))) ?? '',
+      /files\.live\.name/,
+    );
     assert.match((await broken((m) => ({ ...m, id: 'bk_someone_else' }))) ?? '', /describes backup/);
     assert.match((await broken(() => '[]')) ?? '', /malformed/);
   });
@@ -180,8 +230,14 @@ describe('verify reads its input defensively', () => {
     const junk = Buffer.from('{"format": 2}');
     await writeFile(path, junk);
     const { createHash } = await import('node:crypto');
-    const raw = JSON.parse(await readFile(join(b.path, 'manifest.json'), 'utf8')) as { files: Record<string, { size: number; sha256: string }> };
-    raw.files.configuration = { ...raw.files.configuration, size: junk.length, sha256: createHash('sha256').update(junk).digest('hex') } as { size: number; sha256: string };
+    const raw = JSON.parse(await readFile(join(b.path, 'manifest.json'), 'utf8')) as {
+      files: Record<string, { size: number; sha256: string }>;
+    };
+    raw.files.configuration = {
+      ...raw.files.configuration,
+      size: junk.length,
+      sha256: createHash('sha256').update(junk).digest('hex'),
+    } as { size: number; sha256: string };
     await writeFile(join(b.path, 'manifest.json'), JSON.stringify(raw));
     const v = await verifyBackup(config, b.id);
     assert.equal(v.failedCheck, 'configSnapshot');

@@ -54,7 +54,13 @@ describe('configuration', () => {
   it('lets env win over the config file, and rejects unknown keys and bad files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'qk-cfg-'));
     const file = join(dir, 'qk.json');
-    writeFileSync(file, JSON.stringify({ port: 9000, maintenance: { plans: { nightly: { cron: '*/5 * * * * *', steps: ['healthCheck'] } } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        port: 9000,
+        maintenance: { plans: { nightly: { cron: '*/5 * * * * *', steps: ['healthCheck'] } } },
+      }),
+    );
     const c = loadConfig({ QK_CONFIG: file, PORT: '9100', QK_PLAN_DAILY_ENABLED: 'false' });
     assert.equal(c.port, 9100);
     assert.deepEqual(c.maintenance.plans.find((p) => p.name === 'nightly')?.steps, ['healthCheck']);
@@ -75,6 +81,9 @@ describe('configuration', () => {
     const dir = mkdtempSync(join(tmpdir(), 'qk-cfg-'));
     const file = join(dir, 'qk.yaml');
     writeFileSync(file, 'maintenance:\n  plans:\n    daily:\n      cron: "*/10 * * * * *"\n');
-    assert.equal(loadConfig({ QK_CONFIG: file }).maintenance.plans.find((p) => p.name === 'daily')?.cron, '*/10 * * * * *');
+    assert.equal(
+      loadConfig({ QK_CONFIG: file }).maintenance.plans.find((p) => p.name === 'daily')?.cron,
+      '*/10 * * * * *',
+    );
   });
 });

@@ -20,16 +20,31 @@ describe('a join batch whose commit answer is lost', () => {
     await store.migrate();
     // The real database commits; the answer is lost on the way back, as when a link drops mid-commit.
     const lossy: Store = Object.create(store, {
-      joinMany: { value: async (...args: Parameters<Store['joinMany']>) => (await store.joinMany(...args), Promise.reject(unavailable('database', new Error('connection lost')))) },
+      joinMany: {
+        value: async (...args: Parameters<Store['joinMany']>) => (
+          await store.joinMany(...args),
+          Promise.reject(unavailable('database', new Error('connection lost')))
+        ),
+      },
     });
     const live = createMemoryBackend();
     const missed: string[] = [];
     const observer = { joined: () => undefined, changed: () => undefined, invalidToken: () => undefined };
-    const service = new QueueService(lossy, live, randomBytes(32), observer, () => new Date(), (queueId) => missed.push(queueId));
+    const service = new QueueService(
+      lossy,
+      live,
+      randomBytes(32),
+      observer,
+      () => new Date(),
+      (queueId) => missed.push(queueId),
+    );
     const q = await service.createQueue({ name: 'q', mode: 'service' });
 
     const results = await Promise.allSettled([service.join(q.id, {}, null), service.join(q.id, {}, null)]);
-    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['rejected', 'rejected'],
+    );
     assert.deepEqual(missed, [q.id]);
     assert.equal((await store.getQueue(q.id))?.waitingCount, 2);
     assert.equal(await live.index.count(q.id), 0);
@@ -43,10 +58,19 @@ describe('a join batch whose commit answer is lost', () => {
   it('does not mark the queue when the batch failed outright (rolled back: nothing to repair)', async () => {
     const store = openStore({ kind: 'sqlite', path: join(dir, 'b.db') });
     await store.migrate();
-    const failing: Store = Object.create(store, { joinMany: { value: async () => Promise.reject(new Error('rolled back')) } });
+    const failing: Store = Object.create(store, {
+      joinMany: { value: async () => Promise.reject(new Error('rolled back')) },
+    });
     const missed: string[] = [];
     const observer = { joined: () => undefined, changed: () => undefined, invalidToken: () => undefined };
-    const service = new QueueService(failing, createMemoryBackend(), randomBytes(32), observer, () => new Date(), (queueId) => missed.push(queueId));
+    const service = new QueueService(
+      failing,
+      createMemoryBackend(),
+      randomBytes(32),
+      observer,
+      () => new Date(),
+      (queueId) => missed.push(queueId),
+    );
     const q = await service.createQueue({ name: 'q', mode: 'service' });
     await assert.rejects(service.join(q.id, {}, null), /rolled back/);
     assert.deepEqual(missed, []);

@@ -19,7 +19,18 @@ describe('ids and ticket tokens', () => {
   });
 
   it('orders ids by creation time under byte-wise comparison, as the databases compare them', () => {
-    const times = [0, 1, 63, 64, 4095, 4096, Date.UTC(2026, 10, 27), Date.UTC(2026, 10, 27) + 1, Date.UTC(2100, 0, 1), 2 ** 48 - 1];
+    const times = [
+      0,
+      1,
+      63,
+      64,
+      4095,
+      4096,
+      Date.UTC(2026, 10, 27),
+      Date.UTC(2026, 10, 27) + 1,
+      Date.UTC(2100, 0, 1),
+      2 ** 48 - 1,
+    ];
     const made = times.map((t) => newId('t', t));
     const sorted = [...made].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     assert.deepEqual(sorted, made);

@@ -54,17 +54,39 @@ for (const combo of COMBOS) {
     const ticketIn = async (status: 'waiting' | 'called' | 'no_show') => {
       const q = await newQueue();
       const t = await join(base, q);
-      if (status !== 'waiting') assert.equal((await call(base, 'POST', `/api/tickets/${t.id}/call`, { body: {} })).status, 200);
-      if (status === 'no_show') assert.equal((await call(base, 'POST', `/api/tickets/${t.id}/no-show`, { body: {} })).status, 200);
+      if (status !== 'waiting')
+        assert.equal((await call(base, 'POST', `/api/tickets/${t.id}/call`, { body: {} })).status, 200);
+      if (status === 'no_show')
+        assert.equal((await call(base, 'POST', `/api/tickets/${t.id}/no-show`, { body: {} })).status, 200);
       return t.id;
     };
 
     const operatorRoutes: Route[] = [
-      { name: 'create queue', method: 'POST', prepare: async () => ({ path: '/api/queues', body: { name: 'Q', mode: 'service' } }), ok: 201 },
+      {
+        name: 'create queue',
+        method: 'POST',
+        prepare: async () => ({ path: '/api/queues', body: { name: 'Q', mode: 'service' } }),
+        ok: 201,
+      },
       { name: 'list queues', method: 'GET', prepare: async () => ({ path: '/api/queues' }), ok: 200 },
-      { name: 'patch queue', method: 'PATCH', prepare: async () => ({ path: `/api/queues/${await newQueue()}`, body: { name: 'Renamed' } }), ok: 200 },
-      { name: 'delete queue', method: 'DELETE', prepare: async () => ({ path: `/api/queues/${await newQueue()}` }), ok: 204 },
-      { name: 'list tickets', method: 'GET', prepare: async () => ({ path: `/api/queues/${await newQueue()}/tickets?status=waiting&limit=5` }), ok: 200 },
+      {
+        name: 'patch queue',
+        method: 'PATCH',
+        prepare: async () => ({ path: `/api/queues/${await newQueue()}`, body: { name: 'Renamed' } }),
+        ok: 200,
+      },
+      {
+        name: 'delete queue',
+        method: 'DELETE',
+        prepare: async () => ({ path: `/api/queues/${await newQueue()}` }),
+        ok: 204,
+      },
+      {
+        name: 'list tickets',
+        method: 'GET',
+        prepare: async () => ({ path: `/api/queues/${await newQueue()}/tickets?status=waiting&limit=5` }),
+        ok: 200,
+      },
       {
         name: 'call-next',
         method: 'POST',
@@ -75,29 +97,86 @@ for (const combo of COMBOS) {
         },
         ok: 200,
       },
-      { name: 'call-next (empty)', method: 'POST', prepare: async () => ({ path: `/api/queues/${await newQueue()}/call-next`, body: {} }), ok: 204 },
-      { name: 'call out of order', method: 'POST', prepare: async () => ({ path: `/api/tickets/${await ticketIn('waiting')}/call`, body: {} }), ok: 200 },
-      { name: 'serve', method: 'POST', prepare: async () => ({ path: `/api/tickets/${await ticketIn('called')}/serve`, body: {} }), ok: 200 },
-      { name: 'no-show', method: 'POST', prepare: async () => ({ path: `/api/tickets/${await ticketIn('called')}/no-show`, body: {} }), ok: 200 },
-      { name: 'requeue', method: 'POST', prepare: async () => ({ path: `/api/tickets/${await ticketIn('no_show')}/requeue`, body: {} }), ok: 200 },
+      {
+        name: 'call-next (empty)',
+        method: 'POST',
+        prepare: async () => ({ path: `/api/queues/${await newQueue()}/call-next`, body: {} }),
+        ok: 204,
+      },
+      {
+        name: 'call out of order',
+        method: 'POST',
+        prepare: async () => ({ path: `/api/tickets/${await ticketIn('waiting')}/call`, body: {} }),
+        ok: 200,
+      },
+      {
+        name: 'serve',
+        method: 'POST',
+        prepare: async () => ({ path: `/api/tickets/${await ticketIn('called')}/serve`, body: {} }),
+        ok: 200,
+      },
+      {
+        name: 'no-show',
+        method: 'POST',
+        prepare: async () => ({ path: `/api/tickets/${await ticketIn('called')}/no-show`, body: {} }),
+        ok: 200,
+      },
+      {
+        name: 'requeue',
+        method: 'POST',
+        prepare: async () => ({ path: `/api/tickets/${await ticketIn('no_show')}/requeue`, body: {} }),
+        ok: 200,
+      },
     ];
 
     const adminRoutes: Route[] = [
-      { name: 'create key', method: 'POST', prepare: async () => ({ path: '/api/keys', body: { role: 'operator', name: 'temp' } }), ok: 201 },
+      {
+        name: 'create key',
+        method: 'POST',
+        prepare: async () => ({ path: '/api/keys', body: { role: 'operator', name: 'temp' } }),
+        ok: 201,
+      },
       { name: 'list keys', method: 'GET', prepare: async () => ({ path: '/api/keys' }), ok: 200 },
       {
         name: 'delete key',
         method: 'DELETE',
-        prepare: async () => ({ path: `/api/keys/${(await call(base, 'POST', '/api/keys', { body: { role: 'operator', name: 'doomed' } })).body.id}` }),
+        prepare: async () => ({
+          path: `/api/keys/${(await call(base, 'POST', '/api/keys', { body: { role: 'operator', name: 'doomed' } })).body.id}`,
+        }),
         ok: 204,
       },
-      { name: 'maintenance schedule', method: 'GET', prepare: async () => ({ path: '/api/maintenance/schedule' }), ok: 200 },
-      { name: 'maintenance history', method: 'GET', prepare: async () => ({ path: '/api/maintenance/runs?limit=5' }), ok: 200 },
+      {
+        name: 'maintenance schedule',
+        method: 'GET',
+        prepare: async () => ({ path: '/api/maintenance/schedule' }),
+        ok: 200,
+      },
+      {
+        name: 'maintenance history',
+        method: 'GET',
+        prepare: async () => ({ path: '/api/maintenance/runs?limit=5' }),
+        ok: 200,
+      },
       // An unknown plan: the admin gets past authorization to a 404 without starting any work.
-      { name: 'start a run', method: 'POST', prepare: async () => ({ path: '/api/maintenance/runs', body: { plan: 'noSuchPlan' } }), ok: 404 },
+      {
+        name: 'start a run',
+        method: 'POST',
+        prepare: async () => ({ path: '/api/maintenance/runs', body: { plan: 'noSuchPlan' } }),
+        ok: 404,
+      },
       { name: 'one run', method: 'GET', prepare: async () => ({ path: '/api/maintenance/runs/run_unknown' }), ok: 404 },
-      { name: 'run report', method: 'GET', prepare: async () => ({ path: '/api/maintenance/runs/run_unknown/report' }), ok: 404 },
-      { name: 'wait for a run', method: 'GET', prepare: async () => ({ path: '/api/maintenance/runs/run_unknown/wait?timeoutSeconds=1' }), ok: 404 },
+      {
+        name: 'run report',
+        method: 'GET',
+        prepare: async () => ({ path: '/api/maintenance/runs/run_unknown/report' }),
+        ok: 404,
+      },
+      {
+        name: 'wait for a run',
+        method: 'GET',
+        prepare: async () => ({ path: '/api/maintenance/runs/run_unknown/wait?timeoutSeconds=1' }),
+        ok: 404,
+      },
     ];
 
     const attempt = async (r: Route, headers: Record<string, string>) => {
@@ -114,7 +193,11 @@ for (const combo of COMBOS) {
           const state = await stateOf(base);
           const keysBefore = JSON.stringify((await call(base, 'GET', '/api/keys')).body.items);
           for (const { r, path, body } of prepared) {
-            const res = await call(base, r.method, path, { key: null, headers, ...(body !== undefined ? { body } : {}) });
+            const res = await call(base, r.method, path, {
+              key: null,
+              headers,
+              ...(body !== undefined ? { body } : {}),
+            });
             assertError(res, 401, 'unauthorized', `${r.name} with ${label}`);
           }
           assert.equal(await stateOf(base), state, `a refused request with ${label} changed the state`);
@@ -132,12 +215,22 @@ for (const combo of COMBOS) {
       });
       test('admin routes', async () => {
         const keysBefore = (await call(base, 'GET', '/api/keys')).body.items.length;
-        for (const r of adminRoutes) assertError(await attempt(r, { authorization: `Bearer ${operatorKey}` }), 403, 'forbidden', r.name);
+        for (const r of adminRoutes)
+          assertError(await attempt(r, { authorization: `Bearer ${operatorKey}` }), 403, 'forbidden', r.name);
         const afterwards = (await call(base, 'GET', '/api/keys')).body.items.length;
-        assert.equal(afterwards, keysBefore + 1, 'only the "delete key" preparation (done with the admin key) added a key');
+        assert.equal(
+          afterwards,
+          keysBefore + 1,
+          'only the "delete key" preparation (done with the admin key) added a key',
+        );
       });
       test('an operator cannot mint an admin key', async () => {
-        assertError(await call(base, 'POST', '/api/keys', { key: operatorKey, body: { role: 'admin', name: 'escalate' } }), 403, 'forbidden', 'escalation');
+        assertError(
+          await call(base, 'POST', '/api/keys', { key: operatorKey, body: { role: 'admin', name: 'escalate' } }),
+          403,
+          'forbidden',
+          'escalation',
+        );
       });
     });
 
@@ -163,11 +256,30 @@ for (const combo of COMBOS) {
       test('GET /api/backups and POST /api/backups/:id/verify need the admin key', async () => {
         const probe = await call(base, 'GET', '/api/backups');
         assert.equal(probe.status, 200, JSON.stringify(probe.body));
-        assertError(await call(base, 'POST', '/api/backups/bk_unknown/verify', { body: {} }), 404, 'not_found', 'verify unknown');
-        for (const [method, path] of [['GET', '/api/backups'], ['POST', '/api/backups'], ['POST', '/api/backups/bk_unknown/verify']] as const) {
+        assertError(
+          await call(base, 'POST', '/api/backups/bk_unknown/verify', { body: {} }),
+          404,
+          'not_found',
+          'verify unknown',
+        );
+        for (const [method, path] of [
+          ['GET', '/api/backups'],
+          ['POST', '/api/backups'],
+          ['POST', '/api/backups/bk_unknown/verify'],
+        ] as const) {
           const body = method === 'GET' ? {} : { body: {} };
-          assertError(await call(base, method, path, { key: null, ...body }), 401, 'unauthorized', `${method} ${path} without key`);
-          assertError(await call(base, method, path, { key: operatorKey, ...body }), 403, 'forbidden', `${method} ${path} as operator`);
+          assertError(
+            await call(base, method, path, { key: null, ...body }),
+            401,
+            'unauthorized',
+            `${method} ${path} without key`,
+          );
+          assertError(
+            await call(base, method, path, { key: operatorKey, ...body }),
+            403,
+            'forbidden',
+            `${method} ${path} as operator`,
+          );
         }
       });
     });
@@ -207,19 +319,34 @@ for (const combo of COMBOS) {
         assert.ok(list.body.items.some((x: any) => x.id === operatorKeyId));
       });
 
-      test(shared ? 'DELETE revokes the key on every node within the cache window' : 'DELETE revokes the key', async () => {
-        const k = (await call(base, 'POST', '/api/keys', { body: { role: 'operator', name: 'leaving' } })).body;
-        // Use it on every node first, so each has it cached.
-        for (const n of nodes) assert.equal((await call(n.url, 'GET', '/api/queues', { key: k.key })).status, 200);
-        const t0 = performance.now();
-        assert.equal((await call(base, 'DELETE', `/api/keys/${k.id}`)).status, 204);
-        for (const n of nodes) {
-          await eventually(async () => assertError(await call(n.url, 'GET', '/api/queues', { key: k.key }), 401, 'unauthorized', 'revoked key'), 15_000, 250);
-        }
-        console.log(`[auth] ${combo.name}: revoked key refused on all ${nodes.length} node(s) after ${(performance.now() - t0).toFixed(0)} ms`);
-        assert.ok(!(await call(base, 'GET', '/api/keys')).body.items.some((x: any) => x.id === k.id));
-        assertError(await call(base, 'DELETE', `/api/keys/${k.id}`), 404, 'not_found', 'second delete');
-      });
+      test(
+        shared ? 'DELETE revokes the key on every node within the cache window' : 'DELETE revokes the key',
+        async () => {
+          const k = (await call(base, 'POST', '/api/keys', { body: { role: 'operator', name: 'leaving' } })).body;
+          // Use it on every node first, so each has it cached.
+          for (const n of nodes) assert.equal((await call(n.url, 'GET', '/api/queues', { key: k.key })).status, 200);
+          const t0 = performance.now();
+          assert.equal((await call(base, 'DELETE', `/api/keys/${k.id}`)).status, 204);
+          for (const n of nodes) {
+            await eventually(
+              async () =>
+                assertError(
+                  await call(n.url, 'GET', '/api/queues', { key: k.key }),
+                  401,
+                  'unauthorized',
+                  'revoked key',
+                ),
+              15_000,
+              250,
+            );
+          }
+          console.log(
+            `[auth] ${combo.name}: revoked key refused on all ${nodes.length} node(s) after ${(performance.now() - t0).toFixed(0)} ms`,
+          );
+          assert.ok(!(await call(base, 'GET', '/api/keys')).body.items.some((x: any) => x.id === k.id));
+          assertError(await call(base, 'DELETE', `/api/keys/${k.id}`), 404, 'not_found', 'second delete');
+        },
+      );
     });
   });
 }

@@ -32,7 +32,13 @@ function joinUntilKilled(port: number, queueId: string, kill: () => void) {
   let killed = false;
   let killDelayMs = -1;
   let inFlightAtKill = 0;
-  return new Promise<{ acks: Ack[]; statuses: Record<string, number>; sent: number; killDelayMs: number; inFlightAtKill: number }>((resolve) => {
+  return new Promise<{
+    acks: Ack[];
+    statuses: Record<string, number>;
+    sent: number;
+    killDelayMs: number;
+    inFlightAtKill: number;
+  }>((resolve) => {
     const settle = (outcome: string) => {
       inFlight--;
       statuses[outcome] = (statuses[outcome] ?? 0) + 1;
@@ -54,7 +60,11 @@ function joinUntilKilled(port: number, queueId: string, kill: () => void) {
           method: 'POST',
           path: `/api/queues/${queueId}/tickets`,
           agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(high ? { authorization: `Bearer ${MASTER_KEY}` } : {}) },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            ...(high ? { authorization: `Bearer ${MASTER_KEY}` } : {}),
+          },
         },
         (res) => {
           let data = '';
@@ -107,11 +117,22 @@ for (const combo of COMBOS) {
           const waiting = await listAll(server.url, q, 'waiting', 97);
           const rank = new Map(waiting.map((t, i) => [t.id, i + 1]));
           const missing = run.acks.filter((a) => !rank.has(a.id));
-          assert.deepEqual(missing.map((a) => a.id), [], `${missing.length} acknowledged tickets are missing or not waiting after the restart`);
-          assert.deepEqual(waiting.map((t) => t.position), waiting.map((_, i) => i + 1), 'positions after the restart are not exactly 1..n');
+          assert.deepEqual(
+            missing.map((a) => a.id),
+            [],
+            `${missing.length} acknowledged tickets are missing or not waiting after the restart`,
+          );
+          assert.deepEqual(
+            waiting.map((t) => t.position),
+            waiting.map((_, i) => i + 1),
+            'positions after the restart are not exactly 1..n',
+          );
           for (let i = 1; i < waiting.length; i++) {
             const [a, b] = [waiting[i - 1], waiting[i]];
-            assert.ok(a.priority === b.priority ? a.number < b.number : a.priority === 'high', `calling order broken at #${a.number}, #${b.number}`);
+            assert.ok(
+              a.priority === b.priority ? a.number < b.number : a.priority === 'high',
+              `calling order broken at #${a.number}, #${b.number}`,
+            );
           }
           let checked = 0;
           for (let i = 0; i < run.acks.length; i += 32) {

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { call, COMBOS, eventually, type Isolation, type Node, sleep, spawnServer, startNode, TcpProxy } from '../support/harness.js';
+import {
+  call,
+  COMBOS,
+  eventually,
+  type Isolation,
+  type Node,
+  sleep,
+  spawnServer,
+  startNode,
+  TcpProxy,
+} from '../support/harness.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/env.js';
 import { assertError, createQueue, getTicket, join, listAll, stateOf } from './helpers.js';
 
@@ -53,7 +63,11 @@ for (const combo of COMBOS) {
         iso = combo.isolate();
         await pg.start();
         await redis.start();
-        node = await startNode({ ...iso.env, DATABASE_URL: pg.urlFor(iso.env.DATABASE_URL as string), REDIS_URL: redis.urlFor(iso.env.REDIS_URL as string) });
+        node = await startNode({
+          ...iso.env,
+          DATABASE_URL: pg.urlFor(iso.env.DATABASE_URL as string),
+          REDIS_URL: redis.urlFor(iso.env.REDIS_URL as string),
+        });
         q = (await createQueue(node.url)).id;
         t = await join(node.url, q);
       });
@@ -84,16 +98,30 @@ for (const combo of COMBOS) {
         assertUnavailable(ticket, dep, 'ticket during the outage');
         if (dep === 'database') {
           assertUnavailable(await call(node.url, 'GET', '/api/queues'), dep, 'list queues');
-          assertUnavailable(await call(node.url, 'POST', `/api/queues/${q}/tickets`, { body: {}, key: null }), dep, 'join');
-          assertUnavailable(await call(node.url, 'POST', '/api/queues', { body: { name: 'x', mode: 'service' } }), dep, 'create queue');
+          assertUnavailable(
+            await call(node.url, 'POST', `/api/queues/${q}/tickets`, { body: {}, key: null }),
+            dep,
+            'join',
+          );
+          assertUnavailable(
+            await call(node.url, 'POST', '/api/queues', { body: { name: 'x', mode: 'service' } }),
+            dep,
+            'create queue',
+          );
         } else {
-          assertUnavailable(await call(node.url, 'GET', `/api/queues/${q}/tickets?status=waiting`), dep, 'list waiting tickets');
+          assertUnavailable(
+            await call(node.url, 'GET', `/api/queues/${q}/tickets?status=waiting`),
+            dep,
+            'list waiting tickets',
+          );
         }
         const started = performance.now();
         await proxy.start();
         await eventually(async () => assert.equal((await ready(node.url)).status, 200), 20_000, 100);
         await eventually(async () => assert.equal((await getTicket(node.url, t.id, t.token)).status, 200), 20_000, 100);
-        console.log(`[outage] ${dep}: node answered again ${(performance.now() - started).toFixed(0)} ms after the connection was restored`);
+        console.log(
+          `[outage] ${dep}: node answered again ${(performance.now() - started).toFixed(0)} ms after the connection was restored`,
+        );
       };
 
       test('PostgreSQL unreachable: 503 unavailable with Retry-After, ready names the database, recovers by itself', async () => {
@@ -108,7 +136,10 @@ for (const combo of COMBOS) {
         await outage(redis, 'redis');
         assert.equal(await stateOf(node.url), before, 'the failed calls changed nothing');
         const waiting = await listAll(node.url, q, 'waiting');
-        assert.deepEqual(waiting.map((w) => w.position), waiting.map((_, i) => i + 1));
+        assert.deepEqual(
+          waiting.map((w) => w.position),
+          waiting.map((_, i) => i + 1),
+        );
       });
 
       /** A write that commits to the database but cannot reach Redis must not leave the index wrong for good. */
@@ -125,7 +156,10 @@ for (const combo of COMBOS) {
         await eventually(
           async () => {
             const waiting = await listAll(node.url, qid, 'waiting');
-            assert.deepEqual(waiting.map((w) => w.position), waiting.map((_, i) => i + 1));
+            assert.deepEqual(
+              waiting.map((w) => w.position),
+              waiting.map((_, i) => i + 1),
+            );
             assert.equal((await call(node.url, 'GET', `/api/queues/${qid}`)).body.waitingCount, waiting.length);
           },
           15_000,
@@ -175,7 +209,9 @@ for (const combo of COMBOS) {
           stop = true;
           await load;
           const alive = await Promise.race([server.exited.then(() => false), sleep(50).then(() => true)]);
-          console.log(`[outage] real server, joins in flight while PostgreSQL was cut for 800 ms: ${JSON.stringify(statuses)}; alive afterwards: ${alive}`);
+          console.log(
+            `[outage] real server, joins in flight while PostgreSQL was cut for 800 ms: ${JSON.stringify(statuses)}; alive afterwards: ${alive}`,
+          );
           assert.ok(alive, `the server process died when PostgreSQL went away:\n${server.output().slice(-3000)}`);
           assert.equal(during?.status, 503);
           assert.deepEqual(during?.body.failed, ['database']);
@@ -186,8 +222,15 @@ for (const combo of COMBOS) {
           // listing answers 503 rather than wrong positions.
           const waiting = await eventually(() => listAll(server.url, qid, 'waiting'), 5_000, 200);
           const ids = new Set(waiting.map((w) => w.id));
-          assert.deepEqual([...acked].filter((id) => !ids.has(id)), [], 'every acknowledged join is waiting');
-          assert.deepEqual(waiting.map((w) => w.position), waiting.map((_, i) => i + 1));
+          assert.deepEqual(
+            [...acked].filter((id) => !ids.has(id)),
+            [],
+            'every acknowledged join is waiting',
+          );
+          assert.deepEqual(
+            waiting.map((w) => w.position),
+            waiting.map((_, i) => i + 1),
+          );
         } finally {
           await server.stop();
           await pg.stop();

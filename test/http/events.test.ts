@@ -28,7 +28,12 @@ for (const combo of COMBOS) {
       const a = await join(act.url, q);
       await join(act.url, q);
       const c = await join(act.url, q);
-      assertError(await call(watch.url, 'GET', `/api/tickets/${c.id}/events?token=wrong`, { key: null }), 404, 'not_found', 'events with a wrong token');
+      assertError(
+        await call(watch.url, 'GET', `/api/tickets/${c.id}/events?token=wrong`, { key: null }),
+        404,
+        'not_found',
+        'events with a wrong token',
+      );
 
       const sse = new SseReader(`${watch.url}/api/tickets/${c.id}/events?token=${encodeURIComponent(c.token)}`);
       await sse.open();
@@ -58,10 +63,14 @@ for (const combo of COMBOS) {
     };
 
     describe('Server-Sent Events', () => {
-      test('the first event is the ticket; changes of position and status follow', () => scenario(nodes[0] as Node, nodes[0] as Node));
+      test('the first event is the ticket; changes of position and status follow', () =>
+        scenario(nodes[0] as Node, nodes[0] as Node));
 
-      test('changes made on another node reach the stream', { skip: shared ? false : 'one node only: the in-process bus is not shared between nodes' }, () =>
-        scenario(nodes[1] as Node, nodes[0] as Node));
+      test(
+        'changes made on another node reach the stream',
+        { skip: shared ? false : 'one node only: the in-process bus is not shared between nodes' },
+        () => scenario(nodes[1] as Node, nodes[0] as Node),
+      );
     });
   });
 }

@@ -13,20 +13,35 @@ export interface Joined {
 }
 
 export async function createQueue(base: string, body: Record<string, unknown> = {}, key?: string): Promise<any> {
-  const r = await call(base, 'POST', '/api/queues', { body: { name: 'Desk', mode: 'service', ...body }, ...(key ? { key } : {}) });
+  const r = await call(base, 'POST', '/api/queues', {
+    body: { name: 'Desk', mode: 'service', ...body },
+    ...(key ? { key } : {}),
+  });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body;
 }
 
 /** A customer join (no key unless given); asserts 201. */
-export async function join(base: string, queueId: string, body: Record<string, unknown> = {}, opts: { key?: string; headers?: Record<string, string> } = {}): Promise<Joined> {
-  const r = await call(base, 'POST', `/api/queues/${queueId}/tickets`, { body, key: opts.key ?? null, ...(opts.headers ? { headers: opts.headers } : {}) });
+export async function join(
+  base: string,
+  queueId: string,
+  body: Record<string, unknown> = {},
+  opts: { key?: string; headers?: Record<string, string> } = {},
+): Promise<Joined> {
+  const r = await call(base, 'POST', `/api/queues/${queueId}/tickets`, {
+    body,
+    key: opts.key ?? null,
+    ...(opts.headers ? { headers: opts.headers } : {}),
+  });
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body as Joined;
 }
 
 export async function getTicket(base: string, id: string, token: string | undefined) {
-  return call(base, 'GET', `/api/tickets/${id}`, { key: null, ...(token !== undefined ? { headers: { 'x-ticket-token': token } } : {}) });
+  return call(base, 'GET', `/api/tickets/${id}`, {
+    key: null,
+    ...(token !== undefined ? { headers: { 'x-ticket-token': token } } : {}),
+  });
 }
 
 export async function leave(base: string, id: string, token: string) {
@@ -59,7 +74,9 @@ export async function stateOf(base: string): Promise<string> {
     const tickets = await listAll(base, q.id, undefined, 500);
     const byStatus: Record<string, number> = {};
     for (const t of tickets) byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
-    parts.push(`${q.id}:${q.name}:${q.status}:${q.capacity}:waiting=${q.waitingCount}:${JSON.stringify(byStatus)}:${tickets.map((t: any) => `${t.id}/${t.status}/${t.position}`).join(',')}`);
+    parts.push(
+      `${q.id}:${q.name}:${q.status}:${q.capacity}:waiting=${q.waitingCount}:${JSON.stringify(byStatus)}:${tickets.map((t: any) => `${t.id}/${t.status}/${t.position}`).join(',')}`,
+    );
   }
   return `${qs.body.items.length} queues|${parts.join('|')}`;
 }

@@ -26,7 +26,12 @@ async function pool<T, R>(items: readonly T[], width: number, fn: (t: T, i: numb
 }
 
 async function joinVia(base: string, queueId: string, high: boolean): Promise<Joined> {
-  const r = await call(base, 'POST', `/api/queues/${queueId}/tickets`, high ? { body: { priority: 'high' } } : { body: {}, key: null });
+  const r = await call(
+    base,
+    'POST',
+    `/api/queues/${queueId}/tickets`,
+    high ? { body: { priority: 'high' } } : { body: {}, key: null },
+  );
   assert.equal(r.status, 201, JSON.stringify(r.body));
   return r.body as Joined;
 }
@@ -35,7 +40,12 @@ async function joinVia(base: string, queueId: string, high: boolean): Promise<Jo
  * The waiting list (paged) must be the calling order with positions exactly 1..n, and every
  * waiting ticket's own view, asked on every node, must give the same position.
  */
-async function assertExactPositions(bases: readonly string[], queueId: string, expectedWaiting: ReadonlyMap<string, Joined>, label: string): Promise<void> {
+async function assertExactPositions(
+  bases: readonly string[],
+  queueId: string,
+  expectedWaiting: ReadonlyMap<string, Joined>,
+  label: string,
+): Promise<void> {
   const waiting = await listAll(bases[0] as string, queueId, 'waiting', 37);
   assert.equal(waiting.length, expectedWaiting.size, `${label}: waiting count`);
   assert.equal(new Set(waiting.map((t) => t.id)).size, waiting.length, `${label}: duplicates in the list`);
@@ -52,8 +62,14 @@ async function assertExactPositions(bases: readonly string[], queueId: string, e
     assert.ok(ok, `${label}: #${a.number}(${a.priority}) before #${b.number}(${b.priority})`);
   }
   for (const base of bases) {
-    const seen = await pool(waiting, 32, async (t) => (await getTicket(base, t.id, (expectedWaiting.get(t.id) as Joined).token)).body);
-    seen.forEach((v, i) => assert.equal(v.position, i + 1, `${label}: ${base} says #${v.number} is at ${v.position}, rank ${i + 1}`));
+    const seen = await pool(
+      waiting,
+      32,
+      async (t) => (await getTicket(base, t.id, (expectedWaiting.get(t.id) as Joined).token)).body,
+    );
+    seen.forEach((v, i) =>
+      assert.equal(v.position, i + 1, `${label}: ${base} says #${v.number} is at ${v.position}, rank ${i + 1}`),
+    );
   }
   assert.equal((await call(bases[0] as string, 'GET', `/api/queues/${queueId}`)).body.waitingCount, waiting.length);
 }
@@ -69,7 +85,12 @@ async function positionsOf(base: string, tickets: readonly Joined[]): Promise<Ma
 }
 
 /** Joins `joins` tickets (every 10th high priority) and, concurrently, makes `leavers` leave. */
-async function churn(bases: readonly string[], queueId: string, joins: number, leavers: readonly Joined[]): Promise<Joined[]> {
+async function churn(
+  bases: readonly string[],
+  queueId: string,
+  joins: number,
+  leavers: readonly Joined[],
+): Promise<Joined[]> {
   const js = Array.from({ length: joins }, (_, i) => joinVia(bases[i % bases.length] as string, queueId, i % 10 === 3));
   const ls = leavers.map(async (t, i) => {
     const r = await leave(bases[i % bases.length] as string, t.id, t.token);
@@ -103,38 +124,46 @@ for (const combo of COMBOS) {
         const gone = new Set(leavers.map((t) => t.id));
         const waiting = new Map([...first, ...second].filter((t) => !gone.has(t.id)).map((t) => [t.id, t]));
         await assertExactPositions([node.url], q.id, waiting, 'one node');
-        console.log(`[positions] ${combo.name}: 250 joins + 50 leaves concurrently on one node → ${waiting.size} waiting, positions exactly 1..${waiting.size}`);
+        console.log(
+          `[positions] ${combo.name}: 250 joins + 50 leaves concurrently on one node → ${waiting.size} waiting, positions exactly 1..${waiting.size}`,
+        );
       });
     });
 
-    describe('positions across two nodes', { skip: shared ? false : 'one node only: the in-process index is not shared between nodes' }, () => {
-      let iso: Isolation;
-      let a: Node;
-      let b: Node;
-      before(async () => {
-        iso = combo.isolate();
-        a = await startNode(iso.env);
-        b = await startNode(iso.env);
-      });
-      after(async () => {
-        await a?.close();
-        await b?.close();
-        await iso?.cleanup();
-      });
+    describe(
+      'positions across two nodes',
+      { skip: shared ? false : 'one node only: the in-process index is not shared between nodes' },
+      () => {
+        let iso: Isolation;
+        let a: Node;
+        let b: Node;
+        before(async () => {
+          iso = combo.isolate();
+          a = await startNode(iso.env);
+          b = await startNode(iso.env);
+        });
+        after(async () => {
+          await a?.close();
+          await b?.close();
+          await iso?.cleanup();
+        });
 
-      test('joins and leaves split between two nodes; both nodes agree on every position', async () => {
-        const q = await createQueue(a.url);
-        const first = await churn([a.url, b.url], q.id, 200, []);
-        assert.equal(new Set(first.map((t) => t.number)).size, 200, 'ticket numbers are unique across nodes');
-        const leavers = first.filter((_, i) => i % 4 === 2);
-        const second = await churn([b.url, a.url], q.id, 50, leavers);
-        const gone = new Set(leavers.map((t) => t.id));
-        const waiting = new Map([...first, ...second].filter((t) => !gone.has(t.id)).map((t) => [t.id, t]));
-        await assertExactPositions([a.url, b.url], q.id, waiting, 'two nodes');
-        await assertExactPositions([b.url, a.url], q.id, waiting, 'two nodes (list from B)');
-        console.log(`[positions] ${combo.name}: 250 joins + 50 leaves split over 2 nodes → ${waiting.size} waiting, both nodes report positions exactly 1..${waiting.size}`);
-      });
-    });
+        test('joins and leaves split between two nodes; both nodes agree on every position', async () => {
+          const q = await createQueue(a.url);
+          const first = await churn([a.url, b.url], q.id, 200, []);
+          assert.equal(new Set(first.map((t) => t.number)).size, 200, 'ticket numbers are unique across nodes');
+          const leavers = first.filter((_, i) => i % 4 === 2);
+          const second = await churn([b.url, a.url], q.id, 50, leavers);
+          const gone = new Set(leavers.map((t) => t.id));
+          const waiting = new Map([...first, ...second].filter((t) => !gone.has(t.id)).map((t) => [t.id, t]));
+          await assertExactPositions([a.url, b.url], q.id, waiting, 'two nodes');
+          await assertExactPositions([b.url, a.url], q.id, waiting, 'two nodes (list from B)');
+          console.log(
+            `[positions] ${combo.name}: 250 joins + 50 leaves split over 2 nodes → ${waiting.size} waiting, both nodes report positions exactly 1..${waiting.size}`,
+          );
+        });
+      },
+    );
 
     describe('index rebuild after the live data is lost', () => {
       let iso: Isolation;
@@ -181,47 +210,64 @@ for (const combo of COMBOS) {
         await iso?.cleanup();
       });
 
-      test(shared ? 'FLUSHDB of the Redis database: the index is rebuilt by itself with identical positions' : 'a node restart rebuilds the in-process index with identical positions', async () => {
-        let n = node as Node;
-        const q1 = await createQueue(n.url);
-        const q2 = await createQueue(n.url, { mode: 'waiting_room' });
-        const tickets = [...(await churn([n.url], q1.id, 300, [])), ...(await churn([n.url], q2.id, 60, []))];
-        tickets.push(...(await churn([n.url], q1.id, 20, tickets.slice(0, 300).filter((_, i) => i % 7 === 0))));
-        for (let i = 0; i < 5; i++) assert.equal((await call(n.url, 'POST', `/api/queues/${q2.id}/call-next`, { body: {} })).status, 200);
-        const before = await positionsOf(n.url, tickets);
-        const waitingBefore = [...before.values()].filter((p) => p !== null).length;
+      test(
+        shared
+          ? 'FLUSHDB of the Redis database: the index is rebuilt by itself with identical positions'
+          : 'a node restart rebuilds the in-process index with identical positions',
+        async () => {
+          let n = node as Node;
+          const q1 = await createQueue(n.url);
+          const q2 = await createQueue(n.url, { mode: 'waiting_room' });
+          const tickets = [...(await churn([n.url], q1.id, 300, [])), ...(await churn([n.url], q2.id, 60, []))];
+          tickets.push(
+            ...(await churn(
+              [n.url],
+              q1.id,
+              20,
+              tickets.slice(0, 300).filter((_, i) => i % 7 === 0),
+            )),
+          );
+          for (let i = 0; i < 5; i++)
+            assert.equal((await call(n.url, 'POST', `/api/queues/${q2.id}/call-next`, { body: {} })).status, 200);
+          const before = await positionsOf(n.url, tickets);
+          const waitingBefore = [...before.values()].filter((p) => p !== null).length;
 
-        const t0 = performance.now();
-        const statuses = new Map<number, number>();
-        let elapsed: number;
-        if (shared) {
-          assert.equal(await (redis as Redis).flushdb(), 'OK');
-          assert.equal(await (redis as Redis).dbsize(), 0);
-          const probe = tickets.find((t) => before.get(t.id) !== null) as Joined;
-          for (;;) {
-            const r = await getTicket(n.url, probe.id, probe.token);
-            statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-            if (r.status === 200) break;
-            assert.equal(r.status, 503, `while rebuilding: ${r.status} ${JSON.stringify(r.body)}`);
-            assert.equal(r.body.error.code, 'unavailable');
-            assert.ok(r.headers.get('retry-after'), 'Retry-After while the index rebuilds');
-            assert.ok(performance.now() - t0 < 10_000, 'the index did not answer again within 10 s of the wipe');
-            await new Promise((r) => setTimeout(r, 20));
+          const t0 = performance.now();
+          const statuses = new Map<number, number>();
+          let elapsed: number;
+          if (shared) {
+            assert.equal(await (redis as Redis).flushdb(), 'OK');
+            assert.equal(await (redis as Redis).dbsize(), 0);
+            const probe = tickets.find((t) => before.get(t.id) !== null) as Joined;
+            for (;;) {
+              const r = await getTicket(n.url, probe.id, probe.token);
+              statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+              if (r.status === 200) break;
+              assert.equal(r.status, 503, `while rebuilding: ${r.status} ${JSON.stringify(r.body)}`);
+              assert.equal(r.body.error.code, 'unavailable');
+              assert.ok(r.headers.get('retry-after'), 'Retry-After while the index rebuilds');
+              assert.ok(performance.now() - t0 < 10_000, 'the index did not answer again within 10 s of the wipe');
+              await new Promise((r) => setTimeout(r, 20));
+            }
+            elapsed = performance.now() - t0;
+            // The rebuild is counted where operators watch for it.
+            const metrics = await fetch(`${n.url}/metrics`).then((r) => r.text());
+            assert.match(metrics, /^qk_live_index_rebuilds_total [1-9]\d*$/m);
+          } else {
+            await n.close();
+            node = n = await startNode(env);
+            elapsed = performance.now() - t0;
           }
-          elapsed = performance.now() - t0;
-          // The rebuild is counted where operators watch for it.
-          const metrics = await fetch(`${n.url}/metrics`).then((r) => r.text());
-          assert.match(metrics, /^qk_live_index_rebuilds_total [1-9]\d*$/m);
-        } else {
-          await n.close();
-          node = n = await startNode(env);
-          elapsed = performance.now() - t0;
-        }
-        const afterwards = await positionsOf(n.url, tickets);
-        assert.deepEqual(afterwards, before);
-        const how = shared ? `FLUSHDB on Redis db ${db}; first GET answered 200 again after ${elapsed.toFixed(0)} ms (responses while rebuilding: ${JSON.stringify(Object.fromEntries(statuses))})` : `node restart (close + start on the same data dir) took ${elapsed.toFixed(0)} ms`;
-        console.log(`[rebuild] ${combo.name}: ${tickets.length} tickets (${waitingBefore} waiting in 2 queues); ${how}; all ${tickets.length} positions identical before and after`);
-      });
+          const afterwards = await positionsOf(n.url, tickets);
+          assert.deepEqual(afterwards, before);
+          const how = shared
+            ? `FLUSHDB on Redis db ${db}; first GET answered 200 again after ${elapsed.toFixed(0)} ms (responses while rebuilding: ${JSON.stringify(Object.fromEntries(statuses))})`
+            : `node restart (close + start on the same data dir) took ${elapsed.toFixed(0)} ms`;
+          console.log(
+            `[rebuild] ${combo.name}: ${tickets.length} tickets (${waitingBefore} waiting in 2 queues); ${how}; all ${tickets.length} positions identical before and after`,
+          );
+        },
+      );
     });
   });
 }

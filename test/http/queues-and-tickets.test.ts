@@ -24,13 +24,19 @@ for (const combo of COMBOS) {
       await iso?.cleanup();
     });
 
-    const act = (id: string, action: string, body?: unknown) => call(base, 'POST', `/api/tickets/${id}/${action}`, body === undefined ? {} : { body });
-    const callNext = (queueId: string, body: unknown = {}) => call(base, 'POST', `/api/queues/${queueId}/call-next`, { body });
+    const act = (id: string, action: string, body?: unknown) =>
+      call(base, 'POST', `/api/tickets/${id}/${action}`, body === undefined ? {} : { body });
+    const callNext = (queueId: string, body: unknown = {}) =>
+      call(base, 'POST', `/api/queues/${queueId}/call-next`, { body });
     const position = async (t: { id: string; token: string }) => (await getTicket(base, t.id, t.token)).body.position;
 
     describe('queues: create, list, get, patch, delete', () => {
       test('the whole life of a queue', async () => {
-        const q = await createQueue(base, { name: 'Front desk', capacity: 50, settings: { averageServiceSeconds: 60 } });
+        const q = await createQueue(base, {
+          name: 'Front desk',
+          capacity: 50,
+          settings: { averageServiceSeconds: 60 },
+        });
         assert.match(q.id, /^[A-Za-z0-9_-]{1,64}$/);
         assert.equal(q.name, 'Front desk');
         assert.equal(q.mode, 'service');
@@ -49,10 +55,19 @@ for (const combo of COMBOS) {
         assert.equal(full.body.capacity, 50);
         const pub = await call(base, 'GET', `/api/queues/${q.id}`, { key: null });
         assert.equal(pub.status, 200);
-        assert.deepEqual(Object.keys(pub.body).sort(), ['estimatedWait', 'id', 'mode', 'name', 'status', 'waitingCount']);
+        assert.deepEqual(Object.keys(pub.body).sort(), [
+          'estimatedWait',
+          'id',
+          'mode',
+          'name',
+          'status',
+          'waitingCount',
+        ]);
         assert.equal(pub.body.waitingCount, 0);
 
-        const patched = await call(base, 'PATCH', `/api/queues/${q.id}`, { body: { name: 'Back desk', status: 'paused', settings: { ticketTtlSeconds: 600 } } });
+        const patched = await call(base, 'PATCH', `/api/queues/${q.id}`, {
+          body: { name: 'Back desk', status: 'paused', settings: { ticketTtlSeconds: 600 } },
+        });
         assert.equal(patched.status, 200);
         assert.equal(patched.body.name, 'Back desk');
         assert.equal(patched.body.status, 'paused');
@@ -103,11 +118,18 @@ for (const combo of COMBOS) {
         const a = await join(base, q.id);
         const unknown = await getTicket(base, 't_doesNotExist123', a.token);
         assertError(unknown, 404, 'not_found', 'unknown id');
-        for (const r of [await getTicket(base, a.id, 'wrong-token'), await getTicket(base, a.id, undefined), await getTicket(base, a.id, '')]) {
+        for (const r of [
+          await getTicket(base, a.id, 'wrong-token'),
+          await getTicket(base, a.id, undefined),
+          await getTicket(base, a.id, ''),
+        ]) {
           assert.equal(r.status, 404);
           assert.deepEqual(r.body, unknown.body);
         }
-        const wrongLeave = await call(base, 'DELETE', `/api/tickets/${a.id}`, { key: null, headers: { 'x-ticket-token': 'nope' } });
+        const wrongLeave = await call(base, 'DELETE', `/api/tickets/${a.id}`, {
+          key: null,
+          headers: { 'x-ticket-token': 'nope' },
+        });
         assert.equal(wrongLeave.status, 404);
         assert.deepEqual(wrongLeave.body, unknown.body);
         assert.equal((await getTicket(base, a.id, a.token)).body.status, 'waiting');
@@ -132,9 +154,17 @@ for (const combo of COMBOS) {
       test('the same Idempotency-Key returns the same ticket and token, 200 on replay', async () => {
         const q = await createQueue(base);
         const headers = { 'idempotency-key': 'order-4711' };
-        const first = await call(base, 'POST', `/api/queues/${q.id}/tickets`, { body: { name: 'Bo' }, key: null, headers });
+        const first = await call(base, 'POST', `/api/queues/${q.id}/tickets`, {
+          body: { name: 'Bo' },
+          key: null,
+          headers,
+        });
         assert.equal(first.status, 201);
-        const again = await call(base, 'POST', `/api/queues/${q.id}/tickets`, { body: { name: 'Bo' }, key: null, headers });
+        const again = await call(base, 'POST', `/api/queues/${q.id}/tickets`, {
+          body: { name: 'Bo' },
+          key: null,
+          headers,
+        });
         assert.equal(again.status, 200);
         assert.equal(again.body.id, first.body.id);
         assert.equal(again.body.token, first.body.token);
@@ -147,7 +177,11 @@ for (const combo of COMBOS) {
       test('concurrent retries with one key create one ticket', async () => {
         const q = await createQueue(base);
         const headers = { 'idempotency-key': 'burst-1' };
-        const rs = await Promise.all(Array.from({ length: 8 }, () => call(base, 'POST', `/api/queues/${q.id}/tickets`, { body: {}, key: null, headers })));
+        const rs = await Promise.all(
+          Array.from({ length: 8 }, () =>
+            call(base, 'POST', `/api/queues/${q.id}/tickets`, { body: {}, key: null, headers }),
+          ),
+        );
         assert.deepEqual(rs.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 200, 200, 201]);
         assert.equal(new Set(rs.map((r) => r.body.id)).size, 1);
         assert.equal(new Set(rs.map((r) => r.body.token)).size, 1);
@@ -160,7 +194,12 @@ for (const combo of COMBOS) {
         const q = await createQueue(base, { capacity: 2 });
         const a = await join(base, q.id);
         await join(base, q.id);
-        assertError(await call(base, 'POST', `/api/queues/${q.id}/tickets`, { body: {}, key: null }), 409, 'queue_full', 'third join');
+        assertError(
+          await call(base, 'POST', `/api/queues/${q.id}/tickets`, { body: {}, key: null }),
+          409,
+          'queue_full',
+          'third join',
+        );
         assert.equal((await call(base, 'GET', `/api/queues/${q.id}`)).body.waitingCount, 2);
         await leave(base, a.id, a.token);
         await join(base, q.id);
@@ -168,8 +207,16 @@ for (const combo of COMBOS) {
 
       test('a closed queue answers 409 queue_closed', async () => {
         const q = await createQueue(base);
-        assert.equal((await call(base, 'PATCH', `/api/queues/${q.id}`, { body: { status: 'closed' } })).body.status, 'closed');
-        assertError(await call(base, 'POST', `/api/queues/${q.id}/tickets`, { body: {}, key: null }), 409, 'queue_closed', 'join closed');
+        assert.equal(
+          (await call(base, 'PATCH', `/api/queues/${q.id}`, { body: { status: 'closed' } })).body.status,
+          'closed',
+        );
+        assertError(
+          await call(base, 'POST', `/api/queues/${q.id}/tickets`, { body: {}, key: null }),
+          409,
+          'queue_closed',
+          'join closed',
+        );
         assert.equal((await listAll(base, q.id)).length, 0);
       });
 
@@ -190,7 +237,12 @@ for (const combo of COMBOS) {
     describe('call-next order', () => {
       test('high priority first (operator joins only), then first come first served; 204 when empty', async () => {
         const q = await createQueue(base);
-        assertError(await call(base, 'POST', `/api/queues/${q.id}/tickets`, { body: { priority: 'high' }, key: null }), 403, 'forbidden', 'customer high priority');
+        assertError(
+          await call(base, 'POST', `/api/queues/${q.id}/tickets`, { body: { priority: 'high' }, key: null }),
+          403,
+          'forbidden',
+          'customer high priority',
+        );
         const n1 = await join(base, q.id);
         const n2 = await join(base, q.id);
         const h1 = await join(base, q.id, { priority: 'high' }, { key: operatorKey });
@@ -216,7 +268,8 @@ for (const combo of COMBOS) {
       test('serve, no-show, requeue and call out of order; illegal moves are 409 conflict', async () => {
         const q = await createQueue(base);
         const [t1, t2, t3] = [await join(base, q.id), await join(base, q.id), await join(base, q.id)];
-        for (const a of ['serve', 'no-show', 'requeue']) assertError(await act(t1.id, a), 409, 'conflict', `${a} a waiting ticket`);
+        for (const a of ['serve', 'no-show', 'requeue'])
+          assertError(await act(t1.id, a), 409, 'conflict', `${a} a waiting ticket`);
 
         const c3 = await act(t3.id, 'call', { counter: 'B' });
         assert.equal(c3.status, 200);
@@ -224,7 +277,8 @@ for (const combo of COMBOS) {
         assert.equal(c3.body.counter, 'B');
         assertError(await act(t3.id, 'call'), 409, 'conflict', 'call a called ticket');
         assert.equal((await act(t3.id, 'serve')).body.status, 'served');
-        for (const a of ['serve', 'no-show', 'requeue', 'call']) assertError(await act(t3.id, a), 409, 'conflict', `${a} a served ticket`);
+        for (const a of ['serve', 'no-show', 'requeue', 'call'])
+          assertError(await act(t3.id, a), 409, 'conflict', `${a} a served ticket`);
 
         assert.equal((await callNext(q.id)).body.id, t1.id);
         assert.equal((await act(t1.id, 'no-show')).body.status, 'no_show');
@@ -240,7 +294,8 @@ for (const combo of COMBOS) {
 
         assert.equal((await callNext(q.id)).body.id, t1.id);
         assert.equal((await leave(base, t1.id, t1.token)).body.status, 'left', 'a called customer may still leave');
-        for (const a of ['serve', 'no-show', 'requeue', 'call']) assertError(await act(t1.id, a), 409, 'conflict', `${a} a left ticket`);
+        for (const a of ['serve', 'no-show', 'requeue', 'call'])
+          assertError(await act(t1.id, a), 409, 'conflict', `${a} a left ticket`);
         assertError(await act('t_unknownTicket', 'serve'), 404, 'not_found', 'unknown ticket');
       });
     });
@@ -272,20 +327,47 @@ for (const combo of COMBOS) {
 
         const page1 = await call(base, 'GET', `/api/queues/${q.id}/tickets?status=waiting&limit=3`);
         assert.equal(page1.status, 200);
-        assert.deepEqual(page1.body.items.map((t: any) => t.number), [3, 4, 6]);
-        assert.deepEqual(page1.body.items.map((t: any) => t.position), [1, 2, 3]);
+        assert.deepEqual(
+          page1.body.items.map((t: any) => t.number),
+          [3, 4, 6],
+        );
+        assert.deepEqual(
+          page1.body.items.map((t: any) => t.position),
+          [1, 2, 3],
+        );
         assert.equal(typeof page1.body.nextCursor, 'string');
-        const page2 = await call(base, 'GET', `/api/queues/${q.id}/tickets?status=waiting&limit=3&cursor=${encodeURIComponent(page1.body.nextCursor)}`);
-        assert.deepEqual(page2.body.items.map((t: any) => [t.number, t.position]), [[7, 4]]);
+        const page2 = await call(
+          base,
+          'GET',
+          `/api/queues/${q.id}/tickets?status=waiting&limit=3&cursor=${encodeURIComponent(page1.body.nextCursor)}`,
+        );
+        assert.deepEqual(
+          page2.body.items.map((t: any) => [t.number, t.position]),
+          [[7, 4]],
+        );
         assert.equal(page2.body.nextCursor, null);
 
-        assert.deepEqual((await listAll(base, q.id, 'called')).map((t) => t.number), [1, 2]);
-        assert.deepEqual((await listAll(base, q.id, 'left')).map((t) => t.number), [5]);
+        assert.deepEqual(
+          (await listAll(base, q.id, 'called')).map((t) => t.number),
+          [1, 2],
+        );
+        assert.deepEqual(
+          (await listAll(base, q.id, 'left')).map((t) => t.number),
+          [5],
+        );
         const all = await listAll(base, q.id, undefined, 2);
         assert.equal(all.length, 7);
-        assert.deepEqual(all.map((t) => t.number), [1, 2, 3, 4, 5, 6, 7]);
+        assert.deepEqual(
+          all.map((t) => t.number),
+          [1, 2, 3, 4, 5, 6, 7],
+        );
         assert.equal(all[0].contact, null, 'operators see contact fields');
-        assertError(await call(base, 'GET', `/api/queues/${q.id}/tickets?status=sleeping`), 400, 'validation_failed', 'bad status');
+        assertError(
+          await call(base, 'GET', `/api/queues/${q.id}/tickets?status=sleeping`),
+          400,
+          'validation_failed',
+          'bad status',
+        );
       });
     });
   });

@@ -22,7 +22,11 @@ export function referenceOrder(entries: Iterable<WaitingEntry>): string[] {
     .map((p) => p.id);
 }
 
-export const entry = (ticketId: string, priority: 'normal' | 'high', seq: number): WaitingEntry => ({ ticketId, priority, seq });
+export const entry = (ticketId: string, priority: 'normal' | 'high', seq: number): WaitingEntry => ({
+  ticketId,
+  priority,
+  seq,
+});
 
 export { eventually, sleep } from '../support/harness.js';
 

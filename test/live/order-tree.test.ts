@@ -38,7 +38,12 @@ describe('order tree', () => {
         for (let i = 0; i < 150; i++) {
           if (ref.length === 0 || (growing ? rnd() < 0.75 : rnd() < 0.25)) {
             const r = rnd();
-            const key = r < 0.6 ? (tail += 1 + Math.floor(rnd() * 4)) : r < 0.8 ? Math.floor(rnd() * tail) : 2 ** 52 + Math.floor(rnd() * tail);
+            const key =
+              r < 0.6
+                ? (tail += 1 + Math.floor(rnd() * 4))
+                : r < 0.8
+                  ? Math.floor(rnd() * tail)
+                  : 2 ** 52 + Math.floor(rnd() * tail);
             const p = { key, id: `i${id++}` };
             tree.insert(p.key, p.id);
             ref.push(p);
@@ -85,7 +90,11 @@ describe('fenwick', () => {
   it('answers prefix sums and finds the slot of the k-th item', () => {
     const sizes = [3, 0, 5, 1, 0, 0, 7, 2];
     const f = new Fenwick(sizes);
-    for (let i = 0; i <= sizes.length; i++) assert.equal(f.prefix(i), sizes.slice(0, i).reduce((a, b) => a + b, 0));
+    for (let i = 0; i <= sizes.length; i++)
+      assert.equal(
+        f.prefix(i),
+        sizes.slice(0, i).reduce((a, b) => a + b, 0),
+      );
     const flat = sizes.flatMap((n, slot) => Array.from({ length: n }, (_, offset) => ({ slot, offset })));
     flat.forEach((want, k) => assert.deepEqual(f.find(k), want));
     f.add(1, 4);
@@ -95,7 +104,8 @@ describe('fenwick', () => {
 });
 
 /** 36 characters like a UUID, built by concatenation as real ids often are (cons strings). */
-const uuidLike = (j: number): string => `${(0x10000000 + j).toString(16)}-0000-4000-8000-${(0x100000000000 + j).toString(16)}`;
+const uuidLike = (j: number): string =>
+  `${(0x10000000 + j).toString(16)}-0000-4000-8000-${(0x100000000000 + j).toString(16)}`;
 
 describe('memory index size', () => {
   it('holds 1,000,000 waiting tickets in one queue in under 300 bytes each', async (t) => {
@@ -114,7 +124,11 @@ describe('memory index size', () => {
     for (let i = 0; i < n; i += 10_000) {
       const batch = [];
       for (let j = i; j < i + 10_000; j++) {
-        batch.push({ ticketId: uuidLike(j), priority: j % 10 === 0 ? ('high' as const) : ('normal' as const), seq: 1 + j * 3 });
+        batch.push({
+          ticketId: uuidLike(j),
+          priority: j % 10 === 0 ? ('high' as const) : ('normal' as const),
+          seq: 1 + j * 3,
+        });
       }
       await b.index.add('big', batch);
     }
@@ -124,7 +138,10 @@ describe('memory index size', () => {
     t.diagnostic(`${perTicket.toFixed(1)} bytes per waiting ticket (heap + typed arrays, ids included)`);
     assert.ok(perTicket < 300, `${perTicket.toFixed(1)} bytes per waiting ticket`);
     const est = (await b.index.stats()).bytes!;
-    assert.ok(est / n > perTicket / 2 && est / n < perTicket * 2, `stats estimate ${(est / n).toFixed(1)} vs measured ${perTicket.toFixed(1)}`);
+    assert.ok(
+      est / n > perTicket / 2 && est / n < perTicket * 2,
+      `stats estimate ${(est / n).toFixed(1)} vs measured ${perTicket.toFixed(1)}`,
+    );
     await b.close();
   });
 });

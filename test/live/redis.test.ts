@@ -77,7 +77,14 @@ describe('redis backend specifics', { skip: skipRedis }, () => {
     await b.index.replaceAll(new Map([['q', [e('a', 'normal', 1)]]]));
     await b.index.replaceAll(new Map([['q', [e('n', 'normal', 1)]]]), 'dr');
     const keys = (await listKeys(raw, p)).sort();
-    assert.deepEqual(keys, [`${p}built`, `${p}ns:dr:built`, `${p}ns:dr:q:q`, `${p}ns:dr:queues`, `${p}q:q`, `${p}queues`]);
+    assert.deepEqual(keys, [
+      `${p}built`,
+      `${p}ns:dr:built`,
+      `${p}ns:dr:q:q`,
+      `${p}ns:dr:queues`,
+      `${p}q:q`,
+      `${p}queues`,
+    ]);
     assert.equal(await raw.pttl(`${p}q:q`), -1, 'the swapped-in set keeps no temporary TTL');
   });
 
@@ -92,7 +99,10 @@ describe('redis backend specifics', { skip: skipRedis }, () => {
     })();
     await b.index.replaceAll(make(5000, 'new'));
     await reading;
-    assert.ok(counts.every((c) => c === 3000 || c === 5000), `saw counts ${[...new Set(counts)].join(', ')}`);
+    assert.ok(
+      counts.every((c) => c === 3000 || c === 5000),
+      `saw counts ${[...new Set(counts)].join(', ')}`,
+    );
     assert.equal(await b.index.count('q'), 5000);
   });
 
@@ -166,7 +176,10 @@ describe('redis backend specifics', { skip: skipRedis }, () => {
     assert.equal(await b.configGet!('maxmemory-policy'), policy);
     assert.equal(await b.configGet!('no-such-setting-here'), null);
     assert.equal(typeof (await b.memoryPurge!()), 'boolean');
-    assert.deepEqual(parseInfo('# Server\r\nredis_version:7.0.0\r\n\r\nrole:master\r\n'), { redis_version: '7.0.0', role: 'master' });
+    assert.deepEqual(parseInfo('# Server\r\nredis_version:7.0.0\r\n\r\nrole:master\r\n'), {
+      redis_version: '7.0.0',
+      role: 'master',
+    });
   });
 
   it('fails creation with unavailable when nothing listens', async () => {

@@ -38,9 +38,13 @@ export function liveBackendSuite(name: string, harness: BackendHarness, skip: st
       await b.index.add('q', [e('n1', 'normal', 10), e('n2', 'normal', 20)]);
       const ranks = await b.index.addAndRank('q', [e('n3', 'normal', 30), e('h1', 'high', 40), e('n1', 'normal', 10)]);
       assert.deepEqual(ranks, [3, 0, 1]);
-      for (const id of ['n3', 'h1', 'n1']) assert.equal(ranks[['n3', 'h1', 'n1'].indexOf(id)], await b.index.rank('q', id));
+      for (const id of ['n3', 'h1', 'n1'])
+        assert.equal(ranks[['n3', 'h1', 'n1'].indexOf(id)], await b.index.rank('q', id));
       // More than one script's worth, with high priority entries late in the batch moving the early ones.
-      const many = [...Array.from({ length: 700 }, (_, i) => e(`m${i}`, 'normal', 1000 + i)), ...Array.from({ length: 5 }, (_, i) => e(`g${i}`, 'high', 5000 + i))];
+      const many = [
+        ...Array.from({ length: 700 }, (_, i) => e(`m${i}`, 'normal', 1000 + i)),
+        ...Array.from({ length: 5 }, (_, i) => e(`g${i}`, 'high', 5000 + i)),
+      ];
       const got = await b.index.addAndRank('big', many);
       const want = await Promise.all(many.map((x) => b.index.rank('big', x.ticketId)));
       assert.deepEqual(got, want);
@@ -50,7 +54,12 @@ export function liveBackendSuite(name: string, harness: BackendHarness, skip: st
 
     it('keeps seqs near 2^52 exact and apart from the other class', async () => {
       const top = 2 ** 52 - 1;
-      await b.index.add('q', [e('n-top', 'normal', top), e('n-below', 'normal', top - 1), e('h-top', 'high', top), e('n-low', 'normal', 0)]);
+      await b.index.add('q', [
+        e('n-top', 'normal', top),
+        e('n-below', 'normal', top - 1),
+        e('h-top', 'high', top),
+        e('n-low', 'normal', 0),
+      ]);
       assert.deepEqual(await b.index.range('q', 0, 10), ['h-top', 'n-low', 'n-below', 'n-top']);
       await assert.rejects(b.index.add('q', [e('bad', 'normal', 2 ** 52)]), RangeError);
       await assert.rejects(b.index.add('q', [e('bad', 'normal', 1.5)]), RangeError);
@@ -59,7 +68,10 @@ export function liveBackendSuite(name: string, harness: BackendHarness, skip: st
     });
 
     it('counts and pages through ranges', async () => {
-      await b.index.add('q', Array.from({ length: 7 }, (_, i) => e(`t${i}`, 'normal', i + 1)));
+      await b.index.add(
+        'q',
+        Array.from({ length: 7 }, (_, i) => e(`t${i}`, 'normal', i + 1)),
+      );
       assert.equal(await b.index.count('q'), 7);
       assert.equal(await b.index.count('empty'), 0);
       assert.deepEqual(await b.index.range('q', 0, 3), ['t0', 't1', 't2']);
@@ -121,11 +133,19 @@ export function liveBackendSuite(name: string, harness: BackendHarness, skip: st
           assert.equal(await b.index.count(q), want.length, `count, seed ${seed}`);
           assert.deepEqual(await b.index.range(q, 0, want.length + 5), want, `full range, seed ${seed}`);
           const ranks = await Promise.all(want.map((id) => b.index.rank(q, id)));
-          assert.deepEqual(ranks, want.map((_, i) => i), `ranks, seed ${seed}`);
+          assert.deepEqual(
+            ranks,
+            want.map((_, i) => i),
+            `ranks, seed ${seed}`,
+          );
           for (let k = 0; k < 5; k++) {
             const start = Math.floor(rnd() * (want.length + 3));
             const limit = Math.floor(rnd() * 12);
-            assert.deepEqual(await b.index.range(q, start, limit), want.slice(start, start + limit), `range(${start}, ${limit})`);
+            assert.deepEqual(
+              await b.index.range(q, start, limit),
+              want.slice(start, start + limit),
+              `range(${start}, ${limit})`,
+            );
           }
           assert.equal(await b.index.rank(q, `absent-${seed}`), null);
         };
@@ -137,12 +157,23 @@ export function liveBackendSuite(name: string, harness: BackendHarness, skip: st
               const present = [...ref.keys()];
               if (present.length > 0 && rnd() < 0.1) {
                 // A repeat add with a different place must change nothing.
-                add.push(e(present[Math.floor(rnd() * present.length)]!, rnd() < 0.5 ? 'high' : 'normal', 1 + Math.floor(rnd() * 1e6)));
+                add.push(
+                  e(
+                    present[Math.floor(rnd() * present.length)]!,
+                    rnd() < 0.5 ? 'high' : 'normal',
+                    1 + Math.floor(rnd() * 1e6),
+                  ),
+                );
                 continue;
               }
               const r = rnd();
               // Mostly growing seqs (joins), some sparse or out of order (requeues, other nodes), a few huge.
-              const seq = r < 0.7 ? (nextSeq += 1 + Math.floor(rnd() * 3)) : r < 0.97 ? 1 + Math.floor(rnd() * nextSeq * 50) : 2 ** 52 - 1 - Math.floor(rnd() * 1000);
+              const seq =
+                r < 0.7
+                  ? (nextSeq += 1 + Math.floor(rnd() * 3))
+                  : r < 0.97
+                    ? 1 + Math.floor(rnd() * nextSeq * 50)
+                    : 2 ** 52 - 1 - Math.floor(rnd() * 1000);
               const item = e(`s${seed}-${nextId++}`, rnd() < 0.25 ? 'high' : 'normal', seq);
               add.push(item);
             }
@@ -199,7 +230,13 @@ export function liveBackendSuite(name: string, harness: BackendHarness, skip: st
 
     it('keeps namespaces apart from the live index and from each other', async () => {
       await b.index.add('q1', [e('live1', 'normal', 1), e('live2', 'normal', 2)]);
-      await b.index.replaceAll(new Map([['q1', [e('ns1', 'normal', 1)]], ['q9', [e('ns9', 'high', 3)]]]), 'dr');
+      await b.index.replaceAll(
+        new Map([
+          ['q1', [e('ns1', 'normal', 1)]],
+          ['q9', [e('ns9', 'high', 3)]],
+        ]),
+        'dr',
+      );
       await b.index.replaceAll(new Map([['q1', [e('other', 'normal', 1)]]]), 'dr:x');
       assert.equal(await b.index.isBuilt(), false, 'a scratch copy does not count as a rebuild');
       assert.deepEqual(await b.index.snapshot(), new Map([['q1', ['live1', 'live2']]]));
@@ -212,7 +249,13 @@ export function liveBackendSuite(name: string, harness: BackendHarness, skip: st
         ]),
       );
       await b.index.add('q1', [e('live3', 'normal', 3)]);
-      assert.deepEqual(await b.index.snapshot('dr'), new Map([['q1', ['ns1']], ['q9', ['ns9']]]));
+      assert.deepEqual(
+        await b.index.snapshot('dr'),
+        new Map([
+          ['q1', ['ns1']],
+          ['q9', ['ns9']],
+        ]),
+      );
       await b.index.dropNamespace('dr');
       assert.deepEqual(await b.index.snapshot('dr'), new Map());
       assert.deepEqual(await b.index.snapshot('dr:x'), new Map([['q1', ['other']]]));

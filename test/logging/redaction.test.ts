@@ -14,10 +14,22 @@ describe('log redaction', () => {
       },
     });
     const log = pino({ redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
-    log.info({ req: { headers: { authorization: 'Bearer qk_secret_admin', 'x-ticket-token': 'tok123' }, query: { token: 'tok456' } } }, 'request');
-    log.info({ token: 'tok789', key: 'qk_plain', webhook: { secret: 'hmac-secret' }, database: { password: 'pw' } }, 'objects');
+    log.info(
+      {
+        req: {
+          headers: { authorization: 'Bearer qk_secret_admin', 'x-ticket-token': 'tok123' },
+          query: { token: 'tok456' },
+        },
+      },
+      'request',
+    );
+    log.info(
+      { token: 'tok789', key: 'qk_plain', webhook: { secret: 'hmac-secret' }, database: { password: 'pw' } },
+      'objects',
+    );
     const text = lines.join('');
-    for (const secret of ['qk_secret_admin', 'tok123', 'tok456', 'tok789', 'qk_plain', 'hmac-secret', '"pw"']) assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+    for (const secret of ['qk_secret_admin', 'tok123', 'tok456', 'tok789', 'qk_plain', 'hmac-secret', '"pw"'])
+      assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
     assert.equal((text.match(/\[redacted\]/g) ?? []).length, 7);
   });
 });

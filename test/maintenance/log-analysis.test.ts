@@ -30,11 +30,29 @@ const THRESHOLDS: Thresholds = {
 function line(ago: number, fields: Record<string, unknown> = {}): string {
   return JSON.stringify({ level: 30, time: NOW.getTime() - ago, pid: 1, hostname: 'qk', msg: 'ok', ...fields });
 }
-const lines = (n: number, make: (i: number) => string): string => Array.from({ length: n }, (_, i) => `${make(i)}\n`).join('');
-const request = (ago: number, method: string, url: string, responseTime: number, extra: Record<string, unknown> = {}): string =>
-  line(ago, { req: { method, url, remoteAddress: '10.0.0.1' }, res: { statusCode: 200 }, responseTime, msg: 'request completed', ...extra });
+const lines = (n: number, make: (i: number) => string): string =>
+  Array.from({ length: n }, (_, i) => `${make(i)}\n`).join('');
+const request = (
+  ago: number,
+  method: string,
+  url: string,
+  responseTime: number,
+  extra: Record<string, unknown> = {},
+): string =>
+  line(ago, {
+    req: { method, url, remoteAddress: '10.0.0.1' },
+    res: { statusCode: 200 },
+    responseTime,
+    msg: 'request completed',
+    ...extra,
+  });
 const denied = (ago: number, ip: string, statusCode = 401): string =>
-  line(ago, { req: { method: 'GET', url: '/api/keys', remoteAddress: ip }, res: { statusCode }, responseTime: 2, route: '/api/keys' });
+  line(ago, {
+    req: { method: 'GET', url: '/api/keys', remoteAddress: ip },
+    res: { statusCode },
+    responseTime: 2,
+    route: '/api/keys',
+  });
 
 let root: string;
 /** A fresh log folder per test, so no test depends on another's files. */
@@ -43,10 +61,14 @@ async function logDir(files: Record<string, string | Buffer> = {}): Promise<stri
   for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
   return dir;
 }
-const analyze = (dir: string, thresholds: Thresholds = THRESHOLDS): Promise<LogFigures> => analyzeLogs({ dir, from: FROM, to: NOW, thresholds });
+const analyze = (dir: string, thresholds: Thresholds = THRESHOLDS): Promise<LogFigures> =>
+  analyzeLogs({ dir, from: FROM, to: NOW, thresholds });
 
 /** Only what the step reads is real; the rest of the context is never touched by it. */
-function context(dir: string, opts: { last?: () => Promise<Date | null>; thresholds?: Thresholds; signal?: AbortSignal } = {}): StepContext {
+function context(
+  dir: string,
+  opts: { last?: () => Promise<Date | null>; thresholds?: Thresholds; signal?: AbortSignal } = {},
+): StepContext {
   const config = { logDir: dir, maintenance: { thresholds: opts.thresholds ?? THRESHOLDS } } as unknown as Config;
   const store = { maintenance: { lastSuccessfulStep: opts.last ?? (async () => null) } } as unknown as Store;
   return {
@@ -72,7 +94,9 @@ after(async () => {
 
 describe('logAnalysis on clean logs', () => {
   it('succeeds with errorCount 0 and counts every line in the window', async () => {
-    const dir = await logDir({ 'queuekeeper.2025-03-09.1.log': lines(50, (i) => request((i + 1) * 60_000, 'GET', '/api/queues/q1', 12)) });
+    const dir = await logDir({
+      'queuekeeper.2025-03-09.1.log': lines(50, (i) => request((i + 1) * 60_000, 'GET', '/api/queues/q1', 12)),
+    });
     const figures = await analyze(dir);
     assert.equal(figures.errorCount, 0);
     assert.equal(figures.linesRead, 50);
@@ -94,7 +118,10 @@ describe('fault injection: error lines', () => {
     const file = join(dir, 'queuekeeper.2025-03-09.1.log');
     const before = await analyze(dir);
     const N = 7;
-    await appendFile(file, lines(N, (i) => line((i + 1) * 1000, { level: 50, msg: 'db write failed' })));
+    await appendFile(
+      file,
+      lines(N, (i) => line((i + 1) * 1000, { level: 50, msg: 'db write failed' })),
+    );
     await appendFile(file, line(1000, { level: 60, msg: 'fatal crash' }) + '\n');
     const after = await analyze(dir);
     assert.equal(after.errorCount - before.errorCount, N + 1); // level >= 50 includes fatal
@@ -121,10 +148,15 @@ describe('the window', () => {
   });
 
   it('starts at the previous successful run, and at most 24 h back', async () => {
-    const dir = await logDir({ 'a.log': [line(30 * HOUR, { level: 50 }), line(5 * HOUR, { level: 50 }), line(HOUR, { level: 50 })].join('\n') });
+    const dir = await logDir({
+      'a.log': [line(30 * HOUR, { level: 50 }), line(5 * HOUR, { level: 50 }), line(HOUR, { level: 50 })].join('\n'),
+    });
     const recent = await logAnalysis(context(dir, { last: async () => new Date(NOW.getTime() - 2 * HOUR) }));
     assert.equal(recent.figures.errorCount, 1);
-    assert.deepEqual(recent.figures.window, { from: new Date(NOW.getTime() - 2 * HOUR).toISOString(), to: NOW.toISOString() });
+    assert.deepEqual(recent.figures.window, {
+      from: new Date(NOW.getTime() - 2 * HOUR).toISOString(),
+      to: NOW.toISOString(),
+    });
     const old = await logAnalysis(context(dir, { last: async () => new Date(NOW.getTime() - 72 * HOUR) }));
     assert.equal(old.figures.errorCount, 2);
   });
@@ -141,7 +173,10 @@ describe('the window', () => {
 describe('rotated and damaged files', () => {
   it('reads rotated .log.gz files', async () => {
     const gz = gzipSync(lines(3, (i) => line(2 * HOUR + i, { level: 50, msg: 'old' })));
-    const dir = await logDir({ 'queuekeeper.2025-03-08.1.log.gz': gz, 'queuekeeper.2025-03-09.1.log': line(HOUR) + '\n' });
+    const dir = await logDir({
+      'queuekeeper.2025-03-08.1.log.gz': gz,
+      'queuekeeper.2025-03-09.1.log': line(HOUR) + '\n',
+    });
     const figures = await analyze(dir);
     assert.equal(figures.filesRead, 2);
     assert.equal(figures.linesRead, 4);
@@ -160,7 +195,10 @@ describe('rotated and damaged files', () => {
     assert.equal(figures.filesFound, 3);
     assert.equal(figures.filesRead, 1);
     assert.equal(figures.errorCount, 0, 'no line of a truncated gzip counts');
-    assert.deepEqual(figures.unreadableFiles.map((f) => f.file), ['bad.log.gz', 'truncated.log.gz']);
+    assert.deepEqual(
+      figures.unreadableFiles.map((f) => f.file),
+      ['bad.log.gz', 'truncated.log.gz'],
+    );
     const outcome = await logAnalysis(context(dir));
     assert.equal(outcome.status, 'warning');
     assert.equal(outcome.findings.filter((f) => f.severity === 'warning' && f.message.includes('.log.gz')).length, 2);
@@ -179,7 +217,9 @@ describe('rotated and damaged files', () => {
 
 describe('performance issues', () => {
   it('names a route whose p95 exceeds maxP95ResponseMs, grouped by route pattern', async () => {
-    const slow = lines(40, (i) => request((i + 1) * 1000, 'GET', `/api/tickets/t${i}?x=1`, i < 30 ? 50 : 900, { route: '/api/tickets/:ticketId' }));
+    const slow = lines(40, (i) =>
+      request((i + 1) * 1000, 'GET', `/api/tickets/t${i}?x=1`, i < 30 ? 50 : 900, { route: '/api/tickets/:ticketId' }),
+    );
     const fast = lines(40, (i) => request((i + 1) * 1000, 'GET', `/api/queues/q1?cursor=${i}`, 20));
     const dir = await logDir({ 'a.log': slow + fast });
     const figures = await analyze(dir);
@@ -190,7 +230,9 @@ describe('performance issues', () => {
   });
 
   it('groups lines without a route pattern by URL path, query string dropped', async () => {
-    const dir = await logDir({ 'a.log': lines(10, (i) => request((i + 1) * 1000, 'POST', `/api/queues/q1/call-next?n=${i}`, 700)) });
+    const dir = await logDir({
+      'a.log': lines(10, (i) => request((i + 1) * 1000, 'POST', `/api/queues/q1/call-next?n=${i}`, 700)),
+    });
     const figures = await analyze(dir);
     assert.deepEqual(figures.performanceIssues, [{ route: 'POST /api/queues/q1/call-next', count: 10, p95Ms: 700 }]);
   });
@@ -203,7 +245,15 @@ describe('lines written by pino itself', () => {
     const log = pino({ base: { pid: 1 } }, destination({ dest: file, sync: true }));
     log.info('started');
     log.error({ err: new Error('disk full') }, 'backup failed');
-    log.info({ req: { method: 'GET', url: '/api/tickets/t1', remoteAddress: '10.0.0.2' }, res: { statusCode: 200 }, responseTime: 3.25, route: '/api/tickets/:ticketId' }, 'request completed');
+    log.info(
+      {
+        req: { method: 'GET', url: '/api/tickets/t1', remoteAddress: '10.0.0.2' },
+        res: { statusCode: 200 },
+        responseTime: 3.25,
+        route: '/api/tickets/:ticketId',
+      },
+      'request completed',
+    );
     const now = new Date(Date.now() + 1000);
     const figures = await analyzeLogs({ dir, from: new Date(now.getTime() - HOUR), to: now, thresholds: THRESHOLDS });
     assert.equal(figures.linesRead, 3);
@@ -231,7 +281,9 @@ describe('security issues', () => {
 
   it('counts invalid ticket tokens and failed key checks', async () => {
     const dir = await logDir({
-      'a.log': lines(3, (i) => line(HOUR + i, { event: 'ticket_token_invalid', level: 40 })) + lines(2, (i) => line(HOUR + i, { event: 'auth_failed', level: 40 })),
+      'a.log':
+        lines(3, (i) => line(HOUR + i, { event: 'ticket_token_invalid', level: 40 })) +
+        lines(2, (i) => line(HOUR + i, { event: 'auth_failed', level: 40 })),
     });
     const figures = await analyze(dir);
     const byKind = Object.fromEntries(figures.securityIssues.map((s) => [s.kind, s.count]));
@@ -259,7 +311,10 @@ describe('nothing to measure', () => {
     const dir = await logDir({ 'a.log': line(HOUR) });
     const ac = new AbortController();
     ac.abort(new Error('step timeout'));
-    await assert.rejects(analyzeLogs({ dir, from: FROM, to: NOW, thresholds: THRESHOLDS, signal: ac.signal }), /step timeout/);
+    await assert.rejects(
+      analyzeLogs({ dir, from: FROM, to: NOW, thresholds: THRESHOLDS, signal: ac.signal }),
+      /step timeout/,
+    );
     const outcome = await logAnalysis(context(dir, { signal: ac.signal }));
     assert.equal(outcome.status, 'failed');
   });

@@ -9,7 +9,16 @@ import { storeFixtures } from './support.js';
 const stores = storeFixtures('call_order');
 
 const settings = DEFAULT_QUEUE_SETTINGS;
-const req = (priority: TicketPriority, name: string) => ({ id: newId('t'), tokenHash: '0'.repeat(64), priority, name, contact: null, metadata: null, idempotencyKey: null, sealedToken: null });
+const req = (priority: TicketPriority, name: string) => ({
+  id: newId('t'),
+  tokenHash: '0'.repeat(64),
+  priority,
+  name,
+  contact: null,
+  metadata: null,
+  idempotencyKey: null,
+  sealedToken: null,
+});
 
 async function join1(s: Store, q: string, priority: TicketPriority, name: string): Promise<string> {
   const [o] = await s.joinMany(q, [req(priority, name)], new Date());
@@ -46,7 +55,10 @@ async function scenario(a: Store, b: Store): Promise<void> {
 
   // The same id again: its seqs start over, and a's bound from the old queue must not apply.
   assert.notEqual(await b.deleteQueue('q1'), null);
-  await b.createQueue({ id: 'q1', name: 'q again', mode: 'service', capacity: null, settings }, new Date(Date.now() + 5));
+  await b.createQueue(
+    { id: 'q1', name: 'q again', mode: 'service', capacity: null, settings },
+    new Date(Date.now() + 5),
+  );
   await join1(b, 'q1', 'normal', 'm1');
   await join1(b, 'q1', 'high', 'g1');
   assert.equal(await next(a), 'g1');

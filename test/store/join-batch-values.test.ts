@@ -13,7 +13,10 @@ const NAMES = ['NULL', 'null', '{a,b}', 'quote " and \\ backslash', "it's", 'ün
 
 async function roundTrip(store: Store): Promise<void> {
   await store.migrate();
-  await store.createQueue({ id: 'q1', name: 'q', mode: 'service', capacity: null, settings: DEFAULT_QUEUE_SETTINGS }, new Date());
+  await store.createQueue(
+    { id: 'q1', name: 'q', mode: 'service', capacity: null, settings: DEFAULT_QUEUE_SETTINGS },
+    new Date(),
+  );
   const reqs = NAMES.map((name, i) => ({
     id: newId('t'),
     tokenHash: sha(i),
@@ -25,7 +28,10 @@ async function roundTrip(store: Store): Promise<void> {
     sealedToken: null,
   }));
   // Two batches of different sizes: the second reuses whatever the first prepared.
-  const out = [...(await store.joinMany('q1', reqs.slice(0, 4), new Date())), ...(await store.joinMany('q1', reqs.slice(4), new Date()))];
+  const out = [
+    ...(await store.joinMany('q1', reqs.slice(0, 4), new Date())),
+    ...(await store.joinMany('q1', reqs.slice(4), new Date())),
+  ];
   for (const [i, o] of out.entries()) {
     assert.equal(o.kind, 'joined');
     const t = await store.getTicket(reqs[i]!.id);
@@ -43,13 +49,27 @@ async function roundTrip(store: Store): Promise<void> {
 }
 
 const sha = (i: number): string => i.toString(16).padStart(64, '0');
-const plain = (n: number) => Array.from({ length: n }, (_, i) => ({ id: newId('t'), tokenHash: sha(i), priority: 'normal' as const, name: null, contact: null, metadata: null, idempotencyKey: null, sealedToken: null }));
+const plain = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({
+    id: newId('t'),
+    tokenHash: sha(i),
+    priority: 'normal' as const,
+    name: null,
+    contact: null,
+    metadata: null,
+    idempotencyKey: null,
+    sealedToken: null,
+  }));
 
 /** A batch that fits takes one statement; one that does not goes the general way. Both must agree. */
 async function capacityEdges(store: Store): Promise<void> {
   await store.migrate();
-  await store.createQueue({ id: 'cap', name: 'cap', mode: 'service', capacity: 5, settings: DEFAULT_QUEUE_SETTINGS }, new Date());
-  const kinds = async (n: number) => (await store.joinMany('cap', plain(n), new Date())).map((o) => (o.kind === 'rejected' ? o.code : o.kind));
+  await store.createQueue(
+    { id: 'cap', name: 'cap', mode: 'service', capacity: 5, settings: DEFAULT_QUEUE_SETTINGS },
+    new Date(),
+  );
+  const kinds = async (n: number) =>
+    (await store.joinMany('cap', plain(n), new Date())).map((o) => (o.kind === 'rejected' ? o.code : o.kind));
   assert.deepEqual(await kinds(3), ['joined', 'joined', 'joined']);
   assert.deepEqual(await kinds(3), ['joined', 'joined', 'queue_full']);
   assert.deepEqual(await kinds(1), ['queue_full']);
@@ -61,14 +81,19 @@ async function capacityEdges(store: Store): Promise<void> {
   assert.deepEqual(await kinds(2), ['joined', 'joined']);
   await store.updateQueue('cap', { status: 'closed' }, new Date());
   assert.deepEqual(await kinds(2), ['queue_closed', 'queue_closed']);
-  assert.deepEqual((await store.joinMany('nowhere', plain(2), new Date())).map((o) => o.kind === 'rejected' && o.code), ['not_found', 'not_found']);
+  assert.deepEqual(
+    (await store.joinMany('nowhere', plain(2), new Date())).map((o) => o.kind === 'rejected' && o.code),
+    ['not_found', 'not_found'],
+  );
   assert.equal((await store.getQueue('cap'))?.waitingCount, 7);
   await store.close();
 }
 
 describe('a join batch stores every value exactly', () => {
   it('on SQLite', () => roundTrip(stores.sqlite('a.db')));
-  it('on PostgreSQL (one statement per batch, prepared statements)', { skip: skipPg }, () => roundTrip(stores.postgres('values')));
+  it('on PostgreSQL (one statement per batch, prepared statements)', { skip: skipPg }, () =>
+    roundTrip(stores.postgres('values')),
+  );
 });
 
 describe('a join batch at the edges of capacity and status', () => {

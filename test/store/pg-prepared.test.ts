@@ -16,7 +16,12 @@ describe('PostgreSQL statements', { skip: skipPg }, () => {
     const parts = openPostgres({ url: TEST_DATABASE_URL, schema, poolSize: 1 });
     try {
       await parts.prepare();
-      const prepared = async () => (await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements`.execute(parts.db)).rows;
+      const prepared = async () =>
+        (
+          await sql<{ name: string; statement: string }>`SELECT name, statement FROM pg_prepared_statements`.execute(
+            parts.db,
+          )
+        ).rows;
       assert.deepEqual(await prepared(), []);
       for (let i = 0; i < 3; i++) await sql`SELECT ${i}::int AS v`.execute(parts.db);
       const once = await prepared();

@@ -16,12 +16,30 @@ describe('SQLite reads that skip the query queue', () => {
     const store = new KyselyStore(parts);
     await store.migrate();
     const now = Date.now();
-    const row = { name: 'pending', mode: 'service', status: 'open', capacity: null, settings: JSON.stringify(DEFAULT_QUEUE_SETTINGS), waiting_count: 0, last_number: 0, last_seq: 0, service_ewma: null, service_var: null, last_completed_at: null, created_at: now, updated_at: now, closed_at: null };
+    const row = {
+      name: 'pending',
+      mode: 'service',
+      status: 'open',
+      capacity: null,
+      settings: JSON.stringify(DEFAULT_QUEUE_SETTINGS),
+      waiting_count: 0,
+      last_number: 0,
+      last_seq: 0,
+      service_ewma: null,
+      service_var: null,
+      last_completed_at: null,
+      created_at: now,
+      updated_at: now,
+      closed_at: null,
+    };
 
     let during: Promise<unknown> | undefined;
     await assert.rejects(
       parts.db.transaction().execute(async (trx) => {
-        await trx.insertInto('queues').values({ id: 'q_rolled_back', ...row }).execute();
+        await trx
+          .insertInto('queues')
+          .values({ id: 'q_rolled_back', ...row })
+          .execute();
         during = store.getQueue('q_rolled_back');
         let settled = false;
         void during.then(() => (settled = true));
@@ -34,7 +52,10 @@ describe('SQLite reads that skip the query queue', () => {
     );
     assert.equal(await during, null);
 
-    await parts.db.insertInto('queues').values({ id: 'q_committed', ...row }).execute();
+    await parts.db
+      .insertInto('queues')
+      .values({ id: 'q_committed', ...row })
+      .execute();
     assert.equal((await store.getQueue('q_committed'))?.name, 'pending');
     await store.close();
   });

@@ -84,7 +84,15 @@ export interface Node {
 
 /** Starts a real node (runtime + HTTP on a free loopback port) with the given env. */
 export async function startNode(env: Record<string, string>, extra: Record<string, string> = {}): Promise<Node> {
-  const config = loadConfig({ QK_MASTER_KEY: MASTER_KEY, QK_SCHEDULER: 'off', QK_JOIN_RATE_LIMIT: '0', LOG_LEVEL: 'silent', PORT: '0', ...env, ...extra });
+  const config = loadConfig({
+    QK_MASTER_KEY: MASTER_KEY,
+    QK_SCHEDULER: 'off',
+    QK_JOIN_RATE_LIMIT: '0',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    ...env,
+    ...extra,
+  });
   const rt = await createRuntime(config, { logger: pino({ level: 'silent' }) });
   const app = await buildApp(rt);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -104,11 +112,24 @@ export async function startNode(env: Record<string, string>, extra: Record<strin
 }
 
 /** A small JSON client for tests. */
-export async function call(base: string, method: string, path: string, opts: { body?: unknown; key?: string | null; headers?: Record<string, string>; raw?: string } = {}) {
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  opts: { body?: unknown; key?: string | null; headers?: Record<string, string>; raw?: string } = {},
+) {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.key !== null) headers.authorization = `Bearer ${opts.key ?? MASTER_KEY}`;
   if (opts.body !== undefined || opts.raw !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(`${base}${path}`, { method, headers, ...(opts.raw !== undefined ? { body: opts.raw } : opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    ...(opts.raw !== undefined
+      ? { body: opts.raw }
+      : opts.body !== undefined
+        ? { body: JSON.stringify(opts.body) }
+        : {}),
+  });
   const text = await res.text();
   let json: any;
   try {
@@ -138,10 +159,21 @@ export async function eventually<T>(fn: () => Promise<T>, deadlineMs = 15_000, e
 }
 
 /** Like `call`, but sends exactly the given bytes (for invalid UTF-8 and odd content types). */
-export async function callBytes(base: string, method: string, path: string, body: Uint8Array | string, headers: Record<string, string> = {}, key: string | null = MASTER_KEY) {
+export async function callBytes(
+  base: string,
+  method: string,
+  path: string,
+  body: Uint8Array | string,
+  headers: Record<string, string> = {},
+  key: string | null = MASTER_KEY,
+) {
   const h: Record<string, string> = { ...headers };
   if (key !== null) h.authorization = `Bearer ${key}`;
-  const res = await fetch(`${base}${path}`, { method, headers: h, body: typeof body === 'string' ? body : new Uint8Array(body) });
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: h,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
   const text = await res.text();
   let json: any;
   try {
@@ -248,11 +280,24 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * port and waits until /health/ready answers 200. Env defaults: the test master key, scheduler
  * off, no join rate limit, LOG_LEVEL=warn.
  */
-export async function spawnServer(env: Record<string, string>, opts: { port?: number; readyMs?: number } = {}): Promise<ServerProcess> {
+export async function spawnServer(
+  env: Record<string, string>,
+  opts: { port?: number; readyMs?: number } = {},
+): Promise<ServerProcess> {
   const port = opts.port ?? (await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', QK_MASTER_KEY: MASTER_KEY, QK_SCHEDULER: 'off', QK_JOIN_RATE_LIMIT: '0', LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      QK_MASTER_KEY: MASTER_KEY,
+      QK_SCHEDULER: 'off',
+      QK_JOIN_RATE_LIMIT: '0',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      ...env,
+      PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -261,7 +306,9 @@ export async function spawnServer(env: Record<string, string>, opts: { port?: nu
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let gone = false;
   void exited.then(() => {
     gone = true;

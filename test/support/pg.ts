@@ -1,8 +1,15 @@
 import pg from 'pg';
 
 /** Runs `fn` on a client of its own, which is closed whatever happens. Tests and benchmarks only. */
-export async function withPg<T>(url: string, fn: (c: pg.Client) => Promise<T>, opts: { searchPath?: string } = {}): Promise<T> {
-  const c = new pg.Client({ connectionString: url, ...(opts.searchPath ? { options: `-c search_path=${opts.searchPath}` } : {}) });
+export async function withPg<T>(
+  url: string,
+  fn: (c: pg.Client) => Promise<T>,
+  opts: { searchPath?: string } = {},
+): Promise<T> {
+  const c = new pg.Client({
+    connectionString: url,
+    ...(opts.searchPath ? { options: `-c search_path=${opts.searchPath}` } : {}),
+  });
   await c.connect();
   try {
     return await fn(c);

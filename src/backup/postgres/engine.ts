@@ -20,18 +20,28 @@ async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
   }
 }
 
-const serverMajor = async (c: pg.Client): Promise<number> => Math.floor(Number((await c.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v) / 10000);
-const schemaExists = async (c: pg.Client, schema: string): Promise<boolean> => (await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1;
-const withDatabase = (url: string, name: string): string => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
+const serverMajor = async (c: pg.Client): Promise<number> =>
+  Math.floor(
+    Number((await c.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v) / 10000,
+  );
+const schemaExists = async (c: pg.Client, schema: string): Promise<boolean> =>
+  (await c.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1;
+const withDatabase = (url: string, name: string): string =>
+  Object.assign(new URL(url), { pathname: `/${name}` }).toString();
 
 function server(config: Config): Pg {
-  if (config.database.kind !== 'postgres') throw new BackupError('target_incompatible', 'a PostgreSQL backup needs a PostgreSQL server to restore into; this installation uses SQLite');
+  if (config.database.kind !== 'postgres')
+    throw new BackupError(
+      'target_incompatible',
+      'a PostgreSQL backup needs a PostgreSQL server to restore into; this installation uses SQLite',
+    );
   return config.database;
 }
 
 /** PostgreSQL: `pg_dump --format=custom` of our schema, restored with pg_restore. */
 export function postgresEngine(config: Config): DumpEngine {
-  const tools = async (url: string): Promise<PgTools> => findPgTools(config.backup.pgDumpPath, await withClient(url, serverMajor));
+  const tools = async (url: string): Promise<PgTools> =>
+    findPgTools(config.backup.pgDumpPath, await withClient(url, serverMajor));
 
   /**
    * Restores into `schema` of the database at `url`. An existing schema of that name is moved
@@ -42,15 +52,30 @@ export function postgresEngine(config: Config): DumpEngine {
     const aside = `${schema.slice(0, 36)}_pre_restore_${Date.now().toString(36)}`;
     const moved = await withClient(url, async (c) => {
       if (backupSchema !== schema && (await schemaExists(c, backupSchema)))
-        throw new BackupError('target_incompatible', `the target database already has schema "${backupSchema}", which this backup restores into; pick another database`);
+        throw new BackupError(
+          'target_incompatible',
+          `the target database already has schema "${backupSchema}", which this backup restores into; pick another database`,
+        );
       if (!(await schemaExists(c, schema))) return false;
       await c.query(`ALTER SCHEMA ${ident(schema)} RENAME TO ${ident(aside)}`);
       return true;
     });
     const conn = await toolConnection(url, config.tmpDir);
     try {
-      await runTool(t.pgRestore, ['--no-owner', '--no-privileges', '--no-comments', '--exit-on-error', '--single-transaction', `--dbname=${conn.dbname}`], { stdin: source.open() });
-      if (backupSchema !== schema) await withClient(url, (c) => c.query(`ALTER SCHEMA ${ident(backupSchema)} RENAME TO ${ident(schema)}`));
+      await runTool(
+        t.pgRestore,
+        [
+          '--no-owner',
+          '--no-privileges',
+          '--no-comments',
+          '--exit-on-error',
+          '--single-transaction',
+          `--dbname=${conn.dbname}`,
+        ],
+        { stdin: source.open() },
+      );
+      if (backupSchema !== schema)
+        await withClient(url, (c) => c.query(`ALTER SCHEMA ${ident(backupSchema)} RENAME TO ${ident(schema)}`));
     } catch (e) {
       await withClient(url, async (c) => {
         await c.query(`DROP SCHEMA IF EXISTS ${ident(backupSchema)} CASCADE`);
@@ -75,19 +100,29 @@ export function postgresEngine(config: Config): DumpEngine {
         await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
         const snapshot = (await c.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]?.s ?? '';
         const tables: Record<string, number> = {};
-        for (const table of OUR_TABLES) tables[table] = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(db.schema)}.${ident(table)}`)).rows[0]?.n);
-        const schemaVersion = Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(db.schema)}.kysely_migration`)).rows[0]?.n);
-        const serverVersion = (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? null;
+        for (const table of OUR_TABLES)
+          tables[table] = Number(
+            (await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(db.schema)}.${ident(table)}`)).rows[0]?.n,
+          );
+        const schemaVersion = Number(
+          (await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(db.schema)}.kysely_migration`)).rows[0]?.n,
+        );
+        const serverVersion =
+          (await c.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v ?? null;
         const startedAt = now();
         const conn = await toolConnection(db.url, work);
         let file;
         try {
-          await runTool(t.pgDump, ['--format=custom', `--schema=${db.schema}`, `--snapshot=${snapshot}`, `--dbname=${conn.dbname}`], {
-            consume: async (out) => {
-              file = await sink(out);
+          await runTool(
+            t.pgDump,
+            ['--format=custom', `--schema=${db.schema}`, `--snapshot=${snapshot}`, `--dbname=${conn.dbname}`],
+            {
+              consume: async (out) => {
+                file = await sink(out);
+              },
+              ...(signal ? { signal } : {}),
             },
-            ...(signal ? { signal } : {}),
-          });
+          );
         } catch (e) {
           throw new BackupError('dump_failed', `pg_dump failed: ${messageOf(e)}`, { cause: e });
         } finally {
@@ -95,7 +130,16 @@ export function postgresEngine(config: Config): DumpEngine {
         }
         await c.query('COMMIT');
         if (!file) throw new BackupError('dump_failed', 'pg_dump produced no output');
-        return { file, startedAt, endedAt: now(), tables, schemaVersion, schema: db.schema, serverVersion: serverVersion && `PostgreSQL ${serverVersion}`, tool: `${t.pgDump} ${t.version}` };
+        return {
+          file,
+          startedAt,
+          endedAt: now(),
+          tables,
+          schemaVersion,
+          schema: db.schema,
+          serverVersion: serverVersion && `PostgreSQL ${serverVersion}`,
+          tool: `${t.pgDump} ${t.version}`,
+        };
       });
     },
 
@@ -121,7 +165,8 @@ export function postgresEngine(config: Config): DumpEngine {
     },
 
     async targetRows(target) {
-      if (target.kind !== 'postgres') throw new BackupError('target_incompatible', 'a PostgreSQL backup restores into a PostgreSQL database');
+      if (target.kind !== 'postgres')
+        throw new BackupError('target_incompatible', 'a PostgreSQL backup restores into a PostgreSQL database');
       try {
         return await withClient(target.url, async (c) => {
           const tables = await c.query<{ t: string }>(
@@ -129,17 +174,26 @@ export function postgresEngine(config: Config): DumpEngine {
             [target.schema],
           );
           let rows = 0;
-          for (const { t } of tables.rows) rows += Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(target.schema)}.${ident(t)}`)).rows[0]?.n);
+          for (const { t } of tables.rows)
+            rows += Number(
+              (await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(target.schema)}.${ident(t)}`)).rows[0]
+                ?.n,
+            );
           return rows;
         });
       } catch (e) {
-        if ((e as { code?: string }).code === '3D000') throw new BackupError('target_incompatible', `the target database does not exist; create it first (${messageOf(e)})`);
+        if ((e as { code?: string }).code === '3D000')
+          throw new BackupError(
+            'target_incompatible',
+            `the target database does not exist; create it first (${messageOf(e)})`,
+          );
         throw e;
       }
     },
 
     async restoreInto(target, scratch, source, backupSchema) {
-      if (target.kind !== 'postgres') throw new BackupError('target_incompatible', 'a PostgreSQL backup restores into a PostgreSQL database');
+      if (target.kind !== 'postgres')
+        throw new BackupError('target_incompatible', 'a PostgreSQL backup restores into a PostgreSQL database');
       if (!backupSchema) throw new BackupError('target_incompatible', 'the manifest names no PostgreSQL schema');
       await scratch.dispose();
       await restoreAt(target.url, target.schema, backupSchema, source);

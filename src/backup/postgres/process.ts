@@ -29,8 +29,15 @@ export async function toolConnection(url: string, work: string): Promise<{ dbnam
  * with the tail of its stderr when it exits non-zero, and with a feeding or consuming error
  * otherwise (a decryption that fails its tag at the very end, for one).
  */
-export async function runTool(bin: string, args: readonly string[], opts: { stdin?: Readable; consume?: (out: Readable) => Promise<unknown>; signal?: AbortSignal } = {}): Promise<void> {
-  const child = spawn(bin, args, { stdio: [opts.stdin ? 'pipe' : 'ignore', opts.consume ? 'pipe' : 'ignore', 'pipe'], ...(opts.signal ? { signal: opts.signal } : {}) });
+export async function runTool(
+  bin: string,
+  args: readonly string[],
+  opts: { stdin?: Readable; consume?: (out: Readable) => Promise<unknown>; signal?: AbortSignal } = {},
+): Promise<void> {
+  const child = spawn(bin, args, {
+    stdio: [opts.stdin ? 'pipe' : 'ignore', opts.consume ? 'pipe' : 'ignore', 'pipe'],
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString('utf8')).slice(-4000);
@@ -39,8 +46,20 @@ export async function runTool(bin: string, args: readonly string[], opts: { stdi
     child.once('error', reject);
     child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
-  const feeding = opts.stdin && child.stdin ? pipeline(opts.stdin, child.stdin).then(() => null, (e: unknown) => e) : Promise.resolve(null);
-  const consuming = opts.consume && child.stdout ? opts.consume(child.stdout).then(() => null, (e: unknown) => e) : Promise.resolve(null);
+  const feeding =
+    opts.stdin && child.stdin
+      ? pipeline(opts.stdin, child.stdin).then(
+          () => null,
+          (e: unknown) => e,
+        )
+      : Promise.resolve(null);
+  const consuming =
+    opts.consume && child.stdout
+      ? opts.consume(child.stdout).then(
+          () => null,
+          (e: unknown) => e,
+        )
+      : Promise.resolve(null);
   const [code, fed, consumed] = await Promise.all([exited, feeding, consuming]);
   if (code !== 0) {
     const tail = stderr.trim().split('\n').slice(-3).join(' | ');

@@ -65,7 +65,11 @@ export async function findPgTools(configured: string | null, serverMajor: number
   }
   const where = configured ?? `PATH and ${INSTALL_ROOT}/*/bin`;
   if (found.length === 0)
-    throw new BackupError('pg_dump_missing', `pg_dump was not found (looked at ${where}); install the PostgreSQL ${serverMajor} client tools or set QK_PG_DUMP to pg_dump's path`, { details: { serverMajor } });
+    throw new BackupError(
+      'pg_dump_missing',
+      `pg_dump was not found (looked at ${where}); install the PostgreSQL ${serverMajor} client tools or set QK_PG_DUMP to pg_dump's path`,
+      { details: { serverMajor } },
+    );
   throw new BackupError(
     'pg_dump_version_mismatch',
     `no pg_dump fits the server (PostgreSQL ${serverMajor}): found ${found.join(', ')}; pg_dump must be version ${serverMajor} or newer, with pg_restore beside it`,

@@ -22,14 +22,20 @@ export function sqliteEngine(config: Config): DumpEngine {
     fileName: 'database.sqlite',
 
     async dump(work, sink, now) {
-      if (config.database.kind !== 'sqlite') throw new BackupError('target_incompatible', 'this installation does not use SQLite');
-      if (config.database.path === ':memory:') throw new BackupError('target_incompatible', 'an in-memory SQLite database cannot be backed up');
+      if (config.database.kind !== 'sqlite')
+        throw new BackupError('target_incompatible', 'this installation does not use SQLite');
+      if (config.database.path === ':memory:')
+        throw new BackupError('target_incompatible', 'an in-memory SQLite database cannot be backed up');
       const plain = join(work, 'database.plain');
       const startedAt = now();
       try {
         await onlineBackup(config.database.path, plain);
       } catch (e) {
-        throw new BackupError('dump_failed', `SQLite online backup of ${config.database.path} failed: ${messageOf(e)}`, { cause: e });
+        throw new BackupError(
+          'dump_failed',
+          `SQLite online backup of ${config.database.path} failed: ${messageOf(e)}`,
+          { cause: e },
+        );
       }
       const endedAt = now();
       // Counted in the copy itself, so the manifest's row counts are exactly the dump's even
@@ -46,7 +52,16 @@ export function sqliteEngine(config: Config): DumpEngine {
       for (const suffix of SIDE_FILES) await rm(`${plain}${suffix}`, { force: true });
       const file = await sink({ path: plain });
       await rm(plain, { force: true });
-      return { file, startedAt, endedAt, tables, schemaVersion, schema: null, serverVersion: `SQLite ${sqliteVersion()}`, tool: 'better-sqlite3 online backup' };
+      return {
+        file,
+        startedAt,
+        endedAt,
+        tables,
+        schemaVersion,
+        schema: null,
+        serverVersion: `SQLite ${sqliteVersion()}`,
+        tool: 'better-sqlite3 online backup',
+      };
     },
 
     async restoreScratch(source, label, _schema, near): Promise<ScratchDatabase> {
@@ -69,13 +84,15 @@ export function sqliteEngine(config: Config): DumpEngine {
     },
 
     async targetRows(target: DatabaseConfig) {
-      if (target.kind !== 'sqlite') throw new BackupError('target_incompatible', 'a SQLite backup restores into a SQLite file');
+      if (target.kind !== 'sqlite')
+        throw new BackupError('target_incompatible', 'a SQLite backup restores into a SQLite file');
       if (!existsSync(target.path) || (await stat(target.path)).size === 0) return 0;
       return countRows(target.path);
     },
 
     async restoreInto(target, scratch) {
-      if (target.kind !== 'sqlite' || scratch.database.kind !== 'sqlite') throw new BackupError('target_incompatible', 'a SQLite backup restores into a SQLite file');
+      if (target.kind !== 'sqlite' || scratch.database.kind !== 'sqlite')
+        throw new BackupError('target_incompatible', 'a SQLite backup restores into a SQLite file');
       await mkdir(dirname(target.path), { recursive: true, mode: 0o700 });
       // A stale -wal beside the new file would be replayed onto it: the side files go first.
       await removeDatabaseFiles(target.path);
@@ -100,9 +117,14 @@ function countRows(path: string): number {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
     db.exec('PRAGMA busy_timeout = 5000');
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%'").all() as { name: string }[];
+    const tables = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%'",
+      )
+      .all() as { name: string }[];
     let rows = 0;
-    for (const t of tables) rows += (db.prepare(`SELECT count(*) AS n FROM "${t.name.replace(/"/g, '""')}"`).get() as { n: number }).n;
+    for (const t of tables)
+      rows += (db.prepare(`SELECT count(*) AS n FROM "${t.name.replace(/"/g, '""')}"`).get() as { n: number }).n;
     return rows;
   } finally {
     db.close();

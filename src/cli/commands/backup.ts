@@ -1,5 +1,16 @@
 import type { Command } from 'commander';
-import { createBackup, describeBackup, isBackupError, isBackupId, listBackups, pruneBackups, restoreBackup, verifyBackup, type BackupListItem, type Verification } from '../../backup/index.js';
+import {
+  createBackup,
+  describeBackup,
+  isBackupError,
+  isBackupId,
+  listBackups,
+  pruneBackups,
+  restoreBackup,
+  verifyBackup,
+  type BackupListItem,
+  type Verification,
+} from '../../backup/index.js';
 import { loadConfig } from '../../config/index.js';
 import { AppError, EXIT } from '../../errors/index.js';
 import { createLogger } from '../../logging/logger.js';
@@ -22,13 +33,20 @@ async function guarded(json: boolean, fn: () => Promise<void>): Promise<void> {
     await fn();
   } catch (e) {
     if (!json || !isBackupError(e)) throw e;
-    emit(true, { error: { code: e.code, reason: e.reason, message: e.message, ...(e.details ? { details: e.details } : {}) } }, () => '');
+    emit(
+      true,
+      { error: { code: e.code, reason: e.reason, message: e.message, ...(e.details ? { details: e.details } : {}) } },
+      () => '',
+    );
     process.exitCode = e.code === 'validation_failed' || e.code === 'not_found' ? EXIT.usage : EXIT.failed;
   }
 }
 
 const verdict = (v: Verification): string =>
-  [`${v.id ?? '(none)'}: ${v.status}${v.reason ? ` (${v.reason})` : ''}`, ...v.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(14)} ${c.detail}`)].join('\n');
+  [
+    `${v.id ?? '(none)'}: ${v.status}${v.reason ? ` (${v.reason})` : ''}`,
+    ...v.checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(14)} ${c.detail}`),
+  ].join('\n');
 
 /**
  * `backup create`: the running server makes it (its live index is the one worth snapshotting);
@@ -42,10 +60,21 @@ async function backupCreate(opts: { json: boolean; key?: string }): Promise<void
     progress(opts.json, `the server is creating backup ${remote.body.id}…`);
     for (;;) {
       await new Promise((r) => setTimeout(r, POLL_MS));
-      const r = await serverRequest<{ state?: string; error?: string | null }>(config, 'GET', `/api/backups/${remote.body.id}`, undefined, opts.key);
+      const r = await serverRequest<{ state?: string; error?: string | null }>(
+        config,
+        'GET',
+        `/api/backups/${remote.body.id}`,
+        undefined,
+        opts.key,
+      );
       if (r.kind === 'error') throw r.error;
-      if (r.kind === 'no_server') throw new AppError('unavailable', `lost the server while backup ${remote.body.id} was being created`);
-      if (r.body.state === 'failed') throw new AppError('internal', `backup ${remote.body.id} failed on the server: ${r.body.error ?? 'unknown error'}`);
+      if (r.kind === 'no_server')
+        throw new AppError('unavailable', `lost the server while backup ${remote.body.id} was being created`);
+      if (r.body.state === 'failed')
+        throw new AppError(
+          'internal',
+          `backup ${remote.body.id} failed on the server: ${r.body.error ?? 'unknown error'}`,
+        );
       if (r.body.state !== 'creating') {
         summary = r.body;
         break;
@@ -59,20 +88,38 @@ async function backupCreate(opts: { json: boolean; key?: string }): Promise<void
     const { createRuntime } = await import('../../runtime/runtime.js');
     const rt = await createRuntime({ ...config, scheduler: false }, { logger: createLogger({ level: 'silent' }) });
     try {
-      const created = await createBackup({ config, store: rt.store, live: rt.live, progress: (l) => progress(opts.json, l) });
+      const created = await createBackup({
+        config,
+        store: rt.store,
+        live: rt.live,
+        progress: (l) => progress(opts.json, l),
+      });
       summary = { state: 'complete', ...(await describeBackup(config, created.id, new Date())) };
     } finally {
       await rt.close();
     }
   }
   const s = summary as Partial<BackupListItem> & { id: string };
-  emit(opts.json, summary, () => `Created backup ${s.id}${s.sizeBytes !== undefined ? ` (${s.sizeBytes} bytes${s.encrypted ? ', encrypted' : ''})` : ''}.`);
+  emit(
+    opts.json,
+    summary,
+    () =>
+      `Created backup ${s.id}${s.sizeBytes !== undefined ? ` (${s.sizeBytes} bytes${s.encrypted ? ', encrypted' : ''})` : ''}.`,
+  );
 }
 
 async function backupList(json: boolean): Promise<void> {
   const page = await listBackups(loadConfig(), { limit: 1000 });
-  emit(json, page, () =>
-    page.items.map((b) => `${b.id}  ${b.createdAt ?? '?'}  ${String(b.sizeBytes).padStart(12)} B  ${b.lastVerification?.status ?? 'unverified'}${b.stale ? ' (stale)' : ''}${b.manifestProblem ? `  ${b.manifestProblem}` : ''}`).join('\n') || 'No backups yet.',
+  emit(
+    json,
+    page,
+    () =>
+      page.items
+        .map(
+          (b) =>
+            `${b.id}  ${b.createdAt ?? '?'}  ${String(b.sizeBytes).padStart(12)} B  ${b.lastVerification?.status ?? 'unverified'}${b.stale ? ' (stale)' : ''}${b.manifestProblem ? `  ${b.manifestProblem}` : ''}`,
+        )
+        .join('\n') || 'No backups yet.',
   );
 }
 
@@ -85,14 +132,27 @@ async function backupVerify(id: string | undefined, json: boolean): Promise<void
 
 async function backupRestore(id: string, opts: { json: boolean; to?: string; force?: boolean }): Promise<void> {
   checkId(id);
-  const r = await restoreBackup(loadConfig(), id, { ...(opts.to ? { to: opts.to } : {}), force: opts.force === true, progress: (l) => progress(opts.json, l) });
-  emit(opts.json, r, () => `Restored ${r.id} into ${r.target} in ${(r.rtoMs / 1000).toFixed(1)} s (measured RTO, verification included).${r.replacedRows ? ` Replaced ${r.replacedRows} rows.` : ''}`);
+  const r = await restoreBackup(loadConfig(), id, {
+    ...(opts.to ? { to: opts.to } : {}),
+    force: opts.force === true,
+    progress: (l) => progress(opts.json, l),
+  });
+  emit(
+    opts.json,
+    r,
+    () =>
+      `Restored ${r.id} into ${r.target} in ${(r.rtoMs / 1000).toFixed(1)} s (measured RTO, verification included).${r.replacedRows ? ` Replaced ${r.replacedRows} rows.` : ''}`,
+  );
 }
 
 async function backupPrune(opts: { json: boolean; dryRun?: boolean }): Promise<void> {
   const r = await pruneBackups(loadConfig(), { dryRun: opts.dryRun === true });
   emit(opts.json, r, () =>
-    [`${r.dryRun ? 'Would delete' : 'Deleted'} ${r.deleted.length} backups; kept ${r.kept.length}; newest valid: ${r.newestValid ?? 'none'}.`, ...r.kept.map((k) => `  keep ${k.id} (${k.why.join(', ')})`), ...r.deleted.map((d) => `  ${r.dryRun ? 'would delete' : 'deleted'} ${d}`)].join('\n'),
+    [
+      `${r.dryRun ? 'Would delete' : 'Deleted'} ${r.deleted.length} backups; kept ${r.kept.length}; newest valid: ${r.newestValid ?? 'none'}.`,
+      ...r.kept.map((k) => `  keep ${k.id} (${k.why.join(', ')})`),
+      ...r.deleted.map((d) => `  ${r.dryRun ? 'would delete' : 'deleted'} ${d}`),
+    ].join('\n'),
   );
 }
 
@@ -104,21 +164,32 @@ export function registerBackupCommands(program: Command, run: Run): void {
     .description('Create a backup (through the running server when one answers)')
     .option(json, 'print one JSON document')
     .option('--key <key>', 'admin key for the running server')
-    .action((o: { json?: boolean; key?: string }) => run(!!o.json, () => guarded(!!o.json, () => backupCreate({ json: !!o.json, ...(o.key ? { key: o.key } : {}) }))));
-  b.command('list').description('Backups, newest first').option(json, 'print one JSON document').action((o: { json?: boolean }) => run(!!o.json, () => guarded(!!o.json, () => backupList(!!o.json))));
+    .action((o: { json?: boolean; key?: string }) =>
+      run(!!o.json, () => guarded(!!o.json, () => backupCreate({ json: !!o.json, ...(o.key ? { key: o.key } : {}) }))),
+    );
+  b.command('list')
+    .description('Backups, newest first')
+    .option(json, 'print one JSON document')
+    .action((o: { json?: boolean }) => run(!!o.json, () => guarded(!!o.json, () => backupList(!!o.json))));
   b.command('verify [id]')
     .description('Verify a backup (default: the newest) by restoring it into scratch; exit 1 unless Valid')
     .option(json, 'print one JSON document')
-    .action((id: string | undefined, o: { json?: boolean }) => run(!!o.json, () => guarded(!!o.json, () => backupVerify(id, !!o.json))));
+    .action((id: string | undefined, o: { json?: boolean }) =>
+      run(!!o.json, () => guarded(!!o.json, () => backupVerify(id, !!o.json))),
+    );
   b.command('restore <id>')
     .description('Restore a verified backup; refuses an invalid backup and a non-empty target without --force')
     .option('--to <target>', 'DATABASE_URL or data dir (default: the configured database)')
     .option('--force', 'replace a target that already holds data')
     .option(json, 'print one JSON document')
-    .action((id: string, o: { json?: boolean; to?: string; force?: boolean }) => run(!!o.json, () => guarded(!!o.json, () => backupRestore(id, { ...o, json: !!o.json }))));
+    .action((id: string, o: { json?: boolean; to?: string; force?: boolean }) =>
+      run(!!o.json, () => guarded(!!o.json, () => backupRestore(id, { ...o, json: !!o.json }))),
+    );
   b.command('prune')
     .description('Apply the grandfather-father-son retention; never deletes the newest valid backup')
     .option('--dry-run', 'report what would be deleted')
     .option(json, 'print one JSON document')
-    .action((o: { json?: boolean; dryRun?: boolean }) => run(!!o.json, () => guarded(!!o.json, () => backupPrune({ ...o, json: !!o.json }))));
+    .action((o: { json?: boolean; dryRun?: boolean }) =>
+      run(!!o.json, () => guarded(!!o.json, () => backupPrune({ ...o, json: !!o.json }))),
+    );
 }

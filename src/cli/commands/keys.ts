@@ -11,8 +11,15 @@ export async function keysCreate(opts: { role: string; name: string; json: boole
   try {
     await store.migrate();
     const key = newApiKey();
-    const k = await store.createKey({ id: newId('key'), role: opts.role, name: opts.name, keyHash: sha256(key) }, new Date());
-    emit(opts.json, { id: k.id, role: k.role, name: k.name, key, createdAt: k.createdAt.toISOString() }, () => `Created ${k.role} key "${k.name}" (${k.id}). Shown once:\n  ${key}`);
+    const k = await store.createKey(
+      { id: newId('key'), role: opts.role, name: opts.name, keyHash: sha256(key) },
+      new Date(),
+    );
+    emit(
+      opts.json,
+      { id: k.id, role: k.role, name: k.name, key, createdAt: k.createdAt.toISOString() },
+      () => `Created ${k.role} key "${k.name}" (${k.id}). Shown once:\n  ${key}`,
+    );
   } finally {
     await store.close();
   }
@@ -24,7 +31,11 @@ export async function migrate(json: boolean): Promise<void> {
   try {
     const { applied } = await store.migrate();
     const version = await store.schemaVersion();
-    emit(json, { applied, schemaVersion: version, database: store.kind }, () => (applied.length > 0 ? `Applied ${applied.join(', ')}; schema version ${version}.` : `Schema is up to date (version ${version}).`));
+    emit(json, { applied, schemaVersion: version, database: store.kind }, () =>
+      applied.length > 0
+        ? `Applied ${applied.join(', ')}; schema version ${version}.`
+        : `Schema is up to date (version ${version}).`,
+    );
   } finally {
     await store.close();
   }

@@ -13,13 +13,22 @@ import { emit, progress, UsageError } from '../output.js';
 import { serverRequest } from '../server-client.js';
 
 /** Opens just the store and the engine: enough to read schedules and history. */
-async function withEngine<T>(fn: (config: Config, store: Store, engine: ReturnType<typeof createMaintenance>) => Promise<T>): Promise<T> {
+async function withEngine<T>(
+  fn: (config: Config, store: Store, engine: ReturnType<typeof createMaintenance>) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
   const store = openStore(config.database);
   try {
     await store.migrate();
     const logger = createLogger({ level: 'silent' });
-    const engine = createMaintenance({ config, store, live: createMemoryBackend(), logger, nodeId: 'cli', steps: builtInSteps() });
+    const engine = createMaintenance({
+      config,
+      store,
+      live: createMemoryBackend(),
+      logger,
+      nodeId: 'cli',
+      steps: builtInSteps(),
+    });
     return await fn(config, store, engine);
   } finally {
     await store.close();
@@ -29,7 +38,10 @@ async function withEngine<T>(fn: (config: Config, store: Store, engine: ReturnTy
 const summary = (run: RunDocument): string =>
   [
     `${run.plan} ${run.id}: ${run.status}${run.durationMs !== null ? ` in ${run.durationMs} ms` : ''}`,
-    ...run.steps.map((s) => `  ${s.status.padEnd(9)} ${s.name} (${s.durationMs} ms)${s.error ? `: ${s.error}` : ''}${s.findings.length ? `\n${s.findings.map((f) => `      ${f.severity}: ${f.message}`).join('\n')}` : ''}`),
+    ...run.steps.map(
+      (s) =>
+        `  ${s.status.padEnd(9)} ${s.name} (${s.durationMs} ms)${s.error ? `: ${s.error}` : ''}${s.findings.length ? `\n${s.findings.map((f) => `      ${f.severity}: ${f.message}`).join('\n')}` : ''}`,
+    ),
   ].join('\n');
 
 /**
@@ -39,11 +51,23 @@ const summary = (run: RunDocument): string =>
 export async function maintenanceRun(target: string, opts: { json: boolean; key?: string }): Promise<void> {
   const config = loadConfig();
   let run: RunDocument | null = null;
-  const remote = await serverRequest<{ id: string }>(config, 'POST', '/api/maintenance/runs', { plan: target }, opts.key);
+  const remote = await serverRequest<{ id: string }>(
+    config,
+    'POST',
+    '/api/maintenance/runs',
+    { plan: target },
+    opts.key,
+  );
   if (remote.kind === 'ok') {
     progress(opts.json, `started ${target} on the server as ${remote.body.id}; waiting…`);
     for (;;) {
-      const r = await serverRequest<RunDocument>(config, 'GET', `/api/maintenance/runs/${remote.body.id}/wait?timeoutSeconds=60`, undefined, opts.key);
+      const r = await serverRequest<RunDocument>(
+        config,
+        'GET',
+        `/api/maintenance/runs/${remote.body.id}/wait?timeoutSeconds=60`,
+        undefined,
+        opts.key,
+      );
       if (r.kind !== 'ok') throw new AppError('unavailable', `lost the server while waiting for run ${remote.body.id}`);
       if (r.body.status !== 'running') {
         run = r.body;
@@ -54,7 +78,16 @@ export async function maintenanceRun(target: string, opts: { json: boolean; key?
     throw remote.error;
   } else {
     progress(opts.json, `no server answers at ${config.baseUrl}; running ${target} in this process…`);
-    const rt = await createRuntime({ ...config, scheduler: false }, { logger: createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, logDir: config.logDir, stdout: false }) });
+    const rt = await createRuntime(
+      { ...config, scheduler: false },
+      {
+        logger: createLogger({
+          level: config.logLevel === 'info' ? 'warn' : config.logLevel,
+          logDir: config.logDir,
+          stdout: false,
+        }),
+      },
+    );
     try {
       run = await rt.maintenance.runAndWait(target);
     } finally {
@@ -69,17 +102,29 @@ export async function maintenanceSchedule(json: boolean): Promise<void> {
   await withEngine(async (_c, _s, engine) => {
     const items = await engine.schedule();
     emit(json, { items, nextCursor: null }, () =>
-      items.map((p) => `${p.name.padEnd(12)} ${(p.cron ?? 'on demand').padEnd(18)} ${p.enabled ? 'enabled ' : 'disabled'} ${p.priority.padEnd(6)} next ${p.nextRun ?? '-'} last ${p.lastRun ?? '-'}`).join('\n'),
+      items
+        .map(
+          (p) =>
+            `${p.name.padEnd(12)} ${(p.cron ?? 'on demand').padEnd(18)} ${p.enabled ? 'enabled ' : 'disabled'} ${p.priority.padEnd(6)} next ${p.nextRun ?? '-'} last ${p.lastRun ?? '-'}`,
+        )
+        .join('\n'),
     );
   });
 }
 
 export async function maintenanceHistory(opts: { json: boolean; limit: string; plan?: string }): Promise<void> {
   const limit = Number(opts.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new UsageError('--limit must be a whole number from 1 to 200');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+    throw new UsageError('--limit must be a whole number from 1 to 200');
   await withEngine(async (_c, store) => {
     const page = await store.maintenance.listRuns({ limit, ...(opts.plan ? { plan: opts.plan } : {}) });
-    emit(opts.json, page, () => page.items.map((r) => `${r.startedAt}  ${r.plan.padEnd(12)} ${r.status.padEnd(11)} ${r.id}`).join('\n') || 'No runs yet.');
+    emit(
+      opts.json,
+      page,
+      () =>
+        page.items.map((r) => `${r.startedAt}  ${r.plan.padEnd(12)} ${r.status.padEnd(11)} ${r.id}`).join('\n') ||
+        'No runs yet.',
+    );
   });
 }
 

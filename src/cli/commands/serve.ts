@@ -19,7 +19,10 @@ export async function serve(): Promise<void> {
   }
   process.stdout.write(`queuekeeper listening on ${base}\nDashboard: ${base}/dashboard\nAPI docs:  ${base}/docs\n`);
   await rt.start();
-  rt.logger.info({ port, database: config.database.kind, live: rt.live.kind, nodeId: rt.nodeId }, 'queuekeeper started');
+  rt.logger.info(
+    { port, database: config.database.kind, live: rt.live.kind, nodeId: rt.nodeId },
+    'queuekeeper started',
+  );
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -12,7 +12,9 @@ import { idSchema } from '../schemas.js';
  * Verification restores the backup into scratch and answers when it is done.
  */
 export function backupRoutes(ctx: AppContext): FastifyPluginAsyncZod {
-  const jobs = new BackupJobs({ config: ctx.config, store: ctx.store, live: ctx.live }, (id, e) => ctx.logger.error({ err: e, backupId: id }, 'backup failed'));
+  const jobs = new BackupJobs({ config: ctx.config, store: ctx.store, live: ctx.live }, (id, e) =>
+    ctx.logger.error({ err: e, backupId: id }, 'backup failed'),
+  );
   return async (app) => {
     app.addHook('preHandler', requireRole(ctx.auth, ['admin']));
     const security = [{ bearer: [] }];
@@ -25,28 +27,59 @@ export function backupRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           security,
           summary: 'Backups, newest first, with their last verification',
-          querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: idSchema.optional() }).strict(),
+          querystring: z
+            .object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: idSchema.optional() })
+            .strict(),
         },
       },
-      async (req) => listBackups(ctx.config, { limit: req.query.limit, ...(req.query.cursor ? { cursor: req.query.cursor } : {}) }),
+      async (req) =>
+        listBackups(ctx.config, { limit: req.query.limit, ...(req.query.cursor ? { cursor: req.query.cursor } : {}) }),
     );
 
-    app.post('/api/backups', { schema: { tags, security, summary: 'Start a backup (database, live state, configuration); answers 202 with its id' } }, async (_req, reply) => {
-      const id = jobs.start();
-      return reply.status(202).header('Location', `/api/backups/${id}`).send({ id });
-    });
+    app.post(
+      '/api/backups',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Start a backup (database, live state, configuration); answers 202 with its id',
+        },
+      },
+      async (_req, reply) => {
+        const id = jobs.start();
+        return reply.status(202).header('Location', `/api/backups/${id}`).send({ id });
+      },
+    );
 
-    app.get('/api/backups/:id', { schema: { tags, security, summary: 'One backup, or the state of one being created', params: z.object({ id: idSchema }) } }, async (req) => {
-      const job = jobs.get(req.params.id);
-      if (job && job.state !== 'complete') return job;
-      const item = await describeBackup(ctx.config, req.params.id, new Date());
-      if (!item) throw notFound('backup');
-      return { state: 'complete' as const, ...item };
-    });
+    app.get(
+      '/api/backups/:id',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'One backup, or the state of one being created',
+          params: z.object({ id: idSchema }),
+        },
+      },
+      async (req) => {
+        const job = jobs.get(req.params.id);
+        if (job && job.state !== 'complete') return job;
+        const item = await describeBackup(ctx.config, req.params.id, new Date());
+        if (!item) throw notFound('backup');
+        return { state: 'complete' as const, ...item };
+      },
+    );
 
     app.post(
       '/api/backups/:id/verify',
-      { schema: { tags, security, summary: 'Verify a backup by restoring it into a scratch database', params: z.object({ id: idSchema }) } },
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'Verify a backup by restoring it into a scratch database',
+          params: z.object({ id: idSchema }),
+        },
+      },
       async (req) => verifyBackup(ctx.config, req.params.id),
     );
   };

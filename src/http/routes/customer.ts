@@ -10,11 +10,21 @@ const tokenHeader = z.object({ 'x-ticket-token': z.string().max(128).optional() 
 /** Customer routes: no key; a ticket's secret token proves ownership. */
 export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/api/queues/:queueId', { schema: { tags: ['customers', 'operators'], summary: 'A queue: public view, or the full one with a key', params: z.object({ queueId: idSchema }) } }, async (req) => {
-      const q = await ctx.service.queue(req.params.queueId);
-      const p = await ctx.auth.resolve(req.headers.authorization);
-      return p && p !== 'malformed' ? queueView(q) : publicQueueView(q);
-    });
+    app.get(
+      '/api/queues/:queueId',
+      {
+        schema: {
+          tags: ['customers', 'operators'],
+          summary: 'A queue: public view, or the full one with a key',
+          params: z.object({ queueId: idSchema }),
+        },
+      },
+      async (req) => {
+        const q = await ctx.service.queue(req.params.queueId);
+        const p = await ctx.auth.resolve(req.headers.authorization);
+        return p && p !== 'malformed' ? queueView(q) : publicQueueView(q);
+      },
+    );
 
     app.post(
       '/api/queues/:queueId/tickets',
@@ -31,11 +41,15 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const body = req.body ?? {};
         if (body.priority === 'high') {
           const p = await ctx.auth.resolve(req.headers.authorization);
-          if (p === null || p === 'malformed') throw new AppError('forbidden', 'only an operator may join a ticket with high priority');
+          if (p === null || p === 'malformed')
+            throw new AppError('forbidden', 'only an operator may join a ticket with high priority');
         }
         if (ctx.config.joinRateLimit > 0) {
           const d = await ctx.live.limiter.hit(`join:${req.ip}`, ctx.config.joinRateLimit, 60_000);
-          if (!d.allowed) throw new AppError('rate_limited', 'too many joins from this address; try again shortly', { retryAfter: Math.ceil(d.resetMs / 1000) });
+          if (!d.allowed)
+            throw new AppError('rate_limited', 'too many joins from this address; try again shortly', {
+              retryAfter: Math.ceil(d.resetMs / 1000),
+            });
         }
         const key = req.headers['idempotency-key'] ?? null;
         const { result, replayed } = await ctx.service.join(req.params.queueId, body, key);
@@ -45,13 +59,27 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/api/tickets/:ticketId',
-      { schema: { tags: ['customers'], summary: 'A ticket, with its position and ETA', params: z.object({ ticketId: idSchema }), headers: tokenHeader } },
+      {
+        schema: {
+          tags: ['customers'],
+          summary: 'A ticket, with its position and ETA',
+          params: z.object({ ticketId: idSchema }),
+          headers: tokenHeader,
+        },
+      },
       async (req) => ctx.service.customerTicket(req.params.ticketId, req.headers['x-ticket-token']),
     );
 
     app.delete(
       '/api/tickets/:ticketId',
-      { schema: { tags: ['customers'], summary: 'Leave the queue', params: z.object({ ticketId: idSchema }), headers: tokenHeader } },
+      {
+        schema: {
+          tags: ['customers'],
+          summary: 'Leave the queue',
+          params: z.object({ ticketId: idSchema }),
+          headers: tokenHeader,
+        },
+      },
       async (req) => ctx.service.leave(req.params.ticketId, req.headers['x-ticket-token']),
     );
 

@@ -6,6 +6,8 @@ import { DASHBOARD_HTML } from './dashboard-page.js';
 export function dashboardRoutes(_ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/dashboard'));
-    app.get('/dashboard', { schema: { hide: true } }, async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').send(DASHBOARD_HTML));
+    app.get('/dashboard', { schema: { hide: true } }, async (_req, reply) =>
+      reply.header('content-type', 'text/html; charset=utf-8').send(DASHBOARD_HTML),
+    );
   };
 }

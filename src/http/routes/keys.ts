@@ -21,10 +21,20 @@ export function keyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     const security = [{ bearer: [] }];
     app.post(
       '/api/keys',
-      { schema: { tags: ['admin'], security, summary: 'Create an API key', body: z.object({ role: z.enum(['admin', 'operator']), name: z.string().min(1).max(200) }).strict() } },
+      {
+        schema: {
+          tags: ['admin'],
+          security,
+          summary: 'Create an API key',
+          body: z.object({ role: z.enum(['admin', 'operator']), name: z.string().min(1).max(200) }).strict(),
+        },
+      },
       async (req, reply) => {
         const key = newApiKey();
-        const k = await ctx.store.createKey({ id: newId('key'), role: req.body.role, name: req.body.name, keyHash: sha256(key) }, new Date());
+        const k = await ctx.store.createKey(
+          { id: newId('key'), role: req.body.role, name: req.body.name, keyHash: sha256(key) },
+          new Date(),
+        );
         return reply.status(201).send({ ...keyView(k), key });
       },
     );
@@ -32,10 +42,14 @@ export function keyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       items: (await ctx.store.listKeys()).map(keyView),
       nextCursor: null,
     }));
-    app.delete('/api/keys/:id', { schema: { tags: ['admin'], security, summary: 'Revoke an API key', params: z.object({ id: idSchema }) } }, async (req, reply) => {
-      if (!(await ctx.store.deleteKey(req.params.id))) throw notFound('key');
-      ctx.auth.forget();
-      return reply.status(204).send();
-    });
+    app.delete(
+      '/api/keys/:id',
+      { schema: { tags: ['admin'], security, summary: 'Revoke an API key', params: z.object({ id: idSchema }) } },
+      async (req, reply) => {
+        if (!(await ctx.store.deleteKey(req.params.id))) throw notFound('key');
+        ctx.auth.forget();
+        return reply.status(204).send();
+      },
+    );
   };
 }

@@ -14,10 +14,14 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.addHook('preHandler', requireRole(ctx.auth, ['admin']));
     const security = [{ bearer: [] }];
 
-    app.get('/api/maintenance/schedule', { schema: { tags: ['maintenance'], security, summary: 'Plans with their next and last runs' } }, async () => ({
-      items: await ctx.maintenance.schedule(),
-      nextCursor: null,
-    }));
+    app.get(
+      '/api/maintenance/schedule',
+      { schema: { tags: ['maintenance'], security, summary: 'Plans with their next and last runs' } },
+      async () => ({
+        items: await ctx.maintenance.schedule(),
+        nextCursor: null,
+      }),
+    );
 
     app.post(
       '/api/maintenance/runs',
@@ -43,7 +47,13 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['maintenance'],
           security,
           summary: 'Run history, newest first',
-          querystring: z.object({ plan: name.optional(), limit: z.coerce.number().int().min(1).max(200).default(20), cursor: z.string().max(500).optional() }).strict(),
+          querystring: z
+            .object({
+              plan: name.optional(),
+              limit: z.coerce.number().int().min(1).max(200).default(20),
+              cursor: z.string().max(500).optional(),
+            })
+            .strict(),
         },
       },
       async (req) =>
@@ -54,27 +64,61 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         }),
     );
 
-    app.get('/api/maintenance/runs/:id', { schema: { tags: ['maintenance'], security, summary: 'One run’s result document', params: z.object({ id: idSchema }) } }, async (req) => {
-      const run = await ctx.store.maintenance.getRun(req.params.id);
-      if (!run) throw notFound('run');
-      return run;
-    });
+    app.get(
+      '/api/maintenance/runs/:id',
+      {
+        schema: {
+          tags: ['maintenance'],
+          security,
+          summary: 'One run’s result document',
+          params: z.object({ id: idSchema }),
+        },
+      },
+      async (req) => {
+        const run = await ctx.store.maintenance.getRun(req.params.id);
+        if (!run) throw notFound('run');
+        return run;
+      },
+    );
 
-    app.get('/api/maintenance/runs/:id/report', { schema: { tags: ['maintenance'], security, summary: 'One run as a readable HTML report', params: z.object({ id: idSchema }) } }, async (req, reply) => {
-      const run = await ctx.store.maintenance.getRun(req.params.id);
-      if (!run) throw notFound('run');
-      return reply.header('content-type', 'text/html; charset=utf-8').send(renderHtml(run));
-    });
+    app.get(
+      '/api/maintenance/runs/:id/report',
+      {
+        schema: {
+          tags: ['maintenance'],
+          security,
+          summary: 'One run as a readable HTML report',
+          params: z.object({ id: idSchema }),
+        },
+      },
+      async (req, reply) => {
+        const run = await ctx.store.maintenance.getRun(req.params.id);
+        if (!run) throw notFound('run');
+        return reply.header('content-type', 'text/html; charset=utf-8').send(renderHtml(run));
+      },
+    );
 
-    app.get('/api/maintenance/runs/:id/wait', { schema: { tags: ['maintenance'], security, summary: 'Waits (up to `timeoutSeconds`) for a run to end', params: z.object({ id: idSchema }), querystring: z.object({ timeoutSeconds: z.coerce.number().min(1).max(600).default(60) }).strict() } }, async (req) => {
-      const run = await ctx.store.maintenance.getRun(req.params.id);
-      if (!run) throw notFound('run');
-      try {
-        return await ctx.maintenance.waitFor(req.params.id, req.query.timeoutSeconds * 1000);
-      } catch (e) {
-        if (e instanceof AppError) throw e;
-        return (await ctx.store.maintenance.getRun(req.params.id)) ?? run;
-      }
-    });
+    app.get(
+      '/api/maintenance/runs/:id/wait',
+      {
+        schema: {
+          tags: ['maintenance'],
+          security,
+          summary: 'Waits (up to `timeoutSeconds`) for a run to end',
+          params: z.object({ id: idSchema }),
+          querystring: z.object({ timeoutSeconds: z.coerce.number().min(1).max(600).default(60) }).strict(),
+        },
+      },
+      async (req) => {
+        const run = await ctx.store.maintenance.getRun(req.params.id);
+        if (!run) throw notFound('run');
+        try {
+          return await ctx.maintenance.waitFor(req.params.id, req.query.timeoutSeconds * 1000);
+        } catch (e) {
+          if (e instanceof AppError) throw e;
+          return (await ctx.store.maintenance.getRun(req.params.id)) ?? run;
+        }
+      },
+    );
   };
 }

@@ -13,42 +13,86 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.addHook('preHandler', requireRole(ctx.auth, ['admin', 'operator']));
     const security = [{ bearer: [] }];
 
-    app.post('/api/queues', { schema: { tags: ['operators'], security, summary: 'Create a queue', body: createQueueBody } }, async (req, reply) => {
-      const q = await ctx.service.createQueue(req.body);
-      return reply.status(201).send(queueView(q));
-    });
+    app.post(
+      '/api/queues',
+      { schema: { tags: ['operators'], security, summary: 'Create a queue', body: createQueueBody } },
+      async (req, reply) => {
+        const q = await ctx.service.createQueue(req.body);
+        return reply.status(201).send(queueView(q));
+      },
+    );
 
     app.get('/api/queues', { schema: { tags: ['operators'], security, summary: 'List queues' } }, async () => ({
       items: (await ctx.service.listQueues()).map(queueView),
       nextCursor: null,
     }));
 
-    app.patch('/api/queues/:id', { schema: { tags: ['operators'], security, summary: 'Rename, pause, resume, close or re-tune a queue', params: queueParams, body: patchQueueBody } }, async (req) =>
-      queueView(await ctx.service.updateQueue(req.params.id, req.body)),
+    app.patch(
+      '/api/queues/:id',
+      {
+        schema: {
+          tags: ['operators'],
+          security,
+          summary: 'Rename, pause, resume, close or re-tune a queue',
+          params: queueParams,
+          body: patchQueueBody,
+        },
+      },
+      async (req) => queueView(await ctx.service.updateQueue(req.params.id, req.body)),
     );
 
-    app.delete('/api/queues/:id', { schema: { tags: ['operators'], security, summary: 'Delete a queue and its tickets', params: queueParams } }, async (req, reply) => {
-      await ctx.service.deleteQueue(req.params.id);
-      return reply.status(204).send();
-    });
-
-    app.get('/api/queues/:id/tickets', { schema: { tags: ['operators'], security, summary: 'List a queue’s tickets in calling order', params: queueParams, querystring: listTicketsQuery } }, async (req) =>
-      ctx.service.listTickets(req.params.id, {
-        limit: req.query.limit,
-        ...(req.query.status ? { status: req.query.status } : {}),
-        ...(req.query.cursor ? { cursor: req.query.cursor } : {}),
-      }),
+    app.delete(
+      '/api/queues/:id',
+      { schema: { tags: ['operators'], security, summary: 'Delete a queue and its tickets', params: queueParams } },
+      async (req, reply) => {
+        await ctx.service.deleteQueue(req.params.id);
+        return reply.status(204).send();
+      },
     );
 
-    app.post('/api/queues/:id/call-next', { schema: { tags: ['operators'], security, summary: 'Call (or admit) the next ticket', params: queueParams, body: counterBody } }, async (req, reply) => {
-      const t = await ctx.service.callNext(req.params.id, req.body?.counter ?? null);
-      return t ? t : reply.status(204).send();
-    });
+    app.get(
+      '/api/queues/:id/tickets',
+      {
+        schema: {
+          tags: ['operators'],
+          security,
+          summary: 'List a queue’s tickets in calling order',
+          params: queueParams,
+          querystring: listTicketsQuery,
+        },
+      },
+      async (req) =>
+        ctx.service.listTickets(req.params.id, {
+          limit: req.query.limit,
+          ...(req.query.status ? { status: req.query.status } : {}),
+          ...(req.query.cursor ? { cursor: req.query.cursor } : {}),
+        }),
+    );
+
+    app.post(
+      '/api/queues/:id/call-next',
+      {
+        schema: {
+          tags: ['operators'],
+          security,
+          summary: 'Call (or admit) the next ticket',
+          params: queueParams,
+          body: counterBody,
+        },
+      },
+      async (req, reply) => {
+        const t = await ctx.service.callNext(req.params.id, req.body?.counter ?? null);
+        return t ? t : reply.status(204).send();
+      },
+    );
 
     const ticketParams = z.object({ id: idSchema });
     const act = (path: string, action: 'serve' | 'noShow' | 'requeue' | 'call', summary: string) =>
-      app.post(path, { schema: { tags: ['operators'], security, summary, params: ticketParams, body: counterBody } }, async (req) =>
-        ctx.service.act(req.params.id, action, action === 'call' ? (req.body?.counter ?? null) : undefined),
+      app.post(
+        path,
+        { schema: { tags: ['operators'], security, summary, params: ticketParams, body: counterBody } },
+        async (req) =>
+          ctx.service.act(req.params.id, action, action === 'call' ? (req.body?.counter ?? null) : undefined),
       );
     act('/api/tickets/:id/serve', 'serve', 'Mark a called ticket served');
     act('/api/tickets/:id/no-show', 'noShow', 'Mark a called ticket as a no-show');

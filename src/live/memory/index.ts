@@ -31,7 +31,8 @@ export class MemoryLiveIndex implements LiveIndex {
     const q = this.live.get(queueId);
     return entries.map((e) => {
       const rank = q?.rank(e.ticketId);
-      if (rank === undefined || rank === null) throw new Error(`the live index lost ticket ${e.ticketId} while adding it`);
+      if (rank === undefined || rank === null)
+        throw new Error(`the live index lost ticket ${e.ticketId} while adding it`);
       return rank;
     });
   }

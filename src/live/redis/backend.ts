@@ -1,7 +1,15 @@
 import { Redis } from 'ioredis';
 import type { LiveBackend, SweepResult } from '../contract.js';
 import { RedisBus } from './bus.js';
-import { clientOptions, closeClient, connectWithin, guard, toAppError, watchConnection, type RedisLogger } from './connection.js';
+import {
+  clientOptions,
+  closeClient,
+  connectWithin,
+  guard,
+  toAppError,
+  watchConnection,
+  type RedisLogger,
+} from './connection.js';
 import { RedisLiveIndex } from './index.js';
 import { escapeGlob, scanKeys } from './keys.js';
 import { RedisRateLimiter } from './limiter.js';
@@ -37,7 +45,10 @@ export function parseInfo(text: string): Record<string, string> {
  */
 export async function createRedisBackend(opts: RedisBackendOptions): Promise<LiveBackend> {
   const connectTimeoutMs = opts.connectTimeoutMs ?? 3000;
-  const client = new Redis(opts.url, clientOptions({ connectTimeoutMs, commandTimeoutMs: opts.commandTimeoutMs ?? 5000 }));
+  const client = new Redis(
+    opts.url,
+    clientOptions({ connectTimeoutMs, commandTimeoutMs: opts.commandTimeoutMs ?? 5000 }),
+  );
   watchConnection(client, 'commands', opts.logger);
   await connectWithin(client, connectTimeoutMs);
 

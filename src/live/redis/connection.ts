@@ -16,7 +16,8 @@ const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY
 export function toAppError(e: unknown): unknown {
   if (isAppError(e)) return e;
   if (e instanceof TypeError || e instanceof RangeError) return e;
-  if (e instanceof Error && e.name === 'ReplyError') return TRANSIENT_REPLY.test(e.message) ? unavailable('redis', e) : e;
+  if (e instanceof Error && e.name === 'ReplyError')
+    return TRANSIENT_REPLY.test(e.message) ? unavailable('redis', e) : e;
   return unavailable('redis', e);
 }
 

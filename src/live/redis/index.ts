@@ -40,7 +40,11 @@ export class RedisLiveIndex implements LiveIndex {
     await guard(async () => {
       for (const part of chunks(args, BATCH * 2)) {
         // NX: a ticket already waiting keeps its place, so adding twice changes nothing.
-        const res = await this.client.multi().zadd(key, 'NX', ...part).sadd(this.live.queues, queueId).exec();
+        const res = await this.client
+          .multi()
+          .zadd(key, 'NX', ...part)
+          .sadd(this.live.queues, queueId)
+          .exec();
         throwFirst(res);
       }
     });
@@ -117,7 +121,9 @@ export class RedisLiveIndex implements LiveIndex {
         );
       } catch (e) {
         // Best effort: the TTL removes whatever this cannot.
-        await Promise.allSettled(chunks(queued, BATCH).map((part) => this.client.del(...part.map((q) => temp.queue(q.queueId)))));
+        await Promise.allSettled(
+          chunks(queued, BATCH).map((part) => this.client.del(...part.map((q) => temp.queue(q.queueId)))),
+        );
         throw e;
       }
     });

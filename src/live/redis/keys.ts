@@ -30,7 +30,11 @@ export function escapeGlob(s: string): string {
 }
 
 /** Walks keys matching `pattern` with SCAN (never KEYS, which blocks the server). */
-export async function scanKeys(client: Redis, pattern: string, onBatch: (keys: string[]) => Promise<void>): Promise<void> {
+export async function scanKeys(
+  client: Redis,
+  pattern: string,
+  onBatch: (keys: string[]) => Promise<void>,
+): Promise<void> {
   let cursor = '0';
   do {
     const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 500);

@@ -2,9 +2,24 @@ import { randomUUID } from 'node:crypto';
 import type { WebhookConfig } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { RunDocument } from '../types.js';
-import { DEFAULT_RETRY, DELIVERY_HEADER, EVENT_HEADER, TIMESTAMP_HEADER, deliver, type RetryPolicy } from './webhook.js';
+import {
+  DEFAULT_RETRY,
+  DELIVERY_HEADER,
+  EVENT_HEADER,
+  TIMESTAMP_HEADER,
+  deliver,
+  type RetryPolicy,
+} from './webhook.js';
 
-export { DEFAULT_RETRY, SIGNATURE_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER, EVENT_HEADER, signBody, type RetryPolicy } from './webhook.js';
+export {
+  DEFAULT_RETRY,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  DELIVERY_HEADER,
+  EVENT_HEADER,
+  signBody,
+  type RetryPolicy,
+} from './webhook.js';
 
 export const FAILED_EVENT = 'maintenance.failed';
 
@@ -37,7 +52,12 @@ export interface FailedRunAlert {
   };
 }
 
-export function alertBody(run: RunDocument, nodeId: string, now: Date, deliveryId: string = randomUUID()): FailedRunAlert {
+export function alertBody(
+  run: RunDocument,
+  nodeId: string,
+  now: Date,
+  deliveryId: string = randomUUID(),
+): FailedRunAlert {
   const steps = run.steps.map((s) => ({ name: s.name, status: s.status, error: s.error }));
   return {
     event: FAILED_EVENT,
@@ -83,7 +103,14 @@ export function createAlerter(opts: {
         'user-agent': 'queuekeeper-alerts',
       };
       for (const hook of opts.webhooks) {
-        const p = deliver(hook, body, headers, opts.retry ?? DEFAULT_RETRY, logger.child({ runId: run.id }), cancel.signal)
+        const p = deliver(
+          hook,
+          body,
+          headers,
+          opts.retry ?? DEFAULT_RETRY,
+          logger.child({ runId: run.id }),
+          cancel.signal,
+        )
           .catch((e: unknown) => logger.error({ err: e }, 'alert delivery crashed'))
           .finally(() => inFlight.delete(p));
         inFlight.add(p);

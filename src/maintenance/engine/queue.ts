@@ -28,7 +28,12 @@ export class RunQueue {
   constructor(private readonly deps: RunnerDeps) {}
 
   /** Stores the run as `running` and queues it; resolves with its id once stored. */
-  async submit(target: RunTarget, trigger: RunTrigger, scheduledFor: Date | null, id: string = newRunId()): Promise<string> {
+  async submit(
+    target: RunTarget,
+    trigger: RunTrigger,
+    scheduledFor: Date | null,
+    id: string = newRunId(),
+  ): Promise<string> {
     if (this.stopped) throw new AppError('unavailable', 'maintenance is stopping on this node', { retryAfter: 5 });
     const doc = newRunDocument(id, target, trigger, scheduledFor, this.deps.now());
     await this.deps.store.maintenance.insertRun(doc, this.deps.nodeId, this.deps.now());
@@ -76,7 +81,9 @@ export class RunQueue {
 
   private async endUnstarted(q: Queued): Promise<void> {
     const doc = abandonedDocument(q.doc, q.target, this.deps.now());
-    await this.deps.store.maintenance.updateRun(doc).catch((e: unknown) => this.deps.logger.error({ err: e, runId: doc.id }, 'could not store an abandoned run'));
+    await this.deps.store.maintenance
+      .updateRun(doc)
+      .catch((e: unknown) => this.deps.logger.error({ err: e, runId: doc.id }, 'could not store an abandoned run'));
     this.finish(q, doc);
   }
 
@@ -120,7 +127,9 @@ export class RunQueue {
     const beat = () => {
       const ids = [this.current, ...this.pending].filter((q): q is Queued => q !== null).map((q) => q.doc.id);
       for (const id of ids)
-        this.deps.store.maintenance.heartbeat(id, this.deps.now()).catch((e: unknown) => this.deps.logger.warn({ err: e, runId: id }, 'maintenance heartbeat failed'));
+        this.deps.store.maintenance
+          .heartbeat(id, this.deps.now())
+          .catch((e: unknown) => this.deps.logger.warn({ err: e, runId: id }, 'maintenance heartbeat failed'));
     };
     this.heartbeatTimer = setInterval(beat, this.deps.config.maintenance.heartbeatMs);
     this.heartbeatTimer.unref();

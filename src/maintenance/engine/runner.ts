@@ -24,7 +24,13 @@ export interface RunnerDeps {
 export const STOPPING = 'not run: maintenance stopped on this node';
 const STATUSES: ReadonlySet<string> = new Set<StepStatus>(['succeeded', 'failed', 'warning', 'skipped']);
 
-export function newRunDocument(id: string, target: RunTarget, trigger: RunTrigger, scheduledFor: Date | null, now: Date): RunDocument {
+export function newRunDocument(
+  id: string,
+  target: RunTarget,
+  trigger: RunTrigger,
+  scheduledFor: Date | null,
+  now: Date,
+): RunDocument {
   return {
     id,
     plan: target.plan,
@@ -50,7 +56,12 @@ export function abandonedDocument(doc: RunDocument, target: RunTarget, now: Date
  * document. Step failures, exceptions and timeouts end up in the document, never as a rejection.
  * `abandon` aborts the current step and skips the rest (the node is stopping).
  */
-export async function executeRun(deps: RunnerDeps, inserted: RunDocument, target: RunTarget, abandon: AbortSignal): Promise<RunDocument> {
+export async function executeRun(
+  deps: RunnerDeps,
+  inserted: RunDocument,
+  target: RunTarget,
+  abandon: AbortSignal,
+): Promise<RunDocument> {
   const log = deps.logger.child({ runId: inserted.id, plan: target.plan });
   const started = performance.now();
   const doc: RunDocument = { ...inserted, startedAt: deps.now().toISOString() };
@@ -65,7 +76,9 @@ export async function executeRun(deps: RunnerDeps, inserted: RunDocument, target
     steps.push(result);
     // Progress is stored as it happens: a reader sees finished steps, and if this node dies the
     // interrupted document still holds what was measured.
-    await deps.store.maintenance.updateRun({ ...doc, steps: [...steps] }).catch((e: unknown) => log.warn({ err: e }, 'could not store maintenance progress'));
+    await deps.store.maintenance
+      .updateRun({ ...doc, steps: [...steps] })
+      .catch((e: unknown) => log.warn({ err: e }, 'could not store maintenance progress'));
   }
   const success = !steps.some((s) => s.status === 'failed');
   const final: RunDocument = {
@@ -84,7 +97,10 @@ export async function executeRun(deps: RunnerDeps, inserted: RunDocument, target
   }
   if (final.status === 'succeeded') log.info({ durationMs: final.durationMs }, 'maintenance run succeeded');
   else {
-    log.error({ status: final.status, failed: steps.filter((s) => s.status === 'failed').map((s) => s.name) }, 'maintenance run did not succeed');
+    log.error(
+      { status: final.status, failed: steps.filter((s) => s.status === 'failed').map((s) => s.name) },
+      'maintenance run did not succeed',
+    );
     deps.alerts.runFailed(final, deps.nodeId);
   }
   return final;
@@ -143,7 +159,8 @@ async function runStep(deps: RunnerDeps, run: RunDocument, name: string, abandon
 function normalize(o: unknown): StepOutcome {
   if (typeof o !== 'object' || o === null) return failure('step returned no outcome');
   const { status, figures, findings, error } = o as Partial<StepOutcome>;
-  if (typeof status !== 'string' || !STATUSES.has(status)) return failure(`step returned an unknown status: ${String(status)}`);
+  if (typeof status !== 'string' || !STATUSES.has(status))
+    return failure(`step returned an unknown status: ${String(status)}`);
   const list = Array.isArray(findings) ? findings : [];
   const reason = typeof error === 'string' && error !== '' ? error : null;
   const firstProblem = list.find((f) => f.severity === 'error' || f.severity === 'critical')?.message;

@@ -79,12 +79,25 @@ export class Scheduler {
     }
     this.entries.sort((a, b) => PRIORITY_RANK[a.plan.priority] - PRIORITY_RANK[b.plan.priority]);
     const disabled = this.deps.config.maintenance.plans.filter((p) => !p.enabled || p.cron === null);
-    await m.saveScheduledTasks([...this.entries.map((e) => e.task), ...disabled.map((p) => this.idleTask(p, known.get(p.name), now))]);
+    await m.saveScheduledTasks([
+      ...this.entries.map((e) => e.task),
+      ...disabled.map((p) => this.idleTask(p, known.get(p.name), now)),
+    ]);
   }
 
   private idleTask(plan: PlanDefinition, before: ScheduledTask | undefined, now: Date): ScheduledTask {
     const { name, cron: schedule, timezone, priority, enabled } = plan;
-    return { name, type: 'plan', schedule, timezone, priority, enabled, createdAt: before?.createdAt ?? now, lastRun: before?.lastRun ?? null, nextRun: null };
+    return {
+      name,
+      type: 'plan',
+      schedule,
+      timezone,
+      priority,
+      enabled,
+      createdAt: before?.createdAt ?? now,
+      lastRun: before?.lastRun ?? null,
+      nextRun: null,
+    };
   }
 
   private tick(): Promise<void> {
@@ -121,12 +134,18 @@ export class Scheduler {
     const late = now.getTime() - newest.getTime();
     if (late > FRESH_MS && late > this.deps.config.maintenance.catchUpDeadlineMs) {
       if (await m.claimSlot(plan.name, newest, 'missed', null, nodeId, now))
-        this.deps.logger.warn({ plan: plan.name, slot: newest.toISOString() }, 'maintenance slot missed: too late to catch up');
+        this.deps.logger.warn(
+          { plan: plan.name, slot: newest.toISOString() },
+          'maintenance slot missed: too late to catch up',
+        );
       return;
     }
     if (this.queue.has(plan.name) || (await m.runningRun(plan.name))) {
       if (await m.claimSlot(plan.name, newest, 'skipped_overlap', null, nodeId, now))
-        this.deps.logger.warn({ plan: plan.name, slot: newest.toISOString() }, 'maintenance slot skipped: the previous run is still going');
+        this.deps.logger.warn(
+          { plan: plan.name, slot: newest.toISOString() },
+          'maintenance slot skipped: the previous run is still going',
+        );
       return;
     }
     const id = newRunId();
@@ -141,6 +160,7 @@ export class Scheduler {
     this.lastSweep = now.getTime();
     const before = new Date(now.getTime() - 3 * this.deps.config.maintenance.heartbeatMs);
     const ids = await this.deps.store.maintenance.interruptStale(before, now);
-    if (ids.length > 0) this.deps.logger.error({ runIds: ids }, 'maintenance runs of a stopped node marked interrupted');
+    if (ids.length > 0)
+      this.deps.logger.error({ runIds: ids }, 'maintenance runs of a stopped node marked interrupted');
   }
 }

@@ -1,5 +1,16 @@
 import type { RunDocument, StepResult } from '../types.js';
-import { MAX_DEPTH, MAX_ROWS, chartDataUri, columnsOf, duration, isChart, isRecord, isScalar, scalarText, summaryRows } from './values.js';
+import {
+  MAX_DEPTH,
+  MAX_ROWS,
+  chartDataUri,
+  columnsOf,
+  duration,
+  isChart,
+  isRecord,
+  isScalar,
+  scalarText,
+  summaryRows,
+} from './values.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -46,13 +57,16 @@ function keyValueTable(rows: [string, string][]): string {
 function overview(steps: readonly StepResult[]): string {
   if (steps.length === 0) return '<p>No step results.</p>';
   const rows = steps.map(
-    (s, i) => `<tr><td>${i + 1}</td><td><a href="#step-${i + 1}">${escapeHtml(s.name)}</a></td><td>${badge(s.status)}</td><td>${escapeHtml(duration(s.durationMs))}</td><td class="err">${escapeHtml(s.error ?? '')}</td></tr>`,
+    (s, i) =>
+      `<tr><td>${i + 1}</td><td><a href="#step-${i + 1}">${escapeHtml(s.name)}</a></td><td>${badge(s.status)}</td><td>${escapeHtml(duration(s.durationMs))}</td><td class="err">${escapeHtml(s.error ?? '')}</td></tr>`,
   );
   return `<table><tr><th>#</th><th>Step</th><th>Status</th><th>Duration</th><th>Error</th></tr>${rows.join('')}</table>`;
 }
 
 function stepSection(s: StepResult, i: number): string {
-  const parts = [`<section id="step-${i + 1}"><h3>${i + 1}. ${escapeHtml(s.name)} ${badge(s.status)} <small>${escapeHtml(duration(s.durationMs))}</small></h3>`];
+  const parts = [
+    `<section id="step-${i + 1}"><h3>${i + 1}. ${escapeHtml(s.name)} ${badge(s.status)} <small>${escapeHtml(duration(s.durationMs))}</small></h3>`,
+  ];
   if (s.error) parts.push(`<p class="err"><strong>Error:</strong> ${escapeHtml(s.error)}</p>`);
   if (s.findings.length > 0) {
     const items = s.findings.map((f) => `<li>${badge(String(f.severity))} ${escapeHtml(String(f.message))}</li>`);
@@ -64,7 +78,9 @@ function stepSection(s: StepResult, i: number): string {
 }
 
 function recordTable(obj: Record<string, unknown>, depth: number): string {
-  const rows = Object.entries(obj).map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${value(k, v, depth + 1)}</td></tr>`);
+  const rows = Object.entries(obj).map(
+    ([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${value(k, v, depth + 1)}</td></tr>`,
+  );
   return `<table>${rows.join('')}</table>`;
 }
 

@@ -9,11 +9,23 @@ export function escapeMarkdown(s: string): string {
 /** A run as Markdown, for terminals, tickets and chat (the CLI's `--format md`). */
 export function renderMarkdown(run: RunDocument): string {
   const out: string[] = [`# Maintenance run: ${escapeMarkdown(run.plan)} (${run.status})`, ''];
-  out.push(...table(['', ''], summaryRows(run).map(([k, v]) => [`**${k}**`, escapeMarkdown(v)])), '');
+  out.push(
+    ...table(
+      ['', ''],
+      summaryRows(run).map(([k, v]) => [`**${k}**`, escapeMarkdown(v)]),
+    ),
+    '',
+  );
   out.push('## Steps', '');
   if (run.steps.length === 0) out.push('No step results.', '');
   else {
-    const rows = run.steps.map((s, i) => [String(i + 1), escapeMarkdown(s.name), s.status, duration(s.durationMs), escapeMarkdown(s.error ?? '')]);
+    const rows = run.steps.map((s, i) => [
+      String(i + 1),
+      escapeMarkdown(s.name),
+      s.status,
+      duration(s.durationMs),
+      escapeMarkdown(s.error ?? ''),
+    ]);
     out.push(...table(['#', 'Step', 'Status', 'Duration', 'Error'], rows), '');
   }
   run.steps.forEach((s, i) => out.push(...stepSection(s, i)));
@@ -25,7 +37,8 @@ function stepSection(s: StepResult, i: number): string[] {
   if (s.error) out.push(`**Error:** ${escapeMarkdown(s.error)}`, '');
   if (s.findings.length > 0) {
     out.push('**Findings**', '');
-    for (const f of s.findings) out.push(`- **${escapeMarkdown(String(f.severity))}**: ${escapeMarkdown(String(f.message))}`);
+    for (const f of s.findings)
+      out.push(`- **${escapeMarkdown(String(f.severity))}**: ${escapeMarkdown(String(f.message))}`);
     out.push('');
   }
   const rows = flatten(s.figures, '', 0);
@@ -49,7 +62,11 @@ function cell(v: unknown): string {
   if (isScalar(v)) return escapeMarkdown(scalarText(v));
   if (Array.isArray(v)) {
     if (v.length === 0) return 'none';
-    if (v.every(isScalar)) return escapeMarkdown(v.slice(0, MAX_ROWS).map(scalarText).join(', ')) + (v.length > MAX_ROWS ? ` … (${v.length} in all)` : '');
+    if (v.every(isScalar))
+      return (
+        escapeMarkdown(v.slice(0, MAX_ROWS).map(scalarText).join(', ')) +
+        (v.length > MAX_ROWS ? ` … (${v.length} in all)` : '')
+      );
     // Lists of records read badly in one cell; show the first few and the count.
     const shown = v.slice(0, 5).map((x) => escapeMarkdown(JSON.stringify(x) ?? String(x)));
     return `${shown.join('<br>')}${v.length > 5 ? `<br>… (${v.length} in all)` : ''}`;
@@ -59,5 +76,9 @@ function cell(v: unknown): string {
 }
 
 function table(head: string[], rows: string[][]): string[] {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ];
 }

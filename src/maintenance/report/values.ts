@@ -26,7 +26,8 @@ export function scalarText(v: unknown): string {
   return JSON.stringify(v) ?? String(v);
 }
 
-export const isScalar = (v: unknown): boolean => v === null || v === undefined || (typeof v !== 'object' && typeof v !== 'function');
+export const isScalar = (v: unknown): boolean =>
+  v === null || v === undefined || (typeof v !== 'object' && typeof v !== 'function');
 
 export function duration(ms: number | null): string {
   if (ms === null) return '—';
@@ -60,6 +61,8 @@ export function summaryRows(run: RunDocument): [string, string][] {
 /** Makes a chart usable as an image: an `<img>` only renders SVG that declares its namespace. */
 export function chartDataUri(svg: string): string {
   const text = svg.trim();
-  const withNs = /^<svg[^>]*\sxmlns=/.test(text) ? text : text.replace(/^<svg/, '<svg xmlns="http://www.w3.org/2000/svg"');
+  const withNs = /^<svg[^>]*\sxmlns=/.test(text)
+    ? text
+    : text.replace(/^<svg/, '<svg xmlns="http://www.w3.org/2000/svg"');
   return `data:image/svg+xml;base64,${Buffer.from(withNs, 'utf8').toString('base64')}`;
 }

@@ -8,8 +8,20 @@ import { healthCheck } from './health-check/index.js';
 import { logAnalysis } from './log-analysis/index.js';
 import { performance } from './performance/index.js';
 import { cacheOptimization, systemCleanup, systemOptimization, weeklyDatabaseMaintenance } from './upkeep/index.js';
-import { majorUpdates, securityAudit, securityHardening, securityPatches, securityUpdates, systemUpdates } from './security/index.js';
-import { capacityPlanning, performanceOptimization, performanceReview, performanceTuning } from './perf-review/index.js';
+import {
+  majorUpdates,
+  securityAudit,
+  securityHardening,
+  securityPatches,
+  securityUpdates,
+  systemUpdates,
+} from './security/index.js';
+import {
+  capacityPlanning,
+  performanceOptimization,
+  performanceReview,
+  performanceTuning,
+} from './perf-review/index.js';
 
 /** Every step this build can run, by the names the plans use (contract §5). */
 export function builtInSteps(): ReadonlyMap<string, Step> {

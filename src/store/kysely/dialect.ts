@@ -31,7 +31,12 @@ export interface DialectParts {
    * it, or `undefined` when the queue is closed, full or missing (then nothing was written).
    * Without it, the batch reserves and inserts inside a transaction.
    */
-  readonly joinInOneStatement?: (db: Kysely<DB>, queueId: string, reqs: readonly JoinRequest[], now: number) => Promise<Selectable<QueuesTable> | undefined>;
+  readonly joinInOneStatement?: (
+    db: Kysely<DB>,
+    queueId: string,
+    reqs: readonly JoinRequest[],
+    now: number,
+  ) => Promise<Selectable<QueuesTable> | undefined>;
   /** Inserts new tickets inside the caller's transaction; without it, multi-row INSERTs in chunks. */
   readonly insertTickets?: (trx: Kysely<DB>, rows: readonly Insertable<TicketsTable>[]) => Promise<void>;
   admin(db: Kysely<DB>): DatabaseAdmin;

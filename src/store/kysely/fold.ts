@@ -27,9 +27,13 @@ export async function foldTickets(
       count('left').as('left_count'),
       count('expired').as('expired'),
       count('admitted').as('admitted'),
-      sql<number>`sum(case when called_at is not null then (called_at - created_at) / 1000.0 else 0 end)`.as('wait_sum'),
+      sql<number>`sum(case when called_at is not null then (called_at - created_at) / 1000.0 else 0 end)`.as(
+        'wait_sum',
+      ),
       sql<number>`sum(case when called_at is not null then 1 else 0 end)`.as('wait_count'),
-      sql<number>`sum(case when status = 'served' and called_at is not null then (ended_at - called_at) / 1000.0 else 0 end)`.as('svc_sum'),
+      sql<number>`sum(case when status = 'served' and called_at is not null then (ended_at - called_at) / 1000.0 else 0 end)`.as(
+        'svc_sum',
+      ),
     ])
     .where(which)
     .groupBy([dayOf('created_at'), 'queue_id'])
@@ -56,9 +60,13 @@ export async function foldTickets(
       .insertInto('daily_aggregates')
       .values(row)
       .onConflict((oc) =>
-        oc.columns(['day', 'queue_id']).doUpdateSet((eb) =>
-          Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, eb(`daily_aggregates.${k as keyof typeof sums}`, '+', v)])),
-        ),
+        oc
+          .columns(['day', 'queue_id'])
+          .doUpdateSet((eb) =>
+            Object.fromEntries(
+              Object.entries(sums).map(([k, v]) => [k, eb(`daily_aggregates.${k as keyof typeof sums}`, '+', v)]),
+            ),
+          ),
       )
       .execute();
   }

@@ -3,8 +3,19 @@ import type { ApiKey, ApiKeyRecord, KeyRole } from '../../domain/types.js';
 import { toKey } from './rows.js';
 import type { DB } from './schema.js';
 
-export async function createKey(db: Kysely<DB>, k: { id: string; role: KeyRole; name: string; keyHash: string }, at: Date): Promise<ApiKey> {
-  const row = { id: k.id, role: k.role, name: k.name, key_hash: k.keyHash, created_at: at.getTime(), last_used_at: null };
+export async function createKey(
+  db: Kysely<DB>,
+  k: { id: string; role: KeyRole; name: string; keyHash: string },
+  at: Date,
+): Promise<ApiKey> {
+  const row = {
+    id: k.id,
+    role: k.role,
+    name: k.name,
+    key_hash: k.keyHash,
+    created_at: at.getTime(),
+    last_used_at: null,
+  };
   await db.insertInto('api_keys').values(row).execute();
   const { keyHash: _hidden, ...key } = toKey(row);
   return key;
@@ -38,6 +49,10 @@ export async function getMeta(db: Kysely<DB>, key: string): Promise<string | nul
 }
 
 export async function initMeta(db: Kysely<DB>, key: string, value: string): Promise<string> {
-  await db.insertInto('meta').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  await db
+    .insertInto('meta')
+    .values({ key, value })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
   return (await getMeta(db, key)) ?? value;
 }

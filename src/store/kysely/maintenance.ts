@@ -1,6 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { RunDocument } from '../run-document.js';
-import type { DailyAggregate, MaintenanceStore, MetricSample, ScheduledTask, SlotOutcome } from '../maintenance-contract.js';
+import type {
+  DailyAggregate,
+  MaintenanceStore,
+  MetricSample,
+  ScheduledTask,
+  SlotOutcome,
+} from '../maintenance-contract.js';
 import { decodeCursor, encodeCursor } from './rows.js';
 import type { DB } from './schema.js';
 import { AppError } from '../../errors/index.js';
@@ -28,7 +34,11 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
         };
         // createdAt is kept from the first save: it says when the task was first scheduled.
         const { created_at: _keep, ...update } = row;
-        await trx.insertInto('scheduled_tasks').values(row).onConflict((oc) => oc.column('name').doUpdateSet(update)).execute();
+        await trx
+          .insertInto('scheduled_tasks')
+          .values(row)
+          .onConflict((oc) => oc.column('name').doUpdateSet(update))
+          .execute();
       }
     });
   }
@@ -48,7 +58,14 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
     }));
   }
 
-  async claimSlot(plan: string, slot: Date, outcome: SlotOutcome, runId: string | null, nodeId: string, now: Date): Promise<boolean> {
+  async claimSlot(
+    plan: string,
+    slot: Date,
+    outcome: SlotOutcome,
+    runId: string | null,
+    nodeId: string,
+    now: Date,
+  ): Promise<boolean> {
     const r = await this.db
       .insertInto('maintenance_slots')
       .values({ plan, slot: slot.getTime(), outcome, run_id: runId, node_id: nodeId, claimed_at: now.getTime() })
@@ -65,26 +82,47 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
       .where('slot', '>=', since.getTime())
       .orderBy('slot')
       .execute();
-    return rows.map((r) => ({ slot: new Date(Number(r.slot)), outcome: r.outcome as SlotOutcome, runId: r.run_id, nodeId: r.node_id }));
+    return rows.map((r) => ({
+      slot: new Date(Number(r.slot)),
+      outcome: r.outcome as SlotOutcome,
+      runId: r.run_id,
+      nodeId: r.node_id,
+    }));
   }
 
   async lastSlot(plan: string): Promise<Date | null> {
-    const r = await this.db.selectFrom('maintenance_slots').select((eb) => eb.fn.max('slot').as('m')).where('plan', '=', plan).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('maintenance_slots')
+      .select((eb) => eb.fn.max('slot').as('m'))
+      .where('plan', '=', plan)
+      .executeTakeFirst();
     return r?.m === null || r?.m === undefined ? null : new Date(Number(r.m));
   }
 
   async insertRun(run: RunDocument, nodeId: string, now: Date): Promise<void> {
-    await this.db.insertInto('maintenance_runs').values({ ...this.columns(run), node_id: nodeId, heartbeat_at: now.getTime() }).execute();
+    await this.db
+      .insertInto('maintenance_runs')
+      .values({ ...this.columns(run), node_id: nodeId, heartbeat_at: now.getTime() })
+      .execute();
   }
 
   async updateRun(run: RunDocument): Promise<void> {
     // Once another node has declared a run interrupted, that verdict stands: a late writer that
     // was only slow must not turn it back into a success.
-    await this.db.updateTable('maintenance_runs').set(this.columns(run)).where('id', '=', run.id).where('status', '!=', 'interrupted').execute();
+    await this.db
+      .updateTable('maintenance_runs')
+      .set(this.columns(run))
+      .where('id', '=', run.id)
+      .where('status', '!=', 'interrupted')
+      .execute();
   }
 
   async heartbeat(runId: string, now: Date): Promise<void> {
-    await this.db.updateTable('maintenance_runs').set({ heartbeat_at: now.getTime() }).where('id', '=', runId).execute();
+    await this.db
+      .updateTable('maintenance_runs')
+      .set({ heartbeat_at: now.getTime() })
+      .where('id', '=', runId)
+      .execute();
   }
 
   async getRun(id: string): Promise<RunDocument | null> {
@@ -99,9 +137,15 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
       const c = decodeCursor(opts.cursor, 2);
       if (!c) throw new AppError('validation_failed', 'cursor is not one this server issued');
       const [started, id] = c as [number, string];
-      q = q.where((eb) => eb.or([eb('started_at', '<', started), eb.and([eb('started_at', '=', started), eb('id', '<', id)])]));
+      q = q.where((eb) =>
+        eb.or([eb('started_at', '<', started), eb.and([eb('started_at', '=', started), eb('id', '<', id)])]),
+      );
     }
-    const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(opts.limit + 1).execute();
+    const rows = await q
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(opts.limit + 1)
+      .execute();
     const last = rows.length > opts.limit ? rows[opts.limit - 1] : undefined;
     return {
       items: rows.slice(0, opts.limit).map((r) => JSON.parse(r.document) as RunDocument),
@@ -119,7 +163,13 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
     for (const s of stale) {
       const doc = JSON.parse(s.document) as RunDocument;
       const ended = now.toISOString();
-      const next: RunDocument = { ...doc, status: 'interrupted', success: false, endedAt: ended, durationMs: now.getTime() - Number(s.started_at) };
+      const next: RunDocument = {
+        ...doc,
+        status: 'interrupted',
+        success: false,
+        endedAt: ended,
+        durationMs: now.getTime() - Number(s.started_at),
+      };
       await this.db
         .updateTable('maintenance_runs')
         .set(this.columns(next))
@@ -131,13 +181,24 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
   }
 
   async runningRun(plan: string): Promise<RunDocument | null> {
-    const r = await this.db.selectFrom('maintenance_runs').select('document').where('plan', '=', plan).where('status', '=', 'running').executeTakeFirst();
+    const r = await this.db
+      .selectFrom('maintenance_runs')
+      .select('document')
+      .where('plan', '=', plan)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
     return r ? (JSON.parse(r.document) as RunDocument) : null;
   }
 
   async lastSuccessfulStep(step: string): Promise<Date | null> {
     // Runs are few (a handful a day), so scanning recent documents is cheap and needs no extra table.
-    const rows = await this.db.selectFrom('maintenance_runs').select('document').where('status', '!=', 'running').orderBy('started_at', 'desc').limit(200).execute();
+    const rows = await this.db
+      .selectFrom('maintenance_runs')
+      .select('document')
+      .where('status', '!=', 'running')
+      .orderBy('started_at', 'desc')
+      .limit(200)
+      .execute();
     for (const r of rows) {
       const doc = JSON.parse(r.document) as RunDocument;
       const s = doc.steps.find((x) => x.name === step);
@@ -147,7 +208,11 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
   }
 
   async deleteRunsBefore(before: Date): Promise<number> {
-    const r = await this.db.deleteFrom('maintenance_runs').where('started_at', '<', before.getTime()).where('status', '!=', 'running').executeTakeFirst();
+    const r = await this.db
+      .deleteFrom('maintenance_runs')
+      .where('started_at', '<', before.getTime())
+      .where('status', '!=', 'running')
+      .executeTakeFirst();
     await this.db.deleteFrom('maintenance_slots').where('slot', '<', before.getTime()).execute();
     return Number(r.numDeletedRows);
   }
@@ -198,7 +263,13 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
   }
 
   async dailyAggregates(since: string): Promise<DailyAggregate[]> {
-    const rows = await this.db.selectFrom('daily_aggregates').selectAll().where('day', '>=', since).orderBy('day').orderBy('queue_id').execute();
+    const rows = await this.db
+      .selectFrom('daily_aggregates')
+      .selectAll()
+      .where('day', '>=', since)
+      .orderBy('day')
+      .orderBy('queue_id')
+      .execute();
     return rows.map((r) => ({
       day: r.day,
       queueId: r.queue_id,

@@ -23,11 +23,17 @@ export async function postgresSlowQueries(db: Kysely<DB>, limit: number, minCall
     WHERE e.extname = 'pg_stat_statements'`.execute(db);
   const extSchema = ext.rows[0]?.schema;
   if (extSchema === undefined) {
-    return { available: false, reason: 'not available: the pg_stat_statements extension is not installed in this database (shared_preload_libraries = pg_stat_statements, then CREATE EXTENSION pg_stat_statements)', rows: [] };
+    return {
+      available: false,
+      reason:
+        'not available: the pg_stat_statements extension is not installed in this database (shared_preload_libraries = pg_stat_statements, then CREATE EXTENSION pg_stat_statements)',
+      rows: [],
+    };
   }
   const version = await sql<{ v: number }>`SELECT current_setting('server_version_num')::int AS v`.execute(db);
   // PostgreSQL 13 renamed mean_time/total_time to mean_exec_time/total_exec_time.
-  const [mean, total] = Number(version.rows[0]?.v ?? 0) >= 130000 ? ['mean_exec_time', 'total_exec_time'] : ['mean_time', 'total_time'];
+  const [mean, total] =
+    Number(version.rows[0]?.v ?? 0) >= 130000 ? ['mean_exec_time', 'total_exec_time'] : ['mean_time', 'total_time'];
   try {
     const r = await sql<{ query: string; calls: number; mean_ms: number; total_ms: number; rows: number }>`
       SELECT query, calls, ${sql.ref(mean)} AS mean_ms, ${sql.ref(total)} AS total_ms, rows
@@ -51,7 +57,11 @@ export async function postgresSlowQueries(db: Kysely<DB>, limit: number, minCall
 }
 
 /** Tickets still in the database by the UTC day they were created (ended ones are folded later). */
-export async function ticketsCreatedPerDay(db: Kysely<DB>, kind: 'sqlite' | 'postgres', since: Date): Promise<{ day: string; count: number }[]> {
+export async function ticketsCreatedPerDay(
+  db: Kysely<DB>,
+  kind: 'sqlite' | 'postgres',
+  since: Date,
+): Promise<{ day: string; count: number }[]> {
   const day =
     kind === 'sqlite'
       ? sql<string>`strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')`

@@ -49,7 +49,12 @@ export async function deleteQueue(db: Kysely<DB>, id: string): Promise<string[] 
   return db.transaction().execute(async (trx) => {
     const found = await trx.selectFrom('queues').select('id').where('id', '=', id).executeTakeFirst();
     if (!found) return null;
-    const waiting = await trx.selectFrom('tickets').select('id').where('queue_id', '=', id).where('status', '=', 'waiting').execute();
+    const waiting = await trx
+      .selectFrom('tickets')
+      .select('id')
+      .where('queue_id', '=', id)
+      .where('status', '=', 'waiting')
+      .execute();
     await trx.deleteFrom('idempotency_keys').where('queue_id', '=', id).execute();
     await trx.deleteFrom('tickets').where('queue_id', '=', id).execute();
     await trx.deleteFrom('queues').where('id', '=', id).execute();

@@ -9,7 +9,10 @@ const BASE_MS = 15;
  * backoff and full jitter; turns "cannot reach the database" into a coded `unavailable`. Other
  * errors pass through untouched: a bad request is never retried.
  */
-export async function withRetry<T>(fn: () => Promise<T>, d: Pick<DialectParts, 'isTransient' | 'isUnavailable'>): Promise<T> {
+export async function withRetry<T>(
+  fn: () => Promise<T>,
+  d: Pick<DialectParts, 'isTransient' | 'isUnavailable'>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

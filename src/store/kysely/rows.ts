@@ -69,12 +69,17 @@ export function toKey(r: Selectable<ApiKeysTable>): ApiKeyRecord {
 }
 
 /** Opaque cursors: base64url of the last sort key, so clients cannot depend on their content. */
-export const encodeCursor = (parts: (string | number)[]): string => Buffer.from(JSON.stringify(parts)).toString('base64url');
+export const encodeCursor = (parts: (string | number)[]): string =>
+  Buffer.from(JSON.stringify(parts)).toString('base64url');
 
 export function decodeCursor(cursor: string, arity: number): (string | number)[] | null {
   try {
     const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parts) && parts.length === arity && parts.every((p) => typeof p === 'string' || typeof p === 'number'))
+    if (
+      Array.isArray(parts) &&
+      parts.length === arity &&
+      parts.every((p) => typeof p === 'string' || typeof p === 'number')
+    )
       return parts as (string | number)[];
   } catch {
     /* fall through: an unreadable cursor is reported by the caller */

@@ -12,7 +12,8 @@ export async function invariantProblems(db: Kysely<DB>): Promise<string[]> {
     .having((eb) => eb.fn.countAll(), '>', 1)
     .limit(20)
     .execute();
-  for (const d of dups) problems.push(`duplicate ticket number ${d.number} in queue ${d.queue_id} (${Number(d.n)} tickets)`);
+  for (const d of dups)
+    problems.push(`duplicate ticket number ${d.number} in queue ${d.queue_id} (${Number(d.n)} tickets)`);
   const counts = await db
     .selectFrom('queues')
     .leftJoin('tickets', (j) => j.onRef('tickets.queue_id', '=', 'queues.id').on('tickets.status', '=', 'waiting'))
@@ -28,7 +29,10 @@ export async function invariantProblems(db: Kysely<DB>): Promise<string[]> {
 export async function tableCounts(db: Kysely<DB>): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const t of OUR_TABLES) {
-    const r = await db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const r = await db
+      .selectFrom(t)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     out[t] = Number(r.n);
   }
   return out;
@@ -38,7 +42,6 @@ export async function deleteExpiredIdempotencyKeys(db: Kysely<DB>, now: Date): P
   const r = await db.deleteFrom('idempotency_keys').where('expires_at', '<=', now.getTime()).executeTakeFirst();
   return Number(r.numDeletedRows);
 }
-
 
 /**
  * Folds tickets that ended before `before` into per-day, per-queue aggregates, then deletes them,
@@ -52,14 +55,19 @@ export async function foldAndDelete(
 ): Promise<{ ticketsRemoved: number; aggregatesWritten: number; idempotencyKeysRemoved: number }> {
   return db.transaction().execute(async (trx) => {
     const cutoff = before.getTime();
-    const ended = (eb: ExpressionBuilder<DB, 'tickets'>) => eb.and([eb('status', 'in', ENDED), eb('ended_at', '<', cutoff)]);
+    const ended = (eb: ExpressionBuilder<DB, 'tickets'>) =>
+      eb.and([eb('status', 'in', ENDED), eb('ended_at', '<', cutoff)]);
     const folded = await foldTickets(trx, ended, dayOf);
     const idem = await trx
       .deleteFrom('idempotency_keys')
       .where('ticket_id', 'in', (eb) => eb.selectFrom('tickets').select('id').where(ended))
       .executeTakeFirst();
     const del = await trx.deleteFrom('tickets').where(ended).executeTakeFirst();
-    return { ticketsRemoved: Number(del.numDeletedRows), aggregatesWritten: folded.groups, idempotencyKeysRemoved: Number(idem.numDeletedRows) };
+    return {
+      ticketsRemoved: Number(del.numDeletedRows),
+      aggregatesWritten: folded.groups,
+      idempotencyKeysRemoved: Number(idem.numDeletedRows),
+    };
   });
 }
 
@@ -78,7 +86,13 @@ export async function archiveClosedQueues(
   db: Kysely<DB>,
   before: Date,
   dayOf: DayOf,
-): Promise<{ queuesArchived: number; queueIds: string[]; ticketsFolded: number; aggregatesWritten: number; closedKept: number }> {
+): Promise<{
+  queuesArchived: number;
+  queueIds: string[];
+  ticketsFolded: number;
+  aggregatesWritten: number;
+  closedKept: number;
+}> {
   return db.transaction().execute(async (trx) => {
     const locked = await trx
       .updateTable('queues')
@@ -90,14 +104,24 @@ export async function archiveClosedQueues(
     const candidates = locked.map((r) => r.id).sort();
     const busy = new Set<string>();
     for (const ids of chunks(candidates)) {
-      const rows = await trx.selectFrom('tickets').select('queue_id').distinct().where('queue_id', 'in', ids).where('status', 'in', ACTIVE).execute();
+      const rows = await trx
+        .selectFrom('tickets')
+        .select('queue_id')
+        .distinct()
+        .where('queue_id', 'in', ids)
+        .where('status', 'in', ACTIVE)
+        .execute();
       for (const r of rows) busy.add(r.queue_id);
     }
     const queueIds = candidates.filter((id) => !busy.has(id));
     let ticketsFolded = 0;
     let aggregatesWritten = 0;
     for (const ids of chunks(queueIds)) {
-      const folded = await foldTickets(trx, (eb) => eb.and([eb('queue_id', 'in', ids), eb('status', 'in', ENDED)]), dayOf);
+      const folded = await foldTickets(
+        trx,
+        (eb) => eb.and([eb('queue_id', 'in', ids), eb('status', 'in', ENDED)]),
+        dayOf,
+      );
       ticketsFolded += folded.tickets;
       aggregatesWritten += folded.groups;
       await trx.deleteFrom('idempotency_keys').where('queue_id', 'in', ids).execute();

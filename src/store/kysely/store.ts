@@ -1,8 +1,25 @@
 import { Migrator } from 'kysely';
-import type { ApiKey, ApiKeyRecord, KeyRole, Queue, TicketRecord, TicketStatus, WaitingEntry } from '../../domain/types.js';
+import type {
+  ApiKey,
+  ApiKeyRecord,
+  KeyRole,
+  Queue,
+  TicketRecord,
+  TicketStatus,
+  WaitingEntry,
+} from '../../domain/types.js';
 import { AppError, isAppError, unavailable } from '../../errors/index.js';
 import type { DatabaseAdmin } from '../admin-contract.js';
-import type { JoinOutcome, JoinRequest, NewQueue, QueuePatch, Store, TicketPage, TransitionChange, TransitionOutcome } from '../contract.js';
+import type {
+  JoinOutcome,
+  JoinRequest,
+  NewQueue,
+  QueuePatch,
+  Store,
+  TicketPage,
+  TransitionChange,
+  TransitionOutcome,
+} from '../contract.js';
 import type { MaintenanceStore } from '../maintenance-contract.js';
 import { migrationProvider } from '../migrations/index.js';
 import type { DialectParts } from './dialect.js';
@@ -68,7 +85,10 @@ export class KyselyStore implements Store {
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(unavailable('database', new Error(`no answer within ${timeoutMs} ms`))), timeoutMs);
+      timer = setTimeout(
+        () => reject(unavailable('database', new Error(`no answer within ${timeoutMs} ms`))),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([this.d.ping().catch((e: unknown) => Promise.reject(unavailable('database', e))), timeout]);
@@ -85,22 +105,37 @@ export class KyselyStore implements Store {
     });
   getQueue = (id: string): Promise<Queue | null> => this.run(() => this.hot.getQueue(id));
   listQueues = (): Promise<Queue[]> => this.run(() => queues.listQueues(this.d.db));
-  updateQueue = (id: string, patch: QueuePatch, now: Date): Promise<Queue | null> => this.run(() => queues.updateQueue(this.d.db, id, patch, now));
-  deleteQueue = (id: string): Promise<string[] | null> => this.run(() => queues.deleteQueue(this.d.db, id)).finally(() => this.callHints.forget(id));
+  updateQueue = (id: string, patch: QueuePatch, now: Date): Promise<Queue | null> =>
+    this.run(() => queues.updateQueue(this.d.db, id, patch, now));
+  deleteQueue = (id: string): Promise<string[] | null> =>
+    this.run(() => queues.deleteQueue(this.d.db, id)).finally(() => this.callHints.forget(id));
 
   joinMany = (queueId: string, requests: readonly JoinRequest[], now: Date): Promise<JoinOutcome[]> =>
     this.run(() => tickets.joinMany(this.d.db, queueId, requests, now, this.d));
   getTicket = (id: string): Promise<TicketRecord | null> => this.run(() => this.hot.getTicket(id));
-  listTickets = (queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }): Promise<TicketPage> =>
-    this.run(() => tickets.listTickets(this.d.db, queueId, opts));
-  callNext = (queueId: string, to: 'called' | 'admitted', counter: string | null, now: Date): Promise<TicketRecord | null> =>
+  listTickets = (
+    queueId: string,
+    opts: { status?: TicketStatus; limit: number; cursor?: string },
+  ): Promise<TicketPage> => this.run(() => tickets.listTickets(this.d.db, queueId, opts));
+  callNext = (
+    queueId: string,
+    to: 'called' | 'admitted',
+    counter: string | null,
+    now: Date,
+  ): Promise<TicketRecord | null> =>
     this.run(() => tickets.callNext(this.d.db, queueId, to, counter, now, this.callHints));
-  transition = (id: string, from: readonly TicketStatus[], change: TransitionChange, now: Date): Promise<TransitionOutcome> =>
-    this.run(() => tickets.transition(this.d.db, id, from, change, now));
+  transition = (
+    id: string,
+    from: readonly TicketStatus[],
+    change: TransitionChange,
+    now: Date,
+  ): Promise<TransitionOutcome> => this.run(() => tickets.transition(this.d.db, id, from, change, now));
   expireWaiting = (now: Date): Promise<TicketRecord[]> => this.run(() => tickets.expireWaiting(this.d.db, now));
-  waitingEntries = (queueId?: string): Promise<Map<string, WaitingEntry[]>> => this.run(() => tickets.waitingEntries(this.d.db, queueId));
+  waitingEntries = (queueId?: string): Promise<Map<string, WaitingEntry[]>> =>
+    this.run(() => tickets.waitingEntries(this.d.db, queueId));
 
-  createKey = (k: { id: string; role: KeyRole; name: string; keyHash: string }, now: Date): Promise<ApiKey> => this.run(() => keys.createKey(this.d.db, k, now));
+  createKey = (k: { id: string; role: KeyRole; name: string; keyHash: string }, now: Date): Promise<ApiKey> =>
+    this.run(() => keys.createKey(this.d.db, k, now));
   listKeys = (): Promise<ApiKey[]> => this.run(() => keys.listKeys(this.d.db));
   findKeyByHash = (h: string): Promise<ApiKeyRecord | null> => this.run(() => keys.findKeyByHash(this.d.db, h));
   deleteKey = (id: string): Promise<boolean> => this.run(() => keys.deleteKey(this.d.db, id));

@@ -16,15 +16,29 @@ const EWMA_ALPHA = 0.2;
 const MAX_SAMPLE_SECONDS = 3600;
 
 /** Takes the queue's row lock (PostgreSQL) inside the transaction, so one queue's writes serialize. */
-async function lockQueue(trx: Transaction<DB>, queueId: string, now: number): Promise<Selectable<QueuesTable> | undefined> {
+async function lockQueue(
+  trx: Transaction<DB>,
+  queueId: string,
+  now: number,
+): Promise<Selectable<QueuesTable> | undefined> {
   return trx.updateTable('queues').set({ updated_at: now }).where('id', '=', queueId).returningAll().executeTakeFirst();
 }
 
 async function insertChunks(trx: Kysely<DB>, rows: readonly Insertable<TicketsTable>[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) await trx.insertInto('tickets').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+    await trx
+      .insertInto('tickets')
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .execute();
 }
 
-function ticketRows(queueId: string, reqs: readonly JoinRequest[], firstNumber: number, firstSeq: number, now: number): Selectable<TicketsTable>[] {
+function ticketRows(
+  queueId: string,
+  reqs: readonly JoinRequest[],
+  firstNumber: number,
+  firstSeq: number,
+  now: number,
+): Selectable<TicketsTable>[] {
   return reqs.map((r, i) => ({
     id: r.id,
     queue_id: queueId,
@@ -50,10 +64,20 @@ function ticketRows(queueId: string, reqs: readonly JoinRequest[], firstNumber: 
  * than locking first and updating after. Without a row back (closed, full, no such queue) nothing
  * was changed or locked, and the batch goes the general way.
  */
-async function reserveAll(trx: Transaction<DB>, queueId: string, n: number, now: number): Promise<Selectable<QueuesTable> | undefined> {
+async function reserveAll(
+  trx: Transaction<DB>,
+  queueId: string,
+  n: number,
+  now: number,
+): Promise<Selectable<QueuesTable> | undefined> {
   return trx
     .updateTable('queues')
-    .set((eb) => ({ updated_at: now, last_number: eb('last_number', '+', n), last_seq: eb('last_seq', '+', n), waiting_count: eb('waiting_count', '+', n) }))
+    .set((eb) => ({
+      updated_at: now,
+      last_number: eb('last_number', '+', n),
+      last_seq: eb('last_seq', '+', n),
+      waiting_count: eb('waiting_count', '+', n),
+    }))
     .where('id', '=', queueId)
     .where('status', '!=', 'closed')
     .where((eb) => eb.or([eb('capacity', 'is', null), eb(eb('waiting_count', '+', n), '<=', eb.ref('capacity'))]))
@@ -62,13 +86,30 @@ async function reserveAll(trx: Transaction<DB>, queueId: string, n: number, now:
 }
 
 /** Outcomes of a batch that was written whole, from the queue row after it. */
-function allJoined(queueId: string, reqs: readonly JoinRequest[], after: Selectable<QueuesTable>, now: number): { rows: Selectable<TicketsTable>[]; outcomes: JoinOutcome[] } {
-  const rows = ticketRows(queueId, reqs, Number(after.last_number) - reqs.length + 1, Number(after.last_seq) - reqs.length + 1, now);
+function allJoined(
+  queueId: string,
+  reqs: readonly JoinRequest[],
+  after: Selectable<QueuesTable>,
+  now: number,
+): { rows: Selectable<TicketsTable>[]; outcomes: JoinOutcome[] } {
+  const rows = ticketRows(
+    queueId,
+    reqs,
+    Number(after.last_number) - reqs.length + 1,
+    Number(after.last_seq) - reqs.length + 1,
+    now,
+  );
   const queue = toQueue(after);
   return { rows, outcomes: rows.map((r): JoinOutcome => ({ kind: 'joined', ticket: toTicket(r), queue })) };
 }
 
-export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly JoinRequest[], at: Date, d: Pick<DialectParts, 'insertTickets' | 'joinInOneStatement'> = {}): Promise<JoinOutcome[]> {
+export async function joinMany(
+  db: Kysely<DB>,
+  queueId: string,
+  reqs: readonly JoinRequest[],
+  at: Date,
+  d: Pick<DialectParts, 'insertTickets' | 'joinInOneStatement'> = {},
+): Promise<JoinOutcome[]> {
   const now = at.getTime();
   const insert = d.insertTickets ?? insertChunks;
   const plain = reqs.every((r) => r.idempotencyKey === null);
@@ -122,26 +163,53 @@ export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly J
     await insert(trx, rows);
     const idem = fresh
       .filter((r) => r.idempotencyKey !== null)
-      .map((r) => ({ queue_id: queueId, key: r.idempotencyKey as string, ticket_id: r.id, sealed_token: r.sealedToken, created_at: now, expires_at: now + IDEMPOTENCY_TTL_MS }));
+      .map((r) => ({
+        queue_id: queueId,
+        key: r.idempotencyKey as string,
+        ticket_id: r.id,
+        sealed_token: r.sealedToken,
+        created_at: now,
+        expires_at: now + IDEMPOTENCY_TTL_MS,
+      }));
     if (idem.length > 0) {
       // An expired key may still sit in the table until clean-up; the new join takes it over.
-      await trx.deleteFrom('idempotency_keys').where('queue_id', '=', queueId).where('key', 'in', idem.map((k) => k.key)).execute();
+      await trx
+        .deleteFrom('idempotency_keys')
+        .where('queue_id', '=', queueId)
+        .where(
+          'key',
+          'in',
+          idem.map((k) => k.key),
+        )
+        .execute();
       await trx.insertInto('idempotency_keys').values(idem).execute();
     }
     if (rows.length > 0)
       await trx
         .updateTable('queues')
-        .set({ last_number: firstNumber + rows.length - 1, last_seq: firstSeq + rows.length - 1, waiting_count: waiting })
+        .set({
+          last_number: firstNumber + rows.length - 1,
+          last_seq: firstSeq + rows.length - 1,
+          waiting_count: waiting,
+        })
         .where('id', '=', queueId)
         .execute();
     const queue = toQueue(
-      rows.length > 0 ? { ...q, last_number: firstNumber + rows.length - 1, last_seq: firstSeq + rows.length - 1, waiting_count: waiting } : q,
+      rows.length > 0
+        ? {
+            ...q,
+            last_number: firstNumber + rows.length - 1,
+            last_seq: firstSeq + rows.length - 1,
+            waiting_count: waiting,
+          }
+        : q,
     );
     const created = new Map(rows.map((r) => [r.id, toTicket(r)]));
     const replayIds = [...seen.values()].map((s) => s.ticketId).filter((id) => !created.has(id));
     const replayed = new Map<string, TicketRecord>();
     if (replayIds.length > 0)
-      for (const t of await trx.selectFrom('tickets').selectAll().where('id', 'in', replayIds).execute()) replayed.set(t.id, toTicket(t));
+      for (const t of await trx.selectFrom('tickets').selectAll().where('id', 'in', replayIds).execute())
+        replayed.set(t.id, toTicket(t));
     return reqs.map((r, i): JoinOutcome => {
       const decided = out[i];
       if (decided) return decided;
@@ -155,7 +223,14 @@ export async function joinMany(db: Kysely<DB>, queueId: string, reqs: readonly J
   });
 }
 
-export async function callNext(db: Kysely<DB>, queueId: string, to: 'called' | 'admitted', counter: string | null, at: Date, hints: CallHints): Promise<TicketRecord | null> {
+export async function callNext(
+  db: Kysely<DB>,
+  queueId: string,
+  to: 'called' | 'admitted',
+  counter: string | null,
+  at: Date,
+  hints: CallHints,
+): Promise<TicketRecord | null> {
   const now = at.getTime();
   const taken = await db.transaction().execute(async (trx) => {
     const q = await lockQueue(trx, queueId, now);
@@ -181,7 +256,13 @@ export async function callNext(db: Kysely<DB>, queueId: string, to: 'called' | '
       .orderBy('priority')
       .limit(1)
       .executeTakeFirst();
-    if (next) return { row: await applyChange(trx, q, next, { to, counter }, now), createdAt, rank: Number(next.priority), seq: Number(next.seq) };
+    if (next)
+      return {
+        row: await applyChange(trx, q, next, { to, counter }, now),
+        createdAt,
+        rank: Number(next.priority),
+        seq: Number(next.seq),
+      };
     return null;
   });
   if (!taken) return null;
@@ -189,7 +270,13 @@ export async function callNext(db: Kysely<DB>, queueId: string, to: 'called' | '
   return toTicket(taken.row);
 }
 
-export async function transition(db: Kysely<DB>, id: string, from: readonly TicketStatus[], change: TransitionChange, at: Date): Promise<TransitionOutcome> {
+export async function transition(
+  db: Kysely<DB>,
+  id: string,
+  from: readonly TicketStatus[],
+  change: TransitionChange,
+  at: Date,
+): Promise<TransitionOutcome> {
   const now = at.getTime();
   return db.transaction().execute(async (trx) => {
     const peek = await trx.selectFrom('tickets').select('queue_id').where('id', '=', id).executeTakeFirst();
@@ -203,7 +290,6 @@ export async function transition(db: Kysely<DB>, id: string, from: readonly Tick
     return { kind: 'ok', ticket: toTicket(row), before: toTicket(cur) };
   });
 }
-
 
 async function applyChange(
   trx: Transaction<DB>,
@@ -247,7 +333,11 @@ async function applyChange(
  * Seconds per completed ticket, measured as the gap between completions while people were
  * waiting. That gap already reflects how many desks are open, which is what an ETA needs.
  */
-function nextEwma(q: Selectable<QueuesTable>, now: number, waitingAfter: number): { service_ewma: number; service_var: number } | null {
+function nextEwma(
+  q: Selectable<QueuesTable>,
+  now: number,
+  waitingAfter: number,
+): { service_ewma: number; service_var: number } | null {
   if (q.last_completed_at === null || (waitingAfter <= 0 && Number(q.waiting_count) <= 0)) return null;
   const sample = (now - Number(q.last_completed_at)) / 1000;
   if (sample <= 0 || sample > MAX_SAMPLE_SECONDS) return null;
@@ -255,10 +345,17 @@ function nextEwma(q: Selectable<QueuesTable>, now: number, waitingAfter: number)
   const mean = Number(q.service_ewma);
   const diff = sample - mean;
   const nextMean = mean + EWMA_ALPHA * diff;
-  return { service_ewma: nextMean, service_var: (1 - EWMA_ALPHA) * (Number(q.service_var ?? 0) + EWMA_ALPHA * diff * diff) };
+  return {
+    service_ewma: nextMean,
+    service_var: (1 - EWMA_ALPHA) * (Number(q.service_var ?? 0) + EWMA_ALPHA * diff * diff),
+  };
 }
 
-export async function listTickets(db: Kysely<DB>, queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }): Promise<TicketPage> {
+export async function listTickets(
+  db: Kysely<DB>,
+  queueId: string,
+  opts: { status?: TicketStatus; limit: number; cursor?: string },
+): Promise<TicketPage> {
   let q = db.selectFrom('tickets').selectAll().where('queue_id', '=', queueId);
   if (opts.status) q = q.where('status', '=', opts.status);
   if (opts.cursor !== undefined) {
@@ -267,7 +364,11 @@ export async function listTickets(db: Kysely<DB>, queueId: string, opts: { statu
     const [prio, seq] = c as [number, number];
     q = q.where((eb) => eb.or([eb('priority', '>', prio), eb.and([eb('priority', '=', prio), eb('seq', '>', seq)])]));
   }
-  const rows = await q.orderBy('priority').orderBy('seq').limit(opts.limit + 1).execute();
+  const rows = await q
+    .orderBy('priority')
+    .orderBy('seq')
+    .limit(opts.limit + 1)
+    .execute();
   const items = rows.slice(0, opts.limit).map(toTicket);
   const last = rows.length > opts.limit ? rows[opts.limit - 1] : undefined;
   return { items, nextCursor: last ? encodeCursor([Number(last.priority), Number(last.seq)]) : null };

@@ -40,8 +40,17 @@ export async function up(db: Kysely<unknown>, kind: DialectKind): Promise<void> 
     .addColumn('ended_at', 'bigint')
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('tickets_queue_number_uq').on('tickets').columns(['queue_id', 'number']).unique().execute();
-  await db.schema.createIndex('tickets_waiting_order').on('tickets').columns(['queue_id', 'status', 'priority', 'seq']).execute();
+  await db.schema
+    .createIndex('tickets_queue_number_uq')
+    .on('tickets')
+    .columns(['queue_id', 'number'])
+    .unique()
+    .execute();
+  await db.schema
+    .createIndex('tickets_waiting_order')
+    .on('tickets')
+    .columns(['queue_id', 'status', 'priority', 'seq'])
+    .execute();
   await db.schema.createIndex('tickets_ended').on('tickets').columns(['status', 'ended_at']).execute();
 
   await db.schema
@@ -110,7 +119,11 @@ export async function up(db: Kysely<unknown>, kind: DialectKind): Promise<void> 
     .addColumn('node_id', 'varchar(128)', (c) => c.notNull())
     .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('maintenance_runs_plan_started').on('maintenance_runs').columns(['plan', 'started_at']).execute();
+  await db.schema
+    .createIndex('maintenance_runs_plan_started')
+    .on('maintenance_runs')
+    .columns(['plan', 'started_at'])
+    .execute();
   await db.schema.createIndex('maintenance_runs_started').on('maintenance_runs').column('started_at').execute();
 
   await db.schema

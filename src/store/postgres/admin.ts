@@ -1,6 +1,12 @@
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseAdmin, TableBloat, UpkeepAdmin } from '../admin-contract.js';
-import { archiveClosedQueues, deleteExpiredIdempotencyKeys, foldAndDelete, invariantProblems, tableCounts } from '../kysely/shared-admin.js';
+import {
+  archiveClosedQueues,
+  deleteExpiredIdempotencyKeys,
+  foldAndDelete,
+  invariantProblems,
+  tableCounts,
+} from '../kysely/shared-admin.js';
 import { postgresSlowQueries, ticketsCreatedPerDay } from '../kysely/perf-queries.js';
 import { OUR_TABLES, type DB } from '../kysely/schema.js';
 
@@ -20,13 +26,19 @@ export function createPostgresAdmin(db: Kysely<DB>, schema: string): DatabaseAdm
     async optimize() {
       const before = await totalBytes();
       for (const t of OUR_TABLES) await sql`VACUUM (ANALYZE) ${sql.id(schema, t)}`.execute(db);
-      return { bytesReclaimed: before - (await totalBytes()), details: `VACUUM (ANALYZE) on ${OUR_TABLES.length} tables` };
+      return {
+        bytesReclaimed: before - (await totalBytes()),
+        details: `VACUUM (ANALYZE) on ${OUR_TABLES.length} tables`,
+      };
     },
     async integrity() {
       const problems: string[] = [];
       const notChecked: string[] = [];
-      const ext = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'amcheck'`.execute(db);
-      if (Number(ext.rows[0]?.n ?? 0) === 0) notChecked.push('btree index structure: the amcheck extension is not installed (CREATE EXTENSION amcheck)');
+      const ext = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'amcheck'`.execute(db);
+      if (Number(ext.rows[0]?.n ?? 0) === 0)
+        notChecked.push('btree index structure: the amcheck extension is not installed (CREATE EXTENSION amcheck)');
       else {
         const idx = await sql<{ name: string; oid: number }>`
           SELECT c.relname AS name, c.oid::int AS oid FROM pg_index i
@@ -42,13 +54,19 @@ export function createPostgresAdmin(db: Kysely<DB>, schema: string): DatabaseAdm
         }
       }
       const uq = await sql<{ n: number }>`
-        SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = ${schema} AND indexname = 'tickets_queue_number_uq'`.execute(db);
+        SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = ${schema} AND indexname = 'tickets_queue_number_uq'`.execute(
+        db,
+      );
       if (Number(uq.rows[0]?.n ?? 0) === 0) problems.push('unique index tickets_queue_number_uq is missing');
       problems.push(...(await invariantProblems(db)));
       return { problems, notChecked };
     },
     foldAndDeleteEndedTickets: (before) =>
-      foldAndDelete(db, before, (c) => sql<string>`to_char(to_timestamp(${sql.ref(c)} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`),
+      foldAndDelete(
+        db,
+        before,
+        (c) => sql<string>`to_char(to_timestamp(${sql.ref(c)} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+      ),
     deleteExpiredIdempotencyKeys: (now) => deleteExpiredIdempotencyKeys(db, now),
     sizeBytes: totalBytes,
     tableCounts: () => tableCounts(db),
@@ -63,7 +81,8 @@ export function createPostgresAdmin(db: Kysely<DB>, schema: string): DatabaseAdm
 /** Names REINDEX CONCURRENTLY gives its transient copies (`x_ccnew`, `x_ccnew1`, `x_ccold`...). */
 const LEFTOVER = /_cc(new|old)\d*$/;
 
-const dayOf = (c: string) => sql<string>`to_char(to_timestamp(${sql.ref(c)} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
+const dayOf = (c: string) =>
+  sql<string>`to_char(to_timestamp(${sql.ref(c)} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')`;
 
 function upkeep(db: Kysely<DB>, schema: string): UpkeepAdmin {
   const indexes = async () =>
@@ -129,30 +148,51 @@ function upkeep(db: Kysely<DB>, schema: string): UpkeepAdmin {
         bytesReclaimed: sum(before) - sum(after),
         parts,
         // Plain VACUUM marks dead rows' space reusable and only gives back empty pages at a table's end.
-        details: [`VACUUM on ${OUR_TABLES.length} tables (space of dead rows becomes reusable; only trailing empty pages return to the file system)`],
+        details: [
+          `VACUUM on ${OUR_TABLES.length} tables (space of dead rows becomes reusable; only trailing empty pages return to the file system)`,
+        ],
       };
     },
     async bloatEstimate() {
       const ext = await sql<{ nspname: string }>`
-        SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pgstattuple'`.execute(db);
+        SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pgstattuple'`.execute(
+        db,
+      );
       const where = ext.rows[0]?.nspname;
-      if (where === undefined) return { available: false as const, reason: 'the pgstattuple extension is not installed (CREATE EXTENSION pgstattuple)' };
+      if (where === undefined)
+        return {
+          available: false as const,
+          reason: 'the pgstattuple extension is not installed (CREATE EXTENSION pgstattuple)',
+        };
       const tables: TableBloat[] = [];
       try {
         for (const t of OUR_TABLES) {
           const r = await sql<{ table_len: number; dead_tuple_len: number; approx_free_space: number }>`
-            SELECT table_len, dead_tuple_len, approx_free_space FROM ${sql.id(where, 'pgstattuple_approx')}(format('%I.%I', ${schema}::text, ${t}::text)::regclass)`.execute(db);
+            SELECT table_len, dead_tuple_len, approx_free_space FROM ${sql.id(where, 'pgstattuple_approx')}(format('%I.%I', ${schema}::text, ${t}::text)::regclass)`.execute(
+            db,
+          );
           const row = r.rows[0];
           if (!row) continue;
           const size = Number(row.table_len);
           const dead = Number(row.dead_tuple_len);
           const free = Number(row.approx_free_space);
-          tables.push({ table: t, tableBytes: size, deadBytes: dead, freeBytes: free, bloatPercent: size > 0 ? Math.round(((dead + free) / size) * 1000) / 10 : 0 });
+          tables.push({
+            table: t,
+            tableBytes: size,
+            deadBytes: dead,
+            freeBytes: free,
+            bloatPercent: size > 0 ? Math.round(((dead + free) / size) * 1000) / 10 : 0,
+          });
         }
       } catch (e) {
         return { available: false as const, reason: `pgstattuple_approx failed: ${(e as Error).message}` };
       }
-      return { available: true as const, method: 'pgstattuple_approx (visibility map; exact scan of pages not all-visible)', tables, freePagesBytes: null };
+      return {
+        available: true as const,
+        method: 'pgstattuple_approx (visibility map; exact scan of pages not all-visible)',
+        tables,
+        freePagesBytes: null,
+      };
     },
     archiveClosedQueues: (before) => archiveClosedQueues(db, before, dayOf),
   };

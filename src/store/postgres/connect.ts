@@ -29,7 +29,10 @@ export function openPostgres(opts: PostgresOptions): DialectParts & { pool: pg.P
     idleTimeoutMillis: 30_000,
     options: `-c search_path=${opts.schema}`,
     // Times are epoch ms in bigint columns: well inside 2^53, so plain numbers are exact.
-    types: { getTypeParser: (oid: number, format?: string) => (oid === INT8 || oid === NUMERIC ? Number : pg.types.getTypeParser(oid, format as 'text')) } as pg.CustomTypesConfig,
+    types: {
+      getTypeParser: (oid: number, format?: string) =>
+        oid === INT8 || oid === NUMERIC ? Number : pg.types.getTypeParser(oid, format as 'text'),
+    } as pg.CustomTypesConfig,
   });
   // A client that loses its server emits 'error': idle ones on the pool, busy ones on themselves.
   // Without listeners the process would exit; the failing query already rejects with the cause.
@@ -51,7 +54,8 @@ export function openPostgres(opts: PostgresOptions): DialectParts & { pool: pg.P
       await sql`SELECT 1`.execute(db);
     },
     insertTickets: insertTicketsUnnest,
-    readDirect: async <T>(text: string, params: readonly unknown[]) => (await pool.query(text, [...params])).rows as T[],
+    readDirect: async <T>(text: string, params: readonly unknown[]) =>
+      (await pool.query(text, [...params])).rows as T[],
     joinInOneStatement,
     admin: (k) => createPostgresAdmin(k, opts.schema),
     close: async () => {

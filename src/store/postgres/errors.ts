@@ -13,5 +13,7 @@ export function isPgUnavailable(e: unknown): boolean {
   if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|EAI_AGAIN)$/.test(c)) return true;
   if (/^08|^57P0|^53300$/.test(c)) return true;
   const msg = e instanceof Error ? e.message : '';
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(msg);
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    msg,
+  );
 }

@@ -10,7 +10,12 @@ import type { DB, QueuesTable } from '../kysely/schema.js';
  * instead of BEGIN, lock, insert and COMMIT. PostgreSQL runs a data-modifying WITH to completion as
  * one atomic statement; without a queue row back (closed, full, no such queue) nothing changed.
  */
-export async function joinInOneStatement(db: Kysely<DB>, queueId: string, reqs: readonly JoinRequest[], now: number): Promise<Selectable<QueuesTable> | undefined> {
+export async function joinInOneStatement(
+  db: Kysely<DB>,
+  queueId: string,
+  reqs: readonly JoinRequest[],
+  now: number,
+): Promise<Selectable<QueuesTable> | undefined> {
   const n = reqs.length;
   const col = <T>(f: (r: JoinRequest) => T): T[] => reqs.map(f);
   const result = await sql<Selectable<QueuesTable>>`

@@ -2,7 +2,13 @@ import { statSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseAdmin, UpkeepAdmin } from '../admin-contract.js';
-import { archiveClosedQueues, deleteExpiredIdempotencyKeys, foldAndDelete, invariantProblems, tableCounts } from '../kysely/shared-admin.js';
+import {
+  archiveClosedQueues,
+  deleteExpiredIdempotencyKeys,
+  foldAndDelete,
+  invariantProblems,
+  tableCounts,
+} from '../kysely/shared-admin.js';
 import { sqliteSlowQueries, ticketsCreatedPerDay } from '../kysely/perf-queries.js';
 import { pragmaRows, pragmaValue } from './statements.js';
 import { OUR_TABLES, type DB } from '../kysely/schema.js';
@@ -27,22 +33,31 @@ export function createSqliteAdmin(db: Kysely<DB>, raw: Database.Database): Datab
       const before = pages();
       const free = Number(pragmaValue(raw, 'freelist_count'));
       const mode = Number(pragmaValue(raw, 'auto_vacuum'));
-      if (mode !== 2) return { bytesReclaimed: null, details: `auto_vacuum is ${mode}, not INCREMENTAL (2): incremental vacuum cannot reclaim space` };
+      if (mode !== 2)
+        return {
+          bytesReclaimed: null,
+          details: `auto_vacuum is ${mode}, not INCREMENTAL (2): incremental vacuum cannot reclaim space`,
+        };
       pragmaRows(raw, 'incremental_vacuum');
       return { bytesReclaimed: before - pages(), details: `incremental vacuum released ${free} free pages` };
     },
     async integrity() {
       const problems: string[] = [];
       const check = pragmaRows<{ integrity_check: string }>(raw, 'integrity_check');
-      for (const row of check) if (row.integrity_check !== 'ok') problems.push(`integrity_check: ${row.integrity_check}`);
+      for (const row of check)
+        if (row.integrity_check !== 'ok') problems.push(`integrity_check: ${row.integrity_check}`);
       const fk = pragmaRows<{ table: string; rowid: number; parent: string }>(raw, 'foreign_key_check');
-      for (const row of fk.slice(0, 20)) problems.push(`foreign key: ${row.table} row ${row.rowid} points at a missing ${row.parent}`);
-      const idx = await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'tickets_queue_number_uq'`.execute(db);
+      for (const row of fk.slice(0, 20))
+        problems.push(`foreign key: ${row.table} row ${row.rowid} points at a missing ${row.parent}`);
+      const idx = await sql<{
+        name: string;
+      }>`SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'tickets_queue_number_uq'`.execute(db);
       if (idx.rows.length === 0) problems.push('unique index tickets_queue_number_uq is missing');
       problems.push(...(await invariantProblems(db)));
       return { problems, notChecked: [] };
     },
-    foldAndDeleteEndedTickets: (before) => foldAndDelete(db, before, (c) => sql<string>`strftime('%Y-%m-%d', ${sql.ref(c)} / 1000, 'unixepoch')`),
+    foldAndDeleteEndedTickets: (before) =>
+      foldAndDelete(db, before, (c) => sql<string>`strftime('%Y-%m-%d', ${sql.ref(c)} / 1000, 'unixepoch')`),
     deleteExpiredIdempotencyKeys: (now) => deleteExpiredIdempotencyKeys(db, now),
     async sizeBytes() {
       return fileSize(raw.name) + fileSize(`${raw.name}-wal`);
@@ -63,7 +78,10 @@ function upkeep(db: Kysely<DB>, raw: Database.Database): UpkeepAdmin {
   const pageSize = (): number => Number(pragmaValue(raw, 'page_size'));
   return {
     async reindex() {
-      const names = raw.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name`).pluck().all() as string[];
+      const names = raw
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name`)
+        .pluck()
+        .all() as string[];
       // One statement for the whole file: SQLite has no concurrent rebuild and no invalid indexes.
       raw.exec('REINDEX');
       return { method: 'REINDEX', rebuilt: names, failed: [], invalidDropped: [], invalidKept: [] };
@@ -80,27 +98,49 @@ function upkeep(db: Kysely<DB>, raw: Database.Database): UpkeepAdmin {
       // reader still inside an old snapshot makes it stop early (busy), which is reported.
       const cp = pragmaRows<{ busy: number; log: number; checkpointed: number }>(raw, 'wal_checkpoint(TRUNCATE)')[0];
       if (cp === undefined) details.push('wal_checkpoint returned nothing');
-      else if (cp.busy !== 0) details.push(`wal_checkpoint(TRUNCATE) was blocked by a reader: ${cp.checkpointed} of ${cp.log} WAL frames copied, the -wal file kept`);
+      else if (cp.busy !== 0)
+        details.push(
+          `wal_checkpoint(TRUNCATE) was blocked by a reader: ${cp.checkpointed} of ${cp.log} WAL frames copied, the -wal file kept`,
+        );
       else details.push('wal_checkpoint(TRUNCATE) completed');
       const after = files();
       const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
       const parts: Record<string, { before: number; after: number }> = {};
       for (const k of Object.keys(before)) parts[k] = { before: before[k] ?? 0, after: after[k] ?? 0 };
-      return { bytesBefore: sum(before), bytesAfter: sum(after), bytesReclaimed: sum(before) - sum(after), parts, details };
+      return {
+        bytesBefore: sum(before),
+        bytesAfter: sum(after),
+        bytesReclaimed: sum(before) - sum(after),
+        parts,
+        details,
+      };
     },
     async bloatEstimate() {
       let rows: { name: string; size: number; unused: number }[];
       try {
-        rows = raw.prepare(`SELECT name, sum(pgsize) AS size, sum(unused) AS unused FROM dbstat GROUP BY name ORDER BY name`).all() as typeof rows;
+        rows = raw
+          .prepare(`SELECT name, sum(pgsize) AS size, sum(unused) AS unused FROM dbstat GROUP BY name ORDER BY name`)
+          .all() as typeof rows;
       } catch (e) {
         return { available: false as const, reason: `the dbstat table is not compiled in: ${(e as Error).message}` };
       }
       const ours = new Set<string>(OUR_TABLES);
       const tables = rows
         .filter((r) => ours.has(r.name))
-        .map((r) => ({ table: r.name, tableBytes: Number(r.size), deadBytes: 0, freeBytes: Number(r.unused), bloatPercent: pct(Number(r.unused), Number(r.size)) }));
+        .map((r) => ({
+          table: r.name,
+          tableBytes: Number(r.size),
+          deadBytes: 0,
+          freeBytes: Number(r.unused),
+          bloatPercent: pct(Number(r.unused), Number(r.size)),
+        }));
       const freePagesBytes = Number(pragmaValue(raw, 'freelist_count')) * pageSize();
-      return { available: true as const, method: 'dbstat (unused bytes in each table\'s pages) and freelist_count', tables, freePagesBytes };
+      return {
+        available: true as const,
+        method: "dbstat (unused bytes in each table's pages) and freelist_count",
+        tables,
+        freePagesBytes,
+      };
     },
     archiveClosedQueues: (before) => archiveClosedQueues(db, before, dayOf),
   };

@@ -40,7 +40,8 @@ export function openSqlite(path: string): DialectParts & { raw: Database.Databas
     ping: async () => {
       raw.prepare('SELECT 1').get();
     },
-    readDirect: <T>(sql: string, params: readonly unknown[]) => (raw.inTransaction ? undefined : (raw.prepare(sql).all(...params) as T[])),
+    readDirect: <T>(sql: string, params: readonly unknown[]) =>
+      raw.inTransaction ? undefined : (raw.prepare(sql).all(...params) as T[]),
     admin: (k) => createSqliteAdmin(k, raw),
     close: async () => {
       await db.destroy();

@@ -44,8 +44,15 @@ describe('alerts for a failed run', () => {
       plans: { breaks: { cron: null, steps: ['healthCheck', 'logAnalysis'] } },
       maintenance: { alertWebhooks: [{ url: `http://127.0.0.1:${port}/hooks/qk?token=abc`, secret: SECRET }] },
     });
-    const failing = async () => ({ status: 'failed' as const, figures: {}, findings: [{ severity: 'error' as const, message: 'database unreachable' }] });
-    node = await openNode(config, { steps: registry({ healthCheck: failing, logAnalysis: quick }), nodeId: 'alerting-node' });
+    const failing = async () => ({
+      status: 'failed' as const,
+      figures: {},
+      findings: [{ severity: 'error' as const, message: 'database unreachable' }],
+    });
+    node = await openNode(config, {
+      steps: registry({ healthCheck: failing, logAnalysis: quick }),
+      nodeId: 'alerting-node',
+    });
   });
   after(async () => {
     await node?.close();

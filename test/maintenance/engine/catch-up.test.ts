@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Config } from '../../../src/config/index.js';
-import { BACKENDS, eventually, isolate, makeConfig, openNode, quick, registry, type Isolated, type Node } from './helpers.js';
+import {
+  BACKENDS,
+  eventually,
+  isolate,
+  makeConfig,
+  openNode,
+  quick,
+  registry,
+  type Isolated,
+  type Node,
+} from './helpers.js';
 
 /** The clock of the restarted cluster: half past ten, 30 s after a minute slot. */
 const NOW = new Date('2026-01-15T10:30:30Z');
@@ -32,16 +42,30 @@ for (const backend of BACKENDS) {
       await m.saveScheduledTasks(
         config.maintenance.plans
           .filter((p) => p.enabled && p.cron !== null && p.name !== 'brandNew')
-          .map((p) => ({ name: p.name, type: 'plan', schedule: p.cron, timezone: p.timezone, priority: p.priority, enabled: true, createdAt: created, lastRun: null, nextRun: null })),
+          .map((p) => ({
+            name: p.name,
+            type: 'plan',
+            schedule: p.cron,
+            timezone: p.timezone,
+            priority: p.priority,
+            enabled: true,
+            createdAt: created,
+            lastRun: null,
+            nextRun: null,
+          })),
       );
       await m.claimSlot('hourly', at('2026-01-15T07:00:00Z'), 'run', null, 'dead-node', at('2026-01-15T07:00:00Z'));
       await m.claimSlot('early', at('2026-01-14T06:00:00Z'), 'run', null, 'dead-node', at('2026-01-14T06:00:00Z'));
       await m.claimSlot('busy', at('2026-01-13T10:30:00Z'), 'run', null, 'dead-node', at('2026-01-13T10:30:00Z'));
       await first.m.start();
-      await eventually(async () => {
-        const runs = (await m.listRuns({ limit: 10 })).items;
-        return runs.length === 2 && runs.every((r) => r.status === 'succeeded');
-      }, 15_000, 'the catch-up runs');
+      await eventually(
+        async () => {
+          const runs = (await m.listRuns({ limit: 10 })).items;
+          return runs.length === 2 && runs.every((r) => r.status === 'succeeded');
+        },
+        15_000,
+        'the catch-up runs',
+      );
     });
     after(async () => {
       for (const n of nodes) await n.close();
@@ -70,7 +94,10 @@ for (const backend of BACKENDS) {
     it('records a slot older than the deadline as missed and does not run it', async () => {
       const m = nodes[0]!.store.maintenance;
       const slots = await m.listSlots('early', at('2026-01-15T00:00:00Z'));
-      assert.deepEqual(slots.map((s) => [s.slot.toISOString(), s.outcome]), [['2026-01-15T06:00:00.000Z', 'missed']]);
+      assert.deepEqual(
+        slots.map((s) => [s.slot.toISOString(), s.outcome]),
+        [['2026-01-15T06:00:00.000Z', 'missed']],
+      );
       assert.equal((await m.listRuns({ plan: 'early', limit: 10 })).items.length, 0);
     });
 
@@ -81,9 +108,15 @@ for (const backend of BACKENDS) {
       assert.equal(missed.length, 100);
       assert.equal(missed[0]!.slot.toISOString(), '2026-01-15T08:50:00.000Z');
       assert.equal(missed.at(-1)!.slot.toISOString(), '2026-01-15T10:29:00.000Z');
-      assert.deepEqual(slots.filter((s) => s.outcome === 'run').map((s) => s.slot.toISOString()), ['2026-01-15T10:30:00.000Z']);
+      assert.deepEqual(
+        slots.filter((s) => s.outcome === 'run').map((s) => s.slot.toISOString()),
+        ['2026-01-15T10:30:00.000Z'],
+      );
       const runs = (await m.listRuns({ plan: 'busy', limit: 10 })).items;
-      assert.deepEqual(runs.map((r) => r.trigger), ['catch_up']);
+      assert.deepEqual(
+        runs.map((r) => r.trigger),
+        ['catch_up'],
+      );
     });
 
     it('has nothing to make up for a plan it has never scheduled', async () => {

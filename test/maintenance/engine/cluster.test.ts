@@ -20,7 +20,12 @@ describe('two scheduler nodes on one PostgreSQL database', { skip: skipPg }, () 
     const on = makeConfig(iso, { plans });
     const off = makeConfig(iso, { plans, env: { QK_SCHEDULER: 'off' } });
     // Each node has its own Store, so its own connection pool, as separate processes would.
-    for (const [config, nodeId] of [[on, 'node-a'], [on, 'node-b'], [off, 'node-off']] as const) nodes.push(await openNode(config, { steps, nodeId }));
+    for (const [config, nodeId] of [
+      [on, 'node-a'],
+      [on, 'node-b'],
+      [off, 'node-off'],
+    ] as const)
+      nodes.push(await openNode(config, { steps, nodeId }));
     started = new Date();
     // Half a tick apart, so that either node may be first after a slot comes due.
     for (const n of nodes) {
@@ -43,10 +48,14 @@ describe('two scheduler nodes on one PostgreSQL database', { skip: skipPg }, () 
     const times = slots.map((s) => s.slot.getTime());
     assert.ok(slots.length >= 9, `expected about 11 slots, got ${slots.length}`);
     // No gaps: consecutive seconds from the first claimed slot to the last.
-    for (let i = 1; i < times.length; i++) assert.equal(times[i]! - times[i - 1]!, 1000, `gap after ${new Date(times[i - 1]!).toISOString()}`);
+    for (let i = 1; i < times.length; i++)
+      assert.equal(times[i]! - times[i - 1]!, 1000, `gap after ${new Date(times[i - 1]!).toISOString()}`);
     assert.ok(times[0]! <= started.getTime() + 2000, 'the first slot after start was claimed');
     assert.ok(times.at(-1)! >= stopped.getTime() - 3000, 'slots were claimed until the nodes stopped');
-    assert.deepEqual(slots.map((s) => s.outcome), slots.map(() => 'run'));
+    assert.deepEqual(
+      slots.map((s) => s.outcome),
+      slots.map(() => 'run'),
+    );
 
     const bySlot = new Map<string, RunDocument[]>();
     for (const r of runs) bySlot.set(r.scheduledFor ?? 'none', [...(bySlot.get(r.scheduledFor ?? 'none') ?? []), r]);

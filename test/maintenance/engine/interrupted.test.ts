@@ -3,7 +3,17 @@ import { after, before, describe, it } from 'node:test';
 import type { Config } from '../../../src/config/index.js';
 import { newRunDocument } from '../../../src/maintenance/engine/runner.js';
 import type { Store } from '../../../src/store/contract.js';
-import { BACKENDS, eventually, isolate, makeConfig, openNode, quick, registry, type Isolated, type Node } from './helpers.js';
+import {
+  BACKENDS,
+  eventually,
+  isolate,
+  makeConfig,
+  openNode,
+  quick,
+  registry,
+  type Isolated,
+  type Node,
+} from './helpers.js';
 
 const steps = registry({ healthCheck: quick });
 const target = (plan: string) => ({ plan, steps: ['healthCheck'], priority: 'high' as const });
@@ -23,7 +33,12 @@ for (const backend of BACKENDS) {
     before(async () => {
       iso = await isolate(backend.name);
       // heartbeat 1 s: a run is stale after 3 s without one.
-      config = makeConfig(iso, { plans: { ticker: { cron: '* * * * * *', steps: ['healthCheck'] }, other: { cron: null, steps: ['healthCheck'] } } });
+      config = makeConfig(iso, {
+        plans: {
+          ticker: { cron: '* * * * * *', steps: ['healthCheck'] },
+          other: { cron: null, steps: ['healthCheck'] },
+        },
+      });
     });
     after(async () => {
       for (const n of nodes) await n.close();
@@ -41,14 +56,25 @@ for (const backend of BACKENDS) {
       assert.equal(dead?.status, 'interrupted');
       assert.equal(dead?.success, false);
       assert.ok(dead?.endedAt);
-      assert.equal((await node.store.maintenance.getRun('run_alive1'))?.status, 'running', 'a run with a fresh heartbeat is left alone');
+      assert.equal(
+        (await node.store.maintenance.getRun('run_alive1'))?.status,
+        'running',
+        'a run with a fresh heartbeat is left alone',
+      );
 
-      const ran = await eventually(async () => (await node.store.maintenance.listSlots('ticker', new Date(0))).find((s) => s.outcome === 'run'), 10_000, 'a ticker slot to run');
+      const ran = await eventually(
+        async () => (await node.store.maintenance.listSlots('ticker', new Date(0))).find((s) => s.outcome === 'run'),
+        10_000,
+        'a ticker slot to run',
+      );
       assert.equal(ran.nodeId, 'survivor');
     });
 
     it('are interrupted by a node with the scheduler off too', async () => {
-      const off = makeConfig(iso, { plans: { other: { cron: null, steps: ['healthCheck'] } }, env: { QK_SCHEDULER: 'off' } });
+      const off = makeConfig(iso, {
+        plans: { other: { cron: null, steps: ['healthCheck'] } },
+        env: { QK_SCHEDULER: 'off' },
+      });
       const node = await openNode(off, { steps, nodeId: 'watcher' });
       nodes.push(node);
       await leftRunning(node.store, 'run_dead2', 'other', 'dead-node', 60_000);
@@ -59,10 +85,14 @@ for (const backend of BACKENDS) {
     it('are interrupted while the node runs, not only at start', async () => {
       const node = nodes[1]!;
       await leftRunning(node.store, 'run_dead3', 'other', 'dead-node', 60_000);
-      const doc = await eventually(async () => {
-        const d = await node.store.maintenance.getRun('run_dead3');
-        return d?.status === 'interrupted' ? d : undefined;
-      }, 10_000, 'the stale run to be interrupted');
+      const doc = await eventually(
+        async () => {
+          const d = await node.store.maintenance.getRun('run_dead3');
+          return d?.status === 'interrupted' ? d : undefined;
+        },
+        10_000,
+        'the stale run to be interrupted',
+      );
       assert.equal(doc.success, false);
     });
   });

@@ -5,13 +5,26 @@ import { DEFAULT_PLANS } from '../../../src/config/index.js';
 import { cronOf, nextSlot } from '../../../src/maintenance/engine/index.js';
 import { isolate, makeConfig, openNode, registry, type Isolated, type Node } from './helpers.js';
 
-const SCHEDULED = Object.entries(DEFAULT_PLANS).filter(([, p]) => p.cron !== null).map(([name]) => name);
+const SCHEDULED = Object.entries(DEFAULT_PLANS)
+  .filter(([, p]) => p.cron !== null)
+  .map(([name]) => name);
 const ZONES = ['UTC', 'America/New_York', 'Europe/Berlin'];
 /** Ordinary days, quarter and year ends, and both 2026 DST changes in New York and Berlin. */
 const REFERENCES = [
-  '2026-01-01T00:00:00Z', '2026-02-28T23:59:59Z', '2026-03-07T12:00:00Z', '2026-03-08T05:30:00Z', '2026-03-08T06:30:00Z',
-  '2026-03-28T12:00:00Z', '2026-03-29T00:30:00Z', '2026-06-30T23:59:59Z', '2026-09-30T12:00:00Z', '2026-10-24T12:00:00Z',
-  '2026-10-25T00:30:00Z', '2026-10-31T12:00:00Z', '2026-11-01T05:30:00Z', '2026-12-31T23:00:00Z',
+  '2026-01-01T00:00:00Z',
+  '2026-02-28T23:59:59Z',
+  '2026-03-07T12:00:00Z',
+  '2026-03-08T05:30:00Z',
+  '2026-03-08T06:30:00Z',
+  '2026-03-28T12:00:00Z',
+  '2026-03-29T00:30:00Z',
+  '2026-06-30T23:59:59Z',
+  '2026-09-30T12:00:00Z',
+  '2026-10-24T12:00:00Z',
+  '2026-10-25T00:30:00Z',
+  '2026-10-31T12:00:00Z',
+  '2026-11-01T05:30:00Z',
+  '2026-12-31T23:00:00Z',
 ];
 
 /**
@@ -22,9 +35,18 @@ const REFERENCES = [
  * Nonexistent times (clocks going forward) agree: both move to the first valid instant after.
  */
 const KNOWN_DIFFERENCES: Record<string, { croner: string; cronParser: string }> = {
-  'daily Europe/Berlin 2026-10-24T12:00:00Z': { croner: '2026-10-25T01:00:00.000Z', cronParser: '2026-10-25T00:00:00.000Z' },
-  'backup Europe/Berlin 2026-10-25T00:30:00Z': { croner: '2026-10-25T02:00:00.000Z', cronParser: '2026-10-25T01:00:00.000Z' },
-  'backup America/New_York 2026-11-01T05:30:00Z': { croner: '2026-11-01T07:00:00.000Z', cronParser: '2026-11-01T06:00:00.000Z' },
+  'daily Europe/Berlin 2026-10-24T12:00:00Z': {
+    croner: '2026-10-25T01:00:00.000Z',
+    cronParser: '2026-10-25T00:00:00.000Z',
+  },
+  'backup Europe/Berlin 2026-10-25T00:30:00Z': {
+    croner: '2026-10-25T02:00:00.000Z',
+    cronParser: '2026-10-25T01:00:00.000Z',
+  },
+  'backup America/New_York 2026-11-01T05:30:00Z': {
+    croner: '2026-11-01T07:00:00.000Z',
+    cronParser: '2026-11-01T06:00:00.000Z',
+  },
 };
 
 function cronParserNext(expr: string, tz: string, from: Date): string {
@@ -39,7 +61,11 @@ describe('nextRun of every shipped plan', () => {
   before(async () => {
     iso = await isolate('sqlite');
     const plans = Object.fromEntries(SCHEDULED.map((n) => [n, { enabled: true }]));
-    for (const tz of ZONES) nodes.set(tz, await openNode(makeConfig(iso, { plans, env: { QK_TIMEZONE: tz } }), { steps: registry({}), now: () => clock }));
+    for (const tz of ZONES)
+      nodes.set(
+        tz,
+        await openNode(makeConfig(iso, { plans, env: { QK_TIMEZONE: tz } }), { steps: registry({}), now: () => clock }),
+      );
   });
   after(async () => {
     for (const n of nodes.values()) await n.close();
@@ -78,7 +104,14 @@ describe('nextRun of every shipped plan', () => {
 
   it('walks the repeated hour of a fall-back strictly forward, each slot once', () => {
     for (const tz of ['America/New_York', 'Europe/Berlin']) {
-      const cron = cronOf({ name: 'backup', cron: '0 * * * *', steps: ['backup'], priority: 'high', enabled: true, timezone: tz })!;
+      const cron = cronOf({
+        name: 'backup',
+        cron: '0 * * * *',
+        steps: ['backup'],
+        priority: 'high',
+        enabled: true,
+        timezone: tz,
+      })!;
       let cur = new Date(tz === 'Europe/Berlin' ? '2026-10-24T20:00:00Z' : '2026-11-01T02:00:00Z');
       const seen = new Set<number>();
       for (let i = 0; i < 10; i++) {

@@ -57,7 +57,18 @@ describe('HTML report', () => {
   });
 
   it('shows the summary, every step, and figures as tables', () => {
-    for (const text of ['run_abc', 'daily', 'healthCheck', 'capacityPlanning', 'Unhealthy', '1.235', '3.5 s', '2026-02-02', '1,300']) assert.ok(html.includes(text), text);
+    for (const text of [
+      'run_abc',
+      'daily',
+      'healthCheck',
+      'capacityPlanning',
+      'Unhealthy',
+      '1.235',
+      '3.5 s',
+      '2026-02-02',
+      '1,300',
+    ])
+      assert.ok(html.includes(text), text);
     assert.match(html, /<th>day<\/th><th>joined<\/th><th>note<\/th>/);
   });
 

@@ -31,7 +31,9 @@ for (const backend of BACKENDS) {
         },
       });
       // cacheCleanup is deliberately missing from the registry.
-      node = await openNode(config, { steps: registry({ healthCheck: hangs, logAnalysis: quick, performance: throws }) });
+      node = await openNode(config, {
+        steps: registry({ healthCheck: hangs, logAnalysis: quick, performance: throws }),
+      });
     });
     after(async () => {
       await node?.close();
@@ -78,7 +80,10 @@ for (const backend of BACKENDS) {
         assert.equal(run.plan, 'logAnalysis');
         assert.equal(run.status, 'succeeded');
         assert.equal(run.success, true);
-        assert.deepEqual(run.steps.map((s) => s.name), ['logAnalysis']);
+        assert.deepEqual(
+          run.steps.map((s) => s.name),
+          ['logAnalysis'],
+        );
       });
 
       it('counts a skipped step as not failed, but says why it was skipped', async () => {
@@ -89,8 +94,14 @@ for (const backend of BACKENDS) {
       });
 
       it('rejects an unknown plan or step with not_found', async () => {
-        await assert.rejects(node.m.runNow('noSuchThing'), (e: unknown) => e instanceof AppError && e.code === 'not_found');
-        await assert.rejects(node.m.waitFor('run_doesNotExist'), (e: unknown) => e instanceof AppError && e.code === 'not_found');
+        await assert.rejects(
+          node.m.runNow('noSuchThing'),
+          (e: unknown) => e instanceof AppError && e.code === 'not_found',
+        );
+        await assert.rejects(
+          node.m.waitFor('run_doesNotExist'),
+          (e: unknown) => e instanceof AppError && e.code === 'not_found',
+        );
       });
     });
   });

@@ -30,17 +30,26 @@ for (const backend of BACKENDS) {
       const a = await node.store.maintenance.getRun(current);
       assert.equal(a?.status, 'interrupted');
       assert.equal(a?.success, false);
-      assert.deepEqual(a?.steps.map((s) => s.status), ['failed', 'skipped']);
+      assert.deepEqual(
+        a?.steps.map((s) => s.status),
+        ['failed', 'skipped'],
+      );
       assert.match(a?.steps[0]?.error ?? '', /abandoned/);
 
       const b = await node.store.maintenance.getRun(queued);
       assert.equal(b?.status, 'interrupted');
-      assert.deepEqual(b?.steps.map((s) => s.status), ['skipped']);
+      assert.deepEqual(
+        b?.steps.map((s) => s.status),
+        ['skipped'],
+      );
       assert.match(b?.steps[0]?.error ?? '', /not run/);
     });
 
     it('refuses new runs once stopped', async () => {
-      await assert.rejects(node.m.runNow('logAnalysis'), (e: unknown) => e instanceof AppError && e.code === 'unavailable');
+      await assert.rejects(
+        node.m.runNow('logAnalysis'),
+        (e: unknown) => e instanceof AppError && e.code === 'unavailable',
+      );
     });
   });
 }

@@ -3,7 +3,21 @@ import { describe, it } from 'node:test';
 import { renderHtml } from '../../../src/maintenance/report/index.js';
 import { dailyHistory } from '../../../src/maintenance/steps/perf-review/capacity-data.js';
 import { capacityPlanning, type Point } from '../../../src/maintenance/steps/perf-review/index.js';
-import { COMBOS, DAY, embeddedSvg, HOUR, insertAll, joinAt, leastSquares, runWith, sample, stepContext, utcDay, withNode, type TestNode } from './support.js';
+import {
+  COMBOS,
+  DAY,
+  embeddedSvg,
+  HOUR,
+  insertAll,
+  joinAt,
+  leastSquares,
+  runWith,
+  sample,
+  stepContext,
+  utcDay,
+  withNode,
+  type TestNode,
+} from './support.js';
 
 const READ = 'GET /api/queues/:queueId';
 
@@ -11,13 +25,25 @@ const READ = 'GET /api/queues/:queueId';
  * `days` whole UTC days before today: the peak of waiting tickets at noon (a lower reading at
  * 06:00, so the daily peak is a max), and at noon a busiest minute of `rps(k)` req/s.
  */
-async function history(node: TestNode, today: Date, days: number, waiting: (k: number) => number, rps: (k: number) => number): Promise<Point[]> {
+async function history(
+  node: TestNode,
+  today: Date,
+  days: number,
+  waiting: (k: number) => number,
+  rps: (k: number) => number,
+): Promise<Point[]> {
   const points: Point[] = [];
   const samples = [];
   for (let k = 1; k <= days; k++) {
     const day = today.getTime() - k * DAY;
     samples.push(sample(new Date(day + 6 * HOUR), {}, { waitingTotal: waiting(k) - 50 }));
-    samples.push(sample(new Date(day + 12 * HOUR), { [READ]: { count: rps(k) * 60, avgMs: 10, p95Ms: 20 } }, { waitingTotal: waiting(k) }));
+    samples.push(
+      sample(
+        new Date(day + 12 * HOUR),
+        { [READ]: { count: rps(k) * 60, avgMs: 10, p95Ms: 20 } },
+        { waitingTotal: waiting(k) },
+      ),
+    );
     points.push([-k, waiting(k)]);
   }
   await insertAll(node, samples);
@@ -34,7 +60,13 @@ for (const combo of COMBOS) {
     it('reports flat series as not growing, and the readings that have no history', () =>
       withNode(combo, async (node) => {
         await node.rt.service.createQueue({ name: 'open-ended', mode: 'service' });
-        await history(node, today, 30, () => 80, () => 5);
+        await history(
+          node,
+          today,
+          30,
+          () => 80,
+          () => 5,
+        );
         const out = await capacityPlanning(stepContext(node, { now: () => now }));
         assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
         const f = out.figures as Record<string, any>;
@@ -54,7 +86,13 @@ for (const combo of COMBOS) {
       withNode(combo, async (node) => {
         await node.rt.service.createQueue({ name: 'capped', mode: 'service', capacity: 1000 });
         // 10 more waiting each day, ±4 of noise, 690 (or so) yesterday; 1 req/s more each day, 69 yesterday.
-        const points = await history(node, today, 60, (k) => 700 - 10 * k + (k % 2 === 0 ? 4 : -4), (k) => 70 - k);
+        const points = await history(
+          node,
+          today,
+          60,
+          (k) => 700 - 10 * k + (k % 2 === 0 ? 4 : -4),
+          (k) => 70 - k,
+        );
         const ls = leastSquares(points);
         const out = await capacityPlanning(stepContext(node, { now: () => now }));
         const f = out.figures as Record<string, any>;
@@ -71,24 +109,40 @@ for (const combo of COMBOS) {
         assert.equal(w.daysUntilLimit, Math.round(((1000 - ls.b) / ls.m) * 10) / 10);
         assert.ok(w.daysUntilLimit > 29 && w.daysUntilLimit < 31, String(w.daysUntilLimit));
         assert.equal(f.bottlenecks[0].series, 'waitingPeak');
-        assert.ok(out.findings.some((x) => x.severity === 'warning' && x.message.includes(`the limit is reached in ${w.daysUntilLimit} days`)), JSON.stringify(out.findings));
+        assert.ok(
+          out.findings.some(
+            (x) => x.severity === 'warning' && x.message.includes(`the limit is reached in ${w.daysUntilLimit} days`),
+          ),
+          JSON.stringify(out.findings),
+        );
         assert.equal(out.status, 'warning');
 
         const rps = f.forecasts.requestsPerSecondPeak;
         const probe = f.throughputProbe.requestsPerSecond as number;
         assert.equal(rps.limit, probe);
         assert.ok(Math.abs(rps.slopePerDay - 1) < 1e-6 && Math.abs(rps.valueNow - 70) < 1e-6, JSON.stringify(rps));
-        if (probe > 70) assert.ok(Math.abs(rps.daysUntilLimit - (probe - 70)) <= 0.1, `${rps.daysUntilLimit} vs ${probe - 70}`);
+        if (probe > 70)
+          assert.ok(Math.abs(rps.daysUntilLimit - (probe - 70)) <= 0.1, `${rps.daysUntilLimit} vs ${probe - 70}`);
         assert.equal(f.forecasts.memoryPercentPeak.daysUntilLimitReason, 'not growing');
 
         const svg = embeddedSvg(renderHtml(runWith('capacityPlanning', out)));
         assert.ok(svg !== null && svg.startsWith('<svg'), 'the HTML report carries the chart');
-        assert.ok(svg.includes('peak waiting tickets per day') && svg.includes('forecast (linear)') && svg.includes('limit 1000'));
+        assert.ok(
+          svg.includes('peak waiting tickets per day') &&
+            svg.includes('forecast (linear)') &&
+            svg.includes('limit 1000'),
+        );
       }));
 
     it('answers "insufficient history" with no forecast when only 3 days are stored', () =>
       withNode(combo, async (node) => {
-        await history(node, today, 3, (k) => 100 - k, () => 5);
+        await history(
+          node,
+          today,
+          3,
+          (k) => 100 - k,
+          () => 5,
+        );
         const out = await capacityPlanning(stepContext(node, { now: () => now }));
         assert.equal(out.status, 'skipped', JSON.stringify(out.findings));
         const f = out.figures as Record<string, any>;
@@ -98,7 +152,13 @@ for (const combo of COMBOS) {
           assert.equal(f.forecasts[key].slopePerDay, null);
           assert.equal(f.forecasts[key].daysUntilLimit, null);
         }
-        assert.ok(out.findings.some((x) => x.message === 'peak waiting tickets per day: no forecast: insufficient history: 3 days (at least 7 needed)'));
+        assert.ok(
+          out.findings.some(
+            (x) =>
+              x.message ===
+              'peak waiting tickets per day: no forecast: insufficient history: 3 days (at least 7 needed)',
+          ),
+        );
       }));
 
     it('counts joins per day from the tickets still in the database', () =>
@@ -106,9 +166,20 @@ for (const combo of COMBOS) {
         const q = await node.rt.service.createQueue({ name: 'joins', mode: 'service' });
         await joinAt(node, q.id, 2, new Date(today.getTime() - 3 * DAY + 9 * HOUR));
         await joinAt(node, q.id, 5, new Date(today.getTime() - 2 * DAY + 9 * HOUR));
-        await history(node, today, 4, () => 10, () => 1);
+        await history(
+          node,
+          today,
+          4,
+          () => 10,
+          () => 1,
+        );
         const h = await dailyHistory(stepContext(node), today, 10);
-        assert.deepEqual(h.joins, [[-4, 0], [-3, 2], [-2, 5], [-1, 0]]);
+        assert.deepEqual(h.joins, [
+          [-4, 0],
+          [-3, 2],
+          [-2, 5],
+          [-1, 0],
+        ]);
       }));
   });
 }

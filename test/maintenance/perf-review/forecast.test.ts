@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fitHolt, forecast, holt, PERF_REVIEW_DEFAULTS, svgChart, type Point } from '../../../src/maintenance/steps/perf-review/index.js';
+import {
+  fitHolt,
+  forecast,
+  holt,
+  PERF_REVIEW_DEFAULTS,
+  svgChart,
+  type Point,
+} from '../../../src/maintenance/steps/perf-review/index.js';
 import { leastSquares } from './support.js';
 
-const line = (n: number, f: (x: number) => number): Point[] => Array.from({ length: n }, (_, i) => [i - n, f(i - n)] as Point);
+const line = (n: number, f: (x: number) => number): Point[] =>
+  Array.from({ length: n }, (_, i) => [i - n, f(i - n)] as Point);
 
 describe("Holt's linear method", () => {
   it('follows a straight line exactly: level ends on the last value, trend is the slope', () => {
@@ -26,7 +34,10 @@ describe("Holt's linear method", () => {
   });
 
   it('picks α and β with the least one-step error', () => {
-    const kinked = [...Array.from({ length: 20 }, () => 100), ...Array.from({ length: 20 }, (_, i) => 100 + 10 * (i + 1))];
+    const kinked = [
+      ...Array.from({ length: 20 }, () => 100),
+      ...Array.from({ length: 20 }, (_, i) => 100 + 10 * (i + 1)),
+    ];
     const best = fitHolt(kinked);
     for (const a of [0.1, 0.5, 0.9]) for (const b of [0.1, 0.5, 0.9]) assert.ok(best.sse <= holt(kinked, a, b).sse);
   });
@@ -34,7 +45,11 @@ describe("Holt's linear method", () => {
 
 describe('forecast', () => {
   it('answers "insufficient history" below the minimum, with no invented figures', () => {
-    const f = forecast(line(6, (x) => 100 + x), 1000, PERF_REVIEW_DEFAULTS).forecast;
+    const f = forecast(
+      line(6, (x) => 100 + x),
+      1000,
+      PERF_REVIEW_DEFAULTS,
+    ).forecast;
     assert.equal(f.status, 'skipped');
     assert.equal(f.reason, 'insufficient history: 6 days (at least 7 needed)');
     assert.equal(f.slopePerDay, null);
@@ -53,7 +68,7 @@ describe('forecast', () => {
     assert.equal(f.daysUntilLimit, Math.round(((900 - ls.b) / ls.m) * 10) / 10);
   });
 
-  it("switches to Holt when the trend changed, and follows the recent slope", () => {
+  it('switches to Holt when the trend changed, and follows the recent slope', () => {
     const pts = line(60, (x) => (x < -30 ? 200 : 200 + 20 * (x + 30)));
     const { forecast: f } = forecast(pts, 2000, PERF_REVIEW_DEFAULTS);
     assert.equal(f.model, 'holt');
@@ -67,19 +82,42 @@ describe('forecast', () => {
   });
 
   it('gives no date for a flat series, and 0 days for one already over its limit', () => {
-    const flat = forecast(line(30, () => 40), 80, PERF_REVIEW_DEFAULTS).forecast;
+    const flat = forecast(
+      line(30, () => 40),
+      80,
+      PERF_REVIEW_DEFAULTS,
+    ).forecast;
     assert.equal(flat.slopePerDay, 0);
     assert.equal(flat.r2, null);
     assert.equal(flat.daysUntilLimit, null);
     assert.equal(flat.daysUntilLimitReason, 'not growing');
-    const over = forecast(line(10, (x) => 90 + x), 80, PERF_REVIEW_DEFAULTS).forecast;
+    const over = forecast(
+      line(10, (x) => 90 + x),
+      80,
+      PERF_REVIEW_DEFAULTS,
+    ).forecast;
     assert.equal(over.daysUntilLimit, 0);
   });
 });
 
 describe('svgChart', () => {
   it('is a self-contained SVG with escaped text and a limit line', () => {
-    const svg = svgChart('a <b> & "c"', [{ title: 'waiting', lines: [{ name: 'x<y', points: [[-2, 1], [-1, 2]] }], limit: 5, xLabel: String }]);
+    const svg = svgChart('a <b> & "c"', [
+      {
+        title: 'waiting',
+        lines: [
+          {
+            name: 'x<y',
+            points: [
+              [-2, 1],
+              [-1, 2],
+            ],
+          },
+        ],
+        limit: 5,
+        xLabel: String,
+      },
+    ]);
     assert.ok(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"'));
     assert.ok(svg.endsWith('</svg>'));
     assert.ok(svg.includes('a &lt;b&gt; &amp; &quot;c&quot;'));

@@ -8,7 +8,9 @@ const JOIN = 'POST /api/queues/:queueId/tickets';
 
 /** A healthy week: two routes, one sample a day, quiet CPU, memory and event loop. */
 async function healthyWeek(node: TestNode, now: Date): Promise<void> {
-  const days = [1, 2, 3, 4, 5, 6].map((d) => sample(ago(now, d), { [READ]: { count: 600, avgMs: 10, p95Ms: 20 }, [JOIN]: { count: 200, avgMs: 15, p95Ms: 30 } }));
+  const days = [1, 2, 3, 4, 5, 6].map((d) =>
+    sample(ago(now, d), { [READ]: { count: 600, avgMs: 10, p95Ms: 20 }, [JOIN]: { count: 200, avgMs: 15, p95Ms: 30 } }),
+  );
   await insertAll(node, days);
 }
 
@@ -22,7 +24,13 @@ for (const combo of COMBOS) {
         const out = await performanceOptimization(stepContext(node, { now: () => now }));
         assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
         const f = out.figures as Record<string, any>;
-        assert.deepEqual(f.slowestRoutes.map((r: any) => [r.route, r.count, r.p95Ms]), [[JOIN, 1200, 30], [READ, 3600, 20]]);
+        assert.deepEqual(
+          f.slowestRoutes.map((r: any) => [r.route, r.count, r.p95Ms]),
+          [
+            [JOIN, 1200, 30],
+            [READ, 3600, 20],
+          ],
+        );
         assert.equal(f.requestsCounted, 4800);
         assert.deepEqual(f.recommendations, []);
         assert.equal(f.eventLoopLagP99Ms.average, 1);
@@ -47,11 +55,20 @@ for (const combo of COMBOS) {
         const f = out.figures as Record<string, any>;
         // 1200 requests at p95 30 and 800 at p95 2500, weighted by count.
         const p95 = Math.round(((1200 * 30 + 800 * 2500) / 2000) * 100) / 100;
-        assert.deepEqual([f.slowestRoutes[0].route, f.slowestRoutes[0].count, f.slowestRoutes[0].p95Ms], [JOIN, 2000, p95]);
+        assert.deepEqual(
+          [f.slowestRoutes[0].route, f.slowestRoutes[0].count, f.slowestRoutes[0].p95Ms],
+          [JOIN, 2000, p95],
+        );
         const advice = f.recommendations as string[];
-        assert.ok(advice.some((m) => m.startsWith(`${JOIN}: p95 ${p95} ms is over the 1000 ms threshold over 2000 requests`)), advice.join('\n'));
+        assert.ok(
+          advice.some((m) => m.startsWith(`${JOIN}: p95 ${p95} ms is over the 1000 ms threshold over 2000 requests`)),
+          advice.join('\n'),
+        );
         assert.ok(!advice.some((m) => m.startsWith(READ)), 'the fast route is not named');
-        assert.ok(advice.some((m) => m.startsWith('event-loop lag p99')), advice.join('\n'));
+        assert.ok(
+          advice.some((m) => m.startsWith('event-loop lag p99')),
+          advice.join('\n'),
+        );
         assert.equal(f.eventLoopLagP99Ms.minutesOver, 2);
       }));
 
@@ -61,15 +78,27 @@ for (const combo of COMBOS) {
         {
           // Where the server has pg_stat_statements, plant a statement slower than the 100 ms limit.
           const available = (await node.rt.store.admin.slowQueries(1, 1)).available;
-          if (available) await rawSql(node.config, Array.from({ length: 5 }, () => ({ sql: 'SELECT pg_sleep(0.12) AS planted_slow_statement' })));
+          if (available)
+            await rawSql(
+              node.config,
+              Array.from({ length: 5 }, () => ({ sql: 'SELECT pg_sleep(0.12) AS planted_slow_statement' })),
+            );
           const out = await performanceOptimization(stepContext(node, { now: () => now }));
           const sq = out.figures.slowQueries as SlowQueriesResult;
           if (combo.name.startsWith('SQLite')) assert.equal(sq.available, false);
           else if (available) {
-            assert.ok(sq.rows.some((r) => r.query.includes('planted_slow_statement') && r.calls >= 5 && r.meanMs >= 100), JSON.stringify(sq.rows));
-            assert.ok(out.findings.some((x) => x.severity === 'warning' && x.message.includes('planted_slow_statement')));
+            assert.ok(
+              sq.rows.some((r) => r.query.includes('planted_slow_statement') && r.calls >= 5 && r.meanMs >= 100),
+              JSON.stringify(sq.rows),
+            );
+            assert.ok(
+              out.findings.some((x) => x.severity === 'warning' && x.message.includes('planted_slow_statement')),
+            );
           } else assert.match(sq.reason ?? '', /^not available: .*pg_stat_statements/);
-          assert.ok(out.findings.every((x) => x.severity !== 'error'), JSON.stringify(out.findings));
+          assert.ok(
+            out.findings.every((x) => x.severity !== 'error'),
+            JSON.stringify(out.findings),
+          );
         }
       }));
 

@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderHtml } from '../../../src/maintenance/report/index.js';
 import { performanceReview, type Change } from '../../../src/maintenance/steps/perf-review/index.js';
-import { ago, COMBOS, embeddedSvg, insertAll, runWith, sample, stepContext, withNode, type TestNode } from './support.js';
+import {
+  ago,
+  COMBOS,
+  embeddedSvg,
+  insertAll,
+  runWith,
+  sample,
+  stepContext,
+  withNode,
+  type TestNode,
+} from './support.js';
 
 const READ = 'GET /api/queues/:queueId';
 const JOIN = 'POST /api/queues/:queueId/tickets';
@@ -21,13 +31,21 @@ async function twoQuarters(node: TestNode, now: Date, previous: Quarter, current
     if (d === 90) continue;
     const q = d < 90 ? current : previous;
     samples.push(
-      sample(ago(now, d), { [READ]: { count: q.readCount, avgMs: 10, p95Ms: 20 }, [JOIN]: { count: 200, avgMs: q.joinAvg, p95Ms: q.joinP95 } }, { errors: q.errors }),
+      sample(
+        ago(now, d),
+        {
+          [READ]: { count: q.readCount, avgMs: 10, p95Ms: 20 },
+          [JOIN]: { count: 200, avgMs: q.joinAvg, p95Ms: q.joinP95 },
+        },
+        { errors: q.errors },
+      ),
     );
   }
   await insertAll(node, samples);
 }
 
-const route = (f: Record<string, unknown>, name: string): Change => (f.routes as Change[]).find((r) => r.route === name) as Change;
+const route = (f: Record<string, unknown>, name: string): Change =>
+  (f.routes as Change[]).find((r) => r.route === name) as Change;
 const STEADY: Quarter = { joinP95: 30, joinAvg: 15, readCount: 600, errors: 0 };
 
 for (const combo of COMBOS) {
@@ -57,15 +75,28 @@ for (const combo of COMBOS) {
         const f = out.figures as Record<string, any>;
         assert.deepEqual(f.degradedRoutes, [JOIN]);
         const join = route(f, JOIN);
-        assert.deepEqual([join.before?.p95Ms, join.after?.p95Ms, join.p95ChangePercent, join.avgChangePercent], [30, 75, 150, 100]);
+        assert.deepEqual(
+          [join.before?.p95Ms, join.after?.p95Ms, join.p95ChangePercent, join.avgChangePercent],
+          [30, 75, 150, 100],
+        );
         assert.equal(route(f, READ).throughputChangePercent, 100);
         assert.equal(route(f, READ).regression, false);
         // 28 errors a day over 1400 requests a day.
         assert.equal(f.overall.errorRatePercentAfter, 2);
         assert.equal(f.overall.errorRateRegression, true);
         const messages = out.findings.map((x) => x.message);
-        assert.ok(messages.some((m) => m.startsWith(`${JOIN}: slower than the previous quarter: p95 30 → 75 ms (+150 %), average 15 → 30 ms (+100 %)`)), messages.join('\n'));
-        assert.ok(messages.includes('error rate rose from 0 % to 2 % compared with the previous quarter'), messages.join('\n'));
+        assert.ok(
+          messages.some((m) =>
+            m.startsWith(
+              `${JOIN}: slower than the previous quarter: p95 30 → 75 ms (+150 %), average 15 → 30 ms (+100 %)`,
+            ),
+          ),
+          messages.join('\n'),
+        );
+        assert.ok(
+          messages.includes('error rate rose from 0 % to 2 % compared with the previous quarter'),
+          messages.join('\n'),
+        );
 
         const html = renderHtml(runWith('performanceReview', out));
         const svg = embeddedSvg(html);

@@ -14,7 +14,21 @@ export type Routes = MetricSample['routes'];
 /** A stored sample as the sampler writes it; `requests` is the sum of the routes' counts. */
 export function sample(at: Date, routes: Routes, extra: Partial<MetricSample> = {}): MetricSample {
   const requests = Object.values(routes).reduce((n, r) => n + r.count, 0);
-  return { nodeId: 'n1', at, requests, errors: 0, avgMs: null, p95Ms: null, p99Ms: null, cpuPercent: 20, memoryPercent: 40, eventLoopLagP99Ms: 1, waitingTotal: 0, routes, ...extra };
+  return {
+    nodeId: 'n1',
+    at,
+    requests,
+    errors: 0,
+    avgMs: null,
+    p95Ms: null,
+    p99Ms: null,
+    cpuPercent: 20,
+    memoryPercent: 40,
+    eventLoopLagP99Ms: 1,
+    waitingTotal: 0,
+    routes,
+    ...extra,
+  };
 }
 
 /** `days` (and `hours`) before `now`. */
@@ -66,7 +80,16 @@ export function runWith(name: string, out: StepOutcome): RunDocument {
     durationMs: 1,
     status: out.status === 'failed' ? 'failed' : 'succeeded',
     success: out.status !== 'failed',
-    steps: [{ name, status: out.status, durationMs: 1, figures: out.figures, findings: out.findings, error: out.error ?? null }],
+    steps: [
+      {
+        name,
+        status: out.status,
+        durationMs: 1,
+        figures: out.figures,
+        findings: out.findings,
+        error: out.error ?? null,
+      },
+    ],
   };
 }
 

@@ -25,7 +25,8 @@ async function twoMonths(node: TestNode, now: Date, joinP95: { previous: number;
   await insertAll(node, samples);
 }
 
-const route = (f: Record<string, unknown>, name: string): Change => (f.routes as Change[]).find((r) => r.route === name) as Change;
+const route = (f: Record<string, unknown>, name: string): Change =>
+  (f.routes as Change[]).find((r) => r.route === name) as Change;
 
 for (const combo of COMBOS) {
   describe(`performanceTuning on ${combo.name}`, { skip: combo.skip }, () => {
@@ -46,7 +47,7 @@ for (const combo of COMBOS) {
         assert.equal(f.actionsApplied[0].action, 'statistics refresh');
       }));
 
-    it("flags a route whose p95 doubled this month, and not a rare one", () =>
+    it('flags a route whose p95 doubled this month, and not a rare one', () =>
       withNode(combo, async (node) => {
         await twoMonths(node, now, { previous: 30, current: 60 });
         const out = await performanceTuning(stepContext(node, { now: () => now }));
@@ -60,7 +61,14 @@ for (const combo of COMBOS) {
         assert.equal(join.after?.p95Ms, 60);
         assert.equal(route(f, RARE).p95ChangePercent, 100);
         assert.equal(route(f, RARE).regression, false);
-        assert.ok(out.findings.some((x) => x.severity === 'warning' && x.message.startsWith(`${JOIN}: slower than the previous 30 days: p95 30 → 60 ms (+100 %)`)), JSON.stringify(out.findings));
+        assert.ok(
+          out.findings.some(
+            (x) =>
+              x.severity === 'warning' &&
+              x.message.startsWith(`${JOIN}: slower than the previous 30 days: p95 30 → 60 ms (+100 %)`),
+          ),
+          JSON.stringify(out.findings),
+        );
       }));
 
     it('says there is nothing to compare with when last month is empty', () =>

@@ -8,8 +8,23 @@ import { AUDIT_405, AUDIT_CLEAN, AUDIT_E405, MASTER_KEY } from './support.js';
 
 describe('version rules', () => {
   it('orders releases after their pre-releases and numeric parts by number', () => {
-    const order = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.10.0', '2.0.0'];
-    for (let i = 1; i < order.length; i++) assert.ok(compareVersions(parseVersion(order[i - 1]!)!, parseVersion(order[i]!)!) < 0, `${order[i - 1]} < ${order[i]}`);
+    const order = [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+      '1.0.1',
+      '1.10.0',
+      '2.0.0',
+    ];
+    for (let i = 1; i < order.length; i++)
+      assert.ok(
+        compareVersions(parseVersion(order[i - 1]!)!, parseVersion(order[i]!)!) < 0,
+        `${order[i - 1]} < ${order[i]}`,
+      );
     assert.equal(parseVersion('git+https://x'), null);
   });
 
@@ -33,7 +48,10 @@ describe('weak key rules', () => {
     assert.equal(weakKeyReason('your-master-key-here-0123456789abcdef'), 'a well-known placeholder value');
     assert.equal(weakKeyReason('abcdefgh12abcdefgh12abcdefgh12abcdefgh12'), 'a short pattern repeated');
     assert.equal(weakKeyReason('short'), 'shorter than 32 characters (5)');
-    assert.match(weakKeyReason('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb') ?? '', /short pattern repeated|low entropy/);
+    assert.match(
+      weakKeyReason('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb') ?? '',
+      /short pattern repeated|low entropy/,
+    );
     assert.equal(weakKeyReason('1111111111111111222222222222222233'), 'low entropy: only 3 distinct characters');
   });
 });
@@ -42,7 +60,13 @@ describe('npm audit output', () => {
   it('reads a clean report as zero, and every error shape as unavailable', () => {
     const clean = readAudit(AUDIT_CLEAN.code, AUDIT_CLEAN.stdout, () => 'x');
     assert.ok(clean.available && clean.counts.total === 0);
-    for (const r of [AUDIT_405, AUDIT_E405, { code: 1, stdout: 'not json', stderr: '' }, { code: 0, stdout: '{"auditReportVersion":1}', stderr: '' }, { code: null, stdout: '', stderr: 'npm not found on PATH' }]) {
+    for (const r of [
+      AUDIT_405,
+      AUDIT_E405,
+      { code: 1, stdout: 'not json', stderr: '' },
+      { code: 0, stdout: '{"auditReportVersion":1}', stderr: '' },
+      { code: null, stdout: '', stderr: 'npm not found on PATH' },
+    ]) {
       const a = readAudit(r.code, r.stdout, () => 'npm audit failed');
       assert.equal(a.available, false, r.stdout);
       assert.ok(!a.available && a.reason.startsWith('audit unavailable: '));
@@ -55,11 +79,22 @@ describe('Node end-of-life table', () => {
   it('is end of life from the end day on, warns 90 days before, and names the newest LTS', () => {
     assert.equal(assessRuntime('v20.20.2', at('2026-04-29')).figures.status, 'eol_soon');
     assert.equal(assessRuntime('v20.20.2', at('2026-04-30')).figures.status, 'end_of_life');
-    assert.equal(assessRuntime('v20.20.2', at('2026-11-27')).findings[0]?.message, 'Node.js v20.20.2 reached its end of life on 2026-04-30 (211 days ago) and gets no security fixes; move to Node.js 26 LTS (supported until 2029-04-30)');
+    assert.equal(
+      assessRuntime('v20.20.2', at('2026-11-27')).findings[0]?.message,
+      'Node.js v20.20.2 reached its end of life on 2026-04-30 (211 days ago) and gets no security fixes; move to Node.js 26 LTS (supported until 2029-04-30)',
+    );
     assert.equal(assessRuntime('v22.1.0', at('2026-11-27')).figures.status, 'maintenance');
-    assert.equal(assessRuntime('v25.0.0', at('2026-03-01')).findings.some((f) => f.message.includes('never becomes LTS')), true);
+    assert.equal(
+      assessRuntime('v25.0.0', at('2026-03-01')).findings.some((f) => f.message.includes('never becomes LTS')),
+      true,
+    );
     const unknown = assessRuntime('v99.0.0', at('2026-11-27'));
     assert.equal(unknown.figures.status, 'unknown');
-    assert.equal(assessRuntime('v26.1.0', at('2028-01-01')).findings.some((f) => f.message.startsWith('the Node.js end-of-life table is from 2026-11-27')), true);
+    assert.equal(
+      assessRuntime('v26.1.0', at('2028-01-01')).findings.some((f) =>
+        f.message.startsWith('the Node.js end-of-life table is from 2026-11-27'),
+      ),
+      true,
+    );
   });
 });

@@ -8,7 +8,8 @@ import { TEST_REDIS_URL } from '../../support/env.js';
 import { COMBOS, context, openNode, type SecurityNode } from './support.js';
 
 const fig = (out: { figures: Record<string, unknown> }) => out.figures as any;
-const statuses = (out: { figures: Record<string, unknown> }) => Object.fromEntries(fig(out).checklist.map((i: any) => [i.id, i.status]));
+const statuses = (out: { figures: Record<string, unknown> }) =>
+  Object.fromEntries(fig(out).checklist.map((i: any) => [i.id, i.status]));
 const mode = async (p: string) => `0${((await stat(p)).mode & 0o777).toString(8)}`;
 
 for (const combo of COMBOS) {
@@ -43,9 +44,14 @@ for (const combo of COMBOS) {
       assert.equal(f.scoreBefore, pg && redisOpen ? 88 : 100);
       assert.equal(f.scoreAfter, f.scoreBefore);
       if (!pg) assert.equal(await mode(join(node.config.dataDir, 'queuekeeper.db')), '0600');
-      assert.deepEqual(out.findings.filter((x) => x.severity !== 'info').map((x) => x.message), redisOpen ? ['redisAuth: requirepass is empty: Redis accepts commands without a password'] : []);
+      assert.deepEqual(
+        out.findings.filter((x) => x.severity !== 'info').map((x) => x.message),
+        redisOpen ? ['redisAuth: requirepass is empty: Redis accepts commands without a password'] : [],
+      );
       assert.equal(out.status, redisOpen ? 'warning' : 'succeeded');
-      assert.deepEqual(f.recommendations, ['GET /docs is served whatever NODE_ENV says: make startup refuse to serve it in production unless explicitly allowed']);
+      assert.deepEqual(f.recommendations, [
+        'GET /docs is served whatever NODE_ENV says: make startup refuse to serve it in production unless explicitly allowed',
+      ]);
     });
 
     it('finds a world-readable backup file, makes it 0600 (folders 0700), and scores higher after', async () => {
@@ -67,7 +73,10 @@ for (const combo of COMBOS) {
       assert.equal(await mode(node.config.backup.dir), '0700');
       assert.equal(await mode(node.config.dataDir), '0700');
       assert.equal(statuses(out).dataDirModes, 'pass');
-      assert.ok(!out.findings.some((x) => x.message.includes('b_leaky')), 'nothing left to report about the fixed file');
+      assert.ok(
+        !out.findings.some((x) => x.message.includes('b_leaky')),
+        'nothing left to report about the fixed file',
+      );
 
       const again = await securityHardening(context(node, {}));
       assert.deepEqual(fig(again).measuresApplied, []);
@@ -90,21 +99,49 @@ for (const combo of COMBOS) {
     });
 
     it("fails the CORS item when origins include '*'", async () => {
-      const out = await securityHardening(context(node, {}, { config: { corsOrigins: ['https://kiosk.example', '*'] } }));
+      const out = await securityHardening(
+        context(node, {}, { config: { corsOrigins: ['https://kiosk.example', '*'] } }),
+      );
       assert.equal(statuses(out).corsNotWildcard, 'fail');
-      assert.ok(out.findings.some((x) => x.severity === 'warning' && x.message === 'corsNotWildcard: QK_CORS_ORIGINS contains "*": any web page may call the API'));
+      assert.ok(
+        out.findings.some(
+          (x) =>
+            x.severity === 'warning' &&
+            x.message === 'corsNotWildcard: QK_CORS_ORIGINS contains "*": any web page may call the API',
+        ),
+      );
       assert.equal(out.status, 'warning');
     });
 
     it('fails on a weak master key and reports open configuration items without changing them', async () => {
-      const out = await securityHardening(context(node, {}, { config: { masterKey: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', joinRateLimit: 0, nodeEnv: 'development', backup: { ...node.config.backup, encryptionKey: null } } }));
+      const out = await securityHardening(
+        context(
+          node,
+          {},
+          {
+            config: {
+              masterKey: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+              joinRateLimit: 0,
+              nodeEnv: 'development',
+              backup: { ...node.config.backup, encryptionKey: null },
+            },
+          },
+        ),
+      );
       assert.equal(out.status, 'failed');
       const s = statuses(out);
       assert.equal(s.masterKeyStrength, 'fail');
       assert.equal(s.rateLimiting, 'fail');
       assert.equal(s.nodeEnvProduction, 'fail');
       assert.equal(s.backupEncryption, 'fail');
-      assert.ok(out.findings.some((x) => x.severity === 'error' && x.message === 'masterKeyStrength: QK_MASTER_KEY is a short pattern repeated: anyone who guesses it is admin'));
+      assert.ok(
+        out.findings.some(
+          (x) =>
+            x.severity === 'error' &&
+            x.message ===
+              'masterKeyStrength: QK_MASTER_KEY is a short pattern repeated: anyone who guesses it is admin',
+        ),
+      );
     });
 
     // The shared test Redis must not be reconfigured, so its CONFIG answers are played by a stand-in.
@@ -115,19 +152,36 @@ for (const combo of COMBOS) {
       assert.equal(statuses(out).redisAuth, 'fail');
       assert.equal(statuses(out).redisProtectedMode, 'fail');
 
-      const refused = { ...node.rt.live, configGet: async () => Promise.reject(Object.assign(new Error("ERR unknown command 'CONFIG'"), { name: 'ReplyError' })) };
-      const managed = await securityHardening({ ...context(node, {}, { config: { redis: { ...redis, url: 'rediss://:s3cret@cache.internal:6380' } } }), live: refused });
+      const refused = {
+        ...node.rt.live,
+        configGet: async () =>
+          Promise.reject(Object.assign(new Error("ERR unknown command 'CONFIG'"), { name: 'ReplyError' })),
+      };
+      const managed = await securityHardening({
+        ...context(node, {}, { config: { redis: { ...redis, url: 'rediss://:s3cret@cache.internal:6380' } } }),
+        live: refused,
+      });
       assert.equal(statuses(managed).redisAuth, 'pass');
       assert.equal(statuses(managed).redisProtectedMode, 'not_applicable'); // a password is required either way
-      const unknown = await securityHardening({ ...context(node, {}, { config: { redis } }), live: { ...node.rt.live, configGet: undefined } });
+      const unknown = await securityHardening({
+        ...context(node, {}, { config: { redis } }),
+        live: { ...node.rt.live, configGet: undefined },
+      });
       assert.equal(statuses(unknown).redisProtectedMode, 'unknown');
-      assert.ok(fig(unknown).recommendations.some((r: string) => r.startsWith('redisProtectedMode: could not be checked')));
+      assert.ok(
+        fig(unknown).recommendations.some((r: string) => r.startsWith('redisProtectedMode: could not be checked')),
+      );
     });
 
     it('fails database TLS for a remote PostgreSQL without sslmode and passes it with verify-full', async () => {
-      const remote = (q: string) => ({ database: { kind: 'postgres' as const, url: `postgres://u:p@db.internal:5432/app${q}`, schema: 'public' } });
+      const remote = (q: string) => ({
+        database: { kind: 'postgres' as const, url: `postgres://u:p@db.internal:5432/app${q}`, schema: 'public' },
+      });
       assert.equal(statuses(await securityHardening(context(node, {}, { config: remote('') }))).databaseTls, 'fail');
-      assert.equal(statuses(await securityHardening(context(node, {}, { config: remote('?sslmode=verify-full') }))).databaseTls, 'pass');
+      assert.equal(
+        statuses(await securityHardening(context(node, {}, { config: remote('?sslmode=verify-full') }))).databaseTls,
+        'pass',
+      );
     });
   });
 }

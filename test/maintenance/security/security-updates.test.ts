@@ -4,11 +4,25 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Finding } from '../../../src/maintenance/types.js';
 import { securityUpdates } from '../../../src/maintenance/steps/security/index.js';
-import { addKey, AUDIT_405, AUDIT_CLEAN, AUDIT_E405, AUDIT_VULNERABLE, COMBOS, context, DAY, fakeNpm, NOW, RUNNING_NODE_EOL, securityFixture } from './support.js';
+import {
+  addKey,
+  AUDIT_405,
+  AUDIT_CLEAN,
+  AUDIT_E405,
+  AUDIT_VULNERABLE,
+  COMBOS,
+  context,
+  DAY,
+  fakeNpm,
+  NOW,
+  RUNNING_NODE_EOL,
+  securityFixture,
+} from './support.js';
 
 /** A Node line that is supported on NOW, for tests whose subject is not the runtime. */
 const SUPPORTED_NODE = 'v24.11.0';
-const serious = (fs: Finding[]) => fs.filter((f) => f.severity === 'warning' || f.severity === 'error' || f.severity === 'critical');
+const serious = (fs: Finding[]) =>
+  fs.filter((f) => f.severity === 'warning' || f.severity === 'error' || f.severity === 'critical');
 const fig = (out: { figures: Record<string, unknown> }) => out.figures as any;
 
 for (const combo of COMBOS) {
@@ -33,14 +47,22 @@ for (const combo of COMBOS) {
       assert.deepEqual(f.securityScan.fileModes.loose, []);
 
       const expected = RUNNING_NODE_EOL ? [`error: Node.js ${process.version} reached its end of life`] : [];
-      assert.deepEqual(serious(out.findings).map((x) => `${x.severity}: ${x.message}`.replace(/ on \d{4}.*$/, '')), expected);
+      assert.deepEqual(
+        serious(out.findings).map((x) => `${x.severity}: ${x.message}`.replace(/ on \d{4}.*$/, '')),
+        expected,
+      );
       assert.equal(out.status, RUNNING_NODE_EOL ? 'failed' : 'succeeded');
       assert.equal(f.runtime.status, RUNNING_NODE_EOL ? 'end_of_life' : f.runtime.status);
     });
 
-    for (const [label, reply] of [['the recorded 405 from registry.npmjs.org', AUDIT_405], ['an {error: E405} reply', AUDIT_E405]] as const) {
+    for (const [label, reply] of [
+      ['the recorded 405 from registry.npmjs.org', AUDIT_405],
+      ['an {error: E405} reply', AUDIT_E405],
+    ] as const) {
       it(`reports ${label} as "audit unavailable", skipped, never as 0 vulnerabilities`, async () => {
-        const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: reply }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }));
+        const out = await securityUpdates(
+          context(sec.node, { runNpm: fakeNpm({ audit: reply }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }),
+        );
         const f = fig(out);
         assert.equal(out.status, 'skipped', JSON.stringify(out.findings));
         assert.match(out.error ?? '', /^audit unavailable: .*405/);
@@ -54,24 +76,52 @@ for (const combo of COMBOS) {
     }
 
     it('still fails on the end-of-life runtime when the audit is unavailable, and says the audit is missing', async () => {
-      const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_405 }), appRoot: sec.root.dir, nodeVersion: 'v18.20.4' }));
+      const out = await securityUpdates(
+        context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_405 }), appRoot: sec.root.dir, nodeVersion: 'v18.20.4' }),
+      );
       assert.equal(out.status, 'failed');
       assert.equal(fig(out).dependencyAudit.status, 'skipped');
-      assert.ok(out.findings.some((x) => x.severity === 'error' && x.message.startsWith('Node.js v18.20.4 reached its end of life on 2025-04-30')));
+      assert.ok(
+        out.findings.some(
+          (x) =>
+            x.severity === 'error' && x.message.startsWith('Node.js v18.20.4 reached its end of life on 2025-04-30'),
+        ),
+      );
       assert.ok(out.findings.some((x) => x.severity === 'info' && x.message.includes('audit unavailable')));
     });
 
     it('reports an npm that never finished (timeout, not installed) as unavailable', async () => {
-      const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: { code: null, stdout: '', stderr: 'killed by SIGTERM after the 60000 ms limit\n' } }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }));
+      const out = await securityUpdates(
+        context(sec.node, {
+          runNpm: fakeNpm({
+            audit: { code: null, stdout: '', stderr: 'killed by SIGTERM after the 60000 ms limit\n' },
+          }),
+          appRoot: sec.root.dir,
+          nodeVersion: SUPPORTED_NODE,
+        }),
+      );
       assert.equal(out.status, 'skipped');
       assert.match(out.error ?? '', /audit unavailable: npm audit did not finish: killed by SIGTERM/);
     });
 
     it('turns advisories into findings: critical in a shipped package fails, high in a devDependency warns', async () => {
-      const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_VULNERABLE }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }));
+      const out = await securityUpdates(
+        context(sec.node, {
+          runNpm: fakeNpm({ audit: AUDIT_VULNERABLE }),
+          appRoot: sec.root.dir,
+          nodeVersion: SUPPORTED_NODE,
+        }),
+      );
       const f = fig(out);
       assert.equal(out.status, 'failed');
-      assert.deepEqual(f.dependencyAudit.npmAudit.counts, { info: 0, low: 0, moderate: 0, high: 1, critical: 2, total: 3 });
+      assert.deepEqual(f.dependencyAudit.npmAudit.counts, {
+        info: 0,
+        low: 0,
+        moderate: 0,
+        high: 1,
+        critical: 2,
+        total: 3,
+      });
       assert.equal(f.dependencyAudit.vulnerablePackages, 3);
       assert.equal(f.updatesAvailable, 2);
       assert.equal(f.patchesApplied, 0);
@@ -88,21 +138,63 @@ for (const combo of COMBOS) {
       await writeFile(
         snapshot,
         JSON.stringify([
-          { id: 'GHSA-xvch-5gv4-984h', summary: 'Prototype Pollution in minimist', modified: '2026-11-01T00:00:00Z', database_specific: { severity: 'CRITICAL' }, affected: [{ package: { ecosystem: 'npm', name: 'minimist' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '1.0.0' }, { fixed: '1.2.6' }] }] }] },
-          { id: 'GHSA-old', affected: [{ package: { ecosystem: 'npm', name: 'fastify' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.0.0' }] }] }] },
+          {
+            id: 'GHSA-xvch-5gv4-984h',
+            summary: 'Prototype Pollution in minimist',
+            modified: '2026-11-01T00:00:00Z',
+            database_specific: { severity: 'CRITICAL' },
+            affected: [
+              {
+                package: { ecosystem: 'npm', name: 'minimist' },
+                ranges: [{ type: 'SEMVER', events: [{ introduced: '1.0.0' }, { fixed: '1.2.6' }] }],
+              },
+            ],
+          },
+          {
+            id: 'GHSA-old',
+            affected: [
+              {
+                package: { ecosystem: 'npm', name: 'fastify' },
+                ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '4.0.0' }] }],
+              },
+            ],
+          },
           { id: 'PYSEC-1', affected: [{ package: { ecosystem: 'PyPI', name: 'minimist' }, versions: ['1.2.5'] }] },
           { id: 42, affected: 'not a list' },
         ]),
       );
-      const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_405 }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE, osvSnapshot: snapshot }));
+      const out = await securityUpdates(
+        context(sec.node, {
+          runNpm: fakeNpm({ audit: AUDIT_405 }),
+          appRoot: sec.root.dir,
+          nodeVersion: SUPPORTED_NODE,
+          osvSnapshot: snapshot,
+        }),
+      );
       const f = fig(out);
       assert.equal(f.dependencyAudit.status, 'measured');
-      assert.deepEqual(f.dependencyAudit.osvSnapshot, { available: true, file: snapshot, advisories: 3, invalidEntries: 1, newestModified: '2026-11-01T00:00:00Z' });
-      assert.deepEqual(f.dependencyAudit.packages.map((p: any) => `${p.name}@${p.version} ${p.severity} ${p.fix}`), ['minimist@1.2.5 critical update to 1.2.6 or later']);
+      assert.deepEqual(f.dependencyAudit.osvSnapshot, {
+        available: true,
+        file: snapshot,
+        advisories: 3,
+        invalidEntries: 1,
+        newestModified: '2026-11-01T00:00:00Z',
+      });
+      assert.deepEqual(
+        f.dependencyAudit.packages.map((p: any) => `${p.name}@${p.version} ${p.severity} ${p.fix}`),
+        ['minimist@1.2.5 critical update to 1.2.6 or later'],
+      );
       assert.equal(out.status, 'failed');
 
       await writeFile(snapshot, '{"not": "osv"}');
-      const bad = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_405 }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE, osvSnapshot: snapshot }));
+      const bad = await securityUpdates(
+        context(sec.node, {
+          runNpm: fakeNpm({ audit: AUDIT_405 }),
+          appRoot: sec.root.dir,
+          nodeVersion: SUPPORTED_NODE,
+          osvSnapshot: snapshot,
+        }),
+      );
       assert.equal(bad.status, 'skipped');
       assert.match(bad.error ?? '', /audit unavailable.*OSV snapshot .*neither an array of OSV records/);
     });
@@ -114,7 +206,13 @@ for (const combo of COMBOS) {
       await writeFile(join(sec.node.config.backup.dir, 'b_leaky.qkb'), 'backup bytes', { mode: 0o644 });
       await chmod(join(sec.node.config.backup.dir, 'b_leaky.qkb'), 0o644);
       try {
-        const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }));
+        const out = await securityUpdates(
+          context(sec.node, {
+            runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
+            appRoot: sec.root.dir,
+            nodeVersion: SUPPORTED_NODE,
+          }),
+        );
         assert.equal(out.status, 'failed');
         const leak = out.findings.find((x) => x.message.startsWith('file backups/b_leaky.qkb has mode 0644'));
         assert.equal(leak?.severity, 'error');
@@ -128,31 +226,84 @@ for (const combo of COMBOS) {
       const file = join(sec.root.dir, 'queuekeeper.json');
       await writeFile(file, '{"masterKey": "…"}');
       await chmod(file, 0o644);
-      const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }, { config: { configFile: file } }));
-      assert.deepEqual(serious(out.findings), [{ severity: 'warning', message: `file ${file} has mode 0644: readable by every local user unless a folder above it prevents that; it should be 0600` }]);
+      const out = await securityUpdates(
+        context(
+          sec.node,
+          { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE },
+          { config: { configFile: file } },
+        ),
+      );
+      assert.deepEqual(serious(out.findings), [
+        {
+          severity: 'warning',
+          message: `file ${file} has mode 0644: readable by every local user unless a folder above it prevents that; it should be 0600`,
+        },
+      ]);
     });
 
     it('flags weak secrets: a placeholder master key and an all-zero backup key', async () => {
-      const weak = { masterKey: 'changeme-changeme-changeme-changeme', apiKey: 'changeme-changeme-changeme-changeme', backup: { ...sec.node.config.backup, encryptionKey: Buffer.alloc(32) } };
-      const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }, { config: weak }));
+      const weak = {
+        masterKey: 'changeme-changeme-changeme-changeme',
+        apiKey: 'changeme-changeme-changeme-changeme',
+        backup: { ...sec.node.config.backup, encryptionKey: Buffer.alloc(32) },
+      };
+      const out = await securityUpdates(
+        context(
+          sec.node,
+          { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE },
+          { config: weak },
+        ),
+      );
       assert.equal(out.status, 'failed');
       assert.equal(fig(out).securityScan.secrets.masterKey, 'weak');
       assert.deepEqual(
         out.findings.filter((x) => x.severity === 'error').map((x) => x.message),
-        ['QK_MASTER_KEY is a well-known placeholder value: anyone who guesses it is admin', 'QK_BACKUP_ENCRYPTION_KEY is all zeros: backups are encrypted with a key everyone knows'],
+        [
+          'QK_MASTER_KEY is a well-known placeholder value: anyone who guesses it is admin',
+          'QK_BACKUP_ENCRYPTION_KEY is all zeros: backups are encrypted with a key everyone knows',
+        ],
       );
-      const short = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }, { config: { masterKey: 'abc123', apiKey: 'abc123' } }));
-      assert.ok(short.findings.some((x) => x.severity === 'error' && x.message === 'QK_MASTER_KEY is shorter than 32 characters (6): anyone who guesses it is admin'));
+      const short = await securityUpdates(
+        context(
+          sec.node,
+          { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE },
+          { config: { masterKey: 'abc123', apiKey: 'abc123' } },
+        ),
+      );
+      assert.ok(
+        short.findings.some(
+          (x) =>
+            x.severity === 'error' &&
+            x.message === 'QK_MASTER_KEY is shorter than 32 characters (6): anyone who guesses it is admin',
+        ),
+      );
     });
 
     it('finds an admin key unused for 91 days, and not one unused for 89', async () => {
       const stale = await addKey(sec.node, 'admin', 'old laptop', new Date(NOW.getTime() - 91 * DAY));
-      const recent = await addKey(sec.node, 'operator', 'counter 2', new Date(NOW.getTime() - 200 * DAY), new Date(NOW.getTime() - 89 * DAY));
+      const recent = await addKey(
+        sec.node,
+        'operator',
+        'counter 2',
+        new Date(NOW.getTime() - 200 * DAY),
+        new Date(NOW.getTime() - 89 * DAY),
+      );
       try {
-        const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }));
+        const out = await securityUpdates(
+          context(sec.node, {
+            runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
+            appRoot: sec.root.dir,
+            nodeVersion: SUPPORTED_NODE,
+          }),
+        );
         assert.equal(out.status, 'warning');
         assert.deepEqual(fig(out).securityScan.apiKeys.staleKeys, [stale]);
-        assert.deepEqual(serious(out.findings).map((x) => x.message), [`admin key "old laptop" (${stale}) unused for 91 days (never used since it was created on 2026-08-28); revoke it (DELETE /api/keys/${stale}) if nobody needs it`]);
+        assert.deepEqual(
+          serious(out.findings).map((x) => x.message),
+          [
+            `admin key "old laptop" (${stale}) unused for 91 days (never used since it was created on 2026-08-28); revoke it (DELETE /api/keys/${stale}) if nobody needs it`,
+          ],
+        );
       } finally {
         await sec.node.rt.store.deleteKey(stale);
         await sec.node.rt.store.deleteKey(recent);
@@ -161,12 +312,31 @@ for (const combo of COMBOS) {
 
     it('finds more admin keys than allowed (default 3; configurable)', async () => {
       const ids = [];
-      for (let i = 0; i < 4; i++) ids.push(await addKey(sec.node, 'admin', `admin ${i}`, new Date(NOW.getTime() - DAY)));
+      for (let i = 0; i < 4; i++)
+        ids.push(await addKey(sec.node, 'admin', `admin ${i}`, new Date(NOW.getTime() - DAY)));
       try {
-        const out = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }));
+        const out = await securityUpdates(
+          context(sec.node, {
+            runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
+            appRoot: sec.root.dir,
+            nodeVersion: SUPPORTED_NODE,
+          }),
+        );
         assert.equal(out.status, 'warning');
-        assert.deepEqual(serious(out.findings).map((x) => x.message), ['4 admin keys exist, more than the 3 allowed; give operators operator keys and revoke the admin keys nobody needs']);
-        const allowed = await securityUpdates(context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE, maxAdminKeys: 4 }));
+        assert.deepEqual(
+          serious(out.findings).map((x) => x.message),
+          [
+            '4 admin keys exist, more than the 3 allowed; give operators operator keys and revoke the admin keys nobody needs',
+          ],
+        );
+        const allowed = await securityUpdates(
+          context(sec.node, {
+            runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
+            appRoot: sec.root.dir,
+            nodeVersion: SUPPORTED_NODE,
+            maxAdminKeys: 4,
+          }),
+        );
         assert.deepEqual(serious(allowed.findings), []);
       } finally {
         for (const id of ids) await sec.node.rt.store.deleteKey(id);

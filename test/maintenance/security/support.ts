@@ -20,7 +20,13 @@ export const DAY = 86_400_000;
 export const BACKUP_KEY = randomBytes(32).toString('hex');
 
 /** End-of-life days of the LTS lines, written out here so the tests do not trust the table they check. */
-const EOL: Record<number, string> = { 18: '2025-04-30', 20: '2026-04-30', 22: '2027-04-30', 24: '2028-04-30', 26: '2029-04-30' };
+const EOL: Record<number, string> = {
+  18: '2025-04-30',
+  20: '2026-04-30',
+  22: '2027-04-30',
+  24: '2028-04-30',
+  26: '2029-04-30',
+};
 /** Whether the Node running these tests is past its end of life on NOW: the one expected finding of a clean system. */
 export const RUNNING_NODE_EOL = (() => {
   const end = EOL[Number(process.versions.node.split('.')[0])];
@@ -36,7 +42,15 @@ export interface SecurityNode {
 /** A node of the combination with a clean security setup unless `env` says otherwise. */
 export async function openNode(combo: Combo, env: Record<string, string> = {}): Promise<SecurityNode> {
   const iso = combo.isolate();
-  const config = loadConfig({ QK_SCHEDULER: 'off', LOG_LEVEL: 'silent', QK_MASTER_KEY: MASTER_KEY, QK_BACKUP_ENCRYPTION_KEY: BACKUP_KEY, NODE_ENV: 'production', ...iso.env, ...env });
+  const config = loadConfig({
+    QK_SCHEDULER: 'off',
+    LOG_LEVEL: 'silent',
+    QK_MASTER_KEY: MASTER_KEY,
+    QK_BACKUP_ENCRYPTION_KEY: BACKUP_KEY,
+    NODE_ENV: 'production',
+    ...iso.env,
+    ...env,
+  });
   const rt = await createRuntime(config, { logger: pino({ level: 'silent' }) });
   return {
     rt,
@@ -48,7 +62,11 @@ export async function openNode(combo: Combo, env: Record<string, string> = {}): 
   };
 }
 
-export function context(node: SecurityNode, services: StepServices, opts: { config?: Partial<Config>; runId?: string } = {}): StepContext {
+export function context(
+  node: SecurityNode,
+  services: StepServices,
+  opts: { config?: Partial<Config>; runId?: string } = {},
+): StepContext {
   return {
     config: { ...node.config, ...opts.config },
     store: node.rt.store,
@@ -64,7 +82,13 @@ export function context(node: SecurityNode, services: StepServices, opts: { conf
   };
 }
 
-export async function addKey(node: SecurityNode, role: 'admin' | 'operator', name: string, createdAt: Date, lastUsedAt?: Date): Promise<string> {
+export async function addKey(
+  node: SecurityNode,
+  role: 'admin' | 'operator',
+  name: string,
+  createdAt: Date,
+  lastUsedAt?: Date,
+): Promise<string> {
   const id = `k_${randomBytes(6).toString('hex')}`;
   await node.rt.store.createKey({ id, role, name, keyHash: sha256(randomBytes(16).toString('hex')) }, createdAt);
   if (lastUsedAt) await node.rt.store.touchKey(id, lastUsedAt);
@@ -72,7 +96,9 @@ export async function addKey(node: SecurityNode, role: 'admin' | 'operator', nam
 }
 
 /** A stand-in npm: answers by subcommand and records what it was asked. */
-export function fakeNpm(replies: Partial<Record<'audit' | 'outdated' | 'view', NpmResult>>): RunNpm & { calls: string[][] } {
+export function fakeNpm(
+  replies: Partial<Record<'audit' | 'outdated' | 'view', NpmResult>>,
+): RunNpm & { calls: string[][] } {
   const calls: string[][] = [];
   const run = async (args: readonly string[]): Promise<NpmResult> => {
     calls.push([...args]);
@@ -100,7 +126,14 @@ export function securityFixture(combo: Combo): { node: SecurityNode; root: { dir
 
 export async function appRoot(): Promise<{ dir: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'qk-approot-'));
-  await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'queuekeeper', dependencies: { fastify: '^5.1.0', kysely: '^0.28.1' }, devDependencies: { tsx: '^4.0.0' } }));
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      name: 'queuekeeper',
+      dependencies: { fastify: '^5.1.0', kysely: '^0.28.1' },
+      devDependencies: { tsx: '^4.0.0' },
+    }),
+  );
   await writeFile(
     join(dir, 'package-lock.json'),
     JSON.stringify({
@@ -119,7 +152,11 @@ export async function appRoot(): Promise<{ dir: string; cleanup(): Promise<void>
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-const ok = (stdout: unknown, code = 0): NpmResult => ({ code, stdout: typeof stdout === 'string' ? stdout : JSON.stringify(stdout, null, 2), stderr: '' });
+const ok = (stdout: unknown, code = 0): NpmResult => ({
+  code,
+  stdout: typeof stdout === 'string' ? stdout : JSON.stringify(stdout, null, 2),
+  stderr: '',
+});
 
 /** Exactly what `npm audit --json` printed on this machine on 2026-11-27 (npm 11.19.1, registry.npmjs.org). */
 export const AUDIT_405: NpmResult = {
@@ -137,16 +174,29 @@ export const AUDIT_405: NpmResult = {
     null,
     2,
   ),
-  stderr: 'npm warn audit 405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk\nnpm error audit endpoint returned an error\n',
+  stderr:
+    'npm warn audit 405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk\nnpm error audit endpoint returned an error\n',
 };
 /** The shape a proxy's refusal takes in npm's JSON error output. */
-export const AUDIT_E405: NpmResult = { code: 1, stdout: '{"error":{"code":"E405","summary":"405 Method Not Allowed - POST https://registry.example/-/npm/v1/security/advisories/bulk","detail":""}}', stderr: '' };
+export const AUDIT_E405: NpmResult = {
+  code: 1,
+  stdout:
+    '{"error":{"code":"E405","summary":"405 Method Not Allowed - POST https://registry.example/-/npm/v1/security/advisories/bulk","detail":""}}',
+  stderr: '',
+};
 
 const counts = (c: Partial<Record<'info' | 'low' | 'moderate' | 'high' | 'critical', number>>) => {
   const all = { info: 0, low: 0, moderate: 0, high: 0, critical: 0, ...c };
   return { ...all, total: Object.values(all).reduce((a, b) => a + b, 0) };
 };
-export const AUDIT_CLEAN = ok({ auditReportVersion: 2, vulnerabilities: {}, metadata: { vulnerabilities: counts({}), dependencies: { prod: 3, dev: 2, optional: 0, peer: 0, peerOptional: 0, total: 5 } } });
+export const AUDIT_CLEAN = ok({
+  auditReportVersion: 2,
+  vulnerabilities: {},
+  metadata: {
+    vulnerabilities: counts({}),
+    dependencies: { prod: 3, dev: 2, optional: 0, peer: 0, peerOptional: 0, total: 5 },
+  },
+});
 
 /** A v2 report: minimist (through fastify, fixed by updating fastify) and esbuild (dev only, no fix). */
 export const AUDIT_VULNERABLE = ok(
@@ -157,25 +207,59 @@ export const AUDIT_VULNERABLE = ok(
         name: 'minimist',
         severity: 'critical',
         isDirect: false,
-        via: [{ source: 1097678, name: 'minimist', dependency: 'minimist', title: 'Prototype Pollution in minimist', url: 'https://github.com/advisories/GHSA-xvch-5gv4-984h', severity: 'critical', cwe: ['CWE-1321'], cvss: { score: 9.8, vectorString: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }, range: '<1.2.6' }],
+        via: [
+          {
+            source: 1097678,
+            name: 'minimist',
+            dependency: 'minimist',
+            title: 'Prototype Pollution in minimist',
+            url: 'https://github.com/advisories/GHSA-xvch-5gv4-984h',
+            severity: 'critical',
+            cwe: ['CWE-1321'],
+            cvss: { score: 9.8, vectorString: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' },
+            range: '<1.2.6',
+          },
+        ],
         effects: ['fastify'],
         range: '<1.2.6',
         nodes: ['node_modules/minimist'],
         fixAvailable: { name: 'fastify', version: '5.2.0', isSemVerMajor: false },
       },
-      fastify: { name: 'fastify', severity: 'critical', isDirect: true, via: ['minimist'], effects: [], range: '5.0.0 - 5.1.0', nodes: ['node_modules/fastify'], fixAvailable: { name: 'fastify', version: '5.2.0', isSemVerMajor: false } },
+      fastify: {
+        name: 'fastify',
+        severity: 'critical',
+        isDirect: true,
+        via: ['minimist'],
+        effects: [],
+        range: '5.0.0 - 5.1.0',
+        nodes: ['node_modules/fastify'],
+        fixAvailable: { name: 'fastify', version: '5.2.0', isSemVerMajor: false },
+      },
       esbuild: {
         name: 'esbuild',
         severity: 'high',
         isDirect: false,
-        via: [{ source: 1102341, name: 'esbuild', dependency: 'esbuild', title: 'esbuild lets any website read the dev server', url: 'https://github.com/advisories/GHSA-67mh-4wv8-2f99', severity: 'high', range: '<=0.24.2' }],
+        via: [
+          {
+            source: 1102341,
+            name: 'esbuild',
+            dependency: 'esbuild',
+            title: 'esbuild lets any website read the dev server',
+            url: 'https://github.com/advisories/GHSA-67mh-4wv8-2f99',
+            severity: 'high',
+            range: '<=0.24.2',
+          },
+        ],
         effects: ['tsx'],
         range: '<=0.24.2',
         nodes: ['node_modules/esbuild'],
         fixAvailable: false,
       },
     },
-    metadata: { vulnerabilities: counts({ critical: 2, high: 1 }), dependencies: { prod: 3, dev: 2, optional: 0, peer: 0, peerOptional: 0, total: 5 } },
+    metadata: {
+      vulnerabilities: counts({ critical: 2, high: 1 }),
+      dependencies: { prod: 3, dev: 2, optional: 0, peer: 0, peerOptional: 0, total: 5 },
+    },
   },
   1,
 );
@@ -185,12 +269,40 @@ export const VIEW_OK = ok('"5.2.0"');
 /** Patch, minor, 0.x minor (breaking by caret rules), major, one declared but not installed. */
 export const OUTDATED_MIXED = ok(
   {
-    fastify: { current: '5.1.0', wanted: '5.2.0', latest: '5.2.0', dependent: 'queuekeeper', location: 'node_modules/fastify' },
-    pino: { current: '9.14.0', wanted: '9.14.1', latest: '9.14.1', dependent: 'queuekeeper', location: 'node_modules/pino' },
-    kysely: { current: '0.28.1', wanted: '0.28.19', latest: '0.29.0', dependent: 'queuekeeper', location: 'node_modules/kysely' },
-    ioredis: { current: '5.11.1', wanted: '5.11.1', latest: '6.0.0', dependent: 'queuekeeper', location: 'node_modules/ioredis' },
+    fastify: {
+      current: '5.1.0',
+      wanted: '5.2.0',
+      latest: '5.2.0',
+      dependent: 'queuekeeper',
+      location: 'node_modules/fastify',
+    },
+    pino: {
+      current: '9.14.0',
+      wanted: '9.14.1',
+      latest: '9.14.1',
+      dependent: 'queuekeeper',
+      location: 'node_modules/pino',
+    },
+    kysely: {
+      current: '0.28.1',
+      wanted: '0.28.19',
+      latest: '0.29.0',
+      dependent: 'queuekeeper',
+      location: 'node_modules/kysely',
+    },
+    ioredis: {
+      current: '5.11.1',
+      wanted: '5.11.1',
+      latest: '6.0.0',
+      dependent: 'queuekeeper',
+      location: 'node_modules/ioredis',
+    },
     yaml: { wanted: '2.9.1', latest: '2.9.1', dependent: 'queuekeeper', location: 'node_modules/yaml' },
   },
   1,
 );
-export const npmError = (code: string, summary: string): NpmResult => ({ code: 1, stdout: JSON.stringify({ error: { code, summary, detail: '' } }), stderr: `npm error code ${code}\nnpm error ${summary}\n` });
+export const npmError = (code: string, summary: string): NpmResult => ({
+  code: 1,
+  stdout: JSON.stringify({ error: { code, summary, detail: '' } }),
+  stderr: `npm error code ${code}\nnpm error ${summary}\n`,
+});

@@ -25,7 +25,15 @@ for (const combo of COMBOS) {
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       assert.deepEqual(
         { ...out.figures },
-        { backend: fx.node.rt.live.kind, expiredKeysRemoved: 0, oldSessionsRemoved: 0, temporaryDataRemoved: 0, missingSessionsAdded: 0, waitingTickets: 2, inProcessCacheEntriesDropped: null },
+        {
+          backend: fx.node.rt.live.kind,
+          expiredKeysRemoved: 0,
+          oldSessionsRemoved: 0,
+          temporaryDataRemoved: 0,
+          missingSessionsAdded: 0,
+          waitingTickets: 2,
+          inProcessCacheEntriesDropped: null,
+        },
       );
     });
 
@@ -62,7 +70,9 @@ for (const combo of COMBOS) {
       assert.equal(out.figures.temporaryDataRemoved, 1);
       assert.equal(out.figures.expiredKeysRemoved, 1);
       assert.equal(out.status, 'warning', JSON.stringify(out.findings));
-      assert.ok(out.findings.some((f) => f.severity === 'warning' && f.message.includes('1 waiting tickets were missing')));
+      assert.ok(
+        out.findings.some((f) => f.severity === 'warning' && f.message.includes('1 waiting tickets were missing')),
+      );
 
       const drift = await compareOrders(await rt.store.waitingEntries(), await rt.live.index.snapshot());
       assert.equal(drift.mismatches, 0, drift.details.join('\n'));
@@ -100,7 +110,12 @@ for (const combo of COMBOS) {
       const proxy = TcpProxy.forUrl(TEST_REDIS_URL, 6379);
       await proxy.start();
       const prefix = `${uniqueName('cc')}:`;
-      const live = await createRedisBackend({ url: proxy.urlFor(TEST_REDIS_URL), keyPrefix: prefix, connectTimeoutMs: 1000, commandTimeoutMs: 1000 });
+      const live = await createRedisBackend({
+        url: proxy.urlFor(TEST_REDIS_URL),
+        keyPrefix: prefix,
+        connectTimeoutMs: 1000,
+        commandTimeoutMs: 1000,
+      });
       try {
         await proxy.stop();
         const out = await cacheCleanup(stepContext(fx.node, { live }));

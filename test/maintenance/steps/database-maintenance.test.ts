@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { databaseMaintenance, type IndexComparison } from '../../../src/maintenance/steps/database-maintenance/index.js';
+import {
+  databaseMaintenance,
+  type IndexComparison,
+} from '../../../src/maintenance/steps/database-maintenance/index.js';
 import { COMBOS, nodeFixture, queueWith, rawSql, stepContext } from './support.js';
 
 const DAY = 24 * 3_600_000;
@@ -29,9 +32,13 @@ for (const combo of COMBOS) {
       assert.equal(typeof f.optimized.details, 'string');
       assert.ok(f.optimized.bytesReclaimed === null || typeof f.optimized.bytesReclaimed === 'number');
       assert.ok(typeof f.optimized.sizeBytesBefore === 'number' && f.optimized.sizeBytesBefore > 0);
-      assert.deepEqual({ ...(f.liveIndex as IndexComparison), details: [] }, { backend: rt.live.kind, mismatches: 0, details: [], attempts: 1 });
+      assert.deepEqual(
+        { ...(f.liveIndex as IndexComparison), details: [] },
+        { backend: rt.live.kind, mismatches: 0, details: [], attempts: 1 },
+      );
       // Checks that could not run (amcheck on a stock PostgreSQL) are reported, but only as info.
-      for (const n of f.integrityNotChecked as string[]) assert.ok(today.findings.some((x) => x.severity === 'info' && x.message.includes(n)));
+      for (const n of f.integrityNotChecked as string[])
+        assert.ok(today.findings.some((x) => x.severity === 'info' && x.message.includes(n)));
 
       const later = new Date(Date.now() + (fx.node.config.maintenance.ticketRetentionDays + 1) * DAY);
       const out = await databaseMaintenance(stepContext(fx.node, { now: () => later }));
@@ -76,9 +83,18 @@ for (const combo of COMBOS) {
       assert.equal(out.status, 'failed');
       const problems = out.figures.integrity as string[];
       assert.ok(Array.isArray(problems), String(problems));
-      assert.ok(problems.some((p) => p.includes('duplicate ticket number 1') && p.includes(queueId)), problems.join('\n'));
-      assert.ok(problems.some((p) => p.includes('tickets_queue_number_uq is missing')), problems.join('\n'));
-      assert.equal(out.findings.filter((x) => x.severity === 'error' && x.message.startsWith('integrity:')).length, problems.length);
+      assert.ok(
+        problems.some((p) => p.includes('duplicate ticket number 1') && p.includes(queueId)),
+        problems.join('\n'),
+      );
+      assert.ok(
+        problems.some((p) => p.includes('tickets_queue_number_uq is missing')),
+        problems.join('\n'),
+      );
+      assert.equal(
+        out.findings.filter((x) => x.severity === 'error' && x.message.startsWith('integrity:')).length,
+        problems.length,
+      );
       assert.match(out.error ?? '', /integrity problems/);
     });
   });

@@ -27,7 +27,12 @@ async function fakeService(): Promise<{ url: string; port: number; paths: string
 
 describe('parseTarget', () => {
   it('reads URLs and host:port, and keeps credentials out of labels', () => {
-    assert.deepEqual(parseTarget('db.internal:5432'), { kind: 'tcp', host: 'db.internal', port: 5432, label: 'db.internal:5432' });
+    assert.deepEqual(parseTarget('db.internal:5432'), {
+      kind: 'tcp',
+      host: 'db.internal',
+      port: 5432,
+      label: 'db.internal:5432',
+    });
     assert.deepEqual(parseTarget('[::1]:6379'), { kind: 'tcp', host: '::1', port: 6379, label: '[::1]:6379' });
     const h = parseTarget('https://user:pw@api.example.com/v1/status?token=abc');
     assert.equal(h.kind, 'http');
@@ -70,11 +75,14 @@ for (const combo of COMBOS) {
       assert.equal(f.applicationHealth?.status, 'Healthy');
       const ext = out.figures.externalDependenciesHealth as ExternalHealth;
       assert.equal(ext.status, 'Healthy');
-      assert.deepEqual(ext.dependencies.map((d) => [d.source, d.kind, d.status]), [
-        ['externalDependencies', 'http', 'Healthy'],
-        ['externalDependencies', 'tcp', 'Healthy'],
-        ['alertWebhooks', 'tcp', 'Healthy'],
-      ]);
+      assert.deepEqual(
+        ext.dependencies.map((d) => [d.source, d.kind, d.status]),
+        [
+          ['externalDependencies', 'http', 'Healthy'],
+          ['externalDependencies', 'tcp', 'Healthy'],
+          ['alertWebhooks', 'tcp', 'Healthy'],
+        ],
+      );
       // The webhook was reached by TCP only, and its secret path appears nowhere in the figures.
       assert.deepEqual(service.paths, ['/ok']);
       assert.doesNotMatch(JSON.stringify(out.figures), /secret-path-token/);
@@ -99,7 +107,9 @@ for (const combo of COMBOS) {
 
     it('warns, without failing, about unreachable external dependencies', async () => {
       const closed = await freePort();
-      const ctx = stepContext(node, { maintenance: { externalDependencies: [`127.0.0.1:${closed}`, `${service.url}/down`, 'no-port-here'] } });
+      const ctx = stepContext(node, {
+        maintenance: { externalDependencies: [`127.0.0.1:${closed}`, `${service.url}/down`, 'no-port-here'] },
+      });
       const out = await healthCheck(ctx);
       const ext = out.figures.externalDependenciesHealth as ExternalHealth;
       assert.equal(ext.status, 'Unhealthy');
@@ -135,25 +145,33 @@ for (const combo of COMBOS) {
       }
     });
 
-    it('fails with redisHealth Unhealthy when Redis goes away', { skip: combo.name.includes('Redis') ? false : 'Redis only' }, async () => {
-      const proxy = TcpProxy.forUrl(TEST_REDIS_URL, 6379);
-      await proxy.start();
-      const prefix = `${uniqueName('hc')}:`;
-      const live = await createRedisBackend({ url: proxy.urlFor(TEST_REDIS_URL), keyPrefix: prefix, connectTimeoutMs: 1000, commandTimeoutMs: 1000 });
-      try {
-        await proxy.stop();
-        const out = await healthCheck(stepContext(node, { live }));
-        const redis = out.figures.redisHealth as { status: string; error: string };
-        assert.equal(redis.status, 'Unhealthy');
-        assert.ok(redis.error.length > 0);
-        assert.equal(out.status, 'failed');
-        assert.match(out.error ?? '', /redis/);
-      } finally {
-        await live.close();
-        await proxy.stop();
-        await deleteRedisPrefix(prefix);
-      }
-    });
+    it(
+      'fails with redisHealth Unhealthy when Redis goes away',
+      { skip: combo.name.includes('Redis') ? false : 'Redis only' },
+      async () => {
+        const proxy = TcpProxy.forUrl(TEST_REDIS_URL, 6379);
+        await proxy.start();
+        const prefix = `${uniqueName('hc')}:`;
+        const live = await createRedisBackend({
+          url: proxy.urlFor(TEST_REDIS_URL),
+          keyPrefix: prefix,
+          connectTimeoutMs: 1000,
+          commandTimeoutMs: 1000,
+        });
+        try {
+          await proxy.stop();
+          const out = await healthCheck(stepContext(node, { live }));
+          const redis = out.figures.redisHealth as { status: string; error: string };
+          assert.equal(redis.status, 'Unhealthy');
+          assert.ok(redis.error.length > 0);
+          assert.equal(out.status, 'failed');
+          assert.match(out.error ?? '', /redis/);
+        } finally {
+          await live.close();
+          await proxy.stop();
+          await deleteRedisPrefix(prefix);
+        }
+      },
+    );
   });
 }
-

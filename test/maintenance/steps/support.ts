@@ -107,7 +107,10 @@ export function stepContext(node: TestNode, opts: ContextOptions = {}): StepCont
 }
 
 /** Runs SQL on the node's database outside the product's store, to plant faults it would refuse. */
-export async function rawSql(config: Config, statements: readonly { sql: string; params?: unknown[] }[]): Promise<void> {
+export async function rawSql(
+  config: Config,
+  statements: readonly { sql: string; params?: unknown[] }[],
+): Promise<void> {
   if (config.database.kind === 'sqlite') {
     const db = new Database(config.database.path);
     try {
@@ -124,7 +127,10 @@ export async function rawSql(config: Config, statements: readonly { sql: string;
       // pg numbers its parameters; the statements are written with `?` for both engines.
       for (const s of statements) {
         let i = 0;
-        await c.query(s.sql.replace(/\?/g, () => `$${++i}`), s.params ?? []);
+        await c.query(
+          s.sql.replace(/\?/g, () => `$${++i}`),
+          s.params ?? [],
+        );
       }
     },
     { searchPath: config.database.schema },
@@ -132,7 +138,11 @@ export async function rawSql(config: Config, statements: readonly { sql: string;
 }
 
 /** Joins `n` customers to a fresh open queue; returns the queue id and ticket ids in join order. */
-export async function queueWith(rt: Runtime, n: number, name = 'counter'): Promise<{ queueId: string; tickets: string[] }> {
+export async function queueWith(
+  rt: Runtime,
+  n: number,
+  name = 'counter',
+): Promise<{ queueId: string; tickets: string[] }> {
   const q = await rt.service.createQueue({ name, mode: 'service' });
   const tickets: string[] = [];
   for (let i = 0; i < n; i++) tickets.push((await rt.service.join(q.id, { name: `c${i}` }, null)).result.id);

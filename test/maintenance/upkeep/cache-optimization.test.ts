@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { cacheOptimization, createCacheOptimization } from '../../../src/maintenance/steps/upkeep/index.js';
-import { COMBOS, nodeFixture, openNode, type PrivateRedis, queueWith, skipPrivateRedis, startPrivateRedis, stepContext, type TestNode } from './support.js';
+import {
+  COMBOS,
+  nodeFixture,
+  openNode,
+  type PrivateRedis,
+  queueWith,
+  skipPrivateRedis,
+  startPrivateRedis,
+  stepContext,
+  type TestNode,
+} from './support.js';
 
 for (const combo of COMBOS) {
   describe(`cacheOptimization on ${combo.name}`, { skip: combo.skip }, () => {
@@ -61,7 +71,11 @@ describe('cacheOptimization on a private Redis', { skip: skipPrivateRedis || COM
     assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
     assert.deepEqual(f.redis.eviction, { policy: 'noeviction', source: 'CONFIG GET', maxmemoryBytes: 0 });
     assert.deepEqual(f.redis.persistence, { save: '', appendonly: 'no', persistent: false });
-    assert.ok(out.findings.some((x) => x.severity === 'info' && /restart empties it.*rebuilding the live index/.test(x.message)));
+    assert.ok(
+      out.findings.some(
+        (x) => x.severity === 'info' && /restart empties it.*rebuilding the live index/.test(x.message),
+      ),
+    );
     // Nearly empty: RSS/used reads high, yet the allocator has nothing to give back, so no purge.
     assert.equal(f.redis.fragmentation.status, 'not_needed');
     assert.ok(f.redis.fragmentation.before.allocatorFragBytes < 10 * 1024 * 1024);
@@ -71,8 +85,16 @@ describe('cacheOptimization on a private Redis', { skip: skipPrivateRedis || COM
     const r = await use(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
     const out = await cacheOptimization(stepContext(node, { live: r.live }));
     assert.equal(out.status, 'failed');
-    assert.deepEqual((out.figures as Record<string, any>).redis.eviction, { policy: 'allkeys-lru', source: 'CONFIG GET', maxmemoryBytes: 64 * 1024 * 1024 });
-    assert.ok(out.findings.some((x) => x.severity === 'error' && x.message.includes('allkeys-lru') && x.message.includes('noeviction')));
+    assert.deepEqual((out.figures as Record<string, any>).redis.eviction, {
+      policy: 'allkeys-lru',
+      source: 'CONFIG GET',
+      maxmemoryBytes: 64 * 1024 * 1024,
+    });
+    assert.ok(
+      out.findings.some(
+        (x) => x.severity === 'error' && x.message.includes('allkeys-lru') && x.message.includes('noeviction'),
+      ),
+    );
   });
 
   it('with CONFIG disabled reads the policy from INFO and reports persistence as not available', async () => {

@@ -42,7 +42,9 @@ for (const combo of COMBOS) {
       // Logs: the active file, one 3 days old (kept), one 10 days old (gzipped), one plain and one gzipped 40 days old (deleted).
       const logs = config.logDir;
       await mkdir(logs, { recursive: true });
-      const lines = Array.from({ length: 200 }, (_, i) => `{"level":30,"time":${now - 10 * DAY},"msg":"line ${i}"}`).join('\n') + '\n';
+      const lines =
+        Array.from({ length: 200 }, (_, i) => `{"level":30,"time":${now - 10 * DAY},"msg":"line ${i}"}`).join('\n') +
+        '\n';
       await writeFile(join(logs, 'queuekeeper.2024-01-10.1.log'), lines);
       await writeFile(join(logs, 'queuekeeper.2024-01-01.1.log'), bytes(700, 'p'));
       await writeFile(join(logs, 'queuekeeper.2023-12-01.1.log.gz'), bytes(300, 'g'));
@@ -66,7 +68,8 @@ for (const combo of COMBOS) {
       const recent = await queueWith(rt, 0, 'recent');
       for (const q of [old, busy, recent]) await rt.service.updateQueue(q.queueId, { status: 'closed' });
       const longAgo = now - (config.maintenance.ticketRetentionDays + 5) * DAY;
-      for (const q of [old, busy]) await rawSql(config, [{ sql: 'UPDATE queues SET closed_at = ? WHERE id = ?', params: [longAgo, q.queueId] }]);
+      for (const q of [old, busy])
+        await rawSql(config, [{ sql: 'UPDATE queues SET closed_at = ? WHERE id = ?', params: [longAgo, q.queueId] }]);
       // Orphans: live entries of a queue the database never had.
       await rt.live.index.add('q_orphan', [
         { ticketId: 't_o1', priority: 'normal', seq: 1 },
@@ -86,14 +89,27 @@ for (const combo of COMBOS) {
       assert.deepEqual([f.logs.deleted, f.logs.deletedBytes], [2, 1000]);
       assert.equal(f.logs.bytesFreed, 1000 + Buffer.byteLength(lines) - (await stat(gz)).size);
       assert.equal(gunzipSync(await readFile(gz)).toString(), lines);
-      assert.ok(Math.abs((await stat(gz)).mtimeMs - (now - 10 * DAY)) < 1000, 'the .gz keeps the log\'s age');
-      assert.deepEqual((await readdir(logs)).sort(), ['current.log', 'queuekeeper.2024-01-10.1.log.gz', 'queuekeeper.2024-01-17.1.log', 'queuekeeper.2024-01-20.1.log']);
+      assert.ok(Math.abs((await stat(gz)).mtimeMs - (now - 10 * DAY)) < 1000, "the .gz keeps the log's age");
+      assert.deepEqual((await readdir(logs)).sort(), [
+        'current.log',
+        'queuekeeper.2024-01-10.1.log.gz',
+        'queuekeeper.2024-01-17.1.log',
+        'queuekeeper.2024-01-20.1.log',
+      ]);
 
       assert.deepEqual(f.oldBackups.abandonedTmpRemoved, ['.tmp-bk_crashed']);
       assert.equal(f.oldBackups.bytesFreed, 1234);
       assert.equal(f.bytesFreed, 350 + f.logs.bytesFreed + 1234);
 
-      assert.deepEqual([f.closedQueues.queuesArchived, f.closedQueues.queueIds, f.closedQueues.ticketsFolded, f.closedQueues.closedKept], [1, [old.queueId], 3, 1]);
+      assert.deepEqual(
+        [
+          f.closedQueues.queuesArchived,
+          f.closedQueues.queueIds,
+          f.closedQueues.ticketsFolded,
+          f.closedQueues.closedKept,
+        ],
+        [1, [old.queueId], 3, 1],
+      );
       assert.equal(await rt.store.getQueue(old.queueId), null);
       assert.ok(await rt.store.getQueue(busy.queueId));
       assert.ok(await rt.store.getQueue(recent.queueId));

@@ -12,11 +12,17 @@ for (const combo of COMBOS) {
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const f = out.figures as Record<string, any>;
       assert.equal(typeof f.database.details, 'string');
-      if (fx.node.rt.live.kind === 'memory') assert.deepEqual(f.cache, { status: 'not_available', available: false, reason: 'no Redis: the live index is in process' });
+      if (fx.node.rt.live.kind === 'memory')
+        assert.deepEqual(f.cache, {
+          status: 'not_available',
+          available: false,
+          reason: 'no Redis: the live index is in process',
+        });
       else assert.ok(['not_needed', 'purged'].includes(f.cache.status), JSON.stringify(f.cache));
       assert.equal(f.application.available, false);
       assert.ok(out.findings.some((x) => x.severity === 'info' && x.message.includes('services.trimCaches')));
-      for (const k of ['cpuUsage', 'memoryUsage', 'diskUsage']) assert.ok(f.resources[k] >= 0 && f.resources[k] <= 100, `${k}=${f.resources[k]}`);
+      for (const k of ['cpuUsage', 'memoryUsage', 'diskUsage'])
+        assert.ok(f.resources[k] >= 0 && f.resources[k] <= 100, `${k}=${f.resources[k]}`);
       assert.ok(f.resources.disk.totalBytes > 0);
     });
 
@@ -24,14 +30,23 @@ for (const combo of COMBOS) {
       let calls = 0;
       const ctx = stepContext(fx.node, {
         services: { trimCaches: () => ((calls += 1), 7) },
-        maintenance: { thresholds: { ...fx.node.config.maintenance.thresholds, maxCpuPercent: 101, maxMemoryPercent: 101, maxDiskPercent: 0 } },
+        maintenance: {
+          thresholds: {
+            ...fx.node.config.maintenance.thresholds,
+            maxCpuPercent: 101,
+            maxMemoryPercent: 101,
+            maxDiskPercent: 0,
+          },
+        },
       });
       const out = await systemOptimization(ctx);
       const f = out.figures as Record<string, any>;
       assert.equal(calls, 1);
       assert.deepEqual(f.application, { available: true, entriesDropped: 7 });
       assert.equal(out.status, 'warning');
-      assert.ok(out.findings.some((x) => x.severity === 'warning' && x.message.startsWith(`disk at ${f.resources.diskUsage}%`)));
+      assert.ok(
+        out.findings.some((x) => x.severity === 'warning' && x.message.startsWith(`disk at ${f.resources.diskUsage}%`)),
+      );
     });
   });
 }
@@ -47,7 +62,10 @@ describe('systemOptimization on a private Redis', { skip: skipPrivateRedis || CO
       assert.equal(calm.cache.status, 'not_needed');
       const forced = (await createSystemOptimization({ ratio: 0, bytes: -1 })(ctx)).figures as Record<string, any>;
       assert.equal(forced.cache.status, 'purged');
-      assert.equal(forced.cache.fragBytesRecovered, forced.cache.before.allocatorFragBytes - forced.cache.after.allocatorFragBytes);
+      assert.equal(
+        forced.cache.fragBytesRecovered,
+        forced.cache.before.allocatorFragBytes - forced.cache.after.allocatorFragBytes,
+      );
     } finally {
       await r.stop();
     }

@@ -21,7 +21,18 @@ const run = (id: string, at: Date): RunDocument => ({
 });
 
 const sample = (nodeId: string, at: Date): MetricSample => ({
-  nodeId, at, requests: 1, errors: 0, avgMs: 1, p95Ms: 1, p99Ms: 1, cpuPercent: 1, memoryPercent: 1, eventLoopLagP99Ms: 1, waitingTotal: 0, routes: {},
+  nodeId,
+  at,
+  requests: 1,
+  errors: 0,
+  avgMs: 1,
+  p95Ms: 1,
+  p99Ms: 1,
+  cpuPercent: 1,
+  memoryPercent: 1,
+  eventLoopLagP99Ms: 1,
+  waitingTotal: 0,
+  routes: {},
 });
 
 for (const combo of COMBOS) {
@@ -50,9 +61,16 @@ for (const combo of COMBOS) {
       const cfg = fx.node.config.maintenance;
       const now = Date.now();
       const tag = randomBytes(3).toString('hex');
-      for (let i = 0; i < 3; i++) await maintenance.insertRun(run(`r_old_${tag}_${i}`, new Date(now - (cfg.runRetentionDays + 1 + i) * DAY)), 'n', new Date());
-      for (let i = 0; i < 2; i++) await maintenance.insertRun(run(`r_new_${tag}_${i}`, new Date(now - i * DAY)), 'n', new Date());
-      for (let i = 0; i < 4; i++) await maintenance.insertSample(sample('n', new Date(now - (cfg.sampleRetentionDays + 2 + i) * DAY)));
+      for (let i = 0; i < 3; i++)
+        await maintenance.insertRun(
+          run(`r_old_${tag}_${i}`, new Date(now - (cfg.runRetentionDays + 1 + i) * DAY)),
+          'n',
+          new Date(),
+        );
+      for (let i = 0; i < 2; i++)
+        await maintenance.insertRun(run(`r_new_${tag}_${i}`, new Date(now - i * DAY)), 'n', new Date());
+      for (let i = 0; i < 4; i++)
+        await maintenance.insertSample(sample('n', new Date(now - (cfg.sampleRetentionDays + 2 + i) * DAY)));
       await maintenance.insertSample(sample('n', new Date(now - DAY)));
       const counts = await fx.node.rt.store.admin.tableCounts();
 
@@ -71,7 +89,13 @@ for (const combo of COMBOS) {
       it('checkpoints the WAL to zero bytes and reports the bytes measured', async () => {
         const { queueId } = await queueWith(fx.node.rt, 1);
         const pad = 'x'.repeat(4000);
-        await rawSql(fx.node.config, Array.from({ length: 300 }, (_, i) => ({ sql: `UPDATE queues SET settings = ? WHERE id = ?`, params: [`{"pad":"${pad}${i}"}`, queueId] })));
+        await rawSql(
+          fx.node.config,
+          Array.from({ length: 300 }, (_, i) => ({
+            sql: `UPDATE queues SET settings = ? WHERE id = ?`,
+            params: [`{"pad":"${pad}${i}"}`, queueId],
+          })),
+        );
         const out = await weeklyDatabaseMaintenance(stepContext(fx.node));
         const s = (out.figures as Record<string, any>).storage;
         assert.ok(s.parts.wal.before > 0, JSON.stringify(s));
@@ -94,14 +118,23 @@ for (const combo of COMBOS) {
           await c.end();
         }
       };
-      const invalid = () => psql<{ relname: string }>(`SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT i.indisvalid ORDER BY 1`);
+      const invalid = () =>
+        psql<{ relname: string }>(
+          `SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema() AND NOT i.indisvalid ORDER BY 1`,
+        );
 
       it('drops and counts an INVALID *_ccnew index left by a failed concurrent build; keeps and reports other invalid ones', async () => {
         await queueWith(fx.node.rt, 2); // two tickets of one queue: a unique index on queue_id cannot be built
-        await assert.rejects(psql('CREATE UNIQUE INDEX CONCURRENTLY tickets_x_ccnew ON tickets (queue_id)'), /could not create unique index/);
+        await assert.rejects(
+          psql('CREATE UNIQUE INDEX CONCURRENTLY tickets_x_ccnew ON tickets (queue_id)'),
+          /could not create unique index/,
+        );
         await psql('CREATE INDEX tickets_probe ON tickets (created_at)');
         await psql(`UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'tickets_probe'::regclass`);
-        assert.deepEqual((await invalid()).map((r) => r.relname), ['tickets_probe', 'tickets_x_ccnew']);
+        assert.deepEqual(
+          (await invalid()).map((r) => r.relname),
+          ['tickets_probe', 'tickets_x_ccnew'],
+        );
         try {
           const out = await weeklyDatabaseMaintenance(stepContext(fx.node));
           const r = (out.figures as Record<string, any>).reindex;
@@ -111,7 +144,10 @@ for (const combo of COMBOS) {
           assert.ok(!r.indexes.includes('tickets_probe') && r.indexes.includes('tickets_waiting_order'));
           assert.equal(out.status, 'warning', JSON.stringify(out.findings));
           assert.ok(out.findings.some((x) => x.severity === 'warning' && x.message.includes('tickets_x_ccnew')));
-          assert.deepEqual((await invalid()).map((x) => x.relname), ['tickets_probe']);
+          assert.deepEqual(
+            (await invalid()).map((x) => x.relname),
+            ['tickets_probe'],
+          );
         } finally {
           await psql('DROP INDEX IF EXISTS tickets_probe');
         }
@@ -120,7 +156,8 @@ for (const combo of COMBOS) {
       it('estimates bloat with pgstattuple_approx when the extension is installed', async () => {
         const had = (await psql(`SELECT 1 FROM pg_extension WHERE extname = 'pgstattuple'`)).length > 0;
         // Installed into this test's own schema, so that dropping the schema also removes it.
-        if (!had) await psql('CREATE EXTENSION pgstattuple SCHEMA ' + (fx.node.config.database as { schema: string }).schema);
+        if (!had)
+          await psql('CREATE EXTENSION pgstattuple SCHEMA ' + (fx.node.config.database as { schema: string }).schema);
         try {
           const out = await weeklyDatabaseMaintenance(stepContext(fx.node));
           const b = (out.figures as Record<string, any>).bloat;

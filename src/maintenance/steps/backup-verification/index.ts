@@ -3,8 +3,16 @@ import type { Step } from '../../step.js';
 import type { Finding } from '../../types.js';
 
 /** Figure names from the seed; `redis` is the live-state snapshot, whichever backend holds it. */
-const FIGURE: Record<PartName, string> = { database: 'databaseBackup', live: 'redisBackup', configuration: 'configurationBackup' };
-const LABEL: Record<PartName, string> = { database: 'database backup', live: 'live-state (redis) backup', configuration: 'configuration backup' };
+const FIGURE: Record<PartName, string> = {
+  database: 'databaseBackup',
+  live: 'redisBackup',
+  configuration: 'configurationBackup',
+};
+const LABEL: Record<PartName, string> = {
+  database: 'database backup',
+  live: 'live-state (redis) backup',
+  configuration: 'configuration backup',
+};
 
 /**
  * Daily step: verifies the newest backup, restore included, and reports each part as the seed
@@ -21,7 +29,12 @@ export const backupVerification: Step = async (ctx) => {
     v = await verifyBackup(ctx.config, undefined, { now: () => ctx.now(), signal: ctx.signal });
   } catch (e) {
     const message = `backups could not be verified: ${(e as Error).message}`;
-    return { status: 'failed', figures: { reason: isBackupError(e) ? e.reason : 'failed' }, findings: [{ severity: 'error', message }], error: message };
+    return {
+      status: 'failed',
+      figures: { reason: isBackupError(e) ? e.reason : 'failed' },
+      findings: [{ severity: 'error', message }],
+      error: message,
+    };
   }
   const figures: Record<string, unknown> = {
     backupId: v.id,
@@ -39,9 +52,22 @@ export const backupVerification: Step = async (ctx) => {
     const r = v.parts[part];
     figures[`${FIGURE[part]}Status`] = r.status;
     figures[`${FIGURE[part]}Reason`] = r.reason;
-    if (r.status !== 'Valid') findings.push({ severity: 'error', message: `${LABEL[part]}${v.id ? ` ${v.id}` : ''} is ${r.status}: ${r.reason ?? 'no reason given'}` });
+    if (r.status !== 'Valid')
+      findings.push({
+        severity: 'error',
+        message: `${LABEL[part]}${v.id ? ` ${v.id}` : ''} is ${r.status}: ${r.reason ?? 'no reason given'}`,
+      });
   }
-  if (findings.length === 0) findings.push({ severity: 'info', message: `backup ${v.id} restored into scratch in ${v.restoreMs} ms and passed all ${v.checks.length} checks` });
+  if (findings.length === 0)
+    findings.push({
+      severity: 'info',
+      message: `backup ${v.id} restored into scratch in ${v.restoreMs} ms and passed all ${v.checks.length} checks`,
+    });
   const ok = v.status === 'Valid';
-  return { status: ok ? 'succeeded' : 'failed', figures, findings, error: ok ? null : `newest backup is ${v.status}: ${v.reason}` };
+  return {
+    status: ok ? 'succeeded' : 'failed',
+    figures,
+    findings,
+    error: ok ? null : `newest backup is ${v.status}: ${v.reason}`,
+  };
 };

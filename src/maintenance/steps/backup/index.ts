@@ -11,15 +11,34 @@ export const backupStep: Step = async (ctx) => {
   const findings: Finding[] = [];
   let created: BackupSummary;
   try {
-    created = await createBackup({ config: ctx.config, store: ctx.store, live: ctx.live, now: () => ctx.now(), signal: ctx.signal });
+    created = await createBackup({
+      config: ctx.config,
+      store: ctx.store,
+      live: ctx.live,
+      now: () => ctx.now(),
+      signal: ctx.signal,
+    });
   } catch (e) {
     const reason = isBackupError(e) ? e.reason : 'failed';
     const message = `backup could not be created: ${(e as Error).message}`;
-    return { status: 'failed', figures: { created: false, reason }, findings: [{ severity: 'error', message }], error: message };
+    return {
+      status: 'failed',
+      figures: { created: false, reason },
+      findings: [{ severity: 'error', message }],
+      error: message,
+    };
   }
   const v = await verifyBackup(ctx.config, created.id, { now: () => ctx.now(), signal: ctx.signal });
-  if (v.status !== 'Valid') findings.push({ severity: 'error', message: `backup ${created.id} is ${v.status}: ${v.reason ?? 'no reason given'}` });
-  else findings.push({ severity: 'info', message: `backup ${created.id} created in ${created.durationMs} ms and verified by restoring it in ${v.restoreMs ?? '?'} ms` });
+  if (v.status !== 'Valid')
+    findings.push({
+      severity: 'error',
+      message: `backup ${created.id} is ${v.status}: ${v.reason ?? 'no reason given'}`,
+    });
+  else
+    findings.push({
+      severity: 'info',
+      message: `backup ${created.id} created in ${created.durationMs} ms and verified by restoring it in ${v.restoreMs ?? '?'} ms`,
+    });
   return {
     status: v.status === 'Valid' ? 'succeeded' : 'failed',
     figures: {

@@ -77,7 +77,10 @@ export const cacheCleanup: Step = async (ctx) => {
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | null> => {
     if (ctx.signal.aborted) {
       failed.push(what);
-      findings.push({ severity: 'error', message: `${what} not done: the step was stopped (${String(ctx.signal.reason)})` });
+      findings.push({
+        severity: 'error',
+        message: `${what} not done: the step was stopped (${String(ctx.signal.reason)})`,
+      });
       return null;
     }
     try {
@@ -92,13 +95,23 @@ export const cacheCleanup: Step = async (ctx) => {
   const index = await attempt('live index cleanup', () => cleanIndex(ctx.store, ctx.live.index));
   const sweep = await attempt('rate-limit sweep', () => ctx.live.sweep(now.getTime()));
   const idempotency = await attempt('idempotency key cleanup', () => ctx.store.admin.deleteExpiredIdempotencyKeys(now));
-  const trimmed = typeof ctx.services.trimCaches === 'function' ? await attempt('in-process cache trim', async () => ctx.services.trimCaches?.() ?? 0) : null;
+  const trimmed =
+    typeof ctx.services.trimCaches === 'function'
+      ? await attempt('in-process cache trim', async () => ctx.services.trimCaches?.() ?? 0)
+      : null;
 
   if (index !== null && index.added > 0) {
     // Positions of these tickets failed with 503 until now: worth a look at what dropped them.
-    findings.push({ severity: 'warning', message: `${index.added} waiting tickets were missing from the live index and were added back` });
+    findings.push({
+      severity: 'warning',
+      message: `${index.added} waiting tickets were missing from the live index and were added back`,
+    });
   }
-  if (index !== null && index.removed > 0) findings.push({ severity: 'info', message: `${index.removed} live-index entries of tickets no longer waiting were removed` });
+  if (index !== null && index.removed > 0)
+    findings.push({
+      severity: 'info',
+      message: `${index.removed} live-index entries of tickets no longer waiting were removed`,
+    });
 
   return {
     status: statusFrom(findings),

@@ -24,7 +24,11 @@ export interface IndexComparison {
  * are not one snapshot, so traffic between them can look like drift; only a difference that is
  * still there after a short pause, three reads in a row, is reported.
  */
-export async function compareLiveIndex(store: Store, index: LiveIndex, backend: IndexComparison['backend']): Promise<IndexComparison> {
+export async function compareLiveIndex(
+  store: Store,
+  index: LiveIndex,
+  backend: IndexComparison['backend'],
+): Promise<IndexComparison> {
   let last = { mismatches: 0, details: [] as string[] };
   for (let attempt = 1; attempt <= COMPARE_ATTEMPTS; attempt++) {
     last = await compareOrders(await store.waitingEntries(), await index.snapshot());
@@ -48,7 +52,10 @@ export const databaseMaintenance: Step = async (ctx) => {
   const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | null> => {
     if (ctx.signal.aborted) {
       failed.push(what);
-      findings.push({ severity: 'error', message: `${what} not done: the step was stopped (${String(ctx.signal.reason)})` });
+      findings.push({
+        severity: 'error',
+        message: `${what} not done: the step was stopped (${String(ctx.signal.reason)})`,
+      });
       return null;
     }
     try {
@@ -69,33 +76,55 @@ export const databaseMaintenance: Step = async (ctx) => {
   const optimize = await attempt('optimize', () => admin.optimize());
   const sizeBytesAfter = await admin.sizeBytes().catch(() => null);
   const optimized = optimize === null ? null : { ...optimize, sizeBytesBefore, sizeBytesAfter };
-  if (optimize !== null && optimize.bytesReclaimed === null) findings.push({ severity: 'info', message: `space not reclaimed: ${optimize.details}` });
+  if (optimize !== null && optimize.bytesReclaimed === null)
+    findings.push({ severity: 'info', message: `space not reclaimed: ${optimize.details}` });
   // PostgreSQL's VACUUM writes free-space and visibility maps, so a small table can grow: say so
   // rather than leave a negative "reclaimed" unexplained.
   if (optimize !== null && optimize.bytesReclaimed !== null && optimize.bytesReclaimed < 0) {
-    findings.push({ severity: 'info', message: `the database grew by ${-optimize.bytesReclaimed} bytes during optimize (${optimize.details}); nothing was reclaimed` });
+    findings.push({
+      severity: 'info',
+      message: `the database grew by ${-optimize.bytesReclaimed} bytes during optimize (${optimize.details}); nothing was reclaimed`,
+    });
   }
 
   const statisticsUpdated = await attempt('statistics update', () => admin.updateStatistics());
 
   const report = await attempt('integrity check', () => admin.integrity());
   const integrity = report === null ? null : report.problems.length === 0 ? 'ok' : report.problems;
-  for (const p of report?.problems.slice(0, MAX_PROBLEM_FINDINGS) ?? []) findings.push({ severity: 'error', message: `integrity: ${p}` });
-  if (report !== null && report.problems.length > MAX_PROBLEM_FINDINGS) findings.push({ severity: 'error', message: `integrity: ${report.problems.length - MAX_PROBLEM_FINDINGS} more problems` });
+  for (const p of report?.problems.slice(0, MAX_PROBLEM_FINDINGS) ?? [])
+    findings.push({ severity: 'error', message: `integrity: ${p}` });
+  if (report !== null && report.problems.length > MAX_PROBLEM_FINDINGS)
+    findings.push({
+      severity: 'error',
+      message: `integrity: ${report.problems.length - MAX_PROBLEM_FINDINGS} more problems`,
+    });
   // Info, not warning: the checks that did run passed, and the reason (say, amcheck not installed) is an install choice.
   for (const n of report?.notChecked ?? []) findings.push({ severity: 'info', message: `integrity not checked: ${n}` });
 
-  const liveIndex = await attempt('live index comparison', () => compareLiveIndex(ctx.store, ctx.live.index, ctx.live.kind));
+  const liveIndex = await attempt('live index comparison', () =>
+    compareLiveIndex(ctx.store, ctx.live.index, ctx.live.kind),
+  );
   if (liveIndex !== null && liveIndex.mismatches > 0) {
-    findings.push({ severity: 'error', message: `live index differs from the database in ${liveIndex.mismatches} positions (a rebuild of the index from the database repairs it): ${liveIndex.details.join('; ')}` });
+    findings.push({
+      severity: 'error',
+      message: `live index differs from the database in ${liveIndex.mismatches} positions (a rebuild of the index from the database repairs it): ${liveIndex.details.join('; ')}`,
+    });
   }
 
   const problems = [...failed];
   if (Array.isArray(integrity)) problems.push(`${integrity.length} integrity problems`);
-  if (liveIndex !== null && liveIndex.mismatches > 0) problems.push(`live index drift (${liveIndex.mismatches} positions)`);
+  if (liveIndex !== null && liveIndex.mismatches > 0)
+    problems.push(`live index drift (${liveIndex.mismatches} positions)`);
   return {
     status: statusFrom(findings),
-    figures: { statisticsUpdated, oldDataRemoved, optimized, integrity, integrityNotChecked: report?.notChecked ?? null, liveIndex },
+    figures: {
+      statisticsUpdated,
+      oldDataRemoved,
+      optimized,
+      integrity,
+      integrityNotChecked: report?.notChecked ?? null,
+      liveIndex,
+    },
     findings,
     error: problems.length > 0 ? problems.join('; ') : null,
   };

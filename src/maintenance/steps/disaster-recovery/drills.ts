@@ -33,7 +33,16 @@ export async function restoreNewestValid(ctx: StepContext): Promise<RestoreDrill
       } finally {
         await ctx.live.index.dropNamespace(ns);
       }
-      return { tried, found: { id, manifest: inspection.manifest, inspection, rtoMs: Math.round(performance.now() - t0), createdAt: inspection.manifest.createdAt } };
+      return {
+        tried,
+        found: {
+          id,
+          manifest: inspection.manifest,
+          inspection,
+          rtoMs: Math.round(performance.now() - t0),
+          createdAt: inspection.manifest.createdAt,
+        },
+      };
     }
     await inspection.release();
   }
@@ -67,7 +76,14 @@ export async function failoverDrill(ctx: StepContext): Promise<FailoverDrill> {
       const rebuilt = await compareOrders(order, await ctx.live.index.snapshot(ns));
       const live = await compareOrders(order, await ctx.live.index.snapshot());
       const entries = [...order.values()].reduce((n, l) => n + l.length, 0);
-      last = { attempts: attempt, queues: order.size, entries, mismatches: live.mismatches, rebuildMismatches: rebuilt.mismatches, details: [...rebuilt.details, ...live.details] };
+      last = {
+        attempts: attempt,
+        queues: order.size,
+        entries,
+        mismatches: live.mismatches,
+        rebuildMismatches: rebuilt.mismatches,
+        details: [...rebuilt.details, ...live.details],
+      };
       if (live.mismatches === 0 && rebuilt.mismatches === 0) break;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -95,7 +111,8 @@ const shuffle = <T>(xs: T[]): T[] => {
 };
 
 function differingFields(a: TicketRecord, b: TicketRecord): string[] {
-  const norm = (v: unknown) => (v instanceof Date ? v.getTime() : v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
+  const norm = (v: unknown) =>
+    v instanceof Date ? v.getTime() : v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
   return (Object.keys(a) as (keyof TicketRecord)[]).filter((k) => norm(a[k]) !== norm(b[k]));
 }
 
@@ -106,7 +123,8 @@ function differingFields(a: TicketRecord, b: TicketRecord): string[] {
  */
 export async function dataDrill(restored: Store, current: Store): Promise<DataDrill> {
   const candidates: TicketRecord[] = [];
-  for (const q of shuffle(await restored.listQueues()).slice(0, 20)) candidates.push(...(await restored.listTickets(q.id, { limit: 200 })).items);
+  for (const q of shuffle(await restored.listQueues()).slice(0, 20))
+    candidates.push(...(await restored.listTickets(q.id, { limit: 200 })).items);
   const sample = shuffle(candidates).slice(0, SAMPLE);
   let matched = 0;
   let changed = 0;
@@ -121,5 +139,11 @@ export async function dataDrill(restored: Store, current: Store): Promise<DataDr
     if (fields.length === 0) matched++;
     else mismatches.push(`ticket ${r.id}: ${fields.join(', ')} differ`);
   }
-  return { sampled: sample.length, compared: matched + mismatches.length, matched, changedSinceBackup: changed, mismatches };
+  return {
+    sampled: sample.length,
+    compared: matched + mismatches.length,
+    matched,
+    changedSinceBackup: changed,
+    mismatches,
+  };
 }

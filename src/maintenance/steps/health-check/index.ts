@@ -1,6 +1,18 @@
 import { statusFrom, type Step, type StepContext } from '../../step.js';
 import type { Finding } from '../../types.js';
-import { checkTarget, deadline, errorText, httpGet, parseTarget, round2, timeoutText, webhookTarget, type Health, type HealthStatus, type Target } from './probes.js';
+import {
+  checkTarget,
+  deadline,
+  errorText,
+  httpGet,
+  parseTarget,
+  round2,
+  timeoutText,
+  webhookTarget,
+  type Health,
+  type HealthStatus,
+  type Target,
+} from './probes.js';
 
 export { errorText, parseTarget, webhookTarget, type Health, type HealthStatus, type Target } from './probes.js';
 
@@ -44,22 +56,35 @@ export const healthCheck: Step = async (ctx) => {
   const down: string[] = [];
   if (databaseHealth.status === 'Unhealthy') {
     down.push('database');
-    findings.push({ severity: 'error', message: `database ping failed (deadline ${HEALTH_TIMEOUT_MS} ms): ${databaseHealth.error}` });
+    findings.push({
+      severity: 'error',
+      message: `database ping failed (deadline ${HEALTH_TIMEOUT_MS} ms): ${databaseHealth.error}`,
+    });
   }
   if (redisHealth.status === 'Unhealthy') {
     down.push('redis');
-    findings.push({ severity: 'error', message: `Redis ping failed (deadline ${HEALTH_TIMEOUT_MS} ms): ${redisHealth.error}` });
+    findings.push({
+      severity: 'error',
+      message: `Redis ping failed (deadline ${HEALTH_TIMEOUT_MS} ms): ${redisHealth.error}`,
+    });
   }
   if (applicationHealth.status === 'Unhealthy') {
     down.push('application');
     findings.push({ severity: 'error', message: `GET ${applicationHealth.url} failed: ${applicationHealth.error}` });
   }
   for (const d of externalDependenciesHealth.dependencies) {
-    if (d.status === 'Unhealthy') findings.push({ severity: 'warning', message: `${d.source} ${d.target} Unhealthy: ${d.error}` });
+    if (d.status === 'Unhealthy')
+      findings.push({ severity: 'warning', message: `${d.source} ${d.target} Unhealthy: ${d.error}` });
   }
   return {
     status: statusFrom(findings),
-    figures: { databaseHealth, redisHealth, applicationHealth, externalDependenciesHealth, timeoutMs: HEALTH_TIMEOUT_MS },
+    figures: {
+      databaseHealth,
+      redisHealth,
+      applicationHealth,
+      externalDependenciesHealth,
+      timeoutMs: HEALTH_TIMEOUT_MS,
+    },
     findings,
     error: down.length > 0 ? `unhealthy: ${down.join(', ')}` : null,
   };
@@ -92,9 +117,21 @@ async function checkApplication(ctx: StepContext): Promise<ApplicationHealth> {
   try {
     const r = await httpGet(url, deadline(ctx.signal, HEALTH_TIMEOUT_MS));
     if (r.status === 200) return { url, status: 'Healthy', httpStatus: r.status, latencyMs: r.latencyMs, error: null };
-    return { url, status: 'Unhealthy', httpStatus: r.status, latencyMs: r.latencyMs, error: `HTTP ${r.status}${failedParts(r.body)}` };
+    return {
+      url,
+      status: 'Unhealthy',
+      httpStatus: r.status,
+      latencyMs: r.latencyMs,
+      error: `HTTP ${r.status}${failedParts(r.body)}`,
+    };
   } catch (e) {
-    return { url, status: 'Unhealthy', httpStatus: null, latencyMs: null, error: `nothing answered: ${timeoutText(e, HEALTH_TIMEOUT_MS)}` };
+    return {
+      url,
+      status: 'Unhealthy',
+      httpStatus: null,
+      latencyMs: null,
+      error: `nothing answered: ${timeoutText(e, HEALTH_TIMEOUT_MS)}`,
+    };
   }
 }
 
@@ -110,7 +147,10 @@ function failedParts(body: string): string {
 
 async function checkExternal(ctx: StepContext): Promise<ExternalHealth> {
   const m = ctx.config.maintenance;
-  const targets: { t: Target; source: DependencyHealth['source'] }[] = m.externalDependencies.map((s) => ({ t: parseTarget(s), source: 'externalDependencies' }));
+  const targets: { t: Target; source: DependencyHealth['source'] }[] = m.externalDependencies.map((s) => ({
+    t: parseTarget(s),
+    source: 'externalDependencies',
+  }));
   // Several webhooks often share one host (one chat service); connect to each host once.
   const seen = new Set<string>();
   for (const w of m.alertWebhooks) {
@@ -119,7 +159,14 @@ async function checkExternal(ctx: StepContext): Promise<ExternalHealth> {
     seen.add(t.label);
   }
   if (targets.length === 0) return { status: 'NotConfigured', healthy: 0, unhealthy: 0, dependencies: [] };
-  const dependencies = await Promise.all(targets.map(async ({ t, source }) => ({ ...(await checkTarget(t, ctx.signal, HEALTH_TIMEOUT_MS)), source })));
+  const dependencies = await Promise.all(
+    targets.map(async ({ t, source }) => ({ ...(await checkTarget(t, ctx.signal, HEALTH_TIMEOUT_MS)), source })),
+  );
   const unhealthy = dependencies.filter((d) => d.status === 'Unhealthy').length;
-  return { status: unhealthy > 0 ? 'Unhealthy' : 'Healthy', healthy: dependencies.length - unhealthy, unhealthy, dependencies };
+  return {
+    status: unhealthy > 0 ? 'Unhealthy' : 'Healthy',
+    healthy: dependencies.length - unhealthy,
+    unhealthy,
+    dependencies,
+  };
 }

@@ -25,7 +25,12 @@ export function errorText(e: unknown): string {
   let cur: unknown = e;
   for (let depth = 0; cur !== undefined && cur !== null && depth < 4; depth++) {
     const err = cur as { message?: unknown; code?: unknown; cause?: unknown };
-    const text = typeof err.message === 'string' && err.message !== '' ? err.message : typeof err.code === 'string' ? err.code : String(cur);
+    const text =
+      typeof err.message === 'string' && err.message !== ''
+        ? err.message
+        : typeof err.code === 'string'
+          ? err.code
+          : String(cur);
     if (!parts.includes(text)) parts.push(text);
     cur = err.cause;
   }
@@ -53,7 +58,8 @@ export function parseTarget(spec: string): Target {
   }
   const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text) ?? /^([^\s:/[\]]+):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) return { kind: 'invalid', label: text, error: 'expected an http(s) URL or host:port' };
+  if (!m || port < 1 || port > 65535)
+    return { kind: 'invalid', label: text, error: 'expected an http(s) URL or host:port' };
   return { kind: 'tcp', host: m[1] as string, port, label: text };
 }
 
@@ -74,9 +80,17 @@ export function deadline(parent: AbortSignal, timeoutMs: number): AbortSignal {
 }
 
 /** GET with a deadline; the body is read (bounded) so the connection is released. */
-export async function httpGet(url: string, signal: AbortSignal): Promise<{ status: number; body: string; latencyMs: number }> {
+export async function httpGet(
+  url: string,
+  signal: AbortSignal,
+): Promise<{ status: number; body: string; latencyMs: number }> {
   const started = performance.now();
-  const res = await fetch(url, { method: 'GET', redirect: 'manual', signal, headers: { 'user-agent': 'queuekeeper-maintenance' } });
+  const res = await fetch(url, {
+    method: 'GET',
+    redirect: 'manual',
+    signal,
+    headers: { 'user-agent': 'queuekeeper-maintenance' },
+  });
   const body = (await res.text()).slice(0, 2000);
   return { status: res.status, body, latencyMs: round2(performance.now() - started) };
 }
@@ -106,14 +120,33 @@ export function tcpConnect(host: string, port: number, signal: AbortSignal): Pro
 }
 
 /** Checks one target: HTTP answers below 500 count as healthy (reachable and serving). */
-export async function checkTarget(t: Target, parent: AbortSignal, timeoutMs: number): Promise<Health & { target: string; kind: Target['kind']; httpStatus?: number }> {
-  if (t.kind === 'invalid') return { target: t.label, kind: t.kind, status: 'Unhealthy', latencyMs: null, error: t.error };
+export async function checkTarget(
+  t: Target,
+  parent: AbortSignal,
+  timeoutMs: number,
+): Promise<Health & { target: string; kind: Target['kind']; httpStatus?: number }> {
+  if (t.kind === 'invalid')
+    return { target: t.label, kind: t.kind, status: 'Unhealthy', latencyMs: null, error: t.error };
   const signal = deadline(parent, timeoutMs);
   try {
-    if (t.kind === 'tcp') return { target: t.label, kind: t.kind, status: 'Healthy', latencyMs: await tcpConnect(t.host, t.port, signal), error: null };
+    if (t.kind === 'tcp')
+      return {
+        target: t.label,
+        kind: t.kind,
+        status: 'Healthy',
+        latencyMs: await tcpConnect(t.host, t.port, signal),
+        error: null,
+      };
     const r = await httpGet(t.url, signal);
     const ok = r.status < 500;
-    return { target: t.label, kind: t.kind, httpStatus: r.status, status: ok ? 'Healthy' : 'Unhealthy', latencyMs: r.latencyMs, error: ok ? null : `HTTP ${r.status}` };
+    return {
+      target: t.label,
+      kind: t.kind,
+      httpStatus: r.status,
+      status: ok ? 'Healthy' : 'Unhealthy',
+      latencyMs: r.latencyMs,
+      error: ok ? null : `HTTP ${r.status}`,
+    };
   } catch (e) {
     return { target: t.label, kind: t.kind, status: 'Unhealthy', latencyMs: null, error: timeoutText(e, timeoutMs) };
   }

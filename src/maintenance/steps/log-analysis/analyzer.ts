@@ -39,7 +39,14 @@ export interface LineFigures {
 const MAX_KEYS = 10_000;
 const OTHER = '(other)';
 const BURST_WINDOW_MS = 60_000;
-const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 
 function keyFor(map: Map<string, unknown>, key: string): string {
   return map.has(key) || map.size < MAX_KEYS ? key : OTHER;
@@ -98,7 +105,8 @@ export class LogAccumulator {
     if (req.ip !== undefined && (req.status === 401 || req.status === 403 || req.status === 429)) {
       append(this.denied, req.ip, entry.time);
     }
-    if (entry.event === 'ticket_token_invalid' || entry.event === 'auth_failed') append(this.events, entry.event, entry.time);
+    if (entry.event === 'ticket_token_invalid' || entry.event === 'auth_failed')
+      append(this.events, entry.event, entry.time);
   }
 
   merge(o: LogAccumulator): void {
@@ -116,7 +124,8 @@ export class LogAccumulator {
     const performanceIssues: PerformanceIssue[] = [];
     for (const [route, times] of this.routes) {
       const p95Ms = percentile(times, 0.95);
-      if (p95Ms > t.maxP95ResponseMs) performanceIssues.push({ route, count: times.length, p95Ms: Math.round(p95Ms * 10) / 10 });
+      if (p95Ms > t.maxP95ResponseMs)
+        performanceIssues.push({ route, count: times.length, p95Ms: Math.round(p95Ms * 10) / 10 });
     }
     performanceIssues.sort((a, b) => b.p95Ms - a.p95Ms);
 
@@ -124,7 +133,8 @@ export class LogAccumulator {
     for (const [ip, times] of this.denied) {
       const sorted = Float64Array.from(times).sort();
       const peak = peakWithin(sorted, BURST_WINDOW_MS);
-      if (peak >= Math.max(1, t.securityBurst)) securityIssues.push({ kind: 'denied_burst', ip, ...span(sorted), peakPerMinute: peak });
+      if (peak >= Math.max(1, t.securityBurst))
+        securityIssues.push({ kind: 'denied_burst', ip, ...span(sorted), peakPerMinute: peak });
     }
     securityIssues.sort((a, b) => b.count - a.count);
     for (const [kind, times] of this.events) {
@@ -149,7 +159,8 @@ export class LogAccumulator {
 /** The error's own text, cut short: a stack or payload in `msg` must not bloat the run document. */
 function messageOf(entry: LogEntry): string {
   const err = entry.err as { message?: unknown } | undefined;
-  const text = typeof entry.msg === 'string' ? entry.msg : typeof err?.message === 'string' ? err.message : '(no message)';
+  const text =
+    typeof entry.msg === 'string' ? entry.msg : typeof err?.message === 'string' ? err.message : '(no message)';
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 

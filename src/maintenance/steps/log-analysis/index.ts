@@ -28,24 +28,39 @@ export const logAnalysis: Step = async (ctx) => {
   try {
     figures = await analyzeLogs({ dir, from, to, thresholds, signal: ctx.signal });
   } catch (err) {
-    if (err instanceof LogDirUnavailableError) return skipped(`${err.message}: nothing to measure`, { window, filesFound: 0, filesRead: 0 }, findings);
-    const why = ctx.signal.aborted ? `stopped before all log files were read (${String(ctx.signal.reason)})` : (err as Error).message;
+    if (err instanceof LogDirUnavailableError)
+      return skipped(`${err.message}: nothing to measure`, { window, filesFound: 0, filesRead: 0 }, findings);
+    const why = ctx.signal.aborted
+      ? `stopped before all log files were read (${String(ctx.signal.reason)})`
+      : (err as Error).message;
     return { status: 'failed', figures: { window }, findings, error: why };
   }
 
   for (const f of figures.unreadableFiles) {
-    findings.push({ severity: 'warning', message: `log file ${f.file} skipped, none of its lines counted: ${f.error}` });
+    findings.push({
+      severity: 'warning',
+      message: `log file ${f.file} skipped, none of its lines counted: ${f.error}`,
+    });
   }
-  if (figures.filesFound === 0) return skipped(`no *.log or *.log.gz files in ${dir}: nothing to measure`, { ...figures }, findings);
-  if (figures.filesRead === 0) return skipped(`none of the ${figures.filesFound} log files in ${dir} could be read`, { ...figures }, findings);
+  if (figures.filesFound === 0)
+    return skipped(`no *.log or *.log.gz files in ${dir}: nothing to measure`, { ...figures }, findings);
+  if (figures.filesRead === 0)
+    return skipped(`none of the ${figures.filesFound} log files in ${dir} could be read`, { ...figures }, findings);
 
   if (figures.errorCount >= thresholds.maxErrorCount) {
-    findings.push({ severity: 'error', message: `${figures.errorCount} error lines (level >= 50) since ${window.from}; the limit is ${thresholds.maxErrorCount - 1}` });
+    findings.push({
+      severity: 'error',
+      message: `${figures.errorCount} error lines (level >= 50) since ${window.from}; the limit is ${thresholds.maxErrorCount - 1}`,
+    });
   }
   for (const p of figures.performanceIssues) {
-    findings.push({ severity: 'warning', message: `${p.route}: p95 ${p.p95Ms} ms over ${p.count} requests, above ${thresholds.maxP95ResponseMs} ms` });
+    findings.push({
+      severity: 'warning',
+      message: `${p.route}: p95 ${p.p95Ms} ms over ${p.count} requests, above ${thresholds.maxP95ResponseMs} ms`,
+    });
   }
-  for (const s of figures.securityIssues) findings.push({ severity: 'warning', message: securityMessage(s, thresholds.securityBurst) });
+  for (const s of figures.securityIssues)
+    findings.push({ severity: 'warning', message: securityMessage(s, thresholds.securityBurst) });
   if (figures.malformedLines > 0) {
     // Info only: the active file's last line is often half-written while the server logs.
     findings.push({ severity: 'info', message: `${figures.malformedLines} lines were not pino JSON and were skipped` });
@@ -63,7 +78,10 @@ async function windowStart(ctx: StepContext, to: Date, findings: Finding[]): Pro
   try {
     last = await ctx.store.maintenance.lastSuccessfulStep(STEP_NAME);
   } catch (err) {
-    findings.push({ severity: 'info', message: `previous successful ${STEP_NAME} unknown (${(err as Error)?.message ?? String(err)}); window is the last 24 h` });
+    findings.push({
+      severity: 'info',
+      message: `previous successful ${STEP_NAME} unknown (${(err as Error)?.message ?? String(err)}); window is the last 24 h`,
+    });
   }
   // A time after `to` (clock moved back) would give an empty window that hides everything.
   if (!(last instanceof Date) || Number.isNaN(last.getTime()) || last > to) return floor;

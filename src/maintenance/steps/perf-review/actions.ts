@@ -19,7 +19,10 @@ export async function refreshStatistics(ctx: StepContext, findings: Finding[]): 
   }
   try {
     const tables = await ctx.store.admin.updateStatistics();
-    return { action: 'statistics refresh', detail: `${ctx.store.kind === 'sqlite' ? 'ANALYZE + PRAGMA optimize' : 'ANALYZE'} on ${tables.length} tables: ${tables.join(', ')}` };
+    return {
+      action: 'statistics refresh',
+      detail: `${ctx.store.kind === 'sqlite' ? 'ANALYZE + PRAGMA optimize' : 'ANALYZE'} on ${tables.length} tables: ${tables.join(', ')}`,
+    };
   } catch (e) {
     findings.push({ severity: 'error', message: `statistics refresh failed: ${errorText(e)}` });
     return null;

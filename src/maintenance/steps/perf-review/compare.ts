@@ -25,12 +25,17 @@ export interface Change {
 }
 
 export interface Comparison {
-  readonly overall: Change & { readonly errorRatePercentBefore: number | null; readonly errorRatePercentAfter: number | null; readonly errorRateRegression: boolean };
+  readonly overall: Change & {
+    readonly errorRatePercentBefore: number | null;
+    readonly errorRatePercentAfter: number | null;
+    readonly errorRateRegression: boolean;
+  };
   readonly routes: Change[];
   readonly regressions: Change[];
 }
 
-const side = (r: WindowRoute | undefined): Side | null => (r === undefined ? null : { count: r.count, avgMs: r.avgMs, p95Ms: r.p95Ms, throughput: r.throughput });
+const side = (r: WindowRoute | undefined): Side | null =>
+  r === undefined ? null : { count: r.count, avgMs: r.avgMs, p95Ms: r.p95Ms, throughput: r.throughput };
 
 type Settings = Pick<PerfReviewSettings, 'regressionPercent' | 'minRequests' | 'errorRatePoints'>;
 
@@ -58,9 +63,20 @@ export function compareWindows(before: WindowFigures, after: WindowFigures, s: S
   const a = new Map(after.routes.map((r) => [r.route, r]));
   const routes = [...new Set([...b.keys(), ...a.keys()])]
     .map((route) => change(route, side(b.get(route)), side(a.get(route)), days, s))
-    .sort((x, y) => Number(y.regression) - Number(x.regression) || (y.p95ChangePercent ?? -Infinity) - (x.p95ChangePercent ?? -Infinity));
+    .sort(
+      (x, y) =>
+        Number(y.regression) - Number(x.regression) ||
+        (y.p95ChangePercent ?? -Infinity) - (x.p95ChangePercent ?? -Infinity),
+    );
   const whole = (w: WindowFigures): Side | null =>
-    w.requestsCounted === 0 ? null : { count: w.requestsCounted, avgMs: w.averageResponseTimeMs, p95Ms: w.p95ResponseTimeMs, throughput: w.throughput };
+    w.requestsCounted === 0
+      ? null
+      : {
+          count: w.requestsCounted,
+          avgMs: w.averageResponseTimeMs,
+          p95Ms: w.p95ResponseTimeMs,
+          throughput: w.throughput,
+        };
   const eb = before.errorRatePercent;
   const ea = after.errorRatePercent;
   return {
@@ -81,13 +97,23 @@ export function regressionFindings(c: Comparison, period: string): Finding[] {
   for (const r of [c.overall, ...c.regressions]) {
     if (!r.regression || r.before === null || r.after === null) continue;
     const rose = [
-      r.p95ChangePercent !== null ? `p95 ${r.before.p95Ms} → ${r.after.p95Ms} ms (${signed(r.p95ChangePercent)} %)` : null,
-      r.avgChangePercent !== null ? `average ${r.before.avgMs} → ${r.after.avgMs} ms (${signed(r.avgChangePercent)} %)` : null,
+      r.p95ChangePercent !== null
+        ? `p95 ${r.before.p95Ms} → ${r.after.p95Ms} ms (${signed(r.p95ChangePercent)} %)`
+        : null,
+      r.avgChangePercent !== null
+        ? `average ${r.before.avgMs} → ${r.after.avgMs} ms (${signed(r.avgChangePercent)} %)`
+        : null,
     ].filter(Boolean);
-    out.push({ severity: 'warning', message: `${r.route}: slower than the ${period}: ${rose.join(', ')} over ${r.after.count} requests (was ${r.before.count})` });
+    out.push({
+      severity: 'warning',
+      message: `${r.route}: slower than the ${period}: ${rose.join(', ')} over ${r.after.count} requests (was ${r.before.count})`,
+    });
   }
   if (c.overall.errorRateRegression) {
-    out.push({ severity: 'warning', message: `error rate rose from ${c.overall.errorRatePercentBefore} % to ${c.overall.errorRatePercentAfter} % compared with the ${period}` });
+    out.push({
+      severity: 'warning',
+      message: `error rate rose from ${c.overall.errorRatePercentBefore} % to ${c.overall.errorRatePercentAfter} % compared with the ${period}`,
+    });
   }
   return out;
 }
@@ -98,7 +124,10 @@ export const signed = (n: number): string => (n > 0 ? `+${round2(n)}` : String(r
 const brief = ({ routes, ...rest }: WindowFigures) => ({ ...rest, routeCount: routes.length });
 
 /** The figures both period reviews report: each window in brief, and the comparison overall and per route. */
-export function comparisonFigures(windows: { previous: WindowFigures; current: WindowFigures } | null, comparison: Comparison | null) {
+export function comparisonFigures(
+  windows: { previous: WindowFigures; current: WindowFigures } | null,
+  comparison: Comparison | null,
+) {
   return {
     current: windows === null ? null : brief(windows.current),
     previous: windows === null ? null : brief(windows.previous),

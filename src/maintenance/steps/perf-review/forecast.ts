@@ -34,7 +34,11 @@ export interface Fit {
 const r4 = (n: number): number => Math.round(n * 1e4) / 1e4;
 
 /** Holt's linear method: level and trend smoothed by α and β; `fitted[i]` is the forecast made for i one step before. */
-export function holt(values: readonly number[], alpha: number, beta: number): { level: number; trend: number; fitted: number[]; sse: number } {
+export function holt(
+  values: readonly number[],
+  alpha: number,
+  beta: number,
+): { level: number; trend: number; fitted: number[]; sse: number } {
   if (values.length < 2) throw new RangeError('Holt needs at least two values');
   let level = values[0] as number;
   let trend = (values[1] as number) - level;
@@ -75,9 +79,31 @@ type Opts = Pick<PerfReviewSettings, 'minHistoryDays' | 'holtMinDays' | 'trendCh
 export function forecast(points: readonly Point[], limit: number | null, o: Opts): Fit {
   const pts = [...points].sort((a, b) => a[0] - b[0]);
   const n = pts.length;
-  const none = { model: null, slopePerDay: null, r2: null, firstHalfSlope: null, secondHalfSlope: null, trendChanged: null, holt: null, valueNow: null, valueIn30Days: null, valueIn90Days: null, daysUntilLimit: null };
+  const none = {
+    model: null,
+    slopePerDay: null,
+    r2: null,
+    firstHalfSlope: null,
+    secondHalfSlope: null,
+    trendChanged: null,
+    holt: null,
+    valueNow: null,
+    valueIn30Days: null,
+    valueIn90Days: null,
+    daysUntilLimit: null,
+  };
   if (n < o.minHistoryDays) {
-    return { forecast: { status: 'skipped', reason: `insufficient history: ${n} days (at least ${o.minHistoryDays} needed)`, days: n, limit, ...none, daysUntilLimitReason: 'no forecast' }, at: null };
+    return {
+      forecast: {
+        status: 'skipped',
+        reason: `insufficient history: ${n} days (at least ${o.minHistoryDays} needed)`,
+        days: n,
+        limit,
+        ...none,
+        daysUntilLimitReason: 'no forecast',
+      },
+      at: null,
+    };
   }
   const data = pts.map(([x, y]) => [x, y]);
   const ys = pts.map((p) => p[1]);
@@ -94,7 +120,8 @@ export function forecast(points: readonly Point[], limit: number | null, o: Opts
     const span = (pts[n - 1] as Point)[0] - (pts[0] as Point)[0];
     const scale = ys.reduce((s, y) => s + Math.abs(y), 0) / n;
     // Relative change of slope, and large enough to move the series by 5 % of its level over a half: not noise.
-    changed = diff > o.trendChangeRatio * Math.max(Math.abs(half[0]), Math.abs(half[1])) && diff * (span / 2) > 0.05 * scale;
+    changed =
+      diff > o.trendChangeRatio * Math.max(Math.abs(half[0]), Math.abs(half[1])) && diff * (span / 2) > 0.05 * scale;
   }
 
   let at: (x: number) => number = line;

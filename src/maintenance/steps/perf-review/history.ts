@@ -22,7 +22,12 @@ export interface Slice {
 }
 
 /** `count` slices of one day each, ending at `end`, oldest first. `visit` sees every sample. */
-export async function readSlices(ctx: StepContext, end: Date, count: number, visit?: (s: MetricSample) => void): Promise<Slice[]> {
+export async function readSlices(
+  ctx: StepContext,
+  end: Date,
+  count: number,
+  visit?: (s: MetricSample) => void,
+): Promise<Slice[]> {
   const slices: Slice[] = [];
   for (let i = count; i >= 1; i--) {
     ctx.signal.throwIfAborted();
@@ -104,7 +109,14 @@ export function windowOf(slices: readonly Slice[]): WindowFigures {
     peakThroughput: peaks.length > 0 ? Math.max(...peaks) : null,
     errorRatePercent: requestsAll > 0 ? round2((slices.reduce((n, s) => n + s.errors, 0) / requestsAll) * 100) : null,
     routes: [...routes]
-      .map(([route, a]) => ({ route, count: a.count, avgMs: round2(a.sumMs / a.count), p95Ms: round2(a.p95Sum / a.count), worstP95Ms: a.worst, throughput: sig4(a.count / seconds) }))
+      .map(([route, a]) => ({
+        route,
+        count: a.count,
+        avgMs: round2(a.sumMs / a.count),
+        p95Ms: round2(a.p95Sum / a.count),
+        worstP95Ms: a.worst,
+        throughput: sig4(a.count / seconds),
+      }))
       .sort((a, b) => b.p95Ms - a.p95Ms),
   };
 }

@@ -14,4 +14,10 @@ export { compareWindows, OVERALL, type Change, type Comparison } from './compare
 export { currentReadings, dailyHistory, type CurrentReadings, type Series } from './capacity-data.js';
 export { readSlices, windowOf, type Slice, type WindowFigures } from './history.js';
 export { svgChart, type ChartPanel } from './svg.js';
-export { PERF_REVIEW_DEFAULTS, settingsOf, type PerfReviewSettings, type SlowQueriesResult, type SlowQueryRow } from './settings.js';
+export {
+  PERF_REVIEW_DEFAULTS,
+  settingsOf,
+  type PerfReviewSettings,
+  type SlowQueriesResult,
+  type SlowQueryRow,
+} from './settings.js';

@@ -23,7 +23,13 @@ class Tally {
   }
   get figure() {
     if (this.n === 0) return null;
-    return { average: round2(this.sum / this.n), worst: this.max, limit: this.limit, minutesOver: this.over, minutesOverPercent: round2((this.over / this.n) * 100) };
+    return {
+      average: round2(this.sum / this.n),
+      worst: this.max,
+      limit: this.limit,
+      minutesOver: this.over,
+      minutesOverPercent: round2((this.over / this.n) * 100),
+    };
   }
 }
 
@@ -50,7 +56,12 @@ export const performanceOptimization: Step = async (ctx) => {
   let w: WindowFigures | null = null;
   try {
     w = windowOf(await readSlices(ctx, now, WEEK_DAYS, visit));
-    if (w.sampleCount === 0) findings.push({ severity: 'warning', message: 'no metric samples in the last 7 days (was the server running?): routes, lag, CPU and memory not measured' });
+    if (w.sampleCount === 0)
+      findings.push({
+        severity: 'warning',
+        message:
+          'no metric samples in the last 7 days (was the server running?): routes, lag, CPU and memory not measured',
+      });
   } catch (e) {
     findings.push({ severity: 'error', message: `metric samples could not be read: ${errorText(e)}` });
   }
@@ -60,13 +71,20 @@ export const performanceOptimization: Step = async (ctx) => {
     totalSeconds: round2((r.count * r.avgMs) / 1000),
     timeSharePercent: totalMs > 0 ? round2(((r.count * r.avgMs) / totalMs) * 100) : null,
   }));
-  const recommendations = [...routeAdvice(w, s, th.maxP95ResponseMs, th.maxAverageResponseMs), ...resourceAdvice(lag, cpu, mem, s)];
+  const recommendations = [
+    ...routeAdvice(w, s, th.maxP95ResponseMs, th.maxAverageResponseMs),
+    ...resourceAdvice(lag, cpu, mem, s),
+  ];
   findings.push(...recommendations);
 
   const slowQueries = await readSlowQueries(ctx, s);
-  if (!slowQueries.available) findings.push({ severity: 'info', message: `slow queries: ${slowQueries.reason ?? 'not available'}` });
+  if (!slowQueries.available)
+    findings.push({ severity: 'info', message: `slow queries: ${slowQueries.reason ?? 'not available'}` });
   for (const q of slowQueries.rows.filter((r) => r.meanMs >= s.slowQueryMs)) {
-    findings.push({ severity: 'warning', message: `query takes ${q.meanMs} ms on average over ${q.calls} calls (limit ${s.slowQueryMs} ms): check its plan with EXPLAIN ANALYZE and the indexes it uses: ${q.query}` });
+    findings.push({
+      severity: 'warning',
+      message: `query takes ${q.meanMs} ms on average over ${q.calls} calls (limit ${s.slowQueryMs} ms): check its plan with EXPLAIN ANALYZE and the indexes it uses: ${q.query}`,
+    });
   }
 
   const stats = await refreshStatistics(ctx, findings);
@@ -95,11 +113,17 @@ export const performanceOptimization: Step = async (ctx) => {
 function routeAdvice(w: WindowFigures | null, s: PerfReviewSettings, maxP95: number, maxAvg: number): Finding[] {
   const out: Finding[] = [];
   for (const r of w?.routes ?? []) {
-    const over = [r.p95Ms > maxP95 ? `p95 ${r.p95Ms} ms is over the ${maxP95} ms threshold` : null, r.avgMs > maxAvg ? `average ${r.avgMs} ms is over the ${maxAvg} ms threshold` : null].filter(Boolean);
+    const over = [
+      r.p95Ms > maxP95 ? `p95 ${r.p95Ms} ms is over the ${maxP95} ms threshold` : null,
+      r.avgMs > maxAvg ? `average ${r.avgMs} ms is over the ${maxAvg} ms threshold` : null,
+    ].filter(Boolean);
     if (over.length === 0) continue;
     // A handful of slow requests is worth knowing about, not worth a warning.
     const severity = r.count >= s.minRequests ? 'warning' : 'info';
-    out.push({ severity, message: `${r.route}: ${over.join('; ')} over ${r.count} requests in 7 days (slowest minute ${r.worstP95Ms} ms): look at its database calls and payload size, and add an index or a cache where one call repeats` });
+    out.push({
+      severity,
+      message: `${r.route}: ${over.join('; ')} over ${r.count} requests in 7 days (slowest minute ${r.worstP95Ms} ms): look at its database calls and payload size, and add an index or a cache where one call repeats`,
+    });
   }
   return out;
 }
@@ -111,11 +135,23 @@ function resourceAdvice(lag: Tally, cpu: Tally, mem: Tally, s: PerfReviewSetting
     return f !== null && (f.average >= f.limit || f.minutesOverPercent > s.overLimitMinutesPercent) ? f : null;
   };
   const l = busy(lag);
-  if (l) out.push({ severity: 'warning', message: `event-loop lag p99 averaged ${l.average} ms (worst ${l.worst} ms; ${l.minutesOverPercent} % of minutes at or over ${l.limit} ms): synchronous work blocks every request; move heavy JSON, crypto or sorting off the request path` });
+  if (l)
+    out.push({
+      severity: 'warning',
+      message: `event-loop lag p99 averaged ${l.average} ms (worst ${l.worst} ms; ${l.minutesOverPercent} % of minutes at or over ${l.limit} ms): synchronous work blocks every request; move heavy JSON, crypto or sorting off the request path`,
+    });
   const c = busy(cpu);
-  if (c) out.push({ severity: 'warning', message: `CPU averaged ${c.average} % (worst ${c.worst} %; ${c.minutesOverPercent} % of minutes at or over ${c.limit} %): add a node behind the load balancer or give this one more cores` });
+  if (c)
+    out.push({
+      severity: 'warning',
+      message: `CPU averaged ${c.average} % (worst ${c.worst} %; ${c.minutesOverPercent} % of minutes at or over ${c.limit} %): add a node behind the load balancer or give this one more cores`,
+    });
   const m = busy(mem);
-  if (m) out.push({ severity: 'warning', message: `memory averaged ${m.average} % (worst ${m.worst} %; ${m.minutesOverPercent} % of minutes at or over ${m.limit} %): raise the memory limit or look for growth in caches and open connections` });
+  if (m)
+    out.push({
+      severity: 'warning',
+      message: `memory averaged ${m.average} % (worst ${m.worst} %; ${m.minutesOverPercent} % of minutes at or over ${m.limit} %): raise the memory limit or look for growth in caches and open connections`,
+    });
   return out;
 }
 

@@ -16,17 +16,32 @@ export async function selfProbe(ctx: StepContext, label: string, findings: Findi
   try {
     const r = await probeThroughput({ url, durationMs: ctx.config.maintenance.probeMs, signal: ctx.signal });
     if (r.stoppedBy === 'abort' || r.stoppedBy === 'failures' || r.succeeded === 0) {
-      findings.push({ severity: 'warning', message: `${label}: throughput probe stopped early (${r.stoppedBy}) after ${r.succeeded} answers: throughput not measured` });
+      findings.push({
+        severity: 'warning',
+        message: `${label}: throughput probe stopped early (${r.stoppedBy}) after ${r.succeeded} answers: throughput not measured`,
+      });
       return null;
     }
     return r;
   } catch (e) {
     const why = e instanceof ProbeUnreachableError ? e.message : `GET ${url}: ${errorText(e)}`;
-    findings.push({ severity: 'warning', message: `${label}: throughput probe skipped, the server did not answer: ${why}` });
+    findings.push({
+      severity: 'warning',
+      message: `${label}: throughput probe skipped, the server did not answer: ${why}`,
+    });
     return null;
   }
 }
 
 /** What a report needs of a probe: the rate and enough to judge it. */
 export const probeFigure = (r: ProbeResult | null) =>
-  r === null ? null : { requestsPerSecond: r.requestsPerSecond, succeeded: r.succeeded, failed: r.failed, durationMs: r.durationMs, concurrency: r.concurrency, url: r.url };
+  r === null
+    ? null
+    : {
+        requestsPerSecond: r.requestsPerSecond,
+        succeeded: r.succeeded,
+        failed: r.failed,
+        durationMs: r.durationMs,
+        concurrency: r.concurrency,
+        url: r.url,
+      };

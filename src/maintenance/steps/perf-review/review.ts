@@ -58,15 +58,35 @@ export const performanceReview: Step = async (ctx) => {
   const windows = slices === null ? null : { previous: windowOf(previous), current: windowOf(current) };
   const comparison: Comparison | null = windows === null ? null : compareWindows(windows.previous, windows.current, s);
 
-  if (windows !== null && windows.current.sampleCount === 0) findings.push({ severity: 'warning', message: 'no metric samples in the last 90 days (was the server running?): nothing to review' });
-  else if (windows !== null && windows.previous.requestsCounted === 0) findings.push({ severity: 'info', message: 'no requests recorded in the previous 90 days: no quarter-over-quarter comparison yet' });
+  if (windows !== null && windows.current.sampleCount === 0)
+    findings.push({
+      severity: 'warning',
+      message: 'no metric samples in the last 90 days (was the server running?): nothing to review',
+    });
+  else if (windows !== null && windows.previous.requestsCounted === 0)
+    findings.push({
+      severity: 'info',
+      message: 'no requests recorded in the previous 90 days: no quarter-over-quarter comparison yet',
+    });
   if (comparison !== null) {
     findings.push(...regressionFindings(comparison, 'previous quarter'));
     const t = comparison.overall.throughputChangePercent;
     // Load is not quality: more or less traffic is reported, not judged.
-    if (t !== null) findings.push({ severity: 'info', message: `mean throughput ${comparison.overall.before?.throughput} → ${comparison.overall.after?.throughput} req/s (${signed(t)} %) compared with the previous quarter` });
-    if (comparison.regressions.length === 0 && !comparison.overall.regression && !comparison.overall.errorRateRegression && windows?.previous.requestsCounted) {
-      findings.push({ severity: 'info', message: `no degradation: no route slower by more than ${s.regressionPercent} % with at least ${s.minRequests} requests in each quarter` });
+    if (t !== null)
+      findings.push({
+        severity: 'info',
+        message: `mean throughput ${comparison.overall.before?.throughput} → ${comparison.overall.after?.throughput} req/s (${signed(t)} %) compared with the previous quarter`,
+      });
+    if (
+      comparison.regressions.length === 0 &&
+      !comparison.overall.regression &&
+      !comparison.overall.errorRateRegression &&
+      windows?.previous.requestsCounted
+    ) {
+      findings.push({
+        severity: 'info',
+        message: `no degradation: no route slower by more than ${s.regressionPercent} % with at least ${s.minRequests} requests in each quarter`,
+      });
     }
   }
 
@@ -75,8 +95,15 @@ export const performanceReview: Step = async (ctx) => {
     figures: {
       ...comparisonFigures(windows, comparison),
       degradedRoutes: comparison?.regressions.map((r) => r.route) ?? null,
-      criteria: { regressionPercent: s.regressionPercent, minRequests: s.minRequests, errorRatePoints: s.errorRatePoints },
-      method: { ...WINDOW_METHOD, routeErrorRate: 'not measured: the samples keep errors for all routes together only' },
+      criteria: {
+        regressionPercent: s.regressionPercent,
+        minRequests: s.minRequests,
+        errorRatePoints: s.errorRatePoints,
+      },
+      method: {
+        ...WINDOW_METHOD,
+        routeErrorRate: 'not measured: the samples keep errors for all routes together only',
+      },
       svgChart: slices === null ? null : chart(previous, current),
     },
     findings,

@@ -42,7 +42,7 @@ const f1 = (n: number): string => n.toFixed(1);
 export function niceCeil(v: number): number {
   if (!(v > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  return (([1, 2, 2.5, 5, 10].find((m) => m * p >= v) ?? 10) * p);
+  return ([1, 2, 2.5, 5, 10].find((m) => m * p >= v) ?? 10) * p;
 }
 
 function panel(p: ChartPanel, top: number): string {
@@ -52,12 +52,15 @@ function panel(p: ChartPanel, top: number): string {
   let lx = LEFT;
   p.lines.forEach((l, i) => {
     const c = COLORS[i % COLORS.length] as string;
-    out.push(`<line x1="${f1(lx)}" y1="${top + 25}" x2="${f1(lx + 18)}" y2="${top + 25}" stroke="${c}" stroke-width="2"${l.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    out.push(
+      `<line x1="${f1(lx)}" y1="${top + 25}" x2="${f1(lx + 18)}" y2="${top + 25}" stroke="${c}" stroke-width="2"${l.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+    );
     out.push(`<text x="${f1(lx + 22)}" y="${top + 29}" font-size="12">${escapeHtml(l.name)}</text>`);
     lx += 34 + l.name.length * 7;
   });
   const y0 = top + PLOT_TOP;
-  if (pts.length === 0) return [...out, `<text x="${LEFT}" y="${y0 + 40}" font-size="12" fill="#57606a">no data</text>`].join('');
+  if (pts.length === 0)
+    return [...out, `<text x="${LEFT}" y="${y0 + 40}" font-size="12" fill="#57606a">no data</text>`].join('');
   const xs = pts.map((q) => q[0]);
   let [xmin, xmax] = [Math.min(...xs), Math.max(...xs)];
   if (xmin === xmax) [xmin, xmax] = [xmin - 1, xmax + 1];
@@ -68,21 +71,31 @@ function panel(p: ChartPanel, top: number): string {
   const Y = (y: number): number => y0 + PLOT_H - ((y - ymin) / (ymax - ymin)) * PLOT_H;
   out.push(`<path d="M${LEFT} ${y0}V${y0 + PLOT_H}H${W - RIGHT}" fill="none" stroke="#8c959f"/>`);
   for (const v of [ymin, (ymin + ymax) / 2, ymax]) {
-    out.push(`<text x="${LEFT - 6}" y="${f1(Y(v) + 4)}" font-size="11" text-anchor="end">${escapeHtml(compact(v))}</text>`);
+    out.push(
+      `<text x="${LEFT - 6}" y="${f1(Y(v) + 4)}" font-size="11" text-anchor="end">${escapeHtml(compact(v))}</text>`,
+    );
   }
   const ticks = [...new Set([xmin, xmin < 0 && xmax > 0 ? 0 : xmin, xmax])];
   for (const x of ticks) {
     const anchor = x === xmin ? 'start' : x === xmax ? 'end' : 'middle';
-    out.push(`<text x="${f1(X(x))}" y="${y0 + PLOT_H + 15}" font-size="11" text-anchor="${anchor}">${escapeHtml(p.xLabel(x))}</text>`);
+    out.push(
+      `<text x="${f1(X(x))}" y="${y0 + PLOT_H + 15}" font-size="11" text-anchor="${anchor}">${escapeHtml(p.xLabel(x))}</text>`,
+    );
   }
   if (p.limit !== undefined && p.limit !== null) {
-    out.push(`<line x1="${LEFT}" y1="${f1(Y(p.limit))}" x2="${W - RIGHT}" y2="${f1(Y(p.limit))}" stroke="#cf222e" stroke-dasharray="2 3"/>`);
-    out.push(`<text x="${W - RIGHT}" y="${f1(Y(p.limit) - 4)}" font-size="11" text-anchor="end" fill="#cf222e">limit ${escapeHtml(compact(p.limit))}</text>`);
+    out.push(
+      `<line x1="${LEFT}" y1="${f1(Y(p.limit))}" x2="${W - RIGHT}" y2="${f1(Y(p.limit))}" stroke="#cf222e" stroke-dasharray="2 3"/>`,
+    );
+    out.push(
+      `<text x="${W - RIGHT}" y="${f1(Y(p.limit) - 4)}" font-size="11" text-anchor="end" fill="#cf222e">limit ${escapeHtml(compact(p.limit))}</text>`,
+    );
   }
   p.lines.forEach((l, i) => {
     if (l.points.length === 0) return;
     const d = l.points.map((q, j) => `${j === 0 ? 'M' : 'L'}${f1(X(q[0]))} ${f1(Y(q[1]))}`).join('');
-    out.push(`<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"${l.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    out.push(
+      `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"${l.dashed ? ' stroke-dasharray="5 3"' : ''}/>`,
+    );
   });
   return out.join('');
 }
@@ -98,4 +111,5 @@ export function svgChart(title: string, panels: readonly ChartPanel[]): string {
 }
 
 /** "-60 d", "today", "+30 d": x is in days relative to today. */
-export const relativeDay = (x: number): string => (Math.round(x) === 0 ? 'today' : `${x > 0 ? '+' : ''}${Math.round(x)} d`);
+export const relativeDay = (x: number): string =>
+  Math.round(x) === 0 ? 'today' : `${x > 0 ? '+' : ''}${Math.round(x)} d`;

@@ -28,9 +28,15 @@ export const performanceTuning: Step = async (ctx) => {
     findings.push({ severity: 'error', message: `metric samples could not be read: ${errorText(e)}` });
   }
   if (windows !== null && windows.current.sampleCount === 0) {
-    findings.push({ severity: 'warning', message: 'no metric samples in the last 30 days (was the server running?): nothing to tune from' });
+    findings.push({
+      severity: 'warning',
+      message: 'no metric samples in the last 30 days (was the server running?): nothing to tune from',
+    });
   } else if (windows !== null && windows.previous.requestsCounted === 0) {
-    findings.push({ severity: 'info', message: 'no requests recorded in the previous 30 days: no month-over-month comparison yet' });
+    findings.push({
+      severity: 'info',
+      message: 'no requests recorded in the previous 30 days: no month-over-month comparison yet',
+    });
   }
   if (comparison !== null) findings.push(...regressionFindings(comparison, 'previous 30 days'));
 
@@ -40,7 +46,10 @@ export const performanceTuning: Step = async (ctx) => {
   const probeChange = changePercent(before?.requestsPerSecond ?? null, after?.requestsPerSecond ?? null);
   if (before !== null && after !== null) {
     // Info only: a short probe varies by several percent from run to run on an unchanged system.
-    findings.push({ severity: 'info', message: `self-probe ${before.requestsPerSecond} req/s before the statistics refresh, ${after.requestsPerSecond} req/s after` });
+    findings.push({
+      severity: 'info',
+      message: `self-probe ${before.requestsPerSecond} req/s before the statistics refresh, ${after.requestsPerSecond} req/s after`,
+    });
   }
 
   return {

@@ -34,13 +34,24 @@ export const performance: Step = async (ctx) => {
   const to = ctx.now();
   const window = { from: new Date(to.getTime() - DAY_MS).toISOString(), to: to.toISOString() };
 
-  const [samples, queueMetrics] = await Promise.all([readSamples(ctx, new Date(window.from), to, findings), readQueues(ctx, findings)]);
+  const [samples, queueMetrics] = await Promise.all([
+    readSamples(ctx, new Date(window.from), to, findings),
+    readQueues(ctx, findings),
+  ]);
   const resourceUtilization = await readResources(ctx, samples, findings);
   const probe = await runProbe(ctx, findings);
 
   const avg = samples?.averageResponseTimeMs ?? null;
-  if (avg !== null && avg >= th.maxAverageResponseMs) findings.push({ severity: 'error', message: `average response time ${avg} ms over 24 h; must stay below ${th.maxAverageResponseMs} ms` });
-  if (probe !== null && probe.requestsPerSecond <= th.minThroughput) findings.push({ severity: 'error', message: `throughput ${probe.requestsPerSecond} req/s on ${probe.url}; must exceed ${th.minThroughput} req/s` });
+  if (avg !== null && avg >= th.maxAverageResponseMs)
+    findings.push({
+      severity: 'error',
+      message: `average response time ${avg} ms over 24 h; must stay below ${th.maxAverageResponseMs} ms`,
+    });
+  if (probe !== null && probe.requestsPerSecond <= th.minThroughput)
+    findings.push({
+      severity: 'error',
+      message: `throughput ${probe.requestsPerSecond} req/s on ${probe.url}; must exceed ${th.minThroughput} req/s`,
+    });
   const limits: [string, number | null, number, 'error' | 'warning'][] = [
     ['CPU use now', resourceUtilization.cpuUsage, th.maxCpuPercent, 'error'],
     ['CPU use (24 h average)', resourceUtilization.cpuUsageAvg24h, th.maxCpuPercent, 'error'],
@@ -48,10 +59,15 @@ export const performance: Step = async (ctx) => {
     ['disk use of the data folder', resourceUtilization.diskUsage, th.maxDiskPercent, 'warning'],
   ];
   for (const [what, value, max, severity] of limits) {
-    if (value !== null && value >= max) findings.push({ severity, message: `${what} ${value} %; must stay below ${max} %` });
+    if (value !== null && value >= max)
+      findings.push({ severity, message: `${what} ${value} %; must stay below ${max} %` });
   }
   const slowRoutes = (samples?.routes ?? []).filter((r) => r.p95Ms > th.maxP95ResponseMs);
-  for (const r of slowRoutes) findings.push({ severity: 'warning', message: `${r.route}: p95 ${r.p95Ms} ms over ${r.count} requests in 24 h (slowest minute ${r.worstP95Ms} ms), above ${th.maxP95ResponseMs} ms` });
+  for (const r of slowRoutes)
+    findings.push({
+      severity: 'warning',
+      message: `${r.route}: p95 ${r.p95Ms} ms over ${r.count} requests in 24 h (slowest minute ${r.worstP95Ms} ms), above ${th.maxP95ResponseMs} ms`,
+    });
 
   return {
     status: statusFrom(findings),
@@ -86,8 +102,17 @@ function sampleSummary({ routes, ...rest }: SampleFigures): Record<string, unkno
 async function readSamples(ctx: StepContext, from: Date, to: Date, findings: Finding[]): Promise<SampleFigures | null> {
   try {
     const s = summariseSamples(await ctx.store.maintenance.samplesSince(from, to));
-    if (s.sampleCount === 0) findings.push({ severity: 'warning', message: 'no metric samples in the last 24 h (was the server running?): response times, observed peak and 24 h averages not measured' });
-    else if (s.requestsCounted === 0) findings.push({ severity: 'info', message: `metric samples: ${s.sampleCount}, but no requests outside health and metrics routes in 24 h: response times not measured` });
+    if (s.sampleCount === 0)
+      findings.push({
+        severity: 'warning',
+        message:
+          'no metric samples in the last 24 h (was the server running?): response times, observed peak and 24 h averages not measured',
+      });
+    else if (s.requestsCounted === 0)
+      findings.push({
+        severity: 'info',
+        message: `metric samples: ${s.sampleCount}, but no requests outside health and metrics routes in 24 h: response times not measured`,
+      });
     return s.sampleCount === 0 ? null : s;
   } catch (e) {
     findings.push({ severity: 'error', message: `metric samples could not be read: ${errorText(e)}` });
@@ -125,8 +150,17 @@ async function readResources(ctx: StepContext, samples: SampleFigures | null, fi
   };
   const cpuUsage = await measured('CPU use', () => measureCpu(500));
   const memoryUsage = await measured('memory use', async () => (await memoryPercent()).percent);
-  const diskUsage = await measured(`disk use of ${ctx.config.dataDir}`, async () => (await diskPercent(ctx.config.dataDir)).percent);
-  return { cpuUsage, cpuUsageAvg24h: samples?.cpuUsageAvg ?? null, memoryUsage, memoryUsageAvg24h: samples?.memoryUsageAvg ?? null, diskUsage };
+  const diskUsage = await measured(
+    `disk use of ${ctx.config.dataDir}`,
+    async () => (await diskPercent(ctx.config.dataDir)).percent,
+  );
+  return {
+    cpuUsage,
+    cpuUsageAvg24h: samples?.cpuUsageAvg ?? null,
+    memoryUsage,
+    memoryUsageAvg24h: samples?.memoryUsageAvg ?? null,
+    diskUsage,
+  };
 }
 
 async function runProbe(ctx: StepContext, findings: Finding[]): Promise<ProbeResult | null> {
@@ -137,9 +171,16 @@ async function runProbe(ctx: StepContext, findings: Finding[]): Promise<ProbeRes
   }
   try {
     const r = await probeThroughput({ url, durationMs: ctx.config.maintenance.probeMs, signal: ctx.signal });
-    if (r.failed > 0) findings.push({ severity: 'warning', message: `throughput probe: ${r.failed} of ${r.succeeded + r.failed} requests failed` });
+    if (r.failed > 0)
+      findings.push({
+        severity: 'warning',
+        message: `throughput probe: ${r.failed} of ${r.succeeded + r.failed} requests failed`,
+      });
     if (r.stoppedBy === 'abort' || r.stoppedBy === 'failures' || r.succeeded === 0) {
-      findings.push({ severity: 'warning', message: `throughput probe stopped early (${r.stoppedBy}) after ${r.succeeded} answers: throughput not measured` });
+      findings.push({
+        severity: 'warning',
+        message: `throughput probe stopped early (${r.stoppedBy}) after ${r.succeeded} answers: throughput not measured`,
+      });
       return null;
     }
     return r;

@@ -36,7 +36,9 @@ function once(url: URL, agent: http.Agent, timeoutMs: number): Promise<{ outcome
   return new Promise((resolve) => {
     const req = mod.get(url, { agent, headers: { 'user-agent': PROBE_USER_AGENT }, timeout: timeoutMs }, (res) => {
       res.resume();
-      res.once('end', () => resolve({ outcome: res.statusCode === 200 ? 'ok' : 'bad', detail: `HTTP ${res.statusCode}` }));
+      res.once('end', () =>
+        resolve({ outcome: res.statusCode === 200 ? 'ok' : 'bad', detail: `HTTP ${res.statusCode}` }),
+      );
       res.once('error', (e) => resolve({ outcome: 'error', detail: e.message }));
       // After 'end' this is a no-op; without it, a connection cut mid-body would hang its loop.
       res.once('close', () => resolve({ outcome: 'error', detail: 'connection closed before the answer ended' }));
@@ -56,7 +58,10 @@ export async function probeThroughput(opts: ProbeOptions): Promise<ProbeResult> 
   const url = new URL(opts.url);
   const concurrency = opts.concurrency ?? 32;
   const maxRequests = opts.maxRequests ?? 200_000;
-  const agent = new (url.protocol === 'https:' ? https.Agent : http.Agent)({ keepAlive: true, maxSockets: concurrency });
+  const agent = new (url.protocol === 'https:' ? https.Agent : http.Agent)({
+    keepAlive: true,
+    maxSockets: concurrency,
+  });
   try {
     const first = await once(url, agent, opts.preflightTimeoutMs ?? 2000);
     if (first.outcome !== 'ok') throw new ProbeUnreachableError(`GET ${opts.url} answered ${first.detail}`);

@@ -38,8 +38,10 @@ export interface SampleFigures {
 /** How the figures are derived, stored with them so a reader of a report need not guess. */
 export const METHOD = {
   averageResponseTimeMs: 'request-weighted mean of per-minute, per-route averages; health and metrics routes excluded',
-  p95ResponseTimeMs: 'request-weighted mean of per-minute, per-route p95 (p95s cannot be merged exactly); worstSampleP95Ms is the slowest route-minute',
-  observedPeakThroughput: 'busiest minute, requests of all nodes summed, divided by 60 s; health and metrics routes excluded',
+  p95ResponseTimeMs:
+    'request-weighted mean of per-minute, per-route p95 (p95s cannot be merged exactly); worstSampleP95Ms is the slowest route-minute',
+  observedPeakThroughput:
+    'busiest minute, requests of all nodes summed, divided by 60 s; health and metrics routes excluded',
 } as const;
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
@@ -96,7 +98,13 @@ export function summariseSamples(samples: readonly MetricSample[]): SampleFigure
     cpuUsageAvg: mean((s) => s.cpuPercent),
     memoryUsageAvg: mean((s) => s.memoryPercent),
     routes: [...perRoute]
-      .map(([route, a]) => ({ route, count: a.count, avgMs: round2(a.sumMs / a.count), p95Ms: round2(a.p95Sum / a.count), worstP95Ms: a.worst }))
+      .map(([route, a]) => ({
+        route,
+        count: a.count,
+        avgMs: round2(a.sumMs / a.count),
+        p95Ms: round2(a.p95Sum / a.count),
+        worstP95Ms: a.worst,
+      }))
       .sort((a, b) => b.p95Ms - a.p95Ms),
   };
 }

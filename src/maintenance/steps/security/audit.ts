@@ -22,7 +22,11 @@ export interface Vulnerability {
 }
 
 export type AuditResult =
-  | { readonly available: true; readonly counts: Record<AdvisorySeverity | 'total', number>; readonly vulnerabilities: Vulnerability[] }
+  | {
+      readonly available: true;
+      readonly counts: Record<AdvisorySeverity | 'total', number>;
+      readonly vulnerabilities: Vulnerability[];
+    }
   /** The registry did not answer, npm failed, or printed something else: nothing was measured. */
   | { readonly available: false; readonly reason: string };
 
@@ -45,13 +49,24 @@ const report = z.object({
     }),
   ),
   metadata: z.object({
-    vulnerabilities: z.object({ info: z.number(), low: z.number(), moderate: z.number(), high: z.number(), critical: z.number(), total: z.number() }),
+    vulnerabilities: z.object({
+      info: z.number(),
+      low: z.number(),
+      moderate: z.number(),
+      high: z.number(),
+      critical: z.number(),
+      total: z.number(),
+    }),
   }),
 });
 
 /** Runs `npm audit --json` in the app's root (once per run) and reads its report. */
 export async function npmAudit(settings: SecuritySettings, runId: string, signal: AbortSignal): Promise<AuditResult> {
-  const r = await runOncePerRun(settings.runNpm, runId, ['audit', '--json'], { cwd: settings.appRoot, timeoutMs: settings.npmTimeoutMs, signal });
+  const r = await runOncePerRun(settings.runNpm, runId, ['audit', '--json'], {
+    cwd: settings.appRoot,
+    timeoutMs: settings.npmTimeoutMs,
+    signal,
+  });
   return readAudit(r.code, r.stdout, () => npmFailure('npm audit', r));
 }
 
@@ -66,7 +81,8 @@ export function readAudit(code: number | null, stdout: string, failure: () => st
   if (code === null || !rec) return { available: false, reason: `audit unavailable: ${failure()}` };
   if ('error' in rec) return { available: false, reason: `audit unavailable: ${errorText(rec)}` };
   const parsed = report.safeParse(json);
-  if (!parsed.success) return { available: false, reason: `audit unavailable: npm audit printed an unrecognised report (exit ${code})` };
+  if (!parsed.success)
+    return { available: false, reason: `audit unavailable: npm audit printed an unrecognised report (exit ${code})` };
   const vulnerabilities = Object.values(parsed.data.vulnerabilities).map((v): Vulnerability => {
     const fix = v.fixAvailable ?? false;
     return {
@@ -89,7 +105,13 @@ export const RANK: Record<AdvisorySeverity, number> = { info: 0, low: 1, moderat
 /** The most telling text of npm's error object: its code and summary, or the HTTP message. */
 function errorText(rec: Record<string, unknown>): string {
   const e = typeof rec.error === 'object' && rec.error !== null ? (rec.error as Record<string, unknown>) : {};
-  const parts = [e.code, e.summary, rec.message, typeof rec.statusCode === 'number' ? `HTTP ${rec.statusCode}` : undefined, e.detail];
+  const parts = [
+    e.code,
+    e.summary,
+    rec.message,
+    typeof rec.statusCode === 'number' ? `HTTP ${rec.statusCode}` : undefined,
+    e.detail,
+  ];
   const seen = new Set<string>();
   const text = parts
     .filter((p): p is string => typeof p === 'string' && p.trim() !== '')

@@ -44,9 +44,14 @@ export async function authTrends(ctx: StepContext, findings: Finding[]): Promise
     if (!(e instanceof LogDirUnavailableError)) throw e;
     return skipped(`${e.message}: failed-authentication trend not measured`, findings);
   }
-  if (totals.filesRead === 0) return skipped(`no readable log files in ${dir}: failed-authentication trend not measured`, findings);
+  if (totals.filesRead === 0)
+    return skipped(`no readable log files in ${dir}: failed-authentication trend not measured`, findings);
 
-  const weeks = Array.from({ length: Math.ceil((AUDIT_WINDOW_DAYS * DAY) / WEEK) }, (_, i) => ({ weekStart: new Date(from.getTime() + i * WEEK).toISOString(), authFailed: 0, denied: 0 }));
+  const weeks = Array.from({ length: Math.ceil((AUDIT_WINDOW_DAYS * DAY) / WEEK) }, (_, i) => ({
+    weekStart: new Date(from.getTime() + i * WEEK).toISOString(),
+    authFailed: 0,
+    denied: 0,
+  }));
   for (const file of await listLogFiles(dir)) {
     try {
       for await (const line of readLogLines(file)) {
@@ -66,8 +71,21 @@ export async function authTrends(ctx: StepContext, findings: Finding[]): Promise
   const issue = (k: string) => totals.securityIssues.filter((s) => s.kind === k);
   const authFailed = issue('auth_failed').reduce((n, s) => n + s.count, 0);
   const trend = trendOf(weeks.map((w) => w.authFailed));
-  if (trend === 'rising') findings.push({ severity: 'warning', message: `failed authentication is rising: ${weeks.slice(-4).map((w) => w.authFailed).join(', ')} in the last four weeks against ${Math.round(average(weeks.slice(0, -4).map((w) => w.authFailed)))} a week before` });
-  if (totals.unreadableFiles.length > 0) findings.push({ severity: 'warning', message: `${totals.unreadableFiles.length} log files could not be read; their failures are not counted` });
+  if (trend === 'rising')
+    findings.push({
+      severity: 'warning',
+      message: `failed authentication is rising: ${weeks
+        .slice(-4)
+        .map((w) => w.authFailed)
+        .join(
+          ', ',
+        )} in the last four weeks against ${Math.round(average(weeks.slice(0, -4).map((w) => w.authFailed)))} a week before`,
+    });
+  if (totals.unreadableFiles.length > 0)
+    findings.push({
+      severity: 'warning',
+      message: `${totals.unreadableFiles.length} log files could not be read; their failures are not counted`,
+    });
   return {
     status: 'measured',
     window: totals.window,

@@ -49,9 +49,20 @@ export async function runSecurityChecks(ctx: StepContext): Promise<SecurityCheck
     automaticPatching: false,
     runtime: runtime.figures,
     securityScan: {
-      fileModes: { checked: modes.entries, loose: modes.loose, truncated: modes.truncated, unreadable: modes.unreadable },
+      fileModes: {
+        checked: modes.entries,
+        loose: modes.loose,
+        truncated: modes.truncated,
+        unreadable: modes.unreadable,
+      },
       secrets: { masterKey: secrets.masterKey, issues: secrets.issues.map((i) => i.problem) },
-      apiKeys: keys && { total: keys.keys.length, adminKeys: keys.adminKeys, maxAdminKeys: keys.maxAdminKeys, staleKeyDays: keys.staleKeyDays, staleKeys: keys.staleKeys },
+      apiKeys: keys && {
+        total: keys.keys.length,
+        adminKeys: keys.adminKeys,
+        maxAdminKeys: keys.maxAdminKeys,
+        staleKeyDays: keys.staleKeyDays,
+        staleKeys: keys.staleKeys,
+      },
     },
     keyRotation: KEY_ROTATION,
   };
@@ -64,7 +75,8 @@ function outsideFiles(ctx: StepContext): string[] {
   const out: string[] = [];
   const outside = (p: string) => relative(c.dataDir, p).startsWith('..');
   if (c.configFile && outside(c.configFile)) out.push(c.configFile);
-  if (c.database.kind === 'sqlite' && outside(dirname(c.database.path))) out.push(c.database.path, `${c.database.path}-wal`, `${c.database.path}-shm`);
+  if (c.database.kind === 'sqlite' && outside(dirname(c.database.path)))
+    out.push(c.database.path, `${c.database.path}-wal`, `${c.database.path}-shm`);
   return out;
 }
 
@@ -75,11 +87,25 @@ export function modeFindings(modes: ModeScan): Finding[] {
     // Outside the data dir the folders above were not walked: a warning, since they may shield it.
     const severity = l.outside ? 'warning' : l.reachableBy === 'others' ? 'error' : 'warning';
     const who = l.reachableBy === 'others' ? 'every local user' : 'its group';
-    findings.push({ severity, message: `${l.kind} ${l.path} has mode ${l.mode}: readable by ${who}${l.outside ? ' unless a folder above it prevents that' : ''}; it should be ${l.kind === 'dir' ? '0700' : '0600'}` });
+    findings.push({
+      severity,
+      message: `${l.kind} ${l.path} has mode ${l.mode}: readable by ${who}${l.outside ? ' unless a folder above it prevents that' : ''}; it should be ${l.kind === 'dir' ? '0700' : '0600'}`,
+    });
   }
   const shielded = modes.loose.filter((x) => x.reachableBy === 'nobody');
-  if (shielded.length > 0) findings.push({ severity: 'info', message: `${shielded.length} entries have loose modes (${shielded.slice(0, 5).map((l) => `${l.path} ${l.mode}`).join(', ')}) but a 0700 folder above them keeps others out; securityHardening tightens them` });
-  if (modes.truncated) findings.push({ severity: 'warning', message: `the data dir has more than ${modes.entries} entries; the rest were not checked` });
+  if (shielded.length > 0)
+    findings.push({
+      severity: 'info',
+      message: `${shielded.length} entries have loose modes (${shielded
+        .slice(0, 5)
+        .map((l) => `${l.path} ${l.mode}`)
+        .join(', ')}) but a 0700 folder above them keeps others out; securityHardening tightens them`,
+    });
+  if (modes.truncated)
+    findings.push({
+      severity: 'warning',
+      message: `the data dir has more than ${modes.entries} entries; the rest were not checked`,
+    });
   for (const u of modes.unreadable) findings.push({ severity: 'warning', message: `could not check ${u}` });
   return findings;
 }
@@ -89,8 +115,13 @@ export function modeFindings(modes: ModeScan): Finding[] {
  * findings are clean but the main measurement could not be made (a clean result from nothing
  * measured would be an invented value).
  */
-export function outcome(figures: Record<string, unknown>, findings: Finding[], skippedReason: string | null): StepOutcome {
+export function outcome(
+  figures: Record<string, unknown>,
+  findings: Finding[],
+  skippedReason: string | null,
+): StepOutcome {
   const status = statusFrom(findings);
-  if (status === 'succeeded' && skippedReason !== null) return { status: 'skipped', figures, findings, error: skippedReason };
+  if (status === 'succeeded' && skippedReason !== null)
+    return { status: 'skipped', figures, findings, error: skippedReason };
   return { status, figures, findings, error: null };
 }

@@ -25,7 +25,10 @@ export interface DependencyAudit {
   readonly status: 'measured' | 'skipped';
   readonly reason: string | null;
   readonly npmAudit: { available: true; counts: Record<string, number> } | { available: false; reason: string };
-  readonly osvSnapshot: Omit<Extract<OsvResult, { available: true }>, 'matches'> | Extract<OsvResult, { available: false }> | 'not configured';
+  readonly osvSnapshot:
+    | Omit<Extract<OsvResult, { available: true }>, 'matches'>
+    | Extract<OsvResult, { available: false }>
+    | 'not configured';
   readonly vulnerablePackages: number | null;
   readonly fixable: number | null;
   /** Most severe first. */
@@ -39,28 +42,61 @@ const MAX_FINDINGS = 20;
  * Dependency advisories from `npm audit` and, when configured, a local OSV snapshot matched
  * against package-lock.json (for networks where the registry does not answer audits).
  */
-export async function auditDependencies(settings: SecuritySettings, runId: string, signal: AbortSignal, findings: Finding[]): Promise<DependencyAudit> {
+export async function auditDependencies(
+  settings: SecuritySettings,
+  runId: string,
+  signal: AbortSignal,
+  findings: Finding[],
+): Promise<DependencyAudit> {
   const [audit, lock] = await Promise.all([npmAudit(settings, runId, signal), readLockfile(settings.appRoot)]);
   const packages: VulnerablePackage[] = [];
   if (audit.available) {
     for (const v of audit.vulnerabilities) {
-      const fix = v.fix === false ? 'no fix available yet' : v.fix === true ? 'npm audit fix (within the declared ranges)' : `update ${v.fix.name} to ${v.fix.version}${v.fix.semverMajor ? ' (a major update)' : ''}`;
-      const advisories = v.advisories.length > 0 ? v.advisories.map((a) => a.url ?? a.title) : v.via.map((p) => `through ${p}`);
+      const fix =
+        v.fix === false
+          ? 'no fix available yet'
+          : v.fix === true
+            ? 'npm audit fix (within the declared ranges)'
+            : `update ${v.fix.name} to ${v.fix.version}${v.fix.semverMajor ? ' (a major update)' : ''}`;
+      const advisories =
+        v.advisories.length > 0 ? v.advisories.map((a) => a.url ?? a.title) : v.via.map((p) => `through ${p}`);
       const fixTarget = typeof v.fix === 'object' ? { name: v.fix.name, version: v.fix.version } : null;
-      packages.push({ name: v.name, version: null, severity: v.severity, source: 'npm audit', advisories, devOnly: devOnly(lock, v.nodes), fix, fixAvailable: v.fix !== false, fixTarget });
+      packages.push({
+        name: v.name,
+        version: null,
+        severity: v.severity,
+        source: 'npm audit',
+        advisories,
+        devOnly: devOnly(lock, v.nodes),
+        fix,
+        fixAvailable: v.fix !== false,
+        fixTarget,
+      });
     }
   }
 
   let osv: OsvResult | null = null;
   if (settings.osvSnapshot !== null) {
-    osv = lock.ok ? await matchOsvSnapshot(settings.osvSnapshot, lock.packages) : { available: false, file: settings.osvSnapshot, reason: lock.reason };
+    osv = lock.ok
+      ? await matchOsvSnapshot(settings.osvSnapshot, lock.packages)
+      : { available: false, file: settings.osvSnapshot, reason: lock.reason };
     if (osv.available) {
       const byNpm = new Set(packages.flatMap((p) => p.advisories.map((a) => `${p.name}|${a.split('/').pop()}`)));
       for (const m of osv.matches) {
         if (byNpm.has(`${m.package}|${m.id}`)) continue; // npm audit already reported this advisory
         const fixTarget = m.fixed ? { name: m.package, version: m.fixed } : null;
         const advisories = [`${m.id}${m.summary ? `: ${m.summary}` : ''}`];
-        packages.push({ name: m.package, version: m.version, severity: m.severity, source: 'osv snapshot', advisories, devOnly: m.dev, fix: m.fixed ? `update to ${m.fixed} or later` : 'no fixed version named', fixAvailable: fixTarget !== null, fixTarget });
+        packages.push({
+          name: m.package,
+          version: m.version,
+          severity: m.severity,
+          source: 'osv snapshot',
+          advisories,
+          devOnly: m.dev,
+          fix: m.fixed ? `update to ${m.fixed} or later` : 'no fixed version named',
+          fixAvailable: fixTarget !== null,
+          fixTarget,
+        });
       }
     }
   }
@@ -68,16 +104,33 @@ export async function auditDependencies(settings: SecuritySettings, runId: strin
   // Most severe first across both sources, so the capped findings are the ones that matter.
   packages.sort((a, b) => rank(b) - rank(a) || a.name.localeCompare(b.name));
   const measured = audit.available || osv?.available === true;
-  const reasons = [audit.available ? null : audit.reason, osv && !osv.available ? `OSV snapshot ${osv.file}: ${osv.reason}` : null].filter((r): r is string => r !== null);
+  const reasons = [
+    audit.available ? null : audit.reason,
+    osv && !osv.available ? `OSV snapshot ${osv.file}: ${osv.reason}` : null,
+  ].filter((r): r is string => r !== null);
   if (!measured) {
-    findings.push({ severity: 'info', message: `dependency advisories not measured (${reasons.join('; ')}); this is not "0 vulnerabilities"` });
+    findings.push({
+      severity: 'info',
+      message: `dependency advisories not measured (${reasons.join('; ')}); this is not "0 vulnerabilities"`,
+    });
   } else if (reasons.length > 0) {
-    findings.push({ severity: 'info', message: `one advisory source failed, the other was used: ${reasons.join('; ')}` });
+    findings.push({
+      severity: 'info',
+      message: `one advisory source failed, the other was used: ${reasons.join('; ')}`,
+    });
   }
   packages.forEach((p, i) => {
-    if (i < MAX_FINDINGS) findings.push({ severity: severityOf(p), message: `${p.name}${p.version ? `@${p.version}` : ''}: ${p.severity} advisory${p.devOnly ? ' (devDependency only)' : ''} ${p.advisories.slice(0, 3).join(', ')}; fix: ${p.fix}` });
+    if (i < MAX_FINDINGS)
+      findings.push({
+        severity: severityOf(p),
+        message: `${p.name}${p.version ? `@${p.version}` : ''}: ${p.severity} advisory${p.devOnly ? ' (devDependency only)' : ''} ${p.advisories.slice(0, 3).join(', ')}; fix: ${p.fix}`,
+      });
   });
-  if (packages.length > MAX_FINDINGS) findings.push({ severity: 'info', message: `${packages.length - MAX_FINDINGS} more vulnerable packages are listed in the figures` });
+  if (packages.length > MAX_FINDINGS)
+    findings.push({
+      severity: 'info',
+      message: `${packages.length - MAX_FINDINGS} more vulnerable packages are listed in the figures`,
+    });
 
   return {
     status: measured ? 'measured' : 'skipped',

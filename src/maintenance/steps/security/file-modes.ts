@@ -37,7 +37,8 @@ const octal = (mode: number): string => `0${(mode & 0o777).toString(8).padStart(
  * never followed, so a link cannot make the walk leave the data dir.
  */
 export async function scanModes(root: string, extraFiles: readonly string[] = []): Promise<ModeScan> {
-  if (process.platform === 'win32') return { supported: false, entries: 0, loose: [], truncated: false, unreadable: [] };
+  if (process.platform === 'win32')
+    return { supported: false, entries: 0, loose: [], truncated: false, unreadable: [] };
   const loose: LooseEntry[] = [];
   const unreadable: string[] = [];
   let entries = 0;
@@ -48,7 +49,8 @@ export async function scanModes(root: string, extraFiles: readonly string[] = []
     try {
       st = await lstat(abs);
     } catch (e) {
-      if (abs !== root || (e as NodeJS.ErrnoException).code !== 'ENOENT') unreadable.push(`${relative(root, abs) || '.'}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      if (abs !== root || (e as NodeJS.ErrnoException).code !== 'ENOENT')
+        unreadable.push(`${relative(root, abs) || '.'}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       continue;
     }
     if (!st.isFile() && !st.isDirectory()) continue;
@@ -56,11 +58,23 @@ export async function scanModes(root: string, extraFiles: readonly string[] = []
     const g = group && (st.mode & (GROUP.r | GROUP.w)) !== 0;
     const o = other && (st.mode & (OTHER.r | OTHER.w)) !== 0;
     const kind = st.isDirectory() ? 'dir' : 'file';
-    if ((st.mode & 0o077) !== 0) loose.push({ path: relative(root, abs) || '.', kind, mode: octal(st.mode), reachableBy: o ? 'others' : g ? 'group' : 'nobody', outside: false });
+    if ((st.mode & 0o077) !== 0)
+      loose.push({
+        path: relative(root, abs) || '.',
+        kind,
+        mode: octal(st.mode),
+        reachableBy: o ? 'others' : g ? 'group' : 'nobody',
+        outside: false,
+      });
     if (kind === 'file') continue;
     try {
       const names = await readdir(abs);
-      for (const name of names) stack.push({ abs: join(abs, name), group: group && (st.mode & GROUP.x) !== 0, other: other && (st.mode & OTHER.x) !== 0 });
+      for (const name of names)
+        stack.push({
+          abs: join(abs, name),
+          group: group && (st.mode & GROUP.x) !== 0,
+          other: other && (st.mode & OTHER.x) !== 0,
+        });
     } catch (e) {
       unreadable.push(`${relative(root, abs) || '.'}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
@@ -69,7 +83,13 @@ export async function scanModes(root: string, extraFiles: readonly string[] = []
     const st = await lstat(file).catch(() => null);
     // Its folders are not walked, so the mode alone decides: assume the path can be reached.
     if (st?.isFile() && (st.mode & 0o077) !== 0) {
-      loose.push({ path: file, kind: 'file', mode: octal(st.mode), reachableBy: st.mode & (OTHER.r | OTHER.w) ? 'others' : 'group', outside: true });
+      loose.push({
+        path: file,
+        kind: 'file',
+        mode: octal(st.mode),
+        reachableBy: st.mode & (OTHER.r | OTHER.w) ? 'others' : 'group',
+        outside: true,
+      });
     }
   }
   loose.sort((a, b) => a.path.localeCompare(b.path));
@@ -87,12 +107,19 @@ export interface ModeChange {
  * dir; the owner's own bits stay as they were. The entry is opened with O_NOFOLLOW and changed
  * through the handle, so a file swapped for a symlink after the scan is refused, not followed.
  */
-export async function tightenModes(root: string, loose: readonly LooseEntry[]): Promise<{ changed: ModeChange[]; failed: { path: string; error: string }[] }> {
+export async function tightenModes(
+  root: string,
+  loose: readonly LooseEntry[],
+): Promise<{ changed: ModeChange[]; failed: { path: string; error: string }[] }> {
   const changed: ModeChange[] = [];
   const failed: { path: string; error: string }[] = [];
   for (const entry of loose) {
     if (entry.outside) continue;
-    const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | (entry.kind === 'dir' ? constants.O_DIRECTORY : 0);
+    const flags =
+      constants.O_RDONLY |
+      constants.O_NOFOLLOW |
+      constants.O_NONBLOCK |
+      (entry.kind === 'dir' ? constants.O_DIRECTORY : 0);
     try {
       const handle = await open(join(root, entry.path), flags);
       try {

@@ -27,12 +27,20 @@ const DAY = 86_400_000;
  * is pure risk. The master key (QK_MASTER_KEY) is not a stored key and is not counted here.
  * Resolves to null with a warning when the store does not answer: not measured is not clean.
  */
-export async function reviewKeys(store: Store, now: Date, limits: { maxAdminKeys: number; staleKeyDays: number }, findings: Finding[]): Promise<KeysReport | null> {
+export async function reviewKeys(
+  store: Store,
+  now: Date,
+  limits: { maxAdminKeys: number; staleKeyDays: number },
+  findings: Finding[],
+): Promise<KeysReport | null> {
   let list;
   try {
     list = await store.listKeys();
   } catch (e) {
-    findings.push({ severity: 'warning', message: `API keys not reviewed: the store did not list them (${(e as Error)?.message ?? String(e)})` });
+    findings.push({
+      severity: 'warning',
+      message: `API keys not reviewed: the store did not list them (${(e as Error)?.message ?? String(e)})`,
+    });
     return null;
   }
   const keys = list
@@ -51,12 +59,26 @@ export async function reviewKeys(store: Store, now: Date, limits: { maxAdminKeys
 
   const stale = keys.filter((k) => k.idleDays > limits.staleKeyDays);
   for (const k of stale) {
-    const since = k.lastUsedAt ? `last used ${k.lastUsedAt.slice(0, 10)}` : `never used since it was created on ${k.createdAt.slice(0, 10)}`;
-    findings.push({ severity: 'warning', message: `${k.role} key "${k.name}" (${k.id}) unused for ${k.idleDays} days (${since}); revoke it (DELETE /api/keys/${k.id}) if nobody needs it` });
+    const since = k.lastUsedAt
+      ? `last used ${k.lastUsedAt.slice(0, 10)}`
+      : `never used since it was created on ${k.createdAt.slice(0, 10)}`;
+    findings.push({
+      severity: 'warning',
+      message: `${k.role} key "${k.name}" (${k.id}) unused for ${k.idleDays} days (${since}); revoke it (DELETE /api/keys/${k.id}) if nobody needs it`,
+    });
   }
   const adminKeys = keys.filter((k) => k.role === 'admin').length;
   if (adminKeys > limits.maxAdminKeys) {
-    findings.push({ severity: 'warning', message: `${adminKeys} admin keys exist, more than the ${limits.maxAdminKeys} allowed; give operators operator keys and revoke the admin keys nobody needs` });
+    findings.push({
+      severity: 'warning',
+      message: `${adminKeys} admin keys exist, more than the ${limits.maxAdminKeys} allowed; give operators operator keys and revoke the admin keys nobody needs`,
+    });
   }
-  return { keys, adminKeys, maxAdminKeys: limits.maxAdminKeys, staleKeyDays: limits.staleKeyDays, staleKeys: stale.map((k) => k.id) };
+  return {
+    keys,
+    adminKeys,
+    maxAdminKeys: limits.maxAdminKeys,
+    staleKeyDays: limits.staleKeyDays,
+    staleKeys: stale.map((k) => k.id),
+  };
 }

@@ -11,7 +11,8 @@ export interface LockedPackage {
   readonly dev: boolean;
 }
 
-export type Lockfile = { readonly ok: true; readonly packages: LockedPackage[] } | { readonly ok: false; readonly reason: string };
+export type Lockfile =
+  { readonly ok: true; readonly packages: LockedPackage[] } | { readonly ok: false; readonly reason: string };
 
 const MAX_BYTES = 64 * 1024 * 1024;
 
@@ -25,7 +26,10 @@ export async function readLockfile(root: string): Promise<Lockfile> {
   try {
     text = await readFile(join(root, 'package-lock.json'), 'utf8');
   } catch (e) {
-    return { ok: false, reason: `package-lock.json cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
+    return {
+      ok: false,
+      reason: `package-lock.json cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    };
   }
   if (text.length > MAX_BYTES) return { ok: false, reason: 'package-lock.json is larger than 64 MiB' };
   let json: unknown;
@@ -35,7 +39,11 @@ export async function readLockfile(root: string): Promise<Lockfile> {
     return { ok: false, reason: 'package-lock.json is not valid JSON' };
   }
   const packages = (json as { packages?: unknown } | null)?.packages;
-  if (typeof packages !== 'object' || packages === null) return { ok: false, reason: 'package-lock.json has no "packages" map (lockfile v1 is not supported; run npm install with npm 7+)' };
+  if (typeof packages !== 'object' || packages === null)
+    return {
+      ok: false,
+      reason: 'package-lock.json has no "packages" map (lockfile v1 is not supported; run npm install with npm 7+)',
+    };
 
   const out: LockedPackage[] = [];
   for (const [path, raw] of Object.entries(packages as Record<string, unknown>)) {

@@ -18,7 +18,11 @@ export const majorUpdates: Step = async (ctx) => {
   const outdated = await npmOutdated(settings, ctx.runId, ctx.signal);
   const major = outdated.available ? splitByKind(outdated.updates).major : null;
   if (!outdated.available) findings.push({ severity: 'info', message: outdated.reason });
-  for (const u of major ?? []) findings.push({ severity: 'info', message: `${u.name}: ${u.current} → ${u.latest} is a major update (read its changelog before updating)` });
+  for (const u of major ?? [])
+    findings.push({
+      severity: 'info',
+      message: `${u.name}: ${u.current} → ${u.latest} is a major update (read its changelog before updating)`,
+    });
 
   const runtime = assessRuntime(settings.nodeVersion, now, 'warning');
   findings.push(...runtime.findings.filter((f) => f.severity !== 'info'));
@@ -26,11 +30,16 @@ export const majorUpdates: Step = async (ctx) => {
     .filter((l) => runtime.figures.line === null || l.major > runtime.figures.line)
     .map((l) => ({ line: l.major, codename: l.codename ?? null, endOfLife: l.end }));
   if (newer.length > 0 && runtime.figures.status !== 'end_of_life' && runtime.figures.status !== 'eol_soon') {
-    findings.push({ severity: 'info', message: `newer Node.js LTS lines: ${newer.map((l) => `${l.line} (end of life ${l.endOfLife})`).join(', ')}` });
+    findings.push({
+      severity: 'info',
+      message: `newer Node.js LTS lines: ${newer.map((l) => `${l.line} (end of life ${l.endOfLife})`).join(', ')}`,
+    });
   }
 
   const figures = {
-    dependencies: outdated.available ? { status: 'measured', majorUpdates: major } : { status: 'skipped', reason: outdated.reason },
+    dependencies: outdated.available
+      ? { status: 'measured', majorUpdates: major }
+      : { status: 'skipped', reason: outdated.reason },
     runtime: { ...runtime.figures, newerLtsLines: newer },
   };
   return outcome(figures, findings, outdated.available ? null : outdated.reason);

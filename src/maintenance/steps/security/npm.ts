@@ -29,7 +29,12 @@ export const defaultRunNpm: RunNpm = (args, opts) =>
     const err: Buffer[] = [];
     let size = 0;
     let note = '';
-    const child = spawn('npm', [...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs, signal: opts.signal });
+    const child = spawn('npm', [...args], {
+      cwd: opts.cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: opts.timeoutMs,
+      signal: opts.signal,
+    });
     const keep = (list: Buffer[]) => (b: Buffer) => {
       size += b.length;
       if (size <= MAX_OUTPUT) list.push(b);
@@ -41,12 +46,21 @@ export const defaultRunNpm: RunNpm = (args, opts) =>
     child.stdout.on('data', keep(out));
     child.stderr.on('data', keep(err));
     child.on('error', (e: NodeJS.ErrnoException) => {
-      note ||= e.code === 'ENOENT' ? 'npm not found on PATH' : e.name === 'AbortError' ? 'stopped: the step was aborted' : e.message;
+      note ||=
+        e.code === 'ENOENT'
+          ? 'npm not found on PATH'
+          : e.name === 'AbortError'
+            ? 'stopped: the step was aborted'
+            : e.message;
     });
     child.on('close', (code, signal) => {
       if (signal && !note) note = `killed by ${signal} after the ${opts.timeoutMs} ms limit`;
       const stderr = Buffer.concat(err).toString('utf8');
-      resolve({ code: note ? null : code, stdout: Buffer.concat(out).toString('utf8'), stderr: note ? `${note}\n${stderr}` : stderr });
+      resolve({
+        code: note ? null : code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: note ? `${note}\n${stderr}` : stderr,
+      });
     });
   });
 
@@ -58,7 +72,12 @@ export const defaultRunNpm: RunNpm = (args, opts) =>
 const memo = new WeakMap<RunNpm, Map<string, { at: number; result: Promise<NpmResult> }>>();
 const MEMO_MS = 10 * 60_000;
 
-export function runOncePerRun(runNpm: RunNpm, runId: string, args: readonly string[], opts: NpmOptions): Promise<NpmResult> {
+export function runOncePerRun(
+  runNpm: RunNpm,
+  runId: string,
+  args: readonly string[],
+  opts: NpmOptions,
+): Promise<NpmResult> {
   let byKey = memo.get(runNpm);
   if (!byKey) memo.set(runNpm, (byKey = new Map()));
   const now = Date.now();

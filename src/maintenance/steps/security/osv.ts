@@ -16,11 +16,20 @@ export interface OsvMatch {
 }
 
 export type OsvResult =
-  | { readonly available: true; readonly file: string; readonly advisories: number; readonly invalidEntries: number; readonly newestModified: string | null; readonly matches: OsvMatch[] }
+  | {
+      readonly available: true;
+      readonly file: string;
+      readonly advisories: number;
+      readonly invalidEntries: number;
+      readonly newestModified: string | null;
+      readonly matches: OsvMatch[];
+    }
   | { readonly available: false; readonly file: string; readonly reason: string };
 
 const MAX_BYTES = 64 * 1024 * 1024;
-const event = z.object({ introduced: z.string(), fixed: z.string(), last_affected: z.string(), limit: z.string() }).partial();
+const event = z
+  .object({ introduced: z.string(), fixed: z.string(), last_affected: z.string(), limit: z.string() })
+  .partial();
 /** The OSV schema (ossf.github.io/osv-schema), reduced to what matching reads. */
 const entry = z.object({
   id: z.string().min(1).max(200),
@@ -47,10 +56,19 @@ export async function matchOsvSnapshot(file: string, installed: readonly LockedP
   try {
     const st = await stat(file);
     if (!st.isFile()) return { available: false, file, reason: 'the OSV snapshot is not a regular file' };
-    if (st.size > MAX_BYTES) return { available: false, file, reason: `the OSV snapshot is ${st.size} bytes; the limit is ${MAX_BYTES} (keep only npm records)` };
+    if (st.size > MAX_BYTES)
+      return {
+        available: false,
+        file,
+        reason: `the OSV snapshot is ${st.size} bytes; the limit is ${MAX_BYTES} (keep only npm records)`,
+      };
     text = await readFile(file, 'utf8');
   } catch (e) {
-    return { available: false, file, reason: `the OSV snapshot cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
+    return {
+      available: false,
+      file,
+      reason: `the OSV snapshot cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    };
   }
   let json: unknown;
   try {
@@ -59,7 +77,12 @@ export async function matchOsvSnapshot(file: string, installed: readonly LockedP
     return { available: false, file, reason: 'the OSV snapshot is not valid JSON' };
   }
   const list = Array.isArray(json) ? json : (json as { vulns?: unknown } | null)?.vulns;
-  if (!Array.isArray(list)) return { available: false, file, reason: 'the OSV snapshot is neither an array of OSV records nor {"vulns": [...]}' };
+  if (!Array.isArray(list))
+    return {
+      available: false,
+      file,
+      reason: 'the OSV snapshot is neither an array of OSV records nor {"vulns": [...]}',
+    };
 
   const byName = new Map<string, LockedPackage[]>();
   for (const p of installed) {
@@ -80,13 +103,23 @@ export async function matchOsvSnapshot(file: string, installed: readonly LockedP
       continue;
     }
     const e = parsed.data;
-    if (e.modified && !Number.isNaN(Date.parse(e.modified)) && (newestModified === null || e.modified > newestModified)) newestModified = e.modified;
+    if (e.modified && !Number.isNaN(Date.parse(e.modified)) && (newestModified === null || e.modified > newestModified))
+      newestModified = e.modified;
     for (const a of e.affected) {
       if (a.package.ecosystem !== 'npm') continue;
       for (const p of byName.get(a.package.name) ?? []) {
         const hit = affects(a, p.version);
         const key = `${e.id}|${p.name}|${p.version}`;
-        if (hit && !seen.has(key) && seen.add(key)) matches.push({ id: e.id, package: p.name, version: p.version, dev: p.dev, severity: severityOf(e), summary: e.summary ?? null, fixed: hit.fixed });
+        if (hit && !seen.has(key) && seen.add(key))
+          matches.push({
+            id: e.id,
+            package: p.name,
+            version: p.version,
+            dev: p.dev,
+            severity: severityOf(e),
+            summary: e.summary ?? null,
+            fixed: hit.fixed,
+          });
       }
     }
   }
@@ -105,7 +138,11 @@ function affects(a: Entry['affected'][number], version: string): { fixed: string
   for (const range of a.ranges ?? []) {
     if (range.type !== 'SEMVER' && range.type !== 'ECOSYSTEM') continue;
     const events = range.events
-      .map((ev) => ({ ev, at: ev.introduced === '0' ? ZERO : parseVersion(ev.introduced ?? ev.fixed ?? ev.last_affected ?? ev.limit ?? '') }))
+      .map((ev) => ({
+        ev,
+        at:
+          ev.introduced === '0' ? ZERO : parseVersion(ev.introduced ?? ev.fixed ?? ev.last_affected ?? ev.limit ?? ''),
+      }))
       .filter((x): x is { ev: (typeof range.events)[number]; at: Version } => x.at !== null)
       .sort((x, y) => compareVersions(x.at, y.at));
     let affected = false;
@@ -116,7 +153,13 @@ function affects(a: Entry['affected'][number], version: string): { fixed: string
       else if (ev.last_affected !== undefined && c > 0) affected = false;
       else if (ev.limit !== undefined && c >= 0) affected = false;
     }
-    if (affected) return { fixed: range.events.find((ev) => ev.fixed !== undefined && parseVersion(ev.fixed) && compareVersions(v, parseVersion(ev.fixed)!) < 0)?.fixed ?? null };
+    if (affected)
+      return {
+        fixed:
+          range.events.find(
+            (ev) => ev.fixed !== undefined && parseVersion(ev.fixed) && compareVersions(v, parseVersion(ev.fixed)!) < 0,
+          )?.fixed ?? null,
+      };
   }
   return null;
 }
@@ -125,5 +168,9 @@ const ZERO: Version = { major: 0, minor: 0, patch: 0, pre: [] };
 
 function severityOf(e: Entry): string {
   const s = e.database_specific?.severity?.toLowerCase();
-  return s && ['low', 'moderate', 'medium', 'high', 'critical'].includes(s) ? (s === 'medium' ? 'moderate' : s) : 'unknown';
+  return s && ['low', 'moderate', 'medium', 'high', 'critical'].includes(s)
+    ? s === 'medium'
+      ? 'moderate'
+      : s
+    : 'unknown';
 }

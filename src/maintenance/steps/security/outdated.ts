@@ -17,7 +17,12 @@ export interface AvailableUpdate {
 }
 
 export type OutdatedResult =
-  | { readonly available: true; readonly updates: AvailableUpdate[]; readonly notInstalled: string[]; readonly unclassified: string[] }
+  | {
+      readonly available: true;
+      readonly updates: AvailableUpdate[];
+      readonly notInstalled: string[];
+      readonly unclassified: string[];
+    }
   | { readonly available: false; readonly reason: string };
 
 const entry = z.object({ current: z.string().optional(), wanted: z.string(), latest: z.string() });
@@ -28,22 +33,33 @@ const entry = z.object({ current: z.string().optional(), wanted: z.string(), lat
  * npm skips packages the registry answers 403/404 for without a word, so an empty answer (the
  * "all current" claim) is believed only after the registry has answered for a real dependency.
  */
-export async function npmOutdated(settings: SecuritySettings, runId: string, signal: AbortSignal): Promise<OutdatedResult> {
+export async function npmOutdated(
+  settings: SecuritySettings,
+  runId: string,
+  signal: AbortSignal,
+): Promise<OutdatedResult> {
   const opts = { cwd: settings.appRoot, timeoutMs: settings.npmTimeoutMs, signal };
   const r = await runOncePerRun(settings.runNpm, runId, ['outdated', '--json'], opts);
   const json = r.stdout.trim() === '' && r.code === 0 ? {} : parseJson(r.stdout);
-  if (r.code === null || typeof json !== 'object' || json === null || Array.isArray(json)) return { available: false, reason: `update check unavailable: ${npmFailure('npm outdated', r)}` };
-  if ('error' in json) return { available: false, reason: `update check unavailable: ${errorText((json as { error: unknown }).error)}` };
+  if (r.code === null || typeof json !== 'object' || json === null || Array.isArray(json))
+    return { available: false, reason: `update check unavailable: ${npmFailure('npm outdated', r)}` };
+  if ('error' in json)
+    return { available: false, reason: `update check unavailable: ${errorText((json as { error: unknown }).error)}` };
 
   const result = readOutdated(json as Record<string, unknown>);
   if (result.updates.length === 0 && result.notInstalled.length === 0) {
     const probe = await registryProbe(settings, runId, opts);
-    if (probe !== null) return { available: false, reason: `update check unavailable: npm outdated listed nothing, but ${probe}` };
+    if (probe !== null)
+      return { available: false, reason: `update check unavailable: npm outdated listed nothing, but ${probe}` };
   }
   return { available: true, ...result };
 }
 
-export function readOutdated(json: Record<string, unknown>): { updates: AvailableUpdate[]; notInstalled: string[]; unclassified: string[] } {
+export function readOutdated(json: Record<string, unknown>): {
+  updates: AvailableUpdate[];
+  notInstalled: string[];
+  unclassified: string[];
+} {
   const updates: AvailableUpdate[] = [];
   const notInstalled: string[] = [];
   const unclassified: string[] = [];
@@ -70,14 +86,24 @@ export function readOutdated(json: Record<string, unknown>): { updates: Availabl
 }
 
 export function splitByKind(updates: readonly AvailableUpdate[]): Record<UpdateKind, AvailableUpdate[]> {
-  return { patch: updates.filter((u) => u.kind === 'patch'), minor: updates.filter((u) => u.kind === 'minor'), major: updates.filter((u) => u.kind === 'major') };
+  return {
+    patch: updates.filter((u) => u.kind === 'patch'),
+    minor: updates.filter((u) => u.kind === 'minor'),
+    major: updates.filter((u) => u.kind === 'major'),
+  };
 }
 
 /** null when the registry answers `npm view` for the app's first dependency; else why not. */
-async function registryProbe(settings: SecuritySettings, runId: string, opts: { cwd: string; timeoutMs: number; signal: AbortSignal }): Promise<string | null> {
+async function registryProbe(
+  settings: SecuritySettings,
+  runId: string,
+  opts: { cwd: string; timeoutMs: number; signal: AbortSignal },
+): Promise<string | null> {
   let name: string | undefined;
   try {
-    const pkg = JSON.parse(await readFile(join(settings.appRoot, 'package.json'), 'utf8')) as { dependencies?: Record<string, unknown> };
+    const pkg = JSON.parse(await readFile(join(settings.appRoot, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, unknown>;
+    };
     name = Object.keys(pkg.dependencies ?? {})[0];
   } catch {
     return 'package.json could not be read to confirm the registry answers';
@@ -85,10 +111,17 @@ async function registryProbe(settings: SecuritySettings, runId: string, opts: { 
   if (name === undefined) return null; // nothing to be outdated
   const r = await runOncePerRun(settings.runNpm, runId, ['view', name, 'version', '--json'], opts);
   const v = parseJson(r.stdout);
-  return r.code === 0 && typeof v === 'string' ? null : `the registry did not answer for ${name} (${npmFailure('npm view', r)})`;
+  return r.code === 0 && typeof v === 'string'
+    ? null
+    : `the registry did not answer for ${name} (${npmFailure('npm view', r)})`;
 }
 
 function errorText(e: unknown): string {
   const rec = typeof e === 'object' && e !== null ? (e as Record<string, unknown>) : {};
-  return [rec.code, rec.summary].filter((p): p is string => typeof p === 'string' && p !== '').join(' - ').slice(0, 300) || 'npm outdated returned an error';
+  return (
+    [rec.code, rec.summary]
+      .filter((p): p is string => typeof p === 'string' && p !== '')
+      .join(' - ')
+      .slice(0, 300) || 'npm outdated returned an error'
+  );
 }

@@ -25,14 +25,20 @@ const day = (iso: string): number => Date.parse(`${iso}T00:00:00Z`);
 
 /** The LTS lines whose Active LTS has begun by `now` and that are not past their end, newest first. */
 export function ltsLines(now: Date): NodeReleaseLine[] {
-  return NODE_RELEASES.filter((l) => l.lts !== null && day(l.lts) <= now.getTime() && day(l.end) > now.getTime()).sort((a, b) => b.major - a.major);
+  return NODE_RELEASES.filter((l) => l.lts !== null && day(l.lts) <= now.getTime() && day(l.end) > now.getTime()).sort(
+    (a, b) => b.major - a.major,
+  );
 }
 
 /**
  * Where the running Node stands against the shipped end-of-life table. `eolSeverity` lets a
  * planning step (majorUpdates) say the same fact more softly than the security steps do.
  */
-export function assessRuntime(nodeVersion: string, now: Date, eolSeverity: Severity = 'error'): { figures: RuntimeFigures; findings: Finding[] } {
+export function assessRuntime(
+  nodeVersion: string,
+  now: Date,
+  eolSeverity: Severity = 'error',
+): { figures: RuntimeFigures; findings: Finding[] } {
   const findings: Finding[] = [];
   const major = parseVersion(nodeVersion)?.major ?? null;
   const line = NODE_RELEASES.find((l) => l.major === major);
@@ -41,29 +47,54 @@ export function assessRuntime(nodeVersion: string, now: Date, eolSeverity: Sever
   const base = { node: nodeVersion, line: major, tableAsOf: NODE_RELEASES_AS_OF, recommended };
 
   if (now.getTime() - day(NODE_RELEASES_AS_OF) > 365 * DAY) {
-    findings.push({ severity: 'warning', message: `the Node.js end-of-life table is from ${NODE_RELEASES_AS_OF}, over a year old: update src/maintenance/data/node-releases.ts` });
+    findings.push({
+      severity: 'warning',
+      message: `the Node.js end-of-life table is from ${NODE_RELEASES_AS_OF}, over a year old: update src/maintenance/data/node-releases.ts`,
+    });
   }
   if (!line) {
-    findings.push({ severity: 'warning', message: `Node.js ${nodeVersion} is not in the end-of-life table (as of ${NODE_RELEASES_AS_OF}); its support status is unknown` });
+    findings.push({
+      severity: 'warning',
+      message: `Node.js ${nodeVersion} is not in the end-of-life table (as of ${NODE_RELEASES_AS_OF}); its support status is unknown`,
+    });
     return { figures: { ...base, lts: null, status: 'unknown', endOfLife: null, daysToEndOfLife: null }, findings };
   }
 
   // Whole calendar days, counted from the end-of-life day itself (it is the first unsupported day).
   const daysLeft = Math.ceil((day(line.end) - now.getTime()) / DAY) || 0;
-  const upgrade = recommended && recommended.line !== line.major ? `; move to Node.js ${recommended.line} LTS (supported until ${recommended.endOfLife})` : '';
+  const upgrade =
+    recommended && recommended.line !== line.major
+      ? `; move to Node.js ${recommended.line} LTS (supported until ${recommended.endOfLife})`
+      : '';
   let status: RuntimeStatus;
   if (now.getTime() >= day(line.end)) {
     status = 'end_of_life';
-    findings.push({ severity: eolSeverity, message: `Node.js ${nodeVersion} reached its end of life on ${line.end} (${-daysLeft} days ago) and gets no security fixes${upgrade}` });
+    findings.push({
+      severity: eolSeverity,
+      message: `Node.js ${nodeVersion} reached its end of life on ${line.end} (${-daysLeft} days ago) and gets no security fixes${upgrade}`,
+    });
   } else if (daysLeft <= SOON_DAYS) {
     status = 'eol_soon';
-    findings.push({ severity: 'warning', message: `Node.js ${line.major} reaches its end of life on ${line.end}, in ${daysLeft} days${upgrade}` });
+    findings.push({
+      severity: 'warning',
+      message: `Node.js ${line.major} reaches its end of life on ${line.end}, in ${daysLeft} days${upgrade}`,
+    });
   } else {
     status = now.getTime() >= day(line.maintenance) ? 'maintenance' : 'supported';
-    if (status === 'maintenance') findings.push({ severity: 'info', message: `Node.js ${line.major} is in maintenance (security fixes only) until ${line.end}${upgrade}` });
+    if (status === 'maintenance')
+      findings.push({
+        severity: 'info',
+        message: `Node.js ${line.major} is in maintenance (security fixes only) until ${line.end}${upgrade}`,
+      });
   }
   if (line.lts === null && status !== 'end_of_life') {
-    findings.push({ severity: 'warning', message: `Node.js ${line.major} is an odd-numbered line that never becomes LTS; production should run an LTS line${upgrade}` });
+    findings.push({
+      severity: 'warning',
+      message: `Node.js ${line.major} is an odd-numbered line that never becomes LTS; production should run an LTS line${upgrade}`,
+    });
   }
-  return { figures: { ...base, lts: line.lts !== null, status, endOfLife: line.end, daysToEndOfLife: daysLeft }, findings };
+  return {
+    figures: { ...base, lts: line.lts !== null, status, endOfLife: line.end, daysToEndOfLife: daysLeft },
+    findings,
+  };
 }

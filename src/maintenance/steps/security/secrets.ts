@@ -14,7 +14,8 @@ export interface SecretsReport {
 }
 
 /** Placeholders people paste from examples; matched on the lower-cased key with separators removed. */
-const PLACEHOLDER = /changeme|replaceme|placeholder|example|yourmasterkey|yourapikey|yoursecret|^(password|secret|admin|default|queuekeeper|masterkey)/;
+const PLACEHOLDER =
+  /changeme|replaceme|placeholder|example|yourmasterkey|yourapikey|yoursecret|^(password|secret|admin|default|queuekeeper|masterkey)/;
 const MIN_LENGTH = 32;
 /** Far below what any random 32-character key shows (hex ≈ 115 bits observed), far above a phrase repeated. */
 const MIN_ESTIMATED_BITS = 96;
@@ -48,7 +49,12 @@ export function estimatedBits(key: string): number {
 export function checkSecrets(config: Config): SecretsReport {
   const issues: SecretIssue[] = [];
   const master = config.masterKey === null ? null : weakKeyReason(config.masterKey);
-  if (master) issues.push({ secret: 'masterKey', problem: `QK_MASTER_KEY is ${master}: anyone who guesses it is admin`, severity: 'error' });
+  if (master)
+    issues.push({
+      secret: 'masterKey',
+      problem: `QK_MASTER_KEY is ${master}: anyone who guesses it is admin`,
+      severity: 'error',
+    });
   if (config.apiKey !== null && config.apiKey !== config.masterKey) {
     const api = weakKeyReason(config.apiKey);
     if (api) issues.push({ secret: 'apiKey', problem: `QK_API_KEY is ${api}`, severity: 'error' });
@@ -57,8 +63,18 @@ export function checkSecrets(config: Config): SecretsReport {
   if (enc !== null) {
     // A 32-byte random key has ~30 distinct bytes; 8 or fewer means a hand-typed or zeroed key.
     const distinct = new Set(enc).size;
-    if (enc.every((b) => b === 0)) issues.push({ secret: 'backupEncryptionKey', problem: 'QK_BACKUP_ENCRYPTION_KEY is all zeros: backups are encrypted with a key everyone knows', severity: 'error' });
-    else if (distinct <= 8) issues.push({ secret: 'backupEncryptionKey', problem: `QK_BACKUP_ENCRYPTION_KEY has only ${distinct} distinct bytes: not random`, severity: 'error' });
+    if (enc.every((b) => b === 0))
+      issues.push({
+        secret: 'backupEncryptionKey',
+        problem: 'QK_BACKUP_ENCRYPTION_KEY is all zeros: backups are encrypted with a key everyone knows',
+        severity: 'error',
+      });
+    else if (distinct <= 8)
+      issues.push({
+        secret: 'backupEncryptionKey',
+        problem: `QK_BACKUP_ENCRYPTION_KEY has only ${distinct} distinct bytes: not random`,
+        severity: 'error',
+      });
   }
   return { masterKey: config.masterKey === null ? 'generated' : master ? 'weak' : 'strong', issues };
 }

@@ -16,7 +16,11 @@ export const securityAudit: Step = async (ctx) => {
   const score = scoreOf(checklist);
   const failing = checklist.filter((i) => i.status === 'fail').map((i) => i.id);
   // One line: the weak secrets and loose modes behind some items are already findings above.
-  if (failing.length > 0) findings.push({ severity: 'warning', message: `hardening score ${score}%: failing ${failing.join(', ')} (run securityHardening for details and fixes)` });
+  if (failing.length > 0)
+    findings.push({
+      severity: 'warning',
+      message: `hardening score ${score}%: failing ${failing.join(', ')} (run securityHardening for details and fixes)`,
+    });
 
   const figures = {
     ...checks.figures,

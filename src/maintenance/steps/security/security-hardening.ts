@@ -23,16 +23,24 @@ export const securityHardening: Step = async (ctx) => {
 
   const findings: Finding[] = [];
   // dataDirModes is reported file by file below, with who can read each one.
-  for (const item of checklist.filter((i) => i.status === 'fail' && i.id !== 'dataDirModes')) findings.push({ severity: item.severity, message: `${item.id}: ${item.detail}` });
+  for (const item of checklist.filter((i) => i.status === 'fail' && i.id !== 'dataDirModes'))
+    findings.push({ severity: item.severity, message: `${item.id}: ${item.detail}` });
   // What is left after the measure; the entries it fixed are listed in the figures.
   findings.push(...modeFindings(after));
-  for (const f of applied.failed) findings.push({ severity: 'warning', message: `could not tighten ${f.path}: ${f.error}` });
-  if (applied.changed.length > 0) findings.push({ severity: 'info', message: `tightened ${applied.changed.length} modes under ${ctx.config.dataDir} (group/other access removed)` });
+  for (const f of applied.failed)
+    findings.push({ severity: 'warning', message: `could not tighten ${f.path}: ${f.error}` });
+  if (applied.changed.length > 0)
+    findings.push({
+      severity: 'info',
+      message: `tightened ${applied.changed.length} modes under ${ctx.config.dataDir} (group/other access removed)`,
+    });
 
   const recommendations = [
     // The docs route is registered unconditionally; refusing it in production is a startup decision.
     'GET /docs is served whatever NODE_ENV says: make startup refuse to serve it in production unless explicitly allowed',
-    ...checklist.filter((i) => i.status === 'unknown').map((i) => `${i.id}: could not be checked (${i.detail}); check it by hand`),
+    ...checklist
+      .filter((i) => i.status === 'unknown')
+      .map((i) => `${i.id}: could not be checked (${i.detail}); check it by hand`),
   ];
   for (const r of recommendations) findings.push({ severity: 'info', message: `recommendation: ${r}` });
 

@@ -2,7 +2,15 @@ import { getHeapStatistics } from 'node:v8';
 import type { LiveBackend } from '../../../live/contract.js';
 import type { Step } from '../../step.js';
 import { human, Parts } from './parts.js';
-import { DEFAULT_FRAGMENTATION, isNotAvailable, orNotAvailable, purgeIfFragmented, type FragmentationLimits, type NotAvailable, type PurgeReport } from './redis-memory.js';
+import {
+  DEFAULT_FRAGMENTATION,
+  isNotAvailable,
+  orNotAvailable,
+  purgeIfFragmented,
+  type FragmentationLimits,
+  type NotAvailable,
+  type PurgeReport,
+} from './redis-memory.js';
 
 export interface EvictionReading {
   readonly policy: string;
@@ -33,7 +41,8 @@ export async function readEviction(live: LiveBackend): Promise<EvictionReading |
   const maxmemory = fromInfo.maxmemory !== undefined && fromInfo.maxmemory !== '' ? Number(fromInfo.maxmemory) : null;
   const policy = await configValue(live, 'maxmemory-policy');
   if (!isNotAvailable(policy)) return { policy, source: 'CONFIG GET', maxmemoryBytes: maxmemory };
-  if (fromInfo.maxmemory_policy) return { policy: fromInfo.maxmemory_policy, source: 'INFO memory', maxmemoryBytes: maxmemory };
+  if (fromInfo.maxmemory_policy)
+    return { policy: fromInfo.maxmemory_policy, source: 'INFO memory', maxmemoryBytes: maxmemory };
   return { available: false, reason: `${policy.reason}; INFO memory has no maxmemory_policy either` };
 }
 
@@ -49,15 +58,29 @@ export async function readPersistence(live: LiveBackend): Promise<PersistenceRea
 export function processMemory(): Record<string, number> {
   const m = process.memoryUsage();
   const limit = getHeapStatistics().heap_size_limit;
-  return { heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, heapLimitBytes: limit, heapUsedPercent: Math.round((m.heapUsed / limit) * 1000) / 10, rssBytes: m.rss, externalBytes: m.external };
+  return {
+    heapUsedBytes: m.heapUsed,
+    heapTotalBytes: m.heapTotal,
+    heapLimitBytes: limit,
+    heapUsedPercent: Math.round((m.heapUsed / limit) * 1000) / 10,
+    rssBytes: m.rss,
+    externalBytes: m.external,
+  };
 }
 
 /** Reports a purge the same way wherever it is used (this step and systemOptimization). */
 export function notePurge(parts: Parts, p: PurgeReport): void {
   if (p.status === 'not_available') parts.note('info', `fragmentation not measured: ${p.reason}`);
   else if (p.status === 'purged') {
-    parts.note('info', `allocator fragmentation ${p.before.allocatorFragRatio} (${human(p.before.allocatorFragBytes)}) passed ${p.limits.ratio} and ${human(p.limits.bytes)}: MEMORY PURGE ran, now ${p.after?.allocatorFragRatio ?? 'unknown'} (${p.after ? human(p.after.allocatorFragBytes) : 'unknown'})`);
-  } else if (p.status === 'refused') parts.note('warning', `allocator fragmentation is high (${p.before.allocatorFragRatio}, ${human(p.before.allocatorFragBytes)}) but MEMORY PURGE was refused: ${p.reason ?? 'no reason given'}`);
+    parts.note(
+      'info',
+      `allocator fragmentation ${p.before.allocatorFragRatio} (${human(p.before.allocatorFragBytes)}) passed ${p.limits.ratio} and ${human(p.limits.bytes)}: MEMORY PURGE ran, now ${p.after?.allocatorFragRatio ?? 'unknown'} (${p.after ? human(p.after.allocatorFragBytes) : 'unknown'})`,
+    );
+  } else if (p.status === 'refused')
+    parts.note(
+      'warning',
+      `allocator fragmentation is high (${p.before.allocatorFragRatio}, ${human(p.before.allocatorFragBytes)}) but MEMORY PURGE was refused: ${p.reason ?? 'no reason given'}`,
+    );
 }
 
 /**
@@ -76,16 +99,30 @@ export function createCacheOptimization(limits: FragmentationLimits = DEFAULT_FR
       if (fragmentation !== null) notePurge(parts, fragmentation);
 
       const eviction = await parts.run('eviction policy check', () => readEviction(live));
-      if (eviction !== null && isNotAvailable(eviction)) parts.note('warning', `eviction policy not available: ${eviction.reason}; make sure it is noeviction`);
+      if (eviction !== null && isNotAvailable(eviction))
+        parts.note('warning', `eviction policy not available: ${eviction.reason}; make sure it is noeviction`);
       else if (eviction !== null && eviction.policy !== 'noeviction') {
-        const limit = eviction.maxmemoryBytes === 0 ? ' (maxmemory is 0 now, so this starts the day a limit is set)' : eviction.maxmemoryBytes !== null ? ` at maxmemory ${human(eviction.maxmemoryBytes)}` : '';
-        parts.note('error', `maxmemory-policy is ${eviction.policy}: Redis may evict queue keys${limit} and silently drop waiting positions; set it to noeviction`);
-      } else if (eviction !== null && eviction.source === 'INFO memory') parts.note('info', 'CONFIG is disabled on this Redis: the eviction policy was read from INFO memory');
+        const limit =
+          eviction.maxmemoryBytes === 0
+            ? ' (maxmemory is 0 now, so this starts the day a limit is set)'
+            : eviction.maxmemoryBytes !== null
+              ? ` at maxmemory ${human(eviction.maxmemoryBytes)}`
+              : '';
+        parts.note(
+          'error',
+          `maxmemory-policy is ${eviction.policy}: Redis may evict queue keys${limit} and silently drop waiting positions; set it to noeviction`,
+        );
+      } else if (eviction !== null && eviction.source === 'INFO memory')
+        parts.note('info', 'CONFIG is disabled on this Redis: the eviction policy was read from INFO memory');
 
       const persistence = await parts.run('persistence check', () => readPersistence(live));
-      if (persistence !== null && isNotAvailable(persistence)) parts.note('info', `persistence settings not available: ${persistence.reason}`);
+      if (persistence !== null && isNotAvailable(persistence))
+        parts.note('info', `persistence settings not available: ${persistence.reason}`);
       else if (persistence !== null && !persistence.persistent) {
-        parts.note('info', 'Redis has no persistence (save "" and appendonly no): a restart empties it; queuekeeper survives by rebuilding the live index from the database, and positions answer 503 until the rebuild is done');
+        parts.note(
+          'info',
+          'Redis has no persistence (save "" and appendonly no): a restart empties it; queuekeeper survives by rebuilding the live index from the database, and positions answer 503 until the rebuild is done',
+        );
       }
       redis = { fragmentation, eviction, persistence };
     }

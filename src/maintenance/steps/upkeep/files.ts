@@ -25,7 +25,9 @@ export async function cleanTemp(dir: string, cutoffMs: number, signal: AbortSign
   const sweep = async (d: string): Promise<boolean> => {
     let left = 0;
     // A sub-folder removed by its owner while we walk is simply gone.
-    const entries = await readdir(d, { withFileTypes: true }).catch((e: unknown) => (missing(e) && d !== dir ? null : Promise.reject(e)));
+    const entries = await readdir(d, { withFileTypes: true }).catch((e: unknown) =>
+      missing(e) && d !== dir ? null : Promise.reject(e),
+    );
     if (entries === null) return false;
     for (const e of entries) {
       signal.throwIfAborted();
@@ -34,9 +36,23 @@ export async function cleanTemp(dir: string, cutoffMs: number, signal: AbortSign
       if (st === null) continue;
       if (st.isDirectory()) {
         const empty = await sweep(p);
-        if (empty && st.mtimeMs < cutoffMs && (await rmdir(p).then(() => true, () => false))) acc.dirsRemoved++;
+        if (
+          empty &&
+          st.mtimeMs < cutoffMs &&
+          (await rmdir(p).then(
+            () => true,
+            () => false,
+          ))
+        )
+          acc.dirsRemoved++;
         else left++;
-      } else if (st.mtimeMs < cutoffMs && (await unlink(p).then(() => true, (err: unknown) => missing(err)))) {
+      } else if (
+        st.mtimeMs < cutoffMs &&
+        (await unlink(p).then(
+          () => true,
+          (err: unknown) => missing(err),
+        ))
+      ) {
         acc.filesRemoved++;
         acc.bytesFreed += st.size;
       } else left++;
@@ -79,16 +95,35 @@ export const DEFAULT_LOG_POLICY: LogPolicy = { gzipAfterDays: 7, deleteAfterDays
  * log analysis) still count from the last line written; it is written under a temporary name and
  * renamed, so a crash never leaves a truncated `.gz` that the log analysis would read.
  */
-export async function careForLogs(dir: string, nowMs: number, signal: AbortSignal, policy: LogPolicy = DEFAULT_LOG_POLICY): Promise<LogCare> {
-  const out = { dir, present: true, active: [] as string[], gzipped: 0, gzippedBytesBefore: 0, gzippedBytesAfter: 0, deleted: 0, deletedBytes: 0, bytesFreed: 0 };
+export async function careForLogs(
+  dir: string,
+  nowMs: number,
+  signal: AbortSignal,
+  policy: LogPolicy = DEFAULT_LOG_POLICY,
+): Promise<LogCare> {
+  const out = {
+    dir,
+    present: true,
+    active: [] as string[],
+    gzipped: 0,
+    gzippedBytesBefore: 0,
+    gzippedBytesAfter: 0,
+    deleted: 0,
+    deletedBytes: 0,
+    bytesFreed: 0,
+  };
   let names: string[];
   try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && /\.log(\.gz)?$/.test(e.name)).map((e) => e.name);
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isFile() && /\.log(\.gz)?$/.test(e.name))
+      .map((e) => e.name);
   } catch (e) {
     if (missing(e)) return { ...out, present: false };
     throw e;
   }
-  const files = (await Promise.all(names.map(async (name) => ({ name, st: await stat(join(dir, name)).catch(() => null) })))).flatMap((f) => (f.st ? [{ name: f.name, mtimeMs: f.st.mtimeMs, atimeMs: f.st.atimeMs, size: f.st.size }] : []));
+  const files = (
+    await Promise.all(names.map(async (name) => ({ name, st: await stat(join(dir, name)).catch(() => null) })))
+  ).flatMap((f) => (f.st ? [{ name: f.name, mtimeMs: f.st.mtimeMs, atimeMs: f.st.atimeMs, size: f.st.size }] : []));
   const plain = files.filter((f) => f.name.endsWith('.log')).sort((a, b) => b.mtimeMs - a.mtimeMs);
   const active = new Set(plain.filter((f, i) => i === 0 || f.mtimeMs >= nowMs - DAY_MS).map((f) => f.name));
   out.active = [...active].sort();
@@ -98,7 +133,12 @@ export async function careForLogs(dir: string, nowMs: number, signal: AbortSigna
     if (active.has(f.name)) continue;
     const path = join(dir, f.name);
     if (f.mtimeMs < nowMs - policy.deleteAfterDays * DAY_MS) {
-      if (await unlink(path).then(() => true, (e: unknown) => missing(e))) {
+      if (
+        await unlink(path).then(
+          () => true,
+          (e: unknown) => missing(e),
+        )
+      ) {
         out.deleted++;
         out.deletedBytes += f.size;
       }

@@ -1,6 +1,11 @@
 /** Weekly and preventive upkeep steps (contract §5): database, cache, disk and process care. */
 export { cacheOptimization, createCacheOptimization } from './cache-optimization.js';
-export { DEFAULT_FRAGMENTATION, purgeIfFragmented, type FragmentationLimits, type PurgeReport } from './redis-memory.js';
+export {
+  DEFAULT_FRAGMENTATION,
+  purgeIfFragmented,
+  type FragmentationLimits,
+  type PurgeReport,
+} from './redis-memory.js';
 export { dropOrphanedQueues, systemCleanup } from './system-cleanup.js';
 export { createSystemOptimization, systemOptimization } from './system-optimization.js';
 export { weeklyDatabaseMaintenance } from './weekly-database.js';

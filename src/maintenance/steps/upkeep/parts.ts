@@ -40,7 +40,12 @@ export class Parts {
   }
 
   outcome(figures: Record<string, unknown>): StepOutcome {
-    return { status: statusFrom(this.findings), figures, findings: this.findings, error: this.failed.length > 0 ? `failed: ${this.failed.join(', ')}` : null };
+    return {
+      status: statusFrom(this.findings),
+      figures,
+      findings: this.findings,
+      error: this.failed.length > 0 ? `failed: ${this.failed.join(', ')}` : null,
+    };
   }
 }
 

@@ -35,7 +35,8 @@ export type PurgeReport =
     }
   | (NotAvailable & { readonly status: 'not_available' });
 
-const num = (v: string | undefined): number | null => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v));
+const num = (v: string | undefined): number | null =>
+  v === undefined || v === '' || !Number.isFinite(Number(v)) ? null : Number(v);
 
 /**
  * Runs a Redis command that a managed service may refuse (CONFIG, MEMORY). A refusal answers
@@ -51,36 +52,67 @@ export async function orNotAvailable<T>(fn: () => Promise<T>): Promise<T | NotAv
   }
 }
 
-export const isNotAvailable = (v: unknown): v is NotAvailable => typeof v === 'object' && v !== null && (v as NotAvailable).available === false;
+export const isNotAvailable = (v: unknown): v is NotAvailable =>
+  typeof v === 'object' && v !== null && (v as NotAvailable).available === false;
 
 export async function readAllocator(live: LiveBackend): Promise<AllocatorReading | NotAvailable> {
-  if (live.kind !== 'redis' || !live.info) return { available: false, reason: 'no Redis: the live index is in process' };
+  if (live.kind !== 'redis' || !live.info)
+    return { available: false, reason: 'no Redis: the live index is in process' };
   const info = live.info;
   const mem = await orNotAvailable(() => info('memory'));
   if (isNotAvailable(mem)) return mem;
   const ratio = num(mem.allocator_frag_ratio);
   const bytes = num(mem.allocator_frag_bytes);
   if (ratio === null || bytes === null) {
-    return { available: false, reason: `INFO memory has no allocator_frag_ratio/allocator_frag_bytes (mem_allocator ${mem.mem_allocator ?? 'unknown'}; they need jemalloc)` };
+    return {
+      available: false,
+      reason: `INFO memory has no allocator_frag_ratio/allocator_frag_bytes (mem_allocator ${mem.mem_allocator ?? 'unknown'}; they need jemalloc)`,
+    };
   }
-  return { allocatorFragRatio: ratio, allocatorFragBytes: bytes, usedMemoryBytes: num(mem.used_memory), memFragmentationRatio: num(mem.mem_fragmentation_ratio) };
+  return {
+    allocatorFragRatio: ratio,
+    allocatorFragBytes: bytes,
+    usedMemoryBytes: num(mem.used_memory),
+    memFragmentationRatio: num(mem.mem_fragmentation_ratio),
+  };
 }
 
 /**
  * Asks jemalloc to give dirty pages back (MEMORY PURGE) only when the allocator itself reports
  * fragmentation past both bounds, then reads again so the report shows what it did.
  */
-export async function purgeIfFragmented(live: LiveBackend, limits: FragmentationLimits = DEFAULT_FRAGMENTATION): Promise<PurgeReport> {
+export async function purgeIfFragmented(
+  live: LiveBackend,
+  limits: FragmentationLimits = DEFAULT_FRAGMENTATION,
+): Promise<PurgeReport> {
   const before = await readAllocator(live);
   if (isNotAvailable(before)) return { status: 'not_available', ...before };
-  if (before.allocatorFragRatio <= limits.ratio || before.allocatorFragBytes <= limits.bytes) return { status: 'not_needed', before, limits };
-  if (!live.memoryPurge) return { status: 'not_available', available: false, reason: 'this live backend cannot send MEMORY PURGE' };
+  if (before.allocatorFragRatio <= limits.ratio || before.allocatorFragBytes <= limits.bytes)
+    return { status: 'not_needed', before, limits };
+  if (!live.memoryPurge)
+    return { status: 'not_available', available: false, reason: 'this live backend cannot send MEMORY PURGE' };
   const purge = live.memoryPurge;
   const done = await orNotAvailable(() => purge());
   const after = await readAllocator(live);
   const afterReading = isNotAvailable(after) ? null : after;
   const recovered = afterReading === null ? null : before.allocatorFragBytes - afterReading.allocatorFragBytes;
-  if (isNotAvailable(done)) return { status: 'refused', before, after: afterReading, fragBytesRecovered: recovered, limits, reason: done.reason };
-  if (!done) return { status: 'refused', before, after: afterReading, fragBytesRecovered: recovered, limits, reason: 'MEMORY PURGE did not answer OK' };
+  if (isNotAvailable(done))
+    return {
+      status: 'refused',
+      before,
+      after: afterReading,
+      fragBytesRecovered: recovered,
+      limits,
+      reason: done.reason,
+    };
+  if (!done)
+    return {
+      status: 'refused',
+      before,
+      after: afterReading,
+      fragBytesRecovered: recovered,
+      limits,
+      reason: 'MEMORY PURGE did not answer OK',
+    };
   return { status: 'purged', before, after: afterReading, fragBytesRecovered: recovered, limits };
 }

@@ -15,7 +15,10 @@ const TEMP_MAX_AGE_MS = DAY_MS;
  * writes). The index is read first: a queue created after that read is not in the list, and one
  * created before it is already committed to the database, so a new queue is never taken for an orphan.
  */
-export async function dropOrphanedQueues(store: Store, index: LiveIndex): Promise<{ queues: number; entries: number; queueIds: string[] }> {
+export async function dropOrphanedQueues(
+  store: Store,
+  index: LiveIndex,
+): Promise<{ queues: number; entries: number; queueIds: string[] }> {
   const inIndex = await index.queueIds();
   const known = new Set((await store.listQueues()).map((q) => q.id));
   const queueIds = inIndex.filter((id) => !known.has(id));
@@ -35,7 +38,8 @@ export async function dropOrphanedQueues(store: Store, index: LiveIndex): Promis
 async function pruneOldBackups(ctx: StepContext) {
   const root = ctx.config.backup.dir;
   const sizes = new Map<string, number>();
-  for (const name of await readdir(root).catch(() => [] as string[])) sizes.set(name, await treeBytes(join(root, name)));
+  for (const name of await readdir(root).catch(() => [] as string[]))
+    sizes.set(name, await treeBytes(join(root, name)));
   const r = await pruneBackups(ctx.config, { now: () => ctx.now(), signal: ctx.signal });
   const gone = [...r.deleted, ...r.abandonedTmpRemoved];
   return {
@@ -45,7 +49,11 @@ async function pruneOldBackups(ctx: StepContext) {
     newestValid: r.newestValid,
     unreadable: r.unreadable,
     bytesFreed: gone.reduce((n, name) => n + (sizes.get(name) ?? 0), 0),
-    policy: { keepDaily: ctx.config.backup.keepDaily, keepWeekly: ctx.config.backup.keepWeekly, keepMonthly: ctx.config.backup.keepMonthly },
+    policy: {
+      keepDaily: ctx.config.backup.keepDaily,
+      keepWeekly: ctx.config.backup.keepWeekly,
+      keepMonthly: ctx.config.backup.keepMonthly,
+    },
   };
 }
 
@@ -60,12 +68,16 @@ export const systemCleanup: Step = async (ctx) => {
   const parts = new Parts(ctx.signal);
   const now = ctx.now().getTime();
 
-  const tempFiles = await parts.run('temporary file cleanup', () => cleanTemp(ctx.config.tmpDir, now - TEMP_MAX_AGE_MS, ctx.signal));
+  const tempFiles = await parts.run('temporary file cleanup', () =>
+    cleanTemp(ctx.config.tmpDir, now - TEMP_MAX_AGE_MS, ctx.signal),
+  );
   const logs = await parts.run('log rotation', () => careForLogs(ctx.config.logDir, now, ctx.signal));
   const oldBackups = await parts.run('old backup removal', () => pruneOldBackups(ctx));
   if (oldBackups !== null) {
-    for (const u of oldBackups.unreadable) parts.note('warning', `backup ${u.id} has no readable manifest and was left alone: ${u.reason}`);
-    if (oldBackups.newestValid === null && oldBackups.kept + oldBackups.deleted.length > 0) parts.note('warning', 'no backup verifies: every backup was kept, pending a valid one');
+    for (const u of oldBackups.unreadable)
+      parts.note('warning', `backup ${u.id} has no readable manifest and was left alone: ${u.reason}`);
+    if (oldBackups.newestValid === null && oldBackups.kept + oldBackups.deleted.length > 0)
+      parts.note('warning', 'no backup verifies: every backup was kept, pending a valid one');
   }
 
   const retentionDays = ctx.config.maintenance.ticketRetentionDays;
@@ -73,12 +85,21 @@ export const systemCleanup: Step = async (ctx) => {
   const archive = await parts.run('archive of closed queues', () => ctx.store.admin.archiveClosedQueues(closedBefore));
   const orphans = await parts.run('orphaned live-index entries', () => dropOrphanedQueues(ctx.store, ctx.live.index));
   if (archive !== null && archive.queuesArchived > 0) {
-    parts.note('info', `${archive.queuesArchived} queue(s) closed before ${closedBefore.toISOString()} archived: ${archive.ticketsFolded} tickets folded into daily aggregates, then the queues deleted`);
+    parts.note(
+      'info',
+      `${archive.queuesArchived} queue(s) closed before ${closedBefore.toISOString()} archived: ${archive.ticketsFolded} tickets folded into daily aggregates, then the queues deleted`,
+    );
   }
-  if (orphans !== null && orphans.queues > 0) parts.note('info', `live-index entries of ${orphans.queues} queue(s) that no longer exist removed (${orphans.entries} entries)`);
+  if (orphans !== null && orphans.queues > 0)
+    parts.note(
+      'info',
+      `live-index entries of ${orphans.queues} queue(s) that no longer exist removed (${orphans.entries} entries)`,
+    );
 
   const fileParts = [tempFiles?.bytesFreed, logs?.bytesFreed, oldBackups?.bytesFreed];
-  const bytesFreed = fileParts.every((b) => typeof b === 'number') ? fileParts.reduce((a, b) => (a ?? 0) + (b ?? 0), 0) : null;
+  const bytesFreed = fileParts.every((b) => typeof b === 'number')
+    ? fileParts.reduce((a, b) => (a ?? 0) + (b ?? 0), 0)
+    : null;
   if (bytesFreed !== null && bytesFreed > 0) parts.note('info', `${human(bytesFreed)} of disk freed`);
 
   return parts.outcome({

@@ -20,7 +20,8 @@ export function createSystemOptimization(limits: FragmentationLimits = DEFAULT_F
     const t = ctx.config.maintenance.thresholds;
 
     const database = await parts.run('database optimize', () => ctx.store.admin.optimize());
-    if (database !== null && database.bytesReclaimed === null) parts.note('info', `database space not reclaimed: ${database.details}`);
+    if (database !== null && database.bytesReclaimed === null)
+      parts.note('info', `database space not reclaimed: ${database.details}`);
 
     const cache = await parts.run('cache optimization', () => purgeIfFragmented(ctx.live, limits));
     if (cache !== null) notePurge(parts, cache);
@@ -28,19 +29,39 @@ export function createSystemOptimization(limits: FragmentationLimits = DEFAULT_F
     const noTrim = 'the runtime offers no in-process cache trim (services.trimCaches)';
     const application =
       typeof ctx.services.trimCaches === 'function'
-        ? await parts.run('in-process cache trim', async () => ({ available: true, entriesDropped: ctx.services.trimCaches?.() ?? 0 }))
+        ? await parts.run('in-process cache trim', async () => ({
+            available: true,
+            entriesDropped: ctx.services.trimCaches?.() ?? 0,
+          }))
         : { available: false, reason: noTrim };
     if (typeof ctx.services.trimCaches !== 'function') parts.note('info', `application caches not trimmed: ${noTrim}`);
 
     const resources = await parts.run('resource reading', async () => {
-      const [cpuPercent, memory, disk] = await Promise.all([measureCpu(CPU_SAMPLE_MS), memoryPercent(), diskPercent(ctx.config.dataDir)]);
-      return { cpuUsage: cpuPercent, memoryUsage: memory.percent, diskUsage: disk.percent, memory, disk, process: processMemory() };
+      const [cpuPercent, memory, disk] = await Promise.all([
+        measureCpu(CPU_SAMPLE_MS),
+        memoryPercent(),
+        diskPercent(ctx.config.dataDir),
+      ]);
+      return {
+        cpuUsage: cpuPercent,
+        memoryUsage: memory.percent,
+        diskUsage: disk.percent,
+        memory,
+        disk,
+        process: processMemory(),
+      };
     });
     if (resources !== null) {
       // Preventive: a resource past its threshold is a warning to act on before it fails a daily check.
-      if (resources.cpuUsage >= t.maxCpuPercent) parts.note('warning', `CPU at ${resources.cpuUsage}% (threshold ${t.maxCpuPercent}%)`);
-      if (resources.memoryUsage >= t.maxMemoryPercent) parts.note('warning', `memory at ${resources.memoryUsage}% (threshold ${t.maxMemoryPercent}%)`);
-      if (resources.diskUsage >= t.maxDiskPercent) parts.note('warning', `disk at ${resources.diskUsage}% of the volume holding ${ctx.config.dataDir} (threshold ${t.maxDiskPercent}%)`);
+      if (resources.cpuUsage >= t.maxCpuPercent)
+        parts.note('warning', `CPU at ${resources.cpuUsage}% (threshold ${t.maxCpuPercent}%)`);
+      if (resources.memoryUsage >= t.maxMemoryPercent)
+        parts.note('warning', `memory at ${resources.memoryUsage}% (threshold ${t.maxMemoryPercent}%)`);
+      if (resources.diskUsage >= t.maxDiskPercent)
+        parts.note(
+          'warning',
+          `disk at ${resources.diskUsage}% of the volume holding ${ctx.config.dataDir} (threshold ${t.maxDiskPercent}%)`,
+        );
     }
 
     return parts.outcome({ database, cache, application, resources });

@@ -21,8 +21,12 @@ export const weeklyDatabaseMaintenance: Step = async (ctx) => {
 
   const runsBefore = new Date(now - runRetentionDays * DAY_MS);
   const samplesBefore = new Date(now - sampleRetentionDays * DAY_MS);
-  const runsRemoved = await parts.run('removal of old maintenance runs', () => ctx.store.maintenance.deleteRunsBefore(runsBefore));
-  const samplesRemoved = await parts.run('removal of old metric samples', () => ctx.store.maintenance.deleteSamplesBefore(samplesBefore));
+  const runsRemoved = await parts.run('removal of old maintenance runs', () =>
+    ctx.store.maintenance.deleteRunsBefore(runsBefore),
+  );
+  const samplesRemoved = await parts.run('removal of old metric samples', () =>
+    ctx.store.maintenance.deleteSamplesBefore(samplesBefore),
+  );
   const oldDataRemoved = {
     maintenanceRunsRemoved: runsRemoved,
     metricSamplesRemoved: samplesRemoved,
@@ -34,19 +38,29 @@ export const weeklyDatabaseMaintenance: Step = async (ctx) => {
 
   const reindex = await parts.run('reindex', () => admin.reindex());
   if (reindex !== null) {
-    for (const f of reindex.failed) parts.note('error', `reindex of ${f.index} failed (the old index stays in use): ${f.error}`);
+    for (const f of reindex.failed)
+      parts.note('error', `reindex of ${f.index} failed (the old index stays in use): ${f.error}`);
     if (reindex.invalidDropped.length > 0) {
       // Repaired here, but they were written to on every insert until now: worth knowing what interrupted the rebuild.
-      parts.note('warning', `${reindex.invalidDropped.length} INVALID index(es) left by an interrupted concurrent rebuild were dropped: ${reindex.invalidDropped.join(', ')}`);
+      parts.note(
+        'warning',
+        `${reindex.invalidDropped.length} INVALID index(es) left by an interrupted concurrent rebuild were dropped: ${reindex.invalidDropped.join(', ')}`,
+      );
     }
     if (reindex.invalidKept.length > 0) {
-      parts.note('warning', `INVALID index(es) that are not rebuild leftovers, left for a person to look at (recreate them): ${reindex.invalidKept.join(', ')}`);
+      parts.note(
+        'warning',
+        `INVALID index(es) that are not rebuild leftovers, left for a person to look at (recreate them): ${reindex.invalidKept.join(', ')}`,
+      );
     }
   }
 
   const storage = await parts.run('storage compaction', () => admin.compactStorage());
   if (storage !== null && storage.bytesReclaimed < 0) {
-    parts.note('info', `the database grew by ${human(-storage.bytesReclaimed)} during compaction (${storage.details.join('; ')}); nothing was reclaimed`);
+    parts.note(
+      'info',
+      `the database grew by ${human(-storage.bytesReclaimed)} during compaction (${storage.details.join('; ')}); nothing was reclaimed`,
+    );
   }
 
   const statisticsUpdated = await parts.run('statistics update', () => admin.updateStatistics());
@@ -56,7 +70,10 @@ export const weeklyDatabaseMaintenance: Step = async (ctx) => {
   if (bloat !== null && bloat.available) {
     const heavy = bloat.tables.filter((t) => t.tableBytes >= BLOAT_MIN_BYTES && t.bloatPercent >= BLOAT_PERCENT);
     for (const t of heavy) {
-      parts.note('info', `table ${t.table}: ${t.bloatPercent}% of ${human(t.tableBytes)} is dead or free space; it is reused by new rows, and only a rewrite (VACUUM FULL, off-hours) would return it`);
+      parts.note(
+        'info',
+        `table ${t.table}: ${t.bloatPercent}% of ${human(t.tableBytes)} is dead or free space; it is reused by new rows, and only a rewrite (VACUUM FULL, off-hours) would return it`,
+      );
     }
   }
 
