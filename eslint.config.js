@@ -3,6 +3,40 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const DRIVERS = ['pg', 'pg-*', 'better-sqlite3', 'ioredis', 'kysely', 'kysely/*'];
+
+/** Each entry: the folders it covers, the import patterns they may not use, and why. */
+const rules = [
+  {
+    files: ['src/**'],
+    ignores: ['src/store/**', 'src/live/**', 'src/backup/**'],
+    group: DRIVERS,
+    why: 'only store/ and live/ talk to drivers',
+  },
+  { files: ['src/runtime/**'], group: ['**/http/**'], why: 'the runtime is built without HTTP' },
+  { files: ['src/http/**'], group: ['**/maintenance/steps/**'], why: 'HTTP reaches maintenance through its engine' },
+  {
+    files: ['src/store/**'],
+    group: ['**/maintenance/**', '**/http/**', '**/runtime/**'],
+    why: 'store/ sits below the core',
+  },
+  {
+    files: ['src/live/**'],
+    group: ['**/maintenance/**', '**/http/**', '**/runtime/**', '**/store/**'],
+    why: 'live/ sits below the core',
+  },
+  {
+    files: ['src/domain/**'],
+    group: ['**/http/**', '**/runtime/**', '**/maintenance/**', '**/cli/**', ...DRIVERS],
+    why: 'the domain knows only contracts',
+  },
+];
+const boundaries = rules.map(({ files, ignores, group, why }) => ({
+  files,
+  ...(ignores ? { ignores } : {}),
+  rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message: `Boundary: ${why}.` }] }] },
+}));
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'tmp/', 'coverage/'] },
   js.configs.recommended,
@@ -30,6 +64,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...boundaries,
   {
     files: ['test/**', 'bench/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
