@@ -193,14 +193,15 @@ export class QueueService {
 
   async leave(id: string, token: string | undefined): Promise<TicketView> {
     await this.authorisedTicket(id, token);
-    return this.act(id, 'leave');
+    const r = await this.apply(id, 'leave');
+    return ticketView(r.ticket, r.queue, r.position);
   }
 
-  async operatorTicket(id: string): Promise<OperatorTicketView> {
+  /** A watched ticket's customer view; its token was checked when the watch began. */
+  async watchedTicket(id: string): Promise<TicketView> {
     const t = await this.store.getTicket(id);
     if (!t) throw notFound('ticket');
-    const q = await this.queue(t.queueId);
-    return operatorTicketView(t, q, await this.position(t));
+    return this.view(t, await this.queue(t.queueId));
   }
 
   async listTickets(queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }) {
@@ -222,6 +223,15 @@ export class QueueService {
 
   /** serve, noShow, requeue, call (out of order), leave. */
   async act(id: string, action: Action, counter?: string | null): Promise<OperatorTicketView> {
+    const r = await this.apply(id, action, counter);
+    return operatorTicketView(r.ticket, r.queue, r.position);
+  }
+
+  private async apply(
+    id: string,
+    action: Action,
+    counter?: string | null,
+  ): Promise<{ ticket: TicketRecord; queue: Queue; position: number | null }> {
     const t0 = await this.store.getTicket(id);
     if (!t0) throw notFound('ticket');
     const q = await this.queue(t0.queueId);
@@ -240,8 +250,7 @@ export class QueueService {
         details: { status: r.current },
       });
     await this.afterChange(r.ticket, r.before.status);
-    const after = await this.queue(r.ticket.queueId);
-    return operatorTicketView(r.ticket, after, await this.position(r.ticket));
+    return { ticket: r.ticket, queue: await this.queue(r.ticket.queueId), position: await this.position(r.ticket) };
   }
 
   /** Exact position from the live index; a waiting ticket missing there means the index is behind. */

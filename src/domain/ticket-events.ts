@@ -91,8 +91,7 @@ export class TicketEvents {
     if (!q) return;
     for (const w of [...q.watches]) {
       try {
-        const view = await this.service.operatorTicket(w.ticketId);
-        const { contact: _c, metadata: _m, ...customer } = view;
+        const customer = await this.service.watchedTicket(w.ticketId);
         const k = key(customer);
         if (k !== w.last) {
           w.last = k;

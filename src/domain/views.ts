@@ -1,7 +1,11 @@
 import { estimateWait } from './eta.js';
 import type { Eta, Queue, Ticket } from './types.js';
 
-/** What a customer sees of their ticket. */
+/**
+ * What a customer sees of their ticket: built only by `ticketView`, for every answer a customer gets
+ * (join, status, leave, live events). The operator view adds fields to it; a customer view is never
+ * made by removing fields from an operator view, so a new operator field cannot leak.
+ */
 export interface TicketView {
   id: string;
   number: number;

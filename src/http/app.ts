@@ -8,16 +8,13 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
 import { PROBE_USER_AGENT } from '../metrics/window.js';
 import { errorHandler, notFoundHandler } from './errors.js';
+import { transform, transformObject } from './openapi.js';
+import { serializerCompiler } from './serializer.js';
 import { securityHeaders } from './security-headers.js';
 import { backupRoutes } from './routes/backups.js';
 import { customerRoutes } from './routes/customer.js';
@@ -100,7 +97,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
-    transform: jsonSchemaTransform,
+    transform,
+    transformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

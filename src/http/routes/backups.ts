@@ -4,6 +4,8 @@ import { BackupJobs, describeBackup, listBackups, verifyBackup } from '../../bac
 import { notFound } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
 import { requireRole } from '../auth.js';
+import { backupItemSchema, backupStateSchema, verificationSchema } from '../admin-responses.js';
+import { errors, idResponse, page } from '../responses.js';
 import { idSchema } from '../schemas.js';
 
 /**
@@ -30,6 +32,7 @@ export function backupRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           querystring: z
             .object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: idSchema.optional() })
             .strict(),
+          response: { 200: page(backupItemSchema, 'A page of backups, newest first'), ...errors(400, 401, 403) },
         },
       },
       async (req) =>
@@ -43,6 +46,7 @@ export function backupRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags,
           security,
           summary: 'Start a backup (database, live state, configuration); answers 202 with its id',
+          response: { 202: idResponse, ...errors(401, 403) },
         },
       },
       async (_req, reply) => {
@@ -59,6 +63,7 @@ export function backupRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           security,
           summary: 'One backup, or the state of one being created',
           params: z.object({ id: idSchema }),
+          response: { 200: backupStateSchema, ...errors(400, 401, 403, 404) },
         },
       },
       async (req) => {
@@ -78,6 +83,7 @@ export function backupRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           security,
           summary: 'Verify a backup by restoring it into a scratch database',
           params: z.object({ id: idSchema }),
+          response: { 200: verificationSchema, ...errors(400, 401, 403, 404, 409, 503) },
         },
       },
       async (req) => verifyBackup(ctx.config, req.params.id),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { publicQueueView, queueView } from '../../domain/views.js';
 import { AppError } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
+import { errors, joinResultSchema, queueOrPublicSchema, ticketViewSchema } from '../responses.js';
 import { joinBody, idSchema, idempotencyHeader } from '../schemas.js';
 
 const tokenHeader = z.object({ 'x-ticket-token': z.string().max(128).optional() }).passthrough();
@@ -17,6 +18,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['customers', 'operators'],
           summary: 'A queue: public view, or the full one with a key',
           params: z.object({ queueId: idSchema }),
+          response: { 200: queueOrPublicSchema, ...errors(400, 404, 503) },
         },
       },
       async (req) => {
@@ -35,6 +37,11 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           params: z.object({ queueId: idSchema }),
           headers: z.object({ 'idempotency-key': idempotencyHeader.optional() }).passthrough(),
           body: joinBody,
+          response: {
+            200: joinResultSchema,
+            201: joinResultSchema,
+            ...errors(400, 403, 404, 409, 413, 415, 429, 503),
+          },
         },
       },
       async (req, reply) => {
@@ -65,6 +72,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'A ticket, with its position and ETA',
           params: z.object({ ticketId: idSchema }),
           headers: tokenHeader,
+          response: { 200: ticketViewSchema, ...errors(400, 404, 503) },
         },
       },
       async (req) => ctx.service.customerTicket(req.params.ticketId, req.headers['x-ticket-token']),
@@ -78,6 +86,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Leave the queue',
           params: z.object({ ticketId: idSchema }),
           headers: tokenHeader,
+          response: { 200: ticketViewSchema.describe('The ticket, now `left`'), ...errors(400, 404, 409, 503) },
         },
       },
       async (req) => ctx.service.leave(req.params.ticketId, req.headers['x-ticket-token']),
@@ -91,6 +100,11 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Server-Sent Events: every change of status or position',
           params: z.object({ ticketId: idSchema }),
           querystring: z.object({ token: z.string().max(128) }).strict(),
+          produces: ['text/event-stream'],
+          response: {
+            200: ticketViewSchema.describe('A stream of `ticket` events; the data of each is the ticket view'),
+            ...errors(400, 404, 503),
+          },
         },
       },
       async (req, reply) => {

@@ -1,18 +1,37 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { AppContext } from '../../runtime/context.js';
+import { readinessSchema } from '../admin-responses.js';
 
 const TIMEOUT_MS = 1000;
 
 /** Liveness, readiness and metrics: no key. */
 export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/health/live', { schema: { tags: ['health'], summary: 'The process is running' } }, async () => ({
-      status: 'ok',
-    }));
+    app.get(
+      '/health/live',
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'The process is running',
+          response: { 200: z.object({ status: z.enum(['ok']) }).describe('Alive') },
+        },
+      },
+      async () => ({ status: 'ok' as const }),
+    );
 
     app.get(
       '/health/ready',
-      { schema: { tags: ['health'], summary: 'The database and Redis answer' } },
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'The database and Redis answer',
+          response: {
+            200: readinessSchema.describe('Ready: every dependency answered'),
+            503: readinessSchema.describe('A dependency did not answer (`failed` names it); retry after `Retry-After`'),
+          },
+        },
+      },
       async (_req, reply) => {
         const checks: Record<
           string,
@@ -41,7 +60,15 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/metrics',
-      { schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } },
+      {
+        schema: {
+          tags: ['health'],
+          summary: 'Prometheus metrics',
+          hide: false,
+          produces: ['text/plain'],
+          response: { 200: z.string().describe('Prometheus text format') },
+        },
+      },
       async (_req, reply) => {
         for (const q of await ctx.store.listQueues().catch(() => []))
           ctx.metrics.queueDepth.set({ queue: q.id }, q.waitingCount);

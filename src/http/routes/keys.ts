@@ -4,6 +4,8 @@ import { newApiKey, newId, sha256 } from '../../domain/tokens.js';
 import { notFound } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
 import { requireRole } from '../auth.js';
+import { keySchema, newKeySchema } from '../admin-responses.js';
+import { errors, noContent, page } from '../responses.js';
 import { idSchema } from '../schemas.js';
 
 const keyView = (k: { id: string; role: string; name: string; createdAt: Date; lastUsedAt: Date | null }) => ({
@@ -27,6 +29,7 @@ export function keyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           security,
           summary: 'Create an API key',
           body: z.object({ role: z.enum(['admin', 'operator']), name: z.string().min(1).max(200) }).strict(),
+          response: { 201: newKeySchema, ...errors(400, 401, 403, 413, 415, 503) },
         },
       },
       async (req, reply) => {
@@ -38,13 +41,32 @@ export function keyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         return reply.status(201).send({ ...keyView(k), key });
       },
     );
-    app.get('/api/keys', { schema: { tags: ['admin'], security, summary: 'List API keys' } }, async () => ({
-      items: (await ctx.store.listKeys()).map(keyView),
-      nextCursor: null,
-    }));
+    app.get(
+      '/api/keys',
+      {
+        schema: {
+          tags: ['admin'],
+          security,
+          summary: 'List API keys',
+          response: { 200: page(keySchema, 'Every API key, without the keys themselves'), ...errors(401, 403, 503) },
+        },
+      },
+      async () => ({
+        items: (await ctx.store.listKeys()).map(keyView),
+        nextCursor: null,
+      }),
+    );
     app.delete(
       '/api/keys/:id',
-      { schema: { tags: ['admin'], security, summary: 'Revoke an API key', params: z.object({ id: idSchema }) } },
+      {
+        schema: {
+          tags: ['admin'],
+          security,
+          summary: 'Revoke an API key',
+          params: z.object({ id: idSchema }),
+          response: { 204: noContent('Revoked'), ...errors(400, 401, 403, 404, 503) },
+        },
+      },
       async (req, reply) => {
         if (!(await ctx.store.deleteKey(req.params.id))) throw notFound('key');
         ctx.auth.forget();

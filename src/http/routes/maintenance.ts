@@ -4,6 +4,8 @@ import { AppError, notFound } from '../../errors/index.js';
 import { renderHtml } from '../../maintenance/report/index.js';
 import type { AppContext } from '../../runtime/context.js';
 import { requireRole } from '../auth.js';
+import { runDocumentSchema, scheduleEntrySchema } from '../admin-responses.js';
+import { errors, idResponse, page } from '../responses.js';
 import { idSchema } from '../schemas.js';
 
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be a plan or step name');
@@ -16,7 +18,14 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.get(
       '/api/maintenance/schedule',
-      { schema: { tags: ['maintenance'], security, summary: 'Plans with their next and last runs' } },
+      {
+        schema: {
+          tags: ['maintenance'],
+          security,
+          summary: 'Plans with their next and last runs',
+          response: { 200: page(scheduleEntrySchema, 'Every plan; all on one page'), ...errors(401, 403, 503) },
+        },
+      },
       async () => ({
         items: await ctx.maintenance.schedule(),
         nextCursor: null,
@@ -31,6 +40,7 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           security,
           summary: 'Start a plan or a single step now',
           body: z.union([z.object({ plan: name }).strict(), z.object({ step: name }).strict()]),
+          response: { 202: idResponse, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
         },
       },
       async (req, reply) => {
@@ -54,6 +64,10 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
               cursor: z.string().max(500).optional(),
             })
             .strict(),
+          response: {
+            200: page(runDocumentSchema, 'A page of result documents, newest first'),
+            ...errors(400, 401, 403, 503),
+          },
         },
       },
       async (req) =>
@@ -72,6 +86,7 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           security,
           summary: 'One run’s result document',
           params: z.object({ id: idSchema }),
+          response: { 200: runDocumentSchema, ...errors(400, 401, 403, 404, 503) },
         },
       },
       async (req) => {
@@ -89,6 +104,8 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           security,
           summary: 'One run as a readable HTML report',
           params: z.object({ id: idSchema }),
+          produces: ['text/html'],
+          response: { 200: z.string().describe('An HTML page'), ...errors(400, 401, 403, 404, 503) },
         },
       },
       async (req, reply) => {
@@ -107,6 +124,10 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Waits (up to `timeoutSeconds`) for a run to end',
           params: z.object({ id: idSchema }),
           querystring: z.object({ timeoutSeconds: z.coerce.number().min(1).max(600).default(60) }).strict(),
+          response: {
+            200: runDocumentSchema.describe('The ended run, or the running one when the time is up'),
+            ...errors(400, 401, 403, 404, 503),
+          },
         },
       },
       async (req) => {

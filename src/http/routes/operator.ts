@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { queueView } from '../../domain/views.js';
 import type { AppContext } from '../../runtime/context.js';
 import { requireRole } from '../auth.js';
+import { errors, noContent, operatorTicketViewSchema, page, queueSchema } from '../responses.js';
 import { counterBody, createQueueBody, idSchema, listTicketsQuery, patchQueueBody } from '../schemas.js';
 
 const queueParams = z.object({ id: idSchema });
@@ -15,17 +16,36 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.post(
       '/api/queues',
-      { schema: { tags: ['operators'], security, summary: 'Create a queue', body: createQueueBody } },
+      {
+        schema: {
+          tags: ['operators'],
+          security,
+          summary: 'Create a queue',
+          body: createQueueBody,
+          response: { 201: queueSchema, ...errors(400, 401, 403, 413, 415, 503) },
+        },
+      },
       async (req, reply) => {
         const q = await ctx.service.createQueue(req.body);
         return reply.status(201).send(queueView(q));
       },
     );
 
-    app.get('/api/queues', { schema: { tags: ['operators'], security, summary: 'List queues' } }, async () => ({
-      items: (await ctx.service.listQueues()).map(queueView),
-      nextCursor: null,
-    }));
+    app.get(
+      '/api/queues',
+      {
+        schema: {
+          tags: ['operators'],
+          security,
+          summary: 'List queues',
+          response: { 200: page(queueSchema, 'Every queue'), ...errors(401, 403, 503) },
+        },
+      },
+      async () => ({
+        items: (await ctx.service.listQueues()).map(queueView),
+        nextCursor: null,
+      }),
+    );
 
     app.patch(
       '/api/queues/:id',
@@ -36,6 +56,7 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Rename, pause, resume, close or re-tune a queue',
           params: queueParams,
           body: patchQueueBody,
+          response: { 200: queueSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
         },
       },
       async (req) => queueView(await ctx.service.updateQueue(req.params.id, req.body)),
@@ -43,7 +64,15 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
 
     app.delete(
       '/api/queues/:id',
-      { schema: { tags: ['operators'], security, summary: 'Delete a queue and its tickets', params: queueParams } },
+      {
+        schema: {
+          tags: ['operators'],
+          security,
+          summary: 'Delete a queue and its tickets',
+          params: queueParams,
+          response: { 204: noContent('Deleted'), ...errors(400, 401, 403, 404, 503) },
+        },
+      },
       async (req, reply) => {
         await ctx.service.deleteQueue(req.params.id);
         return reply.status(204).send();
@@ -59,6 +88,10 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'List a queue’s tickets in calling order',
           params: queueParams,
           querystring: listTicketsQuery,
+          response: {
+            200: page(operatorTicketViewSchema, 'A page of tickets in calling order'),
+            ...errors(400, 401, 403, 404, 503),
+          },
         },
       },
       async (req) =>
@@ -78,6 +111,11 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Call (or admit) the next ticket',
           params: queueParams,
           body: counterBody,
+          response: {
+            200: operatorTicketViewSchema.describe('The called (or admitted) ticket'),
+            204: noContent('Nobody is waiting'),
+            ...errors(400, 401, 403, 404, 409, 413, 415, 503),
+          },
         },
       },
       async (req, reply) => {
@@ -90,7 +128,16 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     const act = (path: string, action: 'serve' | 'noShow' | 'requeue' | 'call', summary: string) =>
       app.post(
         path,
-        { schema: { tags: ['operators'], security, summary, params: ticketParams, body: counterBody } },
+        {
+          schema: {
+            tags: ['operators'],
+            security,
+            summary,
+            params: ticketParams,
+            body: counterBody,
+            response: { 200: operatorTicketViewSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
+          },
+        },
         async (req) =>
           ctx.service.act(req.params.id, action, action === 'call' ? (req.body?.counter ?? null) : undefined),
       );

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { PRIORITIES, QUEUE_MODES, QUEUE_STATUSES, TICKET_STATUSES } from '../domain/types.js';
+import type { OperatorTicketView, TicketView } from '../domain/views.js';
+import { ERROR_CODES } from '../errors/index.js';
+
+/**
+ * The bodies every route answers with (docs/api.md). Fastify serializes a response through its
+ * schema, so a field missing here never reaches a client: a view that grows a field must grow here
+ * too, on purpose.
+ */
+
+export const isoTime = z.string().meta({ format: 'date-time' });
+export const count = z.number().int().min(0);
+
+export const etaSchema = z
+  .object({ lowSeconds: count, highSeconds: count })
+  .describe('Estimated wait, as a range in seconds');
+
+/** What a customer sees of a ticket (`ticketView` in src/domain/views.ts). */
+export const ticketViewSchema = z
+  .object({
+    id: z.string(),
+    number: z.number().int(),
+    queueId: z.string(),
+    status: z.enum(TICKET_STATUSES),
+    priority: z.enum(PRIORITIES),
+    position: z.number().int().min(1).nullable().describe('Waiting tickets ahead plus one; null when not waiting'),
+    eta: etaSchema.nullable(),
+    name: z.string().nullable(),
+    counter: z.string().nullable().describe('The desk that called the ticket'),
+    createdAt: isoTime,
+    calledAt: isoTime.nullable(),
+    endedAt: isoTime.nullable(),
+  })
+  .describe('A ticket as its customer sees it') satisfies z.ZodType<TicketView>;
+
+export const joinResultSchema = ticketViewSchema
+  .extend({ token: z.string().describe('The ticket’s secret; shown only here') })
+  .describe('The new ticket with its secret token (200: a replayed join, the original ticket)');
+
+export const operatorTicketViewSchema = ticketViewSchema
+  .extend({
+    contact: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .describe('A ticket as operators see it, with contact and metadata') satisfies z.ZodType<OperatorTicketView>;
+
+export const publicQueueSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    mode: z.enum(QUEUE_MODES),
+    status: z.enum(QUEUE_STATUSES),
+    waitingCount: count,
+    estimatedWait: etaSchema.nullable().describe('For a new joiner'),
+  })
+  .describe('A queue as customers see it');
+
+export const queueSchema = publicQueueSchema
+  .extend({
+    capacity: z.number().int().nullable(),
+    settings: z.object({ averageServiceSeconds: z.number(), ticketTtlSeconds: count }),
+    serviceSeconds: z.number().nullable().describe('Measured seconds per completed ticket (EWMA)'),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    closedAt: isoTime.nullable(),
+  })
+  .describe('A queue as operators see it');
+
+/** A list: `{items, nextCursor}`; `nextCursor` is null on the last page. */
+export const page = <T extends z.ZodType>(item: T, description: string) =>
+  z
+    .object({ items: z.array(item), nextCursor: z.string().nullable().describe('null on the last page') })
+    .describe(description);
+
+export const idResponse = z.object({ id: z.string() }).describe('Accepted; follow the `Location` header');
+
+/** Answers that carry no body. */
+export const noContent = (description: string) => z.undefined().describe(description);
+
+/** The error body of one status, described by the codes that answer with it (docs/errors.md). */
+export const errorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string().describe('For humans; clients match on `code`'),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+type ErrorStatus = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+const ERROR_RESPONSES = new Map<number, z.ZodType>();
+for (const status of new Set(Object.values(ERROR_CODES))) {
+  const codes = Object.entries(ERROR_CODES)
+    .filter(([, s]) => s === status)
+    .map(([code]) => `\`${code}\``);
+  ERROR_RESPONSES.set(status, errorBody.describe(`Error: ${codes.join(', ')}`));
+}
+
+/** The error responses of a route. One schema per status, shared by every route, compiles once. */
+export function errors<S extends ErrorStatus>(...statuses: S[]): Record<S, typeof errorBody> {
+  return Object.fromEntries(statuses.map((s) => [s, ERROR_RESPONSES.get(s)])) as Record<S, typeof errorBody>;
+}
+
+/** `GET /api/queues/:queueId`: the public view, plus the operator fields when a key is sent. */
+export const queueOrPublicSchema = queueSchema
+  .partial()
+  .extend(publicQueueSchema.shape)
+  .describe('A queue; the fields past `estimatedWait` only with an operator or admin key');
