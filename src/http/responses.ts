@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PRIORITIES, QUEUE_MODES, QUEUE_STATUSES, TICKET_STATUSES } from '../domain/types.js';
-import type { OperatorTicketView, TicketView } from '../domain/views.js';
+import type { OperatorTicketView, publicQueueView, queueView, TicketView } from '../domain/views.js';
 import { ERROR_CODES } from '../errors/index.js';
 
 /**
@@ -54,7 +54,7 @@ export const publicQueueSchema = z
     waitingCount: count,
     estimatedWait: etaSchema.nullable().describe('For a new joiner'),
   })
-  .describe('A queue as customers see it');
+  .describe('A queue as customers see it') satisfies z.ZodType<ReturnType<typeof publicQueueView>>;
 
 export const queueSchema = publicQueueSchema
   .extend({
@@ -65,7 +65,7 @@ export const queueSchema = publicQueueSchema
     updatedAt: isoTime,
     closedAt: isoTime.nullable(),
   })
-  .describe('A queue as operators see it');
+  .describe('A queue as operators see it') satisfies z.ZodType<ReturnType<typeof queueView>>;
 
 /** A list: `{items, nextCursor}`; `nextCursor` is null on the last page. */
 export const page = <T extends z.ZodType>(item: T, description: string) =>
