@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
-/** Contract §3: ids are 1-64 characters from [A-Za-z0-9_-]. */
+/** Ids are 1-64 characters from [A-Za-z0-9_-] (docs/api.md). */
 export const BACKUP_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export const isBackupId = (s: string): boolean => BACKUP_ID.test(s);

@@ -1,4 +1,4 @@
-/** Backups that are proven by restoring them (contract §6). See types.ts for the glossary. */
+/** Backups that are proven by restoring them (docs/backups.md). See types.ts for the glossary. */
 export {
   backupIds,
   describeBackup,

@@ -6,7 +6,7 @@
  * - Verify: proves a backup by restoring it. Checks run in a fixed order (CHECKS); the first that
  *   fails gives the reason. The dump is restored into a scratch database that is always dropped.
  * - Part: what the maintenance figures report separately: the database dump, the live snapshot
- *   (reported as `redisBackupStatus`, the seed's name), and the configuration snapshot.
+ *   (reported as `redisBackupStatus`, its figure name), and the configuration snapshot.
  * - Status: `Valid`; `Invalid` (a check failed); `Missing` (no backup); `Stale` (every check
  *   passed, but the backup is older than `backup.maxAgeMs`).
  * - RTO: measured time to restore a backup, with proof, until it can serve. RPO: age of the

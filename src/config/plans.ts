@@ -1,4 +1,4 @@
-/** The maintenance plans of contract §5, as shipped. Config and env may override or add to them. */
+/** The maintenance plans as shipped (docs/maintenance.md). Config and env may override or add to them. */
 export type Priority = 'high' | 'medium' | 'low';
 
 export interface PlanDefinition {

@@ -4,7 +4,7 @@
  *   admit them to a site. Status `open` accepts joins and calls; `paused` stops calls (a desk on a
  *   break) while customers may still join; `closed` refuses new joins and lets operators call
  *   those still waiting.
- * - Ticket: one customer's place in a queue (the design's "user session"). It has a per-queue
+ * - Ticket: one customer's place in a queue (a "user session" in the maintenance figures). It has a per-queue
  *   `number` shown to humans and a secret token returned once, at join.
  * - Seq: the ticket's sort key inside its priority class. It grows with every join or requeue, so
  *   (priority, seq) is the waiting order: high priority first, then first-in first-out.

@@ -1,6 +1,7 @@
 /**
  * Every error code the product can return, with its HTTP status. Clients and tests match on the
- * code, never on the message text.
+ * code, never on the message text. docs/errors.md lists them too; test/errors/catalogue.test.ts
+ * keeps the two in step.
  */
 export const ERROR_CODES = {
   validation_failed: 400,
@@ -19,5 +20,5 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Exit statuses of the CLI (contract §1). */
+/** Exit statuses of the CLI (docs/cli.md). */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { PRIORITIES, QUEUE_MODES, QUEUE_STATUSES, TICKET_STATUSES } from '../domain/types.js';
 
-/** Ids are opaque strings of at most 64 characters from [A-Za-z0-9_-] (contract §3). */
+/** Ids are opaque strings of at most 64 characters from [A-Za-z0-9_-] (docs/api.md). */
 export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters from A-Z a-z 0-9 _ -');
 
-/** Printable text without control characters; lengths are in characters. */
 /** C0 controls and DEL: they break logs and terminals that show these fields. */
 const hasControlCharacter = (s: string): boolean => {
   for (let i = 0; i < s.length; i++) {
@@ -14,6 +13,7 @@ const hasControlCharacter = (s: string): boolean => {
   return false;
 };
 
+/** Printable text without control characters; lengths are in characters. */
 const text = (max: number) =>
   z
     .string()

@@ -44,7 +44,7 @@ export interface DatabaseAdmin extends UpkeepAdmin {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Weekly care (maintenance/steps/upkeep). Added; nothing above changed.
+// Weekly care (maintenance/steps/upkeep).
 
 export interface ReindexReport {
   /** `REINDEX` (SQLite, the whole file) or `REINDEX INDEX CONCURRENTLY` (PostgreSQL, one by one). */

@@ -18,7 +18,7 @@ export interface StepResult {
   readonly error: string | null;
 }
 
-/** The run's result document (contract §5). */
+/** The run's result document (docs/maintenance.md). */
 export interface RunDocument {
   readonly id: string;
   readonly plan: string;

@@ -4,7 +4,7 @@ import { call, COMBOS, eventually, type Isolation, MASTER_KEY, type Node, startN
 import { assertError, createQueue, join, stateOf } from './helpers.js';
 
 /**
- * Authorization (contract §3): operator routes take an admin or operator key; keys and
+ * Authorization (docs/api.md): operator routes take an admin or operator key; keys and
  * maintenance routes take an admin key (an operator key gets 403); no key or an unknown key is 401.
  */
 

@@ -15,7 +15,7 @@ import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/env.js';
 import { assertError, createQueue, getTicket, join, listAll, stateOf } from './helpers.js';
 
 /**
- * Dependency failure (contract §3): a node whose PostgreSQL or Redis becomes unreachable answers
+ * Dependency failure (docs/errors.md, `unavailable`): a node whose PostgreSQL or Redis becomes unreachable answers
  * 503 `unavailable` with Retry-After, /health/ready says which dependency failed, and the node
  * recovers by itself. The outage is played with a TCP proxy the test owns, never by stopping the
  * shared servers.

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { call, callBytes, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
 import { assertError, createQueue, join, listAll, stateOf } from './helpers.js';
 
-/** Every error path answers a coded error (never a 500) and changes nothing (contract §3). */
+/** Every error path answers a coded error (never a 500) and changes nothing (docs/errors.md). */
 
 interface Case {
   readonly what: string;

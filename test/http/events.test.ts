@@ -4,7 +4,7 @@ import { call, COMBOS, type Isolation, type Node, startNode } from '../support/h
 import { assertError, createQueue, join, leave, SseReader } from './helpers.js';
 
 /**
- * Server-Sent Events (contract §3): GET /api/tickets/:id/events?token= sends the ticket at once,
+ * Server-Sent Events (docs/api.md): GET /api/tickets/:id/events?token= sends the ticket at once,
  * then every change of status or position. With Redis, changes made on another node arrive too.
  */
 for (const combo of COMBOS) {

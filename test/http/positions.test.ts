@@ -6,7 +6,7 @@ import { TEST_REDIS_URL } from '../support/env.js';
 import { createQueue, getTicket, type Joined, leave, listAll } from './helpers.js';
 
 /**
- * Positions are exact (contract §3: waiting tickets ahead + 1) under concurrent joins and leaves,
+ * Positions are exact (docs/api.md: waiting tickets ahead + 1) under concurrent joins and leaves,
  * across nodes sharing Redis, and after the live index is lost and rebuilt from the database.
  */
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
 import { assertError, createQueue, getTicket, join, leave, listAll } from './helpers.js';
 
-/** Queues and tickets over HTTP, as the contract (§3) describes them, on every backend combination. */
+/** Queues and tickets over HTTP, as docs/api.md describes them, on every backend combination. */
 for (const combo of COMBOS) {
   describe(combo.name, { skip: combo.skip }, () => {
     let iso: Isolation;

@@ -141,7 +141,7 @@ export async function call(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Helpers for the HTTP behaviour suite (test/http). Added; nothing above changed.
+// Helpers for the HTTP behaviour suite (test/http).
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -156,7 +156,7 @@ async function backupPrune(opts: { json: boolean; dryRun?: boolean }): Promise<v
   );
 }
 
-/** Backup commands (contract §4); each takes --json and prints exactly one JSON document. */
+/** Backup commands (docs/cli.md); each takes --json and prints exactly one JSON document. */
 export function registerBackupCommands(program: Command, run: Run): void {
   const b = program.command('backup').description('Backups that are proven by restoring them');
   const json = '--json';

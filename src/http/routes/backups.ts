@@ -9,7 +9,7 @@ import { errors, idResponse, page } from '../responses.js';
 import { idSchema } from '../schemas.js';
 
 /**
- * Backups (contract §3, §6), admin only. Creation takes as long as the dump, so `POST` answers
+ * Backups (docs/backups.md), admin only. Creation takes as long as the dump, so `POST` answers
  * 202 with the id and the work goes on in this process; `GET /api/backups/:id` follows it.
  * Verification restores the backup into scratch and answers when it is done.
  */

@@ -23,7 +23,7 @@ import {
   performanceTuning,
 } from './perf-review/index.js';
 
-/** Every step this build can run, by the names the plans use (contract §5). */
+/** Every step this build can run, by the names the plans use (docs/maintenance.md). */
 export function builtInSteps(): ReadonlyMap<string, Step> {
   return new Map<string, Step>([
     ['healthCheck', healthCheck],

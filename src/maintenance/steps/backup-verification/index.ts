@@ -2,7 +2,7 @@ import { isBackupError, verifyBackup, type PartName, type Verification } from '.
 import type { Step } from '../../step.js';
 import type { Finding } from '../../types.js';
 
-/** Figure names from the seed; `redis` is the live-state snapshot, whichever backend holds it. */
+/** Figure names as docs/maintenance.md lists them; `redis` is the live-state snapshot, whichever backend holds it. */
 const FIGURE: Record<PartName, string> = {
   database: 'databaseBackup',
   live: 'redisBackup',
@@ -15,12 +15,12 @@ const LABEL: Record<PartName, string> = {
 };
 
 /**
- * Daily step: verifies the newest backup, restore included, and reports each part as the seed
- * does (`databaseBackupStatus`, `redisBackupStatus`, `configurationBackupStatus`), each with its
+ * Daily step: verifies the newest backup, restore included, and reports each part under
+ * its documented name (`databaseBackupStatus`, `redisBackupStatus`, `configurationBackupStatus`), each with its
  * reason and the backup id.
  *
- * Every status but Valid is an `error` finding, so the step fails: the seed counts backup status
- * among the daily success criteria, and a Missing or Stale backup means a disaster now would lose
+ * Every status but Valid is an `error` finding, so the step fails: backup status is one of the
+ * daily success criteria, and a Missing or Stale backup means a disaster now would lose
  * data. Missing is reported as Missing (never skipped): having no backup is the honest finding.
  */
 export const backupVerification: Step = async (ctx) => {

@@ -8,7 +8,7 @@ export type { AnalyzeLogsOptions, LogFigures, UnreadableFile } from './analyze-l
 export type { LogThresholds, PerformanceIssue, SecurityIssue, SecurityKind } from './analyzer.js';
 
 const STEP_NAME = 'logAnalysis';
-/** The window never reaches further back than this, even after a long gap (contract §5). */
+/** The window never reaches further back than this, even after a long gap (docs/maintenance.md). */
 export const MAX_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /**

@@ -2,8 +2,8 @@ import type { StepContext } from '../../step.js';
 
 /**
  * Tunables of the performance review steps. Defaults below; a config file may override any of
- * them under `maintenance.perfReview` once the config schema carries that key (see the report of
- * the change that added this folder). Until then the defaults apply.
+ * them under `maintenance.perfReview` once the config schema carries that key; until then the
+ * defaults apply.
  */
 export interface PerfReviewSettings {
   /** A route's p95 (or average) must rise by more than this, in percent, to count as a regression. */

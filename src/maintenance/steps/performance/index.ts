@@ -16,7 +16,7 @@ export interface QueueMetrics {
   /** Queues with status `open` (accepting joins). */
   readonly activeQueues: number;
   readonly queuesWithWaiting: number;
-  /** Tickets waiting right now: a ticket is the design's "user session" (src/domain/types.ts). */
+  /** Tickets waiting right now: a ticket is a "user session" in the figures (src/domain/types.ts). */
   readonly totalUserSessions: number;
   /** totalUserSessions / totalQueues; null without queues. */
   readonly averageQueueLength: number | null;
@@ -25,7 +25,7 @@ export interface QueueMetrics {
 /**
  * Daily step: the last 24 h of metric samples (latency, observed load, CPU and memory), resources
  * and queue sizes now, and a short self-probe for the throughput the node sustains. A figure that
- * cannot be measured is null with a finding saying why; the thresholds of contract §5 are checked
+ * cannot be measured is null with a finding saying why; the thresholds (docs/maintenance.md) are checked
  * only against measured values.
  */
 export const performance: Step = async (ctx) => {

@@ -1,5 +1,5 @@
 /**
- * Security and update steps (contract §5): securityUpdates (weekly), systemUpdates and
+ * Security and update steps (docs/maintenance.md): securityUpdates (weekly), systemUpdates and
  * securityPatches (monthly), majorUpdates and securityAudit (quarterly), securityHardening
  * (preventive). They share one set of checks; none installs or updates anything.
  */

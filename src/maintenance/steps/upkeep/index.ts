@@ -1,4 +1,4 @@
-/** Weekly and preventive upkeep steps (contract §5): database, cache, disk and process care. */
+/** Weekly and preventive upkeep steps (docs/maintenance.md): database, cache, disk and process care. */
 export { cacheOptimization, createCacheOptimization } from './cache-optimization.js';
 export {
   DEFAULT_FRAGMENTATION,
