@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { PRIORITIES, QUEUE_MODES, QUEUE_STATUSES, TICKET_STATUSES } from '../domain/types.js';
 import type { OperatorTicketView, publicQueueView, queueView, TicketView } from '../domain/views.js';
 import { ERROR_CODES } from '../errors/index.js';
+import { settingsSchema } from './schemas.js';
 
 /**
  * The bodies every route answers with (docs/api.md). Fastify serializes a response through its
@@ -59,7 +60,8 @@ export const publicQueueSchema = z
 export const queueSchema = publicQueueSchema
   .extend({
     capacity: z.number().int().nullable(),
-    settings: z.object({ averageServiceSeconds: z.number(), ticketTtlSeconds: count }),
+    // Every setting a queue accepts is one it shows: the answer follows the request schema.
+    settings: settingsSchema.required(),
     serviceSeconds: z.number().nullable().describe('Measured seconds per completed ticket (EWMA)'),
     createdAt: isoTime,
     updatedAt: isoTime,

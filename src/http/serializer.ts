@@ -22,12 +22,28 @@ export const serializerCompiler: FastifySerializerCompiler<z.ZodType> = ({ schem
   let fn = compiled.get(schema);
   if (!fn) {
     const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'output', unrepresentable: 'any' });
-    fn = fastJson(json as Parameters<typeof fastJson>[0]) as Serialize;
+    fn = fastJson(withoutBounds(json) as Parameters<typeof fastJson>[0]) as Serialize;
     compiled.set(schema, fn);
     compilations++;
   }
   return fn;
 };
+
+/**
+ * Bounds only validate, and a serializer does not validate; OpenAPI 3.0 also writes
+ * `exclusiveMinimum` as a boolean, which the JSON Schema draft fast-json-stringify reads refuses.
+ */
+const BOUNDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'pattern']);
+
+function withoutBounds(node: unknown, isPropertyMap = false): unknown {
+  if (Array.isArray(node)) return node.map((n) => withoutBounds(n));
+  if (typeof node !== 'object' || node === null) return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k]) => isPropertyMap || !BOUNDS.has(k))
+      .map(([k, v]) => [k, withoutBounds(v, !isPropertyMap && k === 'properties')]),
+  );
+}
 
 /** How many schemas have been compiled so far; tests use it to prove compilation is not per request. */
 export const serializerCompilations = (): number => compilations;
