@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { serializerCompilations } from '../../src/http/serializer.js';
-import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
+import { call, COMBOS, type Isolation, MASTER_KEY, type Node, startNode } from '../support/harness.js';
 import { createQueue, getTicket, join, leave, SseReader } from './helpers.js';
 
 /** The fields of a ticket as its customer sees it (docs/api.md): nothing more, nothing less. */
@@ -173,6 +173,38 @@ for (const combo of COMBOS) {
         assert.deepEqual(r.body, {
           error: { code: 'conflict', message: r.body.error.message, details: { status: 'waiting' } },
         });
+      });
+
+      test('a result document keeps every field through its schema; the HTML report stays HTML', async () => {
+        const started = await call(base, 'POST', '/api/maintenance/runs', { body: { step: 'healthCheck' } });
+        assert.equal(started.status, 202);
+        assert.equal(started.headers.get('location'), `/api/maintenance/runs/${started.body.id}`);
+        const run = await call(base, 'GET', `/api/maintenance/runs/${started.body.id}/wait?timeoutSeconds=60`);
+        assert.equal(run.status, 200);
+        assert.deepEqual(keys(run.body), [
+          'durationMs',
+          'endedAt',
+          'id',
+          'plan',
+          'scheduledFor',
+          'startedAt',
+          'status',
+          'steps',
+          'success',
+          'trigger',
+        ]);
+        const [step] = run.body.steps;
+        assert.deepEqual(keys(step), ['durationMs', 'error', 'figures', 'findings', 'name', 'status']);
+        assert.deepEqual(Object.keys(step.figures.databaseHealth).sort(), ['error', 'latencyMs', 'status']);
+        const stored = await call(base, 'GET', `/api/maintenance/runs/${started.body.id}`);
+        assert.deepEqual(stored.body, run.body);
+
+        const report = await fetch(`${base}/api/maintenance/runs/${started.body.id}/report`, {
+          headers: { authorization: `Bearer ${MASTER_KEY}` },
+        });
+        assert.equal(report.status, 200);
+        assert.match(report.headers.get('content-type') ?? '', /^text\/html/);
+        assert.match(await report.text(), /^<!doctype html>/i);
       });
 
       test('response schemas compile when routes are built, never per request', async () => {
