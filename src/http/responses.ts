@@ -13,7 +13,7 @@ import { settingsSchema } from './schemas.js';
 export const isoTime = z.string().meta({ format: 'date-time' });
 export const count = z.number().int().min(0);
 
-export const etaSchema = z
+const etaSchema = z
   .object({ lowSeconds: count, highSeconds: count })
   .describe('Estimated wait, as a range in seconds');
 
@@ -46,7 +46,7 @@ export const operatorTicketViewSchema = ticketViewSchema
   })
   .describe('A ticket as operators see it, with contact and metadata') satisfies z.ZodType<OperatorTicketView>;
 
-export const publicQueueSchema = z
+const publicQueueSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -81,7 +81,7 @@ export const idResponse = z.object({ id: z.string() }).describe('Accepted; follo
 export const noContent = (description: string) => z.undefined().describe(description);
 
 /** The error body of one status, described by the codes that answer with it (docs/errors.md). */
-export const errorBody = z.object({
+const errorBody = z.object({
   error: z.object({
     code: z.string(),
     message: z.string().describe('For humans; clients match on `code`'),
