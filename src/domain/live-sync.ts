@@ -24,54 +24,100 @@ export async function rebuildIndex(
   return { queues: order.size, entries };
 }
 
+/** Past this many candidates a change is a bulk one (a wiped index): one lookup each would take minutes on Redis. */
+const RECHECK_LIMIT = 1000;
+/** Page size when reading one queue's entries from the index. */
+const PAGE = 10_000;
+
 /**
- * Makes the index equal to the database without a full swap: adds what is missing, removes what
- * is stale. Run right after a rebuild it closes the window in which a join or leave raced the
- * rebuild's read of the database.
+ * The index reconciler: makes the index hold exactly the database's waiting tickets, for the given
+ * queues or for all, adding what is missing and removing what is stale, without a full swap.
+ *
+ * The index is read before the database. Every operation commits to the database first and updates
+ * the index after, so an entry seen in the index whose ticket is not waiting in the later database
+ * read has really stopped waiting, and a ticket that joins between the two reads is found missing
+ * (and added) rather than taken for stale. Each candidate is looked up again right before the
+ * change, so a join or leave that did the work meanwhile is not counted as ours, and each ticket
+ * added is checked once more against the database: one called between the read and the add would
+ * otherwise linger. Past `RECHECK_LIMIT` candidates in a queue the lookups are skipped.
  */
-export async function reconcileIndex(store: Store, index: LiveIndex): Promise<ReconcileResult> {
-  // The index is read first: a ticket that joins between the two reads is then in the database
-  // read and gets added, instead of looking stale and being removed.
-  const live = await index.snapshot();
-  const order = await store.waitingEntries();
+export async function reconcileIndex(
+  store: Store,
+  index: LiveIndex,
+  queueIds?: readonly string[],
+): Promise<ReconcileResult> {
+  let live: Map<string, string[]>;
+  let order: Map<string, WaitingEntry[]>;
+  if (queueIds === undefined) {
+    live = await index.snapshot();
+    order = await store.waitingEntries();
+  } else {
+    live = new Map();
+    order = new Map();
+    for (const queueId of queueIds) {
+      live.set(queueId, await queueEntries(index, queueId));
+      order.set(queueId, (await store.waitingEntries(queueId)).get(queueId) ?? []);
+    }
+  }
   let added = 0;
   let removed = 0;
   let entries = 0;
   for (const queueId of new Set([...order.keys(), ...live.keys()])) {
     const want = order.get(queueId) ?? [];
     entries += want.length;
-    const have = new Set(live.get(queueId) ?? []);
-    const wantIds = new Set(want.map((w) => w.ticketId));
-    const missing: WaitingEntry[] = want.filter((w) => !have.has(w.ticketId));
-    const stale = [...have].filter((id) => !wantIds.has(id));
-    if (missing.length > 0) await index.add(queueId, missing);
-    if (stale.length > 0) await index.remove(queueId, stale);
-    added += missing.length;
-    removed += stale.length;
+    const fixed = await reconcileOne(store, index, queueId, live.get(queueId) ?? [], want);
+    added += fixed.added;
+    removed += fixed.removed;
   }
-  return { queues: order.size, entries, added, removed };
+  return { queues: [...order.values()].filter((w) => w.length > 0).length, entries, added, removed };
 }
 
-/**
- * Reconciles one queue, for healing after a failed index write. Tickets it adds are checked again
- * afterwards: one called between the database read and the add would otherwise linger.
- */
-export async function reconcileQueue(
+async function reconcileOne(
   store: Store,
   index: LiveIndex,
   queueId: string,
+  have: readonly string[],
+  want: readonly WaitingEntry[],
 ): Promise<{ added: number; removed: number }> {
-  const have = new Set(await index.range(queueId, 0, Math.max(1, await index.count(queueId))));
-  const want = (await store.waitingEntries(queueId)).get(queueId) ?? [];
   const wantIds = new Set(want.map((w) => w.ticketId));
-  const missing = want.filter((w) => !have.has(w.ticketId));
-  const stale = [...have].filter((id) => !wantIds.has(id));
-  if (missing.length > 0) await index.add(queueId, missing);
+  const stale = await recheck(
+    have.filter((id) => !wantIds.has(id)),
+    async (id) => (await index.rank(queueId, id)) !== null,
+  );
   if (stale.length > 0) await index.remove(queueId, stale);
-  const gone: string[] = [];
-  for (const m of missing) if ((await store.getTicket(m.ticketId))?.status !== 'waiting') gone.push(m.ticketId);
-  if (gone.length > 0) await index.remove(queueId, gone);
-  return { added: missing.length - gone.length, removed: stale.length };
+
+  const haveIds = new Set(have);
+  const missing = await recheck(
+    want.filter((w) => !haveIds.has(w.ticketId)),
+    async (w) => (await index.rank(queueId, w.ticketId)) === null,
+  );
+  if (missing.length > 0) await index.add(queueId, missing);
+  // Past the limit a ticket that stopped waiting meanwhile is left for the next audit to remove.
+  const left = await recheck(
+    missing.map((m) => m.ticketId),
+    async (id) => (await store.getTicket(id))?.status !== 'waiting',
+    [],
+  );
+  if (left.length > 0) await index.remove(queueId, left);
+  return { added: missing.length - left.length, removed: stale.length };
+}
+
+/** The candidates `confirm` holds for, each looked up once; past the limit, `bulk` without lookups. */
+async function recheck<T>(candidates: T[], confirm: (c: T) => Promise<boolean>, bulk: T[] = candidates): Promise<T[]> {
+  if (candidates.length > RECHECK_LIMIT) return bulk;
+  const out: T[] = [];
+  for (const c of candidates) if (await confirm(c)) out.push(c);
+  return out;
+}
+
+/** One queue's entries in the index, read page by page. */
+async function queueEntries(index: LiveIndex, queueId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let start = 0; ; start += PAGE) {
+    const page = await index.range(queueId, start, PAGE);
+    ids.push(...page);
+    if (page.length < PAGE) return ids;
+  }
 }
 
 /** Compares the order the index holds with the database's, ticket by ticket. */
@@ -94,29 +140,60 @@ export function compareOrders(
   return { mismatches, details };
 }
 
+export interface WatcherEvents {
+  onError(e: unknown): void;
+  onRebuilt(r: { queues: number; entries: number }): void;
+  /** An audit found queues whose index differed from the database, and repaired them. */
+  onRepaired?(r: ReconcileResult & { queueIds: string[] }): void;
+}
+
+export interface WatcherTiming {
+  /** How often to look for a lost index and reconcile queues marked after a miss. */
+  readonly intervalMs: number;
+  /**
+   * How often to compare each queue's waiting count in the index with the database's. A queue is
+   * reconciled when two audits in a row find it different, so a divergence is repaired within two
+   * audits (the default: 20 s), while an index write in flight at one audit is left alone.
+   */
+  readonly auditMs: number;
+}
+
+const DEFAULT_TIMING: WatcherTiming = { intervalMs: 2000, auditMs: 10_000 };
+
 /**
- * Watches the index and rebuilds it whenever it has lost its data (Redis flushed or restarted).
- * One rebuild at a time; `poke()` asks for an early check after a miss.
+ * Keeps the index equal to the database on every node, with no request needed: rebuilds it when
+ * it has lost its data (Redis flushed or restarted), reconciles queues marked after a failed index
+ * write or a missing ticket, and audits every queue's count. One check at a time.
  */
 export class IndexWatcher {
-  private timer: NodeJS.Timeout | undefined;
-  private busy: Promise<void> | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private busy: Promise<void> = Promise.resolve();
+  private readonly queued = new Map<'check' | 'audit', Promise<void>>();
   private readonly dirty = new Set<string>();
+  /** Queues the last audit found different; a second audit confirms them. */
+  private suspects = new Set<string>();
+  private readonly timing: WatcherTiming;
 
   constructor(
     private readonly store: Store,
     private readonly index: LiveIndex,
-    private readonly events: { onError(e: unknown): void; onRebuilt(r: { queues: number; entries: number }): void },
-    private readonly intervalMs = 2000,
-  ) {}
+    private readonly events: WatcherEvents,
+    timing: Partial<WatcherTiming> = {},
+  ) {
+    this.timing = { ...DEFAULT_TIMING, ...timing };
+  }
 
   start(): void {
-    this.timer = setInterval(() => this.poke(), this.intervalMs);
-    this.timer.unref();
+    this.timers = [
+      setInterval(() => void this.poke(), this.timing.intervalMs),
+      setInterval(() => void this.audit(), this.timing.auditMs),
+    ];
+    for (const t of this.timers) t.unref();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
   }
 
   /** A write to this queue's index failed or a waiting ticket was missing: reconcile it soon. */
@@ -126,23 +203,59 @@ export class IndexWatcher {
   }
 
   poke(): Promise<void> {
-    this.busy ??= this.check().finally(() => {
-      this.busy = null;
+    return this.serially('check', () => this.check());
+  }
+
+  /**
+   * Compares waiting counts per queue (one row per queue from the database, one count per queue
+   * from the index: cheap at any number of waiting tickets) and reconciles only the queues found
+   * different by this audit and the one before.
+   */
+  audit(): Promise<void> {
+    return this.serially('audit', async () => {
+      try {
+        const have = await this.index.counts();
+        const want = await this.store.waitingCounts();
+        const differ = new Set<string>();
+        for (const queueId of new Set([...have.keys(), ...want.keys()]))
+          if ((have.get(queueId) ?? 0) !== (want.get(queueId) ?? 0)) differ.add(queueId);
+        const confirmed = [...differ].filter((id) => this.suspects.has(id)).sort();
+        this.suspects = differ;
+        if (confirmed.length === 0) return;
+        const r = await reconcileIndex(this.store, this.index, confirmed);
+        for (const id of confirmed) this.suspects.delete(id);
+        this.events.onRepaired?.({ ...r, queueIds: confirmed });
+      } catch (e) {
+        this.events.onError(e);
+      }
     });
-    return this.busy;
+  }
+
+  /** Runs after whatever runs now; a request for work already waiting its turn joins that one. */
+  private serially(kind: 'check' | 'audit', fn: () => Promise<void>): Promise<void> {
+    const waiting = this.queued.get(kind);
+    if (waiting) return waiting;
+    const next = this.busy.then(() => {
+      this.queued.delete(kind);
+      return fn();
+    });
+    this.queued.set(kind, next);
+    this.busy = next;
+    return next;
   }
 
   private async check(): Promise<void> {
     try {
       if (!(await this.index.isBuilt())) {
         this.dirty.clear();
+        this.suspects.clear();
         const rebuilt = await rebuildIndex(this.store, this.index);
         await reconcileIndex(this.store, this.index);
         this.events.onRebuilt(rebuilt);
         return;
       }
       for (const queueId of [...this.dirty]) {
-        await reconcileQueue(this.store, this.index, queueId);
+        await reconcileIndex(this.store, this.index, [queueId]);
         this.dirty.delete(queueId);
       }
     } catch (e) {

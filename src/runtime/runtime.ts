@@ -54,6 +54,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
       metrics.indexRebuilds.inc();
       logger.warn({ ...r }, 'live index was empty and has been rebuilt from the database');
     },
+    onRepaired: (r) => logger.warn({ ...r }, 'live index differed from the database and was repaired'),
   });
   let events: TicketEvents | undefined;
   const observer: ServiceObserver = {
