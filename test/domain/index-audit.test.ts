@@ -66,8 +66,12 @@ for (const b of BACKENDS) {
       await store.migrate();
       const now = new Date();
       const queue = async () =>
-        (await store.createQueue({ id: newId('q'), name: 'q', mode: 'service', capacity: null, settings: DEFAULTS }, now))
-          .id;
+        (
+          await store.createQueue(
+            { id: newId('q'), name: 'q', mode: 'service', capacity: null, settings: DEFAULTS },
+            now,
+          )
+        ).id;
       const [a, c, gone] = [await queue(), await queue(), await queue()];
       // A normal life: committed joins whose index writes happened.
       for (const q of [a, c, gone]) {
@@ -102,7 +106,10 @@ for (const b of BACKENDS) {
           ]),
         );
         const order = await store.waitingEntries();
-        assert.deepEqual(await live.index.snapshot(), new Map([...order].map(([q, w]) => [q, w.map((e) => e.ticketId)])));
+        assert.deepEqual(
+          await live.index.snapshot(),
+          new Map([...order].map(([q, w]) => [q, w.map((e) => e.ticketId)])),
+        );
         assert.deepEqual(errors, []);
       };
       return { store, live, a, c, gone, lost, called, repaired, events, ok };
