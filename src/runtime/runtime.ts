@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/index.js';
-import { IndexWatcher, rebuildIndex, reconcileIndex } from '../domain/live-sync.js';
+import { IndexWatcher } from '../domain/index-watcher.js';
+import { rebuildIndex, reconcileIndex } from '../domain/live-sync.js';
 import { QueueService, type ServiceObserver } from '../domain/queue-service.js';
 import { newApiKey, sha256 } from '../domain/tokens.js';
 import { KeyAuthority } from '../domain/keys.js';

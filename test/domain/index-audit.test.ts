@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { IndexWatcher, type ReconcileResult } from '../../src/domain/live-sync.js';
+import { IndexWatcher } from '../../src/domain/index-watcher.js';
+import type { ReconcileResult } from '../../src/domain/live-sync.js';
 import { newId } from '../../src/domain/tokens.js';
 import type { LiveBackend } from '../../src/live/contract.js';
 import { createMemoryBackend } from '../../src/live/memory/backend.js';
