@@ -49,8 +49,11 @@ export class QueueService {
     private readonly sealKey: Buffer,
     private readonly observer: ServiceObserver,
     private readonly now: () => Date = () => new Date(),
-    /** Told when the index missed a write or a ticket, so the queue is reconciled soon. */
-    private readonly onIndexMiss: (queueId: string) => void = () => undefined,
+    /**
+     * Told when the index missed a write or a ticket, so the queue is reconciled soon; `cause` is
+     * the error of a failed index write.
+     */
+    private readonly onIndexMiss: (queueId: string, cause?: unknown) => void = () => undefined,
   ) {
     this.batcher = new JoinBatcher(
       store,
@@ -274,8 +277,8 @@ export class QueueService {
   private async liveWrite(queueId: string, fn: () => Promise<void>): Promise<void> {
     try {
       await fn();
-    } catch {
-      this.onIndexMiss(queueId);
+    } catch (e) {
+      this.onIndexMiss(queueId, e);
     }
   }
 
