@@ -2,28 +2,23 @@ import type { JoinOutcome, JoinRequest, Store } from '../store/contract.js';
 
 const MAX_BATCH = 512;
 
-/** A join's outcome and, when it joined, its zero-based rank in the waiting order just after. */
-export interface BatchedJoin {
-  readonly outcome: JoinOutcome;
-  readonly rank: number | null;
-}
-
 interface Pending {
   readonly req: JoinRequest;
-  resolve(j: BatchedJoin): void;
+  resolve(j: JoinOutcome): void;
   reject(e: unknown): void;
 }
 
 /**
- * Runs once per committed batch, before any caller is answered, and returns the ranks of the
- * tickets it put in the live index; a failure fails the whole batch.
+ * Runs once per committed batch, before any caller is answered (the live index update). It must not
+ * throw: the batch has committed, and its callers are answered with success whatever it meets.
  */
-export type AfterCommit = (queueId: string, outcomes: readonly JoinOutcome[]) => Promise<ReadonlyMap<string, number>>;
+export type AfterCommit = (queueId: string, outcomes: readonly JoinOutcome[]) => Promise<void>;
 
 /**
  * Group commit: joins to one queue that arrive in the same turn of the event loop are written in
  * one transaction. Each caller still gets its answer only after that transaction committed and
- * `afterCommit` (the live index update, one call per batch) finished.
+ * `afterCommit` (the live index update, one call per batch) finished. A caller is told of a failure
+ * only when the batch failed to commit.
  */
 export class JoinBatcher {
   private readonly pending = new Map<string, Pending[]>();
@@ -37,7 +32,7 @@ export class JoinBatcher {
     private readonly onFailed: (queueId: string, e: unknown) => void,
   ) {}
 
-  join(queueId: string, req: JoinRequest): Promise<BatchedJoin> {
+  join(queueId: string, req: JoinRequest): Promise<JoinOutcome> {
     return new Promise((resolve, reject) => {
       let list = this.pending.get(queueId);
       if (!list) {
@@ -56,21 +51,20 @@ export class JoinBatcher {
     try {
       for (let i = 0; i < list.length; i += MAX_BATCH) {
         const batch = list.slice(i, i + MAX_BATCH);
+        let outcomes: JoinOutcome[];
         try {
-          const outcomes = await this.store.joinMany(
+          outcomes = await this.store.joinMany(
             queueId,
             batch.map((p) => p.req),
             this.now(),
           );
-          const ranks = await this.afterCommit(queueId, outcomes);
-          batch.forEach((p, j) => {
-            const outcome = outcomes[j] as JoinOutcome;
-            p.resolve({ outcome, rank: outcome.kind === 'joined' ? (ranks.get(outcome.ticket.id) ?? null) : null });
-          });
         } catch (e) {
           this.onFailed(queueId, e);
           for (const p of batch) p.reject(e);
+          continue;
         }
+        await this.afterCommit(queueId, outcomes);
+        batch.forEach((p, j) => p.resolve(outcomes[j] as JoinOutcome));
       }
     } finally {
       this.flushing.delete(queueId);

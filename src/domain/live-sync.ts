@@ -24,54 +24,100 @@ export async function rebuildIndex(
   return { queues: order.size, entries };
 }
 
+/** Past this many candidates a change is a bulk one (a wiped index): one lookup each would take minutes on Redis. */
+const RECHECK_LIMIT = 1000;
+/** Page size when reading one queue's entries from the index. */
+const PAGE = 10_000;
+
 /**
- * Makes the index equal to the database without a full swap: adds what is missing, removes what
- * is stale. Run right after a rebuild it closes the window in which a join or leave raced the
- * rebuild's read of the database.
+ * The index reconciler: makes the index hold exactly the database's waiting tickets, for the given
+ * queues or for all, adding what is missing and removing what is stale, without a full swap.
+ *
+ * The index is read before the database. Every operation commits to the database first and updates
+ * the index after, so an entry seen in the index whose ticket is not waiting in the later database
+ * read has really stopped waiting, and a ticket that joins between the two reads is found missing
+ * (and added) rather than taken for stale. Each candidate is looked up again right before the
+ * change, so a join or leave that did the work meanwhile is not counted as ours, and each ticket
+ * added is checked once more against the database: one called between the read and the add would
+ * otherwise linger. Past `RECHECK_LIMIT` candidates in a queue the lookups are skipped.
  */
-export async function reconcileIndex(store: Store, index: LiveIndex): Promise<ReconcileResult> {
-  // The index is read first: a ticket that joins between the two reads is then in the database
-  // read and gets added, instead of looking stale and being removed.
-  const live = await index.snapshot();
-  const order = await store.waitingEntries();
+export async function reconcileIndex(
+  store: Store,
+  index: LiveIndex,
+  queueIds?: readonly string[],
+): Promise<ReconcileResult> {
+  let live: Map<string, string[]>;
+  let order: Map<string, WaitingEntry[]>;
+  if (queueIds === undefined) {
+    live = await index.snapshot();
+    order = await store.waitingEntries();
+  } else {
+    live = new Map();
+    order = new Map();
+    for (const queueId of queueIds) {
+      live.set(queueId, await queueEntries(index, queueId));
+      order.set(queueId, (await store.waitingEntries(queueId)).get(queueId) ?? []);
+    }
+  }
   let added = 0;
   let removed = 0;
   let entries = 0;
   for (const queueId of new Set([...order.keys(), ...live.keys()])) {
     const want = order.get(queueId) ?? [];
     entries += want.length;
-    const have = new Set(live.get(queueId) ?? []);
-    const wantIds = new Set(want.map((w) => w.ticketId));
-    const missing: WaitingEntry[] = want.filter((w) => !have.has(w.ticketId));
-    const stale = [...have].filter((id) => !wantIds.has(id));
-    if (missing.length > 0) await index.add(queueId, missing);
-    if (stale.length > 0) await index.remove(queueId, stale);
-    added += missing.length;
-    removed += stale.length;
+    const fixed = await reconcileOne(store, index, queueId, live.get(queueId) ?? [], want);
+    added += fixed.added;
+    removed += fixed.removed;
   }
-  return { queues: order.size, entries, added, removed };
+  return { queues: [...order.values()].filter((w) => w.length > 0).length, entries, added, removed };
 }
 
-/**
- * Reconciles one queue, for healing after a failed index write. Tickets it adds are checked again
- * afterwards: one called between the database read and the add would otherwise linger.
- */
-export async function reconcileQueue(
+async function reconcileOne(
   store: Store,
   index: LiveIndex,
   queueId: string,
+  have: readonly string[],
+  want: readonly WaitingEntry[],
 ): Promise<{ added: number; removed: number }> {
-  const have = new Set(await index.range(queueId, 0, Math.max(1, await index.count(queueId))));
-  const want = (await store.waitingEntries(queueId)).get(queueId) ?? [];
   const wantIds = new Set(want.map((w) => w.ticketId));
-  const missing = want.filter((w) => !have.has(w.ticketId));
-  const stale = [...have].filter((id) => !wantIds.has(id));
-  if (missing.length > 0) await index.add(queueId, missing);
+  const stale = await recheck(
+    have.filter((id) => !wantIds.has(id)),
+    async (id) => (await index.rank(queueId, id)) !== null,
+  );
   if (stale.length > 0) await index.remove(queueId, stale);
-  const gone: string[] = [];
-  for (const m of missing) if ((await store.getTicket(m.ticketId))?.status !== 'waiting') gone.push(m.ticketId);
-  if (gone.length > 0) await index.remove(queueId, gone);
-  return { added: missing.length - gone.length, removed: stale.length };
+
+  const haveIds = new Set(have);
+  const missing = await recheck(
+    want.filter((w) => !haveIds.has(w.ticketId)),
+    async (w) => (await index.rank(queueId, w.ticketId)) === null,
+  );
+  if (missing.length > 0) await index.add(queueId, missing);
+  // Past the limit a ticket that stopped waiting meanwhile is left for the next audit to remove.
+  const left = await recheck(
+    missing.map((m) => m.ticketId),
+    async (id) => (await store.getTicket(id))?.status !== 'waiting',
+    [],
+  );
+  if (left.length > 0) await index.remove(queueId, left);
+  return { added: missing.length - left.length, removed: stale.length };
+}
+
+/** The candidates `confirm` holds for, each looked up once; past the limit, `bulk` without lookups. */
+async function recheck<T>(candidates: T[], confirm: (c: T) => Promise<boolean>, bulk: T[] = candidates): Promise<T[]> {
+  if (candidates.length > RECHECK_LIMIT) return bulk;
+  const out: T[] = [];
+  for (const c of candidates) if (await confirm(c)) out.push(c);
+  return out;
+}
+
+/** One queue's entries in the index, read page by page. */
+async function queueEntries(index: LiveIndex, queueId: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let start = 0; ; start += PAGE) {
+    const page = await index.range(queueId, start, PAGE);
+    ids.push(...page);
+    if (page.length < PAGE) return ids;
+  }
 }
 
 /** Compares the order the index holds with the database's, ticket by ticket. */
@@ -92,62 +138,4 @@ export function compareOrders(
     mismatches += here;
   }
   return { mismatches, details };
-}
-
-/**
- * Watches the index and rebuilds it whenever it has lost its data (Redis flushed or restarted).
- * One rebuild at a time; `poke()` asks for an early check after a miss.
- */
-export class IndexWatcher {
-  private timer: NodeJS.Timeout | undefined;
-  private busy: Promise<void> | null = null;
-  private readonly dirty = new Set<string>();
-
-  constructor(
-    private readonly store: Store,
-    private readonly index: LiveIndex,
-    private readonly events: { onError(e: unknown): void; onRebuilt(r: { queues: number; entries: number }): void },
-    private readonly intervalMs = 2000,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => this.poke(), this.intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-  }
-
-  /** A write to this queue's index failed or a waiting ticket was missing: reconcile it soon. */
-  markDirty(queueId: string): void {
-    this.dirty.add(queueId);
-    void this.poke();
-  }
-
-  poke(): Promise<void> {
-    this.busy ??= this.check().finally(() => {
-      this.busy = null;
-    });
-    return this.busy;
-  }
-
-  private async check(): Promise<void> {
-    try {
-      if (!(await this.index.isBuilt())) {
-        this.dirty.clear();
-        const rebuilt = await rebuildIndex(this.store, this.index);
-        await reconcileIndex(this.store, this.index);
-        this.events.onRebuilt(rebuilt);
-        return;
-      }
-      for (const queueId of [...this.dirty]) {
-        await reconcileQueue(this.store, this.index, queueId);
-        this.dirty.delete(queueId);
-      }
-    } catch (e) {
-      // Still unreachable: the dirty marks stay, and the next tick tries again.
-      this.events.onError(e);
-    }
-  }
 }

@@ -49,8 +49,11 @@ export class QueueService {
     private readonly sealKey: Buffer,
     private readonly observer: ServiceObserver,
     private readonly now: () => Date = () => new Date(),
-    /** Told when the index missed a write or a ticket, so the queue is reconciled soon. */
-    private readonly onIndexMiss: (queueId: string) => void = () => undefined,
+    /**
+     * Told when the index missed a write or a ticket, so the queue is reconciled soon; `cause` is
+     * the error of a failed index write.
+     */
+    private readonly onIndexMiss: (queueId: string, cause?: unknown) => void = () => undefined,
   ) {
     this.batcher = new JoinBatcher(
       store,
@@ -91,12 +94,11 @@ export class QueueService {
     id: string,
     patch: { name?: string; status?: Queue['status']; capacity?: number | null; settings?: Partial<QueueSettings> },
   ): Promise<Queue> {
-    const cur = await this.queue(id);
     const next: QueuePatch = {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.status !== undefined ? { status: patch.status } : {}),
       ...(patch.capacity !== undefined ? { capacity: patch.capacity } : {}),
-      ...(patch.settings !== undefined ? { settings: { ...cur.settings, ...patch.settings } } : {}),
+      ...(patch.settings !== undefined ? { settings: patch.settings } : {}),
     };
     const q = await this.store.updateQueue(id, next, this.now());
     if (!q) throw notFound('queue');
@@ -115,7 +117,7 @@ export class QueueService {
     idempotencyKey: string | null,
   ): Promise<{ result: JoinResult; replayed: boolean }> {
     const token = newTicketToken();
-    const { outcome, rank } = await this.batcher.join(queueId, {
+    const outcome = await this.batcher.join(queueId, {
       id: newId('t'),
       tokenHash: sha256(token),
       priority: input.priority ?? 'normal',
@@ -145,22 +147,17 @@ export class QueueService {
         'conflict',
         'this Idempotency-Key was used for a ticket whose token can no longer be returned',
       );
-    const view = rank === null ? await this.view(t, outcome.queue) : ticketView(t, outcome.queue, rank + 1);
+    const position = outcome.kind === 'joined' ? outcome.position : await this.positionOrNull(t);
+    const view = ticketView(t, outcome.queue, position);
     return { result: { ...view, token: replayToken ?? token }, replayed: outcome.kind === 'replayed' };
   }
 
-  /** One index write per committed batch, which also gives every new ticket its position. */
-  private async indexJoined(queueId: string, outcomes: readonly JoinOutcome[]): Promise<ReadonlyMap<string, number>> {
+  /** One index write per committed batch; positions came from the database with the commit. */
+  private async indexJoined(queueId: string, outcomes: readonly JoinOutcome[]): Promise<void> {
     const entries: WaitingEntry[] = [];
     for (const o of outcomes)
       if (o.kind === 'joined') entries.push({ ticketId: o.ticket.id, priority: o.ticket.priority, seq: o.ticket.seq });
-    const ranks = new Map<string, number>();
-    if (entries.length === 0) return ranks;
-    await this.liveWrite(queueId, async () => {
-      const got = await this.live.index.addAndRank(queueId, entries);
-      entries.forEach((e, i) => ranks.set(e.ticketId, got[i] as number));
-    });
-    return ranks;
+    if (entries.length > 0) await this.liveWrite(queueId, () => this.live.index.add(queueId, entries));
   }
 
   /** A customer's view of their ticket; a wrong token looks exactly like a missing ticket. */
@@ -182,7 +179,7 @@ export class QueueService {
    * never changes; the store itself checks the queue's status inside its transaction.
    */
   private async queueForEta(id: string): Promise<Queue> {
-    const now = Date.now();
+    const now = this.now().getTime();
     const hit = this.etaQueues.get(id);
     if (hit && hit.until > now) return hit.queue;
     const queue = await this.queue(id);
@@ -250,7 +247,7 @@ export class QueueService {
         details: { status: r.current },
       });
     await this.afterChange(r.ticket, r.before.status);
-    return { ticket: r.ticket, queue: await this.queue(r.ticket.queueId), position: await this.position(r.ticket) };
+    return { ticket: r.ticket, queue: await this.queue(r.ticket.queueId), position: r.position };
   }
 
   /** Exact position from the live index; a waiting ticket missing there means the index is behind. */
@@ -264,20 +261,33 @@ export class QueueService {
     return rank + 1;
   }
 
+  /**
+   * For answers to writes that already committed (a replayed join): the index being away must not
+   * turn them into a failure, so the position is then unknown (null) and the queue is marked.
+   */
+  private async positionOrNull(t: TicketRecord): Promise<number | null> {
+    try {
+      return await this.position(t);
+    } catch {
+      this.onIndexMiss(t.queueId);
+      return null;
+    }
+  }
+
   private async view(t: TicketRecord, q: Queue): Promise<TicketView> {
     return ticketView(t, q, await this.position(t));
   }
 
   /**
-   * The database has committed by the time the index is written; if that write fails (Redis
-   * away), the queue is marked for reconciliation so the index heals without a restart.
+   * The database has committed by the time the index is written, so the write's failure (Redis
+   * away) must not fail the request: a retry would repeat what happened. The queue is marked for
+   * reconciliation instead, and the index heals without a restart.
    */
   private async liveWrite(queueId: string, fn: () => Promise<void>): Promise<void> {
     try {
       await fn();
     } catch (e) {
-      this.onIndexMiss(queueId);
-      throw e;
+      this.onIndexMiss(queueId, e);
     }
   }
 

@@ -9,7 +9,8 @@
  * - Seq: the ticket's sort key inside its priority class. It grows with every join or requeue, so
  *   (priority, seq) is the waiting order: high priority first, then first-in first-out.
  * - Position: the exact number of waiting tickets ahead, plus one (1 = next). Answered by the live
- *   index, never by counting rows.
+ *   index, never by counting rows; a join's own position comes from the queue's waiting counters
+ *   (total and high priority), kept in the transaction that adds the ticket, so it is exact at commit.
  * - ETA: position × the queue's measured service time (EWMA), as a range.
  */
 export const QUEUE_MODES = ['service', 'waiting_room'] as const;

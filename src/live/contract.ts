@@ -8,17 +8,14 @@ import type { WaitingEntry } from '../domain/types.js';
 export interface LiveIndex {
   /** Adds waiting tickets (idempotent: adding a present ticket again changes nothing). */
   add(queueId: string, entries: readonly WaitingEntry[]): Promise<void>;
-  /**
-   * `add`, then the zero-based rank of each given entry in the same order, as one step: on Redis
-   * one round trip for a whole join batch instead of a ZRANK per ticket.
-   */
-  addAndRank(queueId: string, entries: readonly WaitingEntry[]): Promise<number[]>;
   /** Removes tickets; absent ones are ignored. */
   remove(queueId: string, ticketIds: readonly string[]): Promise<void>;
   /** Zero-based rank in the waiting order, or null when the ticket is not waiting. */
   rank(queueId: string, ticketId: string): Promise<number | null>;
   /** Number of waiting tickets in the queue. */
   count(queueId: string): Promise<number>;
+  /** Number of waiting tickets of every queue that has any, for audits against the database. */
+  counts(): Promise<Map<string, number>>;
   /** Ticket ids in waiting order from `start` (inclusive), at most `limit`. */
   range(queueId: string, start: number, limit: number): Promise<string[]>;
   /** Every queue id the index holds entries for. */

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { QueueService } from '../domain/queue-service.js';
-import type { IndexWatcher } from '../domain/live-sync.js';
+import type { IndexWatcher } from '../domain/index-watcher.js';
 import type { KeyAuthority } from '../domain/keys.js';
 import type { TicketEvents } from '../domain/ticket-events.js';
 import type { LiveBackend } from '../live/contract.js';

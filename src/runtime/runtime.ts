@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Config } from '../config/index.js';
-import { IndexWatcher, rebuildIndex, reconcileIndex } from '../domain/live-sync.js';
+import { isAppError } from '../errors/index.js';
+import { IndexWatcher } from '../domain/index-watcher.js';
+import { rebuildIndex, reconcileIndex } from '../domain/live-sync.js';
 import { QueueService, type ServiceObserver } from '../domain/queue-service.js';
 import { newApiKey, sha256 } from '../domain/tokens.js';
 import { KeyAuthority } from '../domain/keys.js';
@@ -54,6 +56,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
       metrics.indexRebuilds.inc();
       logger.warn({ ...r }, 'live index was empty and has been rebuilt from the database');
     },
+    onRepaired: (r) => logger.warn({ ...r }, 'live index differed from the database and was repaired'),
   });
   let events: TicketEvents | undefined;
   const observer: ServiceObserver = {
@@ -72,7 +75,12 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     sealKey,
     observer,
     () => new Date(),
-    (queueId) => watcher.markDirty(queueId),
+    (queueId, cause) => {
+      // An outage is logged once by the connection; anything else is worth a line of its own.
+      if (cause !== undefined && !(isAppError(cause) && cause.code === 'unavailable'))
+        logger.error({ err: cause, queueId }, 'live index write failed; the queue will be reconciled');
+      watcher.markDirty(queueId);
+    },
   );
   events = new TicketEvents(live.bus, service, (e) => logger.warn({ err: e }, 'live update failed'));
   const auth = new KeyAuthority(store, () => fixedMaster);

@@ -26,7 +26,8 @@ export interface QueuePatch {
   readonly name?: string;
   readonly status?: QueueStatus;
   readonly capacity?: number | null;
-  readonly settings?: QueueSettings;
+  /** Merged into the stored settings inside the update's transaction, so concurrent patches all land. */
+  readonly settings?: Partial<QueueSettings>;
 }
 
 export interface JoinRequest {
@@ -41,9 +42,12 @@ export interface JoinRequest {
   readonly sealedToken: string | null;
 }
 
-/** Accepted joins carry the queue as the same transaction left it, so callers need not re-read it. */
+/**
+ * Accepted joins carry the queue as the same transaction left it, so callers need not re-read it,
+ * and the ticket's position at commit (1 = next), counted in that transaction.
+ */
 export type JoinOutcome =
-  | { readonly kind: 'joined'; readonly ticket: TicketRecord; readonly queue: Queue }
+  | { readonly kind: 'joined'; readonly ticket: TicketRecord; readonly queue: Queue; readonly position: number }
   | {
       readonly kind: 'replayed';
       readonly ticket: TicketRecord;
@@ -61,7 +65,13 @@ export interface TransitionChange {
 }
 
 export type TransitionOutcome =
-  | { readonly kind: 'ok'; readonly ticket: TicketRecord; readonly before: TicketRecord }
+  | {
+      readonly kind: 'ok';
+      readonly ticket: TicketRecord;
+      readonly before: TicketRecord;
+      /** Position at commit of a ticket that (re-)entered the waiting order at its back, else null. */
+      readonly position: number | null;
+    }
   | { readonly kind: 'not_found' }
   | { readonly kind: 'conflict'; readonly current: TicketStatus };
 
@@ -109,6 +119,8 @@ export interface Store {
   expireWaiting(now: Date): Promise<TicketRecord[]>;
   /** The waiting order as the database knows it, for rebuilding the live index. */
   waitingEntries(queueId?: string): Promise<Map<string, WaitingEntry[]>>;
+  /** Waiting tickets per queue (queues with none are left out), from the queues' counters. */
+  waitingCounts(): Promise<Map<string, number>>;
 
   createKey(key: { id: string; role: KeyRole; name: string; keyHash: string }, now: Date): Promise<ApiKey>;
   listKeys(): Promise<ApiKey[]>;

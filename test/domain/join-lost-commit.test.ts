@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { reconcileQueue } from '../../src/domain/live-sync.js';
+import { reconcileIndex } from '../../src/domain/live-sync.js';
 import { QueueService } from '../../src/domain/queue-service.js';
 import { unavailable } from '../../src/errors/index.js';
 import { createMemoryBackend } from '../../src/live/memory/backend.js';
@@ -50,7 +50,7 @@ describe('a join batch whose commit answer is lost', () => {
     assert.equal(await live.index.count(q.id), 0);
 
     // What the watcher does for a marked queue: afterwards every committed ticket has its place.
-    assert.deepEqual(await reconcileQueue(store, live.index, q.id), { added: 2, removed: 0 });
+    assert.deepEqual(await reconcileIndex(store, live.index, [q.id]), { queues: 1, entries: 2, added: 2, removed: 0 });
     assert.equal(await live.index.count(q.id), 2);
     await store.close();
   });

@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, test } from 'node:test';
-import { call, COMBOS, freePort, MASTER_KEY, spawnServer } from '../support/harness.js';
-import { createQueue, getTicket, listAll } from './helpers.js';
+import {
+  call,
+  COMBOS,
+  eventually,
+  freePort,
+  MASTER_KEY,
+  spawnServer,
+  startNode,
+  TcpProxy,
+} from '../support/harness.js';
+import { TEST_REDIS_URL } from '../support/env.js';
+import { createQueue, getTicket, join, leave, listAll } from './helpers.js';
 
 /**
  * kill -9 durability: a join is acknowledged (201) only after it is committed, so SIGKILL sent in
@@ -163,3 +173,110 @@ for (const combo of COMBOS) {
     });
   });
 }
+
+/**
+ * A write that committed is never answered as failed: with Redis unreachable, joins, call-next and
+ * ticket actions still commit to PostgreSQL, so they answer success (a join's position comes from
+ * the database) and a retry cannot repeat them. A request that cannot be served commits nothing.
+ */
+const pgRedis = COMBOS.find((c) => c.name.includes('Redis'));
+describe('writes while Redis is unreachable', { skip: pgRedis?.skip ?? 'no PostgreSQL + Redis combination' }, () => {
+  const ready = (base: string) => call(base, 'GET', '/health/ready', { key: null });
+
+  async function withCutRedis(
+    extra: Record<string, string>,
+    body: (url: string, cut: () => Promise<void>, heal: () => Promise<void>) => Promise<void>,
+  ) {
+    const iso = pgRedis!.isolate();
+    const redis = TcpProxy.forUrl(TEST_REDIS_URL, 6379);
+    await redis.start();
+    const node = await startNode({ ...iso.env, REDIS_URL: redis.urlFor(iso.env.REDIS_URL as string) }, extra);
+    try {
+      await body(
+        node.url,
+        async () => {
+          await redis.stop();
+          await eventually(async () => assert.equal((await ready(node.url)).status, 503));
+        },
+        async () => {
+          await redis.start();
+          await eventually(async () => assert.equal((await ready(node.url)).status, 200), 20_000, 100);
+        },
+      );
+    } finally {
+      if (!redis.running) await redis.start();
+      await node.close();
+      await redis.stop();
+      await iso.cleanup();
+    }
+  }
+
+  test('joins, an idempotent retry, call-next, leave and serve answer success; positions exact once Redis is back', () =>
+    withCutRedis({}, async (url, cut, heal) => {
+      const q = (await createQueue(url)).id;
+      const [a, b, c] = [await join(url, q), await join(url, q), await join(url, q)];
+      await cut();
+      const statuses: number[] = [];
+      const j = await call(url, 'POST', `/api/queues/${q}/tickets`, { body: {}, key: null });
+      statuses.push(j.status);
+      assert.equal(j.status, 201, JSON.stringify(j.body));
+      assert.equal(j.body.position, 4, 'the position comes from the database');
+      const key = { 'idempotency-key': 'outage-retry-0123456789abcdef' };
+      const k1 = await call(url, 'POST', `/api/queues/${q}/tickets`, { body: {}, key: null, headers: key });
+      const k2 = await call(url, 'POST', `/api/queues/${q}/tickets`, { body: {}, key: null, headers: key });
+      statuses.push(k1.status, k2.status);
+      assert.equal(k1.status, 201, JSON.stringify(k1.body));
+      assert.equal(k1.body.position, 5);
+      assert.equal(k2.status, 200, 'the retry is a replay, not a second ticket');
+      assert.equal(k2.body.id, k1.body.id);
+      const h = await call(url, 'POST', `/api/queues/${q}/tickets`, { body: { priority: 'high' } });
+      statuses.push(h.status);
+      assert.equal(h.status, 201, JSON.stringify(h.body));
+      assert.equal(h.body.position, 1, 'a high-priority join goes ahead of the five waiting');
+      const called = await call(url, 'POST', `/api/queues/${q}/call-next`, { body: { counter: 'desk 1' } });
+      statuses.push(called.status);
+      assert.equal(called.status, 200, JSON.stringify(called.body));
+      assert.equal(called.body.id, h.body.id);
+      const left = await leave(url, b.id, b.token);
+      statuses.push(left.status);
+      assert.equal(left.status, 200, JSON.stringify(left.body));
+      assert.equal(left.body.status, 'left');
+      const served = await call(url, 'POST', `/api/tickets/${h.body.id}/serve`, { body: {} });
+      statuses.push(served.status);
+      assert.equal(served.status, 200, JSON.stringify(served.body));
+      assert.equal((await call(url, 'GET', `/api/queues/${q}`)).body.waitingCount, 4);
+      await heal();
+      const want = [a.id, c.id, j.body.id, k1.body.id];
+      await eventually(
+        async () => {
+          const waiting = await listAll(url, q, 'waiting');
+          assert.deepEqual(
+            waiting.map((w) => w.id),
+            want,
+          );
+          assert.deepEqual(
+            waiting.map((w) => w.position),
+            [1, 2, 3, 4],
+          );
+        },
+        15_000,
+        100,
+      );
+      console.log(
+        `[redis outage] committed writes answered ${JSON.stringify(statuses)}; 4 waiting afterwards with positions 1..4, no duplicate`,
+      );
+    }));
+
+  test('with the join rate limit on, a join the limiter cannot count is refused whole (503) and commits nothing', () =>
+    withCutRedis({ QK_JOIN_RATE_LIMIT: '30' }, async (url, cut, heal) => {
+      const q = (await createQueue(url)).id;
+      await join(url, q);
+      await cut();
+      const r = await call(url, 'POST', `/api/queues/${q}/tickets`, { body: {}, key: null });
+      assert.equal(r.status, 503, JSON.stringify(r.body));
+      assert.equal(r.body.error.code, 'unavailable');
+      assert.equal((await call(url, 'GET', `/api/queues/${q}`)).body.waitingCount, 1);
+      await heal();
+      assert.equal((await listAll(url, q)).length, 1, 'no ticket was written');
+    }));
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
 import { TEST_REDIS_URL } from '../support/env.js';
@@ -9,6 +10,9 @@ import { createQueue, getTicket, type Joined, leave, listAll } from './helpers.j
  * Positions are exact (docs/api.md: waiting tickets ahead + 1) under concurrent joins and leaves,
  * across nodes sharing Redis, and after the live index is lost and rebuilt from the database.
  */
+
+/** Keys in Redis database 0 by which test runs claim a database of their own for FLUSHDB. */
+const LOCK_PREFIX = 'qk_test:flushdb-claim:';
 
 /** Runs `fn` over `items` with at most `width` in flight. */
 async function pool<T, R>(items: readonly T[], width: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
@@ -119,6 +123,15 @@ for (const combo of COMBOS) {
         const q = await createQueue(node.url);
         const first = await churn([node.url], q.id, 200, []);
         assert.equal(new Set(first.map((t) => t.number)).size, 200, 'ticket numbers are unique');
+        // Join positions are exact at commit: highs count 1..20, normals grow with commit order.
+        const highs = first.filter((_, i) => i % 10 === 3).map((t) => t.position as number);
+        assert.deepEqual(
+          highs.sort((x, y) => x - y),
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        );
+        const normals = first.filter((_, i) => i % 10 !== 3).sort((x, y) => x.number - y.number);
+        for (let i = 1; i < normals.length; i++)
+          assert.ok((normals[i]?.position as number) > (normals[i - 1]?.position as number), 'normal join positions');
         const leavers = first.filter((_, i) => i % 4 === 1);
         const second = await churn([node.url], q.id, 50, leavers);
         const gone = new Set(leavers.map((t) => t.id));
@@ -162,6 +175,38 @@ for (const combo of COMBOS) {
             `[positions] ${combo.name}: 250 joins + 50 leaves split over 2 nodes → ${waiting.size} waiting, both nodes report positions exactly 1..${waiting.size}`,
           );
         });
+
+        test('concurrent joins on two nodes answer positions exact at commit: distinct and exactly 1..n per priority', async () => {
+          const q = await createQueue(a.url);
+          const nodes = [a.url, b.url];
+          const burst = (n: number, high: boolean) =>
+            Promise.all(Array.from({ length: n }, (_, i) => joinVia(nodes[i % 2] as string, q.id, high)));
+          const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+          const sorted = (ts: readonly Joined[]) => ts.map((t) => t.position as number).sort((x, y) => x - y);
+          const normal = await burst(200, false);
+          assert.deepEqual(sorted(normal), upTo(200), 'normal joins: positions are not exactly 1..200');
+          // High priority goes ahead of every normal ticket: its own count starts at 1 again.
+          const high = await burst(100, true);
+          assert.deepEqual(sorted(high), upTo(100), 'high-priority joins: positions are not exactly 1..100');
+          // Both at once: highs still count 1..n; a normal's position counts the highs committed
+          // before it, so normals grow strictly with their commit order (their numbers).
+          const mixed = await Promise.all(
+            Array.from({ length: 200 }, (_, i) => joinVia(nodes[i % 2] as string, q.id, i % 4 === 0)),
+          );
+          const mixedHigh = mixed.filter((_, i) => i % 4 === 0);
+          assert.deepEqual(sorted(mixedHigh), upTo(150).slice(100), 'mixed: high positions continue at 101..150');
+          const byNumber = mixed.filter((_, i) => i % 4 !== 0).sort((x, y) => x.number - y.number);
+          for (let i = 1; i < byNumber.length; i++)
+            assert.ok(
+              (byNumber[i]?.position as number) > (byNumber[i - 1]?.position as number),
+              `mixed: normal #${byNumber[i]?.number} at ${byNumber[i]?.position} after #${byNumber[i - 1]?.number} at ${byNumber[i - 1]?.position}`,
+            );
+          const last = byNumber.at(-1)?.position as number;
+          assert.ok(last >= 450 && last <= 500, `the last normal join counts 350 normals and 100..150 highs: ${last}`);
+          console.log(
+            `[positions] ${combo.name}: 500 concurrent joins over 2 nodes (200 normal, 100 high, 200 mixed): join positions exact at commit, no duplicate`,
+          );
+        });
       },
     );
 
@@ -171,23 +216,34 @@ for (const combo of COMBOS) {
       let redis: Redis | undefined;
       let env: Record<string, string> = {};
       let db = -1;
+      let lockClient: Redis | undefined;
+      const lockToken = randomBytes(8).toString('hex');
 
       before(async () => {
         iso = combo.isolate();
         env = { ...iso.env };
         if (shared) {
-          // A database index this test owns: prefer an empty one among 10..15, starting at random.
+          // A database index this test owns, claimed with SET NX in database 0 so that no other run
+          // (of this file or another checkout) can take it while this one flushes it.
+          lockClient = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+          await lockClient.connect();
           const start = Math.floor(Math.random() * 6);
           for (let k = 0; k < 6 && db < 0; k++) {
             const candidate = 10 + ((start + k) % 6);
+            const claim = `${LOCK_PREFIX}${candidate}`;
+            if ((await lockClient.set(claim, lockToken, 'PX', 600_000, 'NX')) !== 'OK') continue;
             const r = new Redis(TEST_REDIS_URL, { db: candidate, lazyConnect: true, maxRetriesPerRequest: 1 });
             await r.connect();
+            // Not empty: someone uses it without a claim; leave it to them.
             if ((await r.dbsize()) === 0) {
               db = candidate;
               redis = r;
-            } else r.disconnect();
+            } else {
+              r.disconnect();
+              await lockClient.del(claim);
+            }
           }
-          if (db < 0) throw new Error('no empty Redis database among 10..15 to own for this test');
+          if (db < 0) throw new Error('no free Redis database among 10..15 to claim for this test');
           const u = new URL(TEST_REDIS_URL);
           u.pathname = `/${db}`;
           env.REDIS_URL = u.toString();
@@ -206,6 +262,10 @@ for (const combo of COMBOS) {
             if (keys.length > 0) await redis.del(...keys);
           } while (cursor !== '0');
           redis.disconnect();
+        }
+        if (lockClient) {
+          if ((await lockClient.get(`${LOCK_PREFIX}${db}`)) === lockToken) await lockClient.del(`${LOCK_PREFIX}${db}`);
+          lockClient.disconnect();
         }
         await iso?.cleanup();
       });
@@ -250,6 +310,9 @@ for (const combo of COMBOS) {
               await new Promise((r) => setTimeout(r, 20));
             }
             elapsed = performance.now() - t0;
+            // The index answers as soon as the rebuild swapped it in; the watcher counts the rebuild
+            // right after. Waiting for its turn to end makes the count's read deterministic.
+            await n.rt.watcher.poke();
             // The rebuild is counted where operators watch for it.
             const metrics = await fetch(`${n.url}/metrics`).then((r) => r.text());
             assert.match(metrics, /^qk_live_index_rebuilds_total [1-9]\d*$/m);

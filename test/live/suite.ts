@@ -34,22 +34,19 @@ export function liveBackendSuite(name: string, harness: BackendHarness, skip: st
       assert.equal(await b.index.rank('other', 'n1'), null);
     });
 
-    it('adds and ranks in one step: every rank equals rank() afterwards, past one script call too', async () => {
-      await b.index.add('q', [e('n1', 'normal', 10), e('n2', 'normal', 20)]);
-      const ranks = await b.index.addAndRank('q', [e('n3', 'normal', 30), e('h1', 'high', 40), e('n1', 'normal', 10)]);
-      assert.deepEqual(ranks, [3, 0, 1]);
-      for (const id of ['n3', 'h1', 'n1'])
-        assert.equal(ranks[['n3', 'h1', 'n1'].indexOf(id)], await b.index.rank('q', id));
-      // More than one script's worth, with high priority entries late in the batch moving the early ones.
-      const many = [
-        ...Array.from({ length: 700 }, (_, i) => e(`m${i}`, 'normal', 1000 + i)),
-        ...Array.from({ length: 5 }, (_, i) => e(`g${i}`, 'high', 5000 + i)),
-      ];
-      const got = await b.index.addAndRank('big', many);
-      const want = await Promise.all(many.map((x) => b.index.rank('big', x.ticketId)));
-      assert.deepEqual(got, want);
-      assert.equal(got[0], 5);
-      assert.deepEqual(await b.index.addAndRank('q', []), []);
+    it('counts the waiting entries of every queue that has any', async () => {
+      assert.deepEqual(await b.index.counts(), new Map());
+      await b.index.add('a', [e('a1', 'normal', 1), e('a2', 'high', 2)]);
+      await b.index.add('b', [e('b1', 'normal', 1)]);
+      await b.index.add('c', [e('c1', 'normal', 1)]);
+      await b.index.remove('c', ['c1']);
+      assert.deepEqual(
+        await b.index.counts(),
+        new Map([
+          ['a', 2],
+          ['b', 1],
+        ]),
+      );
     });
 
     it('keeps seqs near 2^52 exact and apart from the other class', async () => {

@@ -26,17 +26,6 @@ export class MemoryLiveIndex implements LiveIndex {
     if (!existing && q.size > 0) this.live.set(queueId, q);
   }
 
-  async addAndRank(queueId: string, entries: readonly WaitingEntry[]): Promise<number[]> {
-    await this.add(queueId, entries);
-    const q = this.live.get(queueId);
-    return entries.map((e) => {
-      const rank = q?.rank(e.ticketId);
-      if (rank === undefined || rank === null)
-        throw new Error(`the live index lost ticket ${e.ticketId} while adding it`);
-      return rank;
-    });
-  }
-
   async remove(queueId: string, ticketIds: readonly string[]): Promise<void> {
     const q = this.live.get(queueId);
     if (!q) return;
@@ -51,6 +40,10 @@ export class MemoryLiveIndex implements LiveIndex {
 
   async count(queueId: string): Promise<number> {
     return this.live.get(queueId)?.size ?? 0;
+  }
+
+  async counts(): Promise<Map<string, number>> {
+    return new Map([...this.live].map(([queueId, q]) => [queueId, q.size]));
   }
 
   async range(queueId: string, start: number, limit: number): Promise<string[]> {

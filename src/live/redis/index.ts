@@ -5,7 +5,7 @@ import type { LiveIndex } from '../contract.js';
 import { normalizeWindow, orderKey } from '../order-key.js';
 import { guard } from './connection.js';
 import { chunks, KeySpace } from './keys.js';
-import { ADD_AND_RANK, REMOVE, SWAP } from './scripts.js';
+import { REMOVE, SWAP } from './scripts.js';
 
 /** Members per ZADD/ZREM call: large enough to amortise round trips, small enough for Lua's unpack. */
 const BATCH = 500;
@@ -50,18 +50,6 @@ export class RedisLiveIndex implements LiveIndex {
     });
   }
 
-  async addAndRank(queueId: string, entries: readonly WaitingEntry[]): Promise<number[]> {
-    if (entries.length === 0) return [];
-    const args = entries.flatMap((e) => [String(orderKey(e)), e.ticketId]);
-    const keys = [this.live.queue(queueId), this.live.queues];
-    // Past one script's worth, later chunks could move earlier entries: add all, then rank all.
-    if (entries.length > BATCH) {
-      await this.add(queueId, entries);
-      return Promise.all(entries.map(async (e) => (await this.rank(queueId, e.ticketId)) ?? lost(e.ticketId)));
-    }
-    return guard(async () => (await ADD_AND_RANK.run(this.client, keys, [queueId, ...args])) as number[]);
-  }
-
   async remove(queueId: string, ticketIds: readonly string[]): Promise<void> {
     if (ticketIds.length === 0) return;
     const keys = [this.live.queue(queueId), this.live.queues];
@@ -76,6 +64,24 @@ export class RedisLiveIndex implements LiveIndex {
 
   async count(queueId: string): Promise<number> {
     return guard(() => this.client.zcard(this.live.queue(queueId)));
+  }
+
+  /** One ZCARD per queue, pipelined: a few round trips however many tickets wait. */
+  async counts(): Promise<Map<string, number>> {
+    return guard(async () => {
+      const out = new Map<string, number>();
+      for (const part of chunks(await this.client.smembers(this.live.queues), BATCH)) {
+        const pipe = this.client.pipeline();
+        for (const id of part) pipe.zcard(this.live.queue(id));
+        const res = await pipe.exec();
+        throwFirst(res);
+        part.forEach((id, i) => {
+          const n = Number(res![i]![1]);
+          if (n > 0) out.set(id, n);
+        });
+      }
+      return out;
+    });
   }
 
   async range(queueId: string, start: number, limit: number): Promise<string[]> {
@@ -184,8 +190,4 @@ export class RedisLiveIndex implements LiveIndex {
 function throwFirst(res: [Error | null, unknown][] | null): void {
   if (res === null) throw new Error('redis transaction was discarded');
   for (const [err] of res) if (err) throw err;
-}
-
-function lost(ticketId: string): never {
-  throw new Error(`the live index lost ticket ${ticketId} while adding it`);
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Queue } from '../../domain/types.js';
 import type { NewQueue, QueuePatch } from '../contract.js';
+import { lockQueue } from './queue-lock.js';
 import { toQueue } from './rows.js';
 import type { DB } from './schema.js';
 
@@ -14,6 +15,7 @@ export async function createQueue(db: Kysely<DB>, input: NewQueue, at: Date): Pr
     capacity: input.capacity,
     settings: JSON.stringify(input.settings),
     waiting_count: 0,
+    waiting_high: 0,
     last_number: 0,
     last_seq: 0,
     service_ewma: null,
@@ -31,18 +33,27 @@ export async function listQueues(db: Kysely<DB>): Promise<Queue[]> {
   return (await db.selectFrom('queues').selectAll().orderBy('created_at').orderBy('id').execute()).map(toQueue);
 }
 
+/**
+ * Settings are merged into the stored ones under the queue's row lock, so two patches of different
+ * settings sent at once both land.
+ */
 export async function updateQueue(db: Kysely<DB>, id: string, patch: QueuePatch, at: Date): Promise<Queue | null> {
   const now = at.getTime();
-  const set: Record<string, unknown> = { updated_at: now };
-  if (patch.name !== undefined) set.name = patch.name;
-  if (patch.capacity !== undefined) set.capacity = patch.capacity;
-  if (patch.settings !== undefined) set.settings = JSON.stringify(patch.settings);
-  if (patch.status !== undefined) {
-    set.status = patch.status;
-    set.closed_at = patch.status === 'closed' ? now : null;
-  }
-  const row = await db.updateTable('queues').set(set).where('id', '=', id).returningAll().executeTakeFirst();
-  return row ? toQueue(row) : null;
+  return db.transaction().execute(async (trx) => {
+    const cur = await lockQueue(trx, id);
+    if (!cur) return null;
+    const set: Record<string, unknown> = { updated_at: now };
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.capacity !== undefined) set.capacity = patch.capacity;
+    if (patch.settings !== undefined)
+      set.settings = JSON.stringify({ ...(JSON.parse(cur.settings) as object), ...patch.settings });
+    if (patch.status !== undefined) {
+      set.status = patch.status;
+      set.closed_at = patch.status === 'closed' ? now : null;
+    }
+    const row = await trx.updateTable('queues').set(set).where('id', '=', id).returningAll().executeTakeFirst();
+    return row ? toQueue(row) : null;
+  });
 }
 
 export async function deleteQueue(db: Kysely<DB>, id: string): Promise<string[] | null> {

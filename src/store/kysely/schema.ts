@@ -12,6 +12,8 @@ export interface QueuesTable {
   capacity: number | null;
   settings: string;
   waiting_count: number;
+  /** Waiting tickets of high priority, kept with `waiting_count`: positions at commit come from both. */
+  waiting_high: Generated<number>;
   last_number: number;
   last_seq: number;
   service_ewma: number | null;

@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import { ENDED, foldTickets, type DayOf } from './fold.js';
 import { OUR_TABLES, type DB } from './schema.js';
 
@@ -17,12 +17,21 @@ export async function invariantProblems(db: Kysely<DB>): Promise<string[]> {
   const counts = await db
     .selectFrom('queues')
     .leftJoin('tickets', (j) => j.onRef('tickets.queue_id', '=', 'queues.id').on('tickets.status', '=', 'waiting'))
-    .select(['queues.id', 'queues.waiting_count', (eb) => eb.fn.count<number>('tickets.id').as('actual')])
-    .groupBy(['queues.id', 'queues.waiting_count'])
+    .select([
+      'queues.id',
+      'queues.waiting_count',
+      'queues.waiting_high',
+      (eb) => eb.fn.count<number>('tickets.id').as('actual'),
+      sql<number>`sum(case when tickets.priority = 0 then 1 else 0 end)`.as('actual_high'),
+    ])
+    .groupBy(['queues.id', 'queues.waiting_count', 'queues.waiting_high'])
     .execute();
-  for (const c of counts)
+  for (const c of counts) {
     if (Number(c.waiting_count) !== Number(c.actual))
       problems.push(`queue ${c.id} records ${c.waiting_count} waiting but has ${c.actual} waiting tickets`);
+    if (Number(c.waiting_high) !== Number(c.actual_high ?? 0))
+      problems.push(`queue ${c.id} records ${c.waiting_high} waiting with high priority but has ${c.actual_high ?? 0}`);
+  }
   return problems;
 }
 

@@ -133,6 +133,7 @@ export class KyselyStore implements Store {
   expireWaiting = (now: Date): Promise<TicketRecord[]> => this.run(() => tickets.expireWaiting(this.d.db, now));
   waitingEntries = (queueId?: string): Promise<Map<string, WaitingEntry[]>> =>
     this.run(() => tickets.waitingEntries(this.d.db, queueId));
+  waitingCounts = (): Promise<Map<string, number>> => this.run(() => tickets.waitingCounts(this.d.db));
 
   createKey = (k: { id: string; role: KeyRole; name: string; keyHash: string }, now: Date): Promise<ApiKey> =>
     this.run(() => keys.createKey(this.d.db, k, now));

@@ -1,5 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_core.js';
+import * as m002 from './002_waiting_by_priority.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -8,6 +9,7 @@ type Step = { up(db: Kysely<unknown>, kind: DialectKind): Promise<void> };
 /** Numbered migrations, applied in order on both dialects at start and by `queuekeeper migrate`. */
 const MIGRATIONS: Record<string, Step> = {
   '001_core': m001,
+  '002_waiting_by_priority': m002,
 };
 
 export const LATEST_SCHEMA_VERSION = Object.keys(MIGRATIONS).length;

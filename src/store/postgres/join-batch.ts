@@ -17,11 +17,13 @@ export async function joinInOneStatement(
   now: number,
 ): Promise<Selectable<QueuesTable> | undefined> {
   const n = reqs.length;
+  const high = reqs.filter((r) => r.priority === 'high').length;
   const col = <T>(f: (r: JoinRequest) => T): T[] => reqs.map(f);
   const result = await sql<Selectable<QueuesTable>>`
     WITH q AS (
       UPDATE queues
-      SET updated_at = ${now}, last_number = last_number + ${n}, last_seq = last_seq + ${n}, waiting_count = waiting_count + ${n}
+      SET updated_at = ${now}, last_number = last_number + ${n}, last_seq = last_seq + ${n}, waiting_count = waiting_count + ${n},
+        waiting_high = waiting_high + ${high}
       WHERE id = ${queueId} AND status <> 'closed' AND (capacity IS NULL OR waiting_count + ${n} <= capacity)
       RETURNING *
     ), ins AS (

@@ -1,3 +1,4 @@
+import { reconcileIndex } from '../../../domain/live-sync.js';
 import type { LiveIndex } from '../../../live/contract.js';
 import type { Store } from '../../../store/contract.js';
 import { statusFrom, type Step } from '../../step.js';
@@ -14,54 +15,10 @@ export interface IndexCleanup {
   readonly waiting: number;
 }
 
-/**
- * Makes the live index hold exactly the database's waiting tickets, counting only what this call
- * changed. The index is read before the database: every operation commits to the database first
- * and updates the index after, so an entry seen in the snapshot whose ticket still waits is sure
- * to be in the later database read, and a join racing this step is never taken for stale. Each
- * candidate is looked up once more right before the change, so a leave or join that did the work
- * meanwhile is not counted as ours. (domain/live-sync.ts `reconcileIndex` reads the other way
- * round and can drop the entry of a ticket that joins between its two reads.)
- */
+/** The live index reconciled with the database, counting only what this call changed. */
 export async function cleanIndex(store: Store, index: LiveIndex): Promise<IndexCleanup> {
-  const live = await index.snapshot();
-  const order = await store.waitingEntries();
-  let removed = 0;
-  let added = 0;
-  let waiting = 0;
-  for (const queueId of new Set([...live.keys(), ...order.keys()])) {
-    const want = order.get(queueId) ?? [];
-    waiting += want.length;
-    const wantIds = new Set(want.map((w) => w.ticketId));
-    const have = live.get(queueId) ?? [];
-    const stale = await recheck(
-      have.filter((id) => !wantIds.has(id)),
-      async (id) => (await index.rank(queueId, id)) !== null,
-    );
-    if (stale.length > 0) await index.remove(queueId, stale);
-    removed += stale.length;
-
-    const haveIds = new Set(have);
-    const missing = await recheck(
-      want.filter((w) => !haveIds.has(w.ticketId)),
-      async (w) => (await index.rank(queueId, w.ticketId)) === null,
-    );
-    // A ticket that leaves between the database read and this add leaves a stale entry behind;
-    // the window is a few milliseconds and the next run removes it.
-    if (missing.length > 0) await index.add(queueId, missing);
-    added += missing.length;
-  }
-  return { queues: order.size, removed, added, waiting };
-}
-
-/** Past this many candidates the change is a bulk one (a wiped index), and one lookup each would take minutes on Redis. */
-const RECHECK_LIMIT = 1000;
-
-async function recheck<T>(candidates: T[], stillNeeded: (c: T) => Promise<boolean>): Promise<T[]> {
-  if (candidates.length > RECHECK_LIMIT) return candidates;
-  const out: T[] = [];
-  for (const c of candidates) if (await stillNeeded(c)) out.push(c);
-  return out;
+  const r = await reconcileIndex(store, index);
+  return { queues: r.queues, removed: r.removed, added: r.added, waiting: r.entries };
 }
 
 /**

@@ -1,0 +1,171 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { TicketRecord, TicketStatus } from '../../domain/types.js';
+import { AppError } from '../../errors/index.js';
+import type { TransitionChange, TransitionOutcome } from '../contract.js';
+import type { CallHints } from './call-hints.js';
+import { ENDED } from './fold.js';
+import { highDelta, positionsAtBack } from './positions.js';
+import { lockQueue } from './queue-lock.js';
+import { PRIORITY_RANKS, toTicket } from './rows.js';
+import type { DB, QueuesTable, TicketsTable } from './schema.js';
+
+const EWMA_ALPHA = 0.2;
+/** A gap longer than this between completions means the desk was idle, not slow. */
+const MAX_SAMPLE_SECONDS = 3600;
+
+export async function callNext(
+  db: Kysely<DB>,
+  queueId: string,
+  to: 'called' | 'admitted',
+  counter: string | null,
+  at: Date,
+  hints: CallHints,
+): Promise<TicketRecord | null> {
+  const now = at.getTime();
+  const taken = await db.transaction().execute(async (trx) => {
+    const q = await lockQueue(trx, queueId);
+    if (!q) throw new AppError('not_found', 'queue not found');
+    if (q.status === 'paused') throw new AppError('conflict', 'queue is paused; resume it to call tickets');
+    const createdAt = Number(q.created_at);
+    // The first waiting ticket of each priority, each scan starting past its bound, in one round trip.
+    const first = (rank: number) =>
+      trx
+        .selectFrom('tickets')
+        .selectAll()
+        .where('queue_id', '=', queueId)
+        .where('status', '=', 'waiting')
+        .where('priority', '=', rank)
+        .where('seq', '>', hints.floor(queueId, createdAt, Number(q.last_seq), rank))
+        .orderBy('seq')
+        .limit(1);
+    const [high, normal] = PRIORITY_RANKS;
+    const next = await trx
+      .selectFrom(first(high).as('h'))
+      .selectAll()
+      .unionAll(trx.selectFrom(first(normal).as('n')).selectAll())
+      .orderBy('priority')
+      .limit(1)
+      .executeTakeFirst();
+    if (!next) return null;
+    const changed = await applyChange(trx, q, next, { to, counter }, now);
+    return { row: changed.row, createdAt, rank: Number(next.priority), seq: Number(next.seq) };
+  });
+  if (!taken) return null;
+  hints.taken(queueId, taken.createdAt, taken.rank, taken.seq);
+  return toTicket(taken.row);
+}
+
+export async function transition(
+  db: Kysely<DB>,
+  id: string,
+  from: readonly TicketStatus[],
+  change: TransitionChange,
+  at: Date,
+): Promise<TransitionOutcome> {
+  const now = at.getTime();
+  return db.transaction().execute(async (trx) => {
+    const peek = await trx.selectFrom('tickets').select('queue_id').where('id', '=', id).executeTakeFirst();
+    if (!peek) return { kind: 'not_found' };
+    // Queue first, then ticket: every writer takes the locks in this order, so none deadlock.
+    const q = await lockQueue(trx, peek.queue_id);
+    const cur = await trx.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!q || !cur) return { kind: 'not_found' };
+    if (!from.includes(cur.status as TicketStatus)) return { kind: 'conflict', current: cur.status as TicketStatus };
+    const { row, position } = await applyChange(trx, q, cur, change, now);
+    return { kind: 'ok', ticket: toTicket(row), before: toTicket(cur), position };
+  });
+}
+
+/**
+ * Writes one ticket's change and the queue's counters. A ticket that enters the waiting order goes
+ * to its back, so its position at commit follows from the counters; otherwise the position is null.
+ */
+async function applyChange(
+  trx: Transaction<DB>,
+  q: Selectable<QueuesTable>,
+  cur: Selectable<TicketsTable>,
+  change: TransitionChange,
+  now: number,
+): Promise<{ row: Selectable<TicketsTable>; position: number | null }> {
+  const wasWaiting = cur.status === 'waiting';
+  const isWaiting = change.to === 'waiting';
+  // Back into the waiting order means the back of it: call-next's lower bounds rely on this.
+  const fresh = change.requeue === true || (isWaiting && !wasWaiting);
+  const seq = fresh ? Number(q.last_seq) + 1 : Number(cur.seq);
+  const patch = {
+    status: change.to,
+    seq,
+    counter: change.counter !== undefined ? change.counter : isWaiting ? null : cur.counter,
+    called_at: change.to === 'called' || change.to === 'admitted' ? now : isWaiting ? null : cur.called_at,
+    ended_at: ENDED.includes(change.to) ? now : null,
+    updated_at: now,
+  };
+  const row = { ...cur, ...patch };
+  await trx.updateTable('tickets').set(patch).where('id', '=', cur.id).execute();
+  const waiting = Number(q.waiting_count) + (isWaiting ? 1 : 0) - (wasWaiting ? 1 : 0);
+  const waitingHigh = Number(q.waiting_high) + highDelta(Number(cur.priority), wasWaiting, isWaiting);
+  const completed = change.to === 'served' || change.to === 'admitted';
+  const ewma = completed ? nextEwma(q, now, waiting) : null;
+  await trx
+    .updateTable('queues')
+    .set({
+      waiting_count: waiting,
+      waiting_high: waitingHigh,
+      updated_at: now,
+      ...(fresh ? { last_seq: seq } : {}),
+      ...(completed ? { last_completed_at: now } : {}),
+      ...(ewma ?? {}),
+    })
+    .where('id', '=', q.id)
+    .execute();
+  const position =
+    isWaiting && fresh
+      ? (positionsAtBack({ waiting_count: waiting, waiting_high: waitingHigh }, [
+          Number(cur.priority) === 0 ? 'high' : 'normal',
+        ])[0] as number)
+      : null;
+  return { row, position };
+}
+
+/**
+ * Seconds per completed ticket, measured as the gap between completions while people were
+ * waiting. That gap already reflects how many desks are open, which is what an ETA needs.
+ */
+function nextEwma(
+  q: Selectable<QueuesTable>,
+  now: number,
+  waitingAfter: number,
+): { service_ewma: number; service_var: number } | null {
+  if (q.last_completed_at === null || (waitingAfter <= 0 && Number(q.waiting_count) <= 0)) return null;
+  const sample = (now - Number(q.last_completed_at)) / 1000;
+  if (sample <= 0 || sample > MAX_SAMPLE_SECONDS) return null;
+  if (q.service_ewma === null) return { service_ewma: sample, service_var: 0 };
+  const mean = Number(q.service_ewma);
+  const diff = sample - mean;
+  const nextMean = mean + EWMA_ALPHA * diff;
+  return {
+    service_ewma: nextMean,
+    service_var: (1 - EWMA_ALPHA) * (Number(q.service_var ?? 0) + EWMA_ALPHA * diff * diff),
+  };
+}
+
+export async function expireWaiting(db: Kysely<DB>, at: Date): Promise<TicketRecord[]> {
+  const queues = await db.selectFrom('queues').select(['id', 'settings']).where('waiting_count', '>', 0).execute();
+  const expired: TicketRecord[] = [];
+  for (const q of queues) {
+    const ttl = Number((JSON.parse(q.settings) as { ticketTtlSeconds?: number }).ticketTtlSeconds ?? 0);
+    if (ttl <= 0) continue;
+    const stale = await db
+      .selectFrom('tickets')
+      .select('id')
+      .where('queue_id', '=', q.id)
+      .where('status', '=', 'waiting')
+      .where('created_at', '<', at.getTime() - ttl * 1000)
+      .execute();
+    for (const s of stale) {
+      const r = await transition(db, s.id, ['waiting'], { to: 'expired' }, at);
+      if (r.kind === 'ok') expired.push(r.ticket);
+    }
+  }
+  return expired;
+}
