@@ -1,4 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import timers from 'node:timers/promises';
+
+// Looked up at each call, not bound at import, so that tests that mock timers (`mock.timers`) move these too.
+const sleep: typeof timers.setTimeout = (ms, value, opts) => timers.setTimeout(ms, value, opts);
 
 /**
  * The two ways the product waits for something that may not come: a deadline for one call and
@@ -50,15 +53,15 @@ export class DeadlineExceeded extends Error {
 }
 
 /**
- * Settles like `work`, or rejects with `DeadlineExceeded` once `ms` have passed, whichever comes
- * first; the timer ends with the work. The work itself is not stopped: pass `AbortSignal.timeout`
- * to calls that accept a signal instead, and use this for those that do not.
+ * Settles like `work`, or rejects once `ms` have passed (with `DeadlineExceeded`) or `signal`
+ * aborts (with its reason), whichever comes first; the timer ends with the work. The work itself
+ * is not stopped: hand a signal to calls that accept one, and use this for those that do not.
  */
-export async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+export async function within<T>(work: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
   const done = new AbortController();
-  const expired = sleep(ms, undefined, { signal: done.signal }).then(
+  const expired = sleep(ms, undefined, { signal: signal ? AbortSignal.any([done.signal, signal]) : done.signal }).then(
     () => Promise.reject(new DeadlineExceeded(ms)),
-    () => new Promise<never>(() => undefined),
+    () => (done.signal.aborted ? new Promise<never>(() => undefined) : Promise.reject(signal?.reason as unknown)),
   );
   try {
     return await Promise.race([work, expired]);
@@ -74,4 +77,12 @@ export async function settlesWithin(promise: Promise<unknown>, ms: number): Prom
     () => true,
   );
   return within(settled, ms).catch(() => false);
+}
+
+/** Waits `ms`; resolves true then, or false as soon as `signal` aborts. */
+export async function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return sleep(ms, undefined, signal ? { signal } : undefined).then(
+    () => true,
+    () => false,
+  );
 }
