@@ -97,8 +97,9 @@ export class KyselyStore implements Store {
   listQueues = (): Promise<Queue[]> => this.run(() => queues.listQueues(this.d.db));
   updateQueue = (id: string, patch: QueuePatch, now: Date): Promise<Queue | null> =>
     this.run(() => queues.updateQueue(this.d.db, id, patch, now));
+  /** Deleting a queue deletes all its tickets, which may be millions: it gets the background deadline. */
   deleteQueue = (id: string): Promise<string[] | null> =>
-    this.run(() => queues.deleteQueue(this.d.db, id)).finally(() => this.callHints.forget(id));
+    this.run(() => queues.deleteQueue(this.d.background, id)).finally(() => this.callHints.forget(id));
 
   joinMany = (queueId: string, requests: readonly JoinRequest[], now: Date): Promise<JoinOutcome[]> =>
     this.run(() => tickets.joinMany(this.d.db, queueId, requests, now, this.d));
@@ -120,7 +121,8 @@ export class KyselyStore implements Store {
     change: TransitionChange,
     now: Date,
   ): Promise<TransitionOutcome> => this.run(() => tickets.transition(this.d.db, id, from, change, now));
-  expireWaiting = (now: Date): Promise<TicketRecord[]> => this.run(() => tickets.expireWaiting(this.d.db, now));
+  /** A sweep of the background, which may expire many tickets at once. */
+  expireWaiting = (now: Date): Promise<TicketRecord[]> => this.run(() => tickets.expireWaiting(this.d.background, now));
   /** Every queue's waiting order is background work (index rebuilds, checks): it gets the longer deadline. */
   waitingEntries = (queueId?: string): Promise<Map<string, WaitingEntry[]>> =>
     this.run(() => tickets.waitingEntries(queueId === undefined ? this.d.background : this.d.db, queueId));
