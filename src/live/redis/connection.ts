@@ -1,13 +1,22 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { isAppError, unavailable } from '../../errors/index.js';
-import { backoffMs, within } from '../../resilience/index.js';
+import { backoffMs, retry, within, type RetryPolicy } from '../../resilience/index.js';
 
 export interface RedisLogger {
   warn(obj: object, msg: string): void;
 }
 
-/** Server replies that mean "not now" rather than "wrong request": the caller may retry them. */
+/**
+ * Server replies that mean "not now" rather than "wrong request", by their error code (the reply's
+ * first word). Redis refused the command without running it, so another try is safe.
+ */
 const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY|OOM|NOREPLICAS)\b/;
+
+const isTransientReply = (e: unknown): boolean =>
+  e instanceof Error && e.name === 'ReplyError' && TRANSIENT_REPLY.test(e.message);
+
+/** A few quick tries at a transient reply; never at a timeout or a lost link (the command may have run). */
+const REPLY_RETRY: RetryPolicy = { attempts: 3, baseMs: 50, maxMs: 200, retryable: isTransientReply };
 
 /**
  * Maps a failed Redis call to what callers expect: connection trouble becomes `unavailable`
@@ -17,17 +26,17 @@ const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN|READONLY
 export function toAppError(e: unknown): unknown {
   if (isAppError(e)) return e;
   if (e instanceof TypeError || e instanceof RangeError) return e;
-  if (e instanceof Error && e.name === 'ReplyError')
-    return TRANSIENT_REPLY.test(e.message) ? unavailable('redis', e) : e;
+  if (e instanceof Error && e.name === 'ReplyError') return isTransientReply(e) ? unavailable('redis', e) : e;
   return unavailable('redis', e);
 }
 
-export async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw toAppError(e);
-  }
+const coded = (e: unknown): never => {
+  throw toAppError(e);
+};
+
+/** Runs Redis calls: transient replies are retried with backoff, then every failure is mapped by `toAppError`. */
+export function guard<T>(fn: () => Promise<T>): Promise<T> {
+  return retry(fn, REPLY_RETRY).catch(coded);
 }
 
 export interface ConnectionTuning {
