@@ -26,6 +26,11 @@ const rules = [
     why: 'live/ sits below the core',
   },
   {
+    files: ['src/resilience/**'],
+    group: ['../**', ...DRIVERS],
+    why: 'resilience/ is neutral: every layer uses it, it uses none',
+  },
+  {
     files: ['src/domain/**'],
     group: ['**/http/**', '**/runtime/**', '**/maintenance/**', '**/cli/**', ...DRIVERS],
     why: 'the domain knows only contracts',

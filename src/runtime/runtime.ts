@@ -33,7 +33,12 @@ export interface Runtime extends AppContext {
 export async function createRuntime(config: Config, opts: { logger?: Logger; serve?: boolean } = {}): Promise<Runtime> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, logDir: config.logDir });
   const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-  const store = openStore(config.database);
+  const store = openStore(config.database, {
+    // Background database work never needs longer than a maintenance step may take.
+    backgroundTimeoutMs: config.maintenance.stepTimeoutMs,
+    onStatementGrowth: (count) =>
+      logger.warn({ statements: count }, 'SQLite keeps this many prepared statements; distinct SQL texts keep growing'),
+  });
   await store.migrate();
   const live = await openLive(config, logger);
   const sealKey = Buffer.from(await store.initMeta('token_seal_key', randomBytes(32).toString('hex')), 'hex');

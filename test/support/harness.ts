@@ -199,11 +199,15 @@ export async function freePort(): Promise<number> {
 /**
  * A TCP proxy the test can cut and restore, to play a dependency outage (PostgreSQL, Redis)
  * without touching the shared server. `stop()` refuses new connections and drops open ones;
- * `start()` again listens on the same port, so clients reconnect by themselves.
+ * `start()` again listens on the same port, so clients reconnect by themselves. `blackHole()`
+ * plays the nastier outage: every link stays open and new ones are accepted, bytes sent are
+ * swallowed and nothing ever answers; `heal()` drops the swallowed links and forwards again.
  */
 export class TcpProxy {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
+  private readonly held = new Set<net.Socket>();
+  private swallowing = false;
   port = 0;
 
   constructor(
@@ -229,8 +233,34 @@ export class TcpProxy {
     return this.server !== null;
   }
 
+  /** From now on nothing answers: open links stop forwarding, new ones are accepted and ignored. */
+  blackHole(): void {
+    this.swallowing = true;
+    for (const s of this.sockets) this.swallow(s);
+  }
+
+  /** Ends the black hole: the swallowed links are dropped (their streams are broken) and new ones forward. */
+  heal(): void {
+    this.swallowing = false;
+    for (const s of this.held) s.destroy();
+    this.held.clear();
+  }
+
+  private swallow(s: net.Socket): void {
+    s.unpipe();
+    s.removeAllListeners('data');
+    s.on('data', () => undefined);
+    s.once('close', () => this.held.delete(s));
+    this.held.add(s);
+  }
+
   async start(): Promise<void> {
     const server = net.createServer((client) => {
+      if (this.swallowing) {
+        client.on('error', () => undefined);
+        this.swallow(client);
+        return;
+      }
       const upstream = net.connect(this.targetPort, this.targetHost);
       for (const s of [client, upstream]) {
         this.sockets.add(s);
@@ -256,7 +286,8 @@ export class TcpProxy {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
-    for (const s of this.sockets) s.destroy();
+    for (const s of [...this.sockets, ...this.held]) s.destroy();
+    this.held.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import type { AppContext } from '../../runtime/context.js';
 import { readinessSchema } from '../admin-responses.js';
 
+/** Each dependency's own deadline: readiness answers within it even when a dependency is silent. */
 const TIMEOUT_MS = 1000;
+
+/** "redis is unavailable; retry shortly: no answer within 1000 ms": what failed, then why. */
+const reason = (e: unknown): string => {
+  if (!(e instanceof Error)) return String(e);
+  return e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message;
+};
 
 /** Liveness, readiness and metrics: no key. */
 export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
@@ -41,7 +48,7 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           try {
             checks[name] = { status: 'ok', latencyMs: Math.round((await fn()) * 100) / 100 };
           } catch (e) {
-            checks[name] = { status: 'failed', error: e instanceof Error ? e.message : String(e) };
+            checks[name] = { status: 'failed', error: reason(e) };
           }
         };
         await Promise.all([

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { within } from '../../resilience/index.js';
 import type { LiveBackend, SweepResult } from '../contract.js';
 import { RedisBus } from './bus.js';
 import {
@@ -21,9 +22,12 @@ export interface RedisBackendOptions {
   /** Prepended to every key and channel, so several deployments or tests can share one Redis. */
   keyPrefix: string;
   logger?: RedisLogger;
-  /** How long the first connection may take before creation fails (default 3000 ms). */
+  /** How long the first connection may take before creation fails (default 2000 ms). */
   connectTimeoutMs?: number;
-  /** Upper bound for one command, so a silent network never hangs a request (default 5000 ms). */
+  /**
+   * Upper bound for one command, and how long a link may stay silent while commands wait before
+   * it is dropped and dialled again, so a silent network never hangs a request (default 2000 ms).
+   */
   commandTimeoutMs?: number;
 }
 
@@ -44,10 +48,10 @@ export function parseInfo(text: string): Record<string, string> {
  * the connection heals by itself when Redis returns.
  */
 export async function createRedisBackend(opts: RedisBackendOptions): Promise<LiveBackend> {
-  const connectTimeoutMs = opts.connectTimeoutMs ?? 3000;
+  const connectTimeoutMs = opts.connectTimeoutMs ?? 2000;
   const client = new Redis(
     opts.url,
-    clientOptions({ connectTimeoutMs, commandTimeoutMs: opts.commandTimeoutMs ?? 5000 }),
+    clientOptions({ connectTimeoutMs, commandTimeoutMs: opts.commandTimeoutMs ?? 2000 }),
   );
   watchConnection(client, 'commands', opts.logger);
   await connectWithin(client, connectTimeoutMs);
@@ -77,19 +81,7 @@ export async function createRedisBackend(opts: RedisBackendOptions): Promise<Liv
     },
     async ping(timeoutMs: number): Promise<number> {
       const started = performance.now();
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        await Promise.race([
-          client.ping(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`ping timed out after ${timeoutMs} ms`)), timeoutMs);
-          }),
-        ]);
-      } catch (e) {
-        throw toAppError(e);
-      } finally {
-        clearTimeout(timer);
-      }
+      await within(client.ping(), timeoutMs).catch((e: unknown) => Promise.reject(toAppError(e)));
       return performance.now() - started;
     },
     async info(section: string): Promise<Record<string, string>> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebhookConfig } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
+import { settlesWithin } from '../../resilience/index.js';
 import type { RunDocument } from '../types.js';
 import {
   DEFAULT_RETRY,
@@ -118,10 +119,7 @@ export function createAlerter(opts: {
     },
     async flush(timeoutMs) {
       if (inFlight.size === 0) return;
-      let timer: NodeJS.Timeout | undefined;
-      const limit = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
-      await Promise.race([Promise.allSettled([...inFlight]), limit]);
-      clearTimeout(timer);
+      await settlesWithin(Promise.allSettled([...inFlight]), timeoutMs);
       if (inFlight.size > 0) {
         logger.warn({ pending: inFlight.size }, 'maintenance alerts still unsent at shutdown; giving up on them');
         cancel.abort();

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { WebhookConfig } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
+import { backoffMs, pause } from '../../resilience/index.js';
 
 export const SIGNATURE_HEADER = 'x-queuekeeper-signature';
 export const TIMESTAMP_HEADER = 'x-queuekeeper-timestamp';
@@ -21,12 +22,6 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDe
 /** `sha256=<hex>` of the raw body: receivers recompute it over the bytes they got, before parsing. */
 export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
-}
-
-/** Exponential backoff with jitter, so that many nodes retrying one receiver do not move in step. */
-export function backoffMs(policy: RetryPolicy, attempt: number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
 }
 
 /** Where the webhook points, without credentials or query strings that may carry a token. */
@@ -56,7 +51,11 @@ export async function deliver(
 ): Promise<boolean> {
   const target = safeTarget(hook.url);
   for (let attempt = 0; attempt < policy.attempts; attempt++) {
-    if (attempt > 0 && !(await sleep(backoffMs(policy, attempt - 1), cancel))) break;
+    if (
+      attempt > 0 &&
+      !(await pause(backoffMs(attempt - 1, { baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs }), cancel))
+    )
+      break;
     let problem: string;
     try {
       const res = await fetch(hook.url, {
@@ -81,19 +80,4 @@ export async function deliver(
   }
   logger.error({ target }, 'alert webhook gave up');
   return false;
-}
-
-/** Resolves true after `ms`, or false at once when cancelled. */
-function sleep(ms: number, cancel: AbortSignal): Promise<boolean> {
-  if (cancel.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      cancel.removeEventListener('abort', onAbort);
-      resolve(ok);
-    };
-    const onAbort = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    cancel.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -2,6 +2,7 @@ import type { Config, Priority } from '../../config/index.js';
 import { AppError } from '../../errors/index.js';
 import type { LiveBackend } from '../../live/contract.js';
 import type { Logger } from '../../logging/logger.js';
+import { DeadlineExceeded, pause, within } from '../../resilience/index.js';
 import type { Store } from '../../store/contract.js';
 import { createAlerter, type AlertSender } from '../alerts/index.js';
 import type { StepServices } from '../step.js';
@@ -89,10 +90,10 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
     const deadline = Date.now() + timeoutMs;
     const local = queue.completion(runId);
     if (local) {
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<null>((r) => (timer = setTimeout(() => r(null), timeoutMs)));
-      const doc = await Promise.race([local, expired]);
-      clearTimeout(timer);
+      const doc = await within(local, timeoutMs).catch((e: unknown) => {
+        if (e instanceof DeadlineExceeded) return null;
+        throw e;
+      });
       if (doc) return doc;
     }
     // Another node's run: the store is the only shared truth, so poll it.
@@ -101,7 +102,7 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
       if (!doc) throw new AppError('not_found', `maintenance run ${runId} not found`);
       if (doc.status !== 'running') return doc;
       if (Date.now() >= deadline) return doc;
-      await new Promise((r) => setTimeout(r, Math.min(POLL_MS, Math.max(0, deadline - Date.now()))));
+      await pause(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
     }
   }
 

@@ -1,4 +1,5 @@
 import { AppError } from '../../errors/index.js';
+import { settlesWithin } from '../../resilience/index.js';
 import type { RunDocument, RunTrigger } from '../types.js';
 import { newRunId, PRIORITY_RANK, type RunTarget } from './registry.js';
 import { abandonedDocument, executeRun, newRunDocument, type RunnerDeps } from './runner.js';
@@ -69,10 +70,7 @@ export class RunQueue {
     for (const q of this.pending.splice(0)) await this.endUnstarted(q);
     const running = this.draining;
     if (running) {
-      let timer: NodeJS.Timeout | undefined;
-      const grace = new Promise<void>((r) => (timer = setTimeout(r, graceMs)));
-      await Promise.race([running, grace]);
-      clearTimeout(timer);
+      await settlesWithin(running, graceMs);
       this.abandon.abort();
       await running;
     }

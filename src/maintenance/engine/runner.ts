@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../../config/index.js';
 import type { LiveBackend } from '../../live/contract.js';
 import type { Logger } from '../../logging/logger.js';
+import { DeadlineExceeded, within } from '../../resilience/index.js';
 import type { Store } from '../../store/contract.js';
 import type { AlertSender } from '../alerts/index.js';
 import type { StepContext, StepOutcome, StepServices } from '../step.js';
@@ -124,35 +125,24 @@ async function runStep(deps: RunnerDeps, run: RunDocument, name: string, abandon
     services: deps.services,
   };
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  let onAbandon: (() => void) | undefined;
-  // A step that ignores its signal keeps running in the background; the run moves on regardless.
-  const stopped = new Promise<StepOutcome>((resolve) => {
-    const end = (reason: string) => {
-      controller.abort(new Error(reason));
-      resolve(failure(reason));
-    };
-    timer = setTimeout(() => end(`timed out after ${timeoutMs} ms`), timeoutMs);
-    onAbandon = () => end('abandoned: maintenance stopped on this node');
-    abandon.addEventListener('abort', onAbandon, { once: true });
-  });
   const work = Promise.resolve()
     .then(() => step(ctx))
     .then(normalize, (e: unknown) => failure(e instanceof Error ? e.message : String(e)));
-  try {
-    const outcome = await Promise.race([work, stopped]);
-    return {
-      name,
-      status: outcome.status,
-      durationMs: Math.round(performance.now() - started),
-      figures: outcome.figures,
-      findings: outcome.findings,
-      error: outcome.error ?? null,
-    };
-  } finally {
-    clearTimeout(timer);
-    if (onAbandon) abandon.removeEventListener('abort', onAbandon);
-  }
+  // A step that ignores its signal keeps running in the background; the run moves on regardless.
+  const outcome = await within(work, timeoutMs, abandon).catch((e: unknown) => {
+    const reason =
+      e instanceof DeadlineExceeded ? `timed out after ${timeoutMs} ms` : 'abandoned: maintenance stopped on this node';
+    controller.abort(new Error(reason));
+    return failure(reason);
+  });
+  return {
+    name,
+    status: outcome.status,
+    durationMs: Math.round(performance.now() - started),
+    figures: outcome.figures,
+    findings: outcome.findings,
+    error: outcome.error ?? null,
+  };
 }
 
 /** Steps are our code, but a wrong shape must not turn into a stored lie or a crash. */

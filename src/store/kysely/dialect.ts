@@ -9,7 +9,13 @@ import type { DB, QueuesTable, TicketsTable } from './schema.js';
  */
 export interface DialectParts {
   readonly kind: 'sqlite' | 'postgres';
+  /** For requests: every call has a deadline of a few seconds. */
   readonly db: Kysely<DB>;
+  /**
+   * For background work that may run for minutes (maintenance, migrations, reading every waiting
+   * ticket), with its own longer deadline. SQLite: the same connection as `db`.
+   */
+  readonly background: Kysely<DB>;
   /** PostgreSQL: our schema. Kysely looks for its migration tables in any schema unless told which. */
   readonly migrationSchema?: string;
   /** Runs before migrations (PostgreSQL: create the schema). */

@@ -1,26 +1,25 @@
 import { isAppError, unavailable } from '../../errors/index.js';
+import { retry, type RetryPolicy } from '../../resilience/index.js';
 import type { DialectParts } from './dialect.js';
 
-const ATTEMPTS = 4;
-const BASE_MS = 15;
-
 /**
- * Retries transient database errors (serialization failures, deadlocks, busy) with exponential
- * backoff and full jitter; turns "cannot reach the database" into a coded `unavailable`. Other
- * errors pass through untouched: a bad request is never retried.
+ * Makes the runner of every store call: transient database errors (serialization failures,
+ * deadlocks, busy) are retried with backoff; "cannot reach the database", a missed deadline, and
+ * a transient error that outlasts its retries become a coded `unavailable` (503 with Retry-After).
+ * Other errors pass through untouched: a bad request is never retried.
  */
-export async function withRetry<T>(
-  fn: () => Promise<T>,
+export function retrying(
   d: Pick<DialectParts, 'isTransient' | 'isUnavailable'>,
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (e) {
-      if (isAppError(e)) throw e;
-      if (d.isUnavailable(e)) throw unavailable('database', e);
-      if (!d.isTransient(e) || attempt >= ATTEMPTS) throw e;
-      await new Promise((r) => setTimeout(r, Math.random() * BASE_MS * 2 ** attempt));
-    }
-  }
+): <T>(fn: () => Promise<T>) => Promise<T> {
+  const policy: RetryPolicy = {
+    attempts: 4,
+    baseMs: 30,
+    maxMs: 250,
+    retryable: (e) => !isAppError(e) && !d.isUnavailable(e) && d.isTransient(e),
+  };
+  const coded = (e: unknown): never => {
+    if (!isAppError(e) && (d.isUnavailable(e) || d.isTransient(e))) throw unavailable('database', e);
+    throw e;
+  };
+  return (fn) => retry(fn, policy).catch(coded);
 }

@@ -9,6 +9,7 @@ import type {
   WaitingEntry,
 } from '../../domain/types.js';
 import { AppError, isAppError, unavailable } from '../../errors/index.js';
+import { within } from '../../resilience/index.js';
 import type { DatabaseAdmin } from '../admin-contract.js';
 import type {
   JoinOutcome,
@@ -29,7 +30,7 @@ import * as queues from './queues.js';
 import { CallHints } from './call-hints.js';
 import { hotReads } from './hot-reads.js';
 import * as tickets from './tickets.js';
-import { withRetry } from './retry.js';
+import { retrying } from './retry.js';
 
 const CATALOGUE_RACE = new Set(['3F000', '42P01']);
 
@@ -44,10 +45,10 @@ export class KyselyStore implements Store {
 
   constructor(private readonly d: DialectParts) {
     this.kind = d.kind;
-    this.run = (fn) => withRetry(fn, d);
+    this.run = retrying(d);
     this.hot = hotReads(d.db, d);
-    this.maintenance = guardAll(new KyselyMaintenanceStore(d.db), this.run);
-    this.admin = guardAll(d.admin(d.db), this.run);
+    this.maintenance = guardAll(maintenanceStore(d), this.run);
+    this.admin = guardAll(d.admin(d.background), this.run);
   }
 
   async migrate(): Promise<{ applied: string[] }> {
@@ -71,7 +72,7 @@ export class KyselyStore implements Store {
 
   private migrator(): Migrator {
     return new Migrator({
-      db: this.d.db,
+      db: this.d.background,
       provider: migrationProvider(this.kind),
       ...(this.d.migrationSchema ? { migrationTableSchema: this.d.migrationSchema } : {}),
     });
@@ -83,18 +84,7 @@ export class KyselyStore implements Store {
 
   async ping(timeoutMs: number): Promise<number> {
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(unavailable('database', new Error(`no answer within ${timeoutMs} ms`))),
-        timeoutMs,
-      );
-    });
-    try {
-      await Promise.race([this.d.ping().catch((e: unknown) => Promise.reject(unavailable('database', e))), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await within(this.d.ping(), timeoutMs).catch((e: unknown) => Promise.reject(unavailable('database', e)));
     return performance.now() - started;
   }
 
@@ -107,8 +97,9 @@ export class KyselyStore implements Store {
   listQueues = (): Promise<Queue[]> => this.run(() => queues.listQueues(this.d.db));
   updateQueue = (id: string, patch: QueuePatch, now: Date): Promise<Queue | null> =>
     this.run(() => queues.updateQueue(this.d.db, id, patch, now));
+  /** Deleting a queue deletes all its tickets, which may be millions: it gets the background deadline. */
   deleteQueue = (id: string): Promise<string[] | null> =>
-    this.run(() => queues.deleteQueue(this.d.db, id)).finally(() => this.callHints.forget(id));
+    this.run(() => queues.deleteQueue(this.d.background, id)).finally(() => this.callHints.forget(id));
 
   joinMany = (queueId: string, requests: readonly JoinRequest[], now: Date): Promise<JoinOutcome[]> =>
     this.run(() => tickets.joinMany(this.d.db, queueId, requests, now, this.d));
@@ -130,9 +121,11 @@ export class KyselyStore implements Store {
     change: TransitionChange,
     now: Date,
   ): Promise<TransitionOutcome> => this.run(() => tickets.transition(this.d.db, id, from, change, now));
-  expireWaiting = (now: Date): Promise<TicketRecord[]> => this.run(() => tickets.expireWaiting(this.d.db, now));
+  /** A sweep of the background, which may expire many tickets at once. */
+  expireWaiting = (now: Date): Promise<TicketRecord[]> => this.run(() => tickets.expireWaiting(this.d.background, now));
+  /** Every queue's waiting order is background work (index rebuilds, checks): it gets the longer deadline. */
   waitingEntries = (queueId?: string): Promise<Map<string, WaitingEntry[]>> =>
-    this.run(() => tickets.waitingEntries(this.d.db, queueId));
+    this.run(() => tickets.waitingEntries(queueId === undefined ? this.d.background : this.d.db, queueId));
   waitingCounts = (): Promise<Map<string, number>> => this.run(() => tickets.waitingCounts(this.d.db));
 
   createKey = (k: { id: string; role: KeyRole; name: string; keyHash: string }, now: Date): Promise<ApiKey> =>
@@ -143,6 +136,19 @@ export class KyselyStore implements Store {
   touchKey = (id: string, now: Date): Promise<void> => this.run(() => keys.touchKey(this.d.db, id, now));
   getMeta = (key: string): Promise<string | null> => this.run(() => keys.getMeta(this.d.db, key));
   initMeta = (key: string, value: string): Promise<string> => this.run(() => keys.initMeta(this.d.db, key, value));
+}
+
+/** The maintenance calls that may read or delete months of rows run with the background deadline. */
+function maintenanceStore(d: DialectParts): MaintenanceStore {
+  const quick = new KyselyMaintenanceStore(d.db);
+  if (d.background === d.db) return quick;
+  const slow = new KyselyMaintenanceStore(d.background);
+  return Object.assign(Object.create(quick) as MaintenanceStore, {
+    samplesSince: slow.samplesSince.bind(slow),
+    deleteSamplesBefore: slow.deleteSamplesBefore.bind(slow),
+    deleteRunsBefore: slow.deleteRunsBefore.bind(slow),
+    dailyAggregates: slow.dailyAggregates.bind(slow),
+  });
 }
 
 /** Wraps every method of a backend object so that driver errors become coded errors. */

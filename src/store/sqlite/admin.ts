@@ -10,7 +10,7 @@ import {
   tableCounts,
 } from '../kysely/shared-admin.js';
 import { sqliteSlowQueries, ticketsCreatedPerDay } from '../kysely/perf-queries.js';
-import { pragmaRows, pragmaValue } from './statements.js';
+import { pragmaRows, pragmaValue, type Statements } from './statements.js';
 import { OUR_TABLES, type DB } from '../kysely/schema.js';
 
 const fileSize = (path: string): number => {
@@ -21,8 +21,8 @@ const fileSize = (path: string): number => {
   }
 };
 
-export function createSqliteAdmin(db: Kysely<DB>, raw: Database.Database): DatabaseAdmin {
-  const pages = (): number => Number(pragmaValue(raw, 'page_count')) * Number(pragmaValue(raw, 'page_size'));
+export function createSqliteAdmin(db: Kysely<DB>, raw: Database.Database, stmts: Statements): DatabaseAdmin {
+  const pages = (): number => Number(pragmaValue(stmts, 'page_count')) * Number(pragmaValue(stmts, 'page_size'));
   return {
     async updateStatistics() {
       raw.exec('ANALYZE');
@@ -31,22 +31,22 @@ export function createSqliteAdmin(db: Kysely<DB>, raw: Database.Database): Datab
     },
     async optimize() {
       const before = pages();
-      const free = Number(pragmaValue(raw, 'freelist_count'));
-      const mode = Number(pragmaValue(raw, 'auto_vacuum'));
+      const free = Number(pragmaValue(stmts, 'freelist_count'));
+      const mode = Number(pragmaValue(stmts, 'auto_vacuum'));
       if (mode !== 2)
         return {
           bytesReclaimed: null,
           details: `auto_vacuum is ${mode}, not INCREMENTAL (2): incremental vacuum cannot reclaim space`,
         };
-      pragmaRows(raw, 'incremental_vacuum');
+      pragmaRows(stmts, 'incremental_vacuum');
       return { bytesReclaimed: before - pages(), details: `incremental vacuum released ${free} free pages` };
     },
     async integrity() {
       const problems: string[] = [];
-      const check = pragmaRows<{ integrity_check: string }>(raw, 'integrity_check');
+      const check = pragmaRows<{ integrity_check: string }>(stmts, 'integrity_check');
       for (const row of check)
         if (row.integrity_check !== 'ok') problems.push(`integrity_check: ${row.integrity_check}`);
-      const fk = pragmaRows<{ table: string; rowid: number; parent: string }>(raw, 'foreign_key_check');
+      const fk = pragmaRows<{ table: string; rowid: number; parent: string }>(stmts, 'foreign_key_check');
       for (const row of fk.slice(0, 20))
         problems.push(`foreign key: ${row.table} row ${row.rowid} points at a missing ${row.parent}`);
       const idx = await sql<{
@@ -65,7 +65,7 @@ export function createSqliteAdmin(db: Kysely<DB>, raw: Database.Database): Datab
     tableCounts: () => tableCounts(db),
     slowQueries: () => sqliteSlowQueries(),
     ticketsCreatedPerDay: (since) => ticketsCreatedPerDay(db, 'sqlite', since),
-    ...upkeep(db, raw),
+    ...upkeep(db, raw, stmts),
   };
 }
 
@@ -73,15 +73,14 @@ export function createSqliteAdmin(db: Kysely<DB>, raw: Database.Database): Datab
 
 const dayOf = (c: string) => sql<string>`strftime('%Y-%m-%d', ${sql.ref(c)} / 1000, 'unixepoch')`;
 
-function upkeep(db: Kysely<DB>, raw: Database.Database): UpkeepAdmin {
+function upkeep(db: Kysely<DB>, raw: Database.Database, stmts: Statements): UpkeepAdmin {
   const files = (): Record<string, number> => ({ database: fileSize(raw.name), wal: fileSize(`${raw.name}-wal`) });
-  const pageSize = (): number => Number(pragmaValue(raw, 'page_size'));
+  const pageSize = (): number => Number(pragmaValue(stmts, 'page_size'));
   return {
     async reindex() {
-      const names = raw
-        .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name`)
-        .pluck()
-        .all() as string[];
+      const names = (
+        stmts.get(`SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name`).all() as { name: string }[]
+      ).map((r) => r.name);
       // One statement for the whole file: SQLite has no concurrent rebuild and no invalid indexes.
       raw.exec('REINDEX');
       return { method: 'REINDEX', rebuilt: names, failed: [], invalidDropped: [], invalidKept: [] };
@@ -89,14 +88,14 @@ function upkeep(db: Kysely<DB>, raw: Database.Database): UpkeepAdmin {
     async compactStorage() {
       const before = files();
       const details: string[] = [];
-      const free = Number(pragmaValue(raw, 'freelist_count'));
-      if (Number(pragmaValue(raw, 'auto_vacuum')) === 2) {
-        pragmaRows(raw, 'incremental_vacuum');
+      const free = Number(pragmaValue(stmts, 'freelist_count'));
+      if (Number(pragmaValue(stmts, 'auto_vacuum')) === 2) {
+        pragmaRows(stmts, 'incremental_vacuum');
         details.push(`incremental vacuum released ${free} free pages`);
       } else details.push('auto_vacuum is not INCREMENTAL: free pages stay in the file');
       // TRUNCATE writes the WAL back into the database and cuts the -wal file to zero bytes; a
       // reader still inside an old snapshot makes it stop early (busy), which is reported.
-      const cp = pragmaRows<{ busy: number; log: number; checkpointed: number }>(raw, 'wal_checkpoint(TRUNCATE)')[0];
+      const cp = pragmaRows<{ busy: number; log: number; checkpointed: number }>(stmts, 'wal_checkpoint(TRUNCATE)')[0];
       if (cp === undefined) details.push('wal_checkpoint returned nothing');
       else if (cp.busy !== 0)
         details.push(
@@ -118,8 +117,8 @@ function upkeep(db: Kysely<DB>, raw: Database.Database): UpkeepAdmin {
     async bloatEstimate() {
       let rows: { name: string; size: number; unused: number }[];
       try {
-        rows = raw
-          .prepare(`SELECT name, sum(pgsize) AS size, sum(unused) AS unused FROM dbstat GROUP BY name ORDER BY name`)
+        rows = stmts
+          .get(`SELECT name, sum(pgsize) AS size, sum(unused) AS unused FROM dbstat GROUP BY name ORDER BY name`)
           .all() as typeof rows;
       } catch (e) {
         return { available: false as const, reason: `the dbstat table is not compiled in: ${(e as Error).message}` };
@@ -134,7 +133,7 @@ function upkeep(db: Kysely<DB>, raw: Database.Database): UpkeepAdmin {
           freeBytes: Number(r.unused),
           bloatPercent: pct(Number(r.unused), Number(r.size)),
         }));
-      const freePagesBytes = Number(pragmaValue(raw, 'freelist_count')) * pageSize();
+      const freePagesBytes = Number(pragmaValue(stmts, 'freelist_count')) * pageSize();
       return {
         available: true as const,
         method: "dbstat (unused bytes in each table's pages) and freelist_count",

@@ -1,41 +1,69 @@
 import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from 'kysely';
 
-const STATEMENT_CACHE = 4096;
+/** The first count at which a growing cache is reported; then at every doubling. */
+const REPORT_FROM = 4096;
 
 /**
- * Prepares each SQL text once for the life of the connection. Kysely prepares every query afresh,
- * and preparing costs more than running a small query. Keeping statements also keeps them from
- * being garbage collected: with better-sqlite3 12 on Node 24, a statement finalized by the garbage
- * collector can abort the process (an upstream defect), so statements here live until close.
- * `pragma()` bypasses `prepare`, which is why reads go through `pragmaValue`/`pragmaRows` and
- * settings through `exec`.
+ * Every statement of one connection, prepared once per SQL text and kept until the connection
+ * closes. Kysely would prepare each query afresh, and preparing costs more than running a small
+ * query. Keeping them is also a protection: with better-sqlite3 12 on Node 24, a statement
+ * finalized by the garbage collector can abort the process (an upstream defect; see README
+ * "Runtime versions"), so no statement of ours is ever left for the collector, however many there
+ * are. The texts are bounded by the product's query shapes and batch sizes; `onGrowth` reports a
+ * cache past 4096 statements (and each doubling), which would mean texts built from data.
+ *
+ * Cached statements are shared: nobody may switch their mode (`pluck`, `raw`, `expand`).
+ * `pragma()` prepares a statement of its own, so pragmas go through `pragmaRows`/`pragmaValue`
+ * and settings through `exec`.
  */
-export function cacheStatements(raw: Database.Database): void {
-  const cache = new Map<string, Database.Statement>();
-  const prepare = raw.prepare.bind(raw);
-  raw.prepare = ((sql: string) => {
-    let stmt = cache.get(sql);
-    if (!stmt) {
-      stmt = prepare(sql);
-      // Past the bound (IN-lists of many lengths), new texts are prepared but not kept.
-      if (cache.size < STATEMENT_CACHE) cache.set(sql, stmt);
+export class Statements {
+  private readonly kept = new Map<string, Database.Statement>();
+  private reportAt = REPORT_FROM;
+
+  constructor(
+    private readonly raw: Database.Database,
+    private readonly onGrowth?: (count: number) => void,
+  ) {}
+
+  get(sql: string): Database.Statement {
+    let stmt = this.kept.get(sql);
+    if (stmt === undefined) {
+      stmt = this.raw.prepare(sql);
+      this.kept.set(sql, stmt);
+      if (this.kept.size >= this.reportAt) {
+        this.reportAt *= 2;
+        this.onGrowth?.(this.kept.size);
+      }
     }
     return stmt;
-  }) as Database.Database['prepare'];
+  }
+
+  get size(): number {
+    return this.kept.size;
+  }
+
+  /** The connection as Kysely's SQLite driver sees it: its queries are served from this cache. */
+  forKysely(): SqliteDatabase {
+    return {
+      prepare: (sql: string) => this.get(sql),
+      close: () => this.raw.close(),
+    };
+  }
 }
 
-/** Runs a pragma through the statement cache; one that returns nothing gives an empty list. */
-export function pragmaRows<T>(raw: Database.Database, text: string): T[] {
-  const stmt = raw.prepare(`PRAGMA ${text}`);
+/** Runs a pragma; one that returns nothing gives an empty list. */
+export function pragmaRows<T>(stmts: Statements, text: string): T[] {
+  const stmt = stmts.get(`PRAGMA ${text}`);
   if (!stmt.reader) {
     stmt.run();
     return [];
   }
-  return stmt.pluck(false).all() as T[];
+  return stmt.all() as T[];
 }
 
 /** The first column of a pragma's first row. */
-export function pragmaValue(raw: Database.Database, text: string): unknown {
-  const row = pragmaRows<Record<string, unknown>>(raw, text)[0];
+export function pragmaValue(stmts: Statements, text: string): unknown {
+  const row = pragmaRows<Record<string, unknown>>(stmts, text)[0];
   return row === undefined ? undefined : Object.values(row)[0];
 }
