@@ -1,6 +1,6 @@
 import { statusFrom, type Step } from '../../step.js';
 import type { Finding } from '../../types.js';
-import { errorText } from '../health-check/probes.js';
+import { errorText } from '../shared/measure.js';
 import { errorOf } from './actions.js';
 import { compareWindows, comparisonFigures, regressionFindings, signed, type Comparison } from './compare.js';
 import type { Point } from './forecast.js';

@@ -2,7 +2,7 @@ import type { Queue } from '../../../domain/types.js';
 import { diskPercent, measureCpu, memoryPercent } from '../../../metrics/resources.js';
 import { statusFrom, type Step, type StepContext } from '../../step.js';
 import type { Finding } from '../../types.js';
-import { errorText } from '../health-check/probes.js';
+import { errorText } from '../shared/measure.js';
 import { probeThroughput, ProbeUnreachableError, type ProbeResult } from './probe.js';
 import { METHOD, summariseSamples, type SampleFigures } from './samples.js';
 

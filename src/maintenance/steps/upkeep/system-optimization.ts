@@ -1,7 +1,7 @@
 import { diskPercent, measureCpu, memoryPercent } from '../../../metrics/resources.js';
 import type { Step } from '../../step.js';
 import { notePurge, processMemory } from './cache-optimization.js';
-import { Parts } from './parts.js';
+import { Parts } from '../shared/measure.js';
 import { DEFAULT_FRAGMENTATION, purgeIfFragmented, type FragmentationLimits } from './redis-memory.js';
 
 /** Long enough for a CPU reading that is not one scheduler tick, short enough for a maintenance step. */
