@@ -22,6 +22,8 @@ export interface RouteFigure {
 
 export interface SampleFigures {
   readonly sampleCount: number;
+  /** Distinct minutes holding at least one sample: what a "24 h" average really covers. */
+  readonly minutesCovered: number;
   readonly nodes: number;
   readonly requestsCounted: number;
   readonly requestsExcluded: number;
@@ -87,6 +89,7 @@ export function summariseSamples(samples: readonly MetricSample[]): SampleFigure
     samples.length === 0 ? null : round2(samples.reduce((n, s) => n + pick(s), 0) / samples.length);
   return {
     sampleCount: samples.length,
+    minutesCovered: new Set(samples.map((s) => Math.floor(s.at.getTime() / SAMPLE_INTERVAL_MS))).size,
     nodes: new Set(samples.map((s) => s.nodeId)).size,
     requestsCounted: counted,
     requestsExcluded: excluded,
