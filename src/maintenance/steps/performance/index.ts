@@ -12,7 +12,7 @@ export { probeThroughput, ProbeUnreachableError, type ProbeOptions, type ProbeRe
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A 24 h average of fewer one-minute samples than this is reported, not judged. */
-export const MIN_AVERAGE_MINUTES = 60;
+const MIN_AVERAGE_MINUTES = 60;
 
 export interface QueueMetrics {
   readonly totalQueues: number;
