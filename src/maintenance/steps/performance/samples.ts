@@ -44,6 +44,11 @@ export const METHOD = {
     'request-weighted mean of per-minute, per-route p95 (p95s cannot be merged exactly); worstSampleP95Ms is the slowest route-minute',
   observedPeakThroughput:
     'busiest minute, requests of all nodes summed, divided by 60 s; health and metrics routes excluded',
+  latency: 'long-polls, event streams and the self-probe are not in any latency figure',
+  cpuUsage:
+    "the whole machine's CPU over 500 ms; processCpuUsage is queuekeeper's own, in percent of one core, and is what the threshold judges",
+  averages24h: 'mean of the one-minute samples; judged only when they cover at least 60 minutes (averagesBasis)',
+  diskUsage: "used / (used + available) of the data folder's file system, as df reports it",
 } as const;
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
