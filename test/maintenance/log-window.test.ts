@@ -93,7 +93,9 @@ for (const combo of COMBOS) {
       const next = analysis(await maintenance.runAndWait('daily'));
       assert.equal(next.status, 'succeeded', 'one burst fails one run, not every run for 24 h');
       assert.equal(next.errorCount, 0);
-      assert.ok(next.own >= 2, `own maintenance error lines are counted apart (${next.own})`);
+      // "maintenance step failed" at least; the run's last line may share the next window's end
+      // millisecond, and the half-open window then leaves it to the window after.
+      assert.ok(next.own >= 1, `own maintenance error lines are counted apart (${next.own})`);
     });
   });
 }
