@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { rebuildIndex } from '../src/domain/live-sync.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../src/domain/types.js';
 import { createMemoryBackend } from '../src/live/memory/backend.js';
+import { percentile } from '../src/metrics/percentile.js';
 import { openStore } from '../src/store/open.js';
 import { fillQueue } from './fill.js';
 
-const pct = (sorted: number[], q: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 /** Position lookups in the in-process index: latency, exactness and memory at n waiting tickets. */
@@ -45,8 +44,8 @@ export async function lookupScale(n: number) {
   times.sort((a, b) => a - b);
   return {
     n,
-    p50Ms: +pct(times, 0.5).toFixed(4),
-    p99Ms: +pct(times, 0.99).toFixed(4),
+    p50Ms: +(percentile(times, 0.5) ?? 0).toFixed(4),
+    p99Ms: +(percentile(times, 0.99) ?? 0).toFixed(4),
     maxMs: +(times.at(-1) as number).toFixed(4),
     wrongOf20000: wrong,
     bytesPerTicket: Math.round((bytes - idBytes) / n),

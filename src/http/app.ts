@@ -11,7 +11,7 @@ import Fastify, {
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
-import { PROBE_USER_AGENT } from '../metrics/window.js';
+import { isUserLatency, PROBE_USER_AGENT } from '../metrics/window.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { transform, transformObject } from './openapi.js';
 import { serializerCompiler } from './serializer.js';
@@ -123,8 +123,11 @@ function recordRequest(ctx: AppContext, req: FastifyRequest, reply: FastifyReply
   const ms = reply.elapsedTime;
   const status = reply.statusCode;
   ctx.metrics.httpRequests.inc({ method: req.method, route, status });
-  ctx.metrics.httpDuration.observe({ method: req.method, route }, ms / 1000);
-  ctx.window.record(`${req.method} ${route}`, ms, status >= 500);
+  // Long-polls, event streams and the self-probe are not latency a user felt (docs/maintenance.md).
+  if (isUserLatency(req.method, route, req.headers['user-agent'], reply.getHeader('content-type'))) {
+    ctx.metrics.httpDuration.observe({ method: req.method, route }, ms / 1000);
+    ctx.window.record(`${req.method} ${route}`, ms, status >= 500);
+  }
   // The maintenance self-probe sends thousands of requests; logging each would drown the logs.
   if (req.headers['user-agent'] === PROBE_USER_AGENT) return;
   const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';

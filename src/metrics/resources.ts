@@ -1,5 +1,6 @@
 import { readFile, statfs } from 'node:fs/promises';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 
 /** CPU time counters of the whole machine, for a percentage between two readings. */
 export interface CpuReading {
@@ -22,11 +23,23 @@ export function cpuPercent(a: CpuReading, b: CpuReading): number {
   return total <= 0 ? 0 : round1((1 - (b.idle - a.idle) / total) * 100);
 }
 
-/** Measures CPU use over a short interval, for one-off readings outside the sampler. */
-export async function measureCpu(ms = 500): Promise<number> {
+/**
+ * CPU use over `ms`, of the whole machine (`host`) and of this process (`process`). The process
+ * figure is in percent of one core: JavaScript runs on one thread, so 100 means the event loop has
+ * no time left, which is what adding a node fixes; worker threads (log rotation) can take it past
+ * 100. The host figure also holds every other program on the machine (docs/maintenance.md).
+ */
+export async function measureCpu(ms = 500): Promise<{ host: number; process: number }> {
   const a = readCpu();
+  const ownBefore = process.cpuUsage();
+  const started = performance.now();
   await new Promise((r) => setTimeout(r, ms));
-  return cpuPercent(a, readCpu());
+  const own = process.cpuUsage(ownBefore);
+  const elapsedUs = (performance.now() - started) * 1000;
+  return {
+    host: cpuPercent(a, readCpu()),
+    process: elapsedUs <= 0 ? 0 : round1(((own.user + own.system) / elapsedUs) * 100),
+  };
 }
 
 /**
@@ -83,12 +96,46 @@ async function memAvailable(): Promise<number | null> {
   }
 }
 
-/** Disk use of the file system holding `dir`, in percent. */
-export async function diskPercent(dir: string): Promise<{ percent: number; freeBytes: number; totalBytes: number }> {
-  const s = await statfs(dir);
-  const total = s.blocks * s.bsize;
-  const free = s.bavail * s.bsize;
-  return { percent: round1(((total - free) / total) * 100), freeBytes: free, totalBytes: total };
+/** The `statfs` fields disk use is computed from, in blocks of `bsize` bytes. */
+export interface BlockCounts {
+  readonly bsize: number;
+  readonly blocks: number;
+  readonly bfree: number;
+  readonly bavail: number;
+}
+
+export interface DiskUse {
+  /** used / (used + available), as `df` reports it. */
+  readonly percent: number;
+  readonly usedBytes: number;
+  /** What this process may still write: root's reserved blocks are not in it. */
+  readonly freeBytes: number;
+  readonly totalBytes: number;
+  /** Blocks kept for root: neither used nor available to us. */
+  readonly reservedBytes: number;
+}
+
+/**
+ * Disk use as `df` computes it: the blocks kept for root (5 % on ext4 by default) are neither used
+ * nor available, so an empty volume reads 0 %, not 5 %, and a full one 100 % when we can write no
+ * more. Counting them as used over-reported a 24 % volume as 69 %.
+ */
+export function diskUse(s: BlockCounts): DiskUse {
+  const usedBytes = (s.blocks - s.bfree) * s.bsize;
+  const freeBytes = s.bavail * s.bsize;
+  const seen = usedBytes + freeBytes;
+  return {
+    percent: seen <= 0 ? 0 : round1((usedBytes / seen) * 100),
+    usedBytes,
+    freeBytes,
+    totalBytes: s.blocks * s.bsize,
+    reservedBytes: Math.max(0, (s.bfree - s.bavail) * s.bsize),
+  };
+}
+
+/** Disk use of the file system holding `dir`. */
+export async function diskPercent(dir: string): Promise<DiskUse> {
+  return diskUse(await statfs(dir));
 }
 
 export const round1 = (n: number): number => Math.round(n * 10) / 10;

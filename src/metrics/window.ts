@@ -1,5 +1,23 @@
+import { percentile } from './percentile.js';
+
 /** The maintenance self-probe's user agent: its requests measure capacity, not what users waited. */
 export const PROBE_USER_AGENT = 'queuekeeper-throughput-probe';
+
+/** Long-polls: the client asks the server to hold the answer, so the duration is the client's choice. */
+const WAITING_ROUTES: ReadonlySet<string> = new Set(['GET /api/maintenance/runs/:id/wait']);
+
+/**
+ * Whether a request's duration is latency a user felt. Long-polls and event streams stay open on
+ * purpose and the maintenance self-probe measures capacity: none of them enters a latency figure
+ * (the samples, `/metrics` durations, the log analysis's slow routes; docs/maintenance.md).
+ * `contentType` catches an event stream on a route not named here; log lines carry no content
+ * type, so event-stream routes are also known by their `/events` path.
+ */
+export function isUserLatency(method: string, route: string, userAgent?: string, contentType?: unknown): boolean {
+  if (userAgent === PROBE_USER_AGENT) return false;
+  if (typeof contentType === 'string' && contentType.startsWith('text/event-stream')) return false;
+  return !WAITING_ROUTES.has(`${method} ${route}`) && !route.endsWith('/events');
+}
 
 /** Per-route latencies of the current minute, for the stored samples. Bounded per route. */
 const RESERVOIR = 4096;
@@ -49,24 +67,23 @@ export class LatencyWindow {
       errors += w.errors;
       sum += w.sumMs;
       all.push(...w.sample);
-      routes[name] = { count: w.count, avgMs: round2(w.sumMs / w.count), p95Ms: round2(quantile(w.sample, 0.95)) };
+      routes[name] = {
+        count: w.count,
+        avgMs: round2(w.sumMs / w.count),
+        p95Ms: round2(percentile(w.sample, 0.95) ?? 0),
+      };
     }
     this.routes = new Map();
     return {
       requests,
       errors,
       avgMs: requests > 0 ? round2(sum / requests) : null,
-      p95Ms: all.length > 0 ? round2(quantile(all, 0.95)) : null,
-      p99Ms: all.length > 0 ? round2(quantile(all, 0.99)) : null,
+      p95Ms: nullable(percentile(all, 0.95)),
+      p99Ms: nullable(percentile(all, 0.99)),
       routes,
     };
   }
 }
 
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
-}
-
 const round2 = (n: number): number => Math.round(n * 100) / 100;
+const nullable = (n: number | null): number | null => (n === null ? null : round2(n));

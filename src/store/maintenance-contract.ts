@@ -79,7 +79,6 @@ export interface MaintenanceStore {
   /** Runs still `running` whose heartbeat is older than `before`; marks them `interrupted`. */
   interruptStale(before: Date, now: Date): Promise<string[]>;
   runningRun(plan: string): Promise<RunDocument | null>;
-  lastSuccessfulStep(step: string): Promise<Date | null>;
   deleteRunsBefore(before: Date): Promise<number>;
 
   insertSample(sample: MetricSample): Promise<void>;

@@ -6,11 +6,11 @@ import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { destination, pino } from 'pino';
 import type { Config, Thresholds } from '../../src/config/index.js';
-import type { LiveBackend } from '../../src/live/contract.js';
 import { createLogger } from '../../src/logging/logger.js';
 import type { StepContext } from '../../src/maintenance/step.js';
 import { analyzeLogs, logAnalysis, type LogFigures } from '../../src/maintenance/steps/log-analysis/index.js';
 import type { Store } from '../../src/store/contract.js';
+import { COMBOS, openNode, type TestNode } from './steps/support.js';
 
 const NOW = new Date('2025-03-10T02:00:00.000Z');
 const HOUR = 3_600_000;
@@ -64,17 +64,23 @@ async function logDir(files: Record<string, string | Buffer> = {}): Promise<stri
 const analyze = (dir: string, thresholds: Thresholds = THRESHOLDS): Promise<LogFigures> =>
   analyzeLogs({ dir, from: FROM, to: NOW, thresholds });
 
-/** Only what the step reads is real; the rest of the context is never touched by it. */
+let empty: TestNode;
+let closed: TestNode;
+
+/** The real store of a node without runs; the config holds what the step reads. */
 function context(
   dir: string,
-  opts: { last?: () => Promise<Date | null>; thresholds?: Thresholds; signal?: AbortSignal } = {},
+  opts: { store?: Store; thresholds?: Thresholds; signal?: AbortSignal; logLevel?: string } = {},
 ): StepContext {
-  const config = { logDir: dir, maintenance: { thresholds: opts.thresholds ?? THRESHOLDS } } as unknown as Config;
-  const store = { maintenance: { lastSuccessfulStep: opts.last ?? (async () => null) } } as unknown as Store;
+  const config = {
+    logDir: dir,
+    logLevel: opts.logLevel ?? 'info',
+    maintenance: { thresholds: opts.thresholds ?? THRESHOLDS },
+  } as unknown as Config;
   return {
     config,
-    store,
-    live: {} as LiveBackend,
+    store: opts.store ?? empty.rt.store,
+    live: empty.rt.live,
     logger: createLogger({ level: 'silent', stdout: false }),
     nodeId: 'node-test',
     runId: 'run-test',
@@ -87,8 +93,13 @@ function context(
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'qk-log-analysis-'));
+  empty = await openNode(COMBOS[0]!);
+  closed = await openNode(COMBOS[0]!);
+  await closed.rt.close();
 });
 after(async () => {
+  await empty.close();
+  await closed.close().catch(() => undefined);
   await rm(root, { recursive: true, force: true });
 });
 
@@ -147,26 +158,61 @@ describe('the window', () => {
     assert.equal(figures.errorCount, 2);
   });
 
-  it('starts at the previous successful run, and at most 24 h back', async () => {
-    const dir = await logDir({
-      'a.log': [line(30 * HOUR, { level: 50 }), line(5 * HOUR, { level: 50 }), line(HOUR, { level: 50 })].join('\n'),
-    });
-    const recent = await logAnalysis(context(dir, { last: async () => new Date(NOW.getTime() - 2 * HOUR) }));
-    assert.equal(recent.figures.errorCount, 1);
-    assert.deepEqual(recent.figures.window, {
-      from: new Date(NOW.getTime() - 2 * HOUR).toISOString(),
-      to: NOW.toISOString(),
-    });
-    const old = await logAnalysis(context(dir, { last: async () => new Date(NOW.getTime() - 72 * HOUR) }));
-    assert.equal(old.figures.errorCount, 2);
-  });
-
-  it('falls back to 24 h when the store cannot say, and notes it', async () => {
+  it('reads the last 24 h when the store cannot say where the previous window ended, and notes it', async () => {
     const dir = await logDir({ 'a.log': line(HOUR) });
-    const outcome = await logAnalysis(context(dir, { last: () => Promise.reject(new Error('not implemented')) }));
+    const outcome = await logAnalysis(context(dir, { store: closed.rt.store }));
     assert.equal(outcome.status, 'succeeded');
     assert.deepEqual(outcome.figures.window, { from: FROM.toISOString(), to: NOW.toISOString() });
-    assert.ok(outcome.findings.some((f) => f.severity === 'info' && f.message.includes('not implemented')));
+    assert.ok(outcome.findings.some((f) => f.severity === 'info' && f.message.includes('window unknown')));
+  });
+});
+
+describe('what the log level lets the step measure', () => {
+  for (const level of ['silent', 'fatal']) {
+    it(`is skipped with the reason at LOG_LEVEL=${level}, not "0 errors"`, async () => {
+      const dir = await logDir({ 'a.log': line(HOUR) });
+      const outcome = await logAnalysis(context(dir, { logLevel: level }));
+      assert.equal(outcome.status, 'skipped');
+      assert.match(outcome.error ?? '', new RegExp(`LOG_LEVEL=${level} writes no error lines`));
+      assert.equal(outcome.figures.errorCount, undefined, 'no error count is invented');
+    });
+  }
+
+  it('measures at LOG_LEVEL=error and says that slow routes rest on 4xx and 5xx lines only', async () => {
+    const dir = await logDir({ 'a.log': line(HOUR, { level: 50 }) });
+    const outcome = await logAnalysis(context(dir, { logLevel: 'error' }));
+    assert.equal(outcome.status, 'succeeded');
+    assert.equal(outcome.figures.errorCount, 1);
+    assert.ok(outcome.findings.some((f) => f.message.includes('4xx and 5xx')));
+  });
+});
+
+describe('lines that are not user latency or not the product’s own errors', () => {
+  it('leaves long-polls and event streams out of the slow routes', async () => {
+    const wait = lines(20, (i) =>
+      request((i + 1) * 1000, 'GET', `/api/maintenance/runs/r${i}/wait`, 30_000, {
+        route: '/api/maintenance/runs/:id/wait',
+      }),
+    );
+    const stream = lines(20, (i) =>
+      request((i + 1) * 1000, 'GET', `/api/tickets/t${i}/events`, 600_000, { route: '/api/tickets/:ticketId/events' }),
+    );
+    const slow = lines(20, (i) => request((i + 1) * 1000, 'GET', '/api/queues/q1', 900, { route: '/api/queues/:id' }));
+    const figures = await analyze(await logDir({ 'a.log': wait + stream + slow }));
+    assert.deepEqual(figures.performanceIssues, [{ route: 'GET /api/queues/:id', count: 20, p95Ms: 900 }]);
+    assert.equal(figures.linesRead, 60, 'the lines are still read');
+  });
+
+  it('counts maintenance’s own error lines apart from the error count', async () => {
+    const own = lines(3, (i) =>
+      line((i + 1) * 1000, { level: 50, component: 'maintenance', msg: 'maintenance step failed' }),
+    );
+    const alert = line(5000, { level: 50, component: 'alerts', msg: 'alert webhook delivery failed' });
+    const product = line(6000, { level: 50, msg: 'db write failed' });
+    const figures = await analyze(await logDir({ 'a.log': `${own}${alert}\n${product}\n` }));
+    assert.equal(figures.errorCount, 1);
+    assert.equal(figures.ownMaintenanceErrors, 4);
+    assert.deepEqual(figures.logSummary.topErrors, [{ message: 'db write failed', count: 1 }]);
   });
 });
 

@@ -3,6 +3,10 @@
  * offline. Source: the Node.js Release Working Group schedule (github.com/nodejs/Release). Dates
  * after `NODE_RELEASES_AS_OF` are the project's plans and may move: update this table with each
  * release of queuekeeper; the steps warn when it is more than a year old.
+ *
+ * Kept here rather than taken from the `node-releases` package: that package is frozen at install
+ * time just as this table is, but carries no date of its own, so a step could not tell an old copy
+ * from a current one. With `NODE_RELEASES_AS_OF` the staleness is measured and reported.
  */
 export interface NodeReleaseLine {
   readonly major: number;

@@ -190,23 +190,6 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
     return r ? (JSON.parse(r.document) as RunDocument) : null;
   }
 
-  async lastSuccessfulStep(step: string): Promise<Date | null> {
-    // Runs are few (a handful a day), so scanning recent documents is cheap and needs no extra table.
-    const rows = await this.db
-      .selectFrom('maintenance_runs')
-      .select('document')
-      .where('status', '!=', 'running')
-      .orderBy('started_at', 'desc')
-      .limit(200)
-      .execute();
-    for (const r of rows) {
-      const doc = JSON.parse(r.document) as RunDocument;
-      const s = doc.steps.find((x) => x.name === step);
-      if (s && (s.status === 'succeeded' || s.status === 'warning') && doc.endedAt) return new Date(doc.endedAt);
-    }
-    return null;
-  }
-
   async deleteRunsBefore(before: Date): Promise<number> {
     const r = await this.db
       .deleteFrom('maintenance_runs')

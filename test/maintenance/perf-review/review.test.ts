@@ -52,6 +52,20 @@ for (const combo of COMBOS) {
   describe(`performanceReview on ${combo.name}`, { skip: combo.skip }, () => {
     const now = new Date();
 
+    it('is skipped with the reason when there is nothing to compare, as capacityPlanning is', () =>
+      withNode(combo, async (node) => {
+        const empty = await performanceReview(stepContext(node, { now: () => now }));
+        assert.equal(empty.status, 'skipped', JSON.stringify(empty.findings));
+        assert.match(empty.error ?? '', /no requests recorded in the last 90 days/);
+        const current = [];
+        for (let d = 1; d < 90; d++)
+          current.push(sample(ago(now, d), { [READ]: { count: 600, avgMs: 10, p95Ms: 20 } }));
+        await insertAll(node, current);
+        const oneQuarter = await performanceReview(stepContext(node, { now: () => now }));
+        assert.equal(oneQuarter.status, 'skipped', JSON.stringify(oneQuarter.findings));
+        assert.match(oneQuarter.error ?? '', /previous 90 days/);
+      }));
+
     it('reports no degradation quarter over quarter on a steady system', () =>
       withNode(combo, async (node) => {
         await twoQuarters(node, now, STEADY, STEADY);

@@ -52,7 +52,8 @@ for (const combo of COMBOS) {
         expected,
       );
       assert.equal(out.status, RUNNING_NODE_EOL ? 'failed' : 'succeeded');
-      assert.equal(f.runtime.status, RUNNING_NODE_EOL ? 'end_of_life' : f.runtime.status);
+      if (RUNNING_NODE_EOL) assert.equal(f.runtime.status, 'end_of_life');
+      else assert.ok(['supported', 'maintenance', 'eol_soon'].includes(f.runtime.status), f.runtime.status);
     });
 
     for (const [label, reply] of [
@@ -197,6 +198,40 @@ for (const combo of COMBOS) {
       );
       assert.equal(bad.status, 'skipped');
       assert.match(bad.error ?? '', /audit unavailable.*OSV snapshot .*neither an array of OSV records/);
+    });
+
+    it('warns when the OSV snapshot is old or undated, since advisories published since are missing', async () => {
+      const snapshot = join(sec.root.dir, 'osv-old.json');
+      const record = (modified?: string) => ({
+        id: 'GHSA-xvch-5gv4-984h',
+        ...(modified ? { modified } : {}),
+        affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, versions: ['0.0.1'] }],
+      });
+      const run = async () =>
+        securityUpdates(
+          context(sec.node, {
+            runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
+            appRoot: sec.root.dir,
+            nodeVersion: SUPPORTED_NODE,
+            osvSnapshot: snapshot,
+          }),
+        );
+      const stale = (out: { findings: Finding[] }) => out.findings.filter((x) => x.message.startsWith('OSV snapshot'));
+
+      await writeFile(snapshot, JSON.stringify([record('2024-11-01T00:00:00Z')]));
+      const old = await run();
+      assert.deepEqual(
+        stale(old).map((x) => x.severity),
+        ['warning'],
+      );
+      assert.match(stale(old)[0]!.message, /is 756 days old \(newest record modified 2024-11-01T00:00:00Z/);
+      assert.equal(old.status, 'warning');
+
+      await writeFile(snapshot, JSON.stringify([record()]));
+      assert.match(stale(await run())[0]?.message ?? '', /its age is unknown/);
+
+      await writeFile(snapshot, JSON.stringify([record('2026-11-20T00:00:00Z')]));
+      assert.deepEqual(stale(await run()), [], 'a week-old snapshot is fresh enough');
     });
 
     it('finds a backup file every local user can read', async () => {

@@ -188,7 +188,7 @@ for (const combo of COMBOS) {
         errors.join('\n'),
       );
       assert.ok(
-        errors.some((m) => m.startsWith('CPU use now')),
+        errors.some((m) => m.startsWith("queuekeeper's CPU use now")),
         errors.join('\n'),
       );
       assert.match(out.error ?? '', /throughput/);

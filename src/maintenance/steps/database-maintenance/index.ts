@@ -4,7 +4,7 @@ import type { LiveIndex } from '../../../live/contract.js';
 import type { Store } from '../../../store/contract.js';
 import { statusFrom, type Step } from '../../step.js';
 import type { Finding } from '../../types.js';
-import { errorText } from '../health-check/probes.js';
+import { Parts } from '../shared/measure.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Problems listed one finding each up to this many; the rest are counted in one more. */
@@ -47,33 +47,16 @@ export async function compareLiveIndex(
  */
 export const databaseMaintenance: Step = async (ctx) => {
   const findings: Finding[] = [];
-  const failed: string[] = [];
+  const parts = new Parts(ctx.signal, findings);
   const admin = ctx.store.admin;
-  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | null> => {
-    if (ctx.signal.aborted) {
-      failed.push(what);
-      findings.push({
-        severity: 'error',
-        message: `${what} not done: the step was stopped (${String(ctx.signal.reason)})`,
-      });
-      return null;
-    }
-    try {
-      return await fn();
-    } catch (e) {
-      failed.push(what);
-      findings.push({ severity: 'error', message: `${what} failed: ${errorText(e)}` });
-      return null;
-    }
-  };
 
   const retentionDays = ctx.config.maintenance.ticketRetentionDays;
   const before = new Date(ctx.now().getTime() - retentionDays * DAY_MS);
-  const removed = await attempt('removal of old tickets', () => admin.foldAndDeleteEndedTickets(before));
+  const removed = await parts.run('removal of old tickets', () => admin.foldAndDeleteEndedTickets(before));
   const oldDataRemoved = removed === null ? null : { ...removed, endedBefore: before.toISOString(), retentionDays };
 
   const sizeBytesBefore = await admin.sizeBytes().catch(() => null);
-  const optimize = await attempt('optimize', () => admin.optimize());
+  const optimize = await parts.run('optimize', () => admin.optimize());
   const sizeBytesAfter = await admin.sizeBytes().catch(() => null);
   const optimized = optimize === null ? null : { ...optimize, sizeBytesBefore, sizeBytesAfter };
   if (optimize !== null && optimize.bytesReclaimed === null)
@@ -87,9 +70,9 @@ export const databaseMaintenance: Step = async (ctx) => {
     });
   }
 
-  const statisticsUpdated = await attempt('statistics update', () => admin.updateStatistics());
+  const statisticsUpdated = await parts.run('statistics update', () => admin.updateStatistics());
 
-  const report = await attempt('integrity check', () => admin.integrity());
+  const report = await parts.run('integrity check', () => admin.integrity());
   const integrity = report === null ? null : report.problems.length === 0 ? 'ok' : report.problems;
   for (const p of report?.problems.slice(0, MAX_PROBLEM_FINDINGS) ?? [])
     findings.push({ severity: 'error', message: `integrity: ${p}` });
@@ -101,7 +84,7 @@ export const databaseMaintenance: Step = async (ctx) => {
   // Info, not warning: the checks that did run passed, and the reason (say, amcheck not installed) is an install choice.
   for (const n of report?.notChecked ?? []) findings.push({ severity: 'info', message: `integrity not checked: ${n}` });
 
-  const liveIndex = await attempt('live index comparison', () =>
+  const liveIndex = await parts.run('live index comparison', () =>
     compareLiveIndex(ctx.store, ctx.live.index, ctx.live.kind),
   );
   if (liveIndex !== null && liveIndex.mismatches > 0) {
@@ -111,7 +94,7 @@ export const databaseMaintenance: Step = async (ctx) => {
     });
   }
 
-  const problems = [...failed];
+  const problems = [...parts.failed];
   if (Array.isArray(integrity)) problems.push(`${integrity.length} integrity problems`);
   if (liveIndex !== null && liveIndex.mismatches > 0)
     problems.push(`live index drift (${liveIndex.mismatches} positions)`);

@@ -1,4 +1,7 @@
 import { connect } from 'node:net';
+import { errorText } from '../shared/measure.js';
+
+export { errorText };
 
 export type HealthStatus = 'Healthy' | 'Unhealthy' | 'NotConfigured';
 
@@ -15,27 +18,6 @@ export type Target =
   | { readonly kind: 'invalid'; readonly label: string; readonly error: string };
 
 export const round2 = (n: number): number => Math.round(n * 100) / 100;
-
-/**
- * One line for a failure, with the causes a driver hides behind "fetch failed" or "unavailable"
- * (ECONNREFUSED, the timeout), since that is what an operator needs to read in the report.
- */
-export function errorText(e: unknown): string {
-  const parts: string[] = [];
-  let cur: unknown = e;
-  for (let depth = 0; cur !== undefined && cur !== null && depth < 4; depth++) {
-    const err = cur as { message?: unknown; code?: unknown; cause?: unknown };
-    const text =
-      typeof err.message === 'string' && err.message !== ''
-        ? err.message
-        : typeof err.code === 'string'
-          ? err.code
-          : String(cur);
-    if (!parts.includes(text)) parts.push(text);
-    cur = err.cause;
-  }
-  return parts.join(': ');
-}
 
 /**
  * Parses a configured dependency. URLs keep only scheme, host, port and path in their label:

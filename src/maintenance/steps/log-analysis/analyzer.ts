@@ -1,4 +1,5 @@
 import type { Thresholds } from '../../../config/index.js';
+import { percentile } from '../../../metrics/percentile.js';
 import { parseLine, readRequest, type LogEntry } from './entry.js';
 
 export type LogThresholds = Pick<Thresholds, 'maxErrorCount' | 'maxP95ResponseMs' | 'securityBurst'>;
@@ -24,6 +25,8 @@ export interface SecurityIssue {
 
 export interface LineFigures {
   readonly errorCount: number;
+  /** Error lines of maintenance itself (`component` maintenance or alerts), kept out of `errorCount`. */
+  readonly ownMaintenanceErrors: number;
   readonly performanceIssues: PerformanceIssue[];
   readonly securityIssues: SecurityIssue[];
   readonly logSummary: { topErrors: { message: string; count: number }[]; byLevel: Record<string, number> };
@@ -39,6 +42,12 @@ export interface LineFigures {
 const MAX_KEYS = 10_000;
 const OTHER = '(other)';
 const BURST_WINDOW_MS = 60_000;
+/**
+ * The `component` of the maintenance engine's and the alert sender's loggers. Their error lines
+ * repeat what a run document already reports (a failed step, a failed run); counting them would
+ * let one burst fail every later run (docs/maintenance.md).
+ */
+const OWN_COMPONENTS: ReadonlySet<unknown> = new Set(['maintenance', 'alerts']);
 const LEVEL_NAMES: Record<number, string> = {
   10: 'trace',
   20: 'debug',
@@ -72,6 +81,7 @@ export class LogAccumulator {
   linesRead = 0;
   malformedLines = 0;
   errorCount = 0;
+  ownMaintenanceErrors = 0;
   private readonly byLevel = new Map<string, number>();
   private readonly errorMessages = new Map<string, number>();
   /** Response times per route; all are kept because p95 must be measured, not estimated. */
@@ -96,12 +106,14 @@ export class LogAccumulator {
     if (entry.time < this.fromMs || entry.time >= this.toMs) return;
     this.linesRead++;
     count(this.byLevel, LEVEL_NAMES[entry.level] ?? String(entry.level), 1);
-    if (entry.level >= 50) {
+    if (entry.level >= 50 && OWN_COMPONENTS.has(entry.component)) this.ownMaintenanceErrors++;
+    else if (entry.level >= 50) {
       this.errorCount++;
       count(this.errorMessages, messageOf(entry), 1);
     }
     const req = readRequest(entry);
-    if (req.route !== undefined && req.responseTime !== undefined) append(this.routes, req.route, req.responseTime);
+    if (req.route !== undefined && req.responseTime !== undefined && req.userLatency)
+      append(this.routes, req.route, req.responseTime);
     if (req.ip !== undefined && (req.status === 401 || req.status === 403 || req.status === 429)) {
       append(this.denied, req.ip, entry.time);
     }
@@ -113,6 +125,7 @@ export class LogAccumulator {
     this.linesRead += o.linesRead;
     this.malformedLines += o.malformedLines;
     this.errorCount += o.errorCount;
+    this.ownMaintenanceErrors += o.ownMaintenanceErrors;
     for (const [k, v] of o.byLevel) count(this.byLevel, k, v);
     for (const [k, v] of o.errorMessages) count(this.errorMessages, k, v);
     for (const [k, v] of o.routes) append(this.routes, k, v);
@@ -123,7 +136,7 @@ export class LogAccumulator {
   figures(t: Pick<LogThresholds, 'maxP95ResponseMs' | 'securityBurst'>): LineFigures {
     const performanceIssues: PerformanceIssue[] = [];
     for (const [route, times] of this.routes) {
-      const p95Ms = percentile(times, 0.95);
+      const p95Ms = percentile(times, 0.95) ?? 0;
       if (p95Ms > t.maxP95ResponseMs)
         performanceIssues.push({ route, count: times.length, p95Ms: Math.round(p95Ms * 10) / 10 });
     }
@@ -147,6 +160,7 @@ export class LogAccumulator {
       .map(([message, count]) => ({ message, count }));
     return {
       errorCount: this.errorCount,
+      ownMaintenanceErrors: this.ownMaintenanceErrors,
       performanceIssues,
       securityIssues,
       logSummary: { topErrors, byLevel: Object.fromEntries(this.byLevel) },
@@ -162,12 +176,6 @@ function messageOf(entry: LogEntry): string {
   const text =
     typeof entry.msg === 'string' ? entry.msg : typeof err?.message === 'string' ? err.message : '(no message)';
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-}
-
-/** Nearest-rank percentile: always a value that was really observed. */
-function percentile(values: number[], q: number): number {
-  const sorted = Float64Array.from(values).sort();
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] ?? 0;
 }
 
 /** The most sorted times that fit within any `windowMs`-long stretch (two pointers, one pass). */

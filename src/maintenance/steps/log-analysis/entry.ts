@@ -1,3 +1,5 @@
+import { isUserLatency } from '../../../metrics/window.js';
+
 /** One pino line once parsed: a JSON object whose `time` (epoch ms) and `level` are numbers. */
 export interface LogEntry {
   readonly time: number;
@@ -12,6 +14,8 @@ export interface RequestFacts {
   readonly responseTime?: number;
   readonly status?: number;
   readonly ip?: string;
+  /** False for long-polls and event streams: their duration is not latency a user felt. */
+  readonly userLatency: boolean;
 }
 
 /**
@@ -44,6 +48,7 @@ export function readRequest(entry: LogEntry): RequestFacts {
   const status = res?.statusCode ?? entry.statusCode;
   return {
     route: path === undefined ? undefined : method ? `${method} ${path}` : path,
+    userLatency: path === undefined || isUserLatency(method ?? '', path),
     responseTime: isNumber(rt) && rt >= 0 ? rt : undefined,
     status: isNumber(status) ? status : undefined,
     // A top-level `ip` is the app's own resolved client address; Fastify's `req.remoteAddress`

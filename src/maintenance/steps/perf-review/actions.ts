@@ -1,6 +1,6 @@
 import type { StepContext } from '../../step.js';
 import type { Finding } from '../../types.js';
-import { errorText } from '../health-check/probes.js';
+import { errorText } from '../shared/measure.js';
 
 export interface ActionApplied {
   readonly action: string;

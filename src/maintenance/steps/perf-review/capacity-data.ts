@@ -1,7 +1,7 @@
 import { diskPercent } from '../../../metrics/resources.js';
 import type { StepContext } from '../../step.js';
 import type { Finding } from '../../types.js';
-import { errorText } from '../health-check/probes.js';
+import { Parts } from '../shared/measure.js';
 import type { Point } from './forecast.js';
 import { readSlices } from './history.js';
 import { DAY_MS } from './settings.js';
@@ -62,24 +62,16 @@ export interface CurrentReadings {
   readonly waitingCapacity: { total: number | null; reason: string | null };
 }
 
-async function measured<T>(what: string, findings: Finding[], read: () => Promise<T>): Promise<T | null> {
-  try {
-    return await read();
-  } catch (e) {
-    findings.push({ severity: 'warning', message: `${what} not measured: ${errorText(e)}` });
-    return null;
-  }
-}
-
 /** Readings with no stored history: the database size, the data folder's disk, Redis memory. */
 export async function currentReadings(ctx: StepContext, findings: Finding[]): Promise<CurrentReadings> {
-  const databaseSizeBytes = await measured('database size', findings, () => ctx.store.admin.sizeBytes());
+  const parts = new Parts(ctx.signal, findings);
+  const databaseSizeBytes = await parts.read('database size', () => ctx.store.admin.sizeBytes());
   const dir = ctx.config.dataDir;
-  const disk = await measured(`disk use of ${dir}`, findings, async () => ({ ...(await diskPercent(dir)), dir }));
+  const disk = await parts.read(`disk use of ${dir}`, async () => ({ ...(await diskPercent(dir)), dir }));
   let redisMemory: CurrentReadings['redisMemory'] = null;
   if (ctx.live.kind === 'redis' && ctx.live.info) {
     const info = ctx.live.info;
-    redisMemory = await measured('Redis memory', findings, async () => {
+    redisMemory = await parts.read('Redis memory', async () => {
       const m = await info('memory');
       const used = Number(m.used_memory);
       const max = Number(m.maxmemory ?? 0);
@@ -94,7 +86,7 @@ export async function currentReadings(ctx: StepContext, findings: Finding[]): Pr
       };
     });
   }
-  const queues = await measured('queue capacities', findings, () => ctx.store.listQueues());
+  const queues = await parts.read('queue capacities', () => ctx.store.listQueues());
   let waitingCapacity: CurrentReadings['waitingCapacity'] = { total: null, reason: 'queues could not be read' };
   if (queues !== null) {
     const unlimited = queues.filter((q) => q.capacity === null).length;

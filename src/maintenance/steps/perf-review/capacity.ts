@@ -1,6 +1,6 @@
 import { statusFrom, type Step } from '../../step.js';
 import type { Finding } from '../../types.js';
-import { errorText } from '../health-check/probes.js';
+import { errorText } from '../shared/measure.js';
 import { errorOf } from './actions.js';
 import { currentReadings, dailyHistory, type Series } from './capacity-data.js';
 import { forecast, type Fit, type Point } from './forecast.js';

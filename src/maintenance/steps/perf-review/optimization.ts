@@ -1,7 +1,7 @@
 import type { MetricSample } from '../../../store/maintenance-contract.js';
 import { statusFrom, type Step, type StepContext } from '../../step.js';
 import type { Finding } from '../../types.js';
-import { errorText } from '../health-check/probes.js';
+import { errorText } from '../shared/measure.js';
 import { errorOf, refreshStatistics } from './actions.js';
 import { readSlices, windowOf, WINDOW_METHOD, type WindowFigures } from './history.js';
 import { round2, settingsOf, type PerfReviewSettings, type SlowQueriesResult } from './settings.js';

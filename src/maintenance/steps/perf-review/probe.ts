@@ -1,6 +1,6 @@
 import type { StepContext } from '../../step.js';
 import type { Finding } from '../../types.js';
-import { errorText } from '../health-check/probes.js';
+import { errorText } from '../shared/measure.js';
 import { probeThroughput, ProbeUnreachableError, type ProbeResult } from '../performance/index.js';
 
 /**

@@ -1,6 +1,6 @@
 import { statusFrom, type Step } from '../../step.js';
 import type { Finding } from '../../types.js';
-import { errorText } from '../health-check/probes.js';
+import { errorText } from '../shared/measure.js';
 import { errorOf } from './actions.js';
 import { compareWindows, comparisonFigures, regressionFindings, signed, type Comparison } from './compare.js';
 import type { Point } from './forecast.js';
@@ -58,16 +58,16 @@ export const performanceReview: Step = async (ctx) => {
   const windows = slices === null ? null : { previous: windowOf(previous), current: windowOf(current) };
   const comparison: Comparison | null = windows === null ? null : compareWindows(windows.previous, windows.current, s);
 
-  if (windows !== null && windows.current.sampleCount === 0)
-    findings.push({
-      severity: 'warning',
-      message: 'no metric samples in the last 90 days (was the server running?): nothing to review',
-    });
-  else if (windows !== null && windows.previous.requestsCounted === 0)
-    findings.push({
-      severity: 'info',
-      message: 'no requests recorded in the previous 90 days: no quarter-over-quarter comparison yet',
-    });
+  // Nothing to compare is not "no degradation": like capacityPlanning, the step says skipped.
+  const nothing =
+    windows === null
+      ? null
+      : windows.current.requestsCounted === 0
+        ? 'no requests recorded in the last 90 days (was the server running?): nothing to review'
+        : windows.previous.requestsCounted === 0
+          ? 'no requests recorded in the previous 90 days: no quarter-over-quarter comparison yet'
+          : null;
+  if (nothing !== null) findings.push({ severity: 'info', message: nothing });
   if (comparison !== null) {
     findings.push(...regressionFindings(comparison, 'previous quarter'));
     const t = comparison.overall.throughputChangePercent;
@@ -90,8 +90,9 @@ export const performanceReview: Step = async (ctx) => {
     }
   }
 
+  const status = statusFrom(findings);
   return {
-    status: statusFrom(findings),
+    status: nothing !== null && status === 'succeeded' ? 'skipped' : status,
     figures: {
       ...comparisonFigures(windows, comparison),
       degradedRoutes: comparison?.regressions.map((r) => r.route) ?? null,
@@ -107,6 +108,6 @@ export const performanceReview: Step = async (ctx) => {
       svgChart: slices === null ? null : chart(previous, current),
     },
     findings,
-    error: errorOf(findings),
+    error: nothing !== null && status === 'succeeded' ? nothing : errorOf(findings),
   };
 };

@@ -1,6 +1,6 @@
 import { statusFrom, type Step } from '../../step.js';
 import type { Finding } from '../../types.js';
-import { errorText } from '../health-check/probes.js';
+import { errorText } from '../shared/measure.js';
 import { errorOf, refreshStatistics } from './actions.js';
 import { compareWindows, comparisonFigures, regressionFindings, type Comparison } from './compare.js';
 import { readSlices, windowOf, WINDOW_METHOD, type WindowFigures } from './history.js';

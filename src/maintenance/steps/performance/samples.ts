@@ -22,6 +22,8 @@ export interface RouteFigure {
 
 export interface SampleFigures {
   readonly sampleCount: number;
+  /** Distinct minutes holding at least one sample: what a "24 h" average really covers. */
+  readonly minutesCovered: number;
   readonly nodes: number;
   readonly requestsCounted: number;
   readonly requestsExcluded: number;
@@ -42,6 +44,11 @@ export const METHOD = {
     'request-weighted mean of per-minute, per-route p95 (p95s cannot be merged exactly); worstSampleP95Ms is the slowest route-minute',
   observedPeakThroughput:
     'busiest minute, requests of all nodes summed, divided by 60 s; health and metrics routes excluded',
+  latency: 'long-polls, event streams and the self-probe are not in any latency figure',
+  cpuUsage:
+    "the whole machine's CPU over 500 ms; processCpuUsage is queuekeeper's own, in percent of one core, and is what the threshold judges",
+  averages24h: 'mean of the one-minute samples; judged only when they cover at least 60 minutes (averagesBasis)',
+  diskUsage: "used / (used + available) of the data folder's file system, as df reports it",
 } as const;
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
@@ -87,6 +94,7 @@ export function summariseSamples(samples: readonly MetricSample[]): SampleFigure
     samples.length === 0 ? null : round2(samples.reduce((n, s) => n + pick(s), 0) / samples.length);
   return {
     sampleCount: samples.length,
+    minutesCovered: new Set(samples.map((s) => Math.floor(s.at.getTime() / SAMPLE_INTERVAL_MS))).size,
     nodes: new Set(samples.map((s) => s.nodeId)).size,
     requestsCounted: counted,
     requestsExcluded: excluded,

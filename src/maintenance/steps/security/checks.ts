@@ -31,7 +31,7 @@ export async function runSecurityChecks(ctx: StepContext): Promise<SecurityCheck
   const findings: Finding[] = [];
   const now = ctx.now();
   const [dependencies, modes, keys] = await Promise.all([
-    auditDependencies(settings, ctx.runId, ctx.signal, findings),
+    auditDependencies(settings, ctx.runId, ctx.signal, findings, now),
     scanModes(ctx.config.dataDir, outsideFiles(ctx)),
     reviewKeys(ctx.store, now, settings, findings),
   ]);

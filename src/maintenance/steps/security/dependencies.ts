@@ -47,6 +47,7 @@ export async function auditDependencies(
   runId: string,
   signal: AbortSignal,
   findings: Finding[],
+  now: Date,
 ): Promise<DependencyAudit> {
   const [audit, lock] = await Promise.all([npmAudit(settings, runId, signal), readLockfile(settings.appRoot)]);
   const packages: VulnerablePackage[] = [];
@@ -81,6 +82,8 @@ export async function auditDependencies(
       ? await matchOsvSnapshot(settings.osvSnapshot, lock.packages)
       : { available: false, file: settings.osvSnapshot, reason: lock.reason };
     if (osv.available) {
+      const stale = snapshotAge(osv, now, settings.osvMaxAgeDays);
+      if (stale !== null) findings.push({ severity: 'warning', message: stale });
       const byNpm = new Set(packages.flatMap((p) => p.advisories.map((a) => `${p.name}|${a.split('/').pop()}`)));
       for (const m of osv.matches) {
         if (byNpm.has(`${m.package}|${m.id}`)) continue; // npm audit already reported this advisory
@@ -141,6 +144,20 @@ export async function auditDependencies(
     fixable: measured ? packages.filter((p) => p.fixAvailable).length : null,
     packages,
   };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A snapshot is as old as its newest record: advisories published after it are not in it, so an
+ * old snapshot reads as "no advisory" for exactly the packages that have new ones. Null when fresh.
+ */
+function snapshotAge(osv: Extract<OsvResult, { available: true }>, now: Date, maxDays: number): string | null {
+  if (osv.newestModified === null)
+    return `OSV snapshot ${osv.file}: no record carries a "modified" date, so its age is unknown; advisories published since it was taken are not matched`;
+  const days = Math.floor((now.getTime() - Date.parse(osv.newestModified)) / DAY_MS);
+  if (days <= maxDays) return null;
+  return `OSV snapshot ${osv.file} is ${days} days old (newest record modified ${osv.newestModified}, more than ${maxDays} days): advisories published since are not matched; refresh the snapshot`;
 }
 
 /** The matches are already in `packages`; the snapshot's own summary is what remains. */

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import type { LockedPackage } from './lockfile.js';
-import { compareVersions, parseVersion, type Version } from './version.js';
+import semver, { type SemVer } from 'semver';
 
 /** One advisory of the snapshot that matches an installed package. */
 export interface OsvMatch {
@@ -133,7 +133,7 @@ export async function matchOsvSnapshot(file: string, installed: readonly LockedP
  */
 function affects(a: Entry['affected'][number], version: string): { fixed: string | null } | null {
   if (a.versions?.includes(version)) return { fixed: null };
-  const v = parseVersion(version);
+  const v = semver.parse(version);
   if (!v) return null;
   for (const range of a.ranges ?? []) {
     if (range.type !== 'SEMVER' && range.type !== 'ECOSYSTEM') continue;
@@ -141,13 +141,13 @@ function affects(a: Entry['affected'][number], version: string): { fixed: string
       .map((ev) => ({
         ev,
         at:
-          ev.introduced === '0' ? ZERO : parseVersion(ev.introduced ?? ev.fixed ?? ev.last_affected ?? ev.limit ?? ''),
+          ev.introduced === '0' ? ZERO : semver.parse(ev.introduced ?? ev.fixed ?? ev.last_affected ?? ev.limit ?? ''),
       }))
-      .filter((x): x is { ev: (typeof range.events)[number]; at: Version } => x.at !== null)
-      .sort((x, y) => compareVersions(x.at, y.at));
+      .filter((x): x is { ev: (typeof range.events)[number]; at: SemVer } => x.at !== null)
+      .sort((x, y) => semver.compare(x.at, y.at));
     let affected = false;
     for (const { ev, at } of events) {
-      const c = compareVersions(v, at);
+      const c = semver.compare(v, at);
       if (ev.introduced !== undefined && c >= 0) affected = true;
       else if (ev.fixed !== undefined && c >= 0) affected = false;
       else if (ev.last_affected !== undefined && c > 0) affected = false;
@@ -156,15 +156,14 @@ function affects(a: Entry['affected'][number], version: string): { fixed: string
     if (affected)
       return {
         fixed:
-          range.events.find(
-            (ev) => ev.fixed !== undefined && parseVersion(ev.fixed) && compareVersions(v, parseVersion(ev.fixed)!) < 0,
-          )?.fixed ?? null,
+          range.events.find((ev) => ev.fixed !== undefined && semver.valid(ev.fixed) && semver.lt(v, ev.fixed))
+            ?.fixed ?? null,
       };
   }
   return null;
 }
 
-const ZERO: Version = { major: 0, minor: 0, patch: 0, pre: [] };
+const ZERO = new semver.SemVer('0.0.0');
 
 function severityOf(e: Entry): string {
   const s = e.database_specific?.severity?.toLowerCase();

@@ -1,6 +1,6 @@
 import { NODE_RELEASES, NODE_RELEASES_AS_OF, type NodeReleaseLine } from '../../data/node-releases.js';
 import type { Finding, Severity } from '../../types.js';
-import { parseVersion } from './version.js';
+import { majorOf } from './version.js';
 
 export type RuntimeStatus = 'supported' | 'maintenance' | 'eol_soon' | 'end_of_life' | 'unknown';
 
@@ -40,7 +40,7 @@ export function assessRuntime(
   eolSeverity: Severity = 'error',
 ): { figures: RuntimeFigures; findings: Finding[] } {
   const findings: Finding[] = [];
-  const major = parseVersion(nodeVersion)?.major ?? null;
+  const major = majorOf(nodeVersion);
   const line = NODE_RELEASES.find((l) => l.major === major);
   const next = ltsLines(now)[0];
   const recommended = next ? { line: next.major, endOfLife: next.end } : null;

@@ -16,6 +16,8 @@ export interface SecuritySettings {
   readonly appRoot: string;
   /** Path of a local OSV snapshot (JSON) for audits without the registry; null = not configured. */
   readonly osvSnapshot: string | null;
+  /** A snapshot whose newest record is older than this many days gives a warning. */
+  readonly osvMaxAgeDays: number;
   readonly maxAdminKeys: number;
   readonly staleKeyDays: number;
   readonly npmTimeoutMs: number;
@@ -25,6 +27,8 @@ export interface SecuritySettings {
 
 export const DEFAULT_MAX_ADMIN_KEYS = 3;
 export const DEFAULT_STALE_KEY_DAYS = 90;
+/** OSV publishes advisories every day; a month-old snapshot already misses some. */
+export const DEFAULT_OSV_MAX_AGE_DAYS = 30;
 const DEFAULT_NPM_TIMEOUT_MS = 60_000;
 
 export function securitySettings(ctx: StepContext): SecuritySettings {
@@ -34,6 +38,7 @@ export function securitySettings(ctx: StepContext): SecuritySettings {
     runNpm: typeof s.runNpm === 'function' ? (s.runNpm as RunNpm) : defaultRunNpm,
     appRoot: text(s.appRoot) ?? APP_ROOT,
     osvSnapshot: text(s.osvSnapshot) ?? text(m.osvSnapshot) ?? null,
+    osvMaxAgeDays: count(s.osvMaxAgeDays) ?? count(m.osvMaxAgeDays) ?? DEFAULT_OSV_MAX_AGE_DAYS,
     maxAdminKeys: count(s.maxAdminKeys) ?? count(m.maxAdminKeys) ?? DEFAULT_MAX_ADMIN_KEYS,
     staleKeyDays: count(s.staleKeyDays) ?? count(m.staleKeyDays) ?? DEFAULT_STALE_KEY_DAYS,
     // Never longer than the step's own budget, so a hung npm cannot outlive the step.

@@ -57,7 +57,7 @@ export const securityPatches: Step = async (ctx) => {
   const settings = securitySettings(ctx);
   const scratch: Finding[] = []; // the advisories themselves are securityUpdates' findings
   const [deps, outdated] = await Promise.all([
-    auditDependencies(settings, ctx.runId, ctx.signal, scratch),
+    auditDependencies(settings, ctx.runId, ctx.signal, scratch, ctx.now()),
     npmOutdated(settings, ctx.runId, ctx.signal),
   ]);
   const updates = outdated.available ? outdated.updates : [];

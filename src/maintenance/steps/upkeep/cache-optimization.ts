@@ -1,7 +1,8 @@
 import { getHeapStatistics } from 'node:v8';
 import type { LiveBackend } from '../../../live/contract.js';
 import type { Step } from '../../step.js';
-import { human, Parts } from './parts.js';
+import { Parts } from '../shared/measure.js';
+import { human } from './units.js';
 import {
   DEFAULT_FRAGMENTATION,
   isNotAvailable,

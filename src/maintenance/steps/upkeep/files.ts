@@ -3,7 +3,7 @@ import { lstat, readdir, rename, rmdir, stat, unlink, utimes } from 'node:fs/pro
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { DAY_MS } from './parts.js';
+import { DAY_MS } from './units.js';
 
 const missing = (e: unknown): boolean => (e as NodeJS.ErrnoException).code === 'ENOENT';
 

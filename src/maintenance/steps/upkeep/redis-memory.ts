@@ -1,6 +1,6 @@
 import type { LiveBackend } from '../../../live/contract.js';
-import { errorText } from '../health-check/probes.js';
-import { isUnreachable, MIB } from './parts.js';
+import { errorText } from '../shared/measure.js';
+import { isUnreachable, MIB } from './units.js';
 
 /** When MEMORY PURGE is worth trying: both bounds must be passed. */
 export interface FragmentationLimits {

@@ -5,7 +5,8 @@ import type { LiveIndex } from '../../../live/contract.js';
 import type { Store } from '../../../store/contract.js';
 import type { Step, StepContext } from '../../step.js';
 import { careForLogs, cleanTemp, treeBytes, DEFAULT_LOG_POLICY } from './files.js';
-import { DAY_MS, human, Parts } from './parts.js';
+import { Parts } from '../shared/measure.js';
+import { DAY_MS, human } from './units.js';
 
 /** Temporary files are left alone for a day: a backup or a restore may still be using them. */
 const TEMP_MAX_AGE_MS = DAY_MS;

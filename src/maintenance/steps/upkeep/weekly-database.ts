@@ -1,5 +1,6 @@
 import type { Step } from '../../step.js';
-import { DAY_MS, human, MIB, Parts } from './parts.js';
+import { Parts } from '../shared/measure.js';
+import { DAY_MS, human, MIB } from './units.js';
 
 /** A table is called bloated from this share of dead and free space, and only past this size. */
 const BLOAT_PERCENT = 30;
