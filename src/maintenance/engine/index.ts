@@ -1,4 +1,5 @@
 import type { Config, Priority } from '../../config/index.js';
+import type { TicketRecord } from '../../domain/types.js';
 import { AppError } from '../../errors/index.js';
 import type { LiveBackend } from '../../live/contract.js';
 import type { Logger } from '../../logging/logger.js';
@@ -6,6 +7,7 @@ import type { Store } from '../../store/contract.js';
 import { createAlerter, type AlertSender } from '../alerts/index.js';
 import type { StepServices } from '../step.js';
 import type { RunDocument } from '../types.js';
+import { ExpirySweeper } from './expiry.js';
 import { RunQueue } from './queue.js';
 import { resolveTarget, type StepRegistry } from './registry.js';
 import type { RunnerDeps } from './runner.js';
@@ -13,6 +15,7 @@ import { Scheduler } from './scheduler.js';
 import { cronOf, nextSlot } from './slots.js';
 
 export { newRunId, resolveTarget, unavailableReason, type RunTarget, type StepRegistry } from './registry.js';
+export { EXPIRY_SWEEP_MS, ExpirySweeper } from './expiry.js';
 export { TICK_MS } from './scheduler.js';
 export { cronOf, dueSlots, nextSlot } from './slots.js';
 
@@ -29,6 +32,12 @@ export interface MaintenanceDeps {
   readonly stopGraceMs?: number;
   /** Replaces the webhook sender built from `config.maintenance.alertWebhooks`. */
   readonly alerts?: AlertSender;
+  /**
+   * Expires waiting tickets past their queue's TTL (the queue service's `expireWaiting`). Swept
+   * every `expirySweepMs` (default 5 s) while a scheduler node runs; absent, nothing expires.
+   */
+  readonly expireTickets?: () => Promise<readonly TicketRecord[]>;
+  readonly expirySweepMs?: number;
 }
 
 /** One plan as `GET /api/maintenance/schedule` lists it. Times are ISO 8601 or null. */
@@ -83,6 +92,10 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
   const queue = new RunQueue(runner);
   const scheduler = new Scheduler(runner, queue);
   const plans = deps.config.maintenance.plans;
+  const sweeper =
+    deps.expireTickets && deps.config.scheduler
+      ? new ExpirySweeper(deps.expireTickets, logger, deps.expirySweepMs)
+      : null;
   let stopped = false;
 
   async function waitFor(runId: string, timeoutMs = 24 * 3_600_000): Promise<RunDocument> {
@@ -114,9 +127,11 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
       // A stopped queue refuses runs, so a restarted scheduler would claim slots nobody runs.
       if (stopped) throw new Error('maintenance was stopped; create a new instance to start again');
       await scheduler.start();
+      sweeper?.start();
     },
     async stop() {
       stopped = true;
+      await sweeper?.stop();
       await scheduler.stop();
       await queue.stop(deps.stopGraceMs ?? 10_000);
       await alerts.flush(ALERT_FLUSH_MS);
