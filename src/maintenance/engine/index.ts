@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Config, Priority } from '../../config/index.js';
 import type { TicketRecord } from '../../domain/types.js';
 import { AppError } from '../../errors/index.js';
@@ -12,6 +13,7 @@ import { RunQueue } from './queue.js';
 import { resolveTarget, type StepRegistry } from './registry.js';
 import type { RunnerDeps } from './runner.js';
 import { Scheduler } from './scheduler.js';
+import { databaseDown, RunSpool } from './spool.js';
 import { cronOf, nextSlot } from './slots.js';
 
 export { newRunId, resolveTarget, unavailableReason, type RunTarget, type StepRegistry } from './registry.js';
@@ -69,6 +71,11 @@ export interface Maintenance {
    * document when `timeoutMs` passes first. Unknown id: `not_found`.
    */
   waitFor(runId: string, timeoutMs?: number): Promise<RunDocument>;
+  /**
+   * A run's document from the database; while the database cannot be reached, from this node
+   * (a run queued or running here, or one kept in its spool). Null when no such run is known.
+   */
+  getRun(runId: string): Promise<RunDocument | null>;
 }
 
 const POLL_MS = 200;
@@ -87,6 +94,7 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
     steps: deps.steps,
     services: deps.services ?? {},
     alerts,
+    spool: new RunSpool(join(deps.config.dataDir, 'spool', 'maintenance')),
     now,
   };
   const queue = new RunQueue(runner);
@@ -97,6 +105,17 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
       ? new ExpirySweeper(deps.expireTickets, logger, deps.expirySweepMs)
       : null;
   let stopped = false;
+
+  async function getRun(runId: string): Promise<RunDocument | null> {
+    try {
+      return await deps.store.maintenance.getRun(runId);
+    } catch (e) {
+      if (databaseDown(e) === null) throw e;
+      const here = queue.queued(runId) ?? (await runner.spool.get(runId));
+      if (here) return here;
+      throw e;
+    }
+  }
 
   async function waitFor(runId: string, timeoutMs = 24 * 3_600_000): Promise<RunDocument> {
     const deadline = Date.now() + timeoutMs;
@@ -110,7 +129,7 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
     }
     // Another node's run: the store is the only shared truth, so poll it.
     for (;;) {
-      const doc = await deps.store.maintenance.getRun(runId);
+      const doc = await getRun(runId);
       if (!doc) throw new AppError('not_found', `maintenance run ${runId} not found`);
       if (doc.status !== 'running') return doc;
       if (Date.now() >= deadline) return doc;
@@ -156,6 +175,7 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
       );
     },
     runNow,
+    getRun,
     async runAndWait(target) {
       return waitFor(await runNow(target));
     },
