@@ -97,17 +97,23 @@ export async function executeRun(
         .catch((e: unknown) => log.warn({ err: e }, 'could not store maintenance progress'));
   }
   const success = !steps.some((s) => s.status === 'failed');
+  // `success` keeps the contract's rule (no step failed); the status tells a run that measured
+  // nothing from one that measured everything and found it fine.
+  const measuredNothing = steps.every((s) => s.status === 'skipped');
   const final: RunDocument = {
     ...doc,
     steps,
     success,
-    status: abandon.aborted ? 'interrupted' : success ? 'succeeded' : 'failed',
+    status: abandon.aborted ? 'interrupted' : !success ? 'failed' : measuredNothing ? 'inconclusive' : 'succeeded',
     endedAt: deps.now().toISOString(),
     durationMs: Math.round(performance.now() - started),
   };
   await storeFinal(deps, final, offline !== null);
   if (final.status === 'succeeded') log.info({ durationMs: final.durationMs }, 'maintenance run succeeded');
-  else {
+  else if (final.status === 'inconclusive') {
+    log.warn({ skipped: steps.map((s) => `${s.name}: ${s.error}`) }, 'maintenance run measured nothing');
+    deps.alerts.runFailed(final, deps.nodeId);
+  } else {
     log.error(
       { status: final.status, failed: steps.filter((s) => s.status === 'failed').map((s) => s.name) },
       'maintenance run did not succeed',
