@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
 import type { TicketRecord } from '../../../src/domain/types.js';
 import { EXPIRY_SWEEP_MS, ExpirySweeper } from '../../../src/maintenance/engine/index.js';
-import { BACKENDS, isolate, makeConfig, openNode, quick, registry, silent } from './helpers.js';
+import { BACKENDS, isolate, makeConfig, openNode, quick, registry, silent } from '../../support/maintenance.js';
 
 const steps = registry({ healthCheck: quick });
 

@@ -9,7 +9,7 @@ import { createRuntime, type Runtime } from '../../../src/runtime/runtime.js';
 import { COMBOS, type Isolation } from '../../support/harness.js';
 import { stepContextOf } from '../../support/maintenance.js';
 import { rawSql } from '../steps/support.js';
-import { eventually } from './helpers.js';
+import { eventually } from '../../support/maintenance.js';
 
 const MINUTE = 60_000;
 

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { Step } from '../../../src/maintenance/step.js';
-import { BACKENDS, isolate, makeConfig, openNode, quick, registry, type Isolated, type Node } from './helpers.js';
+import {
+  BACKENDS,
+  isolate,
+  makeConfig,
+  openNode,
+  quick,
+  registry,
+  type Isolated,
+  type Node,
+} from '../../support/maintenance.js';
 
 const skips: Step = async () => ({ status: 'skipped', figures: {}, findings: [], error: 'nothing to compare yet' });
 const warns: Step = async () => ({

@@ -9,7 +9,16 @@ import { healthCheck } from '../../../src/maintenance/steps/health-check/index.j
 import type { RunDocument } from '../../../src/maintenance/types.js';
 import { TEST_DATABASE_URL, skipPg } from '../../support/env.js';
 import { call, startNode, TcpProxy } from '../../support/harness.js';
-import { eventually, isolate, makeConfig, openNode, quick, registry, type Isolated, type Node } from './helpers.js';
+import {
+  eventually,
+  isolate,
+  makeConfig,
+  openNode,
+  quick,
+  registry,
+  type Isolated,
+  type Node,
+} from '../../support/maintenance.js';
 
 const SECRET = 'whsec_0123456789abcdef';
 const spooled = (dir: string): string[] => {

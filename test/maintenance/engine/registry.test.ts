@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { STEP_NAMES } from '../../../src/config/index.js';
 import { builtInSteps, STEPS, type StepTable } from '../../../src/maintenance/steps/index.js';
-import { quick } from './helpers.js';
+import { quick } from '../../support/maintenance.js';
 
 describe('the step registry', () => {
   it('holds exactly the step names the config knows', () => {

@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../../src/errors/index.js';
 import type { Step } from '../../../src/maintenance/step.js';
-import { BACKENDS, isolate, makeConfig, ok, openNode, quick, registry, type Isolated, type Node } from './helpers.js';
+import {
+  BACKENDS,
+  isolate,
+  makeConfig,
+  ok,
+  openNode,
+  quick,
+  registry,
+  type Isolated,
+  type Node,
+} from '../../support/maintenance.js';
 
 for (const backend of BACKENDS) {
   describe(`runner on ${backend.name}`, { skip: backend.skip }, () => {
