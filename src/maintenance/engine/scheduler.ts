@@ -194,7 +194,9 @@ export class Scheduler {
   private async housekeeping(now: Date): Promise<void> {
     this.lastSweep = now.getTime();
     // Spooled runs first: their final documents must land before stale runs are declared interrupted.
-    const replayed = await this.deps.spool.replay(this.deps.store.maintenance, now);
+    const replayed = await this.deps.spool.replay(this.deps.store.maintenance, now, (runId, e) =>
+      this.deps.logger.error({ err: e, runId }, 'a spooled maintenance run was refused by the database; kept aside'),
+    );
     if (replayed > 0)
       this.deps.logger.warn({ replayed }, 'maintenance runs kept while the database was away are now stored');
     await this.sweep(now);

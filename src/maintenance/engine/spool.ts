@@ -51,20 +51,36 @@ export class RunSpool {
     return runs.sort((a, b) => a.doc.startedAt.localeCompare(b.doc.startedAt));
   }
 
-  /** Stores every spooled run, oldest first; rejects (keeping the rest) when the database is still away. */
-  async replay(store: MaintenanceStore, now: Date): Promise<number> {
+  /**
+   * Stores every spooled run, oldest first; rejects (keeping the rest) when the database is still
+   * away. A document the database refuses for another reason is renamed `<id>.json.rejected`, kept
+   * for a person to read, so that it neither blocks the others nor is retried forever.
+   */
+  async replay(store: MaintenanceStore, now: Date, onRejected: (id: string, e: unknown) => void): Promise<number> {
     let stored = 0;
     for (const { doc, nodeId } of await this.list()) {
-      if (await store.getRun(doc.id)) await store.updateRun(doc);
-      else await store.insertRun(doc, nodeId, new Date(doc.startedAt));
-      // A scheduled run claims its slot, so the history shows it ran; another node that reached the
-      // database meanwhile may hold the claim already, and then both runs are kept.
-      if (doc.trigger !== 'manual' && doc.scheduledFor !== null)
-        await store.claimSlot(doc.plan, new Date(doc.scheduledFor), 'run', doc.id, nodeId, now);
-      await unlink(join(this.dir, `${doc.id}.json`)).catch(() => undefined);
+      const file = join(this.dir, `${doc.id}.json`);
+      try {
+        await this.store(store, doc, nodeId, now);
+      } catch (e) {
+        if (databaseDown(e) !== null) throw e;
+        onRejected(doc.id, e);
+        await rename(file, `${file}.rejected`).catch(() => undefined);
+        continue;
+      }
+      await unlink(file).catch(() => undefined);
       stored++;
     }
     return stored;
+  }
+
+  private async store(store: MaintenanceStore, doc: RunDocument, nodeId: string, now: Date): Promise<void> {
+    if (await store.getRun(doc.id)) await store.updateRun(doc);
+    else await store.insertRun(doc, nodeId, new Date(doc.startedAt));
+    // A scheduled run claims its slot, so the history shows it ran; another node that reached the
+    // database meanwhile may hold the claim already, and then both runs are kept.
+    if (doc.trigger !== 'manual' && doc.scheduledFor !== null)
+      await store.claimSlot(doc.plan, new Date(doc.scheduledFor), 'run', doc.id, nodeId, now);
   }
 
   /** A file being replaced or removed meanwhile reads as absent. */
