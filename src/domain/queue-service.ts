@@ -250,6 +250,21 @@ export class QueueService {
     return { ticket: r.ticket, queue: await this.queue(r.ticket.queueId), position: r.position };
   }
 
+  /**
+   * Waiting tickets past their queue's TTL become `expired`. The store moves each one only from
+   * `waiting`, so when several nodes sweep at once every ticket is expired by exactly one of them.
+   * An index write that fails marks the queue for reconciliation; observers hear of every ticket.
+   */
+  async expireWaiting(): Promise<TicketRecord[]> {
+    const expired = await this.store.expireWaiting(this.now());
+    const byQueue = new Map<string, string[]>();
+    for (const t of expired) byQueue.set(t.queueId, [...(byQueue.get(t.queueId) ?? []), t.id]);
+    for (const [queueId, ids] of byQueue)
+      await this.liveWrite(queueId, () => this.live.index.remove(queueId, ids)).catch(() => undefined);
+    for (const t of expired) this.observer.changed(t, 'waiting');
+    return expired;
+  }
+
   /** Exact position from the live index; a waiting ticket missing there means the index is behind. */
   async position(t: TicketRecord): Promise<number | null> {
     if (t.status !== 'waiting') return null;

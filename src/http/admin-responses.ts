@@ -38,7 +38,7 @@ export const runDocumentSchema = z
     startedAt: isoTime,
     endedAt: isoTime.nullable(),
     durationMs: z.number().nullable(),
-    status: z.enum(['running', 'succeeded', 'failed', 'interrupted']),
+    status: z.enum(['running', 'succeeded', 'inconclusive', 'failed', 'interrupted']),
     success: z.boolean().describe('True only when no step failed'),
     steps: z.array(stepResultSchema),
   })

@@ -13,9 +13,7 @@ import { settingsSchema } from './schemas.js';
 export const isoTime = z.string().meta({ format: 'date-time' });
 export const count = z.number().int().min(0);
 
-const etaSchema = z
-  .object({ lowSeconds: count, highSeconds: count })
-  .describe('Estimated wait, as a range in seconds');
+const etaSchema = z.object({ lowSeconds: count, highSeconds: count }).describe('Estimated wait, as a range in seconds');
 
 /** What a customer sees of a ticket (`ticketView` in src/domain/views.ts). */
 export const ticketViewSchema = z

@@ -112,6 +112,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     services: {
       trimCaches: () => service.trimCaches(),
     },
+    expireTickets: () => service.expireWaiting(),
   });
 
   const ctx: Runtime = {

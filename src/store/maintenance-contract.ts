@@ -86,4 +86,6 @@ export interface MaintenanceStore {
   deleteSamplesBefore(before: Date): Promise<number>;
 
   dailyAggregates(since: string): Promise<DailyAggregate[]>;
+  /** Tickets that became `expired` in (from, to], counted from the tickets still stored. */
+  countExpired(from: Date, to: Date): Promise<number>;
 }

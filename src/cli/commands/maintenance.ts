@@ -95,7 +95,7 @@ export async function maintenanceRun(target: string, opts: { json: boolean; key?
     }
   }
   emit(opts.json, run, () => summary(run));
-  process.exitCode = run.success ? EXIT.ok : EXIT.failed;
+  process.exitCode = run.status === 'inconclusive' ? EXIT.inconclusive : run.success ? EXIT.ok : EXIT.failed;
 }
 
 export async function maintenanceSchedule(json: boolean): Promise<void> {

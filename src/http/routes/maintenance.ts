@@ -90,7 +90,7 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const run = await ctx.store.maintenance.getRun(req.params.id);
+        const run = await ctx.maintenance.getRun(req.params.id);
         if (!run) throw notFound('run');
         return run;
       },
@@ -109,7 +109,7 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const run = await ctx.store.maintenance.getRun(req.params.id);
+        const run = await ctx.maintenance.getRun(req.params.id);
         if (!run) throw notFound('run');
         return reply.header('content-type', 'text/html; charset=utf-8').send(renderHtml(run));
       },
@@ -131,13 +131,13 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const run = await ctx.store.maintenance.getRun(req.params.id);
+        const run = await ctx.maintenance.getRun(req.params.id);
         if (!run) throw notFound('run');
         try {
           return await ctx.maintenance.waitFor(req.params.id, req.query.timeoutSeconds * 1000);
         } catch (e) {
           if (e instanceof AppError) throw e;
-          return (await ctx.store.maintenance.getRun(req.params.id)) ?? run;
+          return (await ctx.maintenance.getRun(req.params.id)) ?? run;
         }
       },
     );

@@ -26,7 +26,7 @@ export const FAILED_EVENT = 'maintenance.failed';
 
 /** Tells people when maintenance did not succeed. Sending happens in the background. */
 export interface AlertSender {
-  /** Queues an alert for a run that failed or was interrupted; returns at once, never throws. */
+  /** Queues an alert for a run that failed, was interrupted or measured nothing; returns at once, never throws. */
   runFailed(run: RunDocument, nodeId: string): void;
   /** Waits for alerts in flight, at most `timeoutMs`; what is left is cancelled. */
   flush(timeoutMs: number): Promise<void>;

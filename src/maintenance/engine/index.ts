@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { Config, Priority } from '../../config/index.js';
+import type { TicketRecord } from '../../domain/types.js';
 import { AppError } from '../../errors/index.js';
 import type { LiveBackend } from '../../live/contract.js';
 import type { Logger } from '../../logging/logger.js';
@@ -7,13 +9,16 @@ import type { Store } from '../../store/contract.js';
 import { createAlerter, type AlertSender } from '../alerts/index.js';
 import type { StepServices } from '../step.js';
 import type { RunDocument } from '../types.js';
+import { ExpirySweeper } from './expiry.js';
 import { RunQueue } from './queue.js';
 import { resolveTarget, type StepRegistry } from './registry.js';
 import type { RunnerDeps } from './runner.js';
 import { Scheduler } from './scheduler.js';
+import { databaseDown, RunSpool } from './spool.js';
 import { cronOf, nextSlot } from './slots.js';
 
 export { newRunId, resolveTarget, unavailableReason, type RunTarget, type StepRegistry } from './registry.js';
+export { EXPIRY_SWEEP_MS, ExpirySweeper } from './expiry.js';
 export { TICK_MS } from './scheduler.js';
 export { cronOf, dueSlots, nextSlot } from './slots.js';
 
@@ -30,6 +35,12 @@ export interface MaintenanceDeps {
   readonly stopGraceMs?: number;
   /** Replaces the webhook sender built from `config.maintenance.alertWebhooks`. */
   readonly alerts?: AlertSender;
+  /**
+   * Expires waiting tickets past their queue's TTL (the queue service's `expireWaiting`). Swept
+   * every `expirySweepMs` (default 5 s) while a scheduler node runs; absent, nothing expires.
+   */
+  readonly expireTickets?: () => Promise<readonly TicketRecord[]>;
+  readonly expirySweepMs?: number;
 }
 
 /** One plan as `GET /api/maintenance/schedule` lists it. Times are ISO 8601 or null. */
@@ -61,6 +72,11 @@ export interface Maintenance {
    * document when `timeoutMs` passes first. Unknown id: `not_found`.
    */
   waitFor(runId: string, timeoutMs?: number): Promise<RunDocument>;
+  /**
+   * A run's document from the database; while the database cannot be reached, from this node
+   * (a run queued or running here, or one kept in its spool). Null when no such run is known.
+   */
+  getRun(runId: string): Promise<RunDocument | null>;
 }
 
 const POLL_MS = 200;
@@ -79,12 +95,28 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
     steps: deps.steps,
     services: deps.services ?? {},
     alerts,
+    spool: new RunSpool(join(deps.config.dataDir, 'spool', 'maintenance')),
     now,
   };
   const queue = new RunQueue(runner);
   const scheduler = new Scheduler(runner, queue);
   const plans = deps.config.maintenance.plans;
+  const sweeper =
+    deps.expireTickets && deps.config.scheduler
+      ? new ExpirySweeper(deps.expireTickets, logger, deps.expirySweepMs)
+      : null;
   let stopped = false;
+
+  async function getRun(runId: string): Promise<RunDocument | null> {
+    try {
+      return await deps.store.maintenance.getRun(runId);
+    } catch (e) {
+      if (databaseDown(e) === null) throw e;
+      const here = queue.queued(runId) ?? (await runner.spool.get(runId));
+      if (here) return here;
+      throw e;
+    }
+  }
 
   async function waitFor(runId: string, timeoutMs = 24 * 3_600_000): Promise<RunDocument> {
     const deadline = Date.now() + timeoutMs;
@@ -98,7 +130,7 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
     }
     // Another node's run: the store is the only shared truth, so poll it.
     for (;;) {
-      const doc = await deps.store.maintenance.getRun(runId);
+      const doc = await getRun(runId);
       if (!doc) throw new AppError('not_found', `maintenance run ${runId} not found`);
       if (doc.status !== 'running') return doc;
       if (Date.now() >= deadline) return doc;
@@ -115,9 +147,11 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
       // A stopped queue refuses runs, so a restarted scheduler would claim slots nobody runs.
       if (stopped) throw new Error('maintenance was stopped; create a new instance to start again');
       await scheduler.start();
+      sweeper?.start();
     },
     async stop() {
       stopped = true;
+      await sweeper?.stop();
       await scheduler.stop();
       await queue.stop(deps.stopGraceMs ?? 10_000);
       await alerts.flush(ALERT_FLUSH_MS);
@@ -142,6 +176,7 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
       );
     },
     runNow,
+    getRun,
     async runAndWait(target) {
       return waitFor(await runNow(target));
     },

@@ -2,12 +2,15 @@ import { AppError } from '../../errors/index.js';
 import { settlesWithin } from '../../resilience/index.js';
 import type { RunDocument, RunTrigger } from '../types.js';
 import { newRunId, PRIORITY_RANK, type RunTarget } from './registry.js';
-import { abandonedDocument, executeRun, newRunDocument, type RunnerDeps } from './runner.js';
+import { abandonedDocument, executeRun, newRunDocument, storeFinal, type RunnerDeps } from './runner.js';
+import { databaseDown } from './spool.js';
 
 interface Queued {
   readonly doc: RunDocument;
   readonly target: RunTarget;
   readonly seq: number;
+  /** Why the database could not record the run's start; null when it did. */
+  readonly offline: string | null;
   readonly resolve: (doc: RunDocument) => void;
 }
 
@@ -28,7 +31,10 @@ export class RunQueue {
 
   constructor(private readonly deps: RunnerDeps) {}
 
-  /** Stores the run as `running` and queues it; resolves with its id once stored. */
+  /**
+   * Stores the run as `running` and queues it; resolves with its id once stored. When the database
+   * cannot be reached the run is queued all the same, to run offline (see `executeRun`).
+   */
   async submit(
     target: RunTarget,
     trigger: RunTrigger,
@@ -37,10 +43,17 @@ export class RunQueue {
   ): Promise<string> {
     if (this.stopped) throw new AppError('unavailable', 'maintenance is stopping on this node', { retryAfter: 5 });
     const doc = newRunDocument(id, target, trigger, scheduledFor, this.deps.now());
-    await this.deps.store.maintenance.insertRun(doc, this.deps.nodeId, this.deps.now());
+    let offline: string | null = null;
+    try {
+      await this.deps.store.maintenance.insertRun(doc, this.deps.nodeId, this.deps.now());
+    } catch (e) {
+      offline = databaseDown(e);
+      if (offline === null) throw e;
+      this.deps.logger.error({ runId: id, plan: target.plan, reason: offline }, 'maintenance run starts offline');
+    }
     let resolve!: (doc: RunDocument) => void;
     this.completions.set(id, new Promise<RunDocument>((r) => (resolve = r)));
-    const queued: Queued = { doc, target, seq: this.seq++, resolve };
+    const queued: Queued = { doc, target, seq: this.seq++, offline, resolve };
     // stop() may have begun while the insert was in flight; the run must not be left `running`.
     if (this.stopped) await this.endUnstarted(queued);
     else {
@@ -54,6 +67,11 @@ export class RunQueue {
   /** True while this node holds a queued or running run of the plan. */
   has(plan: string): boolean {
     return this.current?.target.plan === plan || this.pending.some((q) => q.target.plan === plan);
+  }
+
+  /** The document of a run queued or running here, as it was queued; undefined for other runs. */
+  queued(runId: string): RunDocument | undefined {
+    return [this.current, ...this.pending].find((q) => q?.doc.id === runId)?.doc;
   }
 
   /** Resolves with the final document of a run this node holds; undefined for other runs. */
@@ -79,9 +97,7 @@ export class RunQueue {
 
   private async endUnstarted(q: Queued): Promise<void> {
     const doc = abandonedDocument(q.doc, q.target, this.deps.now());
-    await this.deps.store.maintenance
-      .updateRun(doc)
-      .catch((e: unknown) => this.deps.logger.error({ err: e, runId: doc.id }, 'could not store an abandoned run'));
+    await storeFinal(this.deps, doc, q.offline !== null);
     this.finish(q, doc);
   }
 
@@ -102,7 +118,7 @@ export class RunQueue {
       this.current = next;
       let doc: RunDocument;
       try {
-        doc = await executeRun(this.deps, next.doc, next.target, this.abandon.signal);
+        doc = await executeRun(this.deps, next.doc, next.target, this.abandon.signal, next.offline);
       } catch (e) {
         // executeRun records step failures itself; reaching here means a bug, so keep the queue alive.
         this.deps.logger.error({ err: e, runId: next.doc.id }, 'maintenance run crashed');
@@ -123,7 +139,9 @@ export class RunQueue {
   private startHeartbeat(): void {
     if (this.heartbeatTimer) return;
     const beat = () => {
-      const ids = [this.current, ...this.pending].filter((q): q is Queued => q !== null).map((q) => q.doc.id);
+      const ids = [this.current, ...this.pending]
+        .filter((q): q is Queued => q !== null && q.offline === null)
+        .map((q) => q.doc.id);
       for (const id of ids)
         this.deps.store.maintenance
           .heartbeat(id, this.deps.now())

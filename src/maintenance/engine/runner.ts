@@ -8,6 +8,7 @@ import type { AlertSender } from '../alerts/index.js';
 import type { StepContext, StepOutcome, StepServices } from '../step.js';
 import type { RunDocument, RunTrigger, StepResult, StepStatus } from '../types.js';
 import { unavailableReason, type RunTarget, type StepRegistry } from './registry.js';
+import { databaseDown, type RunSpool } from './spool.js';
 
 /** Everything a run needs from its node. */
 export interface RunnerDeps {
@@ -19,10 +20,14 @@ export interface RunnerDeps {
   readonly steps: StepRegistry;
   readonly services: StepServices;
   readonly alerts: AlertSender;
+  /** Where documents the database could not take wait for it (see `RunSpool`). */
+  readonly spool: RunSpool;
   now(): Date;
 }
 
 export const STOPPING = 'not run: maintenance stopped on this node';
+/** The step a node runs even when its database is away: it is what reports the outage. */
+const OUTAGE_STEP = 'healthCheck';
 const STATUSES: ReadonlySet<string> = new Set<StepStatus>(['succeeded', 'failed', 'warning', 'skipped']);
 
 export function newRunDocument(
@@ -56,20 +61,30 @@ export function abandonedDocument(doc: RunDocument, target: RunTarget, now: Date
  * Runs the steps of a run that is already stored as `running`, in order, and stores the final
  * document. Step failures, exceptions and timeouts end up in the document, never as a rejection.
  * `abandon` aborts the current step and skips the rest (the node is stopping).
+ *
+ * `offline` is set when the database could not record the run's start: then only the health check
+ * runs (added first when the plan lacks it), since it is what reports the outage, the other steps
+ * say why they were skipped, and the document goes to the local spool until the database is back.
  */
 export async function executeRun(
   deps: RunnerDeps,
   inserted: RunDocument,
   target: RunTarget,
   abandon: AbortSignal,
+  offline: string | null = null,
 ): Promise<RunDocument> {
   const log = deps.logger.child({ runId: inserted.id, plan: target.plan });
   const started = performance.now();
   const doc: RunDocument = { ...inserted, startedAt: deps.now().toISOString() };
   const steps: StepResult[] = [];
-  for (const name of target.steps) {
+  const names = offline !== null && !target.steps.includes(OUTAGE_STEP) ? [OUTAGE_STEP, ...target.steps] : target.steps;
+  for (const name of names) {
     if (abandon.aborted) {
       steps.push(skipped(name, STOPPING));
+      continue;
+    }
+    if (offline !== null && name !== OUTAGE_STEP) {
+      steps.push(skipped(name, `not run: the database could not be reached when the run started: ${offline}`));
       continue;
     }
     const result = await runStep(deps, doc, name, abandon);
@@ -77,27 +92,29 @@ export async function executeRun(
     steps.push(result);
     // Progress is stored as it happens: a reader sees finished steps, and if this node dies the
     // interrupted document still holds what was measured.
-    await deps.store.maintenance
-      .updateRun({ ...doc, steps: [...steps] })
-      .catch((e: unknown) => log.warn({ err: e }, 'could not store maintenance progress'));
+    if (offline === null)
+      await deps.store.maintenance
+        .updateRun({ ...doc, steps: [...steps] })
+        .catch((e: unknown) => log.warn({ err: e }, 'could not store maintenance progress'));
   }
   const success = !steps.some((s) => s.status === 'failed');
+  // `success` keeps the contract's rule (no step failed); the status tells a run that measured
+  // nothing from one that measured everything and found it fine.
+  const measuredNothing = steps.every((s) => s.status === 'skipped');
   const final: RunDocument = {
     ...doc,
     steps,
     success,
-    status: abandon.aborted ? 'interrupted' : success ? 'succeeded' : 'failed',
+    status: abandon.aborted ? 'interrupted' : !success ? 'failed' : measuredNothing ? 'inconclusive' : 'succeeded',
     endedAt: deps.now().toISOString(),
     durationMs: Math.round(performance.now() - started),
   };
-  try {
-    await deps.store.maintenance.updateRun(final);
-  } catch (e) {
-    // The heartbeat stops with this run, so another node will mark it interrupted: nothing is lost silently.
-    log.error({ err: e }, 'could not store the result of a maintenance run');
-  }
+  await storeFinal(deps, final, offline !== null);
   if (final.status === 'succeeded') log.info({ durationMs: final.durationMs }, 'maintenance run succeeded');
-  else {
+  else if (final.status === 'inconclusive') {
+    log.warn({ skipped: steps.map((s) => `${s.name}: ${s.error}`) }, 'maintenance run measured nothing');
+    deps.alerts.runFailed(final, deps.nodeId);
+  } else {
     log.error(
       { status: final.status, failed: steps.filter((s) => s.status === 'failed').map((s) => s.name) },
       'maintenance run did not succeed',
@@ -105,6 +122,32 @@ export async function executeRun(
     deps.alerts.runFailed(final, deps.nodeId);
   }
   return final;
+}
+
+/**
+ * Stores a run's final document; when the database cannot be reached (or never recorded the run),
+ * keeps it in the spool instead, so that the run is recorded once the database answers.
+ */
+export async function storeFinal(deps: RunnerDeps, doc: RunDocument, offline: boolean): Promise<void> {
+  const log = deps.logger.child({ runId: doc.id, plan: doc.plan });
+  if (!offline) {
+    try {
+      await deps.store.maintenance.updateRun(doc);
+      return;
+    } catch (e) {
+      if (databaseDown(e) === null) {
+        // The heartbeat stops with this run, so another node will mark it interrupted: nothing is lost silently.
+        log.error({ err: e }, 'could not store the result of a maintenance run');
+        return;
+      }
+    }
+  }
+  try {
+    await deps.spool.put({ doc, nodeId: deps.nodeId });
+    log.warn('database unreachable: the run is kept in the local spool until it answers');
+  } catch (e) {
+    log.error({ err: e }, 'could not store the result of a maintenance run, nor spool it');
+  }
 }
 
 async function runStep(deps: RunnerDeps, run: RunDocument, name: string, abandon: AbortSignal): Promise<StepResult> {

@@ -5,6 +5,7 @@ import { newRunId, PRIORITY_RANK } from './registry.js';
 import type { RunQueue } from './queue.js';
 import type { RunnerDeps } from './runner.js';
 import { cronOf, dueSlots, nextSlot } from './slots.js';
+import { databaseDown } from './spool.js';
 
 /** How often due slots are looked for; the database claim, not this timer, makes a slot run once. */
 export const TICK_MS = 250;
@@ -37,7 +38,7 @@ export class Scheduler {
   ) {}
 
   async start(): Promise<void> {
-    await this.sweep(this.deps.now());
+    await this.housekeeping(this.deps.now());
     if (this.deps.config.scheduler) await this.load();
     // The first tick is the catch-up: it finds what was missed while every node was down.
     await this.tick();
@@ -110,7 +111,11 @@ export class Scheduler {
 
   private async tickOnce(): Promise<void> {
     const now = this.deps.now();
-    if (Math.abs(now.getTime() - this.lastSweep) >= this.deps.config.maintenance.heartbeatMs) await this.sweep(now);
+    if (Math.abs(now.getTime() - this.lastSweep) >= this.deps.config.maintenance.heartbeatMs)
+      // A database that is away must not stop the slots below: they are what runs offline.
+      await this.housekeeping(now).catch((e: unknown) =>
+        this.deps.logger.warn({ err: e }, 'maintenance housekeeping failed; the next tick tries again'),
+      );
     // Entries are sorted by priority, so when several plans are due the high ones queue first.
     for (const entry of this.entries) {
       try {
@@ -127,6 +132,35 @@ export class Scheduler {
     const slots = dueSlots(entry.cron, entry.cursor, now, MISSED_KEPT + 1);
     const newest = slots.pop();
     if (!newest) return;
+    try {
+      await this.claim(entry, slots, newest, now);
+    } catch (e) {
+      const reason = databaseDown(e);
+      if (reason === null) throw e;
+      await this.runOffline(entry, newest, now, reason);
+    }
+  }
+
+  /**
+   * No database, so no claim: this node runs the slot on its own (the health check only, which
+   * reports the outage and alerts) and spools the run. Every scheduler node cut off from the
+   * database does so; the first to store its run once the database is back holds the slot's claim.
+   */
+  private async runOffline(entry: Entry, slot: Date, now: Date, reason: string): Promise<void> {
+    const { plan } = entry;
+    const late = now.getTime() - slot.getTime();
+    const log = { plan: plan.name, slot: slot.toISOString(), reason };
+    if (late > FRESH_MS && late > this.deps.config.maintenance.catchUpDeadlineMs) {
+      this.deps.logger.warn(log, 'maintenance slot missed while the database was away: too late to run');
+      return;
+    }
+    if (this.queue.has(plan.name)) return;
+    this.deps.logger.error(log, 'maintenance slot cannot be claimed: the database is away; running it here');
+    const target = { plan: plan.name, steps: plan.steps, priority: plan.priority };
+    await this.queue.submit(target, late > FRESH_MS ? 'catch_up' : 'schedule', slot);
+  }
+
+  private async claim(entry: Entry, slots: Date[], newest: Date, now: Date): Promise<void> {
     const { plan } = entry;
     const m = this.deps.store.maintenance;
     const { nodeId } = this.deps;
@@ -156,8 +190,19 @@ export class Scheduler {
     await m.saveScheduledTasks([entry.task]);
   }
 
-  private async sweep(now: Date): Promise<void> {
+  /** Stores the runs spooled during an outage, then marks dead nodes' runs interrupted. */
+  private async housekeeping(now: Date): Promise<void> {
     this.lastSweep = now.getTime();
+    // Spooled runs first: their final documents must land before stale runs are declared interrupted.
+    const replayed = await this.deps.spool.replay(this.deps.store.maintenance, now, (runId, e) =>
+      this.deps.logger.error({ err: e, runId }, 'a spooled maintenance run was refused by the database; kept aside'),
+    );
+    if (replayed > 0)
+      this.deps.logger.warn({ replayed }, 'maintenance runs kept while the database was away are now stored');
+    await this.sweep(now);
+  }
+
+  private async sweep(now: Date): Promise<void> {
     const before = new Date(now.getTime() - 3 * this.deps.config.maintenance.heartbeatMs);
     const ids = await this.deps.store.maintenance.interruptStale(before, now);
     if (ids.length > 0)

@@ -1,3 +1,4 @@
+import type { StepName } from '../../config/index.js';
 import type { Step } from '../step.js';
 import { backupStep } from './backup/index.js';
 import { backupVerification } from './backup-verification/index.js';
@@ -23,30 +24,39 @@ import {
   performanceTuning,
 } from './perf-review/index.js';
 
-/** Every step this build can run, by the names the plans use (docs/maintenance.md). */
+/** One step for each name the config knows. */
+export type StepTable = Record<StepName, Step>;
+
+/**
+ * Every step this build can run, by the names the plans use (docs/maintenance.md). Typed against the one
+ * list of step names in the config, so a step missing here, or one the config does not know, is a
+ * compile error rather than a run that reports it unavailable.
+ */
+export const STEPS = {
+  healthCheck,
+  logAnalysis,
+  performance,
+  cacheCleanup,
+  databaseMaintenance,
+  performanceOptimization,
+  performanceTuning,
+  capacityPlanning,
+  performanceReview,
+  securityUpdates,
+  systemUpdates,
+  securityPatches,
+  majorUpdates,
+  securityAudit,
+  securityHardening,
+  weeklyDatabaseMaintenance,
+  cacheOptimization,
+  systemCleanup,
+  systemOptimization,
+  backup: backupStep,
+  backupVerification,
+  disasterRecovery,
+} satisfies StepTable;
+
 export function builtInSteps(): ReadonlyMap<string, Step> {
-  return new Map<string, Step>([
-    ['healthCheck', healthCheck],
-    ['logAnalysis', logAnalysis],
-    ['performance', performance],
-    ['cacheCleanup', cacheCleanup],
-    ['databaseMaintenance', databaseMaintenance],
-    ['performanceOptimization', performanceOptimization],
-    ['performanceTuning', performanceTuning],
-    ['capacityPlanning', capacityPlanning],
-    ['performanceReview', performanceReview],
-    ['securityUpdates', securityUpdates],
-    ['systemUpdates', systemUpdates],
-    ['securityPatches', securityPatches],
-    ['majorUpdates', majorUpdates],
-    ['securityAudit', securityAudit],
-    ['securityHardening', securityHardening],
-    ['weeklyDatabaseMaintenance', weeklyDatabaseMaintenance],
-    ['cacheOptimization', cacheOptimization],
-    ['systemCleanup', systemCleanup],
-    ['systemOptimization', systemOptimization],
-    ['backup', backupStep],
-    ['backupVerification', backupVerification],
-    ['disasterRecovery', disasterRecovery],
-  ]);
+  return new Map<string, Step>(Object.entries(STEPS));
 }

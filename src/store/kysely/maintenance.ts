@@ -245,6 +245,17 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
     return Number(r.numDeletedRows);
   }
 
+  async countExpired(from: Date, to: Date): Promise<number> {
+    const r = await this.db
+      .selectFrom('tickets')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'expired')
+      .where('ended_at', '>', from.getTime())
+      .where('ended_at', '<=', to.getTime())
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   async dailyAggregates(since: string): Promise<DailyAggregate[]> {
     const rows = await this.db
       .selectFrom('daily_aggregates')

@@ -4,7 +4,16 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FailedRunAlert } from '../../../src/maintenance/alerts/index.js';
-import { eventually, isolate, makeConfig, openNode, quick, registry, type Isolated, type Node } from './helpers.js';
+import {
+  eventually,
+  isolate,
+  makeConfig,
+  openNode,
+  quick,
+  registry,
+  type Isolated,
+  type Node,
+} from '../../support/maintenance.js';
 
 const SECRET = 'whsec_0123456789abcdef';
 

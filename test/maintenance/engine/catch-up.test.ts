@@ -11,7 +11,7 @@ import {
   registry,
   type Isolated,
   type Node,
-} from './helpers.js';
+} from '../../support/maintenance.js';
 
 /** The clock of the restarted cluster: half past ten, 30 s after a minute slot. */
 const NOW = new Date('2026-01-15T10:30:30Z');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, mock } from 'node:test';
 import type { Config } from '../../../src/config/index.js';
+import { TICK_MS } from '../../../src/maintenance/engine/index.js';
 import { newRunDocument } from '../../../src/maintenance/engine/runner.js';
 import type { Store } from '../../../src/store/contract.js';
 import {
@@ -11,16 +12,20 @@ import {
   openNode,
   quick,
   registry,
+  testClock,
   type Isolated,
   type Node,
-} from './helpers.js';
+} from '../../support/maintenance.js';
 
 const steps = registry({ healthCheck: quick });
 const target = (plan: string) => ({ plan, steps: ['healthCheck'], priority: 'high' as const });
 
+/** The nodes' clock: the test moves it, and fires their timers, instead of waiting for heartbeats. */
+const clock = testClock('2026-02-02T11:00:00.500Z');
+
 /** A run left `running` by a node, with its last heartbeat `ageMs` ago. */
 async function leftRunning(store: Store, id: string, plan: string, nodeId: string, ageMs: number): Promise<void> {
-  const then = new Date(Date.now() - ageMs);
+  const then = new Date(clock.now().getTime() - ageMs);
   await store.maintenance.insertRun(newRunDocument(id, target(plan), 'schedule', then, then), nodeId, then);
 }
 
@@ -31,6 +36,7 @@ for (const backend of BACKENDS) {
     const nodes: Node[] = [];
 
     before(async () => {
+      mock.timers.enable({ apis: ['setInterval'] });
       iso = await isolate(backend.name);
       // heartbeat 1 s: a run is stale after 3 s without one.
       config = makeConfig(iso, {
@@ -41,12 +47,13 @@ for (const backend of BACKENDS) {
       });
     });
     after(async () => {
+      mock.timers.reset();
       for (const n of nodes) await n.close();
       await iso?.cleanup();
     });
 
     it('become interrupted when a node starts, and stop blocking their plan', async () => {
-      const node = await openNode(config, { steps, nodeId: 'survivor' });
+      const node = await openNode(config, { steps, nodeId: 'survivor', now: clock.now });
       nodes.push(node);
       await leftRunning(node.store, 'run_dead1', 'ticker', 'dead-node', 60_000);
       await leftRunning(node.store, 'run_alive1', 'other', 'live-node', 0);
@@ -62,8 +69,12 @@ for (const backend of BACKENDS) {
         'a run with a fresh heartbeat is left alone',
       );
 
+      clock.advance(1000);
       const ran = await eventually(
-        async () => (await node.store.maintenance.listSlots('ticker', new Date(0))).find((s) => s.outcome === 'run'),
+        async () => {
+          mock.timers.tick(TICK_MS);
+          return (await node.store.maintenance.listSlots('ticker', new Date(0))).find((s) => s.outcome === 'run');
+        },
         10_000,
         'a ticker slot to run',
       );
@@ -75,7 +86,7 @@ for (const backend of BACKENDS) {
         plans: { other: { cron: null, steps: ['healthCheck'] } },
         env: { QK_SCHEDULER: 'off' },
       });
-      const node = await openNode(off, { steps, nodeId: 'watcher' });
+      const node = await openNode(off, { steps, nodeId: 'watcher', now: clock.now });
       nodes.push(node);
       await leftRunning(node.store, 'run_dead2', 'other', 'dead-node', 60_000);
       await node.m.start();
@@ -85,8 +96,11 @@ for (const backend of BACKENDS) {
     it('are interrupted while the node runs, not only at start', async () => {
       const node = nodes[1]!;
       await leftRunning(node.store, 'run_dead3', 'other', 'dead-node', 60_000);
+      // Past one heartbeat, the node looks for stale runs again.
+      clock.advance(1000);
       const doc = await eventually(
         async () => {
+          mock.timers.tick(TICK_MS);
           const d = await node.store.maintenance.getRun('run_dead3');
           return d?.status === 'interrupted' ? d : undefined;
         },

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { CronExpressionParser } from 'cron-parser';
 import { DEFAULT_PLANS } from '../../../src/config/index.js';
 import { cronOf, nextSlot } from '../../../src/maintenance/engine/index.js';
-import { isolate, makeConfig, openNode, registry, type Isolated, type Node } from './helpers.js';
+import { isolate, makeConfig, openNode, registry, type Isolated, type Node } from '../../support/maintenance.js';
 
 const SCHEDULED = Object.entries(DEFAULT_PLANS)
   .filter(([, p]) => p.cron !== null)

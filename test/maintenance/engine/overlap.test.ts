@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it, mock } from 'node:test';
+import { TICK_MS } from '../../../src/maintenance/engine/index.js';
 import { newRunDocument } from '../../../src/maintenance/engine/runner.js';
 import type { Step } from '../../../src/maintenance/step.js';
+import type { MaintenanceStore, SlotOutcome } from '../../../src/store/maintenance-contract.js';
 import {
   BACKENDS,
   eventually,
@@ -11,20 +13,35 @@ import {
   openNode,
   quick,
   registry,
-  sleep,
+  testClock,
   type Isolated,
   type Node,
-} from './helpers.js';
+} from '../../support/maintenance.js';
 
-/** Outlasts two one-second slots, but stops early if aborted. */
-const slow: Step = (ctx) =>
-  new Promise((resolve) => {
-    const t = setTimeout(() => resolve(ok()), 2200);
-    ctx.signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve(ok());
-    });
-  });
+/** A step that runs until the test lets it finish (or the run is abandoned). */
+function gate(): { step: Step; release(): void } {
+  let release!: () => void;
+  const done = new Promise<void>((r) => (release = r));
+  return {
+    step: async (ctx) => {
+      await Promise.race([done, new Promise((r) => ctx.signal.addEventListener('abort', r))]);
+      return ok();
+    },
+    release,
+  };
+}
+
+/** Fires the scheduler's tick until the slot at `iso` has an outcome; returns it. */
+async function outcomeOf(m: MaintenanceStore, plan: string, iso: string): Promise<SlotOutcome> {
+  return eventually(
+    async () => {
+      mock.timers.tick(TICK_MS);
+      return (await m.listSlots(plan, new Date(0))).find((s) => s.slot.toISOString() === iso)?.outcome;
+    },
+    10_000,
+    `the slot ${iso}`,
+  );
+}
 
 for (const backend of BACKENDS) {
   describe(`no overlapping runs of a plan, on ${backend.name}`, { skip: backend.skip }, () => {
@@ -34,64 +51,72 @@ for (const backend of BACKENDS) {
     before(async () => {
       iso = await isolate(backend.name);
     });
+    afterEach(() => mock.timers.reset());
     after(async () => {
       for (const n of nodes) await n.close();
       await iso?.cleanup();
     });
 
     it('records skipped_overlap while the previous run of the plan is still going', async () => {
+      const clock = testClock('2026-02-02T09:00:00.500Z');
+      const slow = gate();
       const config = makeConfig(iso, { plans: { slowPlan: { cron: '* * * * * *', steps: ['healthCheck'] } } });
-      const node = await openNode(config, { steps: registry({ healthCheck: slow }), nodeId: 'solo' });
+      mock.timers.enable({ apis: ['setInterval'] });
+      const node = await openNode(config, {
+        steps: registry({ healthCheck: slow.step }),
+        nodeId: 'solo',
+        now: clock.now,
+      });
       nodes.push(node);
       await node.m.start();
       const m = node.store.maintenance;
-      await eventually(
-        async () => (await m.listSlots('slowPlan', new Date(0))).some((s) => s.outcome === 'skipped_overlap'),
-        10_000,
-        'a skipped_overlap slot',
-      );
+
+      clock.advance(1000);
+      assert.equal(await outcomeOf(m, 'slowPlan', '2026-02-02T09:00:01.000Z'), 'run');
+      clock.advance(1000);
+      assert.equal(await outcomeOf(m, 'slowPlan', '2026-02-02T09:00:02.000Z'), 'skipped_overlap');
+      slow.release();
+      await eventually(async () => !(await m.runningRun('slowPlan')), 10_000, 'the slow run to end');
+      clock.advance(1000);
+      assert.equal(await outcomeOf(m, 'slowPlan', '2026-02-02T09:00:03.000Z'), 'run');
       await node.m.stop();
 
-      const slots = await m.listSlots('slowPlan', new Date(0));
       const runs = (await m.listRuns({ plan: 'slowPlan', limit: 100 })).items.sort((a, b) =>
         a.startedAt.localeCompare(b.startedAt),
       );
-      assert.equal(runs.length, slots.filter((s) => s.outcome === 'run').length);
-      for (let i = 1; i < runs.length; i++)
-        assert.ok(
-          runs[i - 1]!.endedAt! <= runs[i]!.startedAt,
-          `run ${runs[i]!.id} started before ${runs[i - 1]!.id} ended`,
-        );
+      assert.equal(runs.length, 2);
+      assert.ok(runs[0]!.endedAt! <= runs[1]!.startedAt, 'the second run started after the first ended');
     });
 
     it('records skipped_overlap while another node runs the plan', async () => {
+      const clock = testClock('2026-02-02T10:00:00.500Z');
       // heartbeat 20 s: the other node's run stays alive for the whole test without heartbeats.
       const config = makeConfig(iso, {
         maintenance: { heartbeatSeconds: 20 },
         plans: { guarded: { cron: '* * * * * *', steps: ['healthCheck'] } },
       });
-      const node = await openNode(config, { steps: registry({ healthCheck: quick }), nodeId: 'second' });
+      mock.timers.enable({ apis: ['setInterval'] });
+      const node = await openNode(config, {
+        steps: registry({ healthCheck: quick }),
+        nodeId: 'second',
+        now: clock.now,
+      });
       nodes.push(node);
-      const now = new Date();
-      await node.store.maintenance.insertRun(
-        newRunDocument(
-          'run_elsewhere',
-          { plan: 'guarded', steps: ['healthCheck'], priority: 'high' },
-          'manual',
-          null,
-          now,
-        ),
+      const target = { plan: 'guarded', steps: ['healthCheck'], priority: 'high' as const };
+      const m = node.store.maintenance;
+      await m.insertRun(
+        newRunDocument('run_elsewhere', target, 'manual', null, clock.now()),
         'other-node',
-        now,
+        clock.now(),
       );
       await node.m.start();
-      await sleep(2500);
+      for (const second of ['01', '02']) {
+        clock.advance(1000);
+        assert.equal(await outcomeOf(m, 'guarded', `2026-02-02T10:00:${second}.000Z`), 'skipped_overlap');
+      }
       await node.m.stop();
-      const slots = await node.store.maintenance.listSlots('guarded', new Date(0));
-      assert.ok(slots.length >= 1);
-      assert.deepEqual([...new Set(slots.map((s) => s.outcome))], ['skipped_overlap']);
       assert.deepEqual(
-        (await node.store.maintenance.listRuns({ plan: 'guarded', limit: 10 })).items.map((r) => r.id),
+        (await m.listRuns({ plan: 'guarded', limit: 10 })).items.map((r) => r.id),
         ['run_elsewhere'],
       );
     });

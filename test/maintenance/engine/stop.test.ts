@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { AppError } from '../../../src/errors/index.js';
 import type { Step } from '../../../src/maintenance/step.js';
-import { BACKENDS, isolate, makeConfig, openNode, quick, registry, type Isolated, type Node } from './helpers.js';
+import {
+  BACKENDS,
+  isolate,
+  makeConfig,
+  openNode,
+  quick,
+  registry,
+  type Isolated,
+  type Node,
+} from '../../support/maintenance.js';
 
 /** Never finishes and ignores its signal: stopping must not depend on a step's cooperation. */
 const stuck: Step = () => new Promise(() => undefined);

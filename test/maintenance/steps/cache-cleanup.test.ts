@@ -33,6 +33,8 @@ for (const combo of COMBOS) {
           missingSessionsAdded: 0,
           waitingTickets: 2,
           inProcessCacheEntriesDropped: null,
+          ticketsExpired: 0,
+          ticketsExpiredWindow: out.figures.ticketsExpiredWindow,
         },
       );
     });
@@ -98,8 +100,9 @@ for (const combo of COMBOS) {
         assert.equal(out.status, 'failed');
         assert.equal(out.figures.oldSessionsRemoved, null);
         assert.equal(out.figures.temporaryDataRemoved, null);
+        assert.equal(out.figures.ticketsExpired, null);
         assert.equal(typeof out.figures.expiredKeysRemoved, 'number');
-        assert.match(out.error ?? '', /live index cleanup, .*idempotency key cleanup/);
+        assert.match(out.error ?? '', /live index cleanup, .*idempotency key cleanup, count of expired tickets/);
       } finally {
         if (fx.node.config.database.kind !== 'sqlite') await store.close();
         if (dir) await rm(dir, { recursive: true, force: true });

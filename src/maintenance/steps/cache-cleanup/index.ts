@@ -4,6 +4,7 @@ import type { Store } from '../../../store/contract.js';
 import { statusFrom, type Step } from '../../step.js';
 import type { Finding } from '../../types.js';
 import { errorText } from '../health-check/probes.js';
+import { countExpiredSincePrevious } from './expired.js';
 
 export interface IndexCleanup {
   readonly queues: number;
@@ -24,7 +25,9 @@ export async function cleanIndex(store: Store, index: LiveIndex): Promise<IndexC
 /**
  * Daily step: removes what has outlived its use. Live-index entries of tickets that stopped
  * waiting (`oldSessionsRemoved`), expired or orphaned rate-limit windows (`expiredKeysRemoved`)
- * and idempotency keys past their expiry (`temporaryDataRemoved`). The same on memory and Redis;
+ * and idempotency keys past their expiry (`temporaryDataRemoved`); it also reports the waiting
+ * tickets the expiry sweeper expired since the previous count (`ticketsExpired`, see
+ * `countExpiredSincePrevious`). The same on memory and Redis;
  * each part is measured on its own, and one that fails leaves its figure null and fails the step.
  */
 export const cacheCleanup: Step = async (ctx) => {
@@ -52,6 +55,7 @@ export const cacheCleanup: Step = async (ctx) => {
   const index = await attempt('live index cleanup', () => cleanIndex(ctx.store, ctx.live.index));
   const sweep = await attempt('rate-limit sweep', () => ctx.live.sweep(now.getTime()));
   const idempotency = await attempt('idempotency key cleanup', () => ctx.store.admin.deleteExpiredIdempotencyKeys(now));
+  const expired = await attempt('count of expired tickets', () => countExpiredSincePrevious(ctx));
   const trimmed =
     typeof ctx.services.trimCaches === 'function'
       ? await attempt('in-process cache trim', async () => ctx.services.trimCaches?.() ?? 0)
@@ -70,6 +74,12 @@ export const cacheCleanup: Step = async (ctx) => {
       message: `${index.removed} live-index entries of tickets no longer waiting were removed`,
     });
 
+  if (expired !== null && expired.count > 0)
+    findings.push({
+      severity: 'info',
+      message: `${expired.count} waiting tickets expired past their queue's TTL since ${expired.window.from}`,
+    });
+
   return {
     status: statusFrom(findings),
     figures: {
@@ -80,6 +90,8 @@ export const cacheCleanup: Step = async (ctx) => {
       missingSessionsAdded: index?.added ?? null,
       waitingTickets: index?.waiting ?? null,
       inProcessCacheEntriesDropped: trimmed,
+      ticketsExpired: expired?.count ?? null,
+      ticketsExpiredWindow: expired?.window ?? null,
     },
     findings,
     error: failed.length > 0 ? `failed: ${failed.join(', ')}` : null,

@@ -1,20 +1,25 @@
+/**
+ * The maintenance tests' shared builders: an isolated database per test, a config with only the
+ * test's plans, an engine node over a real store, a step context over a node's real parts, and a
+ * clock the test moves. Engine and step tests use these instead of their own copies.
+ */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dropSchema } from '../../support/pg.js';
 import { pino } from 'pino';
-import { loadConfig, type Config } from '../../../src/config/index.js';
-import type { LiveBackend } from '../../../src/live/contract.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import type { LiveBackend } from '../../src/live/contract.js';
 import {
   createMaintenance,
   type Maintenance,
   type MaintenanceDeps,
   type StepRegistry,
-} from '../../../src/maintenance/engine/index.js';
-import type { Step, StepOutcome } from '../../../src/maintenance/step.js';
-import type { Store } from '../../../src/store/contract.js';
-import { openStore } from '../../../src/store/open.js';
-import { TEST_DATABASE_URL, skipPg, uniqueName } from '../../support/env.js';
+} from '../../src/maintenance/engine/index.js';
+import type { Step, StepContext, StepOutcome, StepServices } from '../../src/maintenance/step.js';
+import type { Store } from '../../src/store/contract.js';
+import { openStore } from '../../src/store/open.js';
+import { TEST_DATABASE_URL, skipPg, uniqueName } from './env.js';
+import { dropSchema } from './pg.js';
 
 export const silent = pino({ level: 'silent' });
 
@@ -141,3 +146,52 @@ export async function eventually<T>(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** What a step context is built over: a runtime, or any node with a store and a live backend. */
+export interface NodeParts {
+  readonly config: Config;
+  readonly store: Store;
+  readonly live: LiveBackend;
+  readonly nodeId: string;
+}
+
+export interface StepContextOptions {
+  readonly config?: Partial<Config>;
+  readonly store?: Store;
+  readonly live?: LiveBackend;
+  readonly now?: () => Date;
+  readonly services?: StepServices;
+  readonly signal?: AbortSignal;
+  readonly runId?: string;
+  readonly plan?: string;
+}
+
+/** What the engine hands a step, over a node's real parts; any part can be replaced (a clock, a faulty store, a signal). */
+export function stepContextOf(node: NodeParts, opts: StepContextOptions = {}): StepContext {
+  return {
+    config: { ...node.config, ...opts.config },
+    store: opts.store ?? node.store,
+    live: opts.live ?? node.live,
+    logger: silent,
+    nodeId: node.nodeId,
+    runId: opts.runId ?? 'test',
+    plan: opts.plan ?? 'test',
+    signal: opts.signal ?? new AbortController().signal,
+    now: opts.now ?? (() => new Date()),
+    services: opts.services ?? {},
+  };
+}
+
+/** A clock the test moves; hand `now` to the engine or a step instead of sleeping. */
+export interface TestClock {
+  now(): Date;
+  advance(ms: number): Date;
+}
+
+export function testClock(start: string | Date): TestClock {
+  let at = new Date(start);
+  return {
+    now: () => at,
+    advance: (ms) => (at = new Date(at.getTime() + ms)),
+  };
+}
