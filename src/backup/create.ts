@@ -12,6 +12,7 @@ import { ensurePrivateDir, storeFile, writePrivateFile } from './files.js';
 import { backupPath, isBackupId, newBackupId, tmpBackupPath } from './ids.js';
 import { takeLiveSnapshot } from './live-snapshot.js';
 import { appInfo, MANIFEST_FILE, manifestSchema, type Manifest } from './manifest.js';
+import { signerFor, signManifest } from './signature.js';
 
 /** What creating a backup needs: the node's own store and live index, and its config. */
 export interface BackupDeps {
@@ -70,6 +71,8 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
   const suffix = key ? '.enc' : '';
   const started = performance.now();
   const createdAt = now();
+  // Before any work: a backup that cannot be signed is not worth the dump.
+  const signer = await signerFor(config);
   await ensurePrivateDir(config.backup.dir);
   const work = tmpBackupPath(config.backup.dir, id);
   await mkdir(work, { mode: 0o700 });
@@ -92,7 +95,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
       key,
       signal,
     );
-    const manifest: Manifest = manifestSchema.parse({
+    const body: Manifest = manifestSchema.parse({
       format: 1,
       id,
       createdAt: createdAt.toISOString(),
@@ -117,6 +120,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
       files: { database: dump.file, live: liveFile, configuration: configFile },
       tables: dump.tables,
     } satisfies Manifest);
+    const manifest = signManifest(body, signer);
     await writePrivateFile(join(work, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
     const path = backupPath(config.backup.dir, id);
     await rename(work, path);

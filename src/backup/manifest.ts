@@ -55,6 +55,11 @@ export const manifestSchema = z
       .nullable(),
     files: z.object({ database: fileEntry, live: fileEntry, configuration: fileEntry }).strict(),
     tables: z.record(z.string().regex(/^[a-z_]{1,64}$/), count),
+    // Optional only so that an unsigned manifest is reported by the signature check, by name.
+    signature: z
+      .object({ algorithm: z.literal('hmac-sha256'), keyId: hex(16), value: hex(64) })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

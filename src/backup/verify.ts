@@ -20,6 +20,7 @@ import { BackupError, messageOf } from './errors.js';
 import { plainSource } from './files.js';
 import { backupPath, isBackupId } from './ids.js';
 import { readManifest, type Manifest } from './manifest.js';
+import { checkManifestSignature, signerFor } from './signature.js';
 import type { BackupStatus, CheckName, CheckResult, PartName, PartResult, Verification } from './types.js';
 
 export interface VerifyOptions {
@@ -50,6 +51,7 @@ export function dumpSource(dir: string, m: Manifest, key: Buffer | null): DumpSo
 }
 
 const PARTS: PartName[] = ['database', 'live', 'configuration'];
+const failure = (detail: string): CheckAnswer => ({ ok: false, detail, parts: PARTS });
 const scratchLabel = (id: string): string =>
   `${id
     .toLowerCase()
@@ -140,7 +142,14 @@ export async function inspectBackup(
         : { ok: false, detail: read.reason, parts: PARTS },
     );
     if (!read.ok) return await finish();
-    const m = (manifest = read.manifest);
+    const signed = read.manifest;
+    const authentic = await run('signature', async () => {
+      const c = checkManifestSignature(signed, await signerFor(config));
+      return c.ok ? { ok: true, detail: `signed with key ${signed.signature?.keyId}` } : failure(c.why);
+    });
+    // An unsigned or altered manifest vouches for nothing: no check below could be believed.
+    if (!authentic) return await finish();
+    const m = (manifest = signed);
     const key = config.backup.encryptionKey;
     await run('files', () => checkFiles(dir, m, opts.signal));
     if (!(await run('encryption', () => checkEncryption(m, key)))) return await finish();

@@ -124,7 +124,7 @@ describe('backup commands', () => {
     await writeFile(manifestPath, JSON.stringify(m));
     const invalid = await cli(env, 'verify', id);
     assert.equal(invalid.code, 1);
-    assert.equal(invalid.doc.failedCheck, 'rowCounts');
+    assert.equal(invalid.doc.failedCheck, 'signature');
     const refused = await cli(env, 'restore', id, '--to', await scratch.dir());
     assert.equal(refused.code, 1);
     assert.equal((refused.doc.error as { reason: string }).reason, 'backup_invalid');
