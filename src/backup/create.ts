@@ -7,8 +7,9 @@ import type { LiveBackend } from '../live/contract.js';
 import type { Store } from '../store/contract.js';
 import { keyId } from './cipher.js';
 import { configSnapshot } from './config-snapshot.js';
-import { dumpEngine } from './engine.js';
-import { ensurePrivateDir, storeFile, writePrivateFile } from './files.js';
+import { openDumpEngine } from '../store/open-dump.js';
+import { ensurePrivateDir } from '../store/private-dir.js';
+import { storeFile, writePrivateFile } from './files.js';
 import { backupPath, isBackupId, newBackupId, tmpBackupPath } from './ids.js';
 import { takeLiveSnapshot } from './live-snapshot.js';
 import { appInfo, MANIFEST_FILE, manifestSchema, type Manifest } from './manifest.js';
@@ -81,7 +82,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
     say('taking the live-state snapshot');
     const live = await takeLiveSnapshot(deps.live, now);
     const liveFile = await storeFile(json(live), join(work, `live.json${suffix}`), key, signal);
-    const engine = dumpEngine(config.database.kind, config);
+    const engine = openDumpEngine(config.database.kind, config);
     say(`dumping the ${engine.kind} database`);
     const dump = await engine.dump(
       work,
@@ -109,6 +110,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
         tool: dump.tool,
         dumpStartedAt: dump.startedAt.toISOString(),
         dumpEndedAt: dump.endedAt.toISOString(),
+        ...(dump.meta ? { meta: dump.meta } : {}),
       },
       live: {
         backend: live.backend,

@@ -2,7 +2,7 @@ import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from '
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
-import { ensurePrivateDir } from './files.js';
+import { ensurePrivateDir } from '../store/private-dir.js';
 
 /**
  * Manifests are signed with HMAC-SHA256, so that a backup whose files were changed and whose

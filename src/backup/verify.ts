@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
-import { AppError } from '../errors/index.js';
+import { AppError, BackupError, messageOf } from '../errors/index.js';
 import type { Store } from '../store/contract.js';
 import { openStore } from '../store/open.js';
 import { backupIds, recordVerification } from './catalog.js';
@@ -15,8 +15,8 @@ import {
   checkRowCounts,
   type CheckAnswer,
 } from './checks.js';
-import { dumpEngine, type DumpSource, type ScratchDatabase } from './engine.js';
-import { BackupError, messageOf } from './errors.js';
+import type { DumpSource, ScratchDatabase } from '../store/dump-contract.js';
+import { openDumpEngine } from '../store/open-dump.js';
 import { plainSource } from './files.js';
 import { backupPath, isBackupId } from './ids.js';
 import { readManifest, type Manifest } from './manifest.js';
@@ -47,7 +47,11 @@ export interface Inspection {
 export function dumpSource(dir: string, m: Manifest, key: Buffer | null): DumpSource {
   const f = m.files.database;
   const path = join(dir, f.name);
-  return { open: () => plainSource(path, f, key), plainPath: m.encryption === null ? path : null };
+  return {
+    open: () => plainSource(path, f, key),
+    plainPath: m.encryption === null ? path : null,
+    meta: m.database.meta ?? null,
+  };
 }
 
 const PARTS: PartName[] = ['database', 'live', 'configuration'];
@@ -157,7 +161,7 @@ export async function inspectBackup(
       await run(
         'restore',
         async () => {
-          const engine = dumpEngine(m.database.kind, config);
+          const engine = openDumpEngine(m.database.kind, config);
           const t0 = performance.now();
           const scratch = await engine.restoreScratch(
             dumpSource(dir, m, key),

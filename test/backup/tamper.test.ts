@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -66,6 +66,23 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('secrets in a SQLite backup', () => {
+  it('the token seal key is in no file of the backup, not even as deleted bytes', async () => {
+    const sys = await system(scratch, 'sqlite');
+    await seed(sys.rt);
+    const sealKey = await sys.rt.store.getMeta('token_seal_key');
+    assert.match(sealKey ?? '', /^[0-9a-f]{64}$/);
+    const b = await createBackup({ config: sys.config, store: sys.rt.store, live: sys.rt.live });
+    const live = sys.config.database.kind === 'sqlite' ? sys.config.database.path : '';
+    const onDisk = Buffer.concat([await readFile(live), await readFile(`${live}-wal`).catch(() => Buffer.alloc(0))]);
+    assert.ok(onDisk.includes(sealKey ?? ''), 'the check below can see the key where it is');
+    for (const name of await readdir(b.path))
+      assert.ok(!(await readFile(join(b.path, name))).includes(sealKey ?? ''), `${name} holds the seal key`);
+    assert.ok(!(await readFile(join(sys.config.dataDir, 'backup-signing.key'), 'utf8')).includes(sealKey ?? ''));
+    assert.equal((await verifyBackup(sys.config, b.id)).status, 'Valid');
+  });
+});
 
 describe('a forged SQLite backup', () => {
   it('a planted admin key with recomputed hashes and counts is refused, and the target keeps its data', async () => {
