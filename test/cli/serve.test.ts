@@ -102,6 +102,14 @@ describe('serve', () => {
     assert.equal(doc.error.reason, 'target_in_use');
     assert.match(doc.error.message, /pid \d+/);
     assert.match(doc.error.message, /stop it first/);
+    // Without a key the server refuses to make a backup, and says what the key is for.
+    const { QK_MASTER_KEY: _master, ...keyless } = env;
+    const unauthorized = cli(['backup', 'create', '--json'], { ...keyless, QK_BASE_URL: server.base });
+    assert.equal(unauthorized.status, 1);
+    const denied = JSON.parse(unauthorized.stdout) as { error: { code: string; message: string } };
+    assert.equal(denied.error.code, 'unauthorized');
+    assert.match(denied.error.message, /to create the backup through it/);
+    assert.doesNotMatch(denied.error.message, /maintenance/);
     // The server kept its database: a join is acknowledged and stays.
     const join = await fetch(`${server.base}/api/queues/${q.id}/tickets`, {
       method: 'POST',
