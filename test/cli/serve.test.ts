@@ -11,6 +11,10 @@ import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
 import { openStore } from '../../src/store/open.js';
+import { BACKENDS, pgUrl, Scratch } from '../backup/support.js';
+
+const scratch = new Scratch();
+after(() => scratch.cleanup());
 
 const baseEnv = (dir: string): Record<string, string> => ({
   PATH: process.env.PATH ?? '',
@@ -84,49 +88,60 @@ describe('serve', () => {
       blocker.close();
     }
   });
-
-  it('a restore into its SQLite database is refused while it runs, and goes through once it stopped', async () => {
-    const dir = newDir();
-    const env = { ...baseEnv(dir), QK_MASTER_KEY: 'm'.repeat(40) };
-    const config = loadConfig(env);
-    const rt = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
-    const q = await rt.service.createQueue({ name: 'Desk', mode: 'service' });
-    const b = await createBackup({ config, store: rt.store, live: rt.live });
-    await rt.close();
-
-    const server = await startServer({ ...env, PORT: '0' });
-    const refused = cli(['backup', 'restore', b.id, '--force', '--json'], { ...env, PORT: '0' });
-    assert.equal(refused.status, 1, refused.stderr);
-    const doc = JSON.parse(refused.stdout) as { error: { code: string; reason: string; message: string } };
-    assert.equal(doc.error.code, 'conflict');
-    assert.equal(doc.error.reason, 'target_in_use');
-    assert.match(doc.error.message, /pid \d+/);
-    assert.match(doc.error.message, /stop it first/);
-    // Without a key the server refuses to make a backup, and says what the key is for.
-    const { QK_MASTER_KEY: _master, ...keyless } = env;
-    const unauthorized = cli(['backup', 'create', '--json'], { ...keyless, QK_BASE_URL: server.base });
-    assert.equal(unauthorized.status, 1);
-    const denied = JSON.parse(unauthorized.stdout) as { error: { code: string; message: string } };
-    assert.equal(denied.error.code, 'unauthorized');
-    assert.match(denied.error.message, /to create the backup through it/);
-    assert.doesNotMatch(denied.error.message, /maintenance/);
-    // The server kept its database: a join is acknowledged and stays.
-    const join = await fetch(`${server.base}/api/queues/${q.id}/tickets`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-    });
-    assert.equal(join.status, 201);
-    assert.equal(await server.stop(), 0);
-    const store = openStore(config.database);
-    try {
-      assert.equal((await store.admin.tableCounts()).tickets, 1);
-    } finally {
-      await store.close();
-    }
-
-    const restored = cli(['backup', 'restore', b.id, '--force', '--json'], env);
-    assert.equal(restored.status, 0, restored.stdout + restored.stderr);
-    assert.equal((JSON.parse(restored.stdout) as { replacedRows: number }).replacedRows > 0, true);
-  });
 });
+
+for (const backend of BACKENDS) {
+  describe(`serve on ${backend.name} and a restore`, { skip: backend.skip }, () => {
+    it('a restore into its database is refused while it runs, and goes through once it stopped', async () => {
+      const dir = newDir();
+      const env: Record<string, string> = { ...baseEnv(dir), QK_MASTER_KEY: 'm'.repeat(40) };
+      if (backend.name === 'postgres') env.DATABASE_URL = pgUrl(scratch.schema());
+      const config = loadConfig(env);
+      const rt = await createRuntime(config, { logger: createLogger({ level: 'silent' }) });
+      const q = await rt.service.createQueue({ name: 'Desk', mode: 'service' });
+      const b = await createBackup({ config, store: rt.store, live: rt.live });
+      await rt.close();
+
+      const server = await startServer({ ...env, PORT: '0' });
+      const refused = cli(['backup', 'restore', b.id, '--force', '--json'], { ...env, PORT: '0' });
+      assert.equal(refused.status, 1, refused.stderr);
+      const doc = JSON.parse(refused.stdout) as { error: { code: string; reason: string; message: string } };
+      assert.equal(doc.error.code, 'conflict');
+      assert.equal(doc.error.reason, 'target_in_use');
+      assert.match(doc.error.message, /pid \d+/);
+      assert.match(doc.error.message, /stop it first/);
+      // Without a key the server refuses to make a backup, and says what the key is for.
+      const { QK_MASTER_KEY: _master, ...keyless } = env;
+      const unauthorized = cli(['backup', 'create', '--json'], { ...keyless, QK_BASE_URL: server.base });
+      assert.equal(unauthorized.status, 1);
+      const denied = JSON.parse(unauthorized.stdout) as { error: { code: string; message: string } };
+      assert.equal(denied.error.code, 'unauthorized');
+      assert.match(denied.error.message, /to create the backup through it/);
+      assert.doesNotMatch(denied.error.message, /maintenance/);
+      // The server kept its database: a join is acknowledged and stays.
+      const join = await fetch(`${server.base}/api/queues/${q.id}/tickets`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      assert.equal(join.status, 201);
+      assert.equal(await server.stop(), 0);
+      const store = openStore(config.database);
+      try {
+        assert.equal((await store.admin.tableCounts()).tickets, 1);
+      } finally {
+        await store.close();
+      }
+
+      const restored = cli(['backup', 'restore', b.id, '--force', '--json'], env);
+      assert.equal(restored.status, 0, restored.stdout + restored.stderr);
+      assert.equal((JSON.parse(restored.stdout) as { replacedRows: number }).replacedRows > 0, true);
+      const back = openStore(config.database);
+      try {
+        assert.equal((await back.admin.tableCounts()).tickets, 0, 'the backup, taken before the join, is in place');
+      } finally {
+        await back.close();
+      }
+    });
+  });
+}

@@ -15,14 +15,18 @@ export async function serve(): Promise<void> {
   const config = loadConfig();
   // Before the database is opened: a restore in progress must not have it migrated under it.
   const claim = await openServingClaims(config.database).serve({ pid: process.pid, address: config.baseUrl });
-  const rt = await createRuntime(config);
-  const app = await buildApp(rt);
+  const rt = await createRuntime(config).catch(async (e: unknown) => {
+    await claim.release();
+    throw e;
+  });
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {
+    app = await buildApp(rt);
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
     // The key's hash is stored already: the key must not be lost with the failed start.
     if (rt.generatedMasterKey) printKey(rt.generatedMasterKey);
-    await app.close().catch(() => undefined);
+    await app?.close().catch(() => undefined);
     await rt.close().catch(() => undefined);
     await claim.release();
     const code = (e as NodeJS.ErrnoException).code;
@@ -33,7 +37,8 @@ export async function serve(): Promise<void> {
       );
     throw e;
   }
-  const addr = app.server.address();
+  const server = app;
+  const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shown = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const base = `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
@@ -52,7 +57,7 @@ export async function serve(): Promise<void> {
     rt.logger.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
-    await app.close();
+    await server.close();
     await rt.sampler.sample();
     await rt.close();
     await claim.release();
