@@ -22,8 +22,12 @@ export interface Claim {
 }
 
 export interface ServingClaims {
-  /** A server's shared claim; rejects with `target_in_use` while a restore holds the database. */
-  serve(info: ServerInfo): Promise<Claim>;
+  /**
+   * A server's shared claim; rejects with `target_in_use` while a restore holds the database.
+   * `onLost` hears when a claim that lives on a connection (PostgreSQL) lost it and when it has
+   * been taken again: the claim is retaken by itself.
+   */
+  serve(info: ServerInfo, onLost?: (state: 'lost' | 'retaken', why: string) => void): Promise<Claim>;
   /** A restore's sole claim; rejects with `target_in_use`, naming the servers, while one runs. */
   restore(): Promise<Claim>;
 }

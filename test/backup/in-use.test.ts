@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createBackup, isBackupError, restoreBackup } from '../../src/backup/index.js';
 import { openServingClaims } from '../../src/store/open-dump.js';
+import { TEST_DATABASE_URL } from '../support/env.js';
+import { withPg } from '../support/pg.js';
 import { BACKENDS, Scratch, seed, system, tableRows } from './support.js';
 
 const scratch = new Scratch();
@@ -52,3 +54,33 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('a server on PostgreSQL that loses its connection', { skip: BACKENDS[1].skip }, () => {
+  it('takes its claim again, so a restore stays refused', async () => {
+    const sys = await system(scratch, 'postgres');
+    const b = await createBackup({ config: sys.config, store: sys.rt.store, live: sys.rt.live });
+    const states: string[] = [];
+    let retaken: () => void = () => undefined;
+    const back = new Promise<void>((r) => (retaken = r));
+    const claim = await openServingClaims(sys.config.database).serve(
+      { pid: 5151, address: 'http://127.0.0.1:5151' },
+      (state) => {
+        states.push(state);
+        if (state === 'retaken') retaken();
+      },
+    );
+    try {
+      const killed = await withPg(TEST_DATABASE_URL, (c) =>
+        c.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'queuekeeper pid 5151 at http://127.0.0.1:5151'",
+        ),
+      );
+      assert.equal(killed.rowCount, 1);
+      await back;
+      assert.deepEqual(states, ['lost', 'retaken']);
+      await assert.rejects(restoreBackup(sys.config, b.id, { force: true }), inUse);
+    } finally {
+      await claim.release();
+    }
+  });
+});

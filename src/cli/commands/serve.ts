@@ -1,6 +1,7 @@
 import { loadConfig } from '../../config/index.js';
 import { AppError } from '../../errors/index.js';
 import { buildApp } from '../../http/app.js';
+import type { Logger } from '../../logging/logger.js';
 import { createRuntime } from '../../runtime/runtime.js';
 import { openServingClaims } from '../../store/open-dump.js';
 
@@ -14,11 +15,16 @@ const printKey = (key: string): void => {
 export async function serve(): Promise<void> {
   const config = loadConfig();
   // Before the database is opened: a restore in progress must not have it migrated under it.
-  const claim = await openServingClaims(config.database).serve({ pid: process.pid, address: config.baseUrl });
+  let log: Logger | undefined;
+  const claim = await openServingClaims(config.database).serve(
+    { pid: process.pid, address: config.baseUrl },
+    (state, why) => log?.warn({ state, why }, `claim on the database ${state}`),
+  );
   const rt = await createRuntime(config).catch(async (e: unknown) => {
     await claim.release();
     throw e;
   });
+  log = rt.logger;
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {
     app = await buildApp(rt);

@@ -7,6 +7,7 @@ import { inUseMessage, type Claim, type ClaimHolder, type ServingClaims } from '
 const CLASS_KEY = 0x716b;
 const schemaKey = (schema: string): number => createHash('sha256').update(schema).digest().readUInt32BE(0) >>> 1;
 const APP = 'queuekeeper';
+const RETAKE_MS = 2000;
 
 /**
  * Claims on a PostgreSQL schema are advisory locks held by a connection of their own: shared for
@@ -41,20 +42,62 @@ export function postgresClaims(url: string, schema: string): ServingClaims {
   };
 
   return {
-    async serve(info) {
-      const c = await connect(`${APP} pid ${info.pid} at ${info.address}`);
-      try {
-        const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock_shared($1, $2) AS ok', [CLASS_KEY, key]);
-        if (!r.rows[0]?.ok)
-          throw new BackupError(
-            'target_in_use',
-            `a restore is putting a backup into schema ${schema}; start the server again once it has finished`,
-          );
-        return releaser(c);
-      } catch (e) {
-        await c.end().catch(() => undefined);
-        throw e;
-      }
+    async serve(info, onLost) {
+      const name = `${APP} pid ${info.pid} at ${info.address}`;
+      const take = async (): Promise<pg.Client> => {
+        const c = await connect(name);
+        try {
+          const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock_shared($1, $2) AS ok', [
+            CLASS_KEY,
+            key,
+          ]);
+          if (!r.rows[0]?.ok)
+            throw new BackupError(
+              'target_in_use',
+              `a restore is putting a backup into schema ${schema}; start the server again once it has finished`,
+            );
+          return c;
+        } catch (e) {
+          await c.end().catch(() => undefined);
+          throw e;
+        }
+      };
+      let client = await take();
+      let released = false;
+      let timer: NodeJS.Timeout | undefined;
+      // The lock lives as long as its connection: when PostgreSQL drops it (a restart, a network
+      // cut), it is taken again, or a restore could start under this server.
+      const watch = (c: pg.Client): void => {
+        c.once('end', () => {
+          if (released) return;
+          onLost?.('lost', 'the connection holding the claim ended');
+          const retry = (): void => {
+            timer = setTimeout(() => {
+              take().then(
+                (next) => {
+                  if (released) return void next.end().catch(() => undefined);
+                  client = next;
+                  watch(next);
+                  onLost?.('retaken', 'the claim was taken again');
+                },
+                () => {
+                  if (!released) retry();
+                },
+              );
+            }, RETAKE_MS);
+            timer.unref();
+          };
+          retry();
+        });
+      };
+      watch(client);
+      return {
+        release: async () => {
+          released = true;
+          clearTimeout(timer);
+          await client.end().catch(() => undefined);
+        },
+      };
     },
 
     async restore() {
