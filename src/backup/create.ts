@@ -13,7 +13,7 @@ import { storeFile, writePrivateFile } from './files.js';
 import { backupPath, isBackupId, newBackupId, tmpBackupPath } from './ids.js';
 import { takeLiveSnapshot } from './live-snapshot.js';
 import { appInfo, MANIFEST_FILE, manifestSchema, type Manifest } from './manifest.js';
-import { signerFor, signManifest } from './signature.js';
+import { signDocument, signerFor } from './signature.js';
 
 /** What creating a backup needs: the node's own store and live index, and its config. */
 export interface BackupDeps {
@@ -122,7 +122,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
       files: { database: dump.file, live: liveFile, configuration: configFile },
       tables: dump.tables,
     } satisfies Manifest);
-    const manifest = signManifest(body, signer);
+    const manifest = signDocument(body, signer);
     await writePrivateFile(join(work, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
     const path = backupPath(config.backup.dir, id);
     await rename(work, path);

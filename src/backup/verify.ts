@@ -20,7 +20,7 @@ import { openDumpEngine } from '../store/open-dump.js';
 import { plainSource } from './files.js';
 import { backupPath, isBackupId } from './ids.js';
 import { readManifest, type Manifest } from './manifest.js';
-import { checkManifestSignature, signerFor } from './signature.js';
+import { checkSignature, verifiersFor } from './signature.js';
 import type { BackupStatus, CheckName, CheckResult, PartName, PartResult, Verification } from './types.js';
 
 export interface VerifyOptions {
@@ -99,7 +99,7 @@ export async function inspectBackup(
   };
   const finish = async (): Promise<Inspection> => {
     const v = conclude(config, { id: chosen ?? null, manifest, checks, failed, restoreMs, checkedAt, started, root });
-    if (opts.record !== false) await recordVerification(root, v);
+    if (opts.record !== false) await recordVerification(config, v);
     if (!opts.keep || v.status === 'Invalid') await release();
     return { verification: v, manifest, restored, release };
   };
@@ -148,8 +148,8 @@ export async function inspectBackup(
     if (!read.ok) return await finish();
     const signed = read.manifest;
     const authentic = await run('signature', async () => {
-      const c = checkManifestSignature(signed, await signerFor(config));
-      return c.ok ? { ok: true, detail: `signed with key ${signed.signature?.keyId}` } : failure(c.why);
+      const c = checkSignature(signed, await verifiersFor(config), 'manifest.json');
+      return c.ok ? { ok: true, detail: `signed with key ${c.keyId}` } : failure(c.why);
     });
     // An unsigned or altered manifest vouches for nothing: no check below could be believed.
     if (!authentic) return await finish();

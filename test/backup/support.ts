@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config, type DatabaseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { signerFor, signManifest } from '../../src/backup/signature.js';
+import { signDocument, signerFor } from '../../src/backup/signature.js';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
 import { OUR_TABLES } from '../../src/store/kysely/schema.js';
 import { openPostgres } from '../../src/store/postgres/connect.js';
@@ -193,5 +193,5 @@ export async function editSignedManifest<T extends object>(
   const path = join(backupDir, 'manifest.json');
   const m = JSON.parse(await readFile(path, 'utf8')) as T;
   edit(m);
-  await writeFile(path, JSON.stringify(signManifest(m, await signerFor(config))));
+  await writeFile(path, JSON.stringify(signDocument(m, await signerFor(config))));
 }

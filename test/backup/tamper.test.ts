@@ -4,7 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { createBackup, isBackupError, restoreBackup, verifyBackup } from '../../src/backup/index.js';
+import { createBackup, isBackupError, listBackups, restoreBackup, verifyBackup } from '../../src/backup/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { BACKENDS, Scratch, seed, system, tableRows } from './support.js';
 
@@ -31,7 +31,7 @@ for (const backend of BACKENDS) {
       const v = await verifyBackup(sys.config, b.id);
       assert.equal(v.status, 'Invalid');
       assert.equal(v.failedCheck, 'signature');
-      assert.match(v.reason ?? '', /altered after the backup was made/);
+      assert.match(v.reason ?? '', /altered after it was written/);
       assert.deepEqual(
         v.checks.map((c) => c.name),
         ['manifest', 'signature'],
@@ -66,6 +66,29 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe('signing keys over time', () => {
+  it('a backup signed with the data dir key still verifies once QK_MASTER_KEY is set', async () => {
+    const sys = await system(scratch, 'sqlite');
+    const b = await createBackup({ config: sys.config, store: sys.rt.store, live: sys.rt.live });
+    const withMaster = loadConfig({ ...sys.env, QK_MASTER_KEY: 'n'.repeat(40) });
+    const v = await verifyBackup(withMaster, b.id, { record: false });
+    assert.equal(v.status, 'Valid', v.reason ?? '');
+  });
+
+  it('a forged verification record does not show an altered backup as Valid in the list', async () => {
+    const sys = await system(scratch, 'sqlite');
+    const b = await createBackup({ config: sys.config, store: sys.rt.store, live: sys.rt.live });
+    assert.equal((await verifyBackup(sys.config, b.id)).status, 'Valid');
+    const listed = async () => (await listBackups(sys.config, { limit: 10 })).items[0]?.lastVerification?.status;
+    assert.equal(await listed(), 'Valid');
+    const path = join(b.path, 'verification.json');
+    const record = JSON.parse(await readFile(path, 'utf8')) as { checkedAt: string };
+    record.checkedAt = new Date(Date.now() + 86_400_000).toISOString();
+    await writeFile(path, JSON.stringify(record));
+    assert.equal(await listed(), undefined);
+  });
+});
 
 describe('secrets in a SQLite backup', () => {
   it('the token seal key is in no file of the backup, not even as deleted bytes', async () => {
