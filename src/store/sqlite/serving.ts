@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,6 +19,8 @@ export function sqliteClaims(path: string): ServingClaims {
   const open = (): Database.Database => {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const db = new Database(file);
+    // It names servers (pid, address, host): owner-only, like the database beside it.
+    chmodSync(file, 0o600);
     db.exec('PRAGMA busy_timeout = 0');
     return db;
   };
