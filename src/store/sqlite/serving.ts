@@ -19,8 +19,13 @@ export function sqliteClaims(path: string): ServingClaims {
   const open = (): Database.Database => {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const db = new Database(file);
-    // It names servers (pid, address, host): owner-only, like the database beside it.
-    chmodSync(file, 0o600);
+    // It names servers (pid, address, host): owner-only, like the database beside it. Another
+    // user's file (a restore run as root) keeps its mode.
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      /* not ours to change */
+    }
     db.exec('PRAGMA busy_timeout = 0');
     return db;
   };
