@@ -11,7 +11,7 @@ import { ensurePrivateDir } from '../store/private-dir.js';
  * backup), else it is a random key in the data dir, beside the backups but outside them.
  * docs/backups.md says what a backup made under another key needs.
  */
-export const SIGNING_KEY_FILE = 'backup-signing.key';
+const SIGNING_KEY_FILE = 'backup-signing.key';
 
 export interface Signer {
   readonly key: Buffer;
