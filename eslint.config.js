@@ -9,7 +9,7 @@ const DRIVERS = ['pg', 'pg-*', 'better-sqlite3', 'ioredis', 'kysely', 'kysely/*'
 const rules = [
   {
     files: ['src/**'],
-    ignores: ['src/store/**', 'src/live/**', 'src/backup/**'],
+    ignores: ['src/store/**', 'src/live/**'],
     group: DRIVERS,
     why: 'only store/ and live/ talk to drivers',
   },

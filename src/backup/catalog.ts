@@ -6,6 +6,7 @@ import { AppError } from '../errors/index.js';
 import { writePrivateFile } from './files.js';
 import { backupPath, isBackupId, newestFirst, TMP_PREFIX } from './ids.js';
 import { isoTime, readManifest } from './manifest.js';
+import { checkSignature, signDocument, signerFor, verifiersFor } from './signature.js';
 import { CHECKS, type BackupStatus, type Verification } from './types.js';
 
 /**
@@ -23,9 +24,13 @@ const recordSchema = z
     failedCheck: z.enum(CHECKS).nullable(),
     checkedAt: isoTime,
     parts: z.object({ database: part, live: part, configuration: part }).strict(),
+    signature: z
+      .object({ algorithm: z.literal('hmac-sha256'), keyId: z.string(), value: z.string() })
+      .strict()
+      .optional(),
   })
   .strict();
-export type VerificationRecord = z.infer<typeof recordSchema>;
+export type VerificationRecord = Omit<z.infer<typeof recordSchema>, 'signature'>;
 
 export interface BackupListItem {
   readonly id: string;
@@ -56,19 +61,25 @@ export async function backupIds(root: string): Promise<string[]> {
   );
 }
 
-export async function readVerification(root: string, id: string): Promise<VerificationRecord | null> {
+/** The last verification, or null when there is none or its signature does not hold (it proves nothing). */
+export async function readVerification(config: Config, id: string): Promise<VerificationRecord | null> {
   try {
     const parsed = recordSchema.safeParse(
-      JSON.parse(await readFile(join(backupPath(root, id), VERIFICATION_FILE), 'utf8')),
+      JSON.parse(await readFile(join(backupPath(config.backup.dir, id), VERIFICATION_FILE), 'utf8')),
     );
-    return parsed.success ? parsed.data : null;
+    if (!parsed.success || !checkSignature(parsed.data, await verifiersFor(config), VERIFICATION_FILE).ok) return null;
+    const { signature: _, ...record } = parsed.data;
+    return record;
   } catch {
     return null;
   }
 }
 
-/** Best effort: a read-only backup folder still verifies, it just keeps no record. */
-export async function recordVerification(root: string, v: Verification): Promise<void> {
+/**
+ * Best effort: a read-only backup folder still verifies, it just keeps no record. Signed like the
+ * manifest, so that a forged record cannot show an altered backup as Valid in the list.
+ */
+export async function recordVerification(config: Config, v: Verification): Promise<void> {
   if (v.id === null || v.status === 'Missing') return;
   const record: VerificationRecord = {
     status: v.status,
@@ -77,9 +88,10 @@ export async function recordVerification(root: string, v: Verification): Promise
     checkedAt: v.checkedAt,
     parts: v.parts,
   };
-  await writePrivateFile(join(backupPath(root, v.id), VERIFICATION_FILE), JSON.stringify(record, null, 2)).catch(
-    () => undefined,
-  );
+  const path = join(backupPath(config.backup.dir, v.id), VERIFICATION_FILE);
+  await signerFor(config)
+    .then((signer) => writePrivateFile(path, JSON.stringify(signDocument(record, signer), null, 2)))
+    .catch(() => undefined);
 }
 
 async function folderBytes(dir: string): Promise<number> {
@@ -114,7 +126,7 @@ export async function describeBackup(config: Config, id: string, now: Date): Pro
     tables: m?.tables ?? null,
     manifestProblem: read.ok ? null : read.reason,
     stale: m ? now.getTime() - Date.parse(m.createdAt) > config.backup.maxAgeMs : null,
-    lastVerification: await readVerification(config.backup.dir, id),
+    lastVerification: await readVerification(config, id),
   };
 }
 

@@ -4,7 +4,7 @@ import type { Config } from '../config/index.js';
 import type { Store } from '../store/contract.js';
 import { keyId } from './cipher.js';
 import { configSnapshotSchema } from './config-snapshot.js';
-import { messageOf } from './errors.js';
+import { messageOf } from '../errors/index.js';
 import { hashFile, readPlainText } from './files.js';
 import { compareWithRestored, liveSnapshotSchema } from './live-snapshot.js';
 import { FILE_ROLES, firstIssue, type FileRole, type Manifest } from './manifest.js';

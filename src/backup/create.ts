@@ -7,11 +7,13 @@ import type { LiveBackend } from '../live/contract.js';
 import type { Store } from '../store/contract.js';
 import { keyId } from './cipher.js';
 import { configSnapshot } from './config-snapshot.js';
-import { dumpEngine } from './engine.js';
-import { ensurePrivateDir, storeFile, writePrivateFile } from './files.js';
+import { openDumpEngine } from '../store/open-dump.js';
+import { ensurePrivateDir } from '../store/private-dir.js';
+import { storeFile, writePrivateFile } from './files.js';
 import { backupPath, isBackupId, newBackupId, tmpBackupPath } from './ids.js';
 import { takeLiveSnapshot } from './live-snapshot.js';
 import { appInfo, MANIFEST_FILE, manifestSchema, type Manifest } from './manifest.js';
+import { signDocument, signerFor } from './signature.js';
 
 /** What creating a backup needs: the node's own store and live index, and its config. */
 export interface BackupDeps {
@@ -70,6 +72,8 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
   const suffix = key ? '.enc' : '';
   const started = performance.now();
   const createdAt = now();
+  // Before any work: a backup that cannot be signed is not worth the dump.
+  const signer = await signerFor(config);
   await ensurePrivateDir(config.backup.dir);
   const work = tmpBackupPath(config.backup.dir, id);
   await mkdir(work, { mode: 0o700 });
@@ -78,7 +82,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
     say('taking the live-state snapshot');
     const live = await takeLiveSnapshot(deps.live, now);
     const liveFile = await storeFile(json(live), join(work, `live.json${suffix}`), key, signal);
-    const engine = dumpEngine(config.database.kind, config);
+    const engine = openDumpEngine(config.database.kind, config);
     say(`dumping the ${engine.kind} database`);
     const dump = await engine.dump(
       work,
@@ -92,7 +96,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
       key,
       signal,
     );
-    const manifest: Manifest = manifestSchema.parse({
+    const body: Manifest = manifestSchema.parse({
       format: 1,
       id,
       createdAt: createdAt.toISOString(),
@@ -106,6 +110,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
         tool: dump.tool,
         dumpStartedAt: dump.startedAt.toISOString(),
         dumpEndedAt: dump.endedAt.toISOString(),
+        ...(dump.meta ? { meta: dump.meta } : {}),
       },
       live: {
         backend: live.backend,
@@ -117,6 +122,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
       files: { database: dump.file, live: liveFile, configuration: configFile },
       tables: dump.tables,
     } satisfies Manifest);
+    const manifest = signDocument(body, signer);
     await writePrivateFile(join(work, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
     const path = backupPath(config.backup.dir, id);
     await rename(work, path);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline as pipe, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -16,12 +16,6 @@ export interface StoredFile {
 }
 
 const CHUNK = 1 << 20;
-
-/** Backups hold every ticket's contact data: folders are 0700 even when they already existed. */
-export async function ensurePrivateDir(path: string): Promise<void> {
-  await mkdir(path, { recursive: true, mode: 0o700 });
-  await chmod(path, 0o700);
-}
 
 function measuring(): { stream: Transform; result(): { size: number; sha256: string } } {
   const hash = createHash('sha256');

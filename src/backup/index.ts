@@ -9,7 +9,7 @@ export {
   type VerificationRecord,
 } from './catalog.js';
 export { createBackup, type BackupDeps, type BackupSummary } from './create.js';
-export { BACKUP_REASONS, BackupError, isBackupError, type BackupReason } from './errors.js';
+export { BACKUP_REASONS, BackupError, isBackupError, type BackupReason } from '../errors/index.js';
 export { isBackupId, newBackupId } from './ids.js';
 export { BackupJobs, type BackupJob } from './jobs.js';
 export { IN_FLIGHT_SLACK_MS } from './live-snapshot.js';

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { messageOf } from './errors.js';
+import { messageOf } from '../errors/index.js';
 import { BACKUP_ID } from './ids.js';
 
 /**
@@ -46,6 +46,8 @@ export const manifestSchema = z
         tool: z.string().max(500).nullable(),
         dumpStartedAt: isoTime,
         dumpEndedAt: isoTime,
+        /** Meta entries kept beside a dump that leaves them out (store/dump-contract.ts). */
+        meta: z.record(z.string().max(200), z.string().max(10_000)).optional(),
       })
       .strict(),
     live: z.object({ backend: z.enum(['memory', 'redis']), takenAt: isoTime, queues: count, entries: count }).strict(),
@@ -55,6 +57,11 @@ export const manifestSchema = z
       .nullable(),
     files: z.object({ database: fileEntry, live: fileEntry, configuration: fileEntry }).strict(),
     tables: z.record(z.string().regex(/^[a-z_]{1,64}$/), count),
+    // Optional only so that an unsigned manifest is reported by the signature check, by name.
+    signature: z
+      .object({ algorithm: z.literal('hmac-sha256'), keyId: hex(16), value: hex(64) })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

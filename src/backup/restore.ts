@@ -1,10 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseDatabase, type Config, type DatabaseConfig } from '../config/index.js';
-import { AppError, ConfigError } from '../errors/index.js';
+import { AppError, BackupError, ConfigError } from '../errors/index.js';
 import { openStore } from '../store/open.js';
-import { dumpEngine } from './engine.js';
-import { BackupError } from './errors.js';
+import { openDumpEngine, openServingClaims } from '../store/open-dump.js';
 import { backupPath, isBackupId } from './ids.js';
 import { readManifest } from './manifest.js';
 import type { Verification } from './types.js';
@@ -76,14 +75,32 @@ export async function restoreBackup(config: Config, id: string, opts: RestoreOpt
       'target_incompatible',
       `backup ${id} holds a ${read.manifest.database.kind} dump; the target is ${target.kind}`,
     );
-  const engine = dumpEngine(target.kind, config);
+  const engine = openDumpEngine(target.kind, config);
   say(`checking the target ${describeTarget(target)}`);
   const replacedRows = await engine.targetRows(target);
-  if (replacedRows > 0 && !opts.force)
-    throw new BackupError('target_not_empty', `the target holds ${replacedRows} rows; pass --force to replace them`, {
-      details: { rows: replacedRows },
-    });
+  // Held until the end: no server may run on the target while its data is replaced.
+  const claim = await openServingClaims(target).restore();
+  try {
+    if (replacedRows > 0 && !opts.force)
+      throw new BackupError('target_not_empty', `the target holds ${replacedRows} rows; pass --force to replace them`, {
+        details: { rows: replacedRows },
+      });
+    return await putInPlace(config, id, target, replacedRows, opts);
+  } finally {
+    await claim.release();
+  }
+}
 
+async function putInPlace(
+  config: Config,
+  id: string,
+  target: DatabaseConfig,
+  replacedRows: number,
+  opts: RestoreOptions,
+): Promise<RestoreResult> {
+  const say = opts.progress ?? (() => undefined);
+  const engine = openDumpEngine(target.kind, config);
+  const dir = backupPath(config.backup.dir, id);
   const started = performance.now();
   say(`verifying backup ${id}`);
   const inspection = await inspectBackup(config, id, {

@@ -4,7 +4,8 @@
  *   waiting order from the live index), a configuration snapshot without secrets, and
  *   `manifest.json`, which records the sha256 and size of each file and the row count of each table.
  * - Verify: proves a backup by restoring it. Checks run in a fixed order (CHECKS); the first that
- *   fails gives the reason. The dump is restored into a scratch database that is always dropped.
+ *   fails gives the reason. A manifest whose signature does not hold stops verification: nothing
+ *   it says can be trusted. The dump is restored into a scratch database that is always dropped.
  * - Part: what the maintenance figures report separately: the database dump, the live snapshot
  *   (reported as `redisBackupStatus`, its figure name), and the configuration snapshot.
  * - Status: `Valid`; `Invalid` (a check failed); `Missing` (no backup); `Stale` (every check
@@ -17,6 +18,7 @@ export type BackupStatus = 'Valid' | 'Invalid' | 'Missing' | 'Stale';
 /** The checks of `verify`, in the order they run. */
 export const CHECKS = [
   'manifest',
+  'signature',
   'files',
   'encryption',
   'restore',

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
-import { AppError } from '../errors/index.js';
+import { AppError, BackupError, messageOf } from '../errors/index.js';
 import type { Store } from '../store/contract.js';
 import { openStore } from '../store/open.js';
 import { backupIds, recordVerification } from './catalog.js';
@@ -15,11 +15,12 @@ import {
   checkRowCounts,
   type CheckAnswer,
 } from './checks.js';
-import { dumpEngine, type DumpSource, type ScratchDatabase } from './engine.js';
-import { BackupError, messageOf } from './errors.js';
+import type { DumpSource, ScratchDatabase } from '../store/dump-contract.js';
+import { openDumpEngine } from '../store/open-dump.js';
 import { plainSource } from './files.js';
 import { backupPath, isBackupId } from './ids.js';
 import { readManifest, type Manifest } from './manifest.js';
+import { checkSignature, verifiersFor } from './signature.js';
 import type { BackupStatus, CheckName, CheckResult, PartName, PartResult, Verification } from './types.js';
 
 export interface VerifyOptions {
@@ -46,10 +47,15 @@ export interface Inspection {
 export function dumpSource(dir: string, m: Manifest, key: Buffer | null): DumpSource {
   const f = m.files.database;
   const path = join(dir, f.name);
-  return { open: () => plainSource(path, f, key), plainPath: m.encryption === null ? path : null };
+  return {
+    open: () => plainSource(path, f, key),
+    plainPath: m.encryption === null ? path : null,
+    meta: m.database.meta ?? null,
+  };
 }
 
 const PARTS: PartName[] = ['database', 'live', 'configuration'];
+const failure = (detail: string): CheckAnswer => ({ ok: false, detail, parts: PARTS });
 const scratchLabel = (id: string): string =>
   `${id
     .toLowerCase()
@@ -93,7 +99,7 @@ export async function inspectBackup(
   };
   const finish = async (): Promise<Inspection> => {
     const v = conclude(config, { id: chosen ?? null, manifest, checks, failed, restoreMs, checkedAt, started, root });
-    if (opts.record !== false) await recordVerification(root, v);
+    if (opts.record !== false) await recordVerification(config, v);
     if (!opts.keep || v.status === 'Invalid') await release();
     return { verification: v, manifest, restored, release };
   };
@@ -140,7 +146,14 @@ export async function inspectBackup(
         : { ok: false, detail: read.reason, parts: PARTS },
     );
     if (!read.ok) return await finish();
-    const m = (manifest = read.manifest);
+    const signed = read.manifest;
+    const authentic = await run('signature', async () => {
+      const c = checkSignature(signed, await verifiersFor(config), 'manifest.json');
+      return c.ok ? { ok: true, detail: `signed with key ${c.keyId}` } : failure(c.why);
+    });
+    // An unsigned or altered manifest vouches for nothing: no check below could be believed.
+    if (!authentic) return await finish();
+    const m = (manifest = signed);
     const key = config.backup.encryptionKey;
     await run('files', () => checkFiles(dir, m, opts.signal));
     if (!(await run('encryption', () => checkEncryption(m, key)))) return await finish();
@@ -148,7 +161,7 @@ export async function inspectBackup(
       await run(
         'restore',
         async () => {
-          const engine = dumpEngine(m.database.kind, config);
+          const engine = openDumpEngine(m.database.kind, config);
           const t0 = performance.now();
           const scratch = await engine.restoreScratch(
             dumpSource(dir, m, key),

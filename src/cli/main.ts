@@ -1,16 +1,15 @@
 import { Command } from 'commander';
-import { fail } from './output.js';
+import { configureProgram, run } from './output.js';
 import { health } from './commands/health.js';
 import { keysCreate, migrate } from './commands/keys.js';
 import { maintenanceHistory, maintenanceRun, maintenanceSchedule, maintenanceShow } from './commands/maintenance.js';
 import { serve } from './commands/serve.js';
 import { registerBackupCommands } from './commands/backup.js';
 
-const program = new Command('queuekeeper').description('Virtual queues that maintain themselves').showHelpAfterError();
-program.exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-
-/** Runs a command, mapping its errors to exit statuses (2 usage or config, 1 failure). */
-const run = (json: boolean, fn: () => Promise<void>) => fn().catch((e: unknown) => fail(e, json));
+const program = configureProgram(
+  new Command('queuekeeper').description('Virtual queues that maintain themselves').showHelpAfterError(),
+  process.argv,
+);
 
 program
   .command('serve')

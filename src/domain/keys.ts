@@ -1,6 +1,6 @@
 import type { Store } from '../store/contract.js';
-import { sameDigest, sha256 } from './tokens.js';
-import type { KeyRole } from './types.js';
+import { newApiKey, newId, sameDigest, sha256 } from './tokens.js';
+import type { ApiKey, KeyRole } from './types.js';
 
 export interface Principal {
   readonly keyId: string;
@@ -53,4 +53,21 @@ export class KeyAuthority {
   forget(): void {
     this.cache.clear();
   }
+}
+
+/**
+ * The one way an API key is made, for the HTTP route and the CLI alike: 256 random bits, stored
+ * only as their digest. The key itself is in the result and nowhere else: show it once.
+ */
+export async function issueApiKey(
+  store: Store,
+  input: { role: KeyRole; name: string },
+  now: Date,
+): Promise<{ record: ApiKey; key: string }> {
+  const key = newApiKey();
+  const record = await store.createKey(
+    { id: newId('key'), role: input.role, name: input.name, keyHash: sha256(key) },
+    now,
+  );
+  return { record, key };
 }

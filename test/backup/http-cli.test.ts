@@ -73,16 +73,16 @@ describe('backup commands', () => {
   const cli = async (
     env: Record<string, string>,
     ...args: string[]
-  ): Promise<{ code: number; doc: Record<string, unknown> }> => {
+  ): Promise<{ code: number; doc: Record<string, unknown>; stderr: string }> => {
     const r = await exec(
       process.execPath,
       ['--import', 'tsx', 'test/backup/cli-entry.ts', 'backup', ...args, '--json'],
       { env: { PATH: process.env.PATH ?? '', ...env } },
     ).then(
-      (ok) => ({ code: 0, stdout: ok.stdout }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+      (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
     );
-    return { code: r.code, doc: JSON.parse(r.stdout) as Record<string, unknown> };
+    return { code: r.code, doc: JSON.parse(r.stdout) as Record<string, unknown>, stderr: r.stderr };
   };
 
   it('print one JSON document each, with exit 0 on success, 1 on a failed backup, 2 on bad usage', async () => {
@@ -97,6 +97,7 @@ describe('backup commands', () => {
 
     const created = await cli(env, 'create');
     assert.equal(created.code, 0, JSON.stringify(created.doc));
+    assert.match(created.stderr, /no server answers at http:\/\/127\.0\.0\.1:9 .*create the backup in this process/);
     const id = String(created.doc.id);
 
     const list = await cli(env, 'list');
@@ -124,14 +125,18 @@ describe('backup commands', () => {
     await writeFile(manifestPath, JSON.stringify(m));
     const invalid = await cli(env, 'verify', id);
     assert.equal(invalid.code, 1);
-    assert.equal(invalid.doc.failedCheck, 'rowCounts');
+    assert.equal(invalid.doc.failedCheck, 'signature');
     const refused = await cli(env, 'restore', id, '--to', await scratch.dir());
     assert.equal(refused.code, 1);
     assert.equal((refused.doc.error as { reason: string }).reason, 'backup_invalid');
 
     const bad = await cli(env, 'verify', 'not/an/id');
     assert.equal(bad.code, 2);
-    assert.equal((await cli(env, 'restore', 'bk_missing')).code, 2);
+    // A well-formed id that names nothing is a failure, not bad usage.
+    const unknown = await cli(env, 'restore', 'bk_missing');
+    assert.equal(unknown.code, 1);
+    assert.equal((unknown.doc.error as { reason: string }).reason, 'backup_not_found');
+    assert.equal((await cli(env, 'verify', 'bk_missing')).code, 1);
     const pruned = await cli(env, 'prune', '--dry-run');
     assert.equal(pruned.code, 0);
     assert.equal(pruned.doc.dryRun, true);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { configSnapshot, configSnapshotSchema } from '../../src/backup/config-snapshot.js';
 import { createBackup, isBackupError } from '../../src/backup/index.js';
-import { parseToolVersion } from '../../src/backup/postgres/tools.js';
+import { parseToolVersion } from '../../src/store/postgres/dump-tools.js';
 import { loadConfig } from '../../src/config/index.js';
 import { skipPg } from '../support/env.js';
 import { KEY_A, Scratch, system } from './support.js';

@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config, type DatabaseConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { signDocument, signerFor } from '../../src/backup/signature.js';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
 import { OUR_TABLES } from '../../src/store/kysely/schema.js';
 import { openPostgres } from '../../src/store/postgres/connect.js';
@@ -178,4 +179,19 @@ export async function positions(rt: Runtime): Promise<Map<string, number | null>
     for (const t of page.items) out.set(t.id, t.position);
   }
   return out;
+}
+
+/**
+ * Edits a backup's manifest as someone holding this installation's signing key could: the edit is
+ * signed again, so the check that catches it is the one about what was edited.
+ */
+export async function editSignedManifest<T extends object>(
+  config: Config,
+  backupDir: string,
+  edit: (m: T) => void,
+): Promise<void> {
+  const path = join(backupDir, 'manifest.json');
+  const m = JSON.parse(await readFile(path, 'utf8')) as T;
+  edit(m);
+  await writeFile(path, JSON.stringify(signDocument(m, await signerFor(config))));
 }

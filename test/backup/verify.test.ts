@@ -10,7 +10,7 @@ import {
   type BackupSummary,
 } from '../../src/backup/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { BACKENDS, KEY_A, KEY_B, Scratch, seed, system, type System } from './support.js';
+import { BACKENDS, editSignedManifest, KEY_A, KEY_B, Scratch, seed, system, type System } from './support.js';
 
 const scratch = new Scratch();
 after(() => scratch.cleanup());
@@ -53,7 +53,17 @@ for (const backend of BACKENDS) {
       );
       assert.deepEqual(
         v.checks.map((c) => c.name),
-        ['manifest', 'files', 'encryption', 'restore', 'integrity', 'rowCounts', 'liveSnapshot', 'configSnapshot'],
+        [
+          'manifest',
+          'signature',
+          'files',
+          'encryption',
+          'restore',
+          'integrity',
+          'rowCounts',
+          'liveSnapshot',
+          'configSnapshot',
+        ],
       );
       assert.match(b.id, /^bk_\d{8}T\d{9}Z_[0-9a-f]{8}$/);
       assert.equal((await stat(b.path)).mode & 0o777, 0o700);
@@ -87,11 +97,11 @@ for (const backend of BACKENDS) {
       assert.match(v.reason ?? '', /bytes; the manifest says/);
     });
 
-    it('a manifest with a changed row count is Invalid at the row-count check, after a restore', async () => {
+    it('a signed manifest with a wrong row count is Invalid at the row-count check, after a restore', async () => {
       const { config, b } = await backedUp(backend.name);
-      const m = await manifestOf(b);
-      m.tables.tickets = (m.tables.tickets ?? 0) + 1;
-      await writeFile(join(b.path, 'manifest.json'), JSON.stringify(m));
+      await editSignedManifest<ManifestFiles>(config, b.path, (m) => {
+        m.tables.tickets = (m.tables.tickets ?? 0) + 1;
+      });
       const v = await verifyBackup(config, b.id);
       assert.equal(v.status, 'Invalid');
       assert.equal(v.failedCheck, 'rowCounts');
@@ -230,15 +240,13 @@ describe('verify reads its input defensively', () => {
     const junk = Buffer.from('{"format": 2}');
     await writeFile(path, junk);
     const { createHash } = await import('node:crypto');
-    const raw = JSON.parse(await readFile(join(b.path, 'manifest.json'), 'utf8')) as {
-      files: Record<string, { size: number; sha256: string }>;
-    };
-    raw.files.configuration = {
-      ...raw.files.configuration,
-      size: junk.length,
-      sha256: createHash('sha256').update(junk).digest('hex'),
-    } as { size: number; sha256: string };
-    await writeFile(join(b.path, 'manifest.json'), JSON.stringify(raw));
+    await editSignedManifest<{ files: Record<string, { size: number; sha256: string }> }>(config, b.path, (raw) => {
+      raw.files.configuration = {
+        ...raw.files.configuration,
+        size: junk.length,
+        sha256: createHash('sha256').update(junk).digest('hex'),
+      } as { size: number; sha256: string };
+    });
     const v = await verifyBackup(config, b.id);
     assert.equal(v.failedCheck, 'configSnapshot');
     assert.equal(v.parts.configuration.status, 'Invalid');

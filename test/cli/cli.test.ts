@@ -29,6 +29,19 @@ describe('the command line', () => {
     assert.equal(cli(['no-such-command'], { QK_DATA_DIR: dir }).status, 2);
   });
 
+  it('a usage error that commander finds prints one JSON document too, and nothing on stderr', () => {
+    const r = cli(['keys', 'create', '--role', 'operator', '--json'], { QK_DATA_DIR: dir });
+    assert.equal(r.status, 2);
+    const doc = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+    assert.equal(doc.error.code, 'usage');
+    assert.match(doc.error.message, /--name/);
+    assert.equal(r.stderr, '');
+    const text = cli(['keys', 'create', '--role', 'operator'], { QK_DATA_DIR: dir });
+    assert.equal(text.status, 2);
+    assert.equal(text.stdout, '');
+    assert.match(text.stderr, /--name/);
+  });
+
   it('migrates, creates a key shown once, and reads history as JSON', () => {
     const m = cli(['migrate', '--json'], { QK_DATA_DIR: dir });
     assert.equal(m.status, 0, m.stderr);
@@ -45,6 +58,11 @@ describe('the command line', () => {
     const env = { QK_DATA_DIR: dir, PORT: '1', QK_BASE_URL: 'http://127.0.0.1:1' };
     const ok = cli(['maintenance', 'run', 'databaseMaintenance', '--json'], env);
     const doc = JSON.parse(ok.stdout);
+    // Said even with --json (on stderr, so stdout stays one document): a wrong PORT looks the same.
+    assert.match(
+      ok.stderr,
+      /no server answers at http:\/\/127\.0\.0\.1:1 \([^)]+\); going to run databaseMaintenance in this process/,
+    );
     assert.equal(doc.plan, 'databaseMaintenance');
     assert.equal(ok.status, doc.success ? 0 : 1);
     assert.equal(doc.steps[0].figures.integrity, 'ok');

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import {
   createBackup,
   describeBackup,
-  isBackupError,
   isBackupId,
   listBackups,
   pruneBackups,
@@ -14,32 +13,13 @@ import {
 import { loadConfig } from '../../config/index.js';
 import { AppError, EXIT } from '../../errors/index.js';
 import { createLogger } from '../../logging/logger.js';
-import { emit, progress, UsageError } from '../output.js';
-import { serverRequest } from '../server-client.js';
+import { emit, progress, UsageError, type Run } from '../output.js';
+import { onServerElseHere, serverRequest } from '../server-client.js';
 
-type Run = (json: boolean, fn: () => Promise<void>) => Promise<void>;
 const POLL_MS = 500;
 
 function checkId(id: string): void {
   if (!isBackupId(id)) throw new UsageError('a backup id is 1-64 characters from A-Z a-z 0-9 _ -');
-}
-
-/**
- * A backup error keeps its reason (`pg_dump_missing`, `target_not_empty`, …) in the one JSON
- * document; everything else goes to the shared handler.
- */
-async function guarded(json: boolean, fn: () => Promise<void>): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    if (!json || !isBackupError(e)) throw e;
-    emit(
-      true,
-      { error: { code: e.code, reason: e.reason, message: e.message, ...(e.details ? { details: e.details } : {}) } },
-      () => '',
-    );
-    process.exitCode = e.code === 'validation_failed' || e.code === 'not_found' ? EXIT.usage : EXIT.failed;
-  }
 }
 
 const verdict = (v: Verification): string =>
@@ -54,36 +34,26 @@ const verdict = (v: Verification): string =>
  */
 async function backupCreate(opts: { json: boolean; key?: string }): Promise<void> {
   const config = loadConfig();
-  const remote = await serverRequest<{ id: string }>(config, 'POST', '/api/backups', undefined, opts.key);
-  let summary: unknown;
-  if (remote.kind === 'ok') {
-    progress(opts.json, `the server is creating backup ${remote.body.id}…`);
+  const follow = async ({ id }: { id: string }): Promise<unknown> => {
+    progress(opts.json, `the server is creating backup ${id}…`);
     for (;;) {
       await new Promise((r) => setTimeout(r, POLL_MS));
       const r = await serverRequest<{ state?: string; error?: string | null }>(
         config,
         'GET',
-        `/api/backups/${remote.body.id}`,
+        `/api/backups/${id}`,
         undefined,
         opts.key,
       );
       if (r.kind === 'error') throw r.error;
       if (r.kind === 'no_server')
-        throw new AppError('unavailable', `lost the server while backup ${remote.body.id} was being created`);
+        throw new AppError('unavailable', `lost the server while backup ${id} was being created`);
       if (r.body.state === 'failed')
-        throw new AppError(
-          'internal',
-          `backup ${remote.body.id} failed on the server: ${r.body.error ?? 'unknown error'}`,
-        );
-      if (r.body.state !== 'creating') {
-        summary = r.body;
-        break;
-      }
+        throw new AppError('internal', `backup ${id} failed on the server: ${r.body.error ?? 'unknown error'}`);
+      if (r.body.state !== 'creating') return r.body;
     }
-  } else if (remote.kind === 'error') {
-    throw remote.error;
-  } else {
-    progress(opts.json, `no server answers at ${config.baseUrl}; creating the backup in this process…`);
+  };
+  const here = async (): Promise<unknown> => {
     // Loaded only here: list, verify and restore need no node, and start faster without one.
     const { createRuntime } = await import('../../runtime/runtime.js');
     const rt = await createRuntime({ ...config, scheduler: false }, { logger: createLogger({ level: 'silent' }) });
@@ -94,11 +64,19 @@ async function backupCreate(opts: { json: boolean; key?: string }): Promise<void
         live: rt.live,
         progress: (l) => progress(opts.json, l),
       });
-      summary = { state: 'complete', ...(await describeBackup(config, created.id, new Date())) };
+      return { state: 'complete', ...(await describeBackup(config, created.id, new Date())) };
     } finally {
       await rt.close();
     }
-  }
+  };
+  const summary = await onServerElseHere({
+    config,
+    ...(opts.key ? { key: opts.key } : {}),
+    what: 'create the backup',
+    start: { method: 'POST', path: '/api/backups' },
+    follow,
+    here,
+  });
   const s = summary as Partial<BackupListItem> & { id: string };
   emit(
     opts.json,
@@ -165,31 +143,27 @@ export function registerBackupCommands(program: Command, run: Run): void {
     .option(json, 'print one JSON document')
     .option('--key <key>', 'admin key for the running server')
     .action((o: { json?: boolean; key?: string }) =>
-      run(!!o.json, () => guarded(!!o.json, () => backupCreate({ json: !!o.json, ...(o.key ? { key: o.key } : {}) }))),
+      run(!!o.json, () => backupCreate({ json: !!o.json, ...(o.key ? { key: o.key } : {}) })),
     );
   b.command('list')
     .description('Backups, newest first')
     .option(json, 'print one JSON document')
-    .action((o: { json?: boolean }) => run(!!o.json, () => guarded(!!o.json, () => backupList(!!o.json))));
+    .action((o: { json?: boolean }) => run(!!o.json, () => backupList(!!o.json)));
   b.command('verify [id]')
     .description('Verify a backup (default: the newest) by restoring it into scratch; exit 1 unless Valid')
     .option(json, 'print one JSON document')
-    .action((id: string | undefined, o: { json?: boolean }) =>
-      run(!!o.json, () => guarded(!!o.json, () => backupVerify(id, !!o.json))),
-    );
+    .action((id: string | undefined, o: { json?: boolean }) => run(!!o.json, () => backupVerify(id, !!o.json)));
   b.command('restore <id>')
     .description('Restore a verified backup; refuses an invalid backup and a non-empty target without --force')
     .option('--to <target>', 'DATABASE_URL or data dir (default: the configured database)')
     .option('--force', 'replace a target that already holds data')
     .option(json, 'print one JSON document')
     .action((id: string, o: { json?: boolean; to?: string; force?: boolean }) =>
-      run(!!o.json, () => guarded(!!o.json, () => backupRestore(id, { ...o, json: !!o.json }))),
+      run(!!o.json, () => backupRestore(id, { ...o, json: !!o.json })),
     );
   b.command('prune')
     .description('Apply the grandfather-father-son retention; never deletes the newest valid backup')
     .option('--dry-run', 'report what would be deleted')
     .option(json, 'print one JSON document')
-    .action((o: { json?: boolean; dryRun?: boolean }) =>
-      run(!!o.json, () => guarded(!!o.json, () => backupPrune({ ...o, json: !!o.json }))),
-    );
+    .action((o: { json?: boolean; dryRun?: boolean }) => run(!!o.json, () => backupPrune({ ...o, json: !!o.json })));
 }

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../config/index.js';
-import { newApiKey, newId, sha256 } from '../../domain/tokens.js';
+import { issueApiKey } from '../../domain/keys.js';
 import { openStore } from '../../store/open.js';
 import { emit, UsageError } from '../output.js';
 
@@ -10,11 +10,7 @@ export async function keysCreate(opts: { role: string; name: string; json: boole
   const store = openStore(loadConfig().database);
   try {
     await store.migrate();
-    const key = newApiKey();
-    const k = await store.createKey(
-      { id: newId('key'), role: opts.role, name: opts.name, keyHash: sha256(key) },
-      new Date(),
-    );
+    const { record: k, key } = await issueApiKey(store, { role: opts.role, name: opts.name }, new Date());
     emit(
       opts.json,
       { id: k.id, role: k.role, name: k.name, key, createdAt: k.createdAt.toISOString() },

@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from '../../config/index.js';
 import { AppError, EXIT } from '../../errors/index.js';
-import { createMemoryBackend } from '../../live/memory/backend.js';
+import { openLive } from '../../live/open.js';
 import { createLogger } from '../../logging/logger.js';
 import { createMaintenance } from '../../maintenance/engine/index.js';
 import { renderHtml, renderMarkdown } from '../../maintenance/report/index.js';
@@ -10,27 +10,25 @@ import { createRuntime } from '../../runtime/runtime.js';
 import { openStore } from '../../store/open.js';
 import type { Store } from '../../store/contract.js';
 import { emit, progress, UsageError } from '../output.js';
-import { serverRequest } from '../server-client.js';
+import { onServerElseHere, serverRequest } from '../server-client.js';
 
 /** Opens just the store and the engine: enough to read schedules and history. */
 async function withEngine<T>(
   fn: (config: Config, store: Store, engine: ReturnType<typeof createMaintenance>) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig();
+  const logger = createLogger({ level: 'silent' });
   const store = openStore(config.database);
+  const live = await openLive(config, logger).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
   try {
     await store.migrate();
-    const logger = createLogger({ level: 'silent' });
-    const engine = createMaintenance({
-      config,
-      store,
-      live: createMemoryBackend(),
-      logger,
-      nodeId: 'cli',
-      steps: builtInSteps(),
-    });
+    const engine = createMaintenance({ config, store, live, logger, nodeId: 'cli', steps: builtInSteps() });
     return await fn(config, store, engine);
   } finally {
+    await live.close();
     await store.close();
   }
 }
@@ -50,34 +48,21 @@ const summary = (run: RunDocument): string =>
  */
 export async function maintenanceRun(target: string, opts: { json: boolean; key?: string }): Promise<void> {
   const config = loadConfig();
-  let run: RunDocument | null = null;
-  const remote = await serverRequest<{ id: string }>(
-    config,
-    'POST',
-    '/api/maintenance/runs',
-    { plan: target },
-    opts.key,
-  );
-  if (remote.kind === 'ok') {
-    progress(opts.json, `started ${target} on the server as ${remote.body.id}; waiting…`);
+  const follow = async ({ id }: { id: string }): Promise<RunDocument> => {
+    progress(opts.json, `started ${target} on the server as ${id}; waiting…`);
     for (;;) {
       const r = await serverRequest<RunDocument>(
         config,
         'GET',
-        `/api/maintenance/runs/${remote.body.id}/wait?timeoutSeconds=60`,
+        `/api/maintenance/runs/${id}/wait?timeoutSeconds=60`,
         undefined,
         opts.key,
       );
-      if (r.kind !== 'ok') throw new AppError('unavailable', `lost the server while waiting for run ${remote.body.id}`);
-      if (r.body.status !== 'running') {
-        run = r.body;
-        break;
-      }
+      if (r.kind !== 'ok') throw new AppError('unavailable', `lost the server while waiting for run ${id}`);
+      if (r.body.status !== 'running') return r.body;
     }
-  } else if (remote.kind === 'error') {
-    throw remote.error;
-  } else {
-    progress(opts.json, `no server answers at ${config.baseUrl}; running ${target} in this process…`);
+  };
+  const here = async (): Promise<RunDocument> => {
     const rt = await createRuntime(
       { ...config, scheduler: false },
       {
@@ -89,11 +74,19 @@ export async function maintenanceRun(target: string, opts: { json: boolean; key?
       },
     );
     try {
-      run = await rt.maintenance.runAndWait(target);
+      return await rt.maintenance.runAndWait(target);
     } finally {
       await rt.close();
     }
-  }
+  };
+  const run = await onServerElseHere({
+    config,
+    ...(opts.key ? { key: opts.key } : {}),
+    what: `run ${target}`,
+    start: { method: 'POST', path: '/api/maintenance/runs', body: { plan: target } },
+    follow,
+    here,
+  });
   emit(opts.json, run, () => summary(run));
   process.exitCode = run.status === 'inconclusive' ? EXIT.inconclusive : run.success ? EXIT.ok : EXIT.failed;
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { newApiKey, newId, sha256 } from '../../domain/tokens.js';
+import { issueApiKey } from '../../domain/keys.js';
 import { notFound } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
 import { requireRole } from '../auth.js';
@@ -33,12 +33,8 @@ export function keyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const key = newApiKey();
-        const k = await ctx.store.createKey(
-          { id: newId('key'), role: req.body.role, name: req.body.name, keyHash: sha256(key) },
-          new Date(),
-        );
-        return reply.status(201).send({ ...keyView(k), key });
+        const { record, key } = await issueApiKey(ctx.store, req.body, new Date());
+        return reply.status(201).send({ ...keyView(record), key });
       },
     );
     app.get(

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { BackupError } from '../errors.js';
+import { BackupError } from '../../errors/index.js';
 
 export interface PgTools {
   readonly pgDump: string;

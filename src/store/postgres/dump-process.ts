@@ -4,7 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ensurePrivateDir } from '../files.js';
+import { ensurePrivateDir } from '../private-dir.js';
 
 /**
  * A connection string for a client tool. The password moves into a private passfile named by

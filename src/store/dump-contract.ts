@@ -1,12 +1,14 @@
 import type { Readable } from 'node:stream';
-import type { Config, DatabaseConfig } from '../config/index.js';
-import type { StoredFile } from './files.js';
-import { postgresEngine } from './postgres/engine.js';
-import { sqliteEngine } from './sqlite/engine.js';
+import type { DatabaseConfig } from '../config/index.js';
+
+/**
+ * Dumps, scratch databases and restores: what backups need from a database engine, so that the
+ * backup flows never see a driver, a command line or the store's table list.
+ */
 
 /** What one engine's dump produced, measured inside the dump's own consistent view. */
-export interface DumpOutcome {
-  readonly file: StoredFile;
+export interface DumpOutcome<F> {
+  readonly file: F;
   readonly startedAt: Date;
   readonly endedAt: Date;
   readonly tables: Record<string, number>;
@@ -14,6 +16,11 @@ export interface DumpOutcome {
   readonly schema: string | null;
   readonly serverVersion: string | null;
   readonly tool: string | null;
+  /**
+   * Meta entries the dump leaves out and the restore writes back (PostgreSQL, whose dump cannot
+   * drop single rows); null when the dump itself holds them (SQLite). Secrets are never among them.
+   */
+  readonly meta: Record<string, string> | null;
 }
 
 /** A database restored from a backup for checking; dropped by `dispose` (safe to call twice). */
@@ -23,22 +30,28 @@ export interface ScratchDatabase {
 }
 
 /** Stores the plain dump (a stream, or a file to move) as the backup's database file. */
-export type DumpSink = (plain: Readable | { path: string }) => Promise<StoredFile>;
+export type DumpSink<F> = (plain: Readable | { path: string }) => Promise<F>;
 
-/** A stored dump to restore: its plain content, and its path too when it is not encrypted. */
+/** A stored dump to restore: its plain content, its path too when it is not encrypted. */
 export interface DumpSource {
   readonly open: () => Readable;
   readonly plainPath: string | null;
+  /** The dump's `meta` (see DumpOutcome), to write back after the restore. */
+  readonly meta: Record<string, string> | null;
 }
 
 /**
- * Dump and restore for one database engine. `sqlite/` and `postgres/` each provide one; the
- * backup, verify and restore flows above them never see a driver or a command line.
+ * Meta entries that never leave the database through a dump: the key that seals ticket tokens
+ * for idempotent replays would let anyone holding a backup read those tokens. A restored
+ * database gets a new one at its first start; replays of joins made before fail with 409.
  */
+export const SECRET_META_KEYS: readonly string[] = ['token_seal_key'];
+
+/** Dump and restore for one database engine. `sqlite/dump.ts` and `postgres/dump.ts` provide one. */
 export interface DumpEngine {
   readonly kind: 'sqlite' | 'postgres';
   readonly fileName: string;
-  dump(work: string, sink: DumpSink, now: () => Date, signal?: AbortSignal): Promise<DumpOutcome>;
+  dump<F>(work: string, sink: DumpSink<F>, now: () => Date, signal?: AbortSignal): Promise<DumpOutcome<F>>;
   /** Restores into a fresh scratch database; `near` puts a SQLite scratch file beside that path. */
   restoreScratch(
     source: DumpSource,
@@ -55,9 +68,4 @@ export interface DumpEngine {
     source: DumpSource,
     backupSchema: string | null,
   ): Promise<void>;
-}
-
-/** The engine for a database kind, working with this installation's tools and scratch space. */
-export function dumpEngine(kind: 'sqlite' | 'postgres', config: Config): DumpEngine {
-  return kind === 'sqlite' ? sqliteEngine(config) : postgresEngine(config);
 }

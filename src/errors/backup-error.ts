@@ -1,8 +1,10 @@
-import { AppError, type ErrorCode } from '../errors/index.js';
+import { AppError } from './app-error.js';
+import type { ErrorCode } from './codes.js';
 
 /**
  * Why a backup operation stopped, each with the product error code it surfaces as. The reason
  * travels in `details.reason`, so scripts and tests match on it rather than on message text.
+ * Shared by the backup flows and the store's dump engines, which raise most of them.
  */
 export const BACKUP_REASONS = {
   backup_not_found: 'not_found',
@@ -10,6 +12,8 @@ export const BACKUP_REASONS = {
   backup_invalid: 'conflict',
   /** The restore target already holds data and `--force` was not given. */
   target_not_empty: 'conflict',
+  /** A running server uses the restore target (or a restore holds it, for a server starting). */
+  target_in_use: 'conflict',
   /** The target cannot take this backup (other engine, schema clash, database missing). */
   target_incompatible: 'validation_failed',
   /** The backup is encrypted and the configured key is absent or another one. */

@@ -4,10 +4,10 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
 import type { Config, DatabaseConfig } from '../../config/index.js';
-import { openStore } from '../../store/open.js';
-import type { DumpEngine, ScratchDatabase } from '../engine.js';
-import { BackupError, messageOf } from '../errors.js';
-import { ensurePrivateDir } from '../files.js';
+import { BackupError, messageOf } from '../../errors/index.js';
+import { SECRET_META_KEYS, type DumpEngine, type ScratchDatabase } from '../dump-contract.js';
+import { openStore } from '../open.js';
+import { ensurePrivateDir } from '../private-dir.js';
 import { onlineBackup } from './online-backup.js';
 
 const SIDE_FILES = ['-wal', '-shm', '-journal'];
@@ -15,8 +15,23 @@ const removeDatabaseFiles = async (path: string): Promise<void> => {
   for (const suffix of ['', ...SIDE_FILES]) await rm(`${path}${suffix}`, { force: true });
 };
 
-/** The embedded database: an online-backup copy of the file is the dump. */
-export function sqliteEngine(config: Config): DumpEngine {
+/**
+ * Takes the secret meta entries out of a copy. secure_delete overwrites their bytes with zeros,
+ * in the page and in the copy's WAL, which closing folds back into the file.
+ */
+function scrubSecrets(path: string): void {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    db.exec('PRAGMA secure_delete = ON');
+    const del = db.prepare(`DELETE FROM meta WHERE key IN (${SECRET_META_KEYS.map(() => '?').join(', ')})`);
+    del.run(...SECRET_META_KEYS);
+  } finally {
+    db.close();
+  }
+}
+
+/** The embedded database: an online-backup copy of the file, without its secrets, is the dump. */
+export function sqliteDump(config: Config): DumpEngine {
   return {
     kind: 'sqlite',
     fileName: 'database.sqlite',
@@ -38,6 +53,7 @@ export function sqliteEngine(config: Config): DumpEngine {
         );
       }
       const endedAt = now();
+      scrubSecrets(plain);
       // Counted in the copy itself, so the manifest's row counts are exactly the dump's even
       // while the server keeps taking joins.
       const copy = openStore({ kind: 'sqlite', path: plain });
@@ -61,6 +77,7 @@ export function sqliteEngine(config: Config): DumpEngine {
         schema: null,
         serverVersion: `SQLite ${sqliteVersion()}`,
         tool: 'better-sqlite3 online backup',
+        meta: null,
       };
     },
 

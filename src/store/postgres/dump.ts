@@ -1,10 +1,10 @@
 import pg from 'pg';
 import type { Config, DatabaseConfig } from '../../config/index.js';
-import { OUR_TABLES } from '../../store/kysely/schema.js';
-import type { DumpEngine, DumpSource, ScratchDatabase } from '../engine.js';
-import { BackupError, messageOf } from '../errors.js';
-import { runTool, toolConnection } from './process.js';
-import { findPgTools, type PgTools } from './tools.js';
+import { BackupError, messageOf } from '../../errors/index.js';
+import { SECRET_META_KEYS, type DumpEngine, type DumpSource, type ScratchDatabase } from '../dump-contract.js';
+import { OUR_TABLES } from '../kysely/schema.js';
+import { runTool, toolConnection } from './dump-process.js';
+import { findPgTools, type PgTools } from './dump-tools.js';
 
 type Pg = Extract<DatabaseConfig, { kind: 'postgres' }>;
 const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -38,8 +38,12 @@ function server(config: Config): Pg {
   return config.database;
 }
 
-/** PostgreSQL: `pg_dump --format=custom` of our schema, restored with pg_restore. */
-export function postgresEngine(config: Config): DumpEngine {
+/**
+ * PostgreSQL: `pg_dump --format=custom` of our schema, restored with pg_restore. pg_dump cannot
+ * leave out single rows, so the dump leaves out the meta table's rows; the others travel in the
+ * outcome's `meta` (the backup's manifest) and are written back after pg_restore.
+ */
+export function postgresDump(config: Config): DumpEngine {
   const tools = async (url: string): Promise<PgTools> =>
     findPgTools(config.backup.pgDumpPath, await withClient(url, serverMajor));
 
@@ -74,6 +78,11 @@ export function postgresEngine(config: Config): DumpEngine {
         ],
         { stdin: source.open() },
       );
+      if (source.meta)
+        await withClient(url, async (c) => {
+          for (const [key, value] of Object.entries(source.meta ?? {}))
+            await c.query(`INSERT INTO ${ident(backupSchema)}.meta (key, value) VALUES ($1, $2)`, [key, value]);
+        });
       if (backupSchema !== schema)
         await withClient(url, (c) => c.query(`ALTER SCHEMA ${ident(backupSchema)} RENAME TO ${ident(schema)}`));
     } catch (e) {
@@ -104,6 +113,13 @@ export function postgresEngine(config: Config): DumpEngine {
           tables[table] = Number(
             (await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(db.schema)}.${ident(table)}`)).rows[0]?.n,
           );
+        const meta: Record<string, string> = {};
+        const metaRows = await c.query<{ key: string; value: string }>(
+          `SELECT key, value FROM ${ident(db.schema)}.meta WHERE NOT (key = ANY($1)) ORDER BY key`,
+          [SECRET_META_KEYS],
+        );
+        for (const r of metaRows.rows) meta[r.key] = r.value;
+        tables.meta = metaRows.rows.length;
         const schemaVersion = Number(
           (await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${ident(db.schema)}.kysely_migration`)).rows[0]?.n,
         );
@@ -115,7 +131,13 @@ export function postgresEngine(config: Config): DumpEngine {
         try {
           await runTool(
             t.pgDump,
-            ['--format=custom', `--schema=${db.schema}`, `--snapshot=${snapshot}`, `--dbname=${conn.dbname}`],
+            [
+              '--format=custom',
+              `--schema=${db.schema}`,
+              `--exclude-table-data="${db.schema}".meta`,
+              `--snapshot=${snapshot}`,
+              `--dbname=${conn.dbname}`,
+            ],
             {
               consume: async (out) => {
                 file = await sink(out);
@@ -139,6 +161,7 @@ export function postgresEngine(config: Config): DumpEngine {
           schema: db.schema,
           serverVersion: serverVersion && `PostgreSQL ${serverVersion}`,
           tool: `${t.pgDump} ${t.version}`,
+          meta,
         };
       });
     },
