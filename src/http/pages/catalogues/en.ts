@@ -1,4 +1,7 @@
-/** English: the reference catalogue. Every other language has exactly these keys. */
+/**
+ * English: the reference catalogue. Every other language has exactly these keys. Statuses are the
+ * API's own words (the page capitalises them), so what a customer reads matches the contract.
+ */
 export const en = {
   languageName: 'English',
   language: 'Language',
@@ -24,13 +27,13 @@ export const en = {
   ahead: '{n} ahead of you',
   youAreNext: 'You are next',
   positionSaid: 'You are number {n} in line.',
-  st_waiting: 'Waiting',
-  st_called: 'Called',
-  st_served: 'Served',
-  st_no_show: 'Missed',
-  st_left: 'Left',
-  st_expired: 'Expired',
-  st_admitted: 'Admitted',
+  st_waiting: 'waiting',
+  st_called: 'called',
+  st_served: 'served',
+  st_no_show: 'no show',
+  st_left: 'left',
+  st_expired: 'expired',
+  st_admitted: 'admitted',
   calledHeading: 'It is your turn!',
   goToCounter: 'Please go to {counter}',
   goToDesk: 'Please go to the desk',
