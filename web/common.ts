@@ -19,10 +19,9 @@ export const format = (text: string, vars: Record<string, string | number> = {})
 export function etaText(t: Catalogue, eta: Eta | null | undefined): string {
   if (!eta) return '—';
   if (eta.highSeconds < 30) return t.waitNone;
-  return format(t.waitRange, {
-    low: Math.floor(eta.lowSeconds / 60),
-    high: Math.max(1, Math.ceil(eta.highSeconds / 60)),
-  });
+  const range = `${Math.floor(eta.lowSeconds / 60)}–${Math.max(1, Math.ceil(eta.highSeconds / 60))}`;
+  // Isolated left to right, so a right-to-left page still reads the low end first.
+  return format(t.waitRange, { range: `\u2066${range}\u2069` });
 }
 
 type Child = Node | string | number | null | undefined | false;

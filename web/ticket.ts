@@ -88,6 +88,7 @@ function render(v: TicketView): void {
   ended.hidden = !done;
   endedText.textContent = v.status === 'left' ? t.leftText : t.endedText;
   leaveButton.hidden = done;
+  notifyButton.hidden = done || isCalled || !('Notification' in window) || Notification.permission !== 'default';
   if (isCalled) document.title = `🔔 ${format(t.calledTitle, { counter: v.counter ?? t.counter })}`;
   else if (v.position !== null) document.title = `(${v.position}) ${t.yourNumber} ${v.number}`;
   else document.title = `${t.yourNumber} ${v.number}`;
@@ -198,7 +199,6 @@ else {
       h('div', { class: 'actions' }, notifyButton, leaveButton),
     ),
   );
-  notifyButton.hidden = !('Notification' in window) || Notification.permission !== 'default';
   void poll().then(() => {
     if (last && !ENDED.has(last.status)) connect();
   });

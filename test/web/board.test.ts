@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import jsQR from 'jsqr';
+import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';
 import { axeProblems, launch, skipBrowser, watchedPage } from './browser.js';
 
+// jsqr is CommonJS whose typings name only a default export; require gives the function itself.
+const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
 const PUBLIC_URL = 'http://queue.example.test';
 
 /** Draws the page's QR SVG on a canvas and decodes the pixels with jsQR. */

@@ -94,6 +94,28 @@ describe('customer page routes', () => {
     assert.equal(js.status, 200, 'the bundle is served');
   });
 
+  test('the join and ticket pages together weigh under 150 KB uncompressed', async (t) => {
+    const q = await createQueue(node.url);
+    const mine = await join(node.url, q.id);
+    const weigh = async (path: string) => {
+      const html = await get(`${node.url}${path}`);
+      let bytes = Buffer.byteLength(html.text);
+      const assets = [...html.text.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1] as string);
+      for (const a of assets) {
+        const body = await get(`${node.url}${a}`);
+        assert.equal(body.status, 200, a);
+        bytes += Buffer.byteLength(body.text);
+        for (const m of body.text.matchAll(/from"\.\/([\w-]+\.js)"/g))
+          bytes += Buffer.byteLength((await get(`${node.url}/assets/${m[1]}`)).text);
+      }
+      return bytes;
+    };
+    const joinBytes = await weigh(`/q/${q.id}`);
+    const ticketBytes = await weigh(`/t/${mine.id}`);
+    t.diagnostic(`join page ${(joinBytes / 1024).toFixed(1)} KB, ticket page ${(ticketBytes / 1024).toFixed(1)} KB`);
+    assert.ok(joinBytes + ticketBytes < 150 * 1024, `${joinBytes + ticketBytes} bytes`);
+  });
+
   test('the board route lists the called tickets with their desks, newest first, and the waiting count', async () => {
     const q = await createQueue(node.url, { name: 'Pharmacy' });
     const tickets = [];

@@ -7,7 +7,7 @@ export const ar: Catalogue = {
   notFoundText: 'لم نجد هذا الطابور أو هذه التذكرة. تحقق من الرابط أو اسأل في المكتب.',
   people: 'عدد المنتظرين',
   wait: 'الانتظار المتوقع',
-  waitRange: '{low}–{high} دقيقة',
+  waitRange: '{range} دقيقة',
   waitNone: 'بلا انتظار',
   nameLabel: 'اسمك (اختياري)',
   join: 'انضم',

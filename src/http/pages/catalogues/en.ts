@@ -9,7 +9,7 @@ export const en = {
   notFoundText: 'We could not find this queue or ticket. Check the link, or ask at the desk.',
   people: 'People waiting',
   wait: 'Estimated wait',
-  waitRange: '{low}–{high} min',
+  waitRange: '{range} min',
   waitNone: 'No wait',
   nameLabel: 'Your name (optional)',
   join: 'Join',

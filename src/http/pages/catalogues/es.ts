@@ -7,7 +7,7 @@ export const es: Catalogue = {
   notFoundText: 'No encontramos esta fila ni este turno. Revise el enlace o pregunte en el mostrador.',
   people: 'Personas esperando',
   wait: 'Espera estimada',
-  waitRange: '{low}–{high} min',
+  waitRange: '{range} min',
   waitNone: 'Sin espera',
   nameLabel: 'Su nombre (opcional)',
   join: 'Unirse',
