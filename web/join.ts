@@ -14,7 +14,7 @@ interface Joined {
   token: string;
 }
 
-const boot = readBoot<{ queue: PublicQueue }>();
+const boot = readBoot<{ queue: PublicQueue; full: boolean }>();
 const { t } = boot;
 const main = document.getElementById('main') as HTMLElement;
 const REFRESH_MS = 15_000;
@@ -85,8 +85,10 @@ async function submit(e: Event): Promise<void> {
       return;
     }
     const code = r.body.error?.code;
-    if (code === 'queue_full') render(boot.queue, t.full);
-    else if (code === 'queue_closed') render({ ...boot.queue, status: 'closed' });
+    if (code === 'queue_full') {
+      full = true;
+      render(boot.queue, t.full);
+    } else if (code === 'queue_closed') render({ ...boot.queue, status: 'closed' });
     else error.textContent = t.joinFailed.replace('{message}', r.body.error?.message ?? String(r.status));
     if (code !== 'rate_limited') sessionStorage.removeItem(keyName);
   } catch {
@@ -99,7 +101,11 @@ async function submit(e: Event): Promise<void> {
 async function refresh(): Promise<void> {
   try {
     const r = await api<PublicQueue>('GET', `/api/queues/${encodeURIComponent(boot.queue.id)}`);
-    if (r.status === 200) render(r.body, notice.textContent === t.full ? t.full : undefined);
+    if (r.status !== 200) return;
+    // Full until someone leaves the line: the public view carries no capacity to compare with.
+    if (full && r.body.waitingCount < shownWaiting) full = false;
+    shownWaiting = r.body.waitingCount;
+    render(r.body, full ? t.full : undefined);
   } catch {
     /* the next refresh tries again */
   }
@@ -117,5 +123,7 @@ main.append(
     error,
   ),
 );
-render(boot.queue);
+let full = boot.full;
+let shownWaiting = boot.queue.waitingCount;
+render(boot.queue, full ? t.full : undefined);
 setInterval(() => void refresh(), REFRESH_MS);

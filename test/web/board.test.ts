@@ -108,6 +108,34 @@ describe('display board and languages in a browser', { skip: skipBrowser }, () =
     }
   });
 
+  test('the join page says when a queue is closed or full, and that calls are paused while it still takes joins', async () => {
+    const w = await watchedPage(browser, node.url);
+    const { page } = w;
+    try {
+      const closed = await createQueue(node.url);
+      await call(node.url, 'PATCH', `/api/queues/${closed.id}`, { body: { status: 'closed' } });
+      await page.goto(`${node.url}/q/${closed.id}`);
+      await page.getByText('This queue is closed.').waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Join' }).count(), 0);
+
+      const full = await createQueue(node.url, { capacity: 1 });
+      await join(node.url, full.id);
+      await page.goto(`${node.url}/q/${full.id}`);
+      await page.getByText('This queue is full right now.').waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Join' }).count(), 0);
+
+      const paused = await createQueue(node.url);
+      await call(node.url, 'PATCH', `/api/queues/${paused.id}`, { body: { status: 'paused' } });
+      await page.goto(`${node.url}/q/${paused.id}`);
+      await page.getByText('Calls are paused for now.').waitFor();
+      await page.getByRole('button', { name: 'Join' }).click();
+      await page.getByTestId('position').filter({ hasText: /^1$/ }).waitFor();
+      assert.deepEqual(w.problems, []);
+    } finally {
+      await w.context.close();
+    }
+  });
+
   test('the poster and the not-found page pass the accessibility check', async () => {
     const q = await createQueue(node.url);
     const w = await watchedPage(browser, node.url);

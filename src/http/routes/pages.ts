@@ -72,7 +72,8 @@ export function pageRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           bodyClass: 'page-join',
           path: `/q/${q.id}`,
           main: '',
-          boot: { queue: publicQueueView(q) },
+          // Only whether it is full, not the capacity itself (the public view leaves that out).
+          boot: { queue: publicQueueView(q), full: q.capacity !== null && q.waitingCount >= q.capacity },
         }),
       );
     });
