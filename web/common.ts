@@ -94,6 +94,19 @@ export const tokenKey = (ticketId: string) => `qk-token:${ticketId}`;
 export const lastTicketKey = (queueId: string) => `qk-last:${queueId}`;
 
 let audio: AudioContext | null = null;
+
+/** Browsers start sound only after a gesture: the first tap or key on the page readies it for the call. */
+export function readyAudioOnGesture(): void {
+  const ready = () => {
+    try {
+      audio ??= new AudioContext();
+      void audio.resume();
+    } catch {
+      /* no audio on this device */
+    }
+  };
+  for (const type of ['pointerdown', 'keydown'] as const) document.addEventListener(type, ready, { once: true });
+}
 /** A chime made by the browser itself (no sound file); silent where autoplay is not allowed yet. */
 export function chime(tones: readonly number[] = [880, 660, 880]): void {
   try {

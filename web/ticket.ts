@@ -1,4 +1,4 @@
-import { api, chime, etaText, format, h, readBoot, store, tokenKey, type Eta } from './common.js';
+import { api, chime, etaText, format, h, readBoot, readyAudioOnGesture, store, tokenKey, type Eta } from './common.js';
 
 interface TicketView {
   id: string;
@@ -199,6 +199,7 @@ else {
       h('div', { class: 'actions' }, notifyButton, leaveButton),
     ),
   );
+  readyAudioOnGesture();
   void poll().then(() => {
     if (last && !ENDED.has(last.status)) connect();
   });
