@@ -20,8 +20,8 @@ export function etaText(t: Catalogue, eta: Eta | null | undefined): string {
   if (!eta) return '—';
   if (eta.highSeconds < 30) return t.waitNone;
   const range = `${Math.floor(eta.lowSeconds / 60)}–${Math.max(1, Math.ceil(eta.highSeconds / 60))}`;
-  // Isolated left to right, so a right-to-left page still reads the low end first.
-  return format(t.waitRange, { range: `\u2066${range}\u2069` });
+  // Isolated left to right on a right-to-left page, so the low end still reads first.
+  return format(t.waitRange, { range: document.dir === 'rtl' ? `\u2066${range}\u2069` : range });
 }
 
 type Child = Node | string | number | null | undefined | false;

@@ -43,12 +43,15 @@ const status = h('dd', { 'data-testid': 'status', class: 'status' });
 const position = h('dd', { 'data-testid': 'position' });
 const ahead = h('p', { class: 'ahead' });
 const eta = h('dd', { 'data-testid': 'eta' });
+// The desk alone carries the test id; the sentence around it comes from the catalogue.
+const [beforeDesk = '', afterDesk = ''] = t.goToCounter.split('{counter}');
 const counter = h('strong', { 'data-testid': 'counter' });
+const deskLine = h('p', {});
 const called = h(
   'div',
   { class: 'called', hidden: true },
   h('p', { class: 'called-heading' }, t.calledHeading),
-  h('p', {}, counter),
+  deskLine,
 );
 const callRegion = h('div', { role: 'alert' }, called);
 const announce = h('p', { class: 'sr-only', 'aria-live': 'polite' });
@@ -81,7 +84,9 @@ function render(v: TicketView): void {
   eta.textContent = etaText(t, v.eta);
   const isCalled = v.status === 'called';
   const desk = v.counter ? format(t.goToCounter, { counter: v.counter }) : t.goToDesk;
-  counter.textContent = isCalled ? desk : '';
+  counter.textContent = isCalled ? (v.counter ?? t.goToDesk) : '';
+  if (v.counter) deskLine.replaceChildren(beforeDesk, counter, afterDesk);
+  else deskLine.replaceChildren(counter);
   called.hidden = !isCalled;
   document.body.classList.toggle('is-called', isCalled);
   const done = ENDED.has(v.status);
