@@ -108,7 +108,7 @@ describe('display board and languages in a browser', { skip: skipBrowser }, () =
     }
   });
 
-  test('the join page says when a queue is closed or full, and that calls are paused while it still takes joins', async () => {
+  test('the join page says when a queue is closed or full; a paused one still takes joins, by keyboard alone', async () => {
     const w = await watchedPage(browser, node.url);
     const { page } = w;
     try {
@@ -128,8 +128,17 @@ describe('display board and languages in a browser', { skip: skipBrowser }, () =
       await call(node.url, 'PATCH', `/api/queues/${paused.id}`, { body: { status: 'paused' } });
       await page.goto(`${node.url}/q/${paused.id}`);
       await page.getByText('Calls are paused for now.').waitFor();
-      await page.getByRole('button', { name: 'Join' }).click();
+      // By keyboard alone: the name field, Tab to Join, Enter.
+      await page.getByLabel('Your name (optional)').focus();
+      await page.keyboard.type('Kim');
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Join');
+      await page.keyboard.press('Enter');
       await page.getByTestId('position').filter({ hasText: /^1$/ }).waitFor();
+      page.once('dialog', (d) => void d.accept());
+      await page.getByRole('button', { name: 'Leave' }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByText('You left the queue.').waitFor();
       assert.deepEqual(w.problems, []);
     } finally {
       await w.context.close();
