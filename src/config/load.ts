@@ -54,6 +54,9 @@ export function loadConfig(env: Env = process.env): Config {
   const baseUrl =
     env.QK_BASE_URL ?? file.baseUrl ?? `http://${probeHost.includes(':') ? `[${probeHost}]` : probeHost}:${port}`;
   if (!/^https?:\/\/[^\s]+$/.test(baseUrl)) throw new ConfigError('QK_BASE_URL', 'must be an http(s) URL');
+  const publicUrl = (env.QK_PUBLIC_URL ?? file.publicUrl ?? baseUrl).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(publicUrl))
+    throw new ConfigError('QK_PUBLIC_URL', 'must be an http(s) URL');
 
   const config: Config = {
     port,
@@ -78,6 +81,7 @@ export function loadConfig(env: Env = process.env): Config {
       file.corsOrigins ??
       [],
     trustProxy: onOff(env, 'QK_TRUST_PROXY') ?? file.trustProxy ?? false,
+    publicUrl,
     nodeEnv: env.NODE_ENV ?? 'development',
     maintenance: {
       plans: resolvePlans(file.maintenance?.plans ?? {}, env, timezone, validateCron),

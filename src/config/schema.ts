@@ -45,6 +45,7 @@ export const fileConfigSchema = z
     baseUrl: z.string().url(),
     corsOrigins: z.array(z.string().min(1)),
     trustProxy: z.boolean(),
+    publicUrl: z.string().url(),
     maintenance: z
       .object({
         plans: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,40}$/), planOverride),

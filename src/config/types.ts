@@ -74,4 +74,6 @@ export interface Config {
   readonly nodeEnv: string;
   readonly maintenance: MaintenanceConfig;
   readonly backup: BackupConfig;
+  /** The address customers reach: QR codes and links point here (QK_PUBLIC_URL, else the base URL). */
+  readonly publicUrl: string;
 }

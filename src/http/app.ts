@@ -23,6 +23,7 @@ import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { operatorRoutes } from './routes/operator.js';
+import { pageRoutes } from './routes/pages.js';
 
 const BODY_LIMIT = 16 * 1024;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -114,6 +115,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(maintenanceRoutes(ctx));
   await app.register(backupRoutes(ctx));
   await app.register(dashboardRoutes(ctx));
+  await app.register(pageRoutes(ctx));
   return app;
 }
 

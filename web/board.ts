@@ -1,0 +1,79 @@
+import { api, chime, etaText, h, readBoot, type Eta } from './common.js';
+
+interface Board {
+  id: string;
+  name: string;
+  status: string;
+  waitingCount: number;
+  estimatedWait: Eta | null;
+  nowServing: { number: number; counter: string | null; calledAt: string | null }[];
+}
+
+const boot = readBoot<{ board: Board }>();
+const { t } = boot;
+const REFRESH_MS = 3000;
+
+const list = h('ol', { 'data-testid': 'now-serving', class: 'serving' });
+const nobody = h('p', { class: 'nobody' }, t.nobodyCalled);
+const waiting = h('strong', { 'data-testid': 'waiting-count' });
+const wait = h('strong', {});
+const announce = h('p', { class: 'sr-only', 'aria-live': 'polite' });
+let chimeOn = false;
+const chimeButton = h(
+  'button',
+  {
+    type: 'button',
+    class: 'chime',
+    'aria-pressed': 'false',
+    onclick: () => {
+      chimeOn = !chimeOn;
+      chimeButton.setAttribute('aria-pressed', String(chimeOn));
+      if (chimeOn) chime([660]);
+    },
+  },
+  t.chime,
+);
+let newest: string | null = null;
+
+function render(b: Board): void {
+  document.title = b.name;
+  waiting.textContent = String(b.waitingCount);
+  wait.textContent = etaText(t, b.estimatedWait);
+  list.replaceChildren(
+    ...b.nowServing.map((s, i) =>
+      h(
+        'li',
+        { class: i === 0 ? 'newest' : undefined },
+        h('span', { class: 'num' }, s.number),
+        h('span', { class: 'desk' }, s.counter ?? t.counter),
+      ),
+    ),
+  );
+  nobody.hidden = b.nowServing.length > 0;
+  const top = b.nowServing[0];
+  const key = top ? `${top.number}@${top.calledAt ?? ''}` : null;
+  if (key !== null && newest !== null && key !== newest) {
+    announce.textContent = `${top?.number} → ${top?.counter ?? t.counter}`;
+    if (chimeOn) chime();
+  }
+  newest = key;
+}
+
+async function refresh(): Promise<void> {
+  try {
+    const r = await api<Board>('GET', `/api/queues/${encodeURIComponent(boot.board.id)}/board`);
+    if (r.status === 200) render(r.body);
+  } catch {
+    /* the TV keeps the last board until the server answers again */
+  }
+}
+
+(document.getElementById('live') as HTMLElement).append(
+  h('h1', {}, boot.board.name),
+  h('section', { class: 'now', 'aria-labelledby': 'now-h' }, h('h2', { id: 'now-h' }, t.nowServing), list, nobody),
+  h('p', { class: 'waiting' }, t.people, ': ', waiting, ' · ', t.wait, ': ', wait),
+  announce,
+  chimeButton,
+);
+render(boot.board);
+setInterval(() => void refresh(), REFRESH_MS);
