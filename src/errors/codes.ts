@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   queue_full: 409,
   queue_closed: 409,
   payload_too_large: 413,
+  idempotency_key_reused: 422,
   unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
