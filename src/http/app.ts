@@ -17,6 +17,7 @@ import {
 import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
 import { PROBE_USER_AGENT } from '../metrics/window.js';
+import { clientErrorHandler } from './client-errors.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { securityHeaders } from './security-headers.js';
 import { backupRoutes } from './routes/backups.js';
@@ -32,6 +33,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Builds the HTTP API on a runtime. Listening is the caller's business. */
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const headers = securityHeaders();
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -40,7 +42,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
     trustProxy: ctx.config.trustProxy,
-    return503OnClosing: true,
+    // Fastify's own 503 while closing has its own body shape; the onRequest hook below answers instead.
+    return503OnClosing: false,
+    clientErrorHandler: clientErrorHandler(headers, ctx.logger as FastifyBaseLogger),
     routerOptions: { maxParamLength: 200 },
     // Router-level failures (an over-long path parameter, a malformed %-escape) would otherwise be
     // answered by Fastify itself (414 / 400) in its own body shape; give them our error shape.
@@ -83,10 +87,18 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     }
   });
 
-  const headers = securityHeaders();
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   // Callback-style hooks: an async hook costs every request a promise and its await.
   app.addHook('onRequest', (_req, reply, done) => {
     void reply.headers(headers);
+    if (closing) {
+      void reply.header('connection', 'close');
+      return done(new AppError('unavailable', 'this node is shutting down; retry shortly', { retryAfter: 1 }));
+    }
     done();
   });
   // No origins configured means no cross-origin access at all, which needs no plugin.
