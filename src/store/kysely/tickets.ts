@@ -2,7 +2,16 @@ import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import type { TicketRecord, TicketStatus, WaitingEntry } from '../../domain/types.js';
 import type { JoinOutcome, JoinRequest, TicketPage, TransitionChange, TransitionOutcome } from '../contract.js';
 import type { CallHints } from './call-hints.js';
-import { decodeCursor, encodeCursor, priorityName, priorityRank, PRIORITY_RANKS, toQueue, toTicket } from './rows.js';
+import {
+  CURSOR_PARTS,
+  decodeCursor,
+  encodeCursor,
+  priorityName,
+  priorityRank,
+  PRIORITY_RANKS,
+  toQueue,
+  toTicket,
+} from './rows.js';
 import { ENDED } from './fold.js';
 import type { DialectParts } from './dialect.js';
 import type { DB, QueuesTable, TicketsTable } from './schema.js';
@@ -359,7 +368,7 @@ export async function listTickets(
   let q = db.selectFrom('tickets').selectAll().where('queue_id', '=', queueId);
   if (opts.status) q = q.where('status', '=', opts.status);
   if (opts.cursor !== undefined) {
-    const c = decodeCursor(opts.cursor, 2);
+    const c = decodeCursor(opts.cursor, [CURSOR_PARTS.rank, CURSOR_PARTS.count]);
     if (!c) throw new AppError('validation_failed', 'cursor is not one this server issued');
     const [prio, seq] = c as [number, number];
     q = q.where((eb) => eb.or([eb('priority', '>', prio), eb.and([eb('priority', '=', prio), eb('seq', '>', seq)])]));
