@@ -61,16 +61,6 @@ end
 redis.call('SET', KEYS[2], ARGV[2])
 return #ARGV - 2`);
 
-/** Fixed window: the first hit opens it with a TTL; a key found without TTL is repaired. */
-export const RATE_HIT = new LuaScript(`
-local n = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {n, ttl}`);
-
 /** Deletes the given keys only if they still have no TTL (checked and deleted atomically). */
 export const DELETE_ORPHANS = new LuaScript(`
 local removed = 0
