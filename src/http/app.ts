@@ -14,6 +14,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import type { TrustProxy } from '../config/types.js';
 import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
 import { PROBE_USER_AGENT } from '../metrics/window.js';
@@ -41,7 +42,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     // the few lines that do carry `reqId` themselves and every request skips the child.
     childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
-    trustProxy: ctx.config.trustProxy,
+    trustProxy: trustProxyOption(ctx.config.trustProxy),
     // Fastify's own 503 while closing has its own body shape; the onRequest hook below answers instead.
     return503OnClosing: false,
     clientErrorHandler: clientErrorHandler(headers, ctx.logger as FastifyBaseLogger),
@@ -129,6 +130,12 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(backupRoutes(ctx));
   await app.register(dashboardRoutes(ctx));
   return app;
+}
+
+/** A hop count trusts that many addresses, nearest first; the connection's own peer is hop 0. */
+function trustProxyOption(t: TrustProxy): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  if (t === false) return false;
+  return typeof t === 'number' ? (_addr, hop) => hop < t : [...t];
 }
 
 /** Metrics, the latency window and one log line per request, with the route pattern logAnalysis groups by. */
