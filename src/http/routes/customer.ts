@@ -1,9 +1,12 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicQueueView, queueView } from '../../domain/views.js';
 import { AppError } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
 import { joinBody, idSchema, idempotencyHeader } from '../schemas.js';
+
+const MAX_STREAMS_PER_TICKET = 3;
 
 const tokenHeader = z.object({ 'x-ticket-token': z.string().max(128).optional() }).passthrough();
 
@@ -95,19 +98,32 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const first = await ctx.service.customerTicket(req.params.ticketId, req.query.token);
+        // A page open in a few tabs is normal; hundreds of streams on one ticket are an attack.
+        if (ctx.events.streamsOf(first.id) >= MAX_STREAMS_PER_TICKET)
+          throw new AppError('rate_limited', `this ticket already has ${MAX_STREAMS_PER_TICKET} open event streams`, {
+            retryAfter: 15,
+          });
         reply.hijack();
         const res = reply.raw;
+        // The hijacked response skips Fastify's reply, so the security headers set on it go here.
         res.writeHead(200, {
+          ...(reply.getHeaders() as OutgoingHttpHeaders),
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache, no-transform',
           connection: 'keep-alive',
           'x-accel-buffering': 'no',
         });
         let seq = 0;
-        const stop = ctx.events.watch(first.queueId, first, (view) => {
-          res.write(`id: ${++seq}\nevent: ticket\ndata: ${JSON.stringify(view)}\n\n`);
-        });
         const ping = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+        const stop = ctx.events.watch(
+          first.queueId,
+          first,
+          (view) => res.write(`id: ${++seq}\nevent: ticket\ndata: ${JSON.stringify(view)}\n\n`),
+          (reason) => {
+            clearInterval(ping);
+            res.end(`id: ${++seq}\nevent: end\ndata: ${JSON.stringify({ reason })}\n\n`);
+          },
+        );
         req.raw.on('close', () => {
           clearInterval(ping);
           stop();
