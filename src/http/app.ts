@@ -27,6 +27,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { operatorRoutes } from './routes/operator.js';
 
 const BODY_LIMIT = 16 * 1024;
@@ -123,6 +124,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes(ctx));
+  await app.register(metricsRoutes(ctx));
   await app.register(customerRoutes(ctx));
   await app.register(operatorRoutes(ctx));
   await app.register(keyRoutes(ctx));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
+import { call, COMBOS, type Isolation, MASTER_KEY, type Node, startNode } from '../support/harness.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { createQueue, getTicket, type Joined, leave, listAll } from './helpers.js';
 
@@ -251,7 +251,9 @@ for (const combo of COMBOS) {
             }
             elapsed = performance.now() - t0;
             // The rebuild is counted where operators watch for it.
-            const metrics = await fetch(`${n.url}/metrics`).then((r) => r.text());
+            const metrics = await fetch(`${n.url}/metrics`, {
+              headers: { authorization: `Bearer ${MASTER_KEY}` },
+            }).then((r) => r.text());
             assert.match(metrics, /^qk_live_index_rebuilds_total [1-9]\d*$/m);
           } else {
             await n.close();

@@ -3,7 +3,7 @@ import type { AppContext } from '../../runtime/context.js';
 
 const TIMEOUT_MS = 1000;
 
-/** Liveness, readiness and metrics: no key. */
+/** Liveness and readiness: no key. */
 export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/health/live', { schema: { tags: ['health'], summary: 'The process is running' } }, async () => ({
@@ -36,18 +36,6 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           .map(([n]) => n);
         if (failed.length > 0) void reply.status(503).header('Retry-After', '2');
         return { status: failed.length > 0 ? 'unavailable' : 'ok', failed, checks };
-      },
-    );
-
-    app.get(
-      '/metrics',
-      { schema: { tags: ['health'], summary: 'Prometheus metrics', hide: false } },
-      async (_req, reply) => {
-        for (const q of await ctx.store.listQueues().catch(() => []))
-          ctx.metrics.queueDepth.set({ queue: q.id }, q.waitingCount);
-        return reply
-          .header('content-type', ctx.metrics.registry.contentType)
-          .send(await ctx.metrics.registry.metrics());
       },
     );
   };
