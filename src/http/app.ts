@@ -64,6 +64,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         reply,
       ),
   }).withTypeProvider<ZodTypeProvider>();
+  app.decorateRequest('quietLog', false);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -149,7 +150,7 @@ function recordRequest(ctx: AppContext, req: FastifyRequest, reply: FastifyReply
   ctx.metrics.httpDuration.observe({ method: req.method, route }, ms / 1000);
   ctx.window.record(`${req.method} ${route}`, ms, status >= 500);
   // The maintenance self-probe sends thousands of requests; logging each would drown the logs.
-  if (req.headers['user-agent'] === PROBE_USER_AGENT) return;
+  if (req.quietLog || req.headers['user-agent'] === PROBE_USER_AGENT) return;
   const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
   if (ctx.logger.isLevelEnabled(level))
     req.log[level](

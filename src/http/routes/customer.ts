@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { publicQueueView, queueView } from '../../domain/views.js';
 import { AppError } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
+import { GuessThrottle } from '../guess-throttle.js';
 import { joinBody, idSchema, idempotencyHeader } from '../schemas.js';
 
 const MAX_STREAMS_PER_TICKET = 3;
@@ -13,6 +14,7 @@ const tokenHeader = z.object({ 'x-ticket-token': z.string().max(128).optional() 
 /** Customer routes: no key; a ticket's secret token proves ownership. */
 export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
+    const guesses = new GuessThrottle(ctx.live.limiter, ctx.config.http.tokenGuessLimit);
     app.get(
       '/api/queues/:queueId',
       {
@@ -70,7 +72,8 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           headers: tokenHeader,
         },
       },
-      async (req) => ctx.service.customerTicket(req.params.ticketId, req.headers['x-ticket-token']),
+      async (req) =>
+        guesses.guard(req, () => ctx.service.customerTicket(req.params.ticketId, req.headers['x-ticket-token'])),
     );
 
     app.delete(
@@ -83,7 +86,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           headers: tokenHeader,
         },
       },
-      async (req) => ctx.service.leave(req.params.ticketId, req.headers['x-ticket-token']),
+      async (req) => guesses.guard(req, () => ctx.service.leave(req.params.ticketId, req.headers['x-ticket-token'])),
     );
 
     app.get(
@@ -97,7 +100,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const first = await ctx.service.customerTicket(req.params.ticketId, req.query.token);
+        const first = await guesses.guard(req, () => ctx.service.customerTicket(req.params.ticketId, req.query.token));
         // A page open in a few tabs is normal; hundreds of streams on one ticket are an attack.
         if (ctx.events.streamsOf(first.id) >= MAX_STREAMS_PER_TICKET)
           throw new AppError('rate_limited', `this ticket already has ${MAX_STREAMS_PER_TICKET} open event streams`, {
