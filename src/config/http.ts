@@ -64,7 +64,7 @@ export function httpSettings(env: Env, file: FileConfig): HttpConfig {
     throw new ConfigError('QK_METRICS_TOKEN', 'must be at least 32 characters');
   return {
     maxConnections: intVar(env, 'QK_MAX_CONNECTIONS', 1, 1_000_000) ?? h.maxConnections ?? 10_000,
-    maxConnectionsPerIp: intVar(env, 'QK_MAX_CONNECTIONS_PER_IP', 0, 1_000_000) ?? h.maxConnectionsPerIp ?? 100,
+    maxConnectionsPerIp: intVar(env, 'QK_MAX_CONNECTIONS_PER_IP', 0, 1_000_000) ?? h.maxConnectionsPerIp ?? 512,
     requestTimeoutMs: intVar(env, 'QK_REQUEST_TIMEOUT_MS', 100, 600_000) ?? h.requestTimeoutMs ?? 30_000,
     tokenGuessLimit: intVar(env, 'QK_TOKEN_GUESS_LIMIT', 0, 1_000_000) ?? h.tokenGuessLimit ?? 30,
     metricsToken,

@@ -19,6 +19,7 @@ import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
 import { PROBE_USER_AGENT } from '../metrics/window.js';
 import { clientErrorHandler } from './client-errors.js';
+import { limitConnections, serverDeadlines } from './connection-limits.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { securityHeaders } from './security-headers.js';
 import { backupRoutes } from './routes/backups.js';
@@ -43,6 +44,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     // the few lines that do carry `reqId` themselves and every request skips the child.
     childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
+    // Fastify sets the server's request timeout from its own option (off by default).
+    requestTimeout: ctx.config.http.requestTimeoutMs,
+    http: serverDeadlines(ctx.config.http),
     trustProxy: trustProxyOption(ctx.config.trustProxy),
     // Fastify's own 503 while closing has its own body shape; the onRequest hook below answers instead.
     return503OnClosing: false,
@@ -64,6 +68,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         reply,
       ),
   }).withTypeProvider<ZodTypeProvider>();
+  limitConnections(app.server, ctx.config.http, ctx.config.trustProxy, ctx.logger as FastifyBaseLogger);
   app.decorateRequest('quietLog', false);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
