@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { after, before, describe, mock, test } from 'node:test';
 import { call, COMBOS, type Isolation, MASTER_KEY, type Node, startNode } from '../support/harness.js';
 import { assertError, createQueue, join } from './helpers.js';
@@ -96,6 +98,27 @@ for (const combo of COMBOS) {
         mock.timers.reset();
         store.listQueues = original;
       }
+    });
+
+    test('a scraper that accepts gzip gets the same rendering compressed', async () => {
+      for (let i = 0; i < 50; i++) await createQueue(node.url);
+      const plain = await fresh();
+      const gz = await new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+        http
+          .get(
+            `${node.url}/metrics`,
+            { headers: { authorization: `Bearer ${SCRAPE_TOKEN}`, 'accept-encoding': 'gzip' } },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (c: Buffer) => chunks.push(c));
+              res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+            },
+          )
+          .on('error', reject);
+      });
+      assert.equal(gz.encoding, 'gzip');
+      assert.equal(gunzipSync(gz.body).toString('utf8'), plain.text);
+      assert.ok(gz.body.length * 4 < Buffer.byteLength(plain.text), `${gz.body.length} of ${plain.text.length} bytes`);
     });
   });
 }

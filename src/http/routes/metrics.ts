@@ -1,3 +1,5 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { AppContext } from '../../runtime/context.js';
 import { requireRole } from '../auth.js';
@@ -9,27 +11,33 @@ import { requireRole } from '../auth.js';
  */
 const CACHE_MS = 5_000;
 
+const gzipAsync = promisify(gzip);
+
+interface Rendering {
+  readonly text: string;
+  /** Compressed once, on the first scrape that asks for it, off the event loop. */
+  gzipped: Promise<Buffer> | null;
+  readonly until: number;
+}
+
 /** Prometheus metrics: an admin or operator key, or the scrape token (`QK_METRICS_TOKEN`). */
 export function metricsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
-    let cached: { body: string; until: number } | null = null;
-    let rendering: Promise<string> | null = null;
+    let cached: Rendering | null = null;
+    let rendering: Promise<Rendering> | null = null;
 
-    const render = async (): Promise<string> => {
+    const render = async (): Promise<Rendering> => {
       const queues = await ctx.store.listQueues().catch(() => null);
       // Without the queue list, the last known depths are kept rather than dropped.
       if (queues !== null) await ctx.metrics.syncQueues(queues);
-      return ctx.metrics.registry.metrics();
+      return { text: await ctx.metrics.registry.metrics(), gzipped: null, until: Date.now() + CACHE_MS };
     };
 
     /** Concurrent scrapes share one rendering. */
-    const current = async (): Promise<string> => {
-      if (cached && cached.until > Date.now()) return cached.body;
+    const current = async (): Promise<Rendering> => {
+      if (cached && cached.until > Date.now()) return cached;
       rendering ??= render()
-        .then((body) => {
-          cached = { body, until: Date.now() + CACHE_MS };
-          return body;
-        })
+        .then((r) => (cached = r))
         .finally(() => {
           rendering = null;
         });
@@ -42,11 +50,17 @@ export function metricsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         schema: { tags: ['health'], summary: 'Prometheus metrics', security: [{ bearer: [] }] },
         preHandler: requireRole(ctx.auth, ['admin', 'operator'], ctx.config.http.metricsToken),
       },
-      async (_req, reply) =>
-        reply
+      async (req, reply) => {
+        const r = await current();
+        void reply
           .header('content-type', ctx.metrics.registry.contentType)
           .header('cache-control', 'no-store')
-          .send(await current()),
+          .header('vary', 'accept-encoding');
+        // Prometheus asks for gzip; with thousands of queues it sends a tenth of the bytes.
+        if (!/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) return reply.send(r.text);
+        r.gzipped ??= gzipAsync(r.text);
+        return reply.header('content-encoding', 'gzip').send(await r.gzipped);
+      },
     );
   };
 }
