@@ -67,6 +67,7 @@ export function httpSettings(env: Env, file: FileConfig): HttpConfig {
     maxConnectionsPerIp: intVar(env, 'QK_MAX_CONNECTIONS_PER_IP', 0, 1_000_000) ?? h.maxConnectionsPerIp ?? 512,
     requestTimeoutMs: intVar(env, 'QK_REQUEST_TIMEOUT_MS', 100, 600_000) ?? h.requestTimeoutMs ?? 30_000,
     tokenGuessLimit: intVar(env, 'QK_TOKEN_GUESS_LIMIT', 0, 1_000_000) ?? h.tokenGuessLimit ?? 30,
-    metricsToken,
+    // Nested under `token` so that the backup's configuration snapshot redacts it like every secret.
+    metrics: { token: metricsToken },
   };
 }

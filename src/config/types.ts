@@ -90,5 +90,5 @@ export interface HttpConfig {
   /** Wrong ticket tokens one client IP may send per minute before 429 (0 = no limit). */
   readonly tokenGuessLimit: number;
   /** A bearer token that may read /metrics only (besides admin and operator keys). */
-  readonly metricsToken: string | null;
+  readonly metrics: { readonly token: string | null };
 }

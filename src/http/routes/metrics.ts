@@ -48,7 +48,7 @@ export function metricsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       '/metrics',
       {
         schema: { tags: ['health'], summary: 'Prometheus metrics', security: [{ bearer: [] }] },
-        preHandler: requireRole(ctx.auth, ['admin', 'operator'], ctx.config.http.metricsToken),
+        preHandler: requireRole(ctx.auth, ['admin', 'operator'], ctx.config.http.metrics.token),
       },
       async (req, reply) => {
         const r = await current();

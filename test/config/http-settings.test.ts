@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { configSnapshot } from '../../src/backup/config-snapshot.js';
 import { loadConfig } from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors/index.js';
 
-/** QK_TRUST_PROXY takes a hop count or proxy addresses, never "trust everything" (contract §11). */
+/** HTTP settings: QK_TRUST_PROXY takes a hop count or proxy addresses, never "trust everything" (contract §11). */
 describe('QK_TRUST_PROXY', () => {
   const load = (v: string) => loadConfig({ QK_DATA_DIR: '/tmp/qk-trust', QK_TRUST_PROXY: v }).trustProxy;
 
@@ -25,5 +26,23 @@ describe('QK_TRUST_PROXY', () => {
         v,
       );
     }
+  });
+});
+
+describe('QK_METRICS_TOKEN', () => {
+  const token = 'scrape-token-0123456789abcdef0123456789';
+
+  test('is kept out of the backup configuration snapshot', () => {
+    const config = loadConfig({ QK_DATA_DIR: '/tmp/qk-trust', QK_METRICS_TOKEN: token });
+    assert.equal(config.http.metrics.token, token);
+    const snapshot = JSON.stringify(configSnapshot(config, new Date()));
+    assert.ok(!snapshot.includes(token), 'the scrape token is in the snapshot');
+  });
+
+  test('shorter than 32 characters stops the start', () => {
+    assert.throws(
+      () => loadConfig({ QK_DATA_DIR: '/tmp/qk-trust', QK_METRICS_TOKEN: 'short' }),
+      (e: unknown) => e instanceof ConfigError && e.variable === 'QK_METRICS_TOKEN',
+    );
   });
 });
