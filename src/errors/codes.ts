@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   queue_closed: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  expectation_failed: 417,
   idempotency_key_reused: 422,
   rate_limited: 429,
   headers_too_large: 431,

@@ -18,7 +18,7 @@ import type { TrustProxy } from '../config/types.js';
 import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
 import { PROBE_USER_AGENT } from '../metrics/window.js';
-import { clientErrorHandler } from './client-errors.js';
+import { answerExpectations, clientErrorHandler } from './client-errors.js';
 import { limitConnections, serverDeadlines } from './connection-limits.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { securityHeaders } from './security-headers.js';
@@ -69,6 +69,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
       ),
   }).withTypeProvider<ZodTypeProvider>();
   limitConnections(app.server, ctx.config.http, ctx.config.trustProxy, ctx.logger as FastifyBaseLogger);
+  answerExpectations(app.server, headers);
   app.decorateRequest('quietLog', false);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

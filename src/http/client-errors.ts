@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ErrorCode } from '../errors/index.js';
@@ -33,4 +33,23 @@ export function clientErrorHandler(headers: Readonly<Record<string, string>>, lo
     }
     socket.destroy(err);
   };
+}
+
+/**
+ * Node answers an `Expect` other than `100-continue` with a bare 417 before any route runs; this
+ * gives that answer the error shape too.
+ */
+export function answerExpectations(server: Server, headers: Readonly<Record<string, string>>): void {
+  const body = JSON.stringify({
+    error: { code: 'expectation_failed', message: 'only "Expect: 100-continue" is understood' },
+  });
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    res.writeHead(ERROR_CODES.expectation_failed, {
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
+    res.end(body);
+  });
 }

@@ -61,6 +61,12 @@ const CASES: [string, string, number, string][] = [
     'validation_failed',
   ],
   [
+    'an Expect other than 100-continue',
+    'POST /api/queues HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+    417,
+    'expectation_failed',
+  ],
+  [
     'headers over the size limit',
     `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
     431,

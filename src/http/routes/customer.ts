@@ -8,6 +8,7 @@ import { GuessThrottle } from '../guess-throttle.js';
 import { joinBody, idSchema, idempotencyHeader } from '../schemas.js';
 
 const MAX_STREAMS_PER_TICKET = 3;
+const END_RETRY_MS = 600_000;
 
 const tokenHeader = z.object({ 'x-ticket-token': z.string().max(128).optional() }).passthrough();
 
@@ -124,7 +125,9 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           (view) => res.write(`id: ${++seq}\nevent: ticket\ndata: ${JSON.stringify(view)}\n\n`),
           (reason) => {
             clearInterval(ping);
-            res.end(`id: ${++seq}\nevent: end\ndata: ${JSON.stringify({ reason })}\n\n`);
+            // A browser's EventSource reconnects when a stream closes; `retry` spaces out the retries
+            // of a page that does not close it on `end` (it would only be told the same end again).
+            res.end(`id: ${++seq}\nretry: ${END_RETRY_MS}\nevent: end\ndata: ${JSON.stringify({ reason })}\n\n`);
           },
         );
         req.raw.on('close', () => {
