@@ -4,6 +4,7 @@ import { Cron } from 'croner';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors/index.js';
 import { intVar, onOff, type Env } from './env-values.js';
+import { httpSettings, trustProxy } from './http.js';
 import { resolvePlans } from './resolve-plans.js';
 import { fileConfigSchema, type FileConfig } from './schema.js';
 import type { Config, DatabaseConfig, Thresholds } from './types.js';
@@ -80,7 +81,7 @@ export function loadConfig(env: Env = process.env): Config {
         .filter(Boolean) ??
       file.corsOrigins ??
       [],
-    trustProxy: onOff(env, 'QK_TRUST_PROXY') ?? file.trustProxy ?? false,
+    trustProxy: trustProxy(env, file),
     publicUrl,
     nodeEnv: env.NODE_ENV ?? 'development',
     maintenance: {
@@ -110,6 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
       rpoTargetMs: (b.rpoTargetSeconds ?? 3600) * 1000,
       pgDumpPath: env.QK_PG_DUMP ?? b.pgDumpPath ?? null,
     },
+    http: httpSettings(env, file),
   };
   return deepFreeze(config);
 }

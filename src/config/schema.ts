@@ -44,7 +44,7 @@ export const fileConfigSchema = z
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     baseUrl: z.string().url(),
     corsOrigins: z.array(z.string().min(1)),
-    trustProxy: z.boolean(),
+    trustProxy: z.union([z.boolean(), z.number().int().min(0).max(10), z.array(z.string().min(1)).min(1)]),
     publicUrl: z.string().url(),
     maintenance: z
       .object({
@@ -75,6 +75,16 @@ export const fileConfigSchema = z
         rtoTargetSeconds: z.number().positive(),
         rpoTargetSeconds: z.number().positive(),
         pgDumpPath: z.string().min(1),
+      })
+      .partial()
+      .strict(),
+    http: z
+      .object({
+        maxConnections: z.number().int().min(1),
+        maxConnectionsPerIp: z.number().int().min(0),
+        requestTimeoutMs: z.number().int().min(100).max(600_000),
+        tokenGuessLimit: z.number().int().min(0),
+        metricsToken: z.string().min(32),
       })
       .partial()
       .strict(),

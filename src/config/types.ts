@@ -70,10 +70,27 @@ export interface Config {
   readonly logLevel: string;
   readonly baseUrl: string;
   readonly corsOrigins: readonly string[];
-  readonly trustProxy: boolean;
+  readonly trustProxy: TrustProxy;
   readonly nodeEnv: string;
   readonly maintenance: MaintenanceConfig;
   readonly backup: BackupConfig;
   /** The address customers reach: QR codes and links point here (QK_PUBLIC_URL, else the base URL). */
   readonly publicUrl: string;
+  readonly http: HttpConfig;
+}
+
+/** `false`: no proxy; a number: that many proxies in front; a list: the proxies' addresses or ranges. */
+export type TrustProxy = false | number | readonly string[];
+
+export interface HttpConfig {
+  /** Open connections a node accepts in all; more are closed at once. */
+  readonly maxConnections: number;
+  /** Open connections from one peer address (0 = no cap); not applied behind a trusted proxy. */
+  readonly maxConnectionsPerIp: number;
+  /** A request (headers and body) must arrive within this many ms, else 408. */
+  readonly requestTimeoutMs: number;
+  /** Wrong ticket tokens one client IP may send per minute before 429 (0 = no limit). */
+  readonly tokenGuessLimit: number;
+  /** A bearer token that may read /metrics only (besides admin and operator keys). */
+  readonly metrics: { readonly token: string | null };
 }

@@ -26,7 +26,8 @@ export class KeyAuthority {
 
   async resolve(header: string | undefined): Promise<Principal | null | 'malformed'> {
     if (header === undefined) return null;
-    const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header);
+    // HTTP auth schemes are case-insensitive: `bearer` and `BEARER` are the same scheme.
+    const m = /^Bearer +([\x21-\x7e]{1,512})$/i.exec(header);
     if (!m) return 'malformed';
     const digest = sha256(m[1] as string);
     const now = Date.now();

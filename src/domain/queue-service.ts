@@ -2,7 +2,8 @@ import { AppError, isAppError, notFound, unavailable } from '../errors/index.js'
 import type { LiveBackend } from '../live/contract.js';
 import type { JoinOutcome, QueuePatch, Store, TransitionChange } from '../store/contract.js';
 import { JoinBatcher } from './join-batcher.js';
-import { newId, newTicketToken, sameDigest, sealToken, sha256, unsealToken } from './tokens.js';
+import { joinFingerprint, openReplay, sealReplay } from './idempotency.js';
+import { newId, newTicketToken, sameDigest, sha256 } from './tokens.js';
 import { ACTIONS, callTarget, type Action } from './transitions.js';
 import {
   DEFAULT_QUEUE_SETTINGS,
@@ -117,6 +118,7 @@ export class QueueService {
     idempotencyKey: string | null,
   ): Promise<{ result: JoinResult; replayed: boolean }> {
     const token = newTicketToken();
+    const fingerprint = idempotencyKey === null ? null : joinFingerprint(input);
     const outcome = await this.batcher.join(queueId, {
       id: newId('t'),
       tokenHash: sha256(token),
@@ -125,7 +127,7 @@ export class QueueService {
       contact: input.contact ?? null,
       metadata: input.metadata ?? null,
       idempotencyKey,
-      sealedToken: idempotencyKey === null ? null : sealToken(token, this.sealKey),
+      sealedToken: fingerprint === null ? null : sealReplay(token, fingerprint, this.sealKey),
     });
     if (outcome.kind === 'rejected') {
       const messages = {
@@ -141,7 +143,12 @@ export class QueueService {
       this.observer.changed(t, null);
     }
     const replayToken =
-      outcome.kind === 'replayed' && outcome.sealedToken ? unsealToken(outcome.sealedToken, this.sealKey) : null;
+      outcome.kind === 'replayed' && outcome.sealedToken && fingerprint !== null
+        ? openReplay(outcome.sealedToken, fingerprint, this.sealKey)
+        : null;
+    // Returning the token for another body would hand the ticket to whoever guessed the key.
+    if (replayToken === 'mismatch')
+      throw new AppError('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
     if (outcome.kind === 'replayed' && replayToken === null)
       throw new AppError(
         'conflict',

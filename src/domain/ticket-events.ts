@@ -1,12 +1,23 @@
+import { isAppError } from '../errors/index.js';
 import type { QueueService } from './queue-service.js';
+import type { TicketStatus } from './types.js';
 import type { TicketView } from './views.js';
 import type { Bus } from '../live/contract.js';
 
 type Listener = (view: TicketView) => void;
 
+/** Why a ticket's stream ended: the ticket reached an end, or its queue (and so the ticket) is gone. */
+export type StreamEnd = 'served' | 'left' | 'expired' | 'deleted';
+
+const ENDS: Partial<Record<TicketStatus, StreamEnd>> = { served: 'served', left: 'left', expired: 'expired' };
+
+/** The reason a stream ends with this view, or null while the ticket can still change. */
+export const streamEnd = (view: TicketView): StreamEnd | null => ENDS[view.status] ?? null;
+
 interface Watch {
   readonly ticketId: string;
   readonly listener: Listener;
+  readonly end: (reason: StreamEnd) => void;
   last: string;
 }
 
@@ -23,6 +34,7 @@ export class TicketEvents {
     { watches: Set<Watch>; unsubscribe: Promise<() => Promise<void>>; scheduled: boolean }
   >();
   private readonly toPublish = new Set<string>();
+  private readonly perTicket = new Map<string, number>();
 
   constructor(
     private readonly bus: Bus,
@@ -43,8 +55,16 @@ export class TicketEvents {
     });
   }
 
-  /** Starts watching; returns a function that stops. The first view is sent at once. */
-  watch(queueId: string, first: TicketView, listener: Listener): () => void {
+  /** Streams this node has open for a ticket. */
+  streamsOf(ticketId: string): number {
+    return this.perTicket.get(ticketId) ?? 0;
+  }
+
+  /**
+   * Starts watching; returns a function that stops. The first view is sent at once. `end` is
+   * called once when the ticket is served, leaves, expires or is deleted; the watch stops itself.
+   */
+  watch(queueId: string, first: TicketView, listener: Listener, end: (reason: StreamEnd) => void): () => void {
     let q = this.queues.get(queueId);
     if (!q) {
       const entry = {
@@ -56,10 +76,13 @@ export class TicketEvents {
       this.queues.set(queueId, entry);
       q = entry;
     }
-    const w: Watch = { ticketId: first.id, listener, last: key(first) };
-    q.watches.add(w);
-    listener(first);
-    return () => {
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      const n = this.streamsOf(w.ticketId) - 1;
+      if (n > 0) this.perTicket.set(w.ticketId, n);
+      else this.perTicket.delete(w.ticketId);
       const cur = this.queues.get(queueId);
       if (!cur) return;
       cur.watches.delete(w);
@@ -68,6 +91,21 @@ export class TicketEvents {
         void cur.unsubscribe.then((off) => off()).catch(this.onError);
       }
     };
+    const w: Watch = {
+      ticketId: first.id,
+      listener,
+      end: (reason) => {
+        stop();
+        end(reason);
+      },
+      last: key(first),
+    };
+    q.watches.add(w);
+    this.perTicket.set(w.ticketId, this.streamsOf(w.ticketId) + 1);
+    listener(first);
+    const over = streamEnd(first);
+    if (over) w.end(over);
+    return stop;
   }
 
   get subscribers(): number {
@@ -97,8 +135,11 @@ export class TicketEvents {
           w.last = k;
           w.listener(customer);
         }
+        const over = streamEnd(customer);
+        if (over) w.end(over);
       } catch (e) {
-        this.onError(e);
+        if (isAppError(e) && e.code === 'not_found') w.end('deleted');
+        else this.onError(e);
       }
     }
   }

@@ -9,9 +9,12 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { TrustProxy } from '../config/types.js';
 import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
 import { isUserLatency, PROBE_USER_AGENT } from '../metrics/window.js';
+import { answerExpectations, clientErrorHandler } from './client-errors.js';
+import { limitConnections, serverDeadlines } from './connection-limits.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { transform, transformObject } from './openapi.js';
 import { serializerCompiler } from './serializer.js';
@@ -22,6 +25,7 @@ import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { operatorRoutes } from './routes/operator.js';
 import { pageRoutes } from './routes/pages.js';
 
@@ -30,6 +34,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Builds the HTTP API on a runtime. Listening is the caller's business. */
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const headers = securityHeaders();
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -37,8 +42,13 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     // the few lines that do carry `reqId` themselves and every request skips the child.
     childLoggerFactory: (logger) => logger,
     bodyLimit: BODY_LIMIT,
-    trustProxy: ctx.config.trustProxy,
-    return503OnClosing: true,
+    // Fastify sets the server's request timeout from its own option (off by default).
+    requestTimeout: ctx.config.http.requestTimeoutMs,
+    http: serverDeadlines(ctx.config.http),
+    trustProxy: trustProxyOption(ctx.config.trustProxy),
+    // Fastify's own 503 while closing has its own body shape; the onRequest hook below answers instead.
+    return503OnClosing: false,
+    clientErrorHandler: clientErrorHandler(headers, ctx.logger as FastifyBaseLogger),
     routerOptions: { maxParamLength: 200 },
     // Router-level failures (an over-long path parameter, a malformed %-escape) would otherwise be
     // answered by Fastify itself (414 / 400) in its own body shape; give them our error shape.
@@ -56,6 +66,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
         reply,
       ),
   }).withTypeProvider<ZodTypeProvider>();
+  limitConnections(app.server, ctx.config.http, ctx.config.trustProxy, ctx.logger as FastifyBaseLogger);
+  answerExpectations(app.server, headers);
+  app.decorateRequest('quietLog', false);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -81,10 +94,18 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     }
   });
 
-  const headers = securityHeaders();
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   // Callback-style hooks: an async hook costs every request a promise and its await.
   app.addHook('onRequest', (_req, reply, done) => {
     void reply.headers(headers);
+    if (closing) {
+      void reply.header('connection', 'close');
+      return done(new AppError('unavailable', 'this node is shutting down; retry shortly', { retryAfter: 1 }));
+    }
     done();
   });
   // No origins configured means no cross-origin access at all, which needs no plugin.
@@ -109,6 +130,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes(ctx));
+  await app.register(metricsRoutes(ctx));
   await app.register(customerRoutes(ctx));
   await app.register(operatorRoutes(ctx));
   await app.register(keyRoutes(ctx));
@@ -117,6 +139,12 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(dashboardRoutes(ctx));
   await app.register(pageRoutes(ctx));
   return app;
+}
+
+/** A hop count trusts that many addresses, nearest first; the connection's own peer is hop 0. */
+function trustProxyOption(t: TrustProxy): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  if (t === false) return false;
+  return typeof t === 'number' ? (_addr, hop) => hop < t : [...t];
 }
 
 /** Metrics, the latency window and one log line per request, with the route pattern logAnalysis groups by. */
@@ -131,7 +159,7 @@ function recordRequest(ctx: AppContext, req: FastifyRequest, reply: FastifyReply
     ctx.window.record(`${req.method} ${route}`, ms, status >= 500);
   }
   // The maintenance self-probe sends thousands of requests; logging each would drown the logs.
-  if (req.headers['user-agent'] === PROBE_USER_AGENT) return;
+  if (req.quietLog || req.headers['user-agent'] === PROBE_USER_AGENT) return;
   const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
   if (ctx.logger.isLevelEnabled(level))
     req.log[level](

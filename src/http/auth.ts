@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyRole } from '../domain/types.js';
 import { AppError } from '../errors/index.js';
 import type { KeyAuthority, Principal } from '../domain/keys.js';
+import { sameDigest, sha256 } from '../domain/tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -9,9 +10,17 @@ declare module 'fastify' {
   }
 }
 
-/** A preHandler that admits the given roles; 401 without a valid key, 403 with the wrong role. */
-export function requireRole(auth: KeyAuthority, roles: readonly KeyRole[]) {
+/**
+ * A preHandler that admits the given roles; 401 without a valid key, 403 with the wrong role.
+ * `extraToken` is one more bearer token admitted without a role (a metrics scraper's).
+ */
+export function requireRole(auth: KeyAuthority, roles: readonly KeyRole[], extraToken: string | null = null) {
+  const extraDigest = extraToken === null ? null : sha256(extraToken);
   return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    if (extraDigest !== null) {
+      const m = /^bearer +(\S+)$/i.exec(req.headers.authorization ?? '');
+      if (m && sameDigest(sha256(m[1] as string), extraDigest)) return;
+    }
     const p = await auth.resolve(req.headers.authorization);
     if (p === null || p === 'malformed') {
       req.log.warn(

@@ -55,6 +55,15 @@ const publicQueueSchema = z
   })
   .describe('A queue as customers see it') satisfies z.ZodType<ReturnType<typeof publicQueueView>>;
 
+/** The display board's read: the public queue view and the latest calls, newest first. */
+export const boardSchema = publicQueueSchema
+  .extend({
+    nowServing: z.array(
+      z.object({ number: z.number().int(), counter: z.string().nullable(), calledAt: isoTime.nullable() }),
+    ),
+  })
+  .describe('A display board');
+
 export const queueSchema = publicQueueSchema
   .extend({
     capacity: z.number().int().nullable(),

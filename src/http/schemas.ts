@@ -65,7 +65,10 @@ export const joinBody = z
   .strict()
   .nullish();
 
-export const idempotencyHeader = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'must be 1-200 visible ASCII characters');
+/** At least 16 characters: a key is all that stands between a replay and the ticket's token. */
+export const idempotencyHeader = z
+  .string()
+  .regex(/^[\x21-\x7e]{16,200}$/, 'must be 16-200 visible ASCII characters (an unguessable value, such as a UUID)');
 
 export const listTicketsQuery = z
   .object({

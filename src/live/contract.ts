@@ -48,7 +48,7 @@ export interface RateDecision {
   readonly resetMs: number;
 }
 
-/** Fixed-window counters shared by all nodes in Redis mode. */
+/** Sliding-window limits (at most `limit` hits in any `windowMs`), shared by all nodes in Redis mode. */
 export interface RateLimiter {
   hit(key: string, limit: number, windowMs: number): Promise<RateDecision>;
 }

@@ -47,7 +47,22 @@ export function createMetrics() {
     help: 'Live index rebuilds after a wipe',
     registers: [registry],
   });
-  return { registry, httpRequests, httpDuration, queueDepth, joined, served, left, indexRebuilds };
+  /**
+   * Sets the per-queue depth from the queues that exist and drops every series of queues that do
+   * not (deleted here or on another node), so the output does not grow with every queue ever made.
+   */
+  async function syncQueues(queues: readonly { id: string; waitingCount: number }[]): Promise<void> {
+    const live = new Set<string>();
+    queueDepth.reset();
+    for (const q of queues) {
+      live.add(q.id);
+      queueDepth.set({ queue: q.id }, q.waitingCount);
+    }
+    for (const c of [joined, served, left])
+      for (const v of (await c.get()).values)
+        if (!live.has(String(v.labels.queue))) c.remove(v.labels as Record<string, string>);
+  }
+  return { registry, httpRequests, httpDuration, queueDepth, joined, served, left, indexRebuilds, syncQueues };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

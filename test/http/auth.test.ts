@@ -23,7 +23,8 @@ const BAD_KEYS: [string, Record<string, string>][] = [
   ['the master key with one character changed', { authorization: `Bearer ${MASTER_KEY.slice(0, -1)}X` }],
   ['a Basic header', { authorization: `Basic ${Buffer.from(`admin:${MASTER_KEY}`).toString('base64')}` }],
   ['an empty Bearer', { authorization: 'Bearer ' }],
-  ['a lower-case scheme and two spaces', { authorization: `bearer  ${MASTER_KEY}` }],
+  ['the key without a scheme', { authorization: MASTER_KEY }],
+  ['another scheme spelled like Bearer', { authorization: `Bearers ${MASTER_KEY}` }],
 ];
 
 for (const combo of COMBOS) {
@@ -231,6 +232,15 @@ for (const combo of COMBOS) {
           'forbidden',
           'escalation',
         );
+      });
+    });
+
+    describe('the bearer scheme is case-insensitive', () => {
+      test('bearer, BEARER and extra spaces are accepted', async () => {
+        for (const authorization of [`bearer ${operatorKey}`, `BEARER ${MASTER_KEY}`, `bEaReR  ${operatorKey}`]) {
+          const r = await call(base, 'GET', '/api/queues', { key: null, headers: { authorization } });
+          assert.equal(r.status, 200, `${authorization.slice(0, 8)}: ${JSON.stringify(r.body)}`);
+        }
       });
     });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
+import { call, COMBOS, type Isolation, MASTER_KEY, type Node, startNode } from '../support/harness.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { createQueue, getTicket, type Joined, leave, listAll } from './helpers.js';
 
@@ -314,7 +314,9 @@ for (const combo of COMBOS) {
             // right after. Waiting for its turn to end makes the count's read deterministic.
             await n.rt.watcher.poke();
             // The rebuild is counted where operators watch for it.
-            const metrics = await fetch(`${n.url}/metrics`).then((r) => r.text());
+            const metrics = await fetch(`${n.url}/metrics`, {
+              headers: { authorization: `Bearer ${MASTER_KEY}` },
+            }).then((r) => r.text());
             assert.match(metrics, /^qk_live_index_rebuilds_total [1-9]\d*$/m);
           } else {
             await n.close();

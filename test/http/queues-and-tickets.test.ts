@@ -150,45 +150,6 @@ for (const combo of COMBOS) {
       });
     });
 
-    describe('idempotent join', () => {
-      test('the same Idempotency-Key returns the same ticket and token, 200 on replay', async () => {
-        const q = await createQueue(base);
-        const headers = { 'idempotency-key': 'order-4711' };
-        const first = await call(base, 'POST', `/api/queues/${q.id}/tickets`, {
-          body: { name: 'Bo' },
-          key: null,
-          headers,
-        });
-        assert.equal(first.status, 201);
-        const again = await call(base, 'POST', `/api/queues/${q.id}/tickets`, {
-          body: { name: 'Bo' },
-          key: null,
-          headers,
-        });
-        assert.equal(again.status, 200);
-        assert.equal(again.body.id, first.body.id);
-        assert.equal(again.body.token, first.body.token);
-        assert.equal(again.body.number, first.body.number);
-        const other = await join(base, q.id, {}, { headers: { 'idempotency-key': 'order-4712' } });
-        assert.notEqual(other.id, first.body.id);
-        assert.equal((await call(base, 'GET', `/api/queues/${q.id}`)).body.waitingCount, 2);
-      });
-
-      test('concurrent retries with one key create one ticket', async () => {
-        const q = await createQueue(base);
-        const headers = { 'idempotency-key': 'burst-1' };
-        const rs = await Promise.all(
-          Array.from({ length: 8 }, () =>
-            call(base, 'POST', `/api/queues/${q.id}/tickets`, { body: {}, key: null, headers }),
-          ),
-        );
-        assert.deepEqual(rs.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 200, 200, 201]);
-        assert.equal(new Set(rs.map((r) => r.body.id)).size, 1);
-        assert.equal(new Set(rs.map((r) => r.body.token)).size, 1);
-        assert.equal((await listAll(base, q.id)).length, 1);
-      });
-    });
-
     describe('capacity, closed and paused queues', () => {
       test('a full queue answers 409 queue_full until someone leaves', async () => {
         const q = await createQueue(base, { capacity: 2 });

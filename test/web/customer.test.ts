@@ -6,7 +6,7 @@ import { createQueue, join } from '../http/helpers.js';
 import { axeProblems, launch, skipBrowser, watchedPage } from './browser.js';
 
 /**
- * The customer's path in a real browser (contract §7): join from the page, see the position, get
+ * The customer's path in a real browser (docs/pages.md): join from the page, see the position, get
  * called by an operator, leave. Updates arrive over the ticket's event stream without a reload.
  */
 describe('customer pages in a browser', { skip: skipBrowser }, () => {

@@ -1,16 +1,22 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicQueueView, queueView } from '../../domain/views.js';
 import { AppError } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
 import { errors, joinResultSchema, queueOrPublicSchema, ticketViewSchema } from '../responses.js';
+import { GuessThrottle } from '../guess-throttle.js';
 import { joinBody, idSchema, idempotencyHeader } from '../schemas.js';
+
+const MAX_STREAMS_PER_TICKET = 3;
+const END_RETRY_MS = 600_000;
 
 const tokenHeader = z.object({ 'x-ticket-token': z.string().max(128).optional() }).passthrough();
 
 /** Customer routes: no key; a ticket's secret token proves ownership. */
 export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
+    const guesses = new GuessThrottle(ctx.live.limiter, ctx.config.http.tokenGuessLimit);
     app.get(
       '/api/queues/:queueId',
       {
@@ -75,7 +81,8 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: ticketViewSchema, ...errors(400, 404, 503) },
         },
       },
-      async (req) => ctx.service.customerTicket(req.params.ticketId, req.headers['x-ticket-token']),
+      async (req) =>
+        guesses.guard(req, () => ctx.service.customerTicket(req.params.ticketId, req.headers['x-ticket-token'])),
     );
 
     app.delete(
@@ -89,7 +96,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: ticketViewSchema.describe('The ticket, now `left`'), ...errors(400, 404, 409, 503) },
         },
       },
-      async (req) => ctx.service.leave(req.params.ticketId, req.headers['x-ticket-token']),
+      async (req) => guesses.guard(req, () => ctx.service.leave(req.params.ticketId, req.headers['x-ticket-token'])),
     );
 
     app.get(
@@ -108,20 +115,35 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const first = await ctx.service.customerTicket(req.params.ticketId, req.query.token);
+        const first = await guesses.guard(req, () => ctx.service.customerTicket(req.params.ticketId, req.query.token));
+        // A page open in a few tabs is normal; hundreds of streams on one ticket are an attack.
+        if (ctx.events.streamsOf(first.id) >= MAX_STREAMS_PER_TICKET)
+          throw new AppError('rate_limited', `this ticket already has ${MAX_STREAMS_PER_TICKET} open event streams`, {
+            retryAfter: 15,
+          });
         reply.hijack();
         const res = reply.raw;
+        // The hijacked response skips Fastify's reply, so the security headers set on it go here.
         res.writeHead(200, {
+          ...(reply.getHeaders() as OutgoingHttpHeaders),
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache, no-transform',
           connection: 'keep-alive',
           'x-accel-buffering': 'no',
         });
         let seq = 0;
-        const stop = ctx.events.watch(first.queueId, first, (view) => {
-          res.write(`id: ${++seq}\nevent: ticket\ndata: ${JSON.stringify(view)}\n\n`);
-        });
         const ping = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+        const stop = ctx.events.watch(
+          first.queueId,
+          first,
+          (view) => res.write(`id: ${++seq}\nevent: ticket\ndata: ${JSON.stringify(view)}\n\n`),
+          (reason) => {
+            clearInterval(ping);
+            // A browser's EventSource reconnects when a stream closes; `retry` spaces out the retries
+            // of a page that does not close it on `end` (it would only be told the same end again).
+            res.end(`id: ${++seq}\nretry: ${END_RETRY_MS}\nevent: end\ndata: ${JSON.stringify({ reason })}\n\n`);
+          },
+        );
         req.raw.on('close', () => {
           clearInterval(ping);
           stop();

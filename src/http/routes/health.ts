@@ -12,7 +12,7 @@ const reason = (e: unknown): string => {
   return e.cause instanceof Error ? `${e.message}: ${e.cause.message}` : e.message;
 };
 
-/** Liveness, readiness and metrics: no key. */
+/** Liveness and readiness: no key. */
 export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
@@ -62,26 +62,6 @@ export function healthRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           .map(([n]) => n);
         if (failed.length > 0) void reply.status(503).header('Retry-After', '2');
         return { status: failed.length > 0 ? 'unavailable' : 'ok', failed, checks };
-      },
-    );
-
-    app.get(
-      '/metrics',
-      {
-        schema: {
-          tags: ['health'],
-          summary: 'Prometheus metrics',
-          hide: false,
-          produces: ['text/plain'],
-          response: { 200: z.string().describe('Prometheus text format') },
-        },
-      },
-      async (_req, reply) => {
-        for (const q of await ctx.store.listQueues().catch(() => []))
-          ctx.metrics.queueDepth.set({ queue: q.id }, q.waitingCount);
-        return reply
-          .header('content-type', ctx.metrics.registry.contentType)
-          .send(await ctx.metrics.registry.metrics());
       },
     );
   };

@@ -75,6 +75,8 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         await ctx.service.deleteQueue(req.params.id);
+        // Ends the event streams of the queue's tickets on every node.
+        ctx.events.publish(req.params.id);
         return reply.status(204).send();
       },
     );

@@ -8,6 +8,7 @@ import { publicQueueView } from '../../domain/views.js';
 import type { Queue } from '../../domain/types.js';
 import { isAppError } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
+import { boardSchema, errors } from '../responses.js';
 import { PAGE_CSP, esc, notFoundPage, page } from '../pages/html.js';
 import { CATALOGUES, LANG_COOKIE, chooseLang, type Lang } from '../pages/i18n.js';
 import { qrSvg } from '../pages/qr.js';
@@ -37,7 +38,7 @@ function sendPage(reply: FastifyReply, status: number, html: string): FastifyRep
     .send(html);
 }
 
-/** Customer pages (contract §7): join, ticket, display board and poster, plus the board's public read. */
+/** Customer pages (docs/pages.md): join, ticket, display board and poster, plus the board's public read. */
 export function pageRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   const joinUrl = (queueId: string) => `${ctx.config.publicUrl}/q/${encodeURIComponent(queueId)}`;
 
@@ -143,6 +144,7 @@ ${await qrSvg(url, t.scanToJoin)}<p>${esc(t.posterText)}</p><p class="poster-url
           tags: ['customers'],
           summary: 'A display board: the public queue view and the most recently called tickets with their desks',
           params: z.object({ queueId: idSchema }),
+          response: { 200: boardSchema, ...errors(400, 404, 503) },
         },
       },
       async (req) => {

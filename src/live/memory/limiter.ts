@@ -1,37 +1,54 @@
 import type { RateDecision, RateLimiter } from '../contract.js';
 
-interface Window {
-  count: number;
-  resetAt: number;
+/** The times of one key's accepted hits still inside the window, oldest first, from `head` on. */
+interface Log {
+  times: number[];
+  head: number;
+  window: number;
 }
 
 /**
- * Fixed-window counters for a single node. A window opens at a key's first hit and lasts
- * `windowMs`; expired windows are replaced on the next hit and dropped in bulk by `sweep`.
+ * Sliding-window limits for a single node: a key may have at most `limit` accepted hits in any
+ * `windowMs`, whatever the boundaries (a fixed window let twice the limit through across one).
+ * Only accepted hits are kept, so a key holds at most `limit` times; refused hits cost nothing.
  */
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly windows = new Map<string, Window>();
+  private readonly logs = new Map<string, Log>();
 
   /** `now` is injectable so tests can move time instead of sleeping. */
   constructor(private readonly now: () => number = Date.now) {}
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     const now = this.now();
-    let w = this.windows.get(key);
-    if (!w || w.resetAt <= now) {
-      w = { count: 0, resetAt: now + Math.max(1, windowMs) };
-      this.windows.set(key, w);
+    const window = Math.max(1, windowMs);
+    let log = this.logs.get(key);
+    if (!log) {
+      log = { times: [], head: 0, window };
+      this.logs.set(key, log);
     }
-    w.count++;
-    return { allowed: w.count <= limit, remaining: Math.max(0, limit - w.count), resetMs: w.resetAt - now };
+    log.window = window;
+    const { times } = log;
+    while (log.head < times.length && (times[log.head] as number) <= now - window) log.head++;
+    // Dropping the expired prefix now and then keeps each hit O(1) on average.
+    if (log.head > 64 && log.head * 2 > times.length) {
+      times.splice(0, log.head);
+      log.head = 0;
+    }
+    const used = times.length - log.head;
+    if (used < limit) {
+      times.push(now);
+      return { allowed: true, remaining: limit - used - 1, resetMs: (times[log.head] as number) + window - now };
+    }
+    return { allowed: false, remaining: 0, resetMs: Math.max(1, (times[log.head] as number) + window - now) };
   }
 
-  /** Drops windows that ended at or before `now`; returns how many. */
+  /** Drops keys whose every hit left the window; returns how many. */
   sweep(now: number): number {
     let removed = 0;
-    for (const [key, w] of this.windows) {
-      if (w.resetAt <= now) {
-        this.windows.delete(key);
+    for (const [key, log] of this.logs) {
+      const last = log.times[log.times.length - 1];
+      if (last === undefined || last <= now - log.window) {
+        this.logs.delete(key);
         removed++;
       }
     }
@@ -39,10 +56,10 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   get size(): number {
-    return this.windows.size;
+    return this.logs.size;
   }
 
   clear(): void {
-    this.windows.clear();
+    this.logs.clear();
   }
 }

@@ -32,5 +32,5 @@ export class LuaCommand {
 
 export const REMOVE = new LuaCommand('qkRemove', 'remove.lua');
 export const SWAP = new LuaCommand('qkSwapIndex', 'swap-index.lua');
-export const RATE_HIT = new LuaCommand('qkRateHit', 'rate-hit.lua');
+export const SLIDING_HIT = new LuaCommand('qkSlidingHit', 'sliding-hit.lua');
 export const DELETE_ORPHANS = new LuaCommand('qkDeleteOrphans', 'delete-orphans.lua');

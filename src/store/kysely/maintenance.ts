@@ -7,7 +7,7 @@ import type {
   ScheduledTask,
   SlotOutcome,
 } from '../maintenance-contract.js';
-import { decodeCursor, encodeCursor } from './rows.js';
+import { CURSOR_PARTS, decodeCursor, encodeCursor } from './rows.js';
 import type { DB } from './schema.js';
 import { AppError } from '../../errors/index.js';
 
@@ -134,7 +134,7 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
     let q = this.db.selectFrom('maintenance_runs').select(['id', 'started_at', 'document']);
     if (opts.plan !== undefined) q = q.where('plan', '=', opts.plan);
     if (opts.cursor !== undefined) {
-      const c = decodeCursor(opts.cursor, 2);
+      const c = decodeCursor(opts.cursor, [CURSOR_PARTS.count, CURSOR_PARTS.id]);
       if (!c) throw new AppError('validation_failed', 'cursor is not one this server issued');
       const [started, id] = c as [number, string];
       q = q.where((eb) =>

@@ -72,15 +72,21 @@ export function toKey(r: Selectable<ApiKeysTable>): ApiKeyRecord {
 export const encodeCursor = (parts: (string | number)[]): string =>
   Buffer.from(JSON.stringify(parts)).toString('base64url');
 
-export function decodeCursor(cursor: string, arity: number): (string | number)[] | null {
+/**
+ * What each part of a cursor may hold. Cursors come back from clients, so a forged one must be
+ * refused here: PostgreSQL would answer a wrong type or an out-of-range number with an error.
+ */
+export const CURSOR_PARTS = {
+  rank: (v: unknown): boolean => (PRIORITY_RANKS as readonly unknown[]).includes(v),
+  count: (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0,
+  id: (v: unknown): boolean => typeof v === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(v),
+} as const;
+
+export function decodeCursor(cursor: string, parts: readonly ((v: unknown) => boolean)[]): (string | number)[] | null {
   try {
-    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      Array.isArray(parts) &&
-      parts.length === arity &&
-      parts.every((p) => typeof p === 'string' || typeof p === 'number')
-    )
-      return parts as (string | number)[];
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(decoded) && decoded.length === parts.length && decoded.every((v, i) => parts[i]?.(v)))
+      return decoded as (string | number)[];
   } catch {
     /* fall through: an unreadable cursor is reported by the caller */
   }

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { TicketStatus, WaitingEntry } from '../../domain/types.js';
 import { AppError } from '../../errors/index.js';
 import type { TicketPage } from '../contract.js';
-import { decodeCursor, encodeCursor, priorityName, toTicket } from './rows.js';
+import { CURSOR_PARTS, decodeCursor, encodeCursor, priorityName, toTicket } from './rows.js';
 import type { DB } from './schema.js';
 
 /** Ticket operations: joins in `join.ts`, status changes in `transitions.ts`, reads here. */
@@ -17,7 +17,7 @@ export async function listTickets(
   let q = db.selectFrom('tickets').selectAll().where('queue_id', '=', queueId);
   if (opts.status) q = q.where('status', '=', opts.status);
   if (opts.cursor !== undefined) {
-    const c = decodeCursor(opts.cursor, 2);
+    const c = decodeCursor(opts.cursor, [CURSOR_PARTS.rank, CURSOR_PARTS.count]);
     if (!c) throw new AppError('validation_failed', 'cursor is not one this server issued');
     const [prio, seq] = c as [number, number];
     q = q.where((eb) => eb.or([eb('priority', '>', prio), eb.and([eb('priority', '=', prio), eb('seq', '>', seq)])]));

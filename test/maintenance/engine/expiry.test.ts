@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../../src/config/index.js';
 import type { TicketView } from '../../../src/domain/views.js';
 import { compareOrders } from '../../../src/domain/live-sync.js';
+import type { StreamEnd } from '../../../src/domain/ticket-events.js';
 import { cacheCleanup } from '../../../src/maintenance/steps/cache-cleanup/index.js';
 import { createRuntime, type Runtime } from '../../../src/runtime/runtime.js';
 import { COMBOS, type Isolation } from '../../support/harness.js';
@@ -57,8 +58,14 @@ for (const combo of COMBOS) {
       // (the change crosses nodes); embedded, each node's index knows only its own joins.
       const watcher = a.live.kind === 'redis' ? b : a;
       const seen: TicketView[] = [];
+      const ended: StreamEnd[] = [];
       const first = await watcher.service.watchedTicket(stale[0] as string);
-      const stopWatching = watcher.events.watch(ttl.id, first, (v) => seen.push(v));
+      const stopWatching = watcher.events.watch(
+        ttl.id,
+        first,
+        (v) => seen.push(v),
+        (reason) => ended.push(reason),
+      );
 
       const [byA, byB] = await Promise.all([a.service.expireWaiting(), b.service.expireWaiting()]);
       const ids = [...byA, ...byB].map((t) => t.id);
@@ -81,6 +88,7 @@ for (const combo of COMBOS) {
       assert.equal(await a.service.position((await a.store.getTicket(fresh[0] as string))!), 1);
 
       await eventually(() => seen.some((v) => v.status === 'expired'), 10_000, 'the expired status on the stream');
+      await eventually(() => ended.includes('expired'), 10_000, 'the stream ending with its expired ticket');
       stopWatching();
 
       assert.deepEqual(await a.service.expireWaiting(), [], 'a second sweep finds nothing');
