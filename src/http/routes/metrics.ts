@@ -1,7 +1,9 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import type { AppContext } from '../../runtime/context.js';
+import { errors } from '../responses.js';
 import { requireRole } from '../auth.js';
 
 /**
@@ -47,7 +49,13 @@ export function metricsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     app.get(
       '/metrics',
       {
-        schema: { tags: ['health'], summary: 'Prometheus metrics', security: [{ bearer: [] }] },
+        schema: {
+          tags: ['health'],
+          summary: 'Prometheus metrics',
+          security: [{ bearer: [] }],
+          produces: ['text/plain'],
+          response: { 200: z.string().describe('Prometheus text format'), ...errors(401, 403) },
+        },
         preHandler: requireRole(ctx.auth, ['admin', 'operator'], ctx.config.http.metrics.token),
       },
       async (req, reply) => {
@@ -59,7 +67,9 @@ export function metricsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         // Prometheus asks for gzip; with thousands of queues it sends a tenth of the bytes.
         if (!/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) return reply.send(r.text);
         r.gzipped ??= gzipAsync(r.text);
-        return reply.header('content-encoding', 'gzip').send(await r.gzipped);
+        // The schema describes the text; Fastify sends a Buffer as it is, without serializing it.
+        const body = (await r.gzipped) as unknown as string;
+        return reply.header('content-encoding', 'gzip').send(body);
       },
     );
   };
