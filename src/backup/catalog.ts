@@ -7,13 +7,13 @@ import { writePrivateFile } from './files.js';
 import { backupPath, isBackupId, newestFirst, TMP_PREFIX } from './ids.js';
 import { isoTime, readManifest } from './manifest.js';
 import { checkSignature, signDocument, signerFor, verifiersFor } from './signature.js';
-import { CHECKS, type BackupStatus, type Verification } from './types.js';
+import { CHECKS, type Verification } from './types.js';
 
 /**
  * The backups folder as a list. The last verification of each backup is kept beside it in
  * `verification.json`, so listing shows proof without restoring every backup again.
  */
-export const VERIFICATION_FILE = 'verification.json';
+const VERIFICATION_FILE = 'verification.json';
 
 const status = z.enum(['Valid', 'Invalid', 'Missing', 'Stale']);
 const part = z.object({ status, reason: z.string().nullable() }).strict();
@@ -30,7 +30,7 @@ const recordSchema = z
       .optional(),
   })
   .strict();
-export type VerificationRecord = Omit<z.infer<typeof recordSchema>, 'signature'>;
+type VerificationRecord = Omit<z.infer<typeof recordSchema>, 'signature'>;
 
 export interface BackupListItem {
   readonly id: string;
@@ -62,7 +62,7 @@ export async function backupIds(root: string): Promise<string[]> {
 }
 
 /** The last verification, or null when there is none or its signature does not hold (it proves nothing). */
-export async function readVerification(config: Config, id: string): Promise<VerificationRecord | null> {
+async function readVerification(config: Config, id: string): Promise<VerificationRecord | null> {
   try {
     const parsed = recordSchema.safeParse(
       JSON.parse(await readFile(join(backupPath(config.backup.dir, id), VERIFICATION_FILE), 'utf8')),
@@ -151,5 +151,3 @@ export async function listBackups(
   }
   return { items, nextCursor: ids.length > opts.limit ? (page[page.length - 1] ?? null) : null };
 }
-
-export type { BackupStatus };

@@ -7,7 +7,7 @@ import {
   type DecipherGCM,
 } from 'node:crypto';
 
-export const CIPHER = 'aes-256-gcm';
+const CIPHER = 'aes-256-gcm';
 const IV_BYTES = 12;
 
 /**

@@ -12,7 +12,7 @@ import { isoTime } from './manifest.js';
  * snapshot on (joined, called, left or requeued while the backup ran). Any other difference is
  * drift between the index and the database, which is what this check is for.
  */
-export const IN_FLIGHT_SLACK_MS = 30_000;
+const IN_FLIGHT_SLACK_MS = 30_000;
 /** Past this many differences the snapshot is not worth explaining one ticket at a time. */
 const MAX_DIFFERENCES = 10_000;
 

@@ -32,7 +32,7 @@ export interface RestoreResult {
 }
 
 /** Where `--to` points: a URL as DATABASE_URL reads it, else a data dir (or a .db file). */
-export function resolveRestoreTarget(to: string | undefined, config: Config): DatabaseConfig {
+function resolveRestoreTarget(to: string | undefined, config: Config): DatabaseConfig {
   if (to === undefined || to === '') return config.database;
   if (/^postgres(ql)?:\/\//.test(to) || to.startsWith('sqlite:')) {
     try {
@@ -50,7 +50,7 @@ export function resolveRestoreTarget(to: string | undefined, config: Config): Da
 }
 
 /** The target for people to read, with any password hidden. */
-export function describeTarget(db: DatabaseConfig): string {
+function describeTarget(db: DatabaseConfig): string {
   if (db.kind === 'sqlite') return db.path;
   const u = new URL(db.url);
   if (u.password) u.password = '***';

@@ -23,7 +23,7 @@ export class UsageError extends Error {}
  * The contract's exit statuses, in one place: 2 for bad usage or config (the command could not
  * be understood), 1 for anything that failed once understood, a missing backup or run included.
  */
-export function exitCodeOf(e: unknown): number {
+function exitCodeOf(e: unknown): number {
   if (e instanceof ConfigError || e instanceof UsageError) return EXIT.usage;
   if (isAppError(e) && e.code === 'validation_failed') return EXIT.usage;
   return EXIT.failed;
@@ -46,7 +46,7 @@ function errorDocument(e: unknown): { error: Record<string, unknown> } {
   };
 }
 
-export function fail(e: unknown, json: boolean): never {
+function fail(e: unknown, json: boolean): never {
   if (json) process.stdout.write(`${JSON.stringify(errorDocument(e))}\n`);
   else
     process.stderr.write(

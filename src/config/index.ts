@@ -1,3 +1,3 @@
 export * from './types.js';
 export * from './plans.js';
-export { loadConfig, parseDatabase, type Env } from './load.js';
+export { loadConfig, parseDatabase } from './load.js';

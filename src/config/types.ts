@@ -39,7 +39,7 @@ export interface MaintenanceConfig {
   readonly staleKeyDays: number;
 }
 
-export interface BackupConfig {
+interface BackupConfig {
   readonly dir: string;
   readonly maxAgeMs: number;
   readonly encryptionKey: Buffer | null;

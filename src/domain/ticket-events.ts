@@ -12,7 +12,7 @@ export type StreamEnd = 'served' | 'left' | 'expired' | 'deleted';
 const ENDS: Partial<Record<TicketStatus, StreamEnd>> = { served: 'served', left: 'left', expired: 'expired' };
 
 /** The reason a stream ends with this view, or null while the ticket can still change. */
-export const streamEnd = (view: TicketView): StreamEnd | null => ENDS[view.status] ?? null;
+const streamEnd = (view: TicketView): StreamEnd | null => ENDS[view.status] ?? null;
 
 interface Watch {
   readonly ticketId: string;

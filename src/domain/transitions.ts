@@ -14,5 +14,3 @@ export type Action = keyof typeof ACTIONS;
 
 /** A waiting room admits where a service queue calls. */
 export const callTarget = (mode: QueueMode): 'called' | 'admitted' => (mode === 'waiting_room' ? 'admitted' : 'called');
-
-export const isWaiting = (s: TicketStatus): boolean => s === 'waiting';

@@ -6,7 +6,7 @@ import type { ErrorCode } from './codes.js';
  * travels in `details.reason`, so scripts and tests match on it rather than on message text.
  * Shared by the backup flows and the store's dump engines, which raise most of them.
  */
-export const BACKUP_REASONS = {
+const BACKUP_REASONS = {
   backup_not_found: 'not_found',
   /** `restore` refuses a backup that does not verify. */
   backup_invalid: 'conflict',

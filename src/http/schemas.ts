@@ -82,5 +82,3 @@ export const counterBody = z
   .object({ counter: text(64).min(1).nullable().optional() })
   .strict()
   .nullish();
-
-export const errorResponse = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -8,10 +8,10 @@ import type { TicketPriority, WaitingEntry } from '../domain/types.js';
 export const CLASS_SPAN = 2 ** 52;
 
 /** Lower sorts first: high priority is served before normal. */
-export const PRIORITY_RANK: Readonly<Record<TicketPriority, number>> = { high: 0, normal: 1 };
+const PRIORITY_RANK: Readonly<Record<TicketPriority, number>> = { high: 0, normal: 1 };
 
 /** Rejects seqs that would collide across classes or lose precision (a caller bug, not data). */
-export function assertSeq(seq: number): void {
+function assertSeq(seq: number): void {
   if (!Number.isSafeInteger(seq) || seq < 0 || seq >= CLASS_SPAN) {
     throw new RangeError(`seq must be an integer in [0, 2^52), got ${String(seq)}`);
   }
@@ -23,7 +23,7 @@ export function assertSeq(seq: number): void {
  * the read flattens them to about 56 before an index keeps them for the ticket's whole wait.
  * Using the result is what keeps the optimiser from dropping the read.
  */
-export function assertTicketId(id: string): void {
+function assertTicketId(id: string): void {
   if (typeof id !== 'string' || Number.isNaN(id.charCodeAt(0)))
     throw new RangeError('ticketId must be a non-empty string');
 }

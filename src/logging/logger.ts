@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /** Paths pino replaces with "[redacted]" wherever they appear in a log line. */
-export const REDACT_PATHS = [
+const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers["x-ticket-token"]',
   'req.query.token',
@@ -36,7 +36,7 @@ export interface LoggerOptions {
  * Files kept by count: with 50 MB files, at most 1.5 GB of logs however fast lines come (a flood of
  * denied requests). The age limit is the weekly `systemCleanup` (docs/maintenance.md).
  */
-export const MAX_LOG_FILES = 30;
+const MAX_LOG_FILES = 30;
 /** Logs hold client addresses and error details: only the owner may read them. */
 export const LOG_FILE_MODE = 0o600;
 const LOG_FILE = /\.log(\.gz)?$/;

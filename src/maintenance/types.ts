@@ -7,12 +7,4 @@
  *   claimed through a unique key in the database.
  * - Run: one execution of a plan (or of a single step run by hand), stored as the result document.
  */
-export type {
-  Finding,
-  RunDocument,
-  RunStatus,
-  RunTrigger,
-  Severity,
-  StepResult,
-  StepStatus,
-} from '../store/run-document.js';
+export type { Finding, RunDocument, RunTrigger, Severity, StepResult, StepStatus } from '../store/run-document.js';

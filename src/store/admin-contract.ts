@@ -1,12 +1,12 @@
 /** Database care, written once per dialect. Used by maintenance steps and backups. */
-export interface IntegrityReport {
+interface IntegrityReport {
   /** `ok`, or the problems found. */
   readonly problems: string[];
   /** Checks that could not run here, with the reason (for example amcheck not installed). */
   readonly notChecked: string[];
 }
 
-export interface SlowQueryRow {
+interface SlowQueryRow {
   readonly query: string;
   readonly calls: number;
   readonly meanMs: number;
@@ -46,7 +46,7 @@ export interface DatabaseAdmin extends UpkeepAdmin {
 // ---------------------------------------------------------------------------------------------
 // Weekly care (maintenance/steps/upkeep).
 
-export interface ReindexReport {
+interface ReindexReport {
   /** `REINDEX` (SQLite, the whole file) or `REINDEX INDEX CONCURRENTLY` (PostgreSQL, one by one). */
   readonly method: string;
   /** Indexes rebuilt. */
@@ -59,7 +59,7 @@ export interface ReindexReport {
   readonly invalidKept: string[];
 }
 
-export interface StorageReport {
+interface StorageReport {
   readonly bytesBefore: number;
   readonly bytesAfter: number;
   /** `bytesBefore - bytesAfter`, as measured; negative when the files grew. */
@@ -81,7 +81,7 @@ export interface TableBloat {
 }
 
 /** `freePagesBytes`: SQLite's whole free pages (freelist); null on PostgreSQL, whose free space is per table. */
-export type BloatEstimate =
+type BloatEstimate =
   | {
       readonly available: true;
       readonly method: string;
@@ -90,7 +90,7 @@ export type BloatEstimate =
     }
   | { readonly available: false; readonly reason: string };
 
-export interface ArchiveReport {
+interface ArchiveReport {
   /** Closed queues removed, after their tickets were folded into daily aggregates. */
   readonly queuesArchived: number;
   readonly queueIds: string[];

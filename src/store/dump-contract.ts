@@ -7,7 +7,7 @@ import type { DatabaseConfig } from '../config/index.js';
  */
 
 /** What one engine's dump produced, measured inside the dump's own consistent view. */
-export interface DumpOutcome<F> {
+interface DumpOutcome<F> {
   readonly file: F;
   readonly startedAt: Date;
   readonly endedAt: Date;
@@ -30,7 +30,7 @@ export interface ScratchDatabase {
 }
 
 /** Stores the plain dump (a stream, or a file to move) as the backup's database file. */
-export type DumpSink<F> = (plain: Readable | { path: string }) => Promise<F>;
+type DumpSink<F> = (plain: Readable | { path: string }) => Promise<F>;
 
 /** A stored dump to restore: its plain content, its path too when it is not encrypted. */
 export interface DumpSource {

@@ -1,7 +1,7 @@
 /** The maintenance result document as the ledger stores it (glossary: src/maintenance/types.ts). */
 export type StepStatus = 'succeeded' | 'failed' | 'warning' | 'skipped';
 /** `inconclusive`: the run ended with every step skipped, so it measured nothing (docs/maintenance.md). */
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'inconclusive';
+type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'inconclusive';
 export type RunTrigger = 'schedule' | 'manual' | 'catch_up';
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
 

@@ -3,7 +3,7 @@
  * claim alone, so it refuses while any server runs on the target and no server starts while the
  * restore replaces the data under it. Claims end with their process, even when it is killed.
  */
-export interface ServerInfo {
+interface ServerInfo {
   readonly pid: number;
   /** The address the server means to answer on. */
   readonly address: string;

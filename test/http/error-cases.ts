@@ -22,7 +22,7 @@ export interface Case {
   readonly code: string;
 }
 
-export async function send(base: string, c: Case) {
+async function send(base: string, c: Case) {
   if (c.bytes !== undefined || c.type !== undefined) {
     const body = c.bytes ?? c.raw ?? JSON.stringify(c.body ?? {});
     return callBytes(

@@ -86,7 +86,7 @@ export function makeConfig(iso: Isolated, input: ConfigInput = {}): Config {
 
 /** The engine never touches the live backend, and the steps in these tests do not either. */
 const unavailable = () => Promise.reject(new Error('the live backend is not part of engine tests'));
-export const noLive = {
+const noLive = {
   kind: 'memory',
   index: {},
   bus: {},
@@ -145,7 +145,7 @@ export async function eventually<T>(
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** What a step context is built over: a runtime, or any node with a store and a live backend. */
 export interface NodeParts {

@@ -6,7 +6,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { WEB_DIR } from '../../src/http/routes/pages.js';
 
 /** Debian's chromium, installed by apt (.ci/run does it when missing); never a downloaded browser. */
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 export const skipBrowser = existsSync(CHROMIUM)
   ? false
   : `skipped: ${CHROMIUM} is missing (apt-get install chromium; .ci/run installs it)`;

@@ -33,8 +33,3 @@ export function chooseLang(
 }
 
 export const dirOf = (lang: Lang): 'rtl' | 'ltr' => (RTL.has(lang) ? 'rtl' : 'ltr');
-
-/** Fills `{name}` placeholders. */
-export function format(text: string, vars: Record<string, string | number> = {}): string {
-  return text.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
-}

@@ -2,7 +2,7 @@ import type { Queue, Ticket } from '../../domain/types.js';
 import { publicQueueView } from '../../domain/views.js';
 
 /** How many called tickets the board lists, newest first. */
-export const BOARD_SIZE = 6;
+const BOARD_SIZE = 6;
 
 /** What the display board shows: the public queue view and the most recent calls with their desks. */
 export function boardView(q: Queue, called: readonly Ticket[]) {

@@ -8,7 +8,7 @@ type Call = (...args: (string | number)[]) => Promise<unknown>;
  * client with ioredis `defineCommand` the first time it runs there. ioredis then sends it by SHA,
  * and the source again on a new connection or after a SCRIPT FLUSH.
  */
-export class LuaCommand {
+class LuaCommand {
   private readonly lua: string;
 
   constructor(

@@ -12,17 +12,9 @@ import {
   type RetryPolicy,
 } from './webhook.js';
 
-export {
-  DEFAULT_RETRY,
-  SIGNATURE_HEADER,
-  TIMESTAMP_HEADER,
-  DELIVERY_HEADER,
-  EVENT_HEADER,
-  signBody,
-  type RetryPolicy,
-} from './webhook.js';
+export { type RetryPolicy } from './webhook.js';
 
-export const FAILED_EVENT = 'maintenance.failed';
+const FAILED_EVENT = 'maintenance.failed';
 
 /** Tells people when maintenance did not succeed. Sending happens in the background. */
 export interface AlertSender {
@@ -53,12 +45,7 @@ export interface FailedRunAlert {
   };
 }
 
-export function alertBody(
-  run: RunDocument,
-  nodeId: string,
-  now: Date,
-  deliveryId: string = randomUUID(),
-): FailedRunAlert {
+function alertBody(run: RunDocument, nodeId: string, now: Date, deliveryId: string = randomUUID()): FailedRunAlert {
   const steps = run.steps.map((s) => ({ name: s.name, status: s.status, error: s.error }));
   return {
     event: FAILED_EVENT,

@@ -3,7 +3,7 @@ import type { WebhookConfig } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { backoffMs, pause } from '../../resilience/index.js';
 
-export const SIGNATURE_HEADER = 'x-queuekeeper-signature';
+const SIGNATURE_HEADER = 'x-queuekeeper-signature';
 export const TIMESTAMP_HEADER = 'x-queuekeeper-timestamp';
 export const DELIVERY_HEADER = 'x-queuekeeper-delivery';
 export const EVENT_HEADER = 'x-queuekeeper-event';
@@ -20,12 +20,12 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 8000, timeoutMs: 5000 };
 
 /** `sha256=<hex>` of the raw body: receivers recompute it over the bytes they got, before parsing. */
-export function signBody(secret: string, body: string): string {
+function signBody(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
 }
 
 /** Where the webhook points, without credentials or query strings that may carry a token. */
-export function safeTarget(url: string): string {
+function safeTarget(url: string): string {
   try {
     const u = new URL(url);
     return `${u.origin}${u.pathname}`;

@@ -17,10 +17,10 @@ import { Scheduler } from './scheduler.js';
 import { databaseDown, RunSpool } from './spool.js';
 import { cronOf, nextSlot } from './slots.js';
 
-export { newRunId, resolveTarget, unavailableReason, type RunTarget, type StepRegistry } from './registry.js';
+export { type StepRegistry } from './registry.js';
 export { EXPIRY_SWEEP_MS, ExpirySweeper } from './expiry.js';
 export { TICK_MS } from './scheduler.js';
-export { cronOf, dueSlots, nextSlot } from './slots.js';
+export { cronOf, nextSlot } from './slots.js';
 
 export interface MaintenanceDeps {
   readonly config: Config;

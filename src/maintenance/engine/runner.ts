@@ -25,7 +25,7 @@ export interface RunnerDeps {
   now(): Date;
 }
 
-export const STOPPING = 'not run: maintenance stopped on this node';
+const STOPPING = 'not run: maintenance stopped on this node';
 /** The step a node runs even when its database is away: it is what reports the outage. */
 const OUTAGE_STEP = 'healthCheck';
 const STATUSES: ReadonlySet<string> = new Set<StepStatus>(['succeeded', 'failed', 'warning', 'skipped']);

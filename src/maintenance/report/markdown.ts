@@ -2,7 +2,7 @@ import type { RunDocument, StepResult } from '../types.js';
 import { MAX_DEPTH, MAX_ROWS, duration, isChart, isRecord, isScalar, scalarText, summaryRows } from './values.js';
 
 /** Text from a run is data, not markup: characters Markdown would act on are escaped. */
-export function escapeMarkdown(s: string): string {
+function escapeMarkdown(s: string): string {
   return s.replace(/\r?\n/g, ' ').replace(/[\\`*_[\]<>|&~#]/g, (c) => `\\${c}`);
 }
 

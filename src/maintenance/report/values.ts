@@ -1,7 +1,7 @@
 import type { RunDocument } from '../types.js';
 
 /** A figure under this key holding `<svg…` is drawn as a chart (capacity planning uses it). */
-export const CHART_KEY = 'svgChart';
+const CHART_KEY = 'svgChart';
 /** Rows shown per list-of-records figure; the rest are counted, so a huge figure cannot bloat a report. */
 export const MAX_ROWS = 200;
 export const MAX_DEPTH = 6;

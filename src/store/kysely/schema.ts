@@ -43,7 +43,7 @@ export interface TicketsTable {
   updated_at: number;
 }
 
-export interface IdempotencyKeysTable {
+interface IdempotencyKeysTable {
   queue_id: string;
   key: string;
   ticket_id: string;
@@ -61,12 +61,12 @@ export interface ApiKeysTable {
   last_used_at: number | null;
 }
 
-export interface MetaTable {
+interface MetaTable {
   key: string;
   value: string;
 }
 
-export interface ScheduledTasksTable {
+interface ScheduledTasksTable {
   name: string;
   type: string;
   schedule: string | null;
@@ -78,7 +78,7 @@ export interface ScheduledTasksTable {
   next_run: number | null;
 }
 
-export interface MaintenanceSlotsTable {
+interface MaintenanceSlotsTable {
   plan: string;
   slot: number;
   outcome: string;
@@ -87,7 +87,7 @@ export interface MaintenanceSlotsTable {
   claimed_at: number;
 }
 
-export interface MaintenanceRunsTable {
+interface MaintenanceRunsTable {
   id: string;
   plan: string;
   trigger: string;
@@ -101,7 +101,7 @@ export interface MaintenanceRunsTable {
   heartbeat_at: number;
 }
 
-export interface MetricSamplesTable {
+interface MetricSamplesTable {
   id: Generated<number>;
   node_id: string;
   at: number;
@@ -117,7 +117,7 @@ export interface MetricSamplesTable {
   routes: string;
 }
 
-export interface DailyAggregatesTable {
+interface DailyAggregatesTable {
   day: string;
   queue_id: string;
   joined: number;

@@ -12,8 +12,6 @@ const MIGRATIONS: Record<string, Step> = {
   '002_waiting_by_priority': m002,
 };
 
-export const LATEST_SCHEMA_VERSION = Object.keys(MIGRATIONS).length;
-
 export function migrationProvider(kind: DialectKind): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {

@@ -12,7 +12,7 @@ import { LENIENT } from '../steps/support.js';
 import { appRoot, AUDIT_CLEAN, fakeNpm, MASTER_KEY, OUTDATED_NONE, VIEW_OK, type Combo } from '../security/support.js';
 
 /** A Node line supported on the day the security steps compare with: the clean system runs no outdated runtime. */
-export const SUPPORTED_NODE = 'v24.11.0';
+const SUPPORTED_NODE = 'v24.11.0';
 
 /**
  * A running node as an operator would have it: HTTP listening, the product's own logger writing

@@ -6,7 +6,7 @@ import { COMBOS, LENIENT, openNode, rawSql, stepContext, type Combo, type TestNo
 
 export { COMBOS, LENIENT, rawSql, stepContext, type Combo, type TestNode };
 
-export const MINUTE = 60_000;
+const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
 export type Routes = MetricSample['routes'];

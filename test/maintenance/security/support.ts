@@ -17,7 +17,7 @@ export { COMBOS, MASTER_KEY, type Combo };
 export const NOW = new Date('2026-11-27T06:00:00.000Z');
 export const DAY = 86_400_000;
 /** A random 256-bit backup key, so a clean system's only open items are the genuine ones. */
-export const BACKUP_KEY = randomBytes(32).toString('hex');
+const BACKUP_KEY = randomBytes(32).toString('hex');
 
 /** End-of-life days of the LTS lines, written out here so the tests do not trust the table they check. */
 const EOL: Record<number, string> = {

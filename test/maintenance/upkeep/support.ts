@@ -15,7 +15,7 @@ export async function age(path: string, days: number, now = Date.now()): Promise
   await utimes(path, t, t);
 }
 
-export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 export const skipPrivateRedis = hasRedisServer ? false : 'skipped: redis-server is not installed';
 
 export interface PrivateRedis {

@@ -6,7 +6,7 @@ import type { Finding } from '../../types.js';
 import { errorText } from '../health-check/probes.js';
 import { countExpiredSincePrevious } from './expired.js';
 
-export interface IndexCleanup {
+interface IndexCleanup {
   readonly queues: number;
   /** Entries of tickets that are no longer waiting (or no longer exist), removed. */
   readonly removed: number;
@@ -17,7 +17,7 @@ export interface IndexCleanup {
 }
 
 /** The live index reconciled with the database, counting only what this call changed. */
-export async function cleanIndex(store: Store, index: LiveIndex): Promise<IndexCleanup> {
+async function cleanIndex(store: Store, index: LiveIndex): Promise<IndexCleanup> {
   const r = await reconcileIndex(store, index);
   return { queues: r.queues, removed: r.removed, added: r.added, waiting: r.entries };
 }

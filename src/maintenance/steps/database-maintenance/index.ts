@@ -24,7 +24,7 @@ export interface IndexComparison {
  * are not one snapshot, so traffic between them can look like drift; only a difference that is
  * still there after a short pause, three reads in a row, is reported.
  */
-export async function compareLiveIndex(
+async function compareLiveIndex(
   store: Store,
   index: LiveIndex,
   backend: IndexComparison['backend'],

@@ -14,17 +14,17 @@ import {
   type Target,
 } from './probes.js';
 
-export { errorText, parseTarget, webhookTarget, type Health, type HealthStatus, type Target } from './probes.js';
+export { parseTarget } from './probes.js';
 
 /** Each check's deadline: long enough for a busy database, short enough to keep the run moving. */
-export const HEALTH_TIMEOUT_MS = 3000;
+const HEALTH_TIMEOUT_MS = 3000;
 
-export interface ApplicationHealth extends Health {
+interface ApplicationHealth extends Health {
   readonly url: string;
   readonly httpStatus: number | null;
 }
 
-export interface DependencyHealth extends Health {
+interface DependencyHealth extends Health {
   readonly target: string;
   readonly kind: Target['kind'];
   readonly source: 'externalDependencies' | 'alertWebhooks';

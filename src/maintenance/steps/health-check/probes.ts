@@ -78,7 +78,7 @@ export async function httpGet(
 }
 
 /** Opens and closes a TCP connection; resolves to the connect time in ms. */
-export function tcpConnect(host: string, port: number, signal: AbortSignal): Promise<number> {
+function tcpConnect(host: string, port: number, signal: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const socket = connect({ host, port });

@@ -10,7 +10,7 @@ export interface AnalyzeLogsOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface UnreadableFile {
+interface UnreadableFile {
   readonly file: string;
   readonly error: string;
 }

@@ -4,14 +4,14 @@ import { parseLine, readRequest, type LogEntry } from './entry.js';
 
 export type LogThresholds = Pick<Thresholds, 'maxErrorCount' | 'maxP95ResponseMs' | 'securityBurst'>;
 
-export interface PerformanceIssue {
+interface PerformanceIssue {
   readonly route: string;
   readonly count: number;
   readonly p95Ms: number;
 }
 
 /** `denied_burst`: 401/403/429 responses to one IP, at least `securityBurst` within 60 s. */
-export type SecurityKind = 'denied_burst' | 'ticket_token_invalid' | 'auth_failed';
+type SecurityKind = 'denied_burst' | 'ticket_token_invalid' | 'auth_failed';
 
 export interface SecurityIssue {
   readonly kind: SecurityKind;

@@ -5,12 +5,10 @@ import type { SecurityIssue } from './analyzer.js';
 import { analyzeLogs, LogDirUnavailableError, type LogFigures } from './analyze-logs.js';
 
 export { analyzeLogs, LogDirUnavailableError } from './analyze-logs.js';
-export type { AnalyzeLogsOptions, LogFigures, UnreadableFile } from './analyze-logs.js';
-export type { LogThresholds, PerformanceIssue, SecurityIssue, SecurityKind } from './analyzer.js';
-
+export type { LogFigures } from './analyze-logs.js';
 const STEP_NAME = 'logAnalysis';
 /** The window never reaches further back than this, even after a long gap (docs/maintenance.md). */
-export const MAX_WINDOW_MS = 24 * 60 * 60 * 1000;
+const MAX_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** Runs searched for the previous measured window; older ones have been pruned or are past 24 h anyway. */
 const RUNS_SEARCHED = 200;
 const RUNS_PAGE = 50;

@@ -4,7 +4,7 @@ import { changePercent, round2, type PerfReviewSettings } from './settings.js';
 
 export const OVERALL = '(all routes)';
 
-export interface Side {
+interface Side {
   readonly count: number;
   readonly avgMs: number | null;
   readonly p95Ms: number | null;

@@ -4,7 +4,7 @@ import type { PerfReviewSettings } from './settings.js';
 /** [day relative to today (today = 0, yesterday = -1), value]. */
 export type Point = readonly [number, number];
 
-export interface Forecast {
+interface Forecast {
   readonly status: 'forecast' | 'skipped';
   /** Why there is no forecast ("insufficient history: 3 days"), when skipped. */
   readonly reason: string | null;

@@ -9,15 +9,7 @@ export { performanceTuning } from './tuning.js';
 export { capacityPlanning } from './capacity.js';
 export { performanceReview } from './review.js';
 
-export { forecast, fitHolt, holt, type Fit, type Forecast, type Point } from './forecast.js';
-export { compareWindows, OVERALL, type Change, type Comparison } from './compare.js';
-export { currentReadings, dailyHistory, type CurrentReadings, type Series } from './capacity-data.js';
-export { readSlices, windowOf, type Slice, type WindowFigures } from './history.js';
-export { svgChart, type ChartPanel } from './svg.js';
-export {
-  PERF_REVIEW_DEFAULTS,
-  settingsOf,
-  type PerfReviewSettings,
-  type SlowQueriesResult,
-  type SlowQueryRow,
-} from './settings.js';
+export { forecast, fitHolt, holt, type Point } from './forecast.js';
+export { OVERALL, type Change } from './compare.js';
+export { svgChart } from './svg.js';
+export { PERF_REVIEW_DEFAULTS, type SlowQueriesResult } from './settings.js';

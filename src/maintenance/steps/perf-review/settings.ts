@@ -56,7 +56,7 @@ export function settingsOf(ctx: StepContext): PerfReviewSettings {
   return { ...PERF_REVIEW_DEFAULTS, ...override };
 }
 
-export type { SlowQueriesResult, SlowQueryRow } from '../../../store/admin-contract.js';
+export type { SlowQueriesResult } from '../../../store/admin-contract.js';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 export const round2 = (n: number): number => Math.round(n * 100) / 100;

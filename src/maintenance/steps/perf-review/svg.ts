@@ -5,7 +5,7 @@ import type { Point } from './forecast.js';
  * A self-contained SVG line chart (no script, no external font or link), for the `svgChart`
  * figure the HTML report draws. One panel per series, stacked, each with its own scale.
  */
-export interface ChartLine {
+interface ChartLine {
   readonly name: string;
   readonly points: readonly Point[];
   readonly dashed?: boolean;
@@ -28,7 +28,7 @@ const PLOT_H = 130;
 const COLORS = ['#0969da', '#bf3989', '#1a7f37', '#8250df', '#9a6700'];
 
 /** Short numbers for axis labels: 1.2k, 3.4M. */
-export function compact(n: number): string {
+function compact(n: number): string {
   const a = Math.abs(n);
   if (a >= 1e9) return `${(n / 1e9).toFixed(1)}G`;
   if (a >= 1e6) return `${(n / 1e6).toFixed(1)}M`;
@@ -39,7 +39,7 @@ export function compact(n: number): string {
 const f1 = (n: number): string => n.toFixed(1);
 
 /** The smallest 1, 2, 2.5 or 5 × 10^k at or above `v`, so the axis ends on a round number. */
-export function niceCeil(v: number): number {
+function niceCeil(v: number): number {
   if (!(v > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
   return ([1, 2, 2.5, 5, 10].find((m) => m * p >= v) ?? 10) * p;

@@ -7,8 +7,8 @@ import { errorText, Parts } from '../shared/measure.js';
 import { probeThroughput, ProbeUnreachableError, type ProbeResult } from './probe.js';
 import { METHOD, summariseSamples, type SampleFigures } from './samples.js';
 
-export { EXCLUDED_ROUTES, METHOD, summariseSamples, type RouteFigure, type SampleFigures } from './samples.js';
-export { probeThroughput, ProbeUnreachableError, type ProbeOptions, type ProbeResult } from './probe.js';
+export { summariseSamples, type RouteFigure, type SampleFigures } from './samples.js';
+export { probeThroughput, ProbeUnreachableError, type ProbeResult } from './probe.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A 24 h average of fewer one-minute samples than this is reported, not judged. */

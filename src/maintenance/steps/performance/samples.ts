@@ -5,10 +5,10 @@ import type { MetricSample } from '../../../store/maintenance-contract.js';
  * probe sends thousands of `GET /health/live` a day, which would otherwise swamp the average,
  * pull the p95 down and set the "observed peak".
  */
-export const EXCLUDED_ROUTES: ReadonlySet<string> = new Set(['GET /health/live', 'GET /health/ready', 'GET /metrics']);
+const EXCLUDED_ROUTES: ReadonlySet<string> = new Set(['GET /health/live', 'GET /health/ready', 'GET /metrics']);
 
 /** The sampler drains its window once a minute (src/metrics/sampler.ts), so a sample covers 60 s. */
-export const SAMPLE_INTERVAL_MS = 60_000;
+const SAMPLE_INTERVAL_MS = 60_000;
 
 export interface RouteFigure {
   readonly route: string;

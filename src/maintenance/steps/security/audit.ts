@@ -5,7 +5,7 @@ import { npmFailure, parseJson, runOncePerRun } from './npm.js';
 export type AdvisorySeverity = 'info' | 'low' | 'moderate' | 'high' | 'critical';
 
 /** One vulnerable package of the installed tree, as `npm audit` names it. */
-export interface Vulnerability {
+interface Vulnerability {
   readonly name: string;
   readonly severity: AdvisorySeverity;
   /** The affected version range; the installed version lies in it. */

@@ -6,9 +6,9 @@ import { listLogFiles, readLogLines } from '../log-analysis/reader.js';
 
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
-export const AUDIT_WINDOW_DAYS = 90;
+const AUDIT_WINDOW_DAYS = 90;
 
-export interface WeekBucket {
+interface WeekBucket {
   readonly weekStart: string;
   /** `auth_failed` lines: a bad or missing key on an operator/admin route. */
   readonly authFailed: number;

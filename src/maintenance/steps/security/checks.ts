@@ -9,7 +9,7 @@ import { checkSecrets, type SecretsReport } from './secrets.js';
 import { securitySettings, type SecuritySettings } from './settings.js';
 
 /** This build signs nothing (keys are random bearer secrets stored as hashes): nothing to rotate. */
-export const KEY_ROTATION = 'not applicable: no signing keys';
+const KEY_ROTATION = 'not applicable: no signing keys';
 
 export interface SecurityChecks {
   readonly settings: SecuritySettings;

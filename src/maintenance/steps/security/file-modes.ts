@@ -3,7 +3,7 @@ import { lstat, open, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
 /** Who besides the owner can really read or change the entry, following the folders' x bits. */
-export type Audience = 'others' | 'group' | 'nobody';
+type Audience = 'others' | 'group' | 'nobody';
 
 export interface LooseEntry {
   /** Relative to the data dir ('.' is the dir itself); absolute for files outside it. */

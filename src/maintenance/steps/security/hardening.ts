@@ -4,7 +4,7 @@ import type { Severity } from '../../types.js';
 import type { ModeScan } from './file-modes.js';
 import type { SecretsReport } from './secrets.js';
 
-export type ItemStatus = 'pass' | 'fail' | 'not_applicable' | 'unknown';
+type ItemStatus = 'pass' | 'fail' | 'not_applicable' | 'unknown';
 
 export interface ChecklistItem {
   readonly id: string;

@@ -9,6 +9,4 @@ export { securityHardening } from './security-hardening.js';
 export { systemUpdates, securityPatches } from './system-updates.js';
 export { majorUpdates } from './major-updates.js';
 
-export { KEY_ROTATION } from './checks.js';
-export { defaultRunNpm, type NpmOptions, type NpmResult, type RunNpm } from './npm.js';
-export type { SecuritySettings } from './settings.js';
+export { type NpmResult, type RunNpm } from './npm.js';

@@ -2,7 +2,7 @@ import type { Store } from '../../../store/contract.js';
 import type { Finding } from '../../types.js';
 
 /** One API key as the access review shows it; never the key or its hash. */
-export interface KeyReview {
+interface KeyReview {
   readonly id: string;
   readonly role: string;
   readonly name: string;

@@ -4,7 +4,7 @@ import type { LockedPackage } from './lockfile.js';
 import semver, { type SemVer } from 'semver';
 
 /** One advisory of the snapshot that matches an installed package. */
-export interface OsvMatch {
+interface OsvMatch {
   readonly id: string;
   readonly package: string;
   readonly version: string;

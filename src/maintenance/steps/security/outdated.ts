@@ -55,7 +55,7 @@ export async function npmOutdated(
   return { available: true, ...result };
 }
 
-export function readOutdated(json: Record<string, unknown>): {
+function readOutdated(json: Record<string, unknown>): {
   updates: AvailableUpdate[];
   notInstalled: string[];
   unclassified: string[];

@@ -2,7 +2,7 @@ import { NODE_RELEASES, NODE_RELEASES_AS_OF, type NodeReleaseLine } from '../../
 import type { Finding, Severity } from '../../types.js';
 import { majorOf } from './version.js';
 
-export type RuntimeStatus = 'supported' | 'maintenance' | 'eol_soon' | 'end_of_life' | 'unknown';
+type RuntimeStatus = 'supported' | 'maintenance' | 'eol_soon' | 'end_of_life' | 'unknown';
 
 export interface RuntimeFigures {
   readonly node: string;

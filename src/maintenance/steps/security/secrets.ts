@@ -1,7 +1,7 @@
 import type { Config } from '../../../config/index.js';
 import type { Severity } from '../../types.js';
 
-export interface SecretIssue {
+interface SecretIssue {
   readonly secret: 'masterKey' | 'apiKey' | 'backupEncryptionKey';
   readonly problem: string;
   readonly severity: Severity;
@@ -38,7 +38,7 @@ export function weakKeyReason(key: string): string | null {
 }
 
 /** Length times the Shannon entropy of the key's own character frequencies. */
-export function estimatedBits(key: string): number {
+function estimatedBits(key: string): number {
   const freq = new Map<string, number>();
   for (const c of key) freq.set(c, (freq.get(c) ?? 0) + 1);
   let h = 0;

@@ -25,10 +25,10 @@ export interface SecuritySettings {
   readonly nodeVersion: string;
 }
 
-export const DEFAULT_MAX_ADMIN_KEYS = 3;
-export const DEFAULT_STALE_KEY_DAYS = 90;
+const DEFAULT_MAX_ADMIN_KEYS = 3;
+const DEFAULT_STALE_KEY_DAYS = 90;
 /** OSV publishes advisories every day; a month-old snapshot already misses some. */
-export const DEFAULT_OSV_MAX_AGE_DAYS = 30;
+const DEFAULT_OSV_MAX_AGE_DAYS = 30;
 const DEFAULT_NPM_TIMEOUT_MS = 60_000;
 
 export function securitySettings(ctx: StepContext): SecuritySettings {

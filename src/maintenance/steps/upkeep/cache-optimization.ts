@@ -13,14 +13,14 @@ import {
   type PurgeReport,
 } from './redis-memory.js';
 
-export interface EvictionReading {
+interface EvictionReading {
   readonly policy: string;
   /** Where it was read: CONFIG GET, or INFO memory when a managed Redis disables CONFIG. */
   readonly source: 'CONFIG GET' | 'INFO memory';
   readonly maxmemoryBytes: number | null;
 }
 
-export interface PersistenceReading {
+interface PersistenceReading {
   readonly save: string;
   readonly appendonly: string;
   readonly persistent: boolean;
@@ -35,7 +35,7 @@ async function configValue(live: LiveBackend, name: string): Promise<string | No
 }
 
 /** CONFIG GET first; INFO memory also carries the policy, and managed services rarely disable INFO. */
-export async function readEviction(live: LiveBackend): Promise<EvictionReading | NotAvailable> {
+async function readEviction(live: LiveBackend): Promise<EvictionReading | NotAvailable> {
   const info = live.info;
   const mem = info ? await orNotAvailable(() => info('memory')) : null;
   const fromInfo = mem !== null && !isNotAvailable(mem) ? mem : {};
@@ -47,7 +47,7 @@ export async function readEviction(live: LiveBackend): Promise<EvictionReading |
   return { available: false, reason: `${policy.reason}; INFO memory has no maxmemory_policy either` };
 }
 
-export async function readPersistence(live: LiveBackend): Promise<PersistenceReading | NotAvailable> {
+async function readPersistence(live: LiveBackend): Promise<PersistenceReading | NotAvailable> {
   const save = await configValue(live, 'save');
   if (isNotAvailable(save)) return save;
   const appendonly = await configValue(live, 'appendonly');

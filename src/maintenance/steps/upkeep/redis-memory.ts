@@ -14,7 +14,7 @@ export const DEFAULT_FRAGMENTATION: FragmentationLimits = { ratio: 1.4, bytes: 1
  * The allocator's own fragmentation. `mem_fragmentation_ratio` (RSS / used) is kept for reference
  * only: on a nearly empty instance the fixed RSS makes it read 8 or more with nothing to reclaim.
  */
-export interface AllocatorReading {
+interface AllocatorReading {
   readonly allocatorFragRatio: number;
   readonly allocatorFragBytes: number;
   readonly usedMemoryBytes: number | null;
@@ -55,7 +55,7 @@ export async function orNotAvailable<T>(fn: () => Promise<T>): Promise<T | NotAv
 export const isNotAvailable = (v: unknown): v is NotAvailable =>
   typeof v === 'object' && v !== null && (v as NotAvailable).available === false;
 
-export async function readAllocator(live: LiveBackend): Promise<AllocatorReading | NotAvailable> {
+async function readAllocator(live: LiveBackend): Promise<AllocatorReading | NotAvailable> {
   if (live.kind !== 'redis' || !live.info)
     return { available: false, reason: 'no Redis: the live index is in process' };
   const info = live.info;

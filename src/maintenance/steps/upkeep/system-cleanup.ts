@@ -16,7 +16,7 @@ const TEMP_MAX_AGE_MS = DAY_MS;
  * writes). The index is read first: a queue created after that read is not in the list, and one
  * created before it is already committed to the database, so a new queue is never taken for an orphan.
  */
-export async function dropOrphanedQueues(
+async function dropOrphanedQueues(
   store: Store,
   index: LiveIndex,
 ): Promise<{ queues: number; entries: number; queueIds: string[] }> {
