@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call, COMBOS, MASTER_KEY, type Isolation, type Node, startNode } from '../support/harness.js';
 import { assertError, createQueue, join } from './helpers.js';
+import { foldMinutes } from '../../src/http/routes/console-history.js';
+import type { MetricSample } from '../../src/store/maintenance-contract.js';
 
 /** Reads `event:` names from an operator change stream opened with fetch and a bearer key. */
 async function openChanges(base: string, queueId: string, key: string) {
@@ -10,7 +12,8 @@ async function openChanges(base: string, queueId: string, key: string) {
     headers: { authorization: `Bearer ${key}`, accept: 'text/event-stream' },
     signal: ac.signal,
   });
-  const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
   let buf = '';
   return {
     res,
@@ -34,11 +37,43 @@ async function openChanges(base: string, queueId: string, key: string) {
         ]).finally(() => clearTimeout(timer));
         if (chunk === 'timeout') throw new Error(`no event within ${timeoutMs} ms`);
         if (chunk.done) throw new Error('the stream ended');
-        buf += chunk.value;
+        buf += decoder.decode(chunk.value, { stream: true });
       }
     },
   };
 }
+
+const sample = (nodeId: string, at: string, over: Partial<MetricSample> = {}): MetricSample => ({
+  nodeId,
+  at: new Date(at),
+  requests: 10,
+  errors: 0,
+  avgMs: 2,
+  p95Ms: 5,
+  p99Ms: 9,
+  cpuPercent: 10,
+  memoryPercent: 30,
+  eventLoopLagP99Ms: 1,
+  waitingTotal: 4,
+  routes: {},
+  ...over,
+});
+
+test('samples of several nodes fold into one point a minute: requests summed, the worst node otherwise', () => {
+  const m = foldMinutes([
+    sample('b', '2026-01-01T10:01:30Z', { requests: 5, p95Ms: null, cpuPercent: 70 }),
+    sample('a', '2026-01-01T10:00:10Z'),
+    sample('b', '2026-01-01T10:00:50Z', { requests: 7, p95Ms: 40, waitingTotal: 6 }),
+  ]);
+  assert.deepEqual(m, {
+    at: [Date.parse('2026-01-01T10:00:00Z') / 1000, Date.parse('2026-01-01T10:01:00Z') / 1000],
+    waiting: [6, 4],
+    requests: [17, 5],
+    p95Ms: [40, null],
+    cpuPercent: [10, 70],
+    memoryPercent: [30, 30],
+  });
+});
 
 /** The console's own reads: the key's role, and a queue's change stream for the desk. */
 for (const combo of COMBOS) {
@@ -63,6 +98,19 @@ for (const combo of COMBOS) {
       assert.deepEqual((await call(base, 'GET', '/api/whoami', { key: op.body.key })).body, { role: 'operator' });
       assertError(await call(base, 'GET', '/api/whoami', { key: null }), 401, 'unauthorized', 'no key');
       assertError(await call(base, 'GET', '/api/whoami', { key: 'x'.repeat(40) }), 401, 'unauthorized', 'unknown key');
+    });
+
+    test('history answers the stored samples to any key, and refuses bad bounds', async () => {
+      const base = nodes[0]!.url;
+      await nodes[0]!.rt.store.maintenance.insertSample(sample('n1', new Date(Date.now() - 120_000).toISOString()));
+      const r = await call(base, 'GET', '/api/console/history?hours=1');
+      assert.equal(r.status, 200);
+      assert.equal(r.body.minutes.at.length, 1);
+      assert.deepEqual(r.body.minutes.requests, [10]);
+      assert.deepEqual(Object.keys(r.body.days).sort(), ['avgWaitSeconds', 'day', 'joined', 'served']);
+      assertError(await call(base, 'GET', '/api/console/history', { key: null }), 401, 'unauthorized', 'no key');
+      assertError(await call(base, 'GET', '/api/console/history?hours=0'), 400, 'validation_failed', 'hours=0');
+      assertError(await call(base, 'GET', '/api/console/history?hours=9999'), 400, 'validation_failed', 'too long');
     });
 
     test('the change stream needs a key, names a real queue, and tells of changes made on any node', async () => {

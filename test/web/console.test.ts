@@ -167,6 +167,41 @@ describe('operator console, administration (SQLite + in-process)', { skip: skipB
     }
   });
 
+  test('charts draw the stored history, and the charting code loads only with them', async () => {
+    const now = Date.now();
+    for (let i = 10; i >= 1; i--)
+      await node.rt.store.maintenance.insertSample({
+        nodeId: 'n1',
+        at: new Date(now - i * 60_000),
+        requests: 100 + i,
+        errors: 0,
+        avgMs: 3,
+        p95Ms: 10 + i,
+        p99Ms: 20,
+        cpuPercent: 20,
+        memoryPercent: 40,
+        eventLoopLagP99Ms: 1,
+        waitingTotal: i,
+        routes: {},
+      });
+    const w = await watchedPage(browser, node.url);
+    const { page } = w;
+    try {
+      await signIn(page, node.url, MASTER_KEY);
+      await page.getByTestId('queue-row').first().waitFor();
+      assert.ok(!w.requests.some((r) => r.includes('/assets/charts')), w.requests.join('\n'));
+      await page.getByRole('link', { name: 'Charts' }).click();
+      await eventually(async () => assert.equal(await page.getByTestId('chart').count(), 5));
+      assert.ok(w.requests.includes('GET /assets/charts.js'));
+      assert.equal(await page.getByTestId('chart').locator('canvas').count(), 4, 'four charts have minutes to draw');
+      const waiting = page.getByRole('img', { name: /^Waiting, all queues/ });
+      assert.match((await waiting.getAttribute('aria-label')) ?? '', /latest 1, lowest 1, highest 10/);
+      await clean(w, 'charts');
+    } finally {
+      await w.context.close();
+    }
+  });
+
   test('keys are created (shown once) and revoked; an operator key is kept out of admin pages', async () => {
     const w = await watchedPage(browser, node.url);
     const { page } = w;

@@ -16,9 +16,10 @@ const ROUTES: Record<string, { label: string; admin: boolean; load: () => Promis
   run: { label: 'Run', admin: true, load: async () => (await import('./maintenance.js')).runView },
   backups: { label: 'Backups', admin: true, load: async () => (await import('./backups.js')).backupsView },
   health: { label: 'Health', admin: false, load: async () => (await import('./health.js')).healthView },
+  charts: { label: 'Charts', admin: false, load: async () => (await import('./charts.js')).chartsView },
   keys: { label: 'API keys', admin: true, load: async () => (await import('./keys.js')).keysView },
 };
-const NAV = ['queues', 'maintenance', 'backups', 'health', 'keys'];
+const NAV = ['queues', 'maintenance', 'backups', 'health', 'charts', 'keys'];
 
 const app = document.getElementById('app') as HTMLElement;
 const main = h('main', { id: 'main', tabindex: '-1' });
