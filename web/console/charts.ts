@@ -43,8 +43,8 @@ function chart(
   unit: string,
   x: number[],
   lines: Line[],
-  width: number,
-): { el: HTMLElement; plot: uPlot | null } {
+  empty: string,
+): { el: HTMLElement; draw: () => uPlot | null } {
   const text = summary(lines);
   const box = h('div', { class: 'plot', role: 'img', 'aria-label': `${title}. ${text}` });
   const el = h(
@@ -52,23 +52,26 @@ function chart(
     { class: 'card chart', 'data-testid': 'chart' },
     h('figcaption', {}, h('strong', {}, title), ` (${unit})`),
     box,
-    x.length < 2 ? h('p', { class: 'hint' }, 'Not enough history yet: a point is stored every minute.') : null,
+    x.length < 2 ? h('p', { class: 'hint' }, empty) : null,
   );
-  if (x.length < 2) return { el, plot: null };
-  const plot = new uPlot(
-    {
-      width,
-      height: 220,
-      legend: { show: true, live: false },
-      cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true } },
-      axes: [{ stroke: '#4a5361' }, { stroke: '#4a5361', label: unit, size: 60 }],
-      series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.colour, width: 2, spanGaps: false }))],
-    },
-    [x, ...lines.map((l) => l.values)] as uPlot.AlignedData,
-    box,
-  );
-  return { el, plot };
+  // Drawn once the figure is on the page, at the width its grid column gives it.
+  const draw = () =>
+    x.length < 2
+      ? null
+      : new uPlot(
+          {
+            width: Math.max(240, box.clientWidth),
+            height: 220,
+            legend: { show: true, live: false },
+            cursor: { drag: { x: false, y: false } },
+            scales: { x: { time: true } },
+            axes: [{ stroke: '#4a5361' }, { stroke: '#4a5361', label: unit, size: 60 }],
+            series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.colour, width: 2, spanGaps: false }))],
+          },
+          [x, ...lines.map((l) => l.values)] as uPlot.AlignedData,
+          box,
+        );
+  return { el, draw };
 }
 
 /** Charts of the stored history: queue length, traffic, response time, resources, daily joins and services. */
@@ -83,23 +86,30 @@ export function chartsView(root: HTMLElement): () => void {
     const m = r.body.minutes;
     const d = r.body.days;
     const dayX = d.day.map((s) => Date.parse(`${s}T12:00:00Z`) / 1000);
-    const width = Math.max(280, Math.min(560, root.clientWidth - 40));
-    const [c1, c2, c3, c4, c5] = [
+    const perMinute = 'Not enough history yet: a point is stored every minute.';
+    const perDay = 'No daily roll-up yet: the daily maintenance plan writes one a day.';
+    const all = [
       chart(
         'Waiting, all queues',
         'tickets',
         m.at,
         [{ label: 'Waiting', values: m.waiting, colour: COLOURS[0] as string }],
-        width,
+        perMinute,
       ),
       chart(
         'Requests per minute',
         'requests',
         m.at,
         [{ label: 'Requests', values: m.requests, colour: COLOURS[0] as string }],
-        width,
+        perMinute,
       ),
-      chart('Response time p95', 'ms', m.at, [{ label: 'p95', values: m.p95Ms, colour: COLOURS[1] as string }], width),
+      chart(
+        'Response time p95',
+        'ms',
+        m.at,
+        [{ label: 'p95', values: m.p95Ms, colour: COLOURS[1] as string }],
+        perMinute,
+      ),
       chart(
         'CPU and memory',
         '%',
@@ -108,7 +118,7 @@ export function chartsView(root: HTMLElement): () => void {
           { label: 'CPU', values: m.cpuPercent, colour: COLOURS[0] as string },
           { label: 'Memory', values: m.memoryPercent, colour: COLOURS[2] as string },
         ],
-        width,
+        perMinute,
       ),
       chart(
         'Joins and services per day',
@@ -118,12 +128,11 @@ export function chartsView(root: HTMLElement): () => void {
           { label: 'Joined', values: d.joined, colour: COLOURS[0] as string },
           { label: 'Served', values: d.served, colour: COLOURS[2] as string },
         ],
-        width,
+        perDay,
       ),
     ];
-    const all = [c1, c2, c3, c4, c5].filter((c) => c !== undefined);
-    plots = all.flatMap((c) => (c.plot ? [c.plot] : []));
     grid.replaceChildren(...all.map((c) => c.el));
+    plots = all.flatMap((c) => c.draw() ?? []);
   };
   root.append(
     h('h1', {}, 'Charts'),

@@ -55,7 +55,7 @@ function signIn(): void {
     h('h1', {}, 'queuekeeper console'),
     h('label', { for: 'key' }, 'API key'),
     input,
-    h('button', { type: 'submit' }, 'Sign in'),
+    h('button', { type: 'submit', class: 'primary' }, 'Sign in'),
     error,
     h('p', { class: 'hint' }, 'The key is kept for this browser tab only and forgotten when you sign out or close it.'),
   );
