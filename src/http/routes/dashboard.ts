@@ -62,7 +62,12 @@ export function dashboardRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             'Server-Sent Events for operators: a `changed` event whenever the queue or its tickets change (read with fetch, the key in the Authorization header)',
           params: z.object({ id: idSchema }),
           produces: ['text/event-stream'],
-          response: { ...errors(400, 401, 403, 404, 503) },
+          response: {
+            200: z
+              .object({})
+              .describe('A stream of `changed` events (data `{}`): read the queue and its tickets again'),
+            ...errors(400, 401, 403, 404, 503),
+          },
         },
       },
       async (req, reply) => {
