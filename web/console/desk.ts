@@ -40,6 +40,7 @@ export function deskView(root: HTMLElement, queueId: string): () => void {
   const qid = encodeURIComponent(queueId);
   let counter = desk.get();
   let current: Ticket | null = null;
+  let missed: Ticket | null = null;
   // The cursors of the pages before this one; the current page's own cursor is last.
   const cursors: (string | undefined)[] = [undefined];
   let nextCursor: string | null = null;
@@ -108,10 +109,14 @@ export function deskView(root: HTMLElement, queueId: string): () => void {
     if (t) message.textContent = `Called ${t.number} to ${counter}.`;
   }
   async function finish(action: 'serve' | 'no-show' | 'requeue', done: string): Promise<void> {
-    const t = current;
+    // Requeue also takes back the last no-show of this desk, for a customer who turns up late.
+    const t = current ?? (action === 'requeue' ? missed : null);
     if (!t) return void (message.textContent = 'No ticket is called at this desk.');
-    if (await act(done, `/api/tickets/${encodeURIComponent(t.id)}/${action}`, {}))
-      message.textContent = `${t.number} ${done}.`;
+    const after = await act(done, `/api/tickets/${encodeURIComponent(t.id)}/${action}`, {});
+    if (!after) return;
+    message.textContent = `${t.number} ${done}.`;
+    missed = action === 'no-show' ? after : null;
+    drawCalled();
   }
   const serve = () => finish('serve', 'served');
   const noShow = () => finish('no-show', 'marked as a no-show');
@@ -141,7 +146,11 @@ export function deskView(root: HTMLElement, queueId: string): () => void {
         h('button', { type: 'button', class: 'primary', onclick: () => void callNext() }, 'Call next'),
         h('button', { type: 'button', disabled, onclick: () => void serve() }, 'Serve'),
         h('button', { type: 'button', disabled, onclick: () => void noShow() }, 'No-show'),
-        h('button', { type: 'button', disabled, onclick: () => void requeue() }, 'Requeue'),
+        h(
+          'button',
+          { type: 'button', disabled: t || missed ? undefined : true, onclick: () => void requeue() },
+          t || !missed ? 'Requeue' : `Requeue ${missed.number}`,
+        ),
       ),
     );
   }

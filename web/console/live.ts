@@ -1,4 +1,4 @@
-import { session } from './session.js';
+import { KEY_REJECTED, session } from './session.js';
 
 const RETRY_MS = 3000;
 
@@ -17,8 +17,7 @@ export function followQueue(queueId: string, onChange: () => void): () => void {
         signal: abort.signal,
         cache: 'no-store',
       });
-      if (res.status === 401)
-        return session.end('Your API key is no longer accepted (it expired or was revoked). Sign in again.');
+      if (res.status === 401) return session.end(KEY_REJECTED);
       if (!res.ok || !res.body) throw new Error(`stream answered ${res.status}`);
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
