@@ -4,7 +4,7 @@ import { defineConfig } from 'vite';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 /**
- * The customer pages' scripts, one entry per page, built to dist/web and served under /assets/.
+ * The customer pages' scripts and the operators' console, one entry per page, built to dist/web and served under /assets/.
  * Names stay fixed (no content hash): the server writes the script tags itself and answers with
  * ETags, so a new build is picked up on the next load.
  */
@@ -20,7 +20,12 @@ export default defineConfig({
     modulePreload: false,
     reportCompressedSize: false,
     rollupOptions: {
-      input: { join: here('join.ts'), ticket: here('ticket.ts'), board: here('board.ts') },
+      input: {
+        join: here('join.ts'),
+        ticket: here('ticket.ts'),
+        board: here('board.ts'),
+        console: here('console/main.ts'),
+      },
       output: { entryFileNames: '[name].js', chunkFileNames: '[name].js', assetFileNames: '[name][extname]' },
     },
   },

@@ -21,7 +21,8 @@ interface Watch {
   last: string;
 }
 
-const channel = (queueId: string): string => `q:${queueId}`;
+export const queueChannel = (queueId: string): string => `q:${queueId}`;
+const channel = queueChannel;
 
 /**
  * Live updates for Server-Sent Events. Every change is published on the bus (Redis pub/sub across

@@ -20,6 +20,7 @@ import { transform, transformObject } from './openapi.js';
 import { serializerCompiler } from './serializer.js';
 import { securityHeaders } from './security-headers.js';
 import { backupRoutes } from './routes/backups.js';
+import { consoleHistoryRoutes } from './routes/console-history.js';
 import { customerRoutes } from './routes/customer.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
@@ -137,6 +138,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(maintenanceRoutes(ctx));
   await app.register(backupRoutes(ctx));
   await app.register(dashboardRoutes(ctx));
+  await app.register(consoleHistoryRoutes(ctx));
   await app.register(pageRoutes(ctx));
   return app;
 }

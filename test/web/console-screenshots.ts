@@ -1,0 +1,112 @@
+/**
+ * Screenshots of the operator console into docs/screenshots/ (`npm run screenshots`).
+ * A real node on a scratch SQLite folder with a few queues, tickets, samples, a run and a backup.
+ */
+import { mkdirSync } from 'node:fs';
+import { call, COMBOS, eventually, MASTER_KEY, startNode } from '../support/harness.js';
+import { createQueue, join } from '../http/helpers.js';
+import { launch, watchedPage } from './browser.js';
+
+const OUT = 'docs/screenshots';
+const DESK = { width: 1280, height: 860 };
+
+mkdirSync(OUT, { recursive: true });
+const iso = COMBOS[0]!.isolate();
+const node = await startNode(iso.env, { QK_PUBLIC_URL: 'http://queue.example.test' });
+const browser = await launch();
+try {
+  const q = await createQueue(node.url, { name: 'Passport office' });
+  await createQueue(node.url, { name: 'Town hall — permits', capacity: 200 });
+  const names = ['Ana', 'Ben', 'Chloé', 'Dev', 'Eli', 'Fatima', 'Gus', 'Hana', 'Ivo', 'Jun', 'Kofi', 'Lena'];
+  for (const name of names)
+    await join(
+      node.url,
+      q.id,
+      { name, ...(name === 'Eli' ? { priority: 'high' } : {}) },
+      name === 'Eli' ? { key: MASTER_KEY } : {},
+    );
+  const now = Date.now();
+  for (let i = 180; i >= 1; i--)
+    await node.rt.store.maintenance.insertSample({
+      nodeId: 'node-1',
+      at: new Date(now - i * 60_000),
+      requests: Math.round(400 + 300 * Math.sin(i / 20) + (i % 7) * 10),
+      errors: 0,
+      avgMs: 3,
+      p95Ms: Math.round(8 + 4 * Math.cos(i / 15) + (i % 5)),
+      p99Ms: 20,
+      cpuPercent: Math.round(25 + 15 * Math.sin(i / 25)),
+      memoryPercent: 41 + (i % 3),
+      eventLoopLagP99Ms: 1,
+      waitingTotal: Math.round(12 + 10 * Math.sin(i / 30)),
+      routes: {},
+    });
+  const run = await call(node.url, 'POST', '/api/maintenance/runs', { body: { plan: 'daily' } });
+  await call(node.url, 'GET', `/api/maintenance/runs/${run.body.id}/wait?timeoutSeconds=60`);
+  const backup = await call(node.url, 'POST', '/api/backups', { body: {} });
+  await eventually(async () => {
+    const b = await call(node.url, 'GET', `/api/backups/${backup.body.id}`);
+    if (b.body.state !== 'complete') throw new Error('not yet');
+  }, 60_000);
+  await call(node.url, 'POST', `/api/backups/${backup.body.id}/verify`, { body: {} });
+  const op = await call(node.url, 'POST', '/api/keys', { body: { role: 'operator', name: 'Front desk' } });
+
+  const w = await watchedPage(browser, node.url);
+  const { page } = w;
+  await page.setViewportSize(DESK);
+  const shot = async (file: string) => {
+    await page.waitForLoadState('networkidle').catch(() => undefined);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `${OUT}/${file}` });
+  };
+  await page.goto(`${node.url}/dashboard`);
+  await shot('console-sign-in.png');
+  await page.getByLabel('API key').fill(MASTER_KEY);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('queue-row').first().waitFor();
+  await shot('console-queues.png');
+  await page.getByRole('link', { name: 'Passport office' }).click();
+  await page.getByLabel('Your desk or counter').fill('Desk 2');
+  await page.getByRole('button', { name: 'Use this desk' }).click();
+  await page.getByRole('button', { name: 'Call next' }).click();
+  await page.getByTestId('called-number').waitFor();
+  await page.waitForTimeout(1500);
+  await shot('console-desk.png');
+  await page.getByRole('link', { name: 'Maintenance' }).click();
+  await page.getByTestId('run-row').first().waitFor();
+  await shot('console-maintenance.png');
+  await page.getByTestId('run-row').first().getByRole('link').click();
+  await page.getByTestId('step').first().waitFor();
+  await page.setViewportSize({ width: 1280, height: 1600 });
+  await shot('console-run.png');
+  await page.setViewportSize(DESK);
+  await page.getByRole('link', { name: 'Backups' }).click();
+  await page.getByTestId('backup-row').first().waitFor();
+  await shot('console-backups.png');
+  await page.getByRole('link', { name: 'Health' }).click();
+  await page.getByTestId('health').waitFor();
+  await shot('console-health.png');
+  await page.getByRole('link', { name: 'Charts' }).click();
+  await page.getByTestId('chart').first().waitFor();
+  await shot('console-charts.png');
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await page.getByLabel('Key name').fill('Night shift');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  await page.getByTestId('new-key').waitFor();
+  await shot('console-keys.png');
+  await w.context.close();
+
+  const o = await watchedPage(browser, node.url);
+  await o.page.setViewportSize({ width: 1280, height: 500 });
+  await o.page.goto(`${node.url}/dashboard`);
+  await o.page.getByLabel('API key').fill(op.body.key);
+  await o.page.getByRole('button', { name: 'Sign in' }).click();
+  await o.page.getByRole('link', { name: 'Backups' }).click();
+  await o.page.getByTestId('needs-admin').waitFor();
+  await o.page.screenshot({ path: `${OUT}/console-operator-needs-admin.png` });
+  await o.context.close();
+} finally {
+  await browser.close();
+  await node.close();
+  await iso.cleanup();
+}
