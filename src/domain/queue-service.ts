@@ -2,6 +2,7 @@ import { AppError, isAppError, notFound, unavailable } from '../errors/index.js'
 import type { LiveBackend } from '../live/contract.js';
 import type { JoinOutcome, QueuePatch, Store, TransitionChange } from '../store/contract.js';
 import { JoinBatcher } from './join-batcher.js';
+import { reportSpan } from './stats.js';
 import { newId, newTicketToken, sameDigest, sealToken, sha256, unsealToken } from './tokens.js';
 import { ACTIONS, callTarget, type Action } from './transitions.js';
 import {
@@ -89,6 +90,12 @@ export class QueueService {
   }
 
   listQueues = (): Promise<Queue[]> => this.store.listQueues();
+
+  /** A queue's tickets for a report over [from, to) (src/domain/stats.ts); `to` defaults to now. */
+  async reportFacts(id: string, span: { from?: Date; to?: Date }) {
+    await this.queue(id);
+    return reportSpan(span, this.now(), (from, to) => this.store.ticketFacts(id, from, to));
+  }
 
   async updateQueue(
     id: string,
