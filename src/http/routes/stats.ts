@@ -54,6 +54,7 @@ export function statsRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'The same report per hour, as CSV',
           params,
           querystring: spanQuery,
+          produces: ['text/csv'],
           response: { 200: z.string().describe('One line per hour (UTC)'), ...errors(400, 401, 403, 404, 503) },
         },
       },
