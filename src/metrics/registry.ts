@@ -47,7 +47,34 @@ export function createMetrics() {
     help: 'Live index rebuilds after a wipe',
     registers: [registry],
   });
-  return { registry, httpRequests, httpDuration, queueDepth, joined, served, left, indexRebuilds };
+  // Waits run from seconds to hours: buckets from 10 s to 4 h.
+  const waitBuckets = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400];
+  const waitSeconds = new Histogram({
+    name: 'qk_ticket_wait_seconds',
+    help: 'Wait from join to call or admission',
+    labelNames: ['queue'] as const,
+    buckets: waitBuckets,
+    registers: [registry],
+  });
+  const serviceSeconds = new Histogram({
+    name: 'qk_ticket_service_seconds',
+    help: 'Service time from call to served',
+    labelNames: ['queue'] as const,
+    buckets: waitBuckets,
+    registers: [registry],
+  });
+  return {
+    registry,
+    httpRequests,
+    httpDuration,
+    queueDepth,
+    joined,
+    served,
+    left,
+    indexRebuilds,
+    waitSeconds,
+    serviceSeconds,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

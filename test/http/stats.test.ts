@@ -36,6 +36,10 @@ for (const combo of COMBOS) {
       assert.deepEqual(called.body.etaAtJoin, first.eta);
       const pub = await call(base, 'GET', `/api/queues/${q.id}`, { key: null });
       assert.equal(pub.body.etaCoverage, null);
+      await call(base, 'POST', `/api/tickets/${first.id}/serve`);
+      const metrics = String((await call(base, 'GET', '/metrics')).body);
+      assert.match(metrics, new RegExp(`qk_ticket_wait_seconds_count\\{queue="${q.id}"\\} 1\\n`));
+      assert.match(metrics, new RegExp(`qk_ticket_service_seconds_count\\{queue="${q.id}"\\} 1\\n`));
     });
 
     test('stats and stats.csv answer for operators only, and refuse a reversed range', async () => {
