@@ -1,4 +1,4 @@
-import { api, etaText, h, lastTicketKey, randomKey, readBoot, store, tokenKey, type Eta } from './common.js';
+import { api, etaText, format, h, lastTicketKey, randomKey, readBoot, store, tokenKey, type Eta } from './common.js';
 
 interface PublicQueue {
   id: string;
@@ -7,6 +7,7 @@ interface PublicQueue {
   status: 'open' | 'paused' | 'closed';
   waitingCount: number;
   estimatedWait: Eta | null;
+  etaCoverage: { samples: number; coverage: number } | null;
 }
 interface Joined {
   id: string;
@@ -23,6 +24,8 @@ const keyName = `qk-join-key:${boot.queue.id}`;
 
 const waiting = h('dd', { 'data-testid': 'waiting-count' });
 const wait = h('dd', { 'data-testid': 'wait' });
+/** How often the estimate held lately, once the queue has measured enough calls to say. */
+const held = h('p', { class: 'eta-held', 'data-testid': 'eta-held' });
 const notice = h('p', { class: 'notice', role: 'status' });
 const error = h('p', { class: 'error', role: 'alert' });
 const nameInput = h('input', { id: 'name', name: 'name', autocomplete: 'name', maxlength: 80 }) as HTMLInputElement;
@@ -54,6 +57,8 @@ function render(q: PublicQueue, refused?: string): void {
   document.title = q.name;
   waiting.textContent = String(q.waitingCount);
   wait.textContent = etaText(t, q.estimatedWait);
+  held.textContent = q.etaCoverage ? format(t.etaHeld, { n: Math.round(q.etaCoverage.coverage * 10) }) : '';
+  held.hidden = q.etaCoverage === null;
   const message = refused ?? (q.status === 'closed' ? t.closed : q.status === 'paused' ? t.paused : '');
   notice.textContent = message;
   notice.hidden = message === '';
@@ -117,6 +122,7 @@ main.append(
     { class: 'card' },
     h('h1', {}, boot.queue.name),
     h('dl', { class: 'facts' }, h('div', {}, h('dt', {}, t.people), waiting), h('div', {}, h('dt', {}, t.wait), wait)),
+    held,
     existingTicket(),
     notice,
     form,

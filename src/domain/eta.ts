@@ -1,23 +1,89 @@
 import type { Eta, Queue } from './types.js';
 
 /**
- * The wait for a ticket at `position`: position × seconds per completed ticket, as a range of one
- * standard deviation either side of the measured mean. Until a queue has measured a completion,
- * the seed from its settings stands in, with a ±50 % range to say how little we know.
+ * The service-queue estimator (docs/estimates.md says why this one, with the measurement).
+ *
+ * The ticket at position p is called at the p-th completion from now, so its wait is p × the
+ * measured gap between completions (m), give or take a spread that grows with √p because
+ * independent gaps add their variances. The spread is `scale × cv × m × √p`: `cv` is the gaps'
+ * measured coefficient of variation, never below CV_FLOOR (a few equal gaps say little about the
+ * next ones), and `scale` is the queue's calibration, moved after every call so that the share of
+ * waits falling inside their quoted range holds the coverage target.
  */
-export function estimateWait(
-  queue: Pick<Queue, 'serviceSecondsEwma' | 'serviceSecondsVariance' | 'settings'>,
-  position: number | null,
-): Eta | null {
+
+/** Coverage the calibration holds unless a queue sets its own `etaCoverageTarget`. */
+export const DEFAULT_COVERAGE_TARGET = 0.8;
+/** The spread factor before any call was measured: a normal quantile for an 80 % two-sided range. */
+export const INITIAL_SCALE = 1.28;
+export const MIN_SCALE = 0.2;
+export const MAX_SCALE = 20;
+/** How far one call moves the scale (in log terms): small enough to hold, large enough to follow. */
+export const CALIBRATION_GAIN = 0.08;
+export const CV_FLOOR = 0.25;
+/** Before a completion is measured, the seed from the settings stands in with this much doubt. */
+export const UNMEASURED_CV = 0.5;
+/** Calls remembered for coverage: the "last N called tickets". */
+export const COVERAGE_WINDOW = 100;
+/** Samples needed before the coverage is shown to customers. */
+export const MIN_PUBLIC_SAMPLES = 20;
+
+type Inputs = Pick<Queue, 'serviceSecondsEwma' | 'serviceSecondsVariance' | 'settings' | 'etaScale'>;
+
+export function estimateWait(queue: Inputs, position: number | null): Eta | null {
   if (position === null) return null;
   const measured = queue.serviceSecondsEwma;
   const mean = measured ?? queue.settings.averageServiceSeconds;
-  const sd = measured === null ? mean * 0.5 : Math.sqrt(Math.max(0, queue.serviceSecondsVariance ?? 0));
-  // The ticket at position p is called at the p-th completion from now; independent gaps add
-  // their variances, so the spread grows with the square root of p.
-  const spread = sd * Math.sqrt(position);
+  const sd = Math.sqrt(Math.max(0, queue.serviceSecondsVariance ?? 0));
+  const cv = measured === null || mean <= 0 ? UNMEASURED_CV : Math.max(CV_FLOOR, sd / mean);
+  const spread = (queue.etaScale ?? INITIAL_SCALE) * cv * mean * Math.sqrt(position);
+  const lowSeconds = Math.max(0, Math.round(position * mean - spread));
+  const high = Math.max(0, Math.round(position * mean + spread));
+  // Rounding can close a range of a fast queue; while someone is ahead it must stay open.
+  return { lowSeconds, highSeconds: position > 1 && high <= lowSeconds ? lowSeconds + 1 : high };
+}
+
+/** Whether a measured wait fell inside the range quoted at join (both ends included). */
+export const withinQuote = (quoted: Eta, waitSeconds: number): boolean =>
+  waitSeconds >= quoted.lowSeconds && waitSeconds <= quoted.highSeconds;
+
+export interface Calibration {
+  readonly scale: number;
+  /** Outcomes of the last calls, oldest first: '1' inside the quoted range, '0' outside. */
+  readonly window: string;
+}
+
+/**
+ * One call's outcome moves the scale: a miss widens it, a hit narrows it, by amounts whose
+ * balance point is a miss rate of 1 − target (a stochastic approximation of the target quantile).
+ */
+export function calibrate(
+  before: { scale: number | null; window: string | null },
+  hit: boolean,
+  target: number,
+): Calibration {
+  const scale = before.scale ?? INITIAL_SCALE;
+  const moved = scale * Math.exp(CALIBRATION_GAIN * ((hit ? 0 : 1) - (1 - target)));
   return {
-    lowSeconds: Math.max(0, Math.round(position * mean - spread)),
-    highSeconds: Math.max(0, Math.round(position * mean + spread)),
+    scale: Math.min(MAX_SCALE, Math.max(MIN_SCALE, moved)),
+    window: ((before.window ?? '') + (hit ? '1' : '0')).slice(-COVERAGE_WINDOW),
   };
+}
+
+export interface Coverage {
+  readonly samples: number;
+  readonly coverage: number | null;
+}
+
+export function coverageOf(window: string | null): Coverage {
+  const w = window ?? '';
+  if (w.length === 0) return { samples: 0, coverage: null };
+  let hits = 0;
+  for (const c of w) if (c === '1') hits += 1;
+  return { samples: w.length, coverage: hits / w.length };
+}
+
+/** What customers are shown: nothing until enough calls were measured to mean something. */
+export function publicCoverage(window: string | null): { samples: number; coverage: number } | null {
+  const c = coverageOf(window);
+  return c.samples >= MIN_PUBLIC_SAMPLES && c.coverage !== null ? { samples: c.samples, coverage: c.coverage } : null;
 }

@@ -3,6 +3,7 @@ import type { LiveBackend } from '../live/contract.js';
 import type { JoinOutcome, QueuePatch, Store, TransitionChange } from '../store/contract.js';
 import { JoinBatcher } from './join-batcher.js';
 import { joinFingerprint, openReplay, sealReplay } from './idempotency.js';
+import { reportSpan } from './stats.js';
 import { newId, newTicketToken, sameDigest, sha256 } from './tokens.js';
 import { ACTIONS, callTarget, type Action } from './transitions.js';
 import {
@@ -90,6 +91,12 @@ export class QueueService {
   }
 
   listQueues = (): Promise<Queue[]> => this.store.listQueues();
+
+  /** A queue's tickets for a report over [from, to) (src/domain/stats.ts); `to` defaults to now. */
+  async reportFacts(id: string, span: { from?: Date; to?: Date }) {
+    await this.queue(id);
+    return reportSpan(span, this.now(), (from, to) => this.store.ticketFacts(id, from, to));
+  }
 
   async updateQueue(
     id: string,

@@ -11,7 +11,7 @@
  * - Position: the exact number of waiting tickets ahead, plus one (1 = next). Answered by the live
  *   index, never by counting rows; a join's own position comes from the queue's waiting counters
  *   (total and high priority), kept in the transaction that adds the ticket, so it is exact at commit.
- * - ETA: position × the queue's measured service time (EWMA), as a range.
+ * - ETA: position × the queue's measured service time (EWMA), as a calibrated range (eta.ts).
  */
 export const QUEUE_MODES = ['service', 'waiting_room'] as const;
 export type QueueMode = (typeof QUEUE_MODES)[number];
@@ -30,6 +30,8 @@ export interface QueueSettings {
   readonly averageServiceSeconds: number;
   /** Tickets still waiting after this many seconds become `expired` (0 = never). */
   readonly ticketTtlSeconds: number;
+  /** Share of calls whose wait should fall inside the quoted range (default 0.8, see eta.ts). */
+  readonly etaCoverageTarget?: number;
 }
 
 export const DEFAULT_QUEUE_SETTINGS: QueueSettings = { averageServiceSeconds: 300, ticketTtlSeconds: 0 };
@@ -45,6 +47,10 @@ export interface Queue {
   /** Measured seconds per completed ticket (EWMA), null until one is measured. */
   readonly serviceSecondsEwma: number | null;
   readonly serviceSecondsVariance: number | null;
+  /** The estimate's calibrated spread factor, null before the first measured call. */
+  readonly etaScale: number | null;
+  /** Hits ('1') and misses ('0') of the last calls against their quoted range. */
+  readonly etaWindow: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly closedAt: Date | null;
@@ -65,6 +71,8 @@ export interface Ticket {
   readonly calledAt: Date | null;
   readonly endedAt: Date | null;
   readonly updatedAt: Date;
+  /** The wait range quoted when the ticket joined (null for tickets older than the quote). */
+  readonly etaAtJoin: Eta | null;
 }
 
 /** A ticket as stored, with the hash of its secret token. Never sent to clients. */

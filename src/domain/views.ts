@@ -1,4 +1,4 @@
-import { estimateWait } from './eta.js';
+import { estimateWait, publicCoverage } from './eta.js';
 import type { Eta, Queue, Ticket } from './types.js';
 
 /**
@@ -14,6 +14,7 @@ export interface TicketView {
   priority: Ticket['priority'];
   position: number | null;
   eta: Eta | null;
+  etaAtJoin: Eta | null;
   name: string | null;
   counter: string | null;
   createdAt: string;
@@ -36,6 +37,7 @@ export function ticketView(t: Ticket, queue: Queue, position: number | null): Ti
     priority: t.priority,
     position,
     eta: estimateWait(queue, position),
+    etaAtJoin: t.etaAtJoin,
     name: t.name,
     counter: t.counter,
     createdAt: t.createdAt.toISOString(),
@@ -60,6 +62,7 @@ export function queueView(q: Queue) {
     settings: q.settings,
     waitingCount: q.waitingCount,
     estimatedWait: estimateWait(q, q.waitingCount + 1),
+    etaCoverage: publicCoverage(q.etaWindow),
     serviceSeconds: q.serviceSecondsEwma,
     createdAt: q.createdAt.toISOString(),
     updatedAt: q.updatedAt.toISOString(),
@@ -69,6 +72,6 @@ export function queueView(q: Queue) {
 
 /** The public face of a queue: enough for a customer to decide whether to join. */
 export const publicQueueView = (q: Queue) => {
-  const { id, name, mode, status, waitingCount, estimatedWait } = queueView(q);
-  return { id, name, mode, status, waitingCount, estimatedWait };
+  const { id, name, mode, status, waitingCount, estimatedWait, etaCoverage } = queueView(q);
+  return { id, name, mode, status, waitingCount, estimatedWait, etaCoverage };
 };

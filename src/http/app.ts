@@ -28,6 +28,7 @@ import { keyRoutes } from './routes/keys.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { operatorRoutes } from './routes/operator.js';
+import { statsRoutes } from './routes/stats.js';
 import { pageRoutes } from './routes/pages.js';
 
 const BODY_LIMIT = 16 * 1024;
@@ -134,6 +135,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(metricsRoutes(ctx));
   await app.register(customerRoutes(ctx));
   await app.register(operatorRoutes(ctx));
+  await app.register(statsRoutes(ctx));
   await app.register(keyRoutes(ctx));
   await app.register(maintenanceRoutes(ctx));
   await app.register(backupRoutes(ctx));

@@ -25,6 +25,7 @@ export const ticketViewSchema = z
     priority: z.enum(PRIORITIES),
     position: z.number().int().min(1).nullable().describe('Waiting tickets ahead plus one; null when not waiting'),
     eta: etaSchema.nullable(),
+    etaAtJoin: etaSchema.nullable().describe('The range quoted when the ticket joined'),
     name: z.string().nullable(),
     counter: z.string().nullable().describe('The desk that called the ticket'),
     createdAt: isoTime,
@@ -52,6 +53,10 @@ const publicQueueSchema = z
     status: z.enum(QUEUE_STATUSES),
     waitingCount: count,
     estimatedWait: etaSchema.nullable().describe('For a new joiner'),
+    etaCoverage: z
+      .object({ samples: count, coverage: z.number().min(0).max(1) })
+      .nullable()
+      .describe('Share of recent calls whose wait fell inside the range quoted at join; null until enough calls'),
   })
   .describe('A queue as customers see it') satisfies z.ZodType<ReturnType<typeof publicQueueView>>;
 
@@ -68,7 +73,7 @@ export const queueSchema = publicQueueSchema
   .extend({
     capacity: z.number().int().nullable(),
     // Every setting a queue accepts is one it shows: the answer follows the request schema.
-    settings: settingsSchema.required(),
+    settings: settingsSchema.required({ averageServiceSeconds: true, ticketTtlSeconds: true }),
     serviceSeconds: z.number().nullable().describe('Measured seconds per completed ticket (EWMA)'),
     createdAt: isoTime,
     updatedAt: isoTime,

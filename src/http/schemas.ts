@@ -33,6 +33,7 @@ export const settingsSchema = z
       .int()
       .min(0)
       .max(30 * 86_400),
+    etaCoverageTarget: z.number().min(0.5).max(0.99),
   })
   .partial()
   .strict();

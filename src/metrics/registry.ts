@@ -47,6 +47,22 @@ export function createMetrics() {
     help: 'Live index rebuilds after a wipe',
     registers: [registry],
   });
+  // Waits run from seconds to hours: buckets from 10 s to 4 h.
+  const waitBuckets = [10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400];
+  const waitSeconds = new Histogram({
+    name: 'qk_ticket_wait_seconds',
+    help: 'Wait from join to call or admission',
+    labelNames: ['queue'] as const,
+    buckets: waitBuckets,
+    registers: [registry],
+  });
+  const serviceSeconds = new Histogram({
+    name: 'qk_ticket_service_seconds',
+    help: 'Service time from call to served',
+    labelNames: ['queue'] as const,
+    buckets: waitBuckets,
+    registers: [registry],
+  });
   /**
    * Sets the per-queue depth from the queues that exist and drops every series of queues that do
    * not (deleted here or on another node), so the output does not grow with every queue ever made.
@@ -58,11 +74,30 @@ export function createMetrics() {
       live.add(q.id);
       queueDepth.set({ queue: q.id }, q.waitingCount);
     }
-    for (const c of [joined, served, left])
-      for (const v of (await c.get()).values)
-        if (!live.has(String(v.labels.queue))) c.remove(v.labels as Record<string, string>);
+    for (const c of [joined, served, left, waitSeconds, serviceSeconds]) {
+      const gone = new Map<string, Record<string, string>>();
+      for (const v of (await c.get()).values) {
+        if (live.has(String(v.labels.queue))) continue;
+        // A histogram's values carry their bucket (`le`); the series is named without it.
+        const { le: _bucket, ...labels } = v.labels as Record<string, string>;
+        gone.set(JSON.stringify(labels), labels);
+      }
+      for (const labels of gone.values()) c.remove(labels);
+    }
   }
-  return { registry, httpRequests, httpDuration, queueDepth, joined, served, left, indexRebuilds, syncQueues };
+  return {
+    registry,
+    httpRequests,
+    httpDuration,
+    queueDepth,
+    joined,
+    served,
+    left,
+    indexRebuilds,
+    waitSeconds,
+    serviceSeconds,
+    syncQueues,
+  };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -68,6 +68,10 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     joined: (queueId, n) => metrics.joined.inc({ queue: queueId }, n),
     changed: (t, from) => {
       if (t.status === 'served' || t.status === 'admitted') metrics.served.inc({ queue: t.queueId });
+      if (from === 'waiting' && t.calledAt && (t.status === 'called' || t.status === 'admitted'))
+        metrics.waitSeconds.observe({ queue: t.queueId }, (t.calledAt.getTime() - t.createdAt.getTime()) / 1000);
+      if (t.status === 'served' && t.calledAt && t.endedAt)
+        metrics.serviceSeconds.observe({ queue: t.queueId }, (t.endedAt.getTime() - t.calledAt.getTime()) / 1000);
       if (t.status === 'left' || t.status === 'no_show' || t.status === 'expired')
         metrics.left.inc({ queue: t.queueId, status: t.status });
       if (from !== t.status) events?.publish(t.queueId);

@@ -11,6 +11,7 @@ import type {
   TicketStatus,
   WaitingEntry,
 } from '../domain/types.js';
+import type { TicketFact } from '../domain/stats.js';
 import type { DatabaseAdmin } from './admin-contract.js';
 import type { MaintenanceStore } from './maintenance-contract.js';
 
@@ -121,6 +122,8 @@ export interface Store {
   waitingEntries(queueId?: string): Promise<Map<string, WaitingEntry[]>>;
   /** Waiting tickets per queue (queues with none are left out), from the queues' counters. */
   waitingCounts(): Promise<Map<string, number>>;
+  /** Tickets of a queue that joined, were called or ended in [from, to) (epoch ms), for reports. */
+  ticketFacts(queueId: string, from: number, to: number): Promise<TicketFact[]>;
 
   createKey(key: { id: string; role: KeyRole; name: string; keyHash: string }, now: Date): Promise<ApiKey>;
   listKeys(): Promise<ApiKey[]>;

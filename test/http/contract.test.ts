@@ -11,6 +11,7 @@ const CUSTOMER_FIELDS = [
   'createdAt',
   'endedAt',
   'eta',
+  'etaAtJoin',
   'id',
   'name',
   'number',

@@ -57,6 +57,7 @@ for (const combo of COMBOS) {
         assert.equal(pub.status, 200);
         assert.deepEqual(Object.keys(pub.body).sort(), [
           'estimatedWait',
+          'etaCoverage',
           'id',
           'mode',
           'name',

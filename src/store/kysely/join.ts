@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
-import type { TicketRecord } from '../../domain/types.js';
+import { estimateWait } from '../../domain/eta.js';
+import type { Queue, TicketRecord } from '../../domain/types.js';
 import { AppError } from '../../errors/index.js';
 import type { JoinOutcome, JoinRequest } from '../contract.js';
 import type { DialectParts } from './dialect.js';
@@ -26,24 +27,31 @@ function ticketRows(
   firstNumber: number,
   firstSeq: number,
   now: number,
+  quote: { queue: Queue; positions: readonly number[] },
 ): Selectable<TicketsTable>[] {
-  return reqs.map((r, i) => ({
-    id: r.id,
-    queue_id: queueId,
-    number: firstNumber + i,
-    status: 'waiting',
-    priority: priorityRank(r.priority),
-    seq: firstSeq + i,
-    token_hash: r.tokenHash,
-    name: r.name,
-    contact: r.contact,
-    metadata: r.metadata === null ? null : JSON.stringify(r.metadata),
-    counter: null,
-    created_at: now,
-    called_at: null,
-    ended_at: null,
-    updated_at: now,
-  }));
+  return reqs.map((r, i) => {
+    // The range the join answers with, kept to be measured against the real wait.
+    const eta = estimateWait(quote.queue, quote.positions[i] as number);
+    return {
+      id: r.id,
+      queue_id: queueId,
+      number: firstNumber + i,
+      status: 'waiting',
+      priority: priorityRank(r.priority),
+      seq: firstSeq + i,
+      token_hash: r.tokenHash,
+      name: r.name,
+      contact: r.contact,
+      metadata: r.metadata === null ? null : JSON.stringify(r.metadata),
+      counter: null,
+      created_at: now,
+      called_at: null,
+      ended_at: null,
+      updated_at: now,
+      eta_low: eta?.lowSeconds ?? null,
+      eta_high: eta?.highSeconds ?? null,
+    };
+  });
 }
 
 const highCount = (reqs: readonly JoinRequest[]): number => reqs.filter((r) => r.priority === 'high').length;
@@ -84,17 +92,18 @@ function allJoined(
   after: Selectable<QueuesTable>,
   now: number,
 ): { rows: Selectable<TicketsTable>[]; outcomes: JoinOutcome[] } {
+  const queue = toQueue(after);
+  const positions = positionsAtBack(
+    after,
+    reqs.map((r) => r.priority),
+  );
   const rows = ticketRows(
     queueId,
     reqs,
     Number(after.last_number) - reqs.length + 1,
     Number(after.last_seq) - reqs.length + 1,
     now,
-  );
-  const queue = toQueue(after);
-  const positions = positionsAtBack(
-    after,
-    reqs.map((r) => r.priority),
+    { queue, positions },
   );
   return {
     rows,
@@ -180,20 +189,25 @@ async function generalBatch(
   }
   const firstNumber = Number(q.last_number) + 1;
   const firstSeq = Number(q.last_seq) + 1;
-  const rows = ticketRows(queueId, fresh, firstNumber, firstSeq, now);
-  await insert(trx, rows);
-  await keepKeys(trx, queueId, fresh, now);
   const after =
-    rows.length > 0
+    fresh.length > 0
       ? {
           ...q,
-          last_number: firstNumber + rows.length - 1,
-          last_seq: firstSeq + rows.length - 1,
+          last_number: firstNumber + fresh.length - 1,
+          last_seq: firstSeq + fresh.length - 1,
           waiting_count: waiting,
           waiting_high: Number(q.waiting_high) + highCount(fresh),
           updated_at: now,
         }
       : q;
+  const queue = toQueue(after);
+  const positions = positionsAtBack(
+    after,
+    fresh.map((r) => r.priority),
+  );
+  const rows = ticketRows(queueId, fresh, firstNumber, firstSeq, now, { queue, positions });
+  await insert(trx, rows);
+  await keepKeys(trx, queueId, fresh, now);
   if (rows.length > 0)
     await trx
       .updateTable('queues')
@@ -206,11 +220,6 @@ async function generalBatch(
       })
       .where('id', '=', queueId)
       .execute();
-  const queue = toQueue(after);
-  const positions = positionsAtBack(
-    after,
-    fresh.map((r) => r.priority),
-  );
   const created = new Map(rows.map((r, i) => [r.id, { ticket: toTicket(r), position: positions[i] as number }]));
   const replayIds = [...seen.values()].map((s) => s.ticketId).filter((id) => !created.has(id));
   const replayed = new Map<string, TicketRecord>();

@@ -21,6 +21,8 @@ export async function createQueue(db: Kysely<DB>, input: NewQueue, at: Date): Pr
     service_ewma: null,
     service_var: null,
     last_completed_at: null,
+    eta_scale: null,
+    eta_window: null,
     created_at: now,
     updated_at: now,
     closed_at: null,

@@ -31,6 +31,8 @@ export function toQueue(r: Selectable<QueuesTable>): Queue {
     waitingCount: Number(r.waiting_count),
     serviceSecondsEwma: r.service_ewma === null ? null : Number(r.service_ewma),
     serviceSecondsVariance: r.service_var === null ? null : Number(r.service_var),
+    etaScale: r.eta_scale === null || r.eta_scale === undefined ? null : Number(r.eta_scale),
+    etaWindow: r.eta_window ?? null,
     createdAt: new Date(Number(r.created_at)),
     updatedAt: new Date(Number(r.updated_at)),
     closedAt: date(r.closed_at),
@@ -54,6 +56,10 @@ export function toTicket(r: Selectable<TicketsTable>): TicketRecord {
     calledAt: date(r.called_at),
     endedAt: date(r.ended_at),
     updatedAt: new Date(Number(r.updated_at)),
+    etaAtJoin:
+      r.eta_low === null || r.eta_low === undefined || r.eta_high === null || r.eta_high === undefined
+        ? null
+        : { lowSeconds: Number(r.eta_low), highSeconds: Number(r.eta_high) },
   };
 }
 

@@ -19,6 +19,8 @@ export interface QueuesTable {
   service_ewma: number | null;
   service_var: number | null;
   last_completed_at: number | null;
+  eta_scale: Generated<number | null>;
+  eta_window: Generated<string | null>;
   created_at: number;
   updated_at: number;
   closed_at: number | null;
@@ -41,6 +43,9 @@ export interface TicketsTable {
   called_at: number | null;
   ended_at: number | null;
   updated_at: number;
+  /** The range quoted at join, in seconds. */
+  eta_low: Generated<number | null>;
+  eta_high: Generated<number | null>;
 }
 
 interface IdempotencyKeysTable {

@@ -31,6 +31,8 @@ import { CallHints } from './call-hints.js';
 import { hotReads } from './hot-reads.js';
 import * as tickets from './tickets.js';
 import { retrying } from './retry.js';
+import { ticketFacts } from './reports.js';
+import type { TicketFact } from '../../domain/stats.js';
 
 const CATALOGUE_RACE = new Set(['3F000', '42P01']);
 
@@ -127,6 +129,9 @@ export class KyselyStore implements Store {
   waitingEntries = (queueId?: string): Promise<Map<string, WaitingEntry[]>> =>
     this.run(() => tickets.waitingEntries(queueId === undefined ? this.d.background : this.d.db, queueId));
   waitingCounts = (): Promise<Map<string, number>> => this.run(() => tickets.waitingCounts(this.d.db));
+  /** Reports may read a long span of tickets: background deadline. */
+  ticketFacts = (queueId: string, from: number, to: number): Promise<TicketFact[]> =>
+    this.run(() => ticketFacts(this.d.background, queueId, from, to));
 
   createKey = (k: { id: string; role: KeyRole; name: string; keyHash: string }, now: Date): Promise<ApiKey> =>
     this.run(() => keys.createKey(this.d.db, k, now));

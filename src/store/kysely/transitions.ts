@@ -1,4 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { calibrate, DEFAULT_COVERAGE_TARGET, withinQuote } from '../../domain/eta.js';
 import type { TicketRecord, TicketStatus } from '../../domain/types.js';
 import { AppError } from '../../errors/index.js';
 import type { TransitionChange, TransitionOutcome } from '../contract.js';
@@ -106,6 +107,7 @@ async function applyChange(
   const waitingHigh = Number(q.waiting_high) + highDelta(Number(cur.priority), wasWaiting, isWaiting);
   const completed = change.to === 'served' || change.to === 'admitted';
   const ewma = completed ? nextEwma(q, now, waiting) : null;
+  const calibration = change.to === 'called' || change.to === 'admitted' ? measureQuote(q, cur, now) : null;
   await trx
     .updateTable('queues')
     .set({
@@ -115,6 +117,7 @@ async function applyChange(
       ...(fresh ? { last_seq: seq } : {}),
       ...(completed ? { last_completed_at: now } : {}),
       ...(ewma ?? {}),
+      ...(calibration ?? {}),
     })
     .where('id', '=', q.id)
     .execute();
@@ -125,6 +128,27 @@ async function applyChange(
         ])[0] as number)
       : null;
   return { row, position };
+}
+
+/**
+ * A call ends the wait quoted at join: whether it fell inside the range moves the queue's
+ * calibration (eta.ts). Recalling a ticket that was already called measures nothing new.
+ */
+function measureQuote(
+  q: Selectable<QueuesTable>,
+  cur: Selectable<TicketsTable>,
+  now: number,
+): { eta_scale: number; eta_window: string } | null {
+  if (cur.called_at !== null || cur.eta_low === null || cur.eta_high === null) return null;
+  const quoted = { lowSeconds: Number(cur.eta_low), highSeconds: Number(cur.eta_high) };
+  const hit = withinQuote(quoted, (now - Number(cur.created_at)) / 1000);
+  const target = (JSON.parse(q.settings) as { etaCoverageTarget?: number }).etaCoverageTarget;
+  const c = calibrate(
+    { scale: q.eta_scale === null ? null : Number(q.eta_scale), window: q.eta_window },
+    hit,
+    target ?? DEFAULT_COVERAGE_TARGET,
+  );
+  return { eta_scale: c.scale, eta_window: c.window };
 }
 
 /**

@@ -1,7 +1,20 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { CV_FLOOR, INITIAL_SCALE, UNMEASURED_CV } from '../../domain/eta.js';
+import { DEFAULT_QUEUE_SETTINGS } from '../../domain/types.js';
 import type { JoinRequest } from '../contract.js';
 import { priorityRank } from '../kysely/rows.js';
 import type { DB, QueuesTable } from '../kysely/schema.js';
+
+/**
+ * Where each new ticket lands relative to its priority's counter after the batch (see
+ * positionsAtBack): high tickets behind the waiting high ones, normal ones at the very back.
+ */
+function relativePositions(reqs: readonly JoinRequest[]): number[] {
+  const newHigh = reqs.filter((r) => r.priority === 'high').length;
+  let high = -newHigh;
+  let normal = -(reqs.length - newHigh);
+  return reqs.map((r) => (r.priority === 'high' ? ++high : ++normal));
+}
 
 /**
  * A whole join batch in one statement, outside any explicit transaction: the UPDATE takes the
@@ -9,6 +22,8 @@ import type { DB, QueuesTable } from '../kysely/schema.js';
  * tickets with numbers and seqs counted from the reserved range. One round trip and one commit
  * instead of BEGIN, lock, insert and COMMIT. PostgreSQL runs a data-modifying WITH to completion as
  * one atomic statement; without a queue row back (closed, full, no such queue) nothing changed.
+ * The range quoted at join is `estimateWait` (src/domain/eta.ts) written in SQL, term for term in
+ * the same order so both round alike; a test compares the two on this backend.
  */
 export async function joinInOneStatement(
   db: Kysely<DB>,
@@ -26,13 +41,25 @@ export async function joinInOneStatement(
         waiting_high = waiting_high + ${high}
       WHERE id = ${queueId} AND status <> 'closed' AND (capacity IS NULL OR waiting_count + ${n} <= capacity)
       RETURNING *
-    ), ins AS (
-      INSERT INTO tickets (id, queue_id, number, status, priority, seq, token_hash, name, contact, metadata, counter, created_at, called_at, ended_at, updated_at)
-      SELECT u.id, q.id, q.last_number - ${n}::bigint + u.ord, 'waiting', u.priority, q.last_seq - ${n}::bigint + u.ord, u.token_hash, u.name, u.contact, u.metadata,
-        NULL, ${now}::bigint, NULL, NULL, ${now}::bigint
+    ), u AS (
+      SELECT u.*, (CASE WHEN u.priority = 0 THEN q.waiting_high ELSE q.waiting_count END + u.rel)::float8 AS pos,
+        COALESCE(q.service_ewma, (q.settings::json->>'averageServiceSeconds')::float8, ${DEFAULT_QUEUE_SETTINGS.averageServiceSeconds}::float8) AS m,
+        q.service_ewma IS NULL AS unmeasured, GREATEST(0, COALESCE(q.service_var, 0)) AS var, COALESCE(q.eta_scale, ${INITIAL_SCALE}::float8) AS scale
       FROM q CROSS JOIN unnest(${col((r) => r.id)}::varchar[], ${col((r) => priorityRank(r.priority))}::smallint[], ${col((r) => r.tokenHash)}::varchar[],
-        ${col((r) => r.name)}::varchar[], ${col((r) => r.contact)}::varchar[], ${col((r) => (r.metadata === null ? null : JSON.stringify(r.metadata)))}::text[])
-        WITH ORDINALITY AS u(id, priority, token_hash, name, contact, metadata, ord)
+        ${col((r) => r.name)}::varchar[], ${col((r) => r.contact)}::varchar[], ${col((r) => (r.metadata === null ? null : JSON.stringify(r.metadata)))}::text[],
+        ${relativePositions(reqs)}::integer[])
+        WITH ORDINALITY AS u(id, priority, token_hash, name, contact, metadata, rel, ord)
+    ), s AS (
+      SELECT u.*, u.scale * (CASE WHEN u.unmeasured OR u.m <= 0 THEN ${UNMEASURED_CV}::float8 ELSE GREATEST(${CV_FLOOR}::float8, sqrt(u.var) / u.m) END)
+        * u.m * sqrt(u.pos) AS spread
+      FROM u
+    ), e AS (
+      SELECT s.*, GREATEST(0, floor(s.pos * s.m - s.spread + 0.5)) AS lo, GREATEST(0, floor(s.pos * s.m + s.spread + 0.5)) AS hi FROM s
+    ), ins AS (
+      INSERT INTO tickets (id, queue_id, number, status, priority, seq, token_hash, name, contact, metadata, counter, created_at, called_at, ended_at, updated_at, eta_low, eta_high)
+      SELECT e.id, q.id, q.last_number - ${n}::bigint + e.ord, 'waiting', e.priority, q.last_seq - ${n}::bigint + e.ord, e.token_hash, e.name, e.contact, e.metadata,
+        NULL, ${now}::bigint, NULL, NULL, ${now}::bigint, e.lo, CASE WHEN e.pos > 1 AND e.hi <= e.lo THEN e.lo + 1 ELSE e.hi END
+      FROM q CROSS JOIN e
     )
     SELECT * FROM q`.execute(db);
   return result.rows[0];

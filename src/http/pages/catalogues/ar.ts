@@ -9,6 +9,7 @@ export const ar: Catalogue = {
   wait: 'الانتظار المتوقع',
   waitRange: '{range} دقيقة',
   waitNone: 'بلا انتظار',
+  etaHeld: '{n} من كل 10 عملاء مؤخرًا نودي عليهم خلال الوقت المعروض',
   nameLabel: 'اسمك (اختياري)',
   join: 'انضم',
   joining: 'جارٍ الانضمام…',

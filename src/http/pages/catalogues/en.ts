@@ -11,6 +11,7 @@ export const en = {
   wait: 'Estimated wait',
   waitRange: '{range} min',
   waitNone: 'No wait',
+  etaHeld: '{n} in 10 recent customers were called within the time shown',
   nameLabel: 'Your name (optional)',
   join: 'Join',
   joining: 'Joining…',

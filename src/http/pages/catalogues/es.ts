@@ -9,6 +9,7 @@ export const es: Catalogue = {
   wait: 'Espera estimada',
   waitRange: '{range} min',
   waitNone: 'Sin espera',
+  etaHeld: '{n} de cada 10 clientes recientes fueron llamados dentro del tiempo indicado',
   nameLabel: 'Su nombre (opcional)',
   join: 'Unirse',
   joining: 'Uniéndose…',
