@@ -15,15 +15,15 @@ import type { Eta, Queue } from './types.js';
 export const DEFAULT_COVERAGE_TARGET = 0.8;
 /** The spread factor before any call was measured: a normal quantile for an 80 % two-sided range. */
 export const INITIAL_SCALE = 1.28;
-export const MIN_SCALE = 0.2;
-export const MAX_SCALE = 20;
+const MIN_SCALE = 0.2;
+const MAX_SCALE = 20;
 /** How far one call moves the scale (in log terms): small enough to hold, large enough to follow. */
-export const CALIBRATION_GAIN = 0.08;
+const CALIBRATION_GAIN = 0.08;
 export const CV_FLOOR = 0.25;
 /** Before a completion is measured, the seed from the settings stands in with this much doubt. */
 export const UNMEASURED_CV = 0.5;
 /** Calls remembered for coverage: the "last N called tickets". */
-export const COVERAGE_WINDOW = 100;
+const COVERAGE_WINDOW = 100;
 /** Samples needed before the coverage is shown to customers. */
 export const MIN_PUBLIC_SAMPLES = 20;
 
