@@ -24,6 +24,7 @@ import { keyRoutes } from './routes/keys.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { operatorRoutes } from './routes/operator.js';
 import { pageRoutes } from './routes/pages.js';
+import { waitingRoomRoutes } from './routes/waiting-room.js';
 
 const BODY_LIMIT = 16 * 1024;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -116,6 +117,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(backupRoutes(ctx));
   await app.register(dashboardRoutes(ctx));
   await app.register(pageRoutes(ctx));
+  await app.register(waitingRoomRoutes(ctx));
   return app;
 }
 

@@ -109,6 +109,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const first = await ctx.service.customerTicket(req.params.ticketId, req.query.token);
+        const unwatch = await ctx.rooms.watching(first.id, first.queueId);
         reply.hijack();
         const res = reply.raw;
         res.writeHead(200, {
@@ -125,6 +126,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         req.raw.on('close', () => {
           clearInterval(ping);
           stop();
+          unwatch();
         });
       },
     );

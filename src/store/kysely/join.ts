@@ -43,6 +43,8 @@ function ticketRows(
     called_at: null,
     ended_at: null,
     updated_at: now,
+    admitted_until: null,
+    seen_at: null,
   }));
 }
 

@@ -54,6 +54,8 @@ export function toTicket(r: Selectable<TicketsTable>): TicketRecord {
     calledAt: date(r.called_at),
     endedAt: date(r.ended_at),
     updatedAt: new Date(Number(r.updated_at)),
+    admittedUntil: date(r.admitted_until ?? null),
+    seenAt: date(r.seen_at ?? null),
   };
 }
 
