@@ -96,9 +96,13 @@ export class Passes {
         { issuer: this.issuer, algorithms: ['ES256'], currentDate: this.now() },
       );
       const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
-      if (typeof aud !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
-        return invalid;
-      return { valid: true, queueId: aud, ticketId: payload.sub, expiresAt: new Date(payload.exp * 1000).toISOString() };
+      if (typeof aud !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return invalid;
+      return {
+        valid: true,
+        queueId: aud,
+        ticketId: payload.sub,
+        expiresAt: new Date(payload.exp * 1000).toISOString(),
+      };
     } catch {
       return invalid;
     }
@@ -125,7 +129,10 @@ export class Passes {
   private async makeKey(generation: number, now: number): Promise<SigningKeyRecord> {
     const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
     const pub = await exportJWK(publicKey);
-    const kid = createHash('sha256').update(JSON.stringify([pub.x, pub.y])).digest('base64url').slice(0, 16);
+    const kid = createHash('sha256')
+      .update(JSON.stringify([pub.x, pub.y]))
+      .digest('base64url')
+      .slice(0, 16);
     const retiresAt = (generation + 1) * KEY_ROTATION_MS;
     return {
       kid,

@@ -58,7 +58,11 @@ export const operatorTicketView = (t: Ticket, queue: Queue, position: number | n
 });
 
 /** A waiting room shows its admission settings with the defaults filled in. */
-function settingsView(q: Queue): { averageServiceSeconds: number; ticketTtlSeconds: number; admission?: AdmissionSettings } {
+function settingsView(q: Queue): {
+  averageServiceSeconds: number;
+  ticketTtlSeconds: number;
+  admission?: AdmissionSettings;
+} {
   const { averageServiceSeconds, ticketTtlSeconds } = q.settings;
   const base = { averageServiceSeconds, ticketTtlSeconds };
   return q.mode === 'waiting_room' ? { ...base, admission: admissionOf(q.settings) } : base;

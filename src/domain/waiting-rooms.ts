@@ -67,8 +67,7 @@ export class WaitingRooms {
     if (q.mode !== 'waiting_room' || t.status !== 'waiting') return;
     const now = this.now();
     const last = (t.seenAt ?? t.createdAt).getTime();
-    if (now.getTime() - last >= seenRefreshMs(admissionOf(q.settings)))
-      await this.store.waitingRooms.touch(t.id, now);
+    if (now.getTime() - last >= seenRefreshMs(admissionOf(q.settings))) await this.store.waitingRooms.touch(t.id, now);
   }
 
   /**

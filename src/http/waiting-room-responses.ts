@@ -42,4 +42,6 @@ export const drawSchema = z
     drawnAt: isoTime.nullable(),
     drawnCount: z.number().int().nullable().describe('Tickets the draw ordered'),
   })
-  .describe('A waiting room’s draw; order = tickets sorted by HMAC-SHA256(seed, ticket id)') satisfies z.ZodType<DrawView>;
+  .describe(
+    'A waiting room’s draw; order = tickets sorted by HMAC-SHA256(seed, ticket id)',
+  ) satisfies z.ZodType<DrawView>;

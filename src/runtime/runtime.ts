@@ -81,19 +81,12 @@ export async function createRuntime(
     },
     invalidToken: (ticketId) => logger.warn({ event: 'ticket_token_invalid', ticketId }, 'ticket token did not match'),
   };
-  const service = new QueueService(
-    store,
-    live,
-    sealKey,
-    observer,
-    now,
-    (queueId, cause) => {
-      // An outage is logged once by the connection; anything else is worth a line of its own.
-      if (cause !== undefined && !(isAppError(cause) && cause.code === 'unavailable'))
-        logger.error({ err: cause, queueId }, 'live index write failed; the queue will be reconciled');
-      watcher.markDirty(queueId);
-    },
-  );
+  const service = new QueueService(store, live, sealKey, observer, now, (queueId, cause) => {
+    // An outage is logged once by the connection; anything else is worth a line of its own.
+    if (cause !== undefined && !(isAppError(cause) && cause.code === 'unavailable'))
+      logger.error({ err: cause, queueId }, 'live index write failed; the queue will be reconciled');
+    watcher.markDirty(queueId);
+  });
   events = new TicketEvents(live.bus, service, (e) => logger.warn({ err: e }, 'live update failed'));
   const auth = new KeyAuthority(store, () => fixedMaster);
   const passes = new Passes(store.waitingRooms, sealKey, config.publicUrl, now);

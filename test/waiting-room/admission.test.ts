@@ -92,7 +92,12 @@ for (const combo of COMBOS) {
     });
 
     it('never has more active sessions than maxActive, and fills freed places', async () => {
-      const id = await createRoom(node.app, { newPerMinute: 600, maxActive: 3, sessionSeconds: 10, idleSeconds: 86_400 });
+      const id = await createRoom(node.app, {
+        newPerMinute: 600,
+        maxActive: 3,
+        sessionSeconds: 10,
+        idleSeconds: 86_400,
+      });
       for (let i = 0; i < 40; i++) await node.rt.service.join(id, {}, null);
       let peak = 0;
       await runFor(60_000, async () => {
@@ -133,7 +138,10 @@ for (const combo of COMBOS) {
       let p = await req(node.app, 'GET', `/api/tickets/${polling.id}`, { token: polling.token });
       assert.equal(p.body.status, 'waiting');
       assert.equal(p.body.position, 1);
-      await req(node.app, 'PATCH', `/api/queues/${id}`, { key: true, body: { settings: { admission: { opensAt: null } } } });
+      await req(node.app, 'PATCH', `/api/queues/${id}`, {
+        key: true,
+        body: { settings: { admission: { opensAt: null } } },
+      });
       await node.rt.rooms.round();
       p = await req(node.app, 'GET', `/api/tickets/${polling.id}`, { token: polling.token });
       assert.equal(p.body.status, 'admitted');
@@ -159,7 +167,10 @@ for (const combo of COMBOS) {
         got.map((t) => t.status),
         ['admitted', 'admitted', 'waiting'],
       );
-      await req(node.app, 'PATCH', `/api/queues/${id}`, { key: true, body: { settings: { admission: { method: 'reject' } } } });
+      await req(node.app, 'PATCH', `/api/queues/${id}`, {
+        key: true,
+        body: { settings: { admission: { method: 'reject' } } },
+      });
       clock.advance(2000);
       const r = await req(node.app, 'POST', `/api/queues/${id}/tickets`, { body: {} });
       assert.equal(r.status, 409);

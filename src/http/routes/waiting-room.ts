@@ -53,7 +53,10 @@ export function waitingRoomRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           security: [{ bearer: [] }],
           summary: 'End an active session early, freeing its place',
           params: ticketParams,
-          response: { 200: ticketViewSchema.describe('The ticket, its session ended'), ...errors(400, 401, 403, 404, 409, 503) },
+          response: {
+            200: ticketViewSchema.describe('The ticket, its session ended'),
+            ...errors(400, 401, 403, 404, 409, 503),
+          },
         },
       },
       async (req) => {

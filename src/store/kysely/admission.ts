@@ -89,7 +89,13 @@ export async function admit(db: Kysely<DB>, queueId: string, at: Date): Promise<
         .limit(take)
         .execute();
       for (const t of rows) {
-        const { row } = await applyChange(trx, q, t, { to: 'admitted', admittedUntil: now + a.sessionSeconds * 1000 }, now);
+        const { row } = await applyChange(
+          trx,
+          q,
+          t,
+          { to: 'admitted', admittedUntil: now + a.sessionSeconds * 1000 },
+          now,
+        );
         admitted.push(toTicket(row));
         q = (await lockQueue(trx, queueId)) as Selectable<QueuesTable>;
       }
@@ -144,5 +150,8 @@ export async function setSession(db: Kysely<DB>, ticketId: string, until: Date, 
   if (row) return { kind: 'ok', ticket: toTicket(row) };
   const cur = await db.selectFrom('tickets').select('status').where('id', '=', ticketId).executeTakeFirst();
   if (!cur) return { kind: 'not_found' };
-  return { kind: 'conflict', reason: cur.status === 'admitted' ? 'the session has ended' : `the ticket is ${cur.status}` };
+  return {
+    kind: 'conflict',
+    reason: cur.status === 'admitted' ? 'the session has ended' : `the ticket is ${cur.status}`,
+  };
 }

@@ -35,7 +35,11 @@ export async function commit(
         .set({ sealed_seed: sealedSeed, commitment })
         .where('queue_id', '=', queueId)
         .execute();
-    const r = await trx.selectFrom('waiting_rooms').selectAll().where('queue_id', '=', queueId).executeTakeFirstOrThrow();
+    const r = await trx
+      .selectFrom('waiting_rooms')
+      .selectAll()
+      .where('queue_id', '=', queueId)
+      .executeTakeFirstOrThrow();
     return toDraw(r);
   });
 }
@@ -113,6 +117,10 @@ export async function addSigningKey(db: Kysely<DB>, k: SigningKeyRecord): Promis
     })
     .onConflict((oc) => oc.column('generation').doNothing())
     .execute();
-  const r = await db.selectFrom('signing_keys').selectAll().where('generation', '=', k.generation).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('signing_keys')
+    .selectAll()
+    .where('generation', '=', k.generation)
+    .executeTakeFirstOrThrow();
   return toKey(r);
 }
