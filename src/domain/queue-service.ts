@@ -124,8 +124,7 @@ export class QueueService {
     input: JoinInput,
     idempotencyKey: string | null,
   ): Promise<{ result: JoinResult; replayed: boolean }> {
-    const room = await this.queueForEta(queueId);
-    if (room.mode === 'waiting_room' && admissionOf(room.settings).method === 'reject')
+    if (this.rooms && (await this.rooms.refusesJoins(queueId)))
       throw new AppError('queue_closed', 'this waiting room is not taking visitors now');
     const token = newTicketToken();
     const outcome = await this.batcher.join(queueId, {

@@ -35,6 +35,8 @@ export interface AdmissionRound {
  * service what moved.
  */
 export class WaitingRooms {
+  private readonly refusing = new Map<string, { refuses: boolean; until: number }>();
+
   constructor(
     private readonly store: Store,
     private readonly effects: RoomEffects,
@@ -54,6 +56,21 @@ export class WaitingRooms {
       out.admitted += (await this.admitNow(queueId)).length;
     }
     return out;
+  }
+
+  /**
+   * Whether the queue is a room set to `reject`. Every join asks, so the answer is kept a second
+   * per queue: a room switched to `reject` refuses joins on every node within that second.
+   */
+  async refusesJoins(queueId: string): Promise<boolean> {
+    const now = this.now().getTime();
+    const hit = this.refusing.get(queueId);
+    if (hit && hit.until > now) return hit.refuses;
+    const q = await this.store.getQueue(queueId);
+    const refuses = q !== null && q.mode === 'waiting_room' && admissionOf(q.settings).method === 'reject';
+    if (this.refusing.size >= 10_000) this.refusing.clear();
+    this.refusing.set(queueId, { refuses, until: now + 1000 });
+    return refuses;
   }
 
   async admitNow(queueId: string): Promise<TicketRecord[]> {
