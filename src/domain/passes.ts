@@ -42,13 +42,16 @@ export class Passes {
   private loadedAt = -Infinity;
   private readonly privates = new Map<string, PrivateKey>();
   private readonly signed = new Map<string, string>();
+  private readonly sealId: string;
 
   constructor(
     private readonly store: WaitingRoomStore,
     private readonly sealKey: Buffer,
     private readonly issuer: string,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.sealId = createHash('sha256').update(sealKey).digest('hex').slice(0, 32);
+  }
 
   /** The pass of an admitted ticket whose session runs; the same session gets the same pass. */
   async issue(t: TicketRecord): Promise<string | null> {
@@ -111,19 +114,16 @@ export class Passes {
   private async current(): Promise<SigningKeyRecord> {
     const now = this.now().getTime();
     const generation = Math.floor(now / KEY_ROTATION_MS);
-    if (now - this.loadedAt > RELOAD_MS || !this.keys.some((k) => k.generation === generation)) {
+    const mine = (k: SigningKeyRecord) => k.generation === generation && k.sealId === this.sealId;
+    if (now - this.loadedAt > RELOAD_MS || !this.keys.some(mine)) {
       this.keys = await this.store.signingKeys();
       this.loadedAt = now;
     }
-    const found = this.keys.find((k) => k.generation === generation && this.unsealable(k));
+    const found = this.keys.find(mine);
     if (found) return found;
     const made = await this.store.addSigningKey(await this.makeKey(generation, now));
     this.keys = await this.store.signingKeys();
     return made;
-  }
-
-  private unsealable(k: SigningKeyRecord): boolean {
-    return unsealToken(k.sealedPrivate, this.sealKey) !== null;
   }
 
   private async makeKey(generation: number, now: number): Promise<SigningKeyRecord> {
@@ -137,6 +137,7 @@ export class Passes {
     return {
       kid,
       generation,
+      sealId: this.sealId,
       publicJwk: JSON.stringify({ ...pub, kid, alg: 'ES256', use: 'sig' }),
       sealedPrivate: sealToken(JSON.stringify(await exportJWK(privateKey)), this.sealKey),
       createdAt: new Date(now),

@@ -175,25 +175,6 @@ export class QueueService {
     return admitted.find((a) => a.id === t.id) ?? null;
   }
 
-  /** Tickets the waiting room moved: out of the index, and told to observers. */
-  async settled(tickets: readonly TicketRecord[], from: TicketStatus): Promise<void> {
-    const byQueue = new Map<string, string[]>();
-    for (const t of tickets) byQueue.set(t.queueId, [...(byQueue.get(t.queueId) ?? []), t.id]);
-    for (const [queueId, ids] of byQueue) await this.liveWrite(queueId, () => this.live.index.remove(queueId, ids));
-    for (const t of tickets) this.observer.changed(t, from);
-  }
-
-  /** A draw gave these tickets new places: the index takes them again with their new seqs. */
-  async reorder(queueId: string, entries: readonly WaitingEntry[]): Promise<void> {
-    await this.liveWrite(queueId, async () => {
-      await this.live.index.remove(
-        queueId,
-        entries.map((e) => e.ticketId),
-      );
-      await this.live.index.add(queueId, entries);
-    });
-  }
-
   private async withPass(view: TicketView, t: TicketRecord): Promise<TicketView> {
     if (t.status !== 'admitted' || !this.rooms) return view;
     return { ...view, pass: await this.rooms.passes.issue(t) };

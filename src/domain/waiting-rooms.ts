@@ -48,13 +48,20 @@ export class WaitingRooms {
   /** One round: idle visitors expire, rooms due to open draw, then each room admits what it may. */
   async round(): Promise<AdmissionRound> {
     const out = { admitted: 0, expired: 0, drawn: 0 };
+    let failure: unknown = null;
     for (const queueId of await this.store.waitingRooms.busyRooms()) {
-      const expired = await this.store.waitingRooms.expireIdle(queueId, this.now());
-      await this.effects.settled(expired, 'waiting');
-      out.expired += expired.length;
-      out.drawn += await this.drawIfDue(queueId);
-      out.admitted += (await this.admitNow(queueId)).length;
+      // One room that fails (its seed lost in a restore, a deadline) must not hold the others up.
+      try {
+        const expired = await this.store.waitingRooms.expireIdle(queueId, this.now());
+        await this.effects.settled(expired, 'waiting');
+        out.expired += expired.length;
+        out.drawn += await this.drawIfDue(queueId);
+        out.admitted += (await this.admitNow(queueId)).length;
+      } catch (e) {
+        failure ??= e;
+      }
     }
+    if (failure !== null) throw failure;
     return out;
   }
 

@@ -11,6 +11,7 @@ import { TicketEvents } from '../domain/ticket-events.js';
 import { AdmissionLoop } from '../domain/admission-loop.js';
 import { Passes } from '../domain/passes.js';
 import { WaitingRooms } from '../domain/waiting-rooms.js';
+import { roomEffects } from '../domain/room-effects.js';
 import { openLive } from '../live/open.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMaintenance } from '../maintenance/engine/index.js';
@@ -81,16 +82,17 @@ export async function createRuntime(
     },
     invalidToken: (ticketId) => logger.warn({ event: 'ticket_token_invalid', ticketId }, 'ticket token did not match'),
   };
-  const service = new QueueService(store, live, sealKey, observer, now, (queueId, cause) => {
+  const indexMiss = (queueId: string, cause?: unknown) => {
     // An outage is logged once by the connection; anything else is worth a line of its own.
     if (cause !== undefined && !(isAppError(cause) && cause.code === 'unavailable'))
       logger.error({ err: cause, queueId }, 'live index write failed; the queue will be reconciled');
     watcher.markDirty(queueId);
-  });
+  };
+  const service = new QueueService(store, live, sealKey, observer, now, indexMiss);
   events = new TicketEvents(live.bus, service, (e) => logger.warn({ err: e }, 'live update failed'));
   const auth = new KeyAuthority(store, () => fixedMaster);
   const passes = new Passes(store.waitingRooms, sealKey, config.publicUrl, now);
-  const rooms = new WaitingRooms(store, service, passes, sealKey, now);
+  const rooms = new WaitingRooms(store, roomEffects(live.index, observer, indexMiss), passes, sealKey, now);
   service.attachRooms(rooms);
   const admission = new AdmissionLoop(
     () => rooms.round(),

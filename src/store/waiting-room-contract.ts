@@ -13,6 +13,8 @@ export interface SigningKeyRecord {
   readonly kid: string;
   /** One key per rotation period: every node agrees on which key a period uses. */
   readonly generation: number;
+  /** Which seal key sealed the private half (a digest of it). */
+  readonly sealId: string;
   readonly publicJwk: string;
   readonly sealedPrivate: string;
   readonly createdAt: Date;
@@ -58,6 +60,6 @@ export interface WaitingRoomStore {
   runDraw(queueId: string, seed: string, opensAt: Date, now: Date): Promise<WaitingEntry[] | null>;
 
   signingKeys(): Promise<SigningKeyRecord[]>;
-  /** Adds a key unless its generation has one already (another node won); returns the key in force. */
+  /** Adds a key unless its generation and seal key have one already (another node won); returns the key in force. */
   addSigningKey(key: SigningKeyRecord): Promise<SigningKeyRecord>;
 }

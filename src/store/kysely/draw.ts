@@ -92,6 +92,7 @@ export async function runDraw(
 const toKey = (r: Selectable<SigningKeysTable>): SigningKeyRecord => ({
   kid: r.kid,
   generation: Number(r.generation),
+  sealId: r.seal_id,
   publicJwk: r.public_jwk,
   sealedPrivate: r.sealed_private,
   createdAt: new Date(Number(r.created_at)),
@@ -109,18 +110,20 @@ export async function addSigningKey(db: Kysely<DB>, k: SigningKeyRecord): Promis
     .values({
       kid: k.kid,
       generation: k.generation,
+      seal_id: k.sealId,
       public_jwk: k.publicJwk,
       sealed_private: k.sealedPrivate,
       created_at: k.createdAt.getTime(),
       retires_at: k.retiresAt.getTime(),
       published_until: k.publishedUntil.getTime(),
     })
-    .onConflict((oc) => oc.column('generation').doNothing())
+    .onConflict((oc) => oc.columns(['generation', 'seal_id']).doNothing())
     .execute();
   const r = await db
     .selectFrom('signing_keys')
     .selectAll()
     .where('generation', '=', k.generation)
+    .where('seal_id', '=', k.sealId)
     .executeTakeFirstOrThrow();
   return toKey(r);
 }

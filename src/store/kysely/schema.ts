@@ -153,6 +153,7 @@ export interface WaitingRoomsTable {
 export interface SigningKeysTable {
   kid: string;
   generation: number;
+  seal_id: string;
   public_jwk: string;
   sealed_private: string;
   created_at: number;

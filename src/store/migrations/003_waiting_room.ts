@@ -20,11 +20,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('signing_keys')
     .addColumn('kid', 'varchar(64)', (c) => c.primaryKey())
-    .addColumn('generation', 'bigint', (c) => c.notNull().unique())
+    .addColumn('generation', 'bigint', (c) => c.notNull())
+    .addColumn('seal_id', 'varchar(32)', (c) => c.notNull())
     .addColumn('public_jwk', 'text', (c) => c.notNull())
     .addColumn('sealed_private', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('retires_at', 'bigint', (c) => c.notNull())
     .addColumn('published_until', 'bigint', (c) => c.notNull())
+    .execute();
+  // One key per period and seal key: a database restored without its seal key makes new ones.
+  await db.schema
+    .createIndex('signing_keys_generation_seal_uq')
+    .on('signing_keys')
+    .columns(['generation', 'seal_id'])
+    .unique()
     .execute();
 }
