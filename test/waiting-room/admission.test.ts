@@ -158,6 +158,9 @@ for (const combo of COMBOS) {
       assert.deepEqual(second.eta, { lowSeconds: 0, highSeconds: 31 });
       const third = await joinRoom(node.app, id);
       assert.deepEqual(third.eta, { lowSeconds: 30, highSeconds: 61 });
+      const pub = await req(node.app, 'GET', `/api/queues/${id}`);
+      assert.equal(pub.body.waitingCount, 2);
+      assert.deepEqual(pub.body.estimatedWait, { lowSeconds: 60, highSeconds: 91 }, 'a new joiner would be third');
     });
 
     it('passthrough admits at once and reject refuses joins', async () => {
