@@ -1,6 +1,7 @@
 import { AppError, isAppError, notFound, unavailable } from '../errors/index.js';
 import type { LiveBackend } from '../live/contract.js';
 import type { JoinOutcome, QueuePatch, Store, TransitionChange } from '../store/contract.js';
+import { admissionOf } from './admission.js';
 import { JoinBatcher } from './join-batcher.js';
 import { joinFingerprint, openReplay, sealReplay } from './idempotency.js';
 import { reportSpan } from './stats.js';
@@ -17,6 +18,7 @@ import {
   type WaitingEntry,
 } from './types.js';
 import { operatorTicketView, ticketView, type OperatorTicketView, type TicketView } from './views.js';
+import type { WaitingRooms } from './waiting-rooms.js';
 
 const ETA_CACHE_MS = 1000;
 const ETA_CACHE_MAX = 10_000;
@@ -44,6 +46,7 @@ export interface ServiceObserver {
 export class QueueService {
   private readonly batcher: JoinBatcher;
   private readonly etaQueues = new Map<string, { queue: Queue; until: number }>();
+  private rooms: WaitingRooms | null = null;
 
   constructor(
     private readonly store: Store,
@@ -68,6 +71,11 @@ export class QueueService {
         if (isAppError(e) && e.code === 'unavailable') this.onIndexMiss(queueId);
       },
     );
+  }
+
+  /** Waiting rooms admit, sign passes and track visitors through this (src/domain/waiting-rooms.ts). */
+  attachRooms(rooms: WaitingRooms): void {
+    this.rooms = rooms;
   }
 
   async createQueue(input: {
@@ -124,6 +132,8 @@ export class QueueService {
     input: JoinInput,
     idempotencyKey: string | null,
   ): Promise<{ result: JoinResult; replayed: boolean }> {
+    if (this.rooms && (await this.rooms.refusesJoins(queueId)))
+      throw new AppError('queue_closed', 'this waiting room is not taking visitors now');
     const token = newTicketToken();
     const fingerprint = idempotencyKey === null ? null : joinFingerprint(input);
     const outcome = await this.batcher.join(queueId, {
@@ -144,10 +154,11 @@ export class QueueService {
       };
       throw new AppError(outcome.code, messages[outcome.code]);
     }
-    const t = outcome.ticket;
+    let t = outcome.ticket;
     if (outcome.kind === 'joined') {
       this.observer.joined(queueId, 1);
       this.observer.changed(t, null);
+      t = (await this.admitAtOnce(outcome.queue, t, outcome.position)) ?? t;
     }
     const replayToken =
       outcome.kind === 'replayed' && outcome.sealedToken && fingerprint !== null
@@ -161,9 +172,26 @@ export class QueueService {
         'conflict',
         'this Idempotency-Key was used for a ticket whose token can no longer be returned',
       );
-    const position = outcome.kind === 'joined' ? outcome.position : await this.positionOrNull(t);
-    const view = ticketView(t, outcome.queue, position);
+    const position =
+      t.status !== 'waiting' ? null : outcome.kind === 'joined' ? outcome.position : await this.positionOrNull(t);
+    const view = await this.withPass(ticketView(t, outcome.queue, position), t);
     return { result: { ...view, token: replayToken ?? token }, replayed: outcome.kind === 'replayed' };
+  }
+
+  /**
+   * A visitor who finds nobody ahead (or a passthrough room) is admitted in the same request when
+   * the room's rate and cap leave room; else the admission loop takes them in turn.
+   */
+  private async admitAtOnce(q: Queue, t: TicketRecord, position: number): Promise<TicketRecord | null> {
+    if (q.mode !== 'waiting_room' || !this.rooms) return null;
+    if (position !== 1 && admissionOf(q.settings).method !== 'passthrough') return null;
+    const admitted = await this.rooms.admitNow(q.id);
+    return admitted.find((a) => a.id === t.id) ?? null;
+  }
+
+  private async withPass(view: TicketView, t: TicketRecord): Promise<TicketView> {
+    if (t.status !== 'admitted' || !this.rooms) return view;
+    return { ...view, pass: await this.rooms.passes.issue(t) };
   }
 
   /** One index write per committed batch; positions came from the database with the commit. */
@@ -177,7 +205,19 @@ export class QueueService {
   /** A customer's view of their ticket; a wrong token looks exactly like a missing ticket. */
   async customerTicket(id: string, token: string | undefined): Promise<TicketView> {
     const t = await this.authorisedTicket(id, token);
-    return this.view(t, await this.queueForEta(t.queueId));
+    const q = await this.queueForEta(t.queueId);
+    if (this.rooms) await this.rooms.seen(t, q);
+    return this.view(t, q);
+  }
+
+  /** The ticket behind a customer's token, for the waiting-room routes. */
+  async ownTicket(id: string, token: string | undefined): Promise<TicketRecord> {
+    return this.authorisedTicket(id, token);
+  }
+
+  /** A customer's view of a ticket they proved they own. */
+  async viewOf(t: TicketRecord): Promise<TicketView> {
+    return this.view(t, await this.queue(t.queueId));
   }
 
   /** Drops the ETA cache; returns how many entries it held. */
@@ -225,7 +265,8 @@ export class QueueService {
 
   async callNext(queueId: string, counter: string | null): Promise<OperatorTicketView | null> {
     const q = await this.queueForEta(queueId);
-    const t = await this.store.callNext(queueId, callTarget(q.mode), counter, this.now());
+    const now = this.now();
+    const t = await this.store.callNext(queueId, callTarget(q.mode), counter, now, this.sessionEnd(q, now));
     if (!t) return null;
     await this.afterChange(t, 'waiting');
     // A called ticket has no position and so no ETA: the queue read before the call serves.
@@ -253,6 +294,7 @@ export class QueueService {
       to: spec.to,
       ...(counter !== undefined ? { counter } : {}),
       ...(action === 'requeue' ? { requeue: true } : {}),
+      ...(spec.to === 'admitted' ? { admittedUntil: this.sessionEnd(q, this.now()) } : {}),
     };
     const r = await this.store.transition(id, spec.from, change, this.now());
     if (r.kind === 'not_found') throw notFound('ticket');
@@ -304,7 +346,12 @@ export class QueueService {
   }
 
   private async view(t: TicketRecord, q: Queue): Promise<TicketView> {
-    return ticketView(t, q, await this.position(t));
+    return this.withPass(ticketView(t, q, await this.position(t)), t);
+  }
+
+  /** An admission made now by hand ends with the room's session length. */
+  private sessionEnd(q: Queue, now: Date): number | undefined {
+    return q.mode === 'waiting_room' ? now.getTime() + admissionOf(q.settings).sessionSeconds * 1000 : undefined;
   }
 
   /**

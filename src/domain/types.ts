@@ -11,7 +11,10 @@
  * - Position: the exact number of waiting tickets ahead, plus one (1 = next). Answered by the live
  *   index, never by counting rows; a join's own position comes from the queue's waiting counters
  *   (total and high priority), kept in the transaction that adds the ticket, so it is exact at commit.
- * - ETA: position × the queue's measured service time (EWMA), as a calibrated range (eta.ts).
+ * - ETA: position × the queue's measured service time (EWMA), as a calibrated range (eta.ts); in a waiting room,
+ *   position × the admission interval.
+ * - Admission: a waiting-room ticket moving to `admitted`, which opens a session until
+ *   `admittedUntil`; its pass is a signed JWT the protected site checks.
  */
 export const QUEUE_MODES = ['service', 'waiting_room'] as const;
 export type QueueMode = (typeof QUEUE_MODES)[number];
@@ -32,6 +35,22 @@ export interface QueueSettings {
   readonly ticketTtlSeconds: number;
   /** Share of calls whose wait should fall inside the quoted range (default 0.8, see eta.ts). */
   readonly etaCoverageTarget?: number;
+  /** Waiting rooms: how visitors are admitted (`admissionOf` fills the defaults). */
+  readonly admission?: Partial<AdmissionSettings>;
+}
+
+export const ADMISSION_METHODS = ['fifo', 'random', 'passthrough', 'reject'] as const;
+type AdmissionMethod = (typeof ADMISSION_METHODS)[number];
+
+/** See docs/waiting-room.md. */
+export interface AdmissionSettings {
+  readonly newPerMinute: number;
+  readonly maxActive: number | null;
+  readonly sessionSeconds: number;
+  readonly method: AdmissionMethod;
+  /** ISO time; before it joins wait in a pre-queue and nobody is admitted. */
+  readonly opensAt: string | null;
+  readonly idleSeconds: number;
 }
 
 export const DEFAULT_QUEUE_SETTINGS: QueueSettings = { averageServiceSeconds: 300, ticketTtlSeconds: 0 };
@@ -73,6 +92,10 @@ export interface Ticket {
   readonly updatedAt: Date;
   /** The wait range quoted when the ticket joined (null for tickets older than the quote). */
   readonly etaAtJoin: Eta | null;
+  /** Waiting rooms: when the admitted session ends (earlier than now once it has ended). */
+  readonly admittedUntil: Date | null;
+  /** Waiting rooms: the last status read or event stream of a waiting visitor. */
+  readonly seenAt: Date | null;
 }
 
 /** A ticket as stored, with the hash of its secret token. Never sent to clients. */

@@ -1,5 +1,7 @@
+import { admissionEta } from './admission-eta.js';
+import { admissionOf } from './admission.js';
 import { estimateWait, publicCoverage } from './eta.js';
-import type { Eta, Queue, Ticket } from './types.js';
+import type { AdmissionSettings, Eta, Queue, Ticket } from './types.js';
 
 /**
  * What a customer sees of their ticket: built only by `ticketView`, for every answer a customer gets
@@ -20,6 +22,10 @@ export interface TicketView {
   createdAt: string;
   calledAt: string | null;
   endedAt: string | null;
+  /** Admitted waiting-room tickets: when the session ends. */
+  admittedUntil?: string | null;
+  /** Admitted waiting-room tickets with a running session: the signed pass (docs/waiting-room.md). */
+  pass?: string | null;
 }
 
 /** Operators also see contact details and metadata. */
@@ -36,13 +42,14 @@ export function ticketView(t: Ticket, queue: Queue, position: number | null): Ti
     status: t.status,
     priority: t.priority,
     position,
-    eta: estimateWait(queue, position),
+    eta: queue.mode === 'waiting_room' ? admissionEta(queue, position, Date.now()) : estimateWait(queue, position),
     etaAtJoin: t.etaAtJoin,
     name: t.name,
     counter: t.counter,
     createdAt: t.createdAt.toISOString(),
     calledAt: t.calledAt?.toISOString() ?? null,
     endedAt: t.endedAt?.toISOString() ?? null,
+    ...(t.status === 'admitted' ? { admittedUntil: t.admittedUntil?.toISOString() ?? null } : {}),
   };
 }
 
@@ -52,6 +59,17 @@ export const operatorTicketView = (t: Ticket, queue: Queue, position: number | n
   metadata: t.metadata,
 });
 
+/** A waiting room shows its admission settings with the defaults filled in. */
+function settingsView(q: Queue): {
+  averageServiceSeconds: number;
+  ticketTtlSeconds: number;
+  admission?: AdmissionSettings;
+} {
+  const { averageServiceSeconds, ticketTtlSeconds } = q.settings;
+  const base = { averageServiceSeconds, ticketTtlSeconds };
+  return q.mode === 'waiting_room' ? { ...base, admission: admissionOf(q.settings) } : base;
+}
+
 export function queueView(q: Queue) {
   return {
     id: q.id,
@@ -59,9 +77,10 @@ export function queueView(q: Queue) {
     mode: q.mode,
     status: q.status,
     capacity: q.capacity,
-    settings: q.settings,
+    settings: settingsView(q),
     waitingCount: q.waitingCount,
-    estimatedWait: estimateWait(q, q.waitingCount + 1),
+    estimatedWait:
+      q.mode === 'waiting_room' ? admissionEta(q, q.waitingCount + 1, Date.now()) : estimateWait(q, q.waitingCount + 1),
     etaCoverage: publicCoverage(q.etaWindow),
     serviceSeconds: q.serviceSecondsEwma,
     createdAt: q.createdAt.toISOString(),

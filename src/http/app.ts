@@ -30,6 +30,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { operatorRoutes } from './routes/operator.js';
 import { statsRoutes } from './routes/stats.js';
 import { pageRoutes } from './routes/pages.js';
+import { waitingRoomRoutes } from './routes/waiting-room.js';
 
 const BODY_LIMIT = 16 * 1024;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -142,6 +143,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(dashboardRoutes(ctx));
   await app.register(consoleHistoryRoutes(ctx));
   await app.register(pageRoutes(ctx));
+  await app.register(waitingRoomRoutes(ctx));
   return app;
 }
 

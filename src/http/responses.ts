@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PRIORITIES, QUEUE_MODES, QUEUE_STATUSES, TICKET_STATUSES } from '../domain/types.js';
 import type { OperatorTicketView, publicQueueView, queueView, TicketView } from '../domain/views.js';
 import { ERROR_CODES } from '../errors/index.js';
-import { settingsSchema } from './schemas.js';
+import { admissionSchema, settingsSchema } from './schemas.js';
 
 /**
  * The bodies every route answers with (docs/api.md). Fastify serializes a response through its
@@ -31,6 +31,12 @@ export const ticketViewSchema = z
     createdAt: isoTime,
     calledAt: isoTime.nullable(),
     endedAt: isoTime.nullable(),
+    admittedUntil: isoTime.nullable().optional().describe('Admitted waiting-room tickets: when the session ends'),
+    pass: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('Admitted waiting-room tickets with a running session: the signed pass (ES256 JWT)'),
   })
   .describe('A ticket as its customer sees it') satisfies z.ZodType<TicketView>;
 
@@ -73,7 +79,9 @@ export const queueSchema = publicQueueSchema
   .extend({
     capacity: z.number().int().nullable(),
     // Every setting a queue accepts is one it shows: the answer follows the request schema.
-    settings: settingsSchema.required({ averageServiceSeconds: true, ticketTtlSeconds: true }),
+    settings: settingsSchema
+      .required({ averageServiceSeconds: true, ticketTtlSeconds: true })
+      .extend({ admission: admissionSchema.optional().describe('Waiting rooms, with the defaults filled in') }),
     serviceSeconds: z.number().nullable().describe('Measured seconds per completed ticket (EWMA)'),
     createdAt: isoTime,
     updatedAt: isoTime,

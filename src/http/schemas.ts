@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PRIORITIES, QUEUE_MODES, QUEUE_STATUSES, TICKET_STATUSES } from '../domain/types.js';
+import { ADMISSION_METHODS, PRIORITIES, QUEUE_MODES, QUEUE_STATUSES, TICKET_STATUSES } from '../domain/types.js';
+import { MAX_SESSION_SECONDS } from '../domain/passes.js';
 
 /** Ids are opaque strings of at most 64 characters from [A-Za-z0-9_-] (docs/api.md). */
 export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters from A-Z a-z 0-9 _ -');
@@ -25,6 +26,18 @@ const metadataSchema = z
   .refine((m) => Object.keys(m).length <= 20, 'at most 20 metadata keys')
   .refine((m) => JSON.stringify(m).length <= 4096, 'metadata must be at most 4 KiB as JSON');
 
+/** A waiting room's admission (docs/waiting-room.md); every field is optional in a request. */
+export const admissionSchema = z
+  .object({
+    newPerMinute: z.number().int().min(1).max(100_000),
+    maxActive: z.number().int().min(1).max(10_000_000).nullable(),
+    sessionSeconds: z.number().int().min(1).max(MAX_SESSION_SECONDS),
+    method: z.enum(ADMISSION_METHODS),
+    opensAt: z.iso.datetime({ offset: true }).nullable(),
+    idleSeconds: z.number().int().min(1).max(86_400),
+  })
+  .strict();
+
 export const settingsSchema = z
   .object({
     averageServiceSeconds: z.number().positive().max(86_400),
@@ -34,6 +47,7 @@ export const settingsSchema = z
       .min(0)
       .max(30 * 86_400),
     etaCoverageTarget: z.number().min(0.5).max(0.99),
+    admission: admissionSchema.partial().strict(),
   })
   .partial()
   .strict();

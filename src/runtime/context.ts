@@ -1,4 +1,6 @@
 import type { Config } from '../config/index.js';
+import type { AdmissionLoop } from '../domain/admission-loop.js';
+import type { WaitingRooms } from '../domain/waiting-rooms.js';
 import type { QueueService } from '../domain/queue-service.js';
 import type { IndexWatcher } from '../domain/index-watcher.js';
 import type { KeyAuthority } from '../domain/keys.js';
@@ -24,4 +26,8 @@ export interface AppContext {
   readonly events: TicketEvents;
   readonly watcher: IndexWatcher;
   readonly maintenance: Maintenance;
+  /** Waiting rooms: sessions, passes, draws. */
+  readonly rooms: WaitingRooms;
+  /** The admission loop; running only on scheduler nodes. */
+  readonly admission: AdmissionLoop;
 }

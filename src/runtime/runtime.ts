@@ -8,6 +8,10 @@ import { QueueService, type ServiceObserver } from '../domain/queue-service.js';
 import { newApiKey, sha256 } from '../domain/tokens.js';
 import { KeyAuthority } from '../domain/keys.js';
 import { TicketEvents } from '../domain/ticket-events.js';
+import { AdmissionLoop } from '../domain/admission-loop.js';
+import { Passes } from '../domain/passes.js';
+import { WaitingRooms } from '../domain/waiting-rooms.js';
+import { roomEffects } from '../domain/room-effects.js';
 import { openLive } from '../live/open.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMaintenance } from '../maintenance/engine/index.js';
@@ -30,7 +34,11 @@ export interface Runtime extends AppContext {
  * Builds one node: store (migrated), live index (rebuilt or reconciled from the database), the
  * queue service, auth, metrics and the maintenance engine. `start()` begins background work.
  */
-export async function createRuntime(config: Config, opts: { logger?: Logger; serve?: boolean } = {}): Promise<Runtime> {
+export async function createRuntime(
+  config: Config,
+  opts: { logger?: Logger; serve?: boolean; now?: () => Date } = {},
+): Promise<Runtime> {
+  const now = opts.now ?? (() => new Date());
   const logger = opts.logger ?? createLogger({ level: config.logLevel, logDir: config.logDir });
   const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const store = openStore(config.database, {
@@ -79,21 +87,22 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     // The HTTP layer logs each failed guess once, with the client's address.
     invalidToken: (ticketId) => logger.debug({ ticketId }, 'ticket token did not match'),
   };
-  const service = new QueueService(
-    store,
-    live,
-    sealKey,
-    observer,
-    () => new Date(),
-    (queueId, cause) => {
-      // An outage is logged once by the connection; anything else is worth a line of its own.
-      if (cause !== undefined && !(isAppError(cause) && cause.code === 'unavailable'))
-        logger.error({ err: cause, queueId }, 'live index write failed; the queue will be reconciled');
-      watcher.markDirty(queueId);
-    },
-  );
+  const indexMiss = (queueId: string, cause?: unknown) => {
+    // An outage is logged once by the connection; anything else is worth a line of its own.
+    if (cause !== undefined && !(isAppError(cause) && cause.code === 'unavailable'))
+      logger.error({ err: cause, queueId }, 'live index write failed; the queue will be reconciled');
+    watcher.markDirty(queueId);
+  };
+  const service = new QueueService(store, live, sealKey, observer, now, indexMiss);
   events = new TicketEvents(live.bus, service, (e) => logger.warn({ err: e }, 'live update failed'));
   const auth = new KeyAuthority(store, () => fixedMaster);
+  const passes = new Passes(store.waitingRooms, sealKey, config.publicUrl, now);
+  const rooms = new WaitingRooms(store, roomEffects(live.index, observer, indexMiss), passes, sealKey, now);
+  service.attachRooms(rooms);
+  const admission = new AdmissionLoop(
+    () => rooms.round(),
+    (e) => logger.warn({ err: e }, 'admission round failed; the next round tries again'),
+  );
 
   if (live.kind === 'memory' || !(await live.index.isBuilt())) await rebuildIndex(store, live.index);
   const drift = await reconcileIndex(store, live.index);
@@ -133,16 +142,20 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     events,
     watcher,
     maintenance,
+    rooms,
+    admission,
     generatedMasterKey,
     sampler,
     async start() {
       watcher.start();
       sampler.start();
+      if (config.scheduler) admission.start();
       await maintenance.start();
     },
     async close() {
       watcher.stop();
       sampler.stop();
+      await admission.stop();
       await maintenance.stop();
       await live.close();
       await store.close();

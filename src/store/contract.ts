@@ -14,6 +14,7 @@ import type {
 import type { TicketFact } from '../domain/stats.js';
 import type { DatabaseAdmin } from './admin-contract.js';
 import type { MaintenanceStore } from './maintenance-contract.js';
+import type { WaitingRoomStore } from './waiting-room-contract.js';
 
 export interface NewQueue {
   readonly id: string;
@@ -63,6 +64,8 @@ export interface TransitionChange {
   readonly counter?: string | null;
   /** A requeue puts the ticket at the back: the store gives it a fresh seq. */
   readonly requeue?: boolean;
+  /** An admission: when its session ends (epoch ms). */
+  readonly admittedUntil?: number;
 }
 
 export type TransitionOutcome =
@@ -91,6 +94,8 @@ export interface Store {
   readonly maintenance: MaintenanceStore;
   /** Database care used by maintenance steps and backups: statistics, vacuum, integrity, sizes. */
   readonly admin: DatabaseAdmin;
+  /** Admission, sessions, draws and pass signing keys of waiting rooms. */
+  readonly waitingRooms: WaitingRoomStore;
   migrate(): Promise<{ applied: string[] }>;
   schemaVersion(): Promise<number>;
   close(): Promise<void>;
@@ -109,7 +114,14 @@ export interface Store {
   getTicket(id: string): Promise<TicketRecord | null>;
   listTickets(queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }): Promise<TicketPage>;
   /** Atomically takes the first waiting ticket (high priority, then lowest seq), safe across nodes. */
-  callNext(queueId: string, to: 'called' | 'admitted', counter: string | null, now: Date): Promise<TicketRecord | null>;
+  callNext(
+    queueId: string,
+    to: 'called' | 'admitted',
+    counter: string | null,
+    now: Date,
+    /** An admission: when its session ends (epoch ms). */
+    admittedUntil?: number,
+  ): Promise<TicketRecord | null>;
   transition(
     id: string,
     from: readonly TicketStatus[],

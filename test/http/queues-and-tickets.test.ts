@@ -264,7 +264,11 @@ for (const combo of COMBOS) {
 
     describe('waiting_room mode', () => {
       test('call-next admits', async () => {
-        const q = await createQueue(base, { mode: 'waiting_room' });
+        // Not open yet, so nobody is admitted by the room itself: the operator admits by hand.
+        const q = await createQueue(base, {
+          mode: 'waiting_room',
+          settings: { admission: { opensAt: '2099-01-01T00:00:00Z' } },
+        });
         const a = await join(base, q.id);
         const b = await join(base, q.id);
         const r = await callNext(q.id);

@@ -121,6 +121,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           throw new AppError('rate_limited', `this ticket already has ${MAX_STREAMS_PER_TICKET} open event streams`, {
             retryAfter: 15,
           });
+        const unwatch = await ctx.rooms.watching(first.id, first.queueId);
         reply.hijack();
         const res = reply.raw;
         // The hijacked response skips Fastify's reply, so the security headers set on it go here.
@@ -147,6 +148,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         req.raw.on('close', () => {
           clearInterval(ping);
           stop();
+          unwatch();
         });
       },
     );

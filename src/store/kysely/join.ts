@@ -1,4 +1,5 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { admissionEta } from '../../domain/admission-eta.js';
 import { estimateWait } from '../../domain/eta.js';
 import type { Queue, TicketRecord } from '../../domain/types.js';
 import { AppError } from '../../errors/index.js';
@@ -31,7 +32,11 @@ function ticketRows(
 ): Selectable<TicketsTable>[] {
   return reqs.map((r, i) => {
     // The range the join answers with, kept to be measured against the real wait.
-    const eta = estimateWait(quote.queue, quote.positions[i] as number);
+    const position = quote.positions[i] as number;
+    const eta =
+      quote.queue.mode === 'waiting_room'
+        ? admissionEta(quote.queue, position, now)
+        : estimateWait(quote.queue, position);
     return {
       id: r.id,
       queue_id: queueId,
@@ -50,6 +55,8 @@ function ticketRows(
       updated_at: now,
       eta_low: eta?.lowSeconds ?? null,
       eta_high: eta?.highSeconds ?? null,
+      admitted_until: null,
+      seen_at: null,
     };
   });
 }

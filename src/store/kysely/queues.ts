@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Queue } from '../../domain/types.js';
+import { mergeSettings } from '../../domain/admission.js';
+import type { Queue, QueueSettings } from '../../domain/types.js';
 import type { NewQueue, QueuePatch } from '../contract.js';
 import { lockQueue } from './queue-lock.js';
 import { toQueue } from './rows.js';
@@ -48,7 +49,7 @@ export async function updateQueue(db: Kysely<DB>, id: string, patch: QueuePatch,
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.capacity !== undefined) set.capacity = patch.capacity;
     if (patch.settings !== undefined)
-      set.settings = JSON.stringify({ ...(JSON.parse(cur.settings) as object), ...patch.settings });
+      set.settings = JSON.stringify(mergeSettings(JSON.parse(cur.settings) as Partial<QueueSettings>, patch.settings));
     if (patch.status !== undefined) {
       set.status = patch.status;
       set.closed_at = patch.status === 'closed' ? now : null;

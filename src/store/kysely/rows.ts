@@ -60,6 +60,8 @@ export function toTicket(r: Selectable<TicketsTable>): TicketRecord {
       r.eta_low === null || r.eta_low === undefined || r.eta_high === null || r.eta_high === undefined
         ? null
         : { lowSeconds: Number(r.eta_low), highSeconds: Number(r.eta_high) },
+    admittedUntil: date(r.admitted_until ?? null),
+    seenAt: date(r.seen_at ?? null),
   };
 }
 

@@ -46,6 +46,10 @@ export interface TicketsTable {
   /** The range quoted at join, in seconds. */
   eta_low: Generated<number | null>;
   eta_high: Generated<number | null>;
+  /** Waiting rooms: when the admitted session ends. */
+  admitted_until: Generated<number | null>;
+  /** Waiting rooms: the last status read or event stream of a waiting visitor. */
+  seen_at: Generated<number | null>;
 }
 
 interface IdempotencyKeysTable {
@@ -137,6 +141,31 @@ interface DailyAggregatesTable {
   service_count: number;
 }
 
+/** A waiting room's admission bucket and its random draw. */
+export interface WaitingRoomsTable {
+  queue_id: string;
+  /** The earliest time the next visitor may be admitted. */
+  next_admit_at: number | null;
+  sealed_seed: string | null;
+  commitment: string | null;
+  /** Published once the draw is made. */
+  seed: string | null;
+  drawn_at: number | null;
+  drawn_count: number | null;
+}
+
+/** ES256 keys that sign passes; the private half sealed with the node's seal key. */
+export interface SigningKeysTable {
+  kid: string;
+  generation: number;
+  seal_id: string;
+  public_jwk: string;
+  sealed_private: string;
+  created_at: number;
+  retires_at: number;
+  published_until: number;
+}
+
 export interface DB {
   queues: QueuesTable;
   tickets: TicketsTable;
@@ -148,6 +177,8 @@ export interface DB {
   maintenance_runs: MaintenanceRunsTable;
   metric_samples: MetricSamplesTable;
   daily_aggregates: DailyAggregatesTable;
+  waiting_rooms: WaitingRoomsTable;
+  signing_keys: SigningKeysTable;
 }
 
 export const OUR_TABLES = [
@@ -161,4 +192,6 @@ export const OUR_TABLES = [
   'maintenance_runs',
   'metric_samples',
   'daily_aggregates',
+  'waiting_rooms',
+  'signing_keys',
 ] as const satisfies readonly (keyof DB)[];

@@ -22,6 +22,8 @@ import type {
   TransitionOutcome,
 } from '../contract.js';
 import type { MaintenanceStore } from '../maintenance-contract.js';
+import type { WaitingRoomStore } from '../waiting-room-contract.js';
+import { waitingRoomStore } from './waiting-rooms.js';
 import { migrationProvider } from '../migrations/index.js';
 import type { DialectParts } from './dialect.js';
 import * as keys from './keys.js';
@@ -41,6 +43,7 @@ export class KyselyStore implements Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly maintenance: MaintenanceStore;
   readonly admin: DatabaseAdmin;
+  readonly waitingRooms: WaitingRoomStore;
   private readonly run: <T>(fn: () => Promise<T>) => Promise<T>;
   private readonly hot: ReturnType<typeof hotReads>;
   private readonly callHints = new CallHints();
@@ -51,6 +54,7 @@ export class KyselyStore implements Store {
     this.hot = hotReads(d.db, d);
     this.maintenance = guardAll(maintenanceStore(d), this.run);
     this.admin = guardAll(d.admin(d.background), this.run);
+    this.waitingRooms = guardAll(waitingRoomStore(d.db, d.background), this.run);
   }
 
   async migrate(): Promise<{ applied: string[] }> {
@@ -115,8 +119,9 @@ export class KyselyStore implements Store {
     to: 'called' | 'admitted',
     counter: string | null,
     now: Date,
+    admittedUntil?: number,
   ): Promise<TicketRecord | null> =>
-    this.run(() => tickets.callNext(this.d.db, queueId, to, counter, now, this.callHints));
+    this.run(() => tickets.callNext(this.d.db, queueId, to, counter, now, this.callHints, admittedUntil));
   transition = (
     id: string,
     from: readonly TicketStatus[],

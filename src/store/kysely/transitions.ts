@@ -21,6 +21,7 @@ export async function callNext(
   counter: string | null,
   at: Date,
   hints: CallHints,
+  admittedUntil?: number,
 ): Promise<TicketRecord | null> {
   const now = at.getTime();
   const taken = await db.transaction().execute(async (trx) => {
@@ -48,7 +49,8 @@ export async function callNext(
       .limit(1)
       .executeTakeFirst();
     if (!next) return null;
-    const changed = await applyChange(trx, q, next, { to, counter }, now);
+    const change = { to, counter, ...(admittedUntil !== undefined ? { admittedUntil } : {}) };
+    const changed = await applyChange(trx, q, next, change, now);
     return { row: changed.row, createdAt, rank: Number(next.priority), seq: Number(next.seq) };
   });
   if (!taken) return null;
@@ -81,7 +83,7 @@ export async function transition(
  * Writes one ticket's change and the queue's counters. A ticket that enters the waiting order goes
  * to its back, so its position at commit follows from the counters; otherwise the position is null.
  */
-async function applyChange(
+export async function applyChange(
   trx: Transaction<DB>,
   q: Selectable<QueuesTable>,
   cur: Selectable<TicketsTable>,
@@ -100,6 +102,7 @@ async function applyChange(
     called_at: change.to === 'called' || change.to === 'admitted' ? now : isWaiting ? null : cur.called_at,
     ended_at: ENDED.includes(change.to) ? now : null,
     updated_at: now,
+    ...(change.admittedUntil !== undefined ? { admitted_until: change.admittedUntil } : {}),
   };
   const row = { ...cur, ...patch };
   await trx.updateTable('tickets').set(patch).where('id', '=', cur.id).execute();

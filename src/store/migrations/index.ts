@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_core.js';
 import * as m002 from './002_waiting_by_priority.js';
+import * as m003 from './003_waiting_room.js';
 import * as m005 from './005_eta_at_join.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
@@ -11,6 +12,7 @@ type Step = { up(db: Kysely<unknown>, kind: DialectKind): Promise<void> };
 const MIGRATIONS: Record<string, Step> = {
   '001_core': m001,
   '002_waiting_by_priority': m002,
+  '003_waiting_room': m003,
   '005_eta_at_join': m005,
 };
 

@@ -1,0 +1,40 @@
+import type { AdmissionSettings, QueueSettings } from './types.js';
+
+/** How often the admission loop runs on a scheduler node; a late tick may catch up two of them. */
+export const ADMISSION_TICK_MS = 250;
+
+const DEFAULT_ADMISSION: AdmissionSettings = {
+  newPerMinute: 60,
+  maxActive: null,
+  sessionSeconds: 300,
+  method: 'fifo',
+  opensAt: null,
+  idleSeconds: 300,
+};
+
+/** A queue's admission settings with the defaults filled in. */
+export const admissionOf = (settings: QueueSettings): AdmissionSettings => ({
+  ...DEFAULT_ADMISSION,
+  ...settings.admission,
+});
+
+/** Milliseconds between two admissions: the rate spread evenly over each minute. */
+export const admissionIntervalMs = (a: AdmissionSettings): number => 60_000 / a.newPerMinute;
+
+/** Before `opensAt` the room only gathers its pre-queue. */
+export const isOpen = (a: AdmissionSettings, now: number): boolean =>
+  a.opensAt === null || Date.parse(a.opensAt) <= now;
+
+/**
+ * How stale a waiting visitor's `seen_at` may get before a status read writes it again: a quarter
+ * of the idle limit (at most a minute), so a visitor who keeps polling is never taken for idle
+ * while a poll writes to the database only now and then.
+ */
+export const seenRefreshMs = (a: AdmissionSettings): number => Math.min(60_000, (a.idleSeconds * 1000) / 4);
+
+/** Merges a settings patch; a partial `admission` patch keeps the admission fields it does not name. */
+export function mergeSettings(cur: Partial<QueueSettings>, patch: Partial<QueueSettings>): Partial<QueueSettings> {
+  const merged = { ...cur, ...patch };
+  if (patch.admission !== undefined) return { ...merged, admission: { ...cur.admission, ...patch.admission } };
+  return merged;
+}

@@ -1,0 +1,157 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { ADMISSION_TICK_MS, admissionIntervalMs, admissionOf, isOpen } from '../../domain/admission.js';
+import type { AdmissionSettings, QueueSettings, TicketRecord } from '../../domain/types.js';
+import type { SessionOutcome } from '../waiting-room-contract.js';
+import { lockQueue } from './queue-lock.js';
+import { toTicket } from './rows.js';
+import type { DB, QueuesTable } from './schema.js';
+import { applyChange, transition } from './transitions.js';
+
+/** Admissions written in one transaction at most (passthrough, or a high rate). */
+const BATCH = 200;
+/** Idle tickets expired per room and sweep; the next sweep takes the rest. */
+const EXPIRE_BATCH = 500;
+
+const settingsOf = (q: Selectable<QueuesTable>): AdmissionSettings =>
+  admissionOf(JSON.parse(q.settings) as QueueSettings);
+
+export async function busyRooms(db: Kysely<DB>): Promise<string[]> {
+  const rows = await db
+    .selectFrom('queues')
+    .select('id')
+    .where('mode', '=', 'waiting_room')
+    .where('status', '!=', 'paused')
+    .where('waiting_count', '>', 0)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+async function roomRow(trx: Transaction<DB>, queueId: string) {
+  const row = await trx.selectFrom('waiting_rooms').selectAll().where('queue_id', '=', queueId).executeTakeFirst();
+  if (row) return row;
+  await trx.insertInto('waiting_rooms').values({ queue_id: queueId }).execute();
+  return { queue_id: queueId, next_admit_at: null, drawn_at: null };
+}
+
+async function countActive(db: Kysely<DB>, queueId: string, now: number): Promise<number> {
+  const r = await db
+    .selectFrom('tickets')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('queue_id', '=', queueId)
+    .where('status', '=', 'admitted')
+    .where('admitted_until', '>', now)
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export const activeSessions = (db: Kysely<DB>, queueId: string, at: Date): Promise<number> =>
+  countActive(db, queueId, at.getTime());
+
+/**
+ * A token bucket of one credit, kept as `next_admit_at`: each admission moves it on by one
+ * interval, so admissions keep the rate however late the ticks run. When the room runs out of
+ * visitors or of session slots, the bucket stops at `now` rather than saving credit, which is what
+ * lets the next visitor in at once without a burst after a quiet spell.
+ */
+export async function admit(db: Kysely<DB>, queueId: string, at: Date): Promise<TicketRecord[]> {
+  const now = at.getTime();
+  return db.transaction().execute(async (trx) => {
+    let q = await lockQueue(trx, queueId);
+    if (!q || q.mode !== 'waiting_room' || q.status === 'paused') return [];
+    const a = settingsOf(q);
+    if (!isOpen(a, now)) return [];
+    const room = await roomRow(trx, queueId);
+    if (a.method === 'random' && a.opensAt !== null && room.drawn_at === null) return [];
+    const interval = admissionIntervalMs(a);
+    const passthrough = a.method === 'passthrough';
+    let next = room.next_admit_at === null ? now : Number(room.next_admit_at);
+    if (!passthrough && now < next) return [];
+    let due = passthrough ? BATCH : Math.floor((now - next) / interval) + 1;
+    // After an outage, admit at the rate again rather than everyone the pause would have let in.
+    const burst = Math.max(1, Math.ceil((2 * ADMISSION_TICK_MS) / interval));
+    if (!passthrough && due > burst) {
+      next = now - (burst - 1) * interval;
+      due = burst;
+    }
+    const slots = a.maxActive === null ? due : a.maxActive - (await countActive(trx, queueId, now));
+    const take = Math.min(due, slots, BATCH, Number(q.waiting_count));
+    const admitted: TicketRecord[] = [];
+    if (take > 0) {
+      const cutoff = now - a.idleSeconds * 1000;
+      const rows = await trx
+        .selectFrom('tickets')
+        .selectAll()
+        .where('queue_id', '=', queueId)
+        .where('status', '=', 'waiting')
+        .where((eb) => eb(eb.fn.coalesce('seen_at', 'created_at'), '>=', cutoff))
+        .orderBy('priority')
+        .orderBy('seq')
+        .limit(take)
+        .execute();
+      for (const t of rows) {
+        const { row } = await applyChange(
+          trx,
+          q,
+          t,
+          { to: 'admitted', admittedUntil: now + a.sessionSeconds * 1000 },
+          now,
+        );
+        admitted.push(toTicket(row));
+        q = (await lockQueue(trx, queueId)) as Selectable<QueuesTable>;
+      }
+    }
+    if (!passthrough) {
+      next += admitted.length * interval;
+      if (admitted.length < due) next = Math.max(next, now);
+      await trx
+        .updateTable('waiting_rooms')
+        .set({ next_admit_at: Math.round(next) })
+        .where('queue_id', '=', queueId)
+        .execute();
+    }
+    return admitted;
+  });
+}
+
+export async function expireIdle(db: Kysely<DB>, queueId: string, at: Date): Promise<TicketRecord[]> {
+  const q = await db.selectFrom('queues').select('settings').where('id', '=', queueId).executeTakeFirst();
+  if (!q) return [];
+  const cutoff = at.getTime() - admissionOf(JSON.parse(q.settings) as QueueSettings).idleSeconds * 1000;
+  const stale = await db
+    .selectFrom('tickets')
+    .select('id')
+    .where('queue_id', '=', queueId)
+    .where('status', '=', 'waiting')
+    .where((eb) => eb(eb.fn.coalesce('seen_at', 'created_at'), '<', cutoff))
+    .limit(EXPIRE_BATCH)
+    .execute();
+  const expired: TicketRecord[] = [];
+  for (const s of stale) {
+    const r = await transition(db, s.id, ['waiting'], { to: 'expired' }, at);
+    if (r.kind === 'ok') expired.push(r.ticket);
+  }
+  return expired;
+}
+
+export async function touch(db: Kysely<DB>, ticketId: string, at: Date): Promise<void> {
+  await db.updateTable('tickets').set({ seen_at: at.getTime() }).where('id', '=', ticketId).execute();
+}
+
+export async function setSession(db: Kysely<DB>, ticketId: string, until: Date, at: Date): Promise<SessionOutcome> {
+  const now = at.getTime();
+  const row = await db
+    .updateTable('tickets')
+    .set({ admitted_until: until.getTime(), updated_at: now })
+    .where('id', '=', ticketId)
+    .where('status', '=', 'admitted')
+    .where('admitted_until', '>', now)
+    .returningAll()
+    .executeTakeFirst();
+  if (row) return { kind: 'ok', ticket: toTicket(row) };
+  const cur = await db.selectFrom('tickets').select('status').where('id', '=', ticketId).executeTakeFirst();
+  if (!cur) return { kind: 'not_found' };
+  return {
+    kind: 'conflict',
+    reason: cur.status === 'admitted' ? 'the session has ended' : `the ticket is ${cur.status}`,
+  };
+}
