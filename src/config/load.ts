@@ -4,6 +4,7 @@ import { Cron } from 'croner';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors/index.js';
 import { intVar, onOff, type Env } from './env-values.js';
+import { notificationsConfig } from './notifications.js';
 import { resolvePlans } from './resolve-plans.js';
 import { fileConfigSchema, type FileConfig } from './schema.js';
 import type { Config, DatabaseConfig, Thresholds } from './types.js';
@@ -82,6 +83,7 @@ export function loadConfig(env: Env = process.env): Config {
       [],
     trustProxy: onOff(env, 'QK_TRUST_PROXY') ?? file.trustProxy ?? false,
     publicUrl,
+    notifications: notificationsConfig(env),
     nodeEnv: env.NODE_ENV ?? 'development',
     maintenance: {
       plans: resolvePlans(file.maintenance?.plans ?? {}, env, timezone, validateCron),

@@ -1,3 +1,4 @@
+import type { NotificationsConfig } from './notifications.js';
 import type { PlanDefinition } from './plans.js';
 
 export type DatabaseConfig =
@@ -76,4 +77,5 @@ export interface Config {
   readonly backup: BackupConfig;
   /** The address customers reach: QR codes and links point here (QK_PUBLIC_URL, else the base URL). */
   readonly publicUrl: string;
+  readonly notifications: NotificationsConfig;
 }

@@ -30,9 +30,15 @@ export interface QueueSettings {
   readonly averageServiceSeconds: number;
   /** Tickets still waiting after this many seconds become `expired` (0 = never). */
   readonly ticketTtlSeconds: number;
+  /** A waiting ticket that moves up to this position gets `ticket.near`, once (docs/notifications.md). */
+  readonly notifyAtPosition: number;
 }
 
-export const DEFAULT_QUEUE_SETTINGS: QueueSettings = { averageServiceSeconds: 300, ticketTtlSeconds: 0 };
+export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
+  averageServiceSeconds: 300,
+  ticketTtlSeconds: 0,
+  notifyAtPosition: 3,
+};
 
 export interface Queue {
   readonly id: string;

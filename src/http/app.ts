@@ -21,6 +21,7 @@ import { customerRoutes } from './routes/customer.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { operatorRoutes } from './routes/operator.js';
 import { pageRoutes } from './routes/pages.js';
@@ -112,6 +113,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(customerRoutes(ctx));
   await app.register(operatorRoutes(ctx));
   await app.register(keyRoutes(ctx));
+  await app.register(webhookRoutes(ctx));
   await app.register(maintenanceRoutes(ctx));
   await app.register(backupRoutes(ctx));
   await app.register(dashboardRoutes(ctx));

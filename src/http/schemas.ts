@@ -33,6 +33,7 @@ export const settingsSchema = z
       .int()
       .min(0)
       .max(30 * 86_400),
+    notifyAtPosition: z.number().int().min(1).max(1000),
   })
   .partial()
   .strict();

@@ -8,6 +8,7 @@ import { QueueService, type ServiceObserver } from '../domain/queue-service.js';
 import { newApiKey, sha256 } from '../domain/tokens.js';
 import { KeyAuthority } from '../domain/keys.js';
 import { TicketEvents } from '../domain/ticket-events.js';
+import { WebhookDispatcher } from '../domain/webhook-dispatcher.js';
 import { openLive } from '../live/open.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMaintenance } from '../maintenance/engine/index.js';
@@ -22,6 +23,7 @@ export interface Runtime extends AppContext {
   /** Set only on the first start without QK_MASTER_KEY: the caller prints it once. */
   readonly generatedMasterKey: string | null;
   readonly sampler: Sampler;
+  readonly dispatcher: WebhookDispatcher;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -115,6 +117,17 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     expireTickets: () => service.expireWaiting(),
   });
 
+  const dispatcher = new WebhookDispatcher({
+    store: store.webhooks,
+    owner: nodeId,
+    timeoutMs: config.notifications.timeoutMs,
+    pollMs: config.notifications.pollMs,
+    onError: (e) => logger.warn({ err: e }, 'webhook outbox round failed; retrying on the next'),
+    onAttempt: (d, r) => {
+      if (!r.ok) logger.warn({ delivery: d.id, type: d.type, error: r.error }, 'webhook delivery attempt failed');
+    },
+  });
+
   const ctx: Runtime = {
     config,
     nodeId,
@@ -130,14 +143,17 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     maintenance,
     generatedMasterKey,
     sampler,
+    dispatcher,
     async start() {
       watcher.start();
       sampler.start();
+      dispatcher.start();
       await maintenance.start();
     },
     async close() {
       watcher.stop();
       sampler.stop();
+      await dispatcher.stop();
       await maintenance.stop();
       await live.close();
       await store.close();

@@ -13,6 +13,7 @@ import type {
 } from '../domain/types.js';
 import type { DatabaseAdmin } from './admin-contract.js';
 import type { MaintenanceStore } from './maintenance-contract.js';
+import type { WebhookStore } from './webhook-contract.js';
 
 export interface NewQueue {
   readonly id: string;
@@ -90,6 +91,8 @@ export interface Store {
   readonly maintenance: MaintenanceStore;
   /** Database care used by maintenance steps and backups: statistics, vacuum, integrity, sizes. */
   readonly admin: DatabaseAdmin;
+  /** Webhooks and the outbox their deliveries are sent from. */
+  readonly webhooks: WebhookStore;
   migrate(): Promise<{ applied: string[] }>;
   schemaVersion(): Promise<number>;
   close(): Promise<void>;

@@ -31,6 +31,8 @@ import { CallHints } from './call-hints.js';
 import { hotReads } from './hot-reads.js';
 import * as tickets from './tickets.js';
 import { retrying } from './retry.js';
+import { KyselyWebhookStore } from './webhooks.js';
+import type { WebhookStore } from '../webhook-contract.js';
 
 const CATALOGUE_RACE = new Set(['3F000', '42P01']);
 
@@ -39,6 +41,7 @@ export class KyselyStore implements Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly maintenance: MaintenanceStore;
   readonly admin: DatabaseAdmin;
+  readonly webhooks: WebhookStore;
   private readonly run: <T>(fn: () => Promise<T>) => Promise<T>;
   private readonly hot: ReturnType<typeof hotReads>;
   private readonly callHints = new CallHints();
@@ -49,6 +52,7 @@ export class KyselyStore implements Store {
     this.hot = hotReads(d.db, d);
     this.maintenance = guardAll(maintenanceStore(d), this.run);
     this.admin = guardAll(d.admin(d.background), this.run);
+    this.webhooks = guardAll(new KyselyWebhookStore(d.db, d.kind), this.run);
   }
 
   async migrate(): Promise<{ applied: string[] }> {

@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_core.js';
 import * as m002 from './002_waiting_by_priority.js';
+import * as m004 from './004_webhooks.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -10,6 +11,7 @@ type Step = { up(db: Kysely<unknown>, kind: DialectKind): Promise<void> };
 const MIGRATIONS: Record<string, Step> = {
   '001_core': m001,
   '002_waiting_by_priority': m002,
+  '004_webhooks': m004,
 };
 
 export const LATEST_SCHEMA_VERSION = Object.keys(MIGRATIONS).length;
