@@ -1,4 +1,11 @@
-import type { AttemptResult, ClaimedDelivery, WebhookStore } from '../store/webhook-contract.js';
+import {
+  EMAIL_CHANNEL,
+  type AttemptResult,
+  type ClaimedDelivery,
+  type WebhookStore,
+} from '../store/webhook-contract.js';
+import { within } from '../resilience/index.js';
+import { emailAddress, emailMessage, type SendEmail } from './notify-email.js';
 import { signDelivery } from './webhook-signing.js';
 
 /**
@@ -22,6 +29,8 @@ export interface DispatcherOptions {
   readonly pollMs: number;
   readonly clock?: () => Date;
   readonly batch?: number;
+  /** Set when this node has SMTP: it then also sends the email channel's rows. */
+  readonly email?: { readonly send: SendEmail; readonly publicUrl: string };
   readonly onError?: (e: unknown) => void;
   readonly onAttempt?: (d: ClaimedDelivery, r: AttemptResult) => void;
 }
@@ -62,15 +71,42 @@ export class WebhookDispatcher {
   async runOnce(): Promise<number> {
     // The lease outlasts the slowest attempt, so no other node takes a delivery still being sent.
     const leaseMs = this.o.timeoutMs * 2 + 5_000;
-    const claimed = await this.o.store.claimDue(this.o.owner, this.clock(), leaseMs, this.o.batch ?? 50);
+    const claimed = await this.o.store.claimDue(
+      this.o.owner,
+      this.clock(),
+      leaseMs,
+      this.o.batch ?? 50,
+      this.o.email !== undefined,
+    );
     await Promise.all(
       claimed.map(async (d) => {
-        const result = await this.attempt(d);
+        const result = d.url === EMAIL_CHANNEL.url ? await this.mail(d) : await this.attempt(d);
         this.o.onAttempt?.(d, result);
         await this.o.store.settle(d.id, this.o.owner, result, this.clock());
       }),
     );
     return claimed.length;
+  }
+
+  private async mail(d: ClaimedDelivery): Promise<AttemptResult> {
+    const started = performance.now();
+    const to = emailAddress(d.data.contact);
+    const message = this.o.email && emailMessage(d.type, d.data, this.o.email.publicUrl);
+    // The contact may have gone with the ticket's retention since the event: nothing to send.
+    if (!to || !message || !this.o.email)
+      return { ok: true, responseStatus: null, latencyMs: 0, error: 'no email contact', retryAt: null };
+    try {
+      await within(this.o.email.send(to, message), this.o.timeoutMs);
+      return { ok: true, responseStatus: 250, latencyMs: performance.now() - started, error: null, retryAt: null };
+    } catch (e) {
+      return {
+        ok: false,
+        responseStatus: null,
+        latencyMs: performance.now() - started,
+        error: describe(e),
+        retryAt: retryAt(d.attempts, this.clock()),
+      };
+    }
   }
 
   private async attempt(d: ClaimedDelivery): Promise<AttemptResult> {

@@ -9,6 +9,7 @@ import { newApiKey, sha256 } from '../domain/tokens.js';
 import { KeyAuthority } from '../domain/keys.js';
 import { TicketEvents } from '../domain/ticket-events.js';
 import { WebhookDispatcher } from '../domain/webhook-dispatcher.js';
+import { smtpSender } from './mailer.js';
 import { openLive } from '../live/open.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMaintenance } from '../maintenance/engine/index.js';
@@ -117,7 +118,12 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     expireTickets: () => service.expireWaiting(),
   });
 
+  const smtp = config.notifications.smtpUrl;
+  await store.webhooks.setEmailChannel(smtp !== null, new Date());
   const dispatcher = new WebhookDispatcher({
+    ...(smtp !== null
+      ? { email: { send: smtpSender(smtp, config.notifications.mailFrom), publicUrl: config.publicUrl } }
+      : {}),
     store: store.webhooks,
     owner: nodeId,
     timeoutMs: config.notifications.timeoutMs,

@@ -11,6 +11,12 @@ export const WEBHOOK_EVENTS = [
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
+/**
+ * Email notifications ride the same outbox as a reserved webhook row (never listed) whose
+ * deliveries go to the ticket's email contact instead of a URL.
+ */
+export const EMAIL_CHANNEL = { id: 'email', url: 'mailto:', events: ['ticket.near', 'ticket.called'] } as const;
+
 export interface WebhookRecord {
   readonly id: string;
   readonly url: string;
@@ -80,7 +86,9 @@ export interface WebhookStore {
    * Leases up to `limit` due deliveries to `owner` until `now + leaseMs`, each the oldest pending
    * one of its webhook and ticket, so events of one ticket go out in order. Atomic across nodes.
    */
-  claimDue(owner: string, now: Date, leaseMs: number, limit: number): Promise<ClaimedDelivery[]>;
+  claimDue(owner: string, now: Date, leaseMs: number, limit: number, withEmail?: boolean): Promise<ClaimedDelivery[]>;
+  /** Switches the email channel on (its outbox rows start) or off (it goes, with its rows). */
+  setEmailChannel(on: boolean, now: Date): Promise<void>;
   /** Records an attempt; false when the lease was lost to another node meanwhile. */
   settle(id: string, owner: string, result: AttemptResult, now: Date): Promise<boolean>;
   /** A failed delivery goes back to pending, due at once, with a fresh round of retries. */

@@ -1,5 +1,5 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { WebhookEvent } from '../webhook-contract.js';
+import { EMAIL_CHANNEL, type WebhookEvent } from '../webhook-contract.js';
 import { PRIORITY_RANKS } from './rows.js';
 import type { DB, QueuesTable, TicketsTable, WebhookDeliveriesTable } from './schema.js';
 
@@ -62,8 +62,9 @@ export async function recordEvents(
   const rows: Insertable<WebhookDeliveriesTable>[] = [];
   for (const e of all) {
     const data = eventData(e.row, e.position);
+    const email = e.row.contact?.includes('@') === true;
     for (const h of hooks)
-      if (subscribed(h.events, e.type))
+      if (subscribed(h.events, e.type) && (email || h.id !== EMAIL_CHANNEL.id))
         rows.push({
           webhook_id: h.id,
           ticket_id: e.row.id,

@@ -1,12 +1,13 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type {
-  AttemptResult,
-  ClaimedDelivery,
-  DeliveryRecord,
-  DeliveryStatus,
-  WebhookEvent,
-  WebhookRecord,
-  WebhookStore,
+import {
+  EMAIL_CHANNEL,
+  type AttemptResult,
+  type ClaimedDelivery,
+  type DeliveryRecord,
+  type DeliveryStatus,
+  type WebhookEvent,
+  type WebhookRecord,
+  type WebhookStore,
 } from '../webhook-contract.js';
 import type { DB, WebhookDeliveriesTable, WebhooksTable } from './schema.js';
 
@@ -61,12 +62,18 @@ export class KyselyWebhookStore implements WebhookStore {
   }
 
   async listWebhooks(): Promise<WebhookRecord[]> {
-    return (await this.db.selectFrom('webhooks').selectAll().orderBy('created_at').orderBy('id').execute()).map(
-      toWebhook,
-    );
+    const rows = await this.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('id', '!=', EMAIL_CHANNEL.id)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toWebhook);
   }
 
   async getWebhook(id: string): Promise<WebhookRecord | null> {
+    if (id === EMAIL_CHANNEL.id) return null;
     const r = await this.db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? toWebhook(r) : null;
   }
@@ -96,15 +103,43 @@ export class KyselyWebhookStore implements WebhookStore {
     return { items, nextCursor: rows.length > opts.limit ? (items.at(-1)?.id ?? null) : null };
   }
 
-  async claimDue(owner: string, now: Date, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
+  async setEmailChannel(on: boolean, now: Date): Promise<void> {
+    if (!on) {
+      await this.deleteWebhook(EMAIL_CHANNEL.id);
+      return;
+    }
+    const row = {
+      id: EMAIL_CHANNEL.id,
+      url: EMAIL_CHANNEL.url,
+      events: JSON.stringify(EMAIL_CHANNEL.events),
+      secret: '',
+      include_contact: 1,
+      created_at: now.getTime(),
+    };
+    await this.db
+      .insertInto('webhooks')
+      .values(row)
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
+  async claimDue(
+    owner: string,
+    now: Date,
+    leaseMs: number,
+    limit: number,
+    withEmail = false,
+  ): Promise<ClaimedDelivery[]> {
     const t = now.getTime();
+    // A node without SMTP leaves the email rows to a node that has it.
+    const channel = withEmail ? sql`` : sql`AND d.webhook_id <> ${EMAIL_CHANNEL.id}`;
     const lock = this.kind === 'postgres' ? sql`FOR UPDATE OF d SKIP LOCKED` : sql``;
     // An earlier pending row of the same webhook and ticket holds the later ones back: per-ticket order.
     const claimed = await sql<{ id: number }>`
       UPDATE webhook_deliveries SET lease_owner = ${owner}, lease_until = ${t + leaseMs}
       WHERE id IN (
         SELECT d.id FROM webhook_deliveries d
-        WHERE d.status = 'pending' AND d.next_attempt_at <= ${t} AND d.lease_until <= ${t}
+        WHERE d.status = 'pending' AND d.next_attempt_at <= ${t} AND d.lease_until <= ${t} ${channel}
           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
             WHERE e.webhook_id = d.webhook_id AND e.ticket_id = d.ticket_id AND e.id < d.id AND e.status = 'pending')
         ORDER BY d.id LIMIT ${limit} ${lock}
