@@ -14,6 +14,7 @@ import { openLive } from '../live/open.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMaintenance } from '../maintenance/engine/index.js';
 import { builtInSteps } from '../maintenance/steps/index.js';
+import { outboxMetrics } from '../metrics/outbox.js';
 import { createMetrics } from '../metrics/registry.js';
 import { Sampler } from '../metrics/sampler.js';
 import { LatencyWindow } from '../metrics/window.js';
@@ -118,6 +119,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     expireTickets: () => service.expireWaiting(),
   });
 
+  const attempts = outboxMetrics(metrics.registry, () => store.webhooks.backlog(new Date()));
   const smtp = config.notifications.smtpUrl;
   await store.webhooks.setEmailChannel(smtp !== null, new Date());
   const dispatcher = new WebhookDispatcher({
@@ -130,6 +132,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     pollMs: config.notifications.pollMs,
     onError: (e) => logger.warn({ err: e }, 'webhook outbox round failed; retrying on the next'),
     onAttempt: (d, r) => {
+      attempts.inc({ outcome: r.ok ? 'delivered' : r.retryAt ? 'retry' : 'failed' });
       if (!r.ok) logger.warn({ delivery: d.id, type: d.type, error: r.error }, 'webhook delivery attempt failed');
     },
   });

@@ -128,6 +128,10 @@ for (const combo of COMBOS) {
           assert.equal(d.body.items[0]?.status, 'pending');
           assert.match(d.body.items[0]?.error, /no answer within/);
         });
+        const metrics = (await call(node.url, 'GET', '/metrics')).body as string;
+        assert.match(metrics, /^qk_outbox_pending [1-9]/m);
+        assert.match(metrics, /^qk_outbox_oldest_pending_seconds \d/m);
+        assert.match(metrics, /^qk_webhook_attempts_total\{outcome="retry"\} [1-9]/m);
       } finally {
         await call(node.url, 'DELETE', `/api/webhooks/${hook.id}`);
         await slow.close();
