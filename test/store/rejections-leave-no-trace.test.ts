@@ -93,7 +93,11 @@ for (const b of BACKENDS) {
         store.updateQueue(q.id, { settings: { averageServiceSeconds: 42 } }, LATER),
         store.updateQueue(q.id, { settings: { ticketTtlSeconds: 600 } }, LATER),
       ]);
-      assert.deepEqual((await store.getQueue(q.id))?.settings, { averageServiceSeconds: 42, ticketTtlSeconds: 600 });
+      assert.deepEqual((await store.getQueue(q.id))?.settings, {
+        averageServiceSeconds: 42,
+        ticketTtlSeconds: 600,
+        notifyAtPosition: 3,
+      });
       await store.close();
     });
   });
