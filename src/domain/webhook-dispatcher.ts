@@ -16,6 +16,11 @@ export const RETRY_DELAYS_MS: readonly number[] = [
   5_000, 30_000, 120_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
 ];
 
+/** Delivered rows are kept this long for the deliveries list, failed ones longer (they may be resent). */
+const KEEP_DELIVERED_MS = 7 * 86_400_000;
+const KEEP_FAILED_MS = 30 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
 export const retryAt = (attemptsBefore: number, now: Date): Date | null => {
   const wait = RETRY_DELAYS_MS[attemptsBefore];
   return wait === undefined ? null : new Date(now.getTime() + wait);
@@ -44,6 +49,7 @@ export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
   private readonly clock: () => Date;
+  private prunedAt = 0;
 
   constructor(private readonly o: DispatcherOptions) {
     this.clock = o.clock ?? (() => new Date());
@@ -69,6 +75,11 @@ export class WebhookDispatcher {
 
   /** One round: claims what is due and sends it; resolves to the number of attempts made. */
   async runOnce(): Promise<number> {
+    const t = this.clock().getTime();
+    if (t - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = t;
+      await this.o.store.prune(new Date(t - KEEP_DELIVERED_MS), new Date(t - KEEP_FAILED_MS));
+    }
     // The lease outlasts the slowest attempt, so no other node takes a delivery still being sent.
     const leaseMs = this.o.timeoutMs * 2 + 5_000;
     const claimed = await this.o.store.claimDue(

@@ -93,6 +93,8 @@ export interface WebhookStore {
   settle(id: string, owner: string, result: AttemptResult, now: Date): Promise<boolean>;
   /** A failed delivery goes back to pending, due at once, with a fresh round of retries. */
   resend(webhookId: string, deliveryId: string, now: Date): Promise<'ok' | 'not_found' | 'not_failed'>;
+  /** Deletes delivered rows that settled before `deliveredBefore` and failed ones older than `failedBefore`. */
+  prune(deliveredBefore: Date, failedBefore: Date): Promise<number>;
   /** Outbox depth and age, for metrics. */
   backlog(now: Date): Promise<{ pending: number; failed: number; oldestPendingSeconds: number | null }>;
 }

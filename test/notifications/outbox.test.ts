@@ -133,6 +133,36 @@ for (const combo of COMBOS) {
       await store.deleteWebhook(id);
     });
 
+    test('delivered rows are pruned after a week; undelivered ones stay', async () => {
+      now = Date.now() + 1000;
+      const t0 = now;
+      rx.mode = 'ok';
+      const id = await hook(['ticket.joined', 'ticket.left']);
+      const q = await createQueue(node.url);
+      const t = await join(node.url, q.id);
+      assert.equal(await dispatcher('a').runOnce(), 1);
+      await call(node.url, 'DELETE', `/api/tickets/${t.id}`, { key: null, headers: { 'x-ticket-token': t.token } });
+      now = t0 + 7 * 86_400_000 - 1;
+      assert.equal(await dispatcher('p1').runOnce(), 1, 'nothing pruned yet; the ticket.left is sent');
+      assert.equal((await deliveries(id)).length, 2);
+      now = t0 + 7 * 86_400_000 + 1;
+      await dispatcher('p2').runOnce();
+      assert.deepEqual(
+        (await deliveries(id)).map((x) => x.type),
+        ['ticket.left'],
+      );
+      rx.mode = 'fail';
+      await join(node.url, q.id);
+      now += 8 * 86_400_000;
+      await dispatcher('p3').runOnce();
+      const left = await deliveries(id);
+      assert.deepEqual(
+        left.map((x) => [x.type, x.status]),
+        [['ticket.joined', 'pending']],
+      );
+      await node.rt.store.webhooks.deleteWebhook(id);
+    });
+
     test('a change that rolls back leaves no event behind', async () => {
       rx.mode = 'ok';
       const id = await hook(['ticket.called', 'ticket.served']);

@@ -217,6 +217,19 @@ export class KyselyWebhookStore implements WebhookStore {
     return row ? 'not_failed' : 'not_found';
   }
 
+  async prune(deliveredBefore: Date, failedBefore: Date): Promise<number> {
+    const r = await this.db
+      .deleteFrom('webhook_deliveries')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'delivered'), eb('delivered_at', '<', deliveredBefore.getTime())]),
+          eb.and([eb('status', '=', 'failed'), eb('occurred_at', '<', failedBefore.getTime())]),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
   async backlog(now: Date): Promise<{ pending: number; failed: number; oldestPendingSeconds: number | null }> {
     const rows = await this.db
       .selectFrom('webhook_deliveries')
