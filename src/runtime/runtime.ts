@@ -121,7 +121,6 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
 
   const attempts = outboxMetrics(metrics.registry, () => store.webhooks.backlog(new Date()));
   const smtp = config.notifications.smtpUrl;
-  await store.webhooks.setEmailChannel(smtp !== null, new Date());
   const dispatcher = new WebhookDispatcher({
     ...(smtp !== null
       ? { email: { send: smtpSender(smtp, config.notifications.mailFrom), publicUrl: config.publicUrl } }
@@ -156,6 +155,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ser
     async start() {
       watcher.start();
       sampler.start();
+      // Only a serving node switches the email channel, never a CLI command run with other settings.
+      await store.webhooks.setEmailChannel(smtp !== null, new Date());
       dispatcher.start();
       await maintenance.start();
     },
