@@ -4,7 +4,9 @@ import { sql, type Kysely } from 'kysely';
 import { RETRY_DELAYS_MS, WebhookDispatcher } from '../../src/domain/webhook-dispatcher.js';
 import { registerWebhook } from '../../src/domain/webhooks.js';
 import type { WebhookEvent } from '../../src/store/webhook-contract.js';
+import { healthCheck } from '../../src/maintenance/steps/health-check/index.js';
 import { call, COMBOS, startNode, type Node } from '../support/harness.js';
+import { stepContextOf } from '../support/maintenance.js';
 import { createQueue, join } from '../http/helpers.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
@@ -161,6 +163,30 @@ for (const combo of COMBOS) {
         [['ticket.joined', 'pending']],
       );
       await node.rt.store.webhooks.deleteWebhook(id);
+    });
+
+    test('the daily health check warns of failed deliveries', async () => {
+      const messages = async () => {
+        const r = await healthCheck(stepContextOf(node.rt));
+        return {
+          outbox: r.figures.outbox as { failed: number },
+          found: r.findings.some((f) => /failed after every retry/.test(f.message)),
+        };
+      };
+      now = Date.now() + 1000;
+      const id = await hook(['ticket.joined']);
+      const before = await messages();
+      const q = await createQueue(node.url);
+      await join(node.url, q.id);
+      const [d] = await node.rt.store.webhooks.claimDue('a', new Date(now), 10_000, 10);
+      assert.ok(d);
+      const gaveUp = { ok: false, responseStatus: 500, latencyMs: 3, error: 'receiver answered 500', retryAt: null };
+      assert.equal(await node.rt.store.webhooks.settle(d.id, 'a', gaveUp, new Date(now)), true);
+      const afterFail = await messages();
+      assert.equal(afterFail.outbox.failed, before.outbox.failed + 1);
+      assert.equal(afterFail.found, true);
+      await node.rt.store.webhooks.deleteWebhook(id);
+      if (before.outbox.failed === 0) assert.equal((await messages()).found, false);
     });
 
     test('a change that rolls back leaves no event behind', async () => {
