@@ -52,7 +52,7 @@ export const healthCheck: Step = async (ctx) => {
     checkRedis(ctx),
     checkApplication(ctx),
     checkExternal(ctx),
-    checkOutbox(ctx),
+    checkOutbox(ctx, HEALTH_TIMEOUT_MS),
   ]);
   const findings: Finding[] = [];
   const down: string[] = [];

@@ -1,3 +1,4 @@
+import { within } from '../../../resilience/index.js';
 import type { StepContext } from '../../step.js';
 import type { Finding } from '../../types.js';
 
@@ -12,9 +13,12 @@ export interface OutboxHealth {
 }
 
 /** The webhook and email outbox, as the database holds it: failed or stuck deliveries warn. */
-export async function checkOutbox(ctx: StepContext): Promise<{ outbox: OutboxHealth; findings: Finding[] }> {
+export async function checkOutbox(
+  ctx: StepContext,
+  timeoutMs: number,
+): Promise<{ outbox: OutboxHealth; findings: Finding[] }> {
   try {
-    const b = await ctx.store.webhooks.backlog(ctx.now());
+    const b = await within(ctx.store.webhooks.backlog(ctx.now()), timeoutMs);
     const findings: Finding[] = [];
     if (b.failed > 0)
       findings.push({
