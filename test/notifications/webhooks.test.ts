@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { call, COMBOS, eventually, spawnServer, startNode, type Node } from '../support/harness.js';
+import { call, COMBOS, eventually, MASTER_KEY, spawnServer, startNode, type Node } from '../support/harness.js';
 import { createQueue, join, leave } from '../http/helpers.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
@@ -111,6 +111,28 @@ for (const combo of COMBOS) {
           [t[2]?.id, 2, 'c2@example.com'],
           [t[3]?.id, 2, 'c3@example.com'],
         ],
+      );
+      await call(node.url, 'DELETE', `/api/webhooks/${hook.id}`);
+    });
+
+    test('ticket.near is sent once per ticket, even when it is pushed back and moves up again', async () => {
+      const hook = await register(node.url, rx.url, ['ticket.near']);
+      const q = await createQueue(node.url, { settings: { notifyAtPosition: 2 } });
+      const [, , c] = [await join(node.url, q.id), await join(node.url, q.id), await join(node.url, q.id)];
+      const callNext = async () =>
+        assert.equal((await call(node.url, 'POST', `/api/queues/${q.id}/call-next`, { body: {} })).status, 200);
+      await callNext();
+      // A high-priority join puts c back to 3rd; the next call brings it to 2nd again.
+      await join(node.url, q.id, { priority: 'high' }, { key: MASTER_KEY });
+      await callNext();
+      const near = () => rx.received.filter((r) => r.json.type === 'ticket.near' && r.json.data.queueId === q.id);
+      await eventually(async () => {
+        const d = await call(node.url, 'GET', `/api/webhooks/${hook.id}/deliveries`);
+        assert.ok(d.body.items.every((x: { status: string }) => x.status === 'delivered'));
+      });
+      assert.deepEqual(
+        near().map((r) => r.json.data.id),
+        [c?.id],
       );
       await call(node.url, 'DELETE', `/api/webhooks/${hook.id}`);
     });
