@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors/index.js';
 import { intVar, onOff, type Env } from './env-values.js';
 import { httpSettings, trustProxy } from './http.js';
+import { notificationsConfig } from './notifications.js';
 import { resolvePlans } from './resolve-plans.js';
 import { fileConfigSchema, type FileConfig } from './schema.js';
 import type { Config, DatabaseConfig, Thresholds } from './types.js';
@@ -83,6 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
       [],
     trustProxy: trustProxy(env, file),
     publicUrl,
+    notifications: notificationsConfig(env),
     nodeEnv: env.NODE_ENV ?? 'development',
     maintenance: {
       plans: resolvePlans(file.maintenance?.plans ?? {}, env, timezone, validateCron),

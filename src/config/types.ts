@@ -1,3 +1,4 @@
+import type { NotificationsConfig } from './notifications.js';
 import type { PlanDefinition } from './plans.js';
 
 export type DatabaseConfig =
@@ -77,6 +78,7 @@ export interface Config {
   /** The address customers reach: QR codes and links point here (QK_PUBLIC_URL, else the base URL). */
   readonly publicUrl: string;
   readonly http: HttpConfig;
+  readonly notifications: NotificationsConfig;
 }
 
 /** `false`: no proxy; a number: that many proxies in front; a list: the proxies' addresses or ranges. */

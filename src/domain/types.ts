@@ -37,6 +37,8 @@ export interface QueueSettings {
   readonly etaCoverageTarget?: number;
   /** Waiting rooms: how visitors are admitted (`admissionOf` fills the defaults). */
   readonly admission?: Partial<AdmissionSettings>;
+  /** A waiting ticket that moves up to this position gets `ticket.near`, once (docs/notifications.md). */
+  readonly notifyAtPosition: number;
 }
 
 export const ADMISSION_METHODS = ['fifo', 'random', 'passthrough', 'reject'] as const;
@@ -53,7 +55,11 @@ export interface AdmissionSettings {
   readonly idleSeconds: number;
 }
 
-export const DEFAULT_QUEUE_SETTINGS: QueueSettings = { averageServiceSeconds: 300, ticketTtlSeconds: 0 };
+export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
+  averageServiceSeconds: 300,
+  ticketTtlSeconds: 0,
+  notifyAtPosition: 3,
+};
 
 export interface Queue {
   readonly id: string;

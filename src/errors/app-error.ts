@@ -26,6 +26,8 @@ export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 
 export const notFound = (what: string): AppError => new AppError('not_found', `${what} not found`);
 
+export const conflict = (message: string): AppError => new AppError('conflict', message);
+
 /** Raised by backends when a dependency (database, Redis) cannot be reached. */
 export const unavailable = (dependency: string, cause?: unknown): AppError =>
   new AppError('unavailable', `${dependency} is unavailable; retry shortly`, {

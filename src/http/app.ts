@@ -25,6 +25,7 @@ import { customerRoutes } from './routes/customer.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { operatorRoutes } from './routes/operator.js';
@@ -138,6 +139,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(operatorRoutes(ctx));
   await app.register(statsRoutes(ctx));
   await app.register(keyRoutes(ctx));
+  await app.register(webhookRoutes(ctx));
   await app.register(maintenanceRoutes(ctx));
   await app.register(backupRoutes(ctx));
   await app.register(dashboardRoutes(ctx));

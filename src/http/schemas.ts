@@ -48,6 +48,7 @@ export const settingsSchema = z
       .max(30 * 86_400),
     etaCoverageTarget: z.number().min(0.5).max(0.99),
     admission: admissionSchema.partial().strict(),
+    notifyAtPosition: z.number().int().min(1).max(1000),
   })
   .partial()
   .strict();

@@ -12,10 +12,13 @@ import { AdmissionLoop } from '../domain/admission-loop.js';
 import { Passes } from '../domain/passes.js';
 import { WaitingRooms } from '../domain/waiting-rooms.js';
 import { roomEffects } from '../domain/room-effects.js';
+import { WebhookDispatcher } from '../domain/webhook-dispatcher.js';
+import { smtpSender } from './mailer.js';
 import { openLive } from '../live/open.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMaintenance } from '../maintenance/engine/index.js';
 import { builtInSteps } from '../maintenance/steps/index.js';
+import { outboxMetrics } from '../metrics/outbox.js';
 import { createMetrics } from '../metrics/registry.js';
 import { Sampler } from '../metrics/sampler.js';
 import { LatencyWindow } from '../metrics/window.js';
@@ -26,6 +29,7 @@ export interface Runtime extends AppContext {
   /** Set only on the first start without QK_MASTER_KEY: the caller prints it once. */
   readonly generatedMasterKey: string | null;
   readonly sampler: Sampler;
+  readonly dispatcher: WebhookDispatcher;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -129,6 +133,23 @@ export async function createRuntime(
     expireTickets: () => service.expireWaiting(),
   });
 
+  const attempts = outboxMetrics(metrics.registry, () => store.webhooks.backlog(new Date()));
+  const smtp = config.notifications.smtpUrl;
+  const dispatcher = new WebhookDispatcher({
+    ...(smtp !== null
+      ? { email: { send: smtpSender(smtp, config.notifications.mailFrom), publicUrl: config.publicUrl } }
+      : {}),
+    store: store.webhooks,
+    owner: nodeId,
+    timeoutMs: config.notifications.timeoutMs,
+    pollMs: config.notifications.pollMs,
+    onError: (e) => logger.warn({ err: e }, 'webhook outbox round failed; retrying on the next'),
+    onAttempt: (d, r) => {
+      attempts.inc({ outcome: r.ok ? 'delivered' : r.retryAt ? 'retry' : 'failed' });
+      if (!r.ok) logger.warn({ delivery: d.id, type: d.type, error: r.error }, 'webhook delivery attempt failed');
+    },
+  });
+
   const ctx: Runtime = {
     config,
     nodeId,
@@ -146,16 +167,21 @@ export async function createRuntime(
     admission,
     generatedMasterKey,
     sampler,
+    dispatcher,
     async start() {
       watcher.start();
       sampler.start();
       if (config.scheduler) admission.start();
+      // Only a serving node switches the email channel, never a CLI command run with other settings.
+      await store.webhooks.setEmailChannel(smtp !== null, new Date());
+      dispatcher.start();
       await maintenance.start();
     },
     async close() {
       watcher.stop();
       sampler.stop();
       await admission.stop();
+      await dispatcher.stop();
       await maintenance.stop();
       await live.close();
       await store.close();

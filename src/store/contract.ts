@@ -15,6 +15,7 @@ import type { TicketFact } from '../domain/stats.js';
 import type { DatabaseAdmin } from './admin-contract.js';
 import type { MaintenanceStore } from './maintenance-contract.js';
 import type { WaitingRoomStore } from './waiting-room-contract.js';
+import type { WebhookStore } from './webhook-contract.js';
 
 export interface NewQueue {
   readonly id: string;
@@ -96,6 +97,8 @@ export interface Store {
   readonly admin: DatabaseAdmin;
   /** Admission, sessions, draws and pass signing keys of waiting rooms. */
   readonly waitingRooms: WaitingRoomStore;
+  /** Webhooks and the outbox their deliveries are sent from. */
+  readonly webhooks: WebhookStore;
   migrate(): Promise<{ applied: string[] }>;
   schemaVersion(): Promise<number>;
   close(): Promise<void>;

@@ -58,7 +58,7 @@ const request = (priority: 'normal' | 'high' = 'normal'): JoinRequest => ({
   sealedToken: null,
 });
 
-const DEFAULTS = { averageServiceSeconds: 300, ticketTtlSeconds: 0 };
+const DEFAULTS = { averageServiceSeconds: 300, ticketTtlSeconds: 0, notifyAtPosition: 3 };
 
 for (const b of BACKENDS) {
   describe(`index audit on ${b.name}`, { skip: b.skip }, () => {

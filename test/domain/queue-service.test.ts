@@ -20,7 +20,11 @@ describe('queue service', () => {
       service.updateQueue(q.id, { settings: { averageServiceSeconds: 42 } }),
       service.updateQueue(q.id, { settings: { ticketTtlSeconds: 600 } }),
     ]);
-    assert.deepEqual((await service.queue(q.id)).settings, { averageServiceSeconds: 42, ticketTtlSeconds: 600 });
+    assert.deepEqual((await service.queue(q.id)).settings, {
+      averageServiceSeconds: 42,
+      ticketTtlSeconds: 600,
+      notifyAtPosition: 3,
+    });
     await store.close();
   });
 

@@ -72,7 +72,11 @@ for (const combo of COMBOS) {
         assert.equal(patched.status, 200);
         assert.equal(patched.body.name, 'Back desk');
         assert.equal(patched.body.status, 'paused');
-        assert.deepEqual(patched.body.settings, { averageServiceSeconds: 60, ticketTtlSeconds: 600 });
+        assert.deepEqual(patched.body.settings, {
+          averageServiceSeconds: 60,
+          ticketTtlSeconds: 600,
+          notifyAtPosition: 3,
+        });
         assert.equal((await call(base, 'GET', `/api/queues/${q.id}`)).body.name, 'Back desk');
 
         const t = await join(base, q.id);

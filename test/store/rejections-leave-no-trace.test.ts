@@ -12,7 +12,7 @@ import { storeFixtures } from './support.js';
  */
 
 const fx = storeFixtures('no_trace');
-const DEFAULTS = { averageServiceSeconds: 300, ticketTtlSeconds: 0 };
+const DEFAULTS = { averageServiceSeconds: 300, ticketTtlSeconds: 0, notifyAtPosition: 3 };
 const T0 = new Date('2026-01-01T10:00:00Z');
 const LATER = new Date('2026-01-01T11:00:00Z');
 
@@ -93,7 +93,11 @@ for (const b of BACKENDS) {
         store.updateQueue(q.id, { settings: { averageServiceSeconds: 42 } }, LATER),
         store.updateQueue(q.id, { settings: { ticketTtlSeconds: 600 } }, LATER),
       ]);
-      assert.deepEqual((await store.getQueue(q.id))?.settings, { averageServiceSeconds: 42, ticketTtlSeconds: 600 });
+      assert.deepEqual((await store.getQueue(q.id))?.settings, {
+        averageServiceSeconds: 42,
+        ticketTtlSeconds: 600,
+        notifyAtPosition: 3,
+      });
       await store.close();
     });
   });

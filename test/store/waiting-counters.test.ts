@@ -12,7 +12,7 @@ import { storeFixtures } from './support.js';
  */
 
 const fx = storeFixtures('counters');
-const DEFAULTS = { averageServiceSeconds: 300, ticketTtlSeconds: 60 };
+const DEFAULTS = { averageServiceSeconds: 300, ticketTtlSeconds: 60, notifyAtPosition: 3 };
 
 const request = (priority: 'normal' | 'high', idempotencyKey: string | null = null): JoinRequest => ({
   id: newId('t'),

@@ -5,6 +5,7 @@ import type { Queue, TicketRecord } from '../../domain/types.js';
 import { AppError } from '../../errors/index.js';
 import type { JoinOutcome, JoinRequest } from '../contract.js';
 import type { DialectParts } from './dialect.js';
+import { recordEvents, type ChangeEvent } from './outbox.js';
 import { positionsAtBack } from './positions.js';
 import { lockQueue } from './queue-lock.js';
 import { priorityRank, toQueue, toTicket } from './rows.js';
@@ -147,12 +148,20 @@ export async function joinMany(
       if (reserved) {
         const whole = allJoined(queueId, reqs, reserved, now);
         await insert(trx, whole.rows);
+        await recordEvents(trx, reserved, joinedEvents(whole.rows, whole.outcomes), now);
         return whole.outcomes;
       }
     }
     const q = await lockQueue(trx, queueId);
     if (!q) return reqs.map(() => ({ kind: 'rejected', code: 'not_found' }) as const);
     return generalBatch(trx, q, reqs, now, insert);
+  });
+}
+
+function joinedEvents(rows: readonly Selectable<TicketsTable>[], outcomes: readonly JoinOutcome[]): ChangeEvent[] {
+  return rows.map((row, i) => {
+    const o = outcomes[i];
+    return { type: 'ticket.joined', row, position: o?.kind === 'joined' ? o.position : null };
   });
 }
 
@@ -228,6 +237,12 @@ async function generalBatch(
       .where('id', '=', queueId)
       .execute();
   const created = new Map(rows.map((r, i) => [r.id, { ticket: toTicket(r), position: positions[i] as number }]));
+  await recordEvents(
+    trx,
+    q,
+    rows.map((row, i) => ({ type: 'ticket.joined', row, position: positions[i] as number })),
+    now,
+  );
   const replayIds = [...seen.values()].map((s) => s.ticketId).filter((id) => !created.has(id));
   const replayed = new Map<string, TicketRecord>();
   if (replayIds.length > 0)

@@ -166,6 +166,41 @@ export interface SigningKeysTable {
   published_until: number;
 }
 
+export interface WebhooksTable {
+  id: string;
+  url: string;
+  /** JSON array of event types. */
+  events: string;
+  /** `whsec_` and the base64 key: kept whole, since every delivery is signed with it. */
+  secret: string;
+  include_contact: number;
+  created_at: number;
+}
+
+/** The outbox: one row per event and subscribed webhook, written in the change's transaction. */
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  webhook_id: string;
+  ticket_id: string;
+  queue_id: string;
+  type: string;
+  /** JSON of the ticket's public fields at the event. */
+  data: string;
+  occurred_at: number;
+  /** `pending` until `delivered`, or `failed` once the retries ran out. */
+  status: Generated<string>;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  /** A node sending this row holds it until then; another node may take it over after. */
+  lease_until: Generated<number>;
+  lease_owner: string | null;
+  response_status: number | null;
+  error: string | null;
+  latency_ms: number | null;
+  last_attempt_at: number | null;
+  delivered_at: number | null;
+}
+
 export interface DB {
   queues: QueuesTable;
   tickets: TicketsTable;
@@ -179,6 +214,8 @@ export interface DB {
   daily_aggregates: DailyAggregatesTable;
   waiting_rooms: WaitingRoomsTable;
   signing_keys: SigningKeysTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export const OUR_TABLES = [
@@ -194,4 +231,6 @@ export const OUR_TABLES = [
   'daily_aggregates',
   'waiting_rooms',
   'signing_keys',
+  'webhooks',
+  'webhook_deliveries',
 ] as const satisfies readonly (keyof DB)[];

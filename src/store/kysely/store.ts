@@ -35,6 +35,8 @@ import * as tickets from './tickets.js';
 import { retrying } from './retry.js';
 import { ticketFacts } from './reports.js';
 import type { TicketFact } from '../../domain/stats.js';
+import { KyselyWebhookStore } from './webhooks.js';
+import type { WebhookStore } from '../webhook-contract.js';
 
 const CATALOGUE_RACE = new Set(['3F000', '42P01']);
 
@@ -44,6 +46,7 @@ export class KyselyStore implements Store {
   readonly maintenance: MaintenanceStore;
   readonly admin: DatabaseAdmin;
   readonly waitingRooms: WaitingRoomStore;
+  readonly webhooks: WebhookStore;
   private readonly run: <T>(fn: () => Promise<T>) => Promise<T>;
   private readonly hot: ReturnType<typeof hotReads>;
   private readonly callHints = new CallHints();
@@ -55,6 +58,7 @@ export class KyselyStore implements Store {
     this.maintenance = guardAll(maintenanceStore(d), this.run);
     this.admin = guardAll(d.admin(d.background), this.run);
     this.waitingRooms = guardAll(waitingRoomStore(d.db, d.background), this.run);
+    this.webhooks = guardAll(new KyselyWebhookStore(d.db, d.kind), this.run);
   }
 
   async migrate(): Promise<{ applied: string[] }> {

@@ -6,6 +6,7 @@ import type { TransitionChange, TransitionOutcome } from '../contract.js';
 import type { CallHints } from './call-hints.js';
 import { ENDED } from './fold.js';
 import { highDelta, positionsAtBack } from './positions.js';
+import { EVENT_OF_STATUS, recordEvents } from './outbox.js';
 import { lockQueue } from './queue-lock.js';
 import { PRIORITY_RANKS, toTicket } from './rows.js';
 import type { DB, QueuesTable, TicketsTable } from './schema.js';
@@ -130,6 +131,8 @@ export async function applyChange(
           Number(cur.priority) === 0 ? 'high' : 'normal',
         ])[0] as number)
       : null;
+  const type = EVENT_OF_STATUS[change.to];
+  await recordEvents(trx, q, type ? [{ type, row, position }] : [], now, wasWaiting && !isWaiting);
   return { row, position };
 }
 

@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001_core.js';
 import * as m002 from './002_waiting_by_priority.js';
 import * as m003 from './003_waiting_room.js';
+import * as m004 from './004_webhooks.js';
 import * as m005 from './005_eta_at_join.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Step> = {
   '001_core': m001,
   '002_waiting_by_priority': m002,
   '003_waiting_room': m003,
+  '004_webhooks': m004,
   '005_eta_at_join': m005,
 };
 

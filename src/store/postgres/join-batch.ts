@@ -22,6 +22,8 @@ function relativePositions(reqs: readonly JoinRequest[]): number[] {
  * tickets with numbers and seqs counted from the reserved range. One round trip and one commit
  * instead of BEGIN, lock, insert and COMMIT. PostgreSQL runs a data-modifying WITH to completion as
  * one atomic statement; without a queue row back (closed, full, no such queue) nothing changed.
+ * The outbox gets one `ticket.joined` row per ticket and subscribed webhook in the same statement.
+ * Waiting rooms take the general path: their quoted range comes from the admission rate.
  * The range quoted at join is `estimateWait` (src/domain/eta.ts) written in SQL, term for term in
  * the same order so both round alike; a test compares the two on this backend.
  */
@@ -39,7 +41,7 @@ export async function joinInOneStatement(
       UPDATE queues
       SET updated_at = ${now}, last_number = last_number + ${n}, last_seq = last_seq + ${n}, waiting_count = waiting_count + ${n},
         waiting_high = waiting_high + ${high}
-      WHERE id = ${queueId} AND status <> 'closed' AND (capacity IS NULL OR waiting_count + ${n} <= capacity)
+      WHERE id = ${queueId} AND mode = 'service' AND status <> 'closed' AND (capacity IS NULL OR waiting_count + ${n} <= capacity)
       RETURNING *
     ), u AS (
       SELECT u.*, (CASE WHEN u.priority = 0 THEN q.waiting_high ELSE q.waiting_count END + u.rel)::float8 AS pos,
@@ -49,6 +51,14 @@ export async function joinInOneStatement(
         ${col((r) => r.name)}::varchar[], ${col((r) => r.contact)}::varchar[], ${col((r) => (r.metadata === null ? null : JSON.stringify(r.metadata)))}::text[],
         ${relativePositions(reqs)}::integer[])
         WITH ORDINALITY AS u(id, priority, token_hash, name, contact, metadata, rel, ord)
+    ), ev AS (
+      INSERT INTO webhook_deliveries (webhook_id, ticket_id, queue_id, type, data, occurred_at, next_attempt_at)
+      SELECT w.id, u.id, q.id, 'ticket.joined', json_build_object('id', u.id, 'queueId', q.id,
+          'number', q.last_number - ${n}::bigint + u.ord, 'status', 'waiting',
+          'priority', CASE WHEN u.priority = 0 THEN 'high' ELSE 'normal' END,
+          'position', u.pos::int, 'counter', NULL)::text, ${now}::bigint, ${now}::bigint
+      FROM q CROSS JOIN u CROSS JOIN webhooks w
+      WHERE w.events LIKE '%"ticket.joined"%'
     ), s AS (
       SELECT u.*, u.scale * (CASE WHEN u.unmeasured OR u.m <= 0 THEN ${UNMEASURED_CV}::float8 ELSE GREATEST(${CV_FLOOR}::float8, sqrt(u.var) / u.m) END)
         * u.m * sqrt(u.pos) AS spread

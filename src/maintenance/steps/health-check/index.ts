@@ -1,5 +1,6 @@
 import { statusFrom, type Step, type StepContext } from '../../step.js';
 import type { Finding } from '../../types.js';
+import { checkOutbox } from './outbox.js';
 import {
   checkTarget,
   deadline,
@@ -46,11 +47,12 @@ export interface ExternalHealth {
  * without fail the step; an unreachable external dependency only warns.
  */
 export const healthCheck: Step = async (ctx) => {
-  const [databaseHealth, redisHealth, applicationHealth, externalDependenciesHealth] = await Promise.all([
+  const [databaseHealth, redisHealth, applicationHealth, externalDependenciesHealth, outbox] = await Promise.all([
     checkDatabase(ctx),
     checkRedis(ctx),
     checkApplication(ctx),
     checkExternal(ctx),
+    checkOutbox(ctx, HEALTH_TIMEOUT_MS),
   ]);
   const findings: Finding[] = [];
   const down: string[] = [];
@@ -76,6 +78,7 @@ export const healthCheck: Step = async (ctx) => {
     if (d.status === 'Unhealthy')
       findings.push({ severity: 'warning', message: `${d.source} ${d.target} Unhealthy: ${d.error}` });
   }
+  findings.push(...outbox.findings);
   return {
     status: statusFrom(findings),
     figures: {
@@ -83,6 +86,7 @@ export const healthCheck: Step = async (ctx) => {
       redisHealth,
       applicationHealth,
       externalDependenciesHealth,
+      outbox: outbox.outbox,
       timeoutMs: HEALTH_TIMEOUT_MS,
     },
     findings,

@@ -1,0 +1,100 @@
+/** Ticket events a webhook may subscribe to, named as the deliveries' `type`. */
+export const WEBHOOK_EVENTS = [
+  'ticket.joined',
+  'ticket.near',
+  'ticket.called',
+  'ticket.admitted',
+  'ticket.served',
+  'ticket.no_show',
+  'ticket.left',
+  'ticket.expired',
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/**
+ * Email notifications ride the same outbox as a reserved webhook row (never listed) whose
+ * deliveries go to the ticket's email contact instead of a URL.
+ */
+export const EMAIL_CHANNEL = { id: 'email', url: 'mailto:', events: ['ticket.near', 'ticket.called'] } as const;
+
+export interface WebhookRecord {
+  readonly id: string;
+  readonly url: string;
+  readonly events: readonly WebhookEvent[];
+  readonly includeContact: boolean;
+  readonly createdAt: Date;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One outbox row as operators see it: the event and the outcome of its last attempt. */
+export interface DeliveryRecord {
+  readonly id: string;
+  readonly webhookId: string;
+  readonly type: WebhookEvent;
+  readonly ticketId: string;
+  readonly queueId: string;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly occurredAt: Date;
+  readonly nextAttemptAt: Date | null;
+  readonly lastAttemptAt: Date | null;
+  readonly deliveredAt: Date | null;
+  readonly responseStatus: number | null;
+  readonly latencyMs: number | null;
+  readonly error: string | null;
+}
+
+/** A delivery claimed for sending, with what signing and the payload need. */
+export interface ClaimedDelivery {
+  readonly id: string;
+  readonly url: string;
+  readonly secret: string;
+  readonly type: WebhookEvent;
+  readonly occurredAt: Date;
+  readonly attempts: number;
+  /** The ticket's public fields at the event, plus name and contact where the webhook opted in. */
+  readonly data: Record<string, unknown>;
+}
+
+export interface AttemptResult {
+  readonly ok: boolean;
+  readonly responseStatus: number | null;
+  readonly latencyMs: number;
+  readonly error: string | null;
+  /** When to try again; null: give up and mark the delivery failed. Ignored when `ok`. */
+  readonly retryAt: Date | null;
+}
+
+/**
+ * Webhooks and their outbox. Outbox rows are written by the ticket changes themselves (join,
+ * transitions, expiry) in their transactions; this contract reads, claims and settles them.
+ */
+export interface WebhookStore {
+  createWebhook(
+    w: { id: string; url: string; events: readonly WebhookEvent[]; secret: string; includeContact: boolean },
+    now: Date,
+  ): Promise<WebhookRecord>;
+  listWebhooks(): Promise<WebhookRecord[]>;
+  getWebhook(id: string): Promise<WebhookRecord | null>;
+  deleteWebhook(id: string): Promise<boolean>;
+  listDeliveries(
+    webhookId: string,
+    opts: { limit: number; cursor?: string },
+  ): Promise<{ items: DeliveryRecord[]; nextCursor: string | null }>;
+  /**
+   * Leases up to `limit` due deliveries to `owner` until `now + leaseMs`, each the oldest pending
+   * one of its webhook and ticket, so events of one ticket go out in order. Atomic across nodes.
+   */
+  claimDue(owner: string, now: Date, leaseMs: number, limit: number, withEmail?: boolean): Promise<ClaimedDelivery[]>;
+  /** Switches the email channel on (its outbox rows start) or off (it goes, with its rows). */
+  setEmailChannel(on: boolean, now: Date): Promise<void>;
+  /** Records an attempt; false when the lease was lost to another node meanwhile. */
+  settle(id: string, owner: string, result: AttemptResult, now: Date): Promise<boolean>;
+  /** A failed delivery goes back to pending, due at once, with a fresh round of retries. */
+  resend(webhookId: string, deliveryId: string, now: Date): Promise<'ok' | 'not_found' | 'not_failed'>;
+  /** Deletes delivered rows that settled before `deliveredBefore` and failed ones older than `failedBefore`. */
+  prune(deliveredBefore: Date, failedBefore: Date): Promise<number>;
+  /** Outbox depth and age, for metrics. */
+  backlog(now: Date): Promise<{ pending: number; failed: number; oldestPendingSeconds: number | null }>;
+}
