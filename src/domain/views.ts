@@ -1,7 +1,7 @@
 import { admissionEta } from './admission-eta.js';
 import { admissionOf } from './admission.js';
 import { estimateWait, publicCoverage } from './eta.js';
-import type { AdmissionSettings, Eta, Queue, Ticket } from './types.js';
+import type { AdmissionSettings, Eta, Queue, QueueSettings, Ticket } from './types.js';
 
 /**
  * What a customer sees of their ticket: built only by `ticketView`, for every answer a customer gets
@@ -59,15 +59,10 @@ export const operatorTicketView = (t: Ticket, queue: Queue, position: number | n
   metadata: t.metadata,
 });
 
-/** A waiting room shows its admission settings with the defaults filled in. */
-function settingsView(q: Queue): {
-  averageServiceSeconds: number;
-  ticketTtlSeconds: number;
-  admission?: AdmissionSettings;
-} {
-  const { averageServiceSeconds, ticketTtlSeconds } = q.settings;
-  const base = { averageServiceSeconds, ticketTtlSeconds };
-  return q.mode === 'waiting_room' ? { ...base, admission: admissionOf(q.settings) } : base;
+/** Every setting with its default; a waiting room shows its admission settings with theirs filled in. */
+function settingsView(q: Queue): Omit<QueueSettings, 'admission'> & { admission?: AdmissionSettings } {
+  const { admission: _own, ...rest } = q.settings;
+  return q.mode === 'waiting_room' ? { ...rest, admission: admissionOf(q.settings) } : rest;
 }
 
 export function queueView(q: Queue) {

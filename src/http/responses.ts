@@ -80,7 +80,7 @@ export const queueSchema = publicQueueSchema
     capacity: z.number().int().nullable(),
     // Every setting a queue accepts is one it shows: the answer follows the request schema.
     settings: settingsSchema
-      .required({ averageServiceSeconds: true, ticketTtlSeconds: true })
+      .required({ averageServiceSeconds: true, ticketTtlSeconds: true, notifyAtPosition: true })
       .extend({ admission: admissionSchema.optional().describe('Waiting rooms, with the defaults filled in') }),
     serviceSeconds: z.number().nullable().describe('Measured seconds per completed ticket (EWMA)'),
     createdAt: isoTime,

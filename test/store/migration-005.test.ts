@@ -24,7 +24,7 @@ describe('migration 005 (the range quoted at join)', () => {
     await db.destroy();
 
     const store = openStore({ kind: 'sqlite', path });
-    assert.deepEqual((await store.migrate()).applied, ['005_eta_at_join']);
+    assert.ok((await store.migrate()).applied.includes('005_eta_at_join'));
     assert.equal((await store.getTicket('old'))?.etaAtJoin, null);
     const called = await store.callNext('q1', 'called', null, new Date(60_000));
     assert.equal(called?.id, 'old');

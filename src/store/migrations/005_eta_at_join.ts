@@ -5,8 +5,9 @@ import type { Kysely } from 'kysely';
  * measured against the real wait; queues keep the calibration that follows from it (eta.ts).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.alterTable('tickets').addColumn('eta_low', 'integer').execute();
-  await db.schema.alterTable('tickets').addColumn('eta_high', 'integer').execute();
+  // bigint: a waiting room's quote includes the time until it opens, which can pass 2^31 seconds.
+  await db.schema.alterTable('tickets').addColumn('eta_low', 'bigint').execute();
+  await db.schema.alterTable('tickets').addColumn('eta_high', 'bigint').execute();
   await db.schema.alterTable('queues').addColumn('eta_scale', 'double precision').execute();
   await db.schema.alterTable('queues').addColumn('eta_window', 'varchar(200)').execute();
   // Reports read a queue's tickets by the time they were called.

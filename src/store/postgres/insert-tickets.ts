@@ -13,5 +13,5 @@ export async function insertTicketsUnnest(db: Kysely<DB>, rows: readonly Inserta
     SELECT * FROM unnest(${col('id')}::varchar[], ${col('queue_id')}::varchar[], ${col('number')}::bigint[], ${col('status')}::varchar[],
       ${col('priority')}::smallint[], ${col('seq')}::bigint[], ${col('token_hash')}::varchar[], ${col('name')}::varchar[], ${col('contact')}::varchar[],
       ${col('metadata')}::text[], ${col('counter')}::varchar[], ${col('created_at')}::bigint[], ${col('called_at')}::bigint[], ${col('ended_at')}::bigint[],
-      ${col('updated_at')}::bigint[], ${col('eta_low')}::integer[], ${col('eta_high')}::integer[])`.execute(db);
+      ${col('updated_at')}::bigint[], ${col('eta_low')}::bigint[], ${col('eta_high')}::bigint[])`.execute(db);
 }
