@@ -49,6 +49,11 @@ for (const combo of COMBOS) {
       assert.equal((await call(node.url, 'DELETE', `/api/webhooks/${created.id}`)).status, 204);
       assert.equal((await call(node.url, 'GET', `/api/webhooks/${created.id}`)).status, 404);
       assert.equal((await call(node.url, 'GET', '/api/webhooks', { key: null })).status, 401);
+      assert.equal(
+        (await call(node.url, 'DELETE', '/api/webhooks/email')).status,
+        404,
+        'the email channel is not a webhook',
+      );
     });
 
     test('events arrive signed, in order per ticket, and the deliveries show status and latency', async () => {

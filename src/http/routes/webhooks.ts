@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { registerWebhook } from '../../domain/webhooks.js';
 import { conflict, notFound } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
+import { EMAIL_CHANNEL } from '../../store/webhook-contract.js';
 import { requireRole } from '../auth.js';
 import { errors, noContent, page } from '../responses.js';
 import {
@@ -84,7 +85,9 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        if (!(await hooks.deleteWebhook(req.params.id))) throw notFound('webhook');
+        // The email channel is the server's own row, switched by QK_SMTP_URL, not a webhook.
+        if (req.params.id === EMAIL_CHANNEL.id || !(await hooks.deleteWebhook(req.params.id)))
+          throw notFound('webhook');
         return reply.status(204).send();
       },
     );

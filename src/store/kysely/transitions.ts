@@ -180,7 +180,14 @@ function nextEwma(
 }
 
 export async function expireWaiting(db: Kysely<DB>, at: Date): Promise<TicketRecord[]> {
-  const queues = await db.selectFrom('queues').select(['id', 'settings']).where('waiting_count', '>', 0).execute();
+  // Waiting rooms expire visitors by idleness (idleSeconds), never by age: a visitor who keeps
+  // polling waits as long as the room takes.
+  const queues = await db
+    .selectFrom('queues')
+    .select(['id', 'settings'])
+    .where('mode', '=', 'service')
+    .where('waiting_count', '>', 0)
+    .execute();
   const expired: TicketRecord[] = [];
   for (const q of queues) {
     const ttl = Number((JSON.parse(q.settings) as { ticketTtlSeconds?: number }).ticketTtlSeconds ?? 0);

@@ -19,7 +19,9 @@ export async function up(db: Kysely<unknown>, kind: DialectKind): Promise<void> 
 
   await db.schema
     .createTable('webhook_deliveries')
-    .addColumn('id', 'integer', (c) =>
+    // bigint on PostgreSQL: the outbox takes a row per event and webhook, and an int4 id would run
+    // out (and fail every join) after 2^31 of them. SQLite's integer is 64-bit already.
+    .addColumn('id', kind === 'sqlite' ? 'integer' : 'bigint', (c) =>
       kind === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey().generatedByDefaultAsIdentity(),
     )
     .addColumn('webhook_id', 'varchar(64)', (c) => c.notNull().references('webhooks.id').onDelete('cascade'))

@@ -94,6 +94,20 @@ for (const combo of COMBOS) {
       assert.deepEqual(await a.service.expireWaiting(), [], 'a second sweep finds nothing');
     });
 
+    it('leaves waiting-room visitors to the idle rule, whatever their age', async () => {
+      const [a] = nodes as [Runtime];
+      const room = await a.service.createQueue({
+        name: 'room with a ttl',
+        mode: 'waiting_room',
+        settings: { ticketTtlSeconds: 30, admission: { opensAt: '2099-01-01T00:00:00Z' } },
+      });
+      const visitor = (await a.service.join(room.id, {}, null)).result.id;
+      await backdate(a, [visitor], 10 * MINUTE);
+      assert.deepEqual(await a.service.expireWaiting(), []);
+      assert.equal((await a.store.getTicket(visitor))?.status, 'waiting');
+      await a.service.deleteQueue(room.id);
+    });
+
     it('reports the expired tickets in cacheCleanup, one window after the other', async () => {
       const [a] = nodes as [Runtime];
       const q = await a.service.createQueue({ name: 'ttl 2', mode: 'service', settings: { ticketTtlSeconds: 30 } });
