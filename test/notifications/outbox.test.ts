@@ -7,7 +7,7 @@ import type { WebhookEvent } from '../../src/store/webhook-contract.js';
 import { healthCheck } from '../../src/maintenance/steps/health-check/index.js';
 import { call, COMBOS, startNode, type Node } from '../support/harness.js';
 import { stepContextOf } from '../support/maintenance.js';
-import { createQueue, join } from '../http/helpers.js';
+import { createQueue, join, leave } from '../http/helpers.js';
 import { startReceiver, type Receiver } from './receiver.js';
 
 /**
@@ -46,6 +46,23 @@ for (const combo of COMBOS) {
       await node?.close();
       await rx?.close();
       await iso.cleanup();
+    });
+
+    test('ticket.near goes to the ticket that moved up, not to one a leaver behind it left in place', async () => {
+      const id = await hook(['ticket.near']);
+      const q = await createQueue(node.url, { settings: { notifyAtPosition: 3 } });
+      const t: { id: string; token: string }[] = [];
+      for (let i = 0; i < 5; i++) t.push(await join(node.url, q.id));
+      // From 5th place: t[2] stays 3rd, where it joined.
+      assert.equal((await leave(node.url, t[4]!.id, t[4]!.token)).status, 200);
+      assert.deepEqual(await deliveries(id), []);
+      // From 1st place: t[3] moves up to 3rd.
+      assert.equal((await leave(node.url, t[0]!.id, t[0]!.token)).status, 200);
+      assert.deepEqual(
+        (await deliveries(id)).map((d) => [d.type, d.ticketId]),
+        [['ticket.near', t[3]!.id]],
+      );
+      await node.rt.store.webhooks.deleteWebhook(id);
     });
 
     test('a failed attempt is retried on schedule, later events of the ticket wait behind it', async () => {

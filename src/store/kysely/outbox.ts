@@ -41,22 +41,22 @@ const subscribed = (events: string, type: WebhookEvent): boolean => events.inclu
 /**
  * Writes the outbox rows of a change inside its transaction: one per event and subscribed webhook.
  * The webhooks are read here, in the same transaction, so a webhook created a moment ago on another
- * node gets this change's events. `leftWaiting` adds `ticket.near` for the ticket that moved up to
- * the queue's `notifyAtPosition`, once per ticket.
+ * node gets this change's events. `left` (the place a ticket just gave up in the waiting order) adds
+ * `ticket.near` for the ticket that moved up to the queue's `notifyAtPosition`, once per ticket.
  */
 export async function recordEvents(
   trx: Kysely<DB>,
   q: Pick<Selectable<QueuesTable>, 'id' | 'settings'>,
   events: readonly ChangeEvent[],
   now: number,
-  leftWaiting = false,
+  left: WaitingPlace | null = null,
 ): Promise<void> {
-  if (events.length === 0 && !leftWaiting) return;
+  if (events.length === 0 && left === null) return;
   const hooks = await trx.selectFrom('webhooks').select(['id', 'events']).execute();
   if (hooks.length === 0) return;
   const all = [...events];
-  if (leftWaiting && hooks.some((h) => subscribed(h.events, 'ticket.near'))) {
-    const near = await nearTicket(trx, q);
+  if (left !== null && hooks.some((h) => subscribed(h.events, 'ticket.near'))) {
+    const near = await nearTicket(trx, q, left);
     if (near) all.push(near);
   }
   const rows: Insertable<WebhookDeliveriesTable>[] = [];
@@ -82,10 +82,20 @@ export async function recordEvents(
       .execute();
 }
 
-/** The waiting ticket now at `notifyAtPosition`, unless it was told before. */
+/** A place in the waiting order: priority rank first, then arrival. */
+export interface WaitingPlace {
+  readonly priority: number;
+  readonly seq: number;
+}
+
+/**
+ * The waiting ticket now at `notifyAtPosition`, if it got there because `left` was ahead of it
+ * (a ticket that leaves from behind moves nobody up), and unless it was told before.
+ */
 async function nearTicket(
   trx: Kysely<DB>,
   q: Pick<Selectable<QueuesTable>, 'id' | 'settings'>,
+  left: WaitingPlace,
 ): Promise<ChangeEvent | null> {
   const at = Number((JSON.parse(q.settings) as { notifyAtPosition?: number }).notifyAtPosition ?? DEFAULT_NOTIFY_AT);
   if (!(at >= 1)) return null;
@@ -100,6 +110,9 @@ async function nearTicket(
     .offset(at - 1)
     .executeTakeFirst();
   if (!row) return null;
+  const priority = Number(row.priority);
+  const wasAhead = left.priority < priority || (left.priority === priority && left.seq < Number(row.seq));
+  if (!wasAhead) return null;
   const told = await trx
     .selectFrom('webhook_deliveries')
     .select('id')

@@ -132,7 +132,9 @@ export async function applyChange(
         ])[0] as number)
       : null;
   const type = EVENT_OF_STATUS[change.to];
-  await recordEvents(trx, q, type ? [{ type, row, position }] : [], now, wasWaiting && !isWaiting);
+  // A waiting ticket that leaves the order, or goes to its back, gives up its place.
+  const left = wasWaiting && (!isWaiting || fresh) ? { priority: Number(cur.priority), seq: Number(cur.seq) } : null;
+  await recordEvents(trx, q, type ? [{ type, row, position }] : [], now, left);
   return { row, position };
 }
 
