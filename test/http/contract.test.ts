@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { serializerCompilations } from '../../src/http/serializer.js';
-import { call, COMBOS, type Isolation, MASTER_KEY, type Node, startNode } from '../support/harness.js';
+import { call, COMBOS, MASTER_KEY, suiteNode } from '../support/harness.js';
 import { createQueue, getTicket, join, leave, SseReader } from './helpers.js';
 
 /** The fields of a ticket as its customer sees it (docs/api.md): nothing more, nothing less. */
@@ -29,24 +29,12 @@ const keys = (o: object): string[] => Object.keys(o).sort();
  */
 for (const combo of COMBOS) {
   describe(combo.name, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    let node: Node;
-    let base = '';
-
-    before(async () => {
-      iso = combo.isolate();
-      node = await startNode(iso.env);
-      base = node.url;
-    });
-    after(async () => {
-      await node?.close();
-      await iso?.cleanup();
-    });
+    const fixture = suiteNode(combo);
 
     describe('the OpenAPI description', () => {
       let doc: any;
       before(async () => {
-        const r = await call(base, 'GET', '/docs/json', { key: null });
+        const r = await call(fixture.url, 'GET', '/docs/json', { key: null });
         assert.equal(r.status, 200);
         doc = r.body;
       });
@@ -120,20 +108,20 @@ for (const combo of COMBOS) {
 
     describe('ticket views carry exactly the expected fields', () => {
       test('customer answers (join, status, leave, events) never show contact or metadata', async () => {
-        const q = await createQueue(base);
+        const q = await createQueue(fixture.url);
         const body = { name: 'Ada', contact: 'ada@example.com', metadata: { party: 2 } };
-        const a = await join(base, q.id, body);
+        const a = await join(fixture.url, q.id, body);
         assert.deepEqual(keys(a), [...CUSTOMER_FIELDS, 'token'].sort());
 
-        const got = await getTicket(base, a.id, a.token);
+        const got = await getTicket(fixture.url, a.id, a.token);
         assert.equal(got.status, 200);
         assert.deepEqual(keys(got.body), CUSTOMER_FIELDS);
 
-        const sse = new SseReader(`${base}/api/tickets/${a.id}/events?token=${encodeURIComponent(a.token)}`);
+        const sse = new SseReader(`${fixture.url}/api/tickets/${a.id}/events?token=${encodeURIComponent(a.token)}`);
         await sse.open();
         try {
           assert.deepEqual(keys(await sse.next()), CUSTOMER_FIELDS);
-          const left = await leave(base, a.id, a.token);
+          const left = await leave(fixture.url, a.id, a.token);
           assert.equal(left.status, 200);
           assert.equal(left.body.status, 'left');
           assert.deepEqual(keys(left.body), CUSTOMER_FIELDS);
@@ -145,32 +133,34 @@ for (const combo of COMBOS) {
       });
 
       test('operator answers (list, call-next, actions) add contact and metadata', async () => {
-        const q = await createQueue(base);
-        const a = await join(base, q.id, { name: 'Bo', contact: '+1 555 0100', metadata: { vip: true } });
-        const list = await call(base, 'GET', `/api/queues/${q.id}/tickets`);
+        const q = await createQueue(fixture.url);
+        const a = await join(fixture.url, q.id, { name: 'Bo', contact: '+1 555 0100', metadata: { vip: true } });
+        const list = await call(fixture.url, 'GET', `/api/queues/${q.id}/tickets`);
         assert.equal(list.status, 200);
         assert.deepEqual(keys(list.body), ['items', 'nextCursor']);
         assert.deepEqual(keys(list.body.items[0]), OPERATOR_FIELDS);
         assert.equal(list.body.items[0].contact, '+1 555 0100');
         assert.deepEqual(list.body.items[0].metadata, { vip: true });
 
-        const called = await call(base, 'POST', `/api/queues/${q.id}/call-next`, { body: { counter: 'Desk 2' } });
+        const called = await call(fixture.url, 'POST', `/api/queues/${q.id}/call-next`, {
+          body: { counter: 'Desk 2' },
+        });
         assert.equal(called.status, 200);
         assert.equal(called.body.id, a.id);
         assert.deepEqual(keys(called.body), OPERATOR_FIELDS);
-        const served = await call(base, 'POST', `/api/tickets/${a.id}/serve`);
+        const served = await call(fixture.url, 'POST', `/api/tickets/${a.id}/serve`);
         assert.equal(served.status, 200);
         assert.deepEqual(keys(served.body), OPERATOR_FIELDS);
 
-        const none = await call(base, 'POST', `/api/queues/${q.id}/call-next`);
+        const none = await call(fixture.url, 'POST', `/api/queues/${q.id}/call-next`);
         assert.equal(none.status, 204);
         assert.equal(none.body, null);
       });
 
       test('error bodies keep their shape and details through the schemas', async () => {
-        const q = await createQueue(base);
-        const a = await join(base, q.id);
-        const r = await call(base, 'POST', `/api/tickets/${a.id}/serve`);
+        const q = await createQueue(fixture.url);
+        const a = await join(fixture.url, q.id);
+        const r = await call(fixture.url, 'POST', `/api/tickets/${a.id}/serve`);
         assert.equal(r.status, 409);
         assert.deepEqual(r.body, {
           error: { code: 'conflict', message: r.body.error.message, details: { status: 'waiting' } },
@@ -178,10 +168,10 @@ for (const combo of COMBOS) {
       });
 
       test('a result document keeps every field through its schema; the HTML report stays HTML', async () => {
-        const started = await call(base, 'POST', '/api/maintenance/runs', { body: { step: 'healthCheck' } });
+        const started = await call(fixture.url, 'POST', '/api/maintenance/runs', { body: { step: 'healthCheck' } });
         assert.equal(started.status, 202);
         assert.equal(started.headers.get('location'), `/api/maintenance/runs/${started.body.id}`);
-        const run = await call(base, 'GET', `/api/maintenance/runs/${started.body.id}/wait?timeoutSeconds=60`);
+        const run = await call(fixture.url, 'GET', `/api/maintenance/runs/${started.body.id}/wait?timeoutSeconds=60`);
         assert.equal(run.status, 200);
         assert.deepEqual(keys(run.body), [
           'durationMs',
@@ -198,10 +188,10 @@ for (const combo of COMBOS) {
         const [step] = run.body.steps;
         assert.deepEqual(keys(step), ['durationMs', 'error', 'figures', 'findings', 'name', 'status']);
         assert.deepEqual(Object.keys(step.figures.databaseHealth).sort(), ['error', 'latencyMs', 'status']);
-        const stored = await call(base, 'GET', `/api/maintenance/runs/${started.body.id}`);
+        const stored = await call(fixture.url, 'GET', `/api/maintenance/runs/${started.body.id}`);
         assert.deepEqual(stored.body, run.body);
 
-        const report = await fetch(`${base}/api/maintenance/runs/${started.body.id}/report`, {
+        const report = await fetch(`${fixture.url}/api/maintenance/runs/${started.body.id}/report`, {
           headers: { authorization: `Bearer ${MASTER_KEY}` },
         });
         assert.equal(report.status, 200);
@@ -210,13 +200,13 @@ for (const combo of COMBOS) {
       });
 
       test('response schemas compile when routes are built, never per request', async () => {
-        const q = await createQueue(base);
-        const a = await join(base, q.id);
+        const q = await createQueue(fixture.url);
+        const a = await join(fixture.url, q.id);
         const before = serializerCompilations();
         for (let i = 0; i < 5; i++) {
-          assert.equal((await getTicket(base, a.id, a.token)).status, 200);
-          assert.equal((await join(base, q.id)).status, 'waiting');
-          assert.equal((await call(base, 'POST', `/api/queues/${q.id}/call-next`)).status, 200);
+          assert.equal((await getTicket(fixture.url, a.id, a.token)).status, 200);
+          assert.equal((await join(fixture.url, q.id)).status, 'waiting');
+          assert.equal((await call(fixture.url, 'POST', `/api/queues/${q.id}/call-next`)).status, 200);
         }
         assert.equal(serializerCompilations(), before);
       });

@@ -1,29 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
+import { describe, test } from 'node:test';
+import { call, COMBOS, suiteNode } from '../support/harness.js';
 import { assertError, createQueue, getTicket, join, listAll, stateOf } from './helpers.js';
 
 /** Idempotent joins (docs/api.md): a replay returns the ticket only for the same request. */
 for (const combo of COMBOS) {
   describe(combo.name, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    let node: Node;
-    let base = '';
-    before(async () => {
-      iso = combo.isolate();
-      node = await startNode(iso.env);
-      base = node.url;
-    });
-    after(async () => {
-      await node?.close();
-      await iso?.cleanup();
-    });
+    const fixture = suiteNode(combo);
 
     const joinWith = (queueId: string, key: string, body: unknown) =>
-      call(base, 'POST', `/api/queues/${queueId}/tickets`, { body, key: null, headers: { 'idempotency-key': key } });
+      call(fixture.url, 'POST', `/api/queues/${queueId}/tickets`, {
+        body,
+        key: null,
+        headers: { 'idempotency-key': key },
+      });
 
     test('the same Idempotency-Key and body return the same ticket and token, 200 on replay', async () => {
-      const q = await createQueue(base);
+      const q = await createQueue(fixture.url);
       const key = 'order-4711-5f0c2e9a';
       const first = await joinWith(q.id, key, { name: 'Bo', metadata: { a: 1, b: 'x' } });
       assert.equal(first.status, 201);
@@ -33,36 +26,36 @@ for (const combo of COMBOS) {
       assert.equal(again.body.id, first.body.id);
       assert.equal(again.body.token, first.body.token);
       assert.equal(again.body.number, first.body.number);
-      const other = await join(base, q.id, {}, { headers: { 'idempotency-key': 'order-4712-5f0c2e9a' } });
+      const other = await join(fixture.url, q.id, {}, { headers: { 'idempotency-key': 'order-4712-5f0c2e9a' } });
       assert.notEqual(other.id, first.body.id);
-      assert.equal((await call(base, 'GET', `/api/queues/${q.id}`)).body.waitingCount, 2);
+      assert.equal((await call(fixture.url, 'GET', `/api/queues/${q.id}`)).body.waitingCount, 2);
     });
 
     test('a used key with a different body is 422 idempotency_key_reused and reveals no token', async () => {
-      const q = await createQueue(base);
+      const q = await createQueue(fixture.url);
       const key = 'victim-key-0123456789';
       const first = await joinWith(q.id, key, { name: 'Ann' });
       assert.equal(first.status, 201);
-      const before = await stateOf(base);
+      const before = await stateOf(fixture.url);
       for (const body of [{}, { name: 'Mallory' }, { name: 'Ann', contact: 'x@example.com' }]) {
         const r = await joinWith(q.id, key, body);
         assertError(r, 422, 'idempotency_key_reused', JSON.stringify(body));
         assert.ok(!JSON.stringify(r.body).includes(first.body.token), 'the token leaked');
       }
-      assert.equal(await stateOf(base), before, 'a refused replay changed the state');
-      assert.equal((await getTicket(base, first.body.id, first.body.token)).status, 200);
+      assert.equal(await stateOf(fixture.url), before, 'a refused replay changed the state');
+      assert.equal((await getTicket(fixture.url, first.body.id, first.body.token)).status, 200);
     });
 
     test('keys shorter than 16 characters are refused with 400 and create nothing', async () => {
-      const q = await createQueue(base);
+      const q = await createQueue(fixture.url);
       for (const key of ['1', 'order-4711', 'k'.repeat(15)])
         assertError(await joinWith(q.id, key, {}), 400, 'validation_failed', `key ${key}`);
       assert.equal((await joinWith(q.id, 'k'.repeat(16), {})).status, 201);
-      assert.equal((await listAll(base, q.id)).length, 1);
+      assert.equal((await listAll(fixture.url, q.id)).length, 1);
     });
 
     test('concurrent retries with one key create one ticket; another body in the burst gets 422', async () => {
-      const q = await createQueue(base);
+      const q = await createQueue(fixture.url);
       const key = 'burst-1-0123456789ab';
       const rs = await Promise.all(Array.from({ length: 8 }, () => joinWith(q.id, key, {})));
       assert.deepEqual(rs.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 200, 200, 201]);
@@ -73,7 +66,7 @@ for (const combo of COMBOS) {
         joinWith(q.id, 'burst-2-0123456789ab', { name: 'Z' }),
       ]);
       assert.deepEqual(mixed.map((r) => r.status).sort(), [201, 422]);
-      assert.equal((await listAll(base, q.id)).length, 2);
+      assert.equal((await listAll(fixture.url, q.id)).length, 2);
     });
   });
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
+import { describe, test } from 'node:test';
+import { call, COMBOS, suiteNode } from '../support/harness.js';
 import { createQueue, getTicket, join } from './helpers.js';
 
 /**
@@ -9,50 +9,38 @@ import { createQueue, getTicket, join } from './helpers.js';
  */
 for (const combo of COMBOS) {
   describe(combo.name, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    let node: Node;
-    let base = '';
-
-    before(async () => {
-      iso = combo.isolate();
-      node = await startNode(iso.env);
-      base = node.url;
-    });
-    after(async () => {
-      await node?.close();
-      await iso?.cleanup();
-    });
+    const fixture = suiteNode(combo);
 
     test('a ticket shows the range it was quoted at join; the public queue, its coverage', async () => {
-      const q = await createQueue(base, { settings: { averageServiceSeconds: 30, etaCoverageTarget: 0.9 } });
+      const q = await createQueue(fixture.url, { settings: { averageServiceSeconds: 30, etaCoverageTarget: 0.9 } });
       assert.equal(q.settings.etaCoverageTarget, 0.9);
-      const first = await join(base, q.id);
-      const second = await join(base, q.id);
+      const first = await join(fixture.url, q.id);
+      const second = await join(fixture.url, q.id);
       assert.ok(second.eta && second.eta.lowSeconds < second.eta.highSeconds);
-      const seen = await getTicket(base, second.id, second.token);
+      const seen = await getTicket(fixture.url, second.id, second.token);
       assert.deepEqual(seen.body.etaAtJoin, second.eta);
-      const called = await call(base, 'POST', `/api/queues/${q.id}/call-next`, { body: {} });
+      const called = await call(fixture.url, 'POST', `/api/queues/${q.id}/call-next`, { body: {} });
       assert.equal(called.body.id, first.id);
       assert.deepEqual(called.body.etaAtJoin, first.eta);
-      const pub = await call(base, 'GET', `/api/queues/${q.id}`, { key: null });
+      const pub = await call(fixture.url, 'GET', `/api/queues/${q.id}`, { key: null });
       assert.equal(pub.body.etaCoverage, null);
-      await call(base, 'POST', `/api/tickets/${first.id}/serve`);
-      const metrics = String((await call(base, 'GET', '/metrics')).body);
+      await call(fixture.url, 'POST', `/api/tickets/${first.id}/serve`);
+      const metrics = String((await call(fixture.url, 'GET', '/metrics')).body);
       assert.match(metrics, new RegExp(`qk_ticket_wait_seconds_count\\{queue="${q.id}"\\} 1\\n`));
       assert.match(metrics, new RegExp(`qk_ticket_service_seconds_count\\{queue="${q.id}"\\} 1\\n`));
     });
 
     test('stats and stats.csv answer for operators only, and refuse a reversed range', async () => {
-      const q = await createQueue(base);
-      await join(base, q.id);
-      const stats = await call(base, 'GET', `/api/queues/${q.id}/stats`);
+      const q = await createQueue(fixture.url);
+      await join(fixture.url, q.id);
+      const stats = await call(fixture.url, 'GET', `/api/queues/${q.id}/stats`);
       assert.equal(stats.status, 200, JSON.stringify(stats.body));
       assert.equal(stats.body.joined, 1);
       assert.deepEqual(stats.body.waitSeconds, { p50: null, p90: null });
       assert.deepEqual(stats.body.etaAccuracy, { samples: 0, coverage: null, medianAbsErrorSeconds: null });
       const now = Date.now();
       const span = `from=${new Date(now - 2 * 3_600_000).toISOString()}&to=${new Date(now + 60_000).toISOString()}`;
-      const csv = await call(base, 'GET', `/api/queues/${q.id}/stats.csv?${span}`);
+      const csv = await call(fixture.url, 'GET', `/api/queues/${q.id}/stats.csv?${span}`);
       assert.equal(csv.status, 200);
       assert.match(csv.headers.get('content-type') ?? '', /^text\/csv/);
       const lines = String(csv.body).trimEnd().split('\n');
@@ -64,16 +52,16 @@ for (const combo of COMBOS) {
         1,
       );
       const reversed = await call(
-        base,
+        fixture.url,
         'GET',
         `/api/queues/${q.id}/stats?from=2026-03-02T12:00:00Z&to=2026-03-02T10:00:00Z`,
       );
       assert.equal(reversed.status, 400);
       assert.equal(reversed.body.error.code, 'validation_failed');
-      const badDate = await call(base, 'GET', `/api/queues/${q.id}/stats?from=yesterday`);
+      const badDate = await call(fixture.url, 'GET', `/api/queues/${q.id}/stats?from=yesterday`);
       assert.equal(badDate.status, 400);
-      assert.equal((await call(base, 'GET', '/api/queues/nope/stats')).status, 404);
-      assert.equal((await call(base, 'GET', `/api/queues/${q.id}/stats`, { key: null })).status, 401);
+      assert.equal((await call(fixture.url, 'GET', '/api/queues/nope/stats')).status, 404);
+      assert.equal((await call(fixture.url, 'GET', `/api/queues/${q.id}/stats`, { key: null })).status, 401);
     });
   });
 }

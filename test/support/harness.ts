@@ -4,6 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { dropSchema } from './pg.js';
 import { Redis } from 'ioredis';
@@ -373,6 +374,25 @@ export async function spawnServer(
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
+    },
+  };
+}
+
+/** One node for the suite this is called in: started before its tests on its own isolation, closed after. */
+export function suiteNode(combo: Combo, extra: Record<string, string> = {}): { readonly url: string } {
+  let iso: Isolation | undefined;
+  let node: Node | undefined;
+  before(async () => {
+    iso = combo.isolate();
+    node = await startNode(iso.env, extra);
+  });
+  after(async () => {
+    await node?.close();
+    await iso?.cleanup();
+  });
+  return {
+    get url() {
+      return (node as Node).url;
     },
   };
 }
