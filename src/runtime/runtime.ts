@@ -97,7 +97,7 @@ export async function createRuntime(
       logger.error({ err: cause, queueId }, 'live index write failed; the queue will be reconciled');
     watcher.markDirty(queueId);
   };
-  const service = new QueueService(store, live, sealKey, observer, now, indexMiss);
+  const service = new QueueService(store, live, sealKey, observer, now, indexMiss, config.timezone);
   events = new TicketEvents(live.bus, service, (e) => logger.warn({ err: e }, 'live update failed'));
   const auth = new KeyAuthority(store, () => fixedMaster);
   const passes = new Passes(store.waitingRooms, sealKey, config.publicUrl, now);

@@ -40,6 +40,8 @@ export interface JoinRequest {
   readonly name: string | null;
   readonly contact: string | null;
   readonly metadata: Record<string, unknown> | null;
+  /** The language the customer joined in, for their emails; null when not given. */
+  readonly lang?: string | null;
   readonly idempotencyKey: string | null;
   /** Sealed copy of the token, kept with the idempotency key so a retry can return it again. */
   readonly sealedToken: string | null;

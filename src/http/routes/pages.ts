@@ -74,7 +74,12 @@ export function pageRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           path: `/q/${q.id}`,
           main: '',
           // Only whether it is full, not the capacity itself (the public view leaves that out).
-          boot: { queue: publicQueueView(q), full: q.capacity !== null && q.waitingCount >= q.capacity },
+          boot: {
+            queue: publicQueueView(q),
+            full: q.capacity !== null && q.waitingCount >= q.capacity,
+            // The email field only where an email can be sent.
+            email: ctx.config.notifications.smtpUrl !== null,
+          },
         }),
       );
     });
