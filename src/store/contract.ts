@@ -118,6 +118,8 @@ export interface Store {
   joinMany(queueId: string, requests: readonly JoinRequest[], now: Date): Promise<JoinOutcome[]>;
   getTicket(id: string): Promise<TicketRecord | null>;
   listTickets(queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }): Promise<TicketPage>;
+  /** The queue's `limit` most recently called tickets still being called, newest call first (the board). */
+  nowServing(queueId: string, limit: number): Promise<TicketRecord[]>;
   /** Atomically takes the first waiting ticket (high priority, then lowest seq), safe across nodes. */
   callNext(
     queueId: string,
