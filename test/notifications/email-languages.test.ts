@@ -72,6 +72,12 @@ for (const combo of COMBOS) {
         assert.ok(mails[0]?.text.includes(expected.phrase), mails[0]?.text);
       });
 
+    test('the sent emails show in /metrics as delivered, with their delivery time', async () => {
+      const metrics = (await call(node.url, 'GET', '/metrics')).body as string;
+      assert.match(metrics, /^qk_outbox_delivered_total\{channel="email"\} [1-9]/m);
+      assert.match(metrics, /^qk_outbox_delivery_seconds_count\{channel="email"\} [1-9]/m);
+    });
+
     test('an email that is not one, an email with a contact, or an unknown language: 400, and nothing joins', async () => {
       const q = await createQueue(node.url);
       for (const body of [
