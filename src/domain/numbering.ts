@@ -6,10 +6,9 @@ import type { QueueSettings } from './types.js';
  * each local day, in the queue's `timezone`, is number 1 again, so desks call "12", not "48,213".
  */
 export const NUMBERINGS = ['continuous', 'daily'] as const;
-export type Numbering = (typeof NUMBERINGS)[number];
 
 /** The first instant after `now` (epoch ms) that is midnight in `timezone`, DST included. */
-export function nextLocalMidnight(now: number, timezone: string): number {
+function nextLocalMidnight(now: number, timezone: string): number {
   const next = new Cron('0 0 0 * * *', { timezone, paused: true }).nextRun(new Date(now));
   if (!next) throw new Error(`no midnight after ${new Date(now).toISOString()} in ${timezone}`);
   return next.getTime();

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Where a delivery goes: a registered webhook URL, or the customer's email. */
-export type OutboxChannel = 'webhook' | 'email';
+type OutboxChannel = 'webhook' | 'email';
 
 /** One attempt as this node saw it. */
 export interface OutboxAttempt {
