@@ -22,8 +22,17 @@ for (const combo of COMBOS) {
       assert.equal(patched.body.settings.timezone, 'Asia/Tokyo');
       const t = await join(fixture.url, q.id);
       assert.equal(t.number, 1);
+      await call(fixture.url, 'POST', `/api/queues/${q.id}/call-next`, { body: { counter: 'A' } });
       const board = await call(fixture.url, 'GET', `/api/queues/${q.id}/board`, { key: null });
-      assert.equal(board.status, 200);
+      assert.deepEqual(
+        board.body.nowServing.map((n: { number: number; counter: string }) => [n.number, n.counter]),
+        [[1, 'A']],
+      );
+      const seen = await call(fixture.url, 'GET', `/api/tickets/${t.id}`, {
+        key: null,
+        headers: { 'x-ticket-token': t.token },
+      });
+      assert.equal(seen.body.number, 1);
     });
 
     test('an unknown numbering or time zone is a 400 that changes nothing', async () => {
