@@ -40,7 +40,7 @@ export interface HttpFigures {
  * the JIT has compiled its path; then the measured run, with the CPU time of the server, of all
  * PostgreSQL backends and of Redis over exactly that run.
  */
-async function measure(
+export async function measure(
   pid: number | undefined,
   url: string,
   opts: LoadOptions,
@@ -169,7 +169,7 @@ export async function httpBench(
 }
 
 /** Leaves the shared PostgreSQL and Redis as they were: the bench's schema and keys go. */
-async function dropBenchData(config: Config): Promise<void> {
+export async function dropBenchData(config: Config): Promise<void> {
   if (config.database.kind === 'postgres') {
     await dropSchema(config.database.url, config.database.schema);
   }

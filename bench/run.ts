@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { httpBench, SURGE_CONNECTIONS, type HttpFigures, type Measured } from './http.js';
+import { outboxBench, outboxSection, type OutboxFigures } from './outbox.js';
 import { lookupScale, rebuildScale } from './scale.js';
 
 const quick = process.argv.includes('--quick');
@@ -10,21 +11,35 @@ const seconds = quick ? 1 : 8;
 const pgUrl = process.env.TEST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL ?? process.env.BENCH_REDIS_URL;
 const started = new Date();
+const pgEnv = (name: string): Record<string, string> | null => {
+  if (!pgUrl || !redisUrl) return null;
+  const url = new URL(pgUrl);
+  url.searchParams.set('schema', `${name}_${process.pid}`);
+  return { DATABASE_URL: url.toString(), REDIS_URL: redisUrl, QK_REDIS_PREFIX: `${name}${process.pid}:` };
+};
+
+/** The outbox's rows on every backend this run can reach. */
+async function outboxRows(): Promise<OutboxFigures[]> {
+  const rows = [await outboxBench('SQLite + in-process', {}, seconds)];
+  const pg = pgEnv('bench_outbox');
+  if (pg) rows.push(await outboxBench('PostgreSQL + Redis', pg, seconds));
+  return rows;
+}
+
+// `npm run bench -- --only outbox`: that section alone, on stdout; BENCHMARKS.md is left as it is.
+if (process.argv.includes('--only')) {
+  const only = process.argv[process.argv.indexOf('--only') + 1];
+  if (only !== 'outbox') throw new Error(`--only knows "outbox", not "${String(only)}"`);
+  const rows = await outboxRows();
+  process.stdout.write(`${outboxSection(rows).join('\n')}\n${JSON.stringify(rows, null, 2)}\n`);
+  process.exit(0);
+}
 
 const http: HttpFigures[] = [];
 http.push(await httpBench('SQLite + in-process', {}, seconds, quick ? 10_000 : 60_000));
-if (pgUrl && redisUrl) {
-  const url = new URL(pgUrl);
-  url.searchParams.set('schema', `bench_${process.pid}`);
-  http.push(
-    await httpBench(
-      'PostgreSQL + Redis',
-      { DATABASE_URL: url.toString(), REDIS_URL: redisUrl, QK_REDIS_PREFIX: `bench${process.pid}:` },
-      seconds,
-      quick ? 3_000 : 15_000,
-    ),
-  );
-}
+const sharedEnv = pgEnv('bench');
+if (sharedEnv) http.push(await httpBench('PostgreSQL + Redis', sharedEnv, seconds, quick ? 3_000 : 15_000));
+const outbox = await outboxRows();
 const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const lookups = [];
 for (const n of sizes) lookups.push(await lookupScale(n));
@@ -71,6 +86,7 @@ for (const h of http) {
     '',
   );
 }
+lines.push(...outboxSection(outbox));
 lines.push(
   '## Position lookup in the in-process index',
   '',
@@ -122,9 +138,10 @@ lines.push(
   '```',
   'npm ci',
   `npm run bench${quick ? ' -- --quick' : ''}`,
+  '# the outbox section alone, printed rather than written: npm run bench -- --only outbox',
   '# with PostgreSQL + Redis: TEST_DATABASE_URL=postgres://… TEST_REDIS_URL=redis://… npm run bench',
   '```',
   '',
 );
 writeFileSync('BENCHMARKS.md', lines.join('\n'));
-process.stdout.write(`${JSON.stringify({ http, lookups, rebuild }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ http, outbox, lookups, rebuild }, null, 2)}\n`);

@@ -15,7 +15,7 @@ interface Joined {
   token: string;
 }
 
-const boot = readBoot<{ queue: PublicQueue; full: boolean }>();
+const boot = readBoot<{ queue: PublicQueue; full: boolean; email: boolean }>();
 const { t } = boot;
 const main = document.getElementById('main') as HTMLElement;
 const REFRESH_MS = 15_000;
@@ -29,12 +29,25 @@ const held = h('p', { class: 'eta-held', 'data-testid': 'eta-held' });
 const notice = h('p', { class: 'notice', role: 'status' });
 const error = h('p', { class: 'error', role: 'alert' });
 const nameInput = h('input', { id: 'name', name: 'name', autocomplete: 'name', maxlength: 80 }) as HTMLInputElement;
+const emailInput = h('input', {
+  id: 'email',
+  name: 'email',
+  type: 'email',
+  autocomplete: 'email',
+  maxlength: 254,
+  'aria-describedby': 'email-error',
+}) as HTMLInputElement;
+const emailError = h('p', { id: 'email-error', class: 'error', 'aria-live': 'polite' });
 const button = h('button', { type: 'submit', class: 'primary' }, t.join) as HTMLButtonElement;
 const form = h(
   'form',
   { class: 'join-form', onsubmit: (e: Event) => void submit(e) },
   h('label', { for: 'name' }, t.nameLabel),
   nameInput,
+  // Offered only when the server can send email (QK_SMTP_URL).
+  boot.email && h('label', { for: 'email' }, t.emailLabel),
+  boot.email && emailInput,
+  boot.email && emailError,
   button,
 );
 
@@ -77,10 +90,13 @@ async function submit(e: Event): Promise<void> {
     sessionStorage.setItem(keyName, key);
   }
   const name = nameInput.value.trim();
+  const email = boot.email ? emailInput.value.trim() : '';
+  emailError.textContent = '';
+  emailInput.removeAttribute('aria-invalid');
   try {
     const r = await api<Joined>('POST', `/api/queues/${encodeURIComponent(boot.queue.id)}/tickets`, {
       headers: { 'idempotency-key': key },
-      body: name ? { name } : {},
+      body: { ...(name ? { name } : {}), ...(email ? { email } : {}), lang: boot.lang },
     });
     if (r.status === 200 || r.status === 201) {
       sessionStorage.removeItem(keyName);
@@ -90,7 +106,11 @@ async function submit(e: Event): Promise<void> {
       return;
     }
     const code = r.body.error?.code;
-    if (code === 'queue_full') {
+    if (code === 'validation_failed' && email && r.body.error?.message.includes('email')) {
+      emailError.textContent = t.emailInvalid;
+      emailInput.setAttribute('aria-invalid', 'true');
+      emailInput.focus();
+    } else if (code === 'queue_full') {
       full = true;
       render(boot.queue, t.full);
     } else if (code === 'queue_closed') render({ ...boot.queue, status: 'closed' });

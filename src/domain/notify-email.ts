@@ -1,3 +1,5 @@
+import { EMAIL_CATALOGUES, type EmailLang } from './email-catalogues.js';
+
 /** What a customer reads when their ticket nears the front or is called (docs/notifications.md). */
 export interface EmailMessage {
   readonly subject: string;
@@ -13,20 +15,27 @@ const ADDRESS = /^[^\s@<>,;]+@[^\s@<>,;]+\.[^\s@<>,;]+$/;
 export const emailAddress = (contact: unknown): string | null =>
   typeof contact === 'string' && ADDRESS.test(contact.trim()) ? contact.trim() : null;
 
+const fill = (template: string, values: Record<string, string>): string =>
+  template.replace(/\{(\w+)\}/g, (all, key: string) => values[key] ?? all);
+
+/**
+ * The message for a ticket event, in the language the customer joined in (English when unknown),
+ * with the link back to their ticket page; null for events that send no email.
+ */
 export function emailMessage(type: string, data: Record<string, unknown>, publicUrl: string): EmailMessage | null {
-  const number = String(data.number);
-  const link = `${publicUrl}/t/${String(data.id)}`;
-  if (type === 'ticket.near')
-    return {
-      subject: `Ticket ${number}: nearly your turn`,
-      text: `Ticket ${number} is now number ${String(data.position)} in line. Please make your way back.\n\nYour ticket: ${link}\n`,
-    };
-  if (type === 'ticket.called') {
-    const desk = typeof data.counter === 'string' && data.counter !== '' ? ` (desk ${data.counter})` : '';
-    return {
-      subject: `Ticket ${number}: you are called${desk}`,
-      text: `Ticket ${number}: it is your turn${desk}.\n\nYour ticket: ${link}\n`,
-    };
-  }
+  const t = Object.hasOwn(EMAIL_CATALOGUES, String(data.lang))
+    ? EMAIL_CATALOGUES[data.lang as EmailLang]
+    : EMAIL_CATALOGUES.en;
+  const counter = typeof data.counter === 'string' && data.counter !== '' ? data.counter : null;
+  const values = {
+    number: String(data.number),
+    position: String(data.position),
+    desk: counter === null ? '' : fill(t.desk, { desk: counter }),
+    link: `${publicUrl}/t/${String(data.id)}`,
+  };
+  const footer = `\n\n${fill(t.yourTicket, values)}\n`;
+  if (type === 'ticket.near') return { subject: fill(t.nearSubject, values), text: fill(t.nearText, values) + footer };
+  if (type === 'ticket.called')
+    return { subject: fill(t.calledSubject, values), text: fill(t.calledText, values) + footer };
   return null;
 }

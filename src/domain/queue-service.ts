@@ -2,6 +2,7 @@ import { AppError, isAppError, notFound, unavailable } from '../errors/index.js'
 import type { LiveBackend } from '../live/contract.js';
 import type { JoinOutcome, QueuePatch, Store, TransitionChange } from '../store/contract.js';
 import { admissionOf } from './admission.js';
+import type { EmailLang } from './email-catalogues.js';
 import { JoinBatcher } from './join-batcher.js';
 import { joinFingerprint, openReplay, sealReplay } from './idempotency.js';
 import { reportSpan } from './stats.js';
@@ -26,8 +27,12 @@ const ETA_CACHE_MAX = 10_000;
 export interface JoinInput {
   readonly name?: string | null;
   readonly contact?: string | null;
+  /** A checked email address, kept as the contact (the join page's field). */
+  readonly email?: string;
   readonly metadata?: Record<string, unknown> | null;
   readonly priority?: TicketPriority;
+  /** The page's language: the customer's emails are written in it. */
+  readonly lang?: EmailLang;
 }
 
 export interface JoinResult extends TicketView {
@@ -59,6 +64,8 @@ export class QueueService {
      * the error of a failed index write.
      */
     private readonly onIndexMiss: (queueId: string, cause?: unknown) => void = () => undefined,
+    /** The days of a daily-numbered queue that names no time zone (QK_TIMEZONE). */
+    private readonly defaultTimezone = 'UTC',
   ) {
     this.batcher = new JoinBatcher(
       store,
@@ -85,11 +92,16 @@ export class QueueService {
     settings?: Partial<QueueSettings>;
     id?: string;
   }): Promise<Queue> {
-    const settings = { ...DEFAULT_QUEUE_SETTINGS, ...input.settings };
+    const settings = this.withZone({ ...DEFAULT_QUEUE_SETTINGS, ...input.settings }, undefined);
     return this.store.createQueue(
       { id: input.id ?? newId('q'), name: input.name, mode: input.mode, capacity: input.capacity ?? null, settings },
       this.now(),
     );
+  }
+
+  private withZone<S extends Partial<QueueSettings>>(settings: S, current: string | undefined): S {
+    if (settings.numbering !== 'daily' || settings.timezone !== undefined) return settings;
+    return { ...settings, timezone: current ?? this.defaultTimezone };
   }
 
   async queue(id: string): Promise<Queue> {
@@ -110,6 +122,9 @@ export class QueueService {
     id: string,
     patch: { name?: string; status?: Queue['status']; capacity?: number | null; settings?: Partial<QueueSettings> },
   ): Promise<Queue> {
+    // Daily numbering chosen without a zone keeps the queue's zone, else takes the server's.
+    if (patch.settings?.numbering === 'daily' && patch.settings.timezone === undefined)
+      patch = { ...patch, settings: this.withZone(patch.settings, (await this.queue(id)).settings.timezone) };
     const next: QueuePatch = {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.status !== undefined ? { status: patch.status } : {}),
@@ -132,6 +147,7 @@ export class QueueService {
     input: JoinInput,
     idempotencyKey: string | null,
   ): Promise<{ result: JoinResult; replayed: boolean }> {
+    if (input.email !== undefined) input = { ...input, contact: input.email.trim() };
     if (this.rooms && (await this.rooms.refusesJoins(queueId)))
       throw new AppError('queue_closed', 'this waiting room is not taking visitors now');
     const token = newTicketToken();
@@ -143,6 +159,7 @@ export class QueueService {
       name: input.name ?? null,
       contact: input.contact ?? null,
       metadata: input.metadata ?? null,
+      lang: input.lang ?? null,
       idempotencyKey,
       sealedToken: fingerprint === null ? null : sealReplay(token, fingerprint, this.sealKey),
     });

@@ -39,6 +39,10 @@ export interface QueueSettings {
   readonly admission?: Partial<AdmissionSettings>;
   /** A waiting ticket that moves up to this position gets `ticket.near`, once (docs/notifications.md). */
   readonly notifyAtPosition: number;
+  /** `continuous` (default) or `daily`: numbers restart at 1 each local day (src/domain/numbering.ts). */
+  readonly numbering?: 'continuous' | 'daily';
+  /** IANA time zone of the queue's days; filled from QK_TIMEZONE when daily numbering is chosen. */
+  readonly timezone?: string;
 }
 
 export const ADMISSION_METHODS = ['fifo', 'random', 'passthrough', 'reject'] as const;

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { ADMISSION_METHODS, PRIORITIES, QUEUE_MODES, QUEUE_STATUSES, TICKET_STATUSES } from '../domain/types.js';
+import { EMAIL_LANGS } from '../domain/email-catalogues.js';
+import { emailAddress } from '../domain/notify-email.js';
+import { NUMBERINGS } from '../domain/numbering.js';
 import { MAX_SESSION_SECONDS } from '../domain/passes.js';
 
 /** Ids are opaque strings of at most 64 characters from [A-Za-z0-9_-] (docs/api.md). */
@@ -12,6 +15,15 @@ const hasControlCharacter = (s: string): boolean => {
     if (c < 0x20 || c === 0x7f) return true;
   }
   return false;
+};
+
+const knownTimezone = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
 };
 
 /** Printable text without control characters; lengths are in characters. */
@@ -49,6 +61,8 @@ export const settingsSchema = z
     etaCoverageTarget: z.number().min(0.5).max(0.99),
     admission: admissionSchema.partial().strict(),
     notifyAtPosition: z.number().int().min(1).max(1000),
+    numbering: z.enum(NUMBERINGS),
+    timezone: z.string().max(64).refine(knownTimezone, 'must be an IANA time zone, such as Europe/Madrid'),
   })
   .partial()
   .strict();
@@ -77,8 +91,19 @@ export const joinBody = z
     contact: text(320).nullable().optional(),
     metadata: metadataSchema.nullable().optional(),
     priority: z.enum(PRIORITIES).optional(),
+    /** An address for the near and called emails; kept as the ticket's contact. */
+    email: z
+      .string()
+      .max(254)
+      .refine((s) => emailAddress(s) !== null, 'must be an email address, such as ana@example.com')
+      .optional(),
+    lang: z.enum(EMAIL_LANGS).optional(),
   })
   .strict()
+  .refine((b) => b.email === undefined || b.contact === undefined || b.contact === null, {
+    message: 'give either email or contact, not both',
+    path: ['email'],
+  })
   .nullish();
 
 /** At least 16 characters: a key is all that stands between a replay and the ticket's token. */

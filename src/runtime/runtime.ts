@@ -23,6 +23,7 @@ import { createMetrics } from '../metrics/registry.js';
 import { Sampler } from '../metrics/sampler.js';
 import { LatencyWindow } from '../metrics/window.js';
 import { openStore } from '../store/open.js';
+import { EMAIL_CHANNEL } from '../store/webhook-contract.js';
 import type { AppContext } from './context.js';
 
 export interface Runtime extends AppContext {
@@ -97,7 +98,7 @@ export async function createRuntime(
       logger.error({ err: cause, queueId }, 'live index write failed; the queue will be reconciled');
     watcher.markDirty(queueId);
   };
-  const service = new QueueService(store, live, sealKey, observer, now, indexMiss);
+  const service = new QueueService(store, live, sealKey, observer, now, indexMiss, config.timezone);
   events = new TicketEvents(live.bus, service, (e) => logger.warn({ err: e }, 'live update failed'));
   const auth = new KeyAuthority(store, () => fixedMaster);
   const passes = new Passes(store.waitingRooms, sealKey, config.publicUrl, now);
@@ -133,7 +134,7 @@ export async function createRuntime(
     expireTickets: () => service.expireWaiting(),
   });
 
-  const attempts = outboxMetrics(metrics.registry, () => store.webhooks.backlog(new Date()));
+  const outbox = outboxMetrics(metrics.registry, () => store.webhooks.backlog(new Date()));
   const smtp = config.notifications.smtpUrl;
   const dispatcher = new WebhookDispatcher({
     ...(smtp !== null
@@ -145,7 +146,14 @@ export async function createRuntime(
     pollMs: config.notifications.pollMs,
     onError: (e) => logger.warn({ err: e }, 'webhook outbox round failed; retrying on the next'),
     onAttempt: (d, r) => {
-      attempts.inc({ outcome: r.ok ? 'delivered' : r.retryAt ? 'retry' : 'failed' });
+      outbox.attempted({
+        channel: d.url === EMAIL_CHANNEL.url ? 'email' : 'webhook',
+        ok: r.ok,
+        willRetry: r.retryAt !== null,
+        latencyMs: r.latencyMs,
+        occurredAt: d.occurredAt,
+        now: now(),
+      });
       if (!r.ok) logger.warn({ delivery: d.id, type: d.type, error: r.error }, 'webhook delivery attempt failed');
     },
   });

@@ -40,6 +40,8 @@ export interface JoinRequest {
   readonly name: string | null;
   readonly contact: string | null;
   readonly metadata: Record<string, unknown> | null;
+  /** The language the customer joined in, for their emails; null when not given. */
+  readonly lang?: string | null;
   readonly idempotencyKey: string | null;
   /** Sealed copy of the token, kept with the idempotency key so a retry can return it again. */
   readonly sealedToken: string | null;
@@ -116,6 +118,8 @@ export interface Store {
   joinMany(queueId: string, requests: readonly JoinRequest[], now: Date): Promise<JoinOutcome[]>;
   getTicket(id: string): Promise<TicketRecord | null>;
   listTickets(queueId: string, opts: { status?: TicketStatus; limit: number; cursor?: string }): Promise<TicketPage>;
+  /** The queue's `limit` most recently called tickets still being called, newest call first (the board). */
+  nowServing(queueId: string, limit: number): Promise<TicketRecord[]>;
   /** Atomically takes the first waiting ticket (high priority, then lowest seq), safe across nodes. */
   callNext(
     queueId: string,

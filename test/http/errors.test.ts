@@ -171,7 +171,7 @@ errorSuite('bad requests are coded 4xx and change nothing', ({ run, joinCase }) 
         status: 400,
         code: 'validation_failed',
       },
-      joinCase('join extra field', { name: 'a', email: 'a@b.c' })(qid),
+      joinCase('join extra field', { name: 'a', phone: '+34 600 000 000' })(qid),
       joinCase('__proto__ field', undefined, { raw: '{"__proto__":{"admin":true}}', body: undefined })(qid),
       {
         what: 'patch extra field',

@@ -2,13 +2,14 @@ import type { Queue, Ticket } from '../../domain/types.js';
 import { publicQueueView } from '../../domain/views.js';
 
 /** How many called tickets the board lists, newest first. */
-const BOARD_SIZE = 6;
+export const BOARD_SIZE = 6;
 
-/** What the display board shows: the public queue view and the most recent calls with their desks. */
+/** What the display board shows: the public queue view and the most recent calls (newest first) with their desks. */
 export function boardView(q: Queue, called: readonly Ticket[]) {
-  const nowServing = [...called]
-    .sort((a, b) => (b.calledAt?.getTime() ?? 0) - (a.calledAt?.getTime() ?? 0))
-    .slice(0, BOARD_SIZE)
-    .map((t) => ({ number: t.number, counter: t.counter, calledAt: t.calledAt?.toISOString() ?? null }));
+  const nowServing = called.map((t) => ({
+    number: t.number,
+    counter: t.counter,
+    calledAt: t.calledAt?.toISOString() ?? null,
+  }));
   return { ...publicQueueView(q), nowServing };
 }

@@ -12,12 +12,11 @@ import { boardSchema, errors } from '../responses.js';
 import { PAGE_CSP, esc, notFoundPage, page } from '../pages/html.js';
 import { CATALOGUES, LANG_COOKIE, chooseLang, type Lang } from '../pages/i18n.js';
 import { qrSvg } from '../pages/qr.js';
-import { boardView } from '../pages/views.js';
+import { BOARD_SIZE, boardView } from '../pages/views.js';
 import { idSchema } from '../schemas.js';
 
 /** The built browser bundles (`npm run build`), the same path from `src/` under tsx and from `dist/`. */
 export const WEB_DIR = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
-const CALLED_SCAN_LIMIT = 200;
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Record<string, string | undefined> }>;
 
@@ -74,7 +73,12 @@ export function pageRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           path: `/q/${q.id}`,
           main: '',
           // Only whether it is full, not the capacity itself (the public view leaves that out).
-          boot: { queue: publicQueueView(q), full: q.capacity !== null && q.waitingCount >= q.capacity },
+          boot: {
+            queue: publicQueueView(q),
+            full: q.capacity !== null && q.waitingCount >= q.capacity,
+            // The email field only where an email can be sent.
+            email: ctx.config.notifications.smtpUrl !== null,
+          },
         }),
       );
     });
@@ -120,7 +124,7 @@ ${await qrSvg(url, t.scanToJoin)}<p>${esc(t.posterText)}</p><p class="poster-url
       if (!q) return missing(req, reply, lang);
       const t = CATALOGUES[lang];
       const url = joinUrl(q.id);
-      const called = await ctx.store.listTickets(q.id, { status: 'called', limit: CALLED_SCAN_LIMIT });
+      const called = await ctx.store.nowServing(q.id, BOARD_SIZE);
       const main = `<div id="live"></div><aside class="join-qr">${await qrSvg(url, t.scanToJoin)}<p>${esc(t.scanToJoin)}</p><p class="join-url">${esc(url)}</p></aside>`;
       return sendPage(
         reply,
@@ -132,7 +136,7 @@ ${await qrSvg(url, t.scanToJoin)}<p>${esc(t.posterText)}</p><p class="poster-url
           bodyClass: 'page-board',
           path: `/board/${q.id}`,
           main,
-          boot: { board: boardView(q, called.items) },
+          boot: { board: boardView(q, called) },
         }),
       );
     });
@@ -149,8 +153,8 @@ ${await qrSvg(url, t.scanToJoin)}<p>${esc(t.posterText)}</p><p class="poster-url
       },
       async (req) => {
         const q = await ctx.service.queue(req.params.queueId);
-        const called = await ctx.store.listTickets(q.id, { status: 'called', limit: CALLED_SCAN_LIMIT });
-        return boardView(q, called.items);
+        const called = await ctx.store.nowServing(q.id, BOARD_SIZE);
+        return boardView(q, called);
       },
     );
   };

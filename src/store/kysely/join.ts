@@ -1,7 +1,8 @@
 import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
 import { admissionEta } from '../../domain/admission-eta.js';
 import { estimateWait } from '../../domain/eta.js';
-import type { Queue, TicketRecord } from '../../domain/types.js';
+import { numberingAt } from '../../domain/numbering.js';
+import type { Queue, QueueSettings, TicketRecord } from '../../domain/types.js';
 import { AppError } from '../../errors/index.js';
 import type { JoinOutcome, JoinRequest } from '../contract.js';
 import type { DialectParts } from './dialect.js';
@@ -28,6 +29,7 @@ function ticketRows(
   reqs: readonly JoinRequest[],
   firstNumber: number,
   firstSeq: number,
+  epoch: number,
   now: number,
   quote: { queue: Queue; positions: readonly number[] },
 ): Selectable<TicketsTable>[] {
@@ -58,6 +60,8 @@ function ticketRows(
       eta_high: eta?.highSeconds ?? null,
       admitted_until: null,
       seen_at: null,
+      number_epoch: epoch,
+      lang: r.lang ?? null,
     };
   });
 }
@@ -67,8 +71,9 @@ const highCount = (reqs: readonly JoinRequest[]): number => reqs.filter((r) => r
 /**
  * The common batch: no idempotency keys and an open queue with room for all of it. One statement
  * takes the queue's lock, checks status and capacity and reserves the numbers, a round trip fewer
- * than locking first and updating after. Without a row back (closed, full, no such queue) nothing
- * was changed or locked, and the batch goes the general way.
+ * than locking first and updating after. Without a row back (closed, full, no such queue, or a
+ * daily numbering whose day just ended) nothing was changed or locked, and the batch goes the
+ * general way.
  */
 async function reserveAll(
   trx: Transaction<DB>,
@@ -89,6 +94,7 @@ async function reserveAll(
     .where('id', '=', queueId)
     .where('status', '!=', 'closed')
     .where((eb) => eb.or([eb('capacity', 'is', null), eb(eb('waiting_count', '+', n), '<=', eb.ref('capacity'))]))
+    .where((eb) => eb.or([eb('number_resets_at', 'is', null), eb('number_resets_at', '>', now)]))
     .returningAll()
     .executeTakeFirst();
 }
@@ -110,6 +116,7 @@ function allJoined(
     reqs,
     Number(after.last_number) - reqs.length + 1,
     Number(after.last_seq) - reqs.length + 1,
+    Number(after.number_epoch),
     now,
     { queue, positions },
   );
@@ -203,12 +210,24 @@ async function generalBatch(
       if (r.idempotencyKey !== null) seen.set(r.idempotencyKey, { ticketId: r.id, sealed: r.sealedToken });
     }
   }
-  const firstNumber = Number(q.last_number) + 1;
+  // The first join after a daily queue's local midnight starts a new cycle at number 1.
+  const numbering = numberingAt(
+    {
+      settings: JSON.parse(q.settings) as Partial<QueueSettings>,
+      lastNumber: Number(q.last_number),
+      epoch: Number(q.number_epoch),
+      resetsAt: q.number_resets_at === null ? null : Number(q.number_resets_at),
+    },
+    now,
+  );
+  const firstNumber = numbering.lastNumber + 1;
   const firstSeq = Number(q.last_seq) + 1;
   const after =
     fresh.length > 0
       ? {
           ...q,
+          number_epoch: numbering.epoch,
+          number_resets_at: numbering.resetsAt,
           last_number: firstNumber + fresh.length - 1,
           last_seq: firstSeq + fresh.length - 1,
           waiting_count: waiting,
@@ -221,7 +240,7 @@ async function generalBatch(
     after,
     fresh.map((r) => r.priority),
   );
-  const rows = ticketRows(queueId, fresh, firstNumber, firstSeq, now, { queue, positions });
+  const rows = ticketRows(queueId, fresh, firstNumber, firstSeq, numbering.epoch, now, { queue, positions });
   await insert(trx, rows);
   await keepKeys(trx, queueId, fresh, now);
   if (rows.length > 0)
@@ -229,6 +248,8 @@ async function generalBatch(
       .updateTable('queues')
       .set({
         last_number: after.last_number,
+        number_epoch: after.number_epoch,
+        number_resets_at: after.number_resets_at,
         last_seq: after.last_seq,
         waiting_count: after.waiting_count,
         waiting_high: after.waiting_high,

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { mergeSettings } from '../../domain/admission.js';
+import { resetsAtAfterChange } from '../../domain/numbering.js';
 import type { Queue, QueueSettings } from '../../domain/types.js';
 import type { NewQueue, QueuePatch } from '../contract.js';
 import { lockQueue } from './queue-lock.js';
@@ -24,6 +25,8 @@ export async function createQueue(db: Kysely<DB>, input: NewQueue, at: Date): Pr
     last_completed_at: null,
     eta_scale: null,
     eta_window: null,
+    number_epoch: 0,
+    number_resets_at: resetsAtAfterChange({ settings: {}, resetsAt: null }, input.settings, now),
     created_at: now,
     updated_at: now,
     closed_at: null,
@@ -48,8 +51,13 @@ export async function updateQueue(db: Kysely<DB>, id: string, patch: QueuePatch,
     const set: Record<string, unknown> = { updated_at: now };
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.capacity !== undefined) set.capacity = patch.capacity;
-    if (patch.settings !== undefined)
-      set.settings = JSON.stringify(mergeSettings(JSON.parse(cur.settings) as Partial<QueueSettings>, patch.settings));
+    if (patch.settings !== undefined) {
+      const before = JSON.parse(cur.settings) as Partial<QueueSettings>;
+      const merged = mergeSettings(before, patch.settings);
+      set.settings = JSON.stringify(merged);
+      const resetsAt = cur.number_resets_at === null ? null : Number(cur.number_resets_at);
+      set.number_resets_at = resetsAtAfterChange({ settings: before, resetsAt }, merged, now);
+    }
     if (patch.status !== undefined) {
       set.status = patch.status;
       set.closed_at = patch.status === 'closed' ? now : null;

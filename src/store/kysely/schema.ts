@@ -21,6 +21,10 @@ export interface QueuesTable {
   last_completed_at: number | null;
   eta_scale: Generated<number | null>;
   eta_window: Generated<string | null>;
+  /** Numbering cycles so far; tickets are numbered uniquely within one (src/domain/numbering.ts). */
+  number_epoch: Generated<number>;
+  /** When the current cycle ends (epoch ms); null for continuous numbering. */
+  number_resets_at: Generated<number | null>;
   created_at: number;
   updated_at: number;
   closed_at: number | null;
@@ -50,6 +54,10 @@ export interface TicketsTable {
   admitted_until: Generated<number | null>;
   /** Waiting rooms: the last status read or event stream of a waiting visitor. */
   seen_at: Generated<number | null>;
+  /** The queue's numbering cycle this ticket's number belongs to. */
+  number_epoch: Generated<number>;
+  /** The language the customer joined in (en, es, ar); emails are written in it. */
+  lang: Generated<string | null>;
 }
 
 interface IdempotencyKeysTable {

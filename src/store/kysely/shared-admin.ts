@@ -7,8 +7,8 @@ export async function invariantProblems(db: Kysely<DB>): Promise<string[]> {
   const problems: string[] = [];
   const dups = await db
     .selectFrom('tickets')
-    .select(['queue_id', 'number', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy(['queue_id', 'number'])
+    .select(['queue_id', 'number_epoch', 'number', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['queue_id', 'number_epoch', 'number'])
     .having((eb) => eb.fn.countAll(), '>', 1)
     .limit(20)
     .execute();

@@ -118,6 +118,8 @@ export class KyselyStore implements Store {
     queueId: string,
     opts: { status?: TicketStatus; limit: number; cursor?: string },
   ): Promise<TicketPage> => this.run(() => tickets.listTickets(this.d.db, queueId, opts));
+  nowServing = (queueId: string, limit: number): Promise<TicketRecord[]> =>
+    this.run(() => tickets.nowServing(this.d.db, queueId, limit));
   callNext = (
     queueId: string,
     to: 'called' | 'admitted',

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { TicketStatus, WaitingEntry } from '../../domain/types.js';
+import type { TicketRecord, TicketStatus, WaitingEntry } from '../../domain/types.js';
 import { AppError } from '../../errors/index.js';
 import type { TicketPage } from '../contract.js';
 import { CURSOR_PARTS, decodeCursor, encodeCursor, priorityName, toTicket } from './rows.js';
@@ -30,6 +30,22 @@ export async function listTickets(
   const items = rows.slice(0, opts.limit).map(toTicket);
   const last = rows.length > opts.limit ? rows[opts.limit - 1] : undefined;
   return { items, nextCursor: last ? encodeCursor([Number(last.priority), Number(last.seq)]) : null };
+}
+
+/**
+ * Read through the partial index `tickets_now_serving` (migration 008): the condition on `status`
+ * is the index's own, so both engines walk it backwards from the newest call and stop at `limit`.
+ */
+export async function nowServing(db: Kysely<DB>, queueId: string, limit: number): Promise<TicketRecord[]> {
+  const rows = await db
+    .selectFrom('tickets')
+    .selectAll()
+    .where('queue_id', '=', queueId)
+    .where('status', '=', 'called')
+    .orderBy('called_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(toTicket);
 }
 
 export async function waitingEntries(db: Kysely<DB>, queueId?: string): Promise<Map<string, WaitingEntry[]>> {

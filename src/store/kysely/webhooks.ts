@@ -151,7 +151,7 @@ export class KyselyWebhookStore implements WebhookStore {
       .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
       .leftJoin('tickets as t', 't.id', 'd.ticket_id')
       .select(['d.id', 'd.type', 'd.data', 'd.occurred_at', 'd.attempts', 'w.url', 'w.secret', 'w.include_contact'])
-      .select(['t.name', 't.contact'])
+      .select(['t.name', 't.contact', 't.lang'])
       .where(
         'd.id',
         'in',
@@ -161,7 +161,8 @@ export class KyselyWebhookStore implements WebhookStore {
       .execute();
     return rows.map((r) => {
       const data = JSON.parse(r.data) as Record<string, unknown>;
-      if (Number(r.include_contact) === 1) Object.assign(data, { name: r.name ?? null, contact: r.contact ?? null });
+      if (Number(r.include_contact) === 1)
+        Object.assign(data, { name: r.name ?? null, contact: r.contact ?? null, lang: r.lang ?? null });
       return {
         id: String(r.id),
         url: r.url,

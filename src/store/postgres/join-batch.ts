@@ -23,7 +23,8 @@ function relativePositions(reqs: readonly JoinRequest[]): number[] {
  * instead of BEGIN, lock, insert and COMMIT. PostgreSQL runs a data-modifying WITH to completion as
  * one atomic statement; without a queue row back (closed, full, no such queue) nothing changed.
  * The outbox gets one `ticket.joined` row per ticket and subscribed webhook in the same statement.
- * Waiting rooms take the general path: their quoted range comes from the admission rate.
+ * Waiting rooms take the general path: their quoted range comes from the admission rate; so does
+ * the first batch after a daily-numbered queue's local midnight (its time zone is not known here).
  * The range quoted at join is `estimateWait` (src/domain/eta.ts) written in SQL, term for term in
  * the same order so both round alike; a test compares the two on this backend.
  */
@@ -42,6 +43,7 @@ export async function joinInOneStatement(
       SET updated_at = ${now}, last_number = last_number + ${n}, last_seq = last_seq + ${n}, waiting_count = waiting_count + ${n},
         waiting_high = waiting_high + ${high}
       WHERE id = ${queueId} AND mode = 'service' AND status <> 'closed' AND (capacity IS NULL OR waiting_count + ${n} <= capacity)
+        AND (number_resets_at IS NULL OR number_resets_at > ${now})
       RETURNING *
     ), u AS (
       SELECT u.*, (CASE WHEN u.priority = 0 THEN q.waiting_high ELSE q.waiting_count END + u.rel)::float8 AS pos,
@@ -49,8 +51,8 @@ export async function joinInOneStatement(
         q.service_ewma IS NULL AS unmeasured, GREATEST(0, COALESCE(q.service_var, 0)) AS var, COALESCE(q.eta_scale, ${INITIAL_SCALE}::float8) AS scale
       FROM q CROSS JOIN unnest(${col((r) => r.id)}::varchar[], ${col((r) => priorityRank(r.priority))}::smallint[], ${col((r) => r.tokenHash)}::varchar[],
         ${col((r) => r.name)}::varchar[], ${col((r) => r.contact)}::varchar[], ${col((r) => (r.metadata === null ? null : JSON.stringify(r.metadata)))}::text[],
-        ${relativePositions(reqs)}::integer[])
-        WITH ORDINALITY AS u(id, priority, token_hash, name, contact, metadata, rel, ord)
+        ${relativePositions(reqs)}::integer[], ${col((r) => r.lang ?? null)}::varchar[])
+        WITH ORDINALITY AS u(id, priority, token_hash, name, contact, metadata, rel, lang, ord)
     ), ev AS (
       INSERT INTO webhook_deliveries (webhook_id, ticket_id, queue_id, type, data, occurred_at, next_attempt_at)
       SELECT w.id, u.id, q.id, 'ticket.joined', json_build_object('id', u.id, 'queueId', q.id,
@@ -66,9 +68,9 @@ export async function joinInOneStatement(
     ), e AS (
       SELECT s.*, GREATEST(0, floor(s.pos * s.m - s.spread + 0.5)) AS lo, GREATEST(0, floor(s.pos * s.m + s.spread + 0.5)) AS hi FROM s
     ), ins AS (
-      INSERT INTO tickets (id, queue_id, number, status, priority, seq, token_hash, name, contact, metadata, counter, created_at, called_at, ended_at, updated_at, eta_low, eta_high)
+      INSERT INTO tickets (id, queue_id, number, status, priority, seq, token_hash, name, contact, metadata, counter, created_at, called_at, ended_at, updated_at, eta_low, eta_high, number_epoch, lang)
       SELECT e.id, q.id, q.last_number - ${n}::bigint + e.ord, 'waiting', e.priority, q.last_seq - ${n}::bigint + e.ord, e.token_hash, e.name, e.contact, e.metadata,
-        NULL, ${now}::bigint, NULL, NULL, ${now}::bigint, e.lo, CASE WHEN e.pos > 1 AND e.hi <= e.lo THEN e.lo + 1 ELSE e.hi END
+        NULL, ${now}::bigint, NULL, NULL, ${now}::bigint, e.lo, CASE WHEN e.pos > 1 AND e.hi <= e.lo THEN e.lo + 1 ELSE e.hi END, q.number_epoch, e.lang
       FROM q CROSS JOIN e
     )
     SELECT * FROM q`.execute(db);

@@ -13,6 +13,8 @@ export const en = {
   waitNone: 'No wait',
   etaHeld: '{n} in 10 recent customers were called within the time shown',
   nameLabel: 'Your name (optional)',
+  emailLabel: 'Email for a message when it is nearly your turn (optional)',
+  emailInvalid: 'Enter an email address, such as ana@example.com.',
   join: 'Join',
   joining: 'Joining…',
   closed: 'This queue is closed. Please come back later.',

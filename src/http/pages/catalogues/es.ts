@@ -11,6 +11,8 @@ export const es: Catalogue = {
   waitNone: 'Sin espera',
   etaHeld: '{n} de cada 10 clientes recientes fueron llamados dentro del tiempo indicado',
   nameLabel: 'Su nombre (opcional)',
+  emailLabel: 'Correo para avisarle cuando casi sea su turno (opcional)',
+  emailInvalid: 'Escriba un correo válido, por ejemplo ana@example.com.',
   join: 'Unirse',
   joining: 'Uniéndose…',
   closed: 'Esta fila está cerrada. Vuelva más tarde.',
