@@ -58,6 +58,8 @@ function ticketRows(
       eta_high: eta?.highSeconds ?? null,
       admitted_until: null,
       seen_at: null,
+      recalls: 0,
+      recalled_at: null,
     };
   });
 }

@@ -50,6 +50,9 @@ export interface TicketsTable {
   admitted_until: Generated<number | null>;
   /** Waiting rooms: the last status read or event stream of a waiting visitor. */
   seen_at: Generated<number | null>;
+  /** How many times a called ticket was announced again, and the last time. */
+  recalls: Generated<number>;
+  recalled_at: Generated<number | null>;
 }
 
 interface IdempotencyKeysTable {
