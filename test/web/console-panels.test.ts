@@ -185,6 +185,8 @@ describe(
         assert.equal(await d.runOnce(), 1);
         await eventually(async () => assert.equal(await row.getByTestId('delivery-status').textContent(), 'delivered'));
         assert.ok(rx.received.some((r) => r.json.data.id === t.id));
+        const listed = await call(node.url, 'GET', `/api/webhooks/${id}/deliveries`);
+        assert.equal(listed.body.items[0].status, 'delivered');
         await clean(w, 'webhooks');
       } finally {
         await w.context.close();

@@ -84,7 +84,7 @@ export function chartsView(root: HTMLElement): () => void {
     h(
       'p',
       { class: 'hint' },
-      `The last 24 hours, one point a minute, and the last 30 days. Times in your time zone (${zone}).`,
+      `The last 24 hours, one point a minute, and the last 30 days; below, one queue hour by hour. Times in your time zone (${zone}).`,
     ),
     message,
     grid,

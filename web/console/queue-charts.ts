@@ -69,8 +69,8 @@ export function queueCharts(): { el: HTMLElement; stop: () => void } {
         'No hours to show yet.',
       ),
       chart(
-        'Estimate accuracy per hour',
-        '% of calls inside the quoted wait',
+        'Estimate accuracy per hour: calls inside the quoted wait',
+        '%',
         c.x,
         [{ label: 'Coverage', values: coverage, colour: COLOURS[1] as string }],
         'No hours to show yet.',
