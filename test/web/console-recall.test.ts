@@ -50,6 +50,7 @@ for (const combo of COMBOS) {
         await page.getByRole('button', { name: 'Recall' }).click();
         await page.getByText(`${ana.number} called again to Desk 7.`).waitFor();
         await eventually(async () => assert.equal(await alerts(phone.page), 2, 'the recall alerts again'));
+        await page.getByTestId('recalls').getByText('recalled 1×').waitFor();
 
         assert.match(await page.locator('#shortcuts').innerText(), /A recall/);
         await page.keyboard.press('a');

@@ -14,6 +14,7 @@ interface Ticket {
   counter: string | null;
   createdAt: string;
   calledAt: string | null;
+  recalls?: number;
 }
 
 const PAGE_SIZE = 50;
@@ -144,6 +145,7 @@ export function deskView(root: HTMLElement, queueId: string): () => void {
               { class: 'timer', 'data-testid': 'called-timer' },
               t.calledAt ? `called ${clock(t.calledAt)} ago` : '',
             ),
+            t.recalls ? h('span', { class: 'timer', 'data-testid': 'recalls' }, `recalled ${t.recalls}×`) : null,
           )
         : h('p', { class: 'nobody' }, 'No ticket is called at this desk.'),
       h(
