@@ -163,7 +163,7 @@ describe(
       const { page } = w;
       try {
         await signIn(page, node.url);
-        await page.getByRole('link', { name: 'Webhooks' }).click();
+        await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
         const hook = page.getByTestId('webhook').filter({ hasText: rx.url });
         await eventually(async () => assert.equal(await page.getByTestId('outbox-failed').textContent(), '1'));
         assert.equal(await hook.getByTestId('webhook-failed').textContent(), '1');

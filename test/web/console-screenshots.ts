@@ -172,7 +172,7 @@ try {
   await page
     .getByRole('region', { name: 'One queue, hour by hour' })
     .screenshot({ path: `${OUT}/console-queue-charts.png` });
-  await page.getByRole('link', { name: 'Webhooks' }).click();
+  await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
   await page.getByTestId('delivery-row').first().waitFor();
   await page.setViewportSize({ width: 1280, height: 1100 });
   await shot('console-webhooks.png');
