@@ -110,6 +110,10 @@ function render(v: TicketView): void {
 function alertCalled(desk: string): void {
   // Counted on the page, so a recall's second alert can be told from the first.
   callRegion.dataset.alerts = String(Number(callRegion.dataset.alerts ?? 0) + 1);
+  // A recall finds the call already shown: its pulse starts over (a reflow between restarts it).
+  called.style.animation = 'none';
+  void called.offsetWidth;
+  called.style.animation = '';
   chime();
   navigator.vibrate?.([400, 150, 400, 150, 400]);
   if ('Notification' in window && Notification.permission === 'granted') {
