@@ -8,6 +8,7 @@ interface TicketView {
   position: number | null;
   eta: Eta | null;
   counter: string | null;
+  recalledAt?: string | null;
 }
 
 const boot = readBoot<{ ticketId: string; queueId: string }>();
@@ -99,12 +100,20 @@ function render(v: TicketView): void {
   else document.title = `${t.yourNumber} ${v.number}`;
   if (v.position !== null && v.position !== before?.position)
     announce.textContent = format(t.positionSaid, { n: v.position });
-  if (isCalled && before !== null && before.status !== 'called') alertCalled(desk);
+  // A recall (the desk announcing the ticket again) alerts like the first call.
+  const recalled = before?.status === 'called' && (v.recalledAt ?? null) !== (before.recalledAt ?? null);
+  if (isCalled && before !== null && (before.status !== 'called' || recalled)) alertCalled(desk);
   if (done) stop();
 }
 
 /** Everything a phone can do to get attention; each part is skipped where the browser does not allow it. */
 function alertCalled(desk: string): void {
+  // Counted on the page, so a recall's second alert can be told from the first.
+  callRegion.dataset.alerts = String(Number(callRegion.dataset.alerts ?? 0) + 1);
+  // A recall finds the call already shown: its pulse starts over (a reflow between restarts it).
+  called.style.animation = 'none';
+  void called.offsetWidth;
+  called.style.animation = '';
   chime();
   navigator.vibrate?.([400, 150, 400, 150, 400]);
   if ('Notification' in window && Notification.permission === 'granted') {

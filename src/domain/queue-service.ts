@@ -290,7 +290,7 @@ export class QueueService {
     return operatorTicketView(t, q, null);
   }
 
-  /** serve, noShow, requeue, call (out of order), leave. */
+  /** serve, noShow, requeue, recall, call (out of order), leave. */
   async act(id: string, action: Action, counter?: string | null): Promise<OperatorTicketView> {
     const r = await this.apply(id, action, counter);
     return operatorTicketView(r.ticket, r.queue, r.position);
@@ -311,6 +311,7 @@ export class QueueService {
       to: spec.to,
       ...(counter !== undefined ? { counter } : {}),
       ...(action === 'requeue' ? { requeue: true } : {}),
+      ...(action === 'recall' ? { recall: true } : {}),
       ...(spec.to === 'admitted' ? { admittedUntil: this.sessionEnd(q, this.now()) } : {}),
     };
     const r = await this.store.transition(id, spec.from, change, this.now());

@@ -15,6 +15,8 @@ export interface TicketFact {
 
 export interface QueueStats {
   joined: number;
+  /** Tickets called (or admitted) in the range: the first call of each; a recall is not a new call. */
+  called: number;
   served: number;
   noShow: number;
   left: number;
@@ -70,6 +72,7 @@ export function queueStats(facts: readonly TicketFact[], from: number, to: numbe
   }
   return {
     joined: facts.filter((f) => inRange(f.createdAt, from, to)).length,
+    called: waits.length,
     served: ended('served'),
     noShow: ended('no_show'),
     left: ended('left'),
@@ -98,6 +101,8 @@ const CSV_COLUMNS = [
   'etaSamples',
   'etaCoverage',
   'etaMedianAbsErrorSeconds',
+  // Added after the first release: last, so readers that go by position keep working.
+  'called',
 ] as const;
 
 const cell = (v: number | null): string => (v === null ? '' : String(Math.round(v * 1000) / 1000));
@@ -139,6 +144,7 @@ export function statsCsv(facts: readonly TicketFact[], from: number, to: number)
       s.etaAccuracy.samples,
       s.etaAccuracy.coverage,
       s.etaAccuracy.medianAbsErrorSeconds,
+      s.called,
     ];
     lines.push([new Date(h).toISOString(), ...row.map(cell)].join(','));
   }

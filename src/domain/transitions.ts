@@ -6,6 +6,8 @@ export const ACTIONS = {
   serve: { from: ['called'], to: 'served' },
   noShow: { from: ['called'], to: 'no_show' },
   requeue: { from: ['called', 'no_show'], to: 'waiting' },
+  /** Announces a called ticket again, to its desk (or a new one). */
+  recall: { from: ['called'], to: 'called' },
   leave: { from: ['waiting', 'called'], to: 'left' },
   admit: { from: ['waiting'], to: 'admitted' },
 } as const satisfies Record<string, { from: readonly TicketStatus[]; to: TicketStatus }>;

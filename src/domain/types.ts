@@ -106,6 +106,9 @@ export interface Ticket {
   readonly admittedUntil: Date | null;
   /** Waiting rooms: the last status read or event stream of a waiting visitor. */
   readonly seenAt: Date | null;
+  /** How many times the called ticket was announced again (recalled), and the last time. */
+  readonly recalls: number;
+  readonly recalledAt: Date | null;
 }
 
 /** A ticket as stored, with the hash of its secret token. Never sent to clients. */

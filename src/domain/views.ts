@@ -22,6 +22,9 @@ export interface TicketView {
   createdAt: string;
   calledAt: string | null;
   endedAt: string | null;
+  /** How many times the called ticket was announced again, and the last time (each alerts the customer). */
+  recalls: number;
+  recalledAt: string | null;
   /** Admitted waiting-room tickets: when the session ends. */
   admittedUntil?: string | null;
   /** Admitted waiting-room tickets with a running session: the signed pass (docs/waiting-room.md). */
@@ -49,6 +52,8 @@ export function ticketView(t: Ticket, queue: Queue, position: number | null): Ti
     createdAt: t.createdAt.toISOString(),
     calledAt: t.calledAt?.toISOString() ?? null,
     endedAt: t.endedAt?.toISOString() ?? null,
+    recalls: t.recalls,
+    recalledAt: t.recalledAt?.toISOString() ?? null,
     ...(t.status === 'admitted' ? { admittedUntil: t.admittedUntil?.toISOString() ?? null } : {}),
   };
 }

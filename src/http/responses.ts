@@ -31,6 +31,8 @@ export const ticketViewSchema = z
     createdAt: isoTime,
     calledAt: isoTime.nullable(),
     endedAt: isoTime.nullable(),
+    recalls: count.describe('How many times the called ticket was announced again'),
+    recalledAt: isoTime.nullable().describe('The last recall'),
     admittedUntil: isoTime.nullable().optional().describe('Admitted waiting-room tickets: when the session ends'),
     pass: z
       .string()

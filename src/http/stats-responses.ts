@@ -9,6 +9,7 @@ const spread = z.object({ p50: seconds, p90: seconds }).describe('Nearest-rank p
 export const queueStatsSchema = z
   .object({
     joined: count,
+    called: count.describe('Tickets called or admitted in the range (first calls; recalls are not counted)'),
     served: count,
     noShow: count,
     left: count,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { WEBHOOK_EVENTS, type DeliveryRecord, type WebhookRecord } from '../store/webhook-contract.js';
-import { isoTime } from './responses.js';
+import { count, isoTime } from './responses.js';
 import { idSchema } from './schemas.js';
 
 /** Bodies of the webhook routes (docs/notifications.md). */
@@ -62,6 +62,15 @@ export const deliverySchema = z
     error: z.string().nullable(),
   })
   .describe('One event for one webhook and the outcome of its last attempt');
+
+const backlog = { pending: count, failed: count.describe('Out of retries; each can be sent again') };
+export const outboxSchema = z
+  .object({
+    ...backlog,
+    oldestPendingSeconds: z.number().min(0).nullable().describe('Age of the oldest undelivered event'),
+    byWebhook: z.array(z.object({ webhookId: z.string(), ...backlog })).describe('Webhooks with any pending or failed'),
+  })
+  .describe('The outbox of every webhook (and the email channel)');
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 

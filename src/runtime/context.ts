@@ -4,6 +4,7 @@ import type { WaitingRooms } from '../domain/waiting-rooms.js';
 import type { QueueService } from '../domain/queue-service.js';
 import type { IndexWatcher } from '../domain/index-watcher.js';
 import type { KeyAuthority } from '../domain/keys.js';
+import type { RecallNotices } from '../domain/recalls.js';
 import type { TicketEvents } from '../domain/ticket-events.js';
 import type { LiveBackend } from '../live/contract.js';
 import type { Logger } from '../logging/logger.js';
@@ -24,6 +25,8 @@ export interface AppContext {
   readonly metrics: Metrics;
   readonly window: LatencyWindow;
   readonly events: TicketEvents;
+  /** Recalls of called tickets, for their customers' event streams. */
+  readonly recalls: RecallNotices;
   readonly watcher: IndexWatcher;
   readonly maintenance: Maintenance;
   /** Waiting rooms: sessions, passes, draws. */

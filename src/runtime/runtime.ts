@@ -7,6 +7,7 @@ import { rebuildIndex, reconcileIndex } from '../domain/live-sync.js';
 import { QueueService, type ServiceObserver } from '../domain/queue-service.js';
 import { newApiKey, sha256 } from '../domain/tokens.js';
 import { KeyAuthority } from '../domain/keys.js';
+import { RecallNotices } from '../domain/recalls.js';
 import { TicketEvents } from '../domain/ticket-events.js';
 import { AdmissionLoop } from '../domain/admission-loop.js';
 import { Passes } from '../domain/passes.js';
@@ -77,6 +78,7 @@ export async function createRuntime(
     onRepaired: (r) => logger.warn({ ...r }, 'live index differed from the database and was repaired'),
   });
   let events: TicketEvents | undefined;
+  const recalls = new RecallNotices(live.bus, (e) => logger.warn({ err: e }, 'recall notice failed'));
   const observer: ServiceObserver = {
     joined: (queueId, n) => metrics.joined.inc({ queue: queueId }, n),
     changed: (t, from) => {
@@ -88,6 +90,11 @@ export async function createRuntime(
       if (t.status === 'left' || t.status === 'no_show' || t.status === 'expired')
         metrics.left.inc({ queue: t.queueId, status: t.status });
       if (from !== t.status) events?.publish(t.queueId);
+      else if (t.status === 'called') {
+        // A recall: desks re-read the queue, and the customer's streams alert again.
+        events?.publish(t.queueId);
+        recalls.announce(t.id);
+      }
     },
     // The HTTP layer logs each failed guess once, with the client's address.
     invalidToken: (ticketId) => logger.debug({ ticketId }, 'ticket token did not match'),
@@ -169,6 +176,7 @@ export async function createRuntime(
     metrics,
     window,
     events,
+    recalls,
     watcher,
     maintenance,
     rooms,

@@ -69,6 +69,8 @@ export interface TransitionChange {
   readonly requeue?: boolean;
   /** An admission: when its session ends (epoch ms). */
   readonly admittedUntil?: number;
+  /** A recall: the called ticket is announced again; its first call time stays. */
+  readonly recall?: boolean;
 }
 
 export type TransitionOutcome =

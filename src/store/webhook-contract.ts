@@ -97,4 +97,6 @@ export interface WebhookStore {
   prune(deliveredBefore: Date, failedBefore: Date): Promise<number>;
   /** Outbox depth and age, for metrics. */
   backlog(now: Date): Promise<{ pending: number; failed: number; oldestPendingSeconds: number | null }>;
+  /** Pending and failed deliveries per webhook (webhooks with neither are left out), for the console. */
+  backlogByWebhook(): Promise<{ webhookId: string; pending: number; failed: number }[]>;
 }

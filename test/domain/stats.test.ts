@@ -58,6 +58,7 @@ for (const b of BACKENDS)
       const r = await service.reportFacts(q.id, { from: new Date(at('10:00')), to: new Date(at('12:00')) });
       assert.deepEqual(queueStats(r.facts, r.from, r.to), {
         joined: 5,
+        called: 3,
         served: 2,
         noShow: 1,
         left: 1,
@@ -69,6 +70,7 @@ for (const b of BACKENDS)
       const late = await service.reportFacts(q.id, { from: new Date(at('11:00')), to: new Date(at('12:00')) });
       assert.deepEqual(queueStats(late.facts, late.from, late.to), {
         joined: 1,
+        called: 0,
         served: 1,
         noShow: 0,
         left: 0,
@@ -81,11 +83,11 @@ for (const b of BACKENDS)
       assert.equal(csv.length, 3);
       assert.equal(
         csv[0],
-        'hour,joined,served,noShow,left,expired,waitP50,waitP90,serviceP50,serviceP90,etaSamples,etaCoverage,etaMedianAbsErrorSeconds',
+        'hour,joined,served,noShow,left,expired,waitP50,waitP90,serviceP50,serviceP90,etaSamples,etaCoverage,etaMedianAbsErrorSeconds,called',
       );
       const cov = String(Math.round((hits / 3) * 1000) / 1000);
-      assert.equal(csv[1], `2026-03-02T10:00:00.000Z,4,1,1,1,0,240,420,120,120,3,${cov},${errors[1]}`);
-      assert.equal(csv[2], '2026-03-02T11:00:00.000Z,1,1,0,0,1,,,3780,3780,0,,');
+      assert.equal(csv[1], `2026-03-02T10:00:00.000Z,4,1,1,1,0,240,420,120,120,3,${cov},${errors[1]},3`);
+      assert.equal(csv[2], '2026-03-02T11:00:00.000Z,1,1,0,0,1,,,3780,3780,0,,,0');
       await assert.rejects(
         service.reportFacts(q.id, { from: new Date(at('12:00')), to: new Date(at('10:00')) }),
         /before/,

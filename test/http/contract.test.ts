@@ -18,6 +18,8 @@ const CUSTOMER_FIELDS = [
   'position',
   'priority',
   'queueId',
+  'recalledAt',
+  'recalls',
   'status',
 ];
 const OPERATOR_FIELDS = [...CUSTOMER_FIELDS, 'contact', 'metadata'].sort();

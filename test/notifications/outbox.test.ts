@@ -114,15 +114,35 @@ for (const combo of COMBOS) {
       now += 86_400_000;
       assert.equal(await d.runOnce(), 0, 'a failed delivery is not retried by itself');
 
+      // GET /api/outbox counts it, in total and for its webhook.
+      const outbox = async () => (await call(node.url, 'GET', '/api/outbox')).body;
+      const depth = await outbox();
+      assert.ok(depth.failed >= 1, JSON.stringify(depth));
+      assert.deepEqual(
+        depth.byWebhook.find((b: { webhookId: string }) => b.webhookId === id),
+        { webhookId: id, pending: 0, failed: 1 },
+      );
+
       rx.mode = 'ok';
       const path = `/api/webhooks/${id}/deliveries/${failed.id}/resend`;
       now = Date.now() + 1000;
       assert.equal((await call(node.url, 'POST', path)).status, 204);
+      assert.deepEqual(
+        (await outbox()).byWebhook.find((b: { webhookId: string }) => b.webhookId === id),
+        { webhookId: id, pending: 1, failed: 0 },
+        'sent again: pending once more',
+      );
       assert.equal(await d.runOnce(), 1);
       const [sent] = await deliveries(id);
       assert.deepEqual([sent.status, sent.attempts], ['delivered', 1]);
       assert.equal((await call(node.url, 'POST', path)).status, 409);
       assert.equal((await call(node.url, 'POST', `/api/webhooks/${id}/deliveries/999999/resend`)).status, 404);
+      assert.equal(
+        (await outbox()).byWebhook.some((b: { webhookId: string }) => b.webhookId === id),
+        false,
+        'delivered: nothing left',
+      );
+      assert.equal((await call(node.url, 'GET', '/api/outbox', { key: null })).status, 401);
       await node.rt.store.webhooks.deleteWebhook(id);
     });
 

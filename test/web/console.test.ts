@@ -198,9 +198,10 @@ describe('operator console, administration (SQLite + in-process)', { skip: skipB
       await page.getByTestId('queue-row').first().waitFor();
       assert.ok(!w.requests.some((r) => r.includes('/assets/charts')), w.requests.join('\n'));
       await page.getByRole('link', { name: 'Charts' }).click();
-      await eventually(async () => assert.equal(await page.getByTestId('chart').count(), 5));
+      // Five of the stored history, and two of one queue (Stadium, the only one) hour by hour.
+      await eventually(async () => assert.equal(await page.getByTestId('chart').count(), 7));
       assert.ok(w.requests.includes('GET /assets/charts.js'));
-      assert.equal(await page.getByTestId('chart').locator('canvas').count(), 4, 'four charts have minutes to draw');
+      assert.equal(await page.getByTestId('chart').locator('canvas').count(), 6, 'four charts have minutes to draw');
       const waiting = page.getByRole('img', { name: /^Waiting, all queues/ });
       assert.match((await waiting.getAttribute('aria-label')) ?? '', /latest 1, lowest 1, highest 10/);
       await clean(w, 'charts');

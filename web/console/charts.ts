@@ -1,7 +1,10 @@
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
 import { h } from '../common.js';
+import { chart, COLOURS, zone } from './plot.js';
+import { queueCharts } from './queue-charts.js';
 import { call, problem } from './session.js';
+
+const REFRESH_MS = 60_000;
 
 interface History {
   minutes: {
@@ -15,70 +18,12 @@ interface History {
   days: { day: string[]; joined: (number | null)[]; served: (number | null)[]; avgWaitSeconds: (number | null)[] };
 }
 
-interface Line {
-  label: string;
-  values: (number | null)[];
-  colour: string;
-}
-
-const COLOURS = ['#0b5cad', '#a1001b', '#0a6b2c'];
-const REFRESH_MS = 60_000;
-const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-
-/** A sentence that carries what the chart shows, for screen readers and for a chart with no data. */
-function summary(lines: Line[]): string {
-  return lines
-    .map((l) => {
-      const known = l.values.filter((v): v is number => v !== null);
-      if (!known.length) return `${l.label}: no data`;
-      const fmt = (v: number) => v.toLocaleString(undefined, { maximumFractionDigits: 1 });
-      return `${l.label}: latest ${fmt(known[known.length - 1] as number)}, lowest ${fmt(Math.min(...known))}, highest ${fmt(Math.max(...known))}`;
-    })
-    .join('; ');
-}
-
-/** One time-series chart in a figure; uPlot draws it, the caption and the summary say what it is. */
-function chart(
-  title: string,
-  unit: string,
-  x: number[],
-  lines: Line[],
-  empty: string,
-): { el: HTMLElement; draw: () => uPlot | null } {
-  const text = summary(lines);
-  const box = h('div', { class: 'plot', role: 'img', 'aria-label': `${title}. ${text}` });
-  const el = h(
-    'figure',
-    { class: 'card chart', 'data-testid': 'chart' },
-    h('figcaption', {}, h('strong', {}, title), ` (${unit})`),
-    box,
-    x.length < 2 ? h('p', { class: 'hint' }, empty) : null,
-  );
-  // Drawn once the figure is on the page, at the width its grid column gives it.
-  const draw = () =>
-    x.length < 2
-      ? null
-      : new uPlot(
-          {
-            width: Math.max(240, box.clientWidth),
-            height: 220,
-            legend: { show: true, live: false },
-            cursor: { drag: { x: false, y: false } },
-            scales: { x: { time: true } },
-            axes: [{ stroke: '#4a5361' }, { stroke: '#4a5361', label: unit, size: 60 }],
-            series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.colour, width: 2, spanGaps: false }))],
-          },
-          [x, ...lines.map((l) => l.values)] as uPlot.AlignedData,
-          box,
-        );
-  return { el, draw };
-}
-
 /** Charts of the stored history: queue length, traffic, response time, resources, daily joins and services. */
 export function chartsView(root: HTMLElement): () => void {
   const message = h('p', { role: 'status', class: 'message' });
   const grid = h('div', { class: 'charts' });
   let plots: uPlot[] = [];
+  const perQueue = queueCharts();
   const load = async () => {
     const r = await call<History>('GET', '/api/console/history?hours=24&days=30');
     if (r.status !== 200) return void (message.textContent = problem(r));
@@ -139,15 +84,17 @@ export function chartsView(root: HTMLElement): () => void {
     h(
       'p',
       { class: 'hint' },
-      `The last 24 hours, one point a minute, and the last 30 days. Times in your time zone (${zone}).`,
+      `The last 24 hours, one point a minute, and the last 30 days; below, one queue hour by hour. Times in your time zone (${zone}).`,
     ),
     message,
     grid,
+    perQueue.el,
   );
   void load();
   const timer = setInterval(() => void load(), REFRESH_MS);
   return () => {
     clearInterval(timer);
     for (const p of plots) p.destroy();
+    perQueue.stop();
   };
 }

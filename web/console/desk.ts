@@ -14,6 +14,7 @@ interface Ticket {
   counter: string | null;
   createdAt: string;
   calledAt: string | null;
+  recalls?: number;
 }
 
 const PAGE_SIZE = 50;
@@ -121,6 +122,12 @@ export function deskView(root: HTMLElement, queueId: string): () => void {
   const serve = () => finish('serve', 'served');
   const noShow = () => finish('no-show', 'marked as a no-show');
   const requeue = () => finish('requeue', 'put back at the end of the line');
+  async function recall(): Promise<void> {
+    const t = current;
+    if (!t) return void (message.textContent = 'No ticket is called at this desk.');
+    const after = await act('Recall', `/api/tickets/${encodeURIComponent(t.id)}/recall`, {});
+    if (after) message.textContent = `${t.number} called again to ${after.counter ?? counter ?? 'the desk'}.`;
+  }
 
   function drawCalled(): void {
     const t = current;
@@ -138,6 +145,7 @@ export function deskView(root: HTMLElement, queueId: string): () => void {
               { class: 'timer', 'data-testid': 'called-timer' },
               t.calledAt ? `called ${clock(t.calledAt)} ago` : '',
             ),
+            t.recalls ? h('span', { class: 'timer', 'data-testid': 'recalls' }, `recalled ${t.recalls}×`) : null,
           )
         : h('p', { class: 'nobody' }, 'No ticket is called at this desk.'),
       h(
@@ -146,6 +154,7 @@ export function deskView(root: HTMLElement, queueId: string): () => void {
         h('button', { type: 'button', class: 'primary', onclick: () => void callNext() }, 'Call next'),
         h('button', { type: 'button', disabled, onclick: () => void serve() }, 'Serve'),
         h('button', { type: 'button', disabled, onclick: () => void noShow() }, 'No-show'),
+        h('button', { type: 'button', disabled, onclick: () => void recall() }, 'Recall'),
         h(
           'button',
           { type: 'button', disabled: t || missed ? undefined : true, onclick: () => void requeue() },
@@ -231,7 +240,7 @@ export function deskView(root: HTMLElement, queueId: string): () => void {
   const onKey = (e: KeyboardEvent) => {
     const target = e.target as HTMLElement;
     if (e.ctrlKey || e.metaKey || e.altKey || ['INPUT', 'SELECT', 'TEXTAREA'].includes(target.tagName)) return;
-    const run = { n: callNext, s: serve, x: noShow, r: requeue }[e.key.toLowerCase()];
+    const run = { n: callNext, s: serve, x: noShow, r: requeue, a: recall }[e.key.toLowerCase()];
     if (run) {
       e.preventDefault();
       void run();
@@ -257,7 +266,9 @@ export function deskView(root: HTMLElement, queueId: string): () => void {
       h('kbd', {}, 'X'),
       ' no-show · ',
       h('kbd', {}, 'R'),
-      ' requeue',
+      ' requeue · ',
+      h('kbd', {}, 'A'),
+      ' recall (announce again)',
     ),
     h('h2', {}, 'Waiting, in calling order'),
     h(

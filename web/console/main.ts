@@ -18,8 +18,9 @@ const ROUTES: Record<string, { label: string; admin: boolean; load: () => Promis
   health: { label: 'Health', admin: false, load: async () => (await import('./health.js')).healthView },
   charts: { label: 'Charts', admin: false, load: async () => (await import('./charts.js')).chartsView },
   keys: { label: 'API keys', admin: true, load: async () => (await import('./keys.js')).keysView },
+  webhooks: { label: 'Webhooks', admin: true, load: async () => (await import('./outbox.js')).outboxView },
 };
-const NAV = ['queues', 'maintenance', 'backups', 'health', 'charts', 'keys'];
+const NAV = ['queues', 'maintenance', 'backups', 'health', 'charts', 'webhooks', 'keys'];
 
 const app = document.getElementById('app') as HTMLElement;
 const main = h('main', { id: 'main', tabindex: '-1' });

@@ -1,5 +1,6 @@
 import { etaText, h, type Eta } from '../common.js';
 import type { Catalogue } from '../../src/http/pages/catalogues/en.js';
+import { settingsForm } from './queue-settings.js';
 import { call, problem } from './session.js';
 
 export interface Queue {
@@ -10,7 +11,17 @@ export interface Queue {
   waitingCount: number;
   estimatedWait: Eta | null;
   capacity: number | null;
-  settings: { averageServiceSeconds: number; ticketTtlSeconds: number };
+  settings: { averageServiceSeconds: number; ticketTtlSeconds: number; admission?: Admission };
+}
+
+/** A waiting room's admission settings, as the API shows them (docs/waiting-room.md). */
+export interface Admission {
+  newPerMinute: number;
+  maxActive: number | null;
+  sessionSeconds: number;
+  method: 'fifo' | 'random' | 'passthrough' | 'reject';
+  opensAt: string | null;
+  idleSeconds: number;
 }
 
 const REFRESH_MS = 2000;
@@ -29,40 +40,6 @@ export function queuesView(root: HTMLElement): () => void {
     const r = await call<Queue>('PATCH', `/api/queues/${q.id}`, change);
     message.textContent = r.status === 200 ? `${q.name}: saved.` : `${q.name}: ${problem(r)}`;
     await load();
-  }
-
-  function settings(q: Queue): HTMLElement {
-    const field = (label: string, name: string, v: number | null) => {
-      const id = `${name}-${q.id}`;
-      return h(
-        'span',
-        { class: 'field' },
-        h('label', { for: id }, label),
-        h('input', { id, name, type: 'number', min: '0', value: v ?? '' }),
-      );
-    };
-    return h(
-      'form',
-      {
-        class: 'settings',
-        onsubmit: (e: Event) => {
-          e.preventDefault();
-          const f = new FormData(e.target as HTMLFormElement);
-          const num = (k: string) => (String(f.get(k) ?? '') === '' ? null : Number(f.get(k)));
-          const settings: Record<string, number> = {};
-          const avg = num('avg');
-          const ttl = num('ttl');
-          if (avg !== null) settings.averageServiceSeconds = avg;
-          if (ttl !== null) settings.ticketTtlSeconds = ttl;
-          settingsRow.set(q.id, false);
-          void patch(q, { capacity: num('capacity'), settings });
-        },
-      },
-      field('Capacity (empty: no limit)', 'capacity', q.capacity),
-      field('Service time seed (seconds)', 'avg', q.settings.averageServiceSeconds),
-      field('Ticket expiry (seconds, 0: never)', 'ttl', q.settings.ticketTtlSeconds),
-      h('button', { type: 'submit' }, 'Save settings'),
-    );
   }
 
   function row(q: Queue): HTMLElement[] {
@@ -97,7 +74,24 @@ export function queuesView(root: HTMLElement): () => void {
         h('a', { href: `/q/${q.id}/poster`, target: '_blank', rel: 'noopener' }, 'Poster'),
       ),
     );
-    return open ? [cells, h('tr', { class: 'sub' }, h('td', { colspan: '6' }, settings(q)))] : [cells];
+    return open
+      ? [
+          cells,
+          h(
+            'tr',
+            { class: 'sub' },
+            h(
+              'td',
+              { colspan: '6' },
+              settingsForm(q, (done) => {
+                settingsRow.set(q.id, false);
+                message.textContent = done;
+                void load();
+              }),
+            ),
+          ),
+        ]
+      : [cells];
   }
 
   async function load(): Promise<void> {

@@ -133,20 +133,27 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           'x-accel-buffering': 'no',
         });
         let seq = 0;
+        let open = true;
         const ping = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-        const stop = ctx.events.watch(
-          first.queueId,
-          first,
-          (view) => res.write(`id: ${++seq}\nevent: ticket\ndata: ${JSON.stringify(view)}\n\n`),
-          (reason) => {
-            clearInterval(ping);
-            // A browser's EventSource reconnects when a stream closes; `retry` spaces out the retries
-            // of a page that does not close it on `end` (it would only be told the same end again).
-            res.end(`id: ${++seq}\nretry: ${END_RETRY_MS}\nevent: end\ndata: ${JSON.stringify({ reason })}\n\n`);
-          },
-        );
-        req.raw.on('close', () => {
+        const send = (view: unknown) => {
+          if (open) res.write(`id: ${++seq}\nevent: ticket\ndata: ${JSON.stringify(view)}\n\n`);
+        };
+        // A recall changes what the stream's dedup compares of a view not at all, so it is sent here.
+        const unrecall = ctx.recalls.listen(first.id, () => {
+          ctx.service.watchedTicket(first.id).then(send, () => undefined);
+        });
+        const stop = ctx.events.watch(first.queueId, first, send, (reason) => {
+          open = false;
           clearInterval(ping);
+          unrecall();
+          // A browser's EventSource reconnects when a stream closes; `retry` spaces out the retries
+          // of a page that does not close it on `end` (it would only be told the same end again).
+          res.end(`id: ${++seq}\nretry: ${END_RETRY_MS}\nevent: end\ndata: ${JSON.stringify({ reason })}\n\n`);
+        });
+        req.raw.on('close', () => {
+          open = false;
+          clearInterval(ping);
+          unrecall();
           stop();
           unwatch();
         });

@@ -8,6 +8,13 @@ import { counterBody, createQueueBody, idSchema, listTicketsQuery, patchQueueBod
 
 const queueParams = z.object({ id: idSchema });
 
+/** A call names its desk (none: null); a recall keeps the ticket's desk unless given another. */
+function deskOf(action: string, counter: string | null | undefined): string | null | undefined {
+  if (action === 'call') return counter ?? null;
+  if (action === 'recall' && counter) return counter;
+  return undefined;
+}
+
 /** Operator routes: queues and tickets, for admin and operator keys. */
 export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
   return async (app) => {
@@ -127,7 +134,7 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
     );
 
     const ticketParams = z.object({ id: idSchema });
-    const act = (path: string, action: 'serve' | 'noShow' | 'requeue' | 'call', summary: string) =>
+    const act = (path: string, action: 'serve' | 'noShow' | 'requeue' | 'recall' | 'call', summary: string) =>
       app.post(
         path,
         {
@@ -140,12 +147,16 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
             response: { 200: operatorTicketViewSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
           },
         },
-        async (req) =>
-          ctx.service.act(req.params.id, action, action === 'call' ? (req.body?.counter ?? null) : undefined),
+        async (req) => ctx.service.act(req.params.id, action, deskOf(action, req.body?.counter)),
       );
     act('/api/tickets/:id/serve', 'serve', 'Mark a called ticket served');
     act('/api/tickets/:id/no-show', 'noShow', 'Mark a called ticket as a no-show');
     act('/api/tickets/:id/requeue', 'requeue', 'Put a called or no-show ticket back at the end of the line');
     act('/api/tickets/:id/call', 'call', 'Call a waiting ticket out of order');
+    act(
+      '/api/tickets/:id/recall',
+      'recall',
+      'Announce a called ticket again (to a new desk when `counter` is given); 409 unless it is called',
+    );
   };
 }

@@ -12,6 +12,7 @@ import {
   deliverySchema,
   deliveryView,
   newWebhookSchema,
+  outboxSchema,
   webhookParams,
   webhookSchema,
   webhookView,
@@ -89,6 +90,22 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         if (req.params.id === EMAIL_CHANNEL.id || !(await hooks.deleteWebhook(req.params.id)))
           throw notFound('webhook');
         return reply.status(204).send();
+      },
+    );
+    app.get(
+      '/api/outbox',
+      {
+        schema: {
+          tags,
+          security,
+          summary: 'The outbox: deliveries not yet delivered, and those that ran out of retries',
+          response: { 200: outboxSchema, ...errors(401, 403, 503) },
+        },
+      },
+      async () => {
+        const now = new Date();
+        const [total, byWebhook] = await Promise.all([hooks.backlog(now), hooks.backlogByWebhook()]);
+        return { ...total, byWebhook };
       },
     );
     app.get(

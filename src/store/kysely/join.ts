@@ -62,6 +62,8 @@ function ticketRows(
       seen_at: null,
       number_epoch: epoch,
       lang: r.lang ?? null,
+      recalls: 0,
+      recalled_at: null,
     };
   });
 }

@@ -33,6 +33,8 @@ function eventData(row: Selectable<TicketsTable>, position: number | null): stri
     priority: Number(row.priority) === PRIORITY_RANKS[0] ? 'high' : 'normal',
     position,
     counter: row.counter,
+    // A ticket.called with recalls > 0 announces the call again (POST /api/tickets/:id/recall).
+    recalls: Number(row.recalls ?? 0),
   });
 }
 

@@ -62,6 +62,8 @@ export function toTicket(r: Selectable<TicketsTable>): TicketRecord {
         : { lowSeconds: Number(r.eta_low), highSeconds: Number(r.eta_high) },
     admittedUntil: date(r.admitted_until ?? null),
     seenAt: date(r.seen_at ?? null),
+    recalls: Number(r.recalls ?? 0),
+    recalledAt: date(r.recalled_at ?? null),
   };
 }
 

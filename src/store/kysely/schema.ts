@@ -58,6 +58,9 @@ export interface TicketsTable {
   number_epoch: Generated<number>;
   /** The language the customer joined in (en, es, ar); emails are written in it. */
   lang: Generated<string | null>;
+  /** How many times a called ticket was announced again, and the last time. */
+  recalls: Generated<number>;
+  recalled_at: Generated<number | null>;
 }
 
 interface IdempotencyKeysTable {

@@ -104,6 +104,10 @@ export async function applyChange(
     ended_at: ENDED.includes(change.to) ? now : null,
     updated_at: now,
     ...(change.admittedUntil !== undefined ? { admitted_until: change.admittedUntil } : {}),
+    // A recall keeps the first call's time, which waits and the estimate's accuracy are measured to.
+    ...(change.recall === true
+      ? { called_at: cur.called_at ?? now, recalls: Number(cur.recalls ?? 0) + 1, recalled_at: now }
+      : {}),
   };
   const row = { ...cur, ...patch };
   await trx.updateTable('tickets').set(patch).where('id', '=', cur.id).execute();

@@ -247,4 +247,21 @@ export class KyselyWebhookStore implements WebhookStore {
         pending?.oldest == null ? null : Math.max(0, (now.getTime() - Number(pending.oldest)) / 1000),
     };
   }
+
+  async backlogByWebhook(): Promise<{ webhookId: string; pending: number; failed: number }[]> {
+    const rows = await this.db
+      .selectFrom('webhook_deliveries')
+      .select(['webhook_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', 'in', ['pending', 'failed'])
+      .groupBy(['webhook_id', 'status'])
+      .execute();
+    const by = new Map<string, { webhookId: string; pending: number; failed: number }>();
+    for (const r of rows) {
+      const b = by.get(r.webhook_id) ?? { webhookId: r.webhook_id, pending: 0, failed: 0 };
+      if (r.status === 'pending') b.pending = Number(r.n);
+      else b.failed = Number(r.n);
+      by.set(r.webhook_id, b);
+    }
+    return [...by.values()];
+  }
 }

@@ -7,6 +7,7 @@ import * as m005 from './005_eta_at_join.js';
 import * as m006 from './006_daily_numbering.js';
 import * as m007 from './007_ticket_language.js';
 import * as m008 from './008_now_serving.js';
+import * as m009 from './009_recalls.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Step> = {
   '006_daily_numbering': m006,
   '007_ticket_language': m007,
   '008_now_serving': m008,
+  '009_recalls': m009,
 };
 
 export function migrationProvider(kind: DialectKind): MigrationProvider {
