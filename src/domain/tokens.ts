@@ -76,6 +76,18 @@ export function sealToken(token: string, key: Buffer): string {
   return Buffer.concat([iv, c.getAuthTag(), body]).toString('base64url');
 }
 
+/** Seals and opens stored secrets under the database's seal key (see docs/backups.md). */
+export interface SecretBox {
+  seal(plain: string): string;
+  /** Null when the value was sealed under another key, or altered. */
+  open(sealed: string): string | null;
+}
+
+export const secretBox = (key: Buffer): SecretBox => ({
+  seal: (plain) => sealToken(plain, key),
+  open: (sealed) => unsealToken(sealed, key),
+});
+
 export function unsealToken(sealed: string, key: Buffer): string | null {
   try {
     const buf = Buffer.from(sealed, 'base64url');

@@ -26,13 +26,20 @@ for (const combo of COMBOS) {
     let now = Date.now();
     const clock = () => new Date(now);
     const dispatcher = (owner: string) =>
-      new WebhookDispatcher({ store: node.rt.store.webhooks, owner, timeoutMs: 2000, pollMs: 60_000, clock });
+      new WebhookDispatcher({
+        store: node.rt.store.webhooks,
+        secrets: node.rt.secrets,
+        owner,
+        timeoutMs: 2000,
+        pollMs: 60_000,
+        clock,
+      });
     const hook = async (events: WebhookEvent[]) =>
       (
         await registerWebhook(
           node.rt.store.webhooks,
           { url: rx.url, events, includeContact: false },
-          { allowPrivate: true, now: new Date() },
+          { allowPrivate: true, now: new Date(), secrets: node.rt.secrets },
         )
       ).record.id;
     const deliveries = async (id: string) =>

@@ -68,8 +68,11 @@ for (const backend of BACKENDS) {
       await spool.put({ doc: real, nodeId: 'node-x' });
 
       const superseded: string[] = [];
-      const replay = spool.replay(store.maintenance, later, () => assert.fail('nothing is refused'), (id) =>
-        superseded.push(id),
+      const replay = spool.replay(
+        store.maintenance,
+        later,
+        () => assert.fail('nothing is refused'),
+        (id) => superseded.push(id),
       );
       assert.equal(await replay, 1);
       assert.deepEqual(await store.maintenance.getRun('run_cut_off'), real);
