@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { RETRY_DELAYS_MS, WebhookDispatcher } from '../../src/domain/webhook-dispatcher.js';
+import { secretBox } from '../../src/domain/tokens.js';
 import { registerWebhook } from '../../src/domain/webhooks.js';
 import type { WebhookEvent } from '../../src/store/webhook-contract.js';
 import { healthCheck } from '../../src/maintenance/steps/health-check/index.js';
@@ -190,6 +192,25 @@ for (const combo of COMBOS) {
         [['ticket.joined', 'pending']],
       );
       await node.rt.store.webhooks.deleteWebhook(id);
+    });
+
+    test('a secret sealed under another key is never used to sign: the attempt fails and says why', async () => {
+      rx.mode = 'ok';
+      const { record } = await registerWebhook(
+        node.rt.store.webhooks,
+        { url: rx.url, events: ['ticket.joined'], includeContact: false },
+        { allowPrivate: true, now: new Date(), secrets: secretBox(randomBytes(32)) },
+      );
+      const q = await createQueue(node.url);
+      await join(node.url, q.id);
+      now = Date.now() + 1000;
+      const before = rx.received.length;
+      assert.equal(await dispatcher('a').runOnce(), 1);
+      assert.equal(rx.received.length, before, 'nothing sent');
+      const [d] = await deliveries(record.id);
+      assert.deepEqual([d.status, d.attempts], ['pending', 1]);
+      assert.match(d.error, /signing secret cannot be opened/);
+      await node.rt.store.webhooks.deleteWebhook(record.id);
     });
 
     test('the daily health check warns of failed deliveries', async () => {
