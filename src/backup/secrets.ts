@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { hkdfSync } from 'node:crypto';
+import { sealToken as seal, unsealToken as open } from '../domain/tokens.js';
 import { BackupError } from '../errors/index.js';
 import type { Store } from '../store/contract.js';
 import { SECRET_META_KEYS } from '../store/dump-contract.js';
@@ -15,24 +16,6 @@ import type { Signer } from './signature.js';
  */
 const wrapKey = (signer: Signer): Buffer =>
   Buffer.from(hkdfSync('sha256', signer.key, 'queuekeeper', 'backup secret meta wrap', 32));
-
-function seal(plain: string, key: Buffer): string {
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', key, iv);
-  const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-  return Buffer.concat([iv, c.getAuthTag(), body]).toString('base64url');
-}
-
-function open(sealed: string, key: Buffer): string | null {
-  try {
-    const buf = Buffer.from(sealed, 'base64url');
-    const d = createDecipheriv('aes-256-gcm', key, buf.subarray(0, 12));
-    d.setAuthTag(buf.subarray(12, 28));
-    return Buffer.concat([d.update(buf.subarray(28)), d.final()]).toString('utf8');
-  } catch {
-    return null;
-  }
-}
 
 /** The secret meta entries of the database being backed up, each sealed for the manifest. */
 export async function sealedSecrets(store: Store, signer: Signer): Promise<Record<string, string>> {

@@ -66,8 +66,8 @@ export function sameDigest(a: string, b: string): boolean {
 }
 
 /**
- * Seals a token with AES-256-GCM so that an idempotent retry can return it again. The sealed copy
- * lives only as long as its idempotency key (24 h).
+ * Seals a value with AES-256-GCM: a ticket token kept so that an idempotent retry can return it
+ * again (as long as its idempotency key, 24 h), and every other secret the database keeps.
  */
 export function sealToken(token: string, key: Buffer): string {
   const iv = randomBytes(12);
