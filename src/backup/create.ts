@@ -13,6 +13,7 @@ import { storeFile, writePrivateFile } from './files.js';
 import { backupPath, isBackupId, newBackupId, tmpBackupPath } from './ids.js';
 import { takeLiveSnapshot } from './live-snapshot.js';
 import { appInfo, MANIFEST_FILE, manifestSchema, type Manifest } from './manifest.js';
+import { sealedSecrets } from './secrets.js';
 import { signDocument, signerFor } from './signature.js';
 
 /** What creating a backup needs: the node's own store and live index, and its config. */
@@ -96,6 +97,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
       key,
       signal,
     );
+    const secrets = await sealedSecrets(deps.store, signer);
     const body: Manifest = manifestSchema.parse({
       format: 1,
       id,
@@ -111,6 +113,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
         dumpStartedAt: dump.startedAt.toISOString(),
         dumpEndedAt: dump.endedAt.toISOString(),
         ...(dump.meta ? { meta: dump.meta } : {}),
+        ...(Object.keys(secrets).length > 0 ? { secrets } : {}),
       },
       live: {
         backend: live.backend,

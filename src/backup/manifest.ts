@@ -48,6 +48,8 @@ export const manifestSchema = z
         dumpEndedAt: isoTime,
         /** Meta entries kept beside a dump that leaves them out (store/dump-contract.ts). */
         meta: z.record(z.string().max(200), z.string().max(10_000)).optional(),
+        /** Secret meta entries, sealed under a key derived from the signing key (secrets.ts). */
+        secrets: z.record(z.string().max(100), z.string().max(1_000)).optional(),
       })
       .strict(),
     live: z.object({ backend: z.enum(['memory', 'redis']), takenAt: isoTime, queues: count, entries: count }).strict(),

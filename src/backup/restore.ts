@@ -7,6 +7,8 @@ import { openDumpEngine, openServingClaims } from '../store/open-dump.js';
 import { backupPath, isBackupId } from './ids.js';
 import { readManifest } from './manifest.js';
 import type { Verification } from './types.js';
+import { restoreSecrets } from './secrets.js';
+import { verifiersFor } from './signature.js';
 import { dumpSource, inspectBackup } from './verify.js';
 
 export interface RestoreOptions {
@@ -135,6 +137,13 @@ async function putInPlace(
   }
   // SQLite adopted the checked file itself; PostgreSQL restored a second time, so count again.
   if (target.kind === 'postgres') await expectCounts(target, m.tables);
+  // Last, so that the counts above compare the dump's rows alone.
+  const secrets = openStore(target, { poolSize: 2 });
+  try {
+    await restoreSecrets(m, await verifiersFor(config), secrets);
+  } finally {
+    await secrets.close();
+  }
   return {
     id,
     target: describeTarget(target),

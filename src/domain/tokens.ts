@@ -66,8 +66,8 @@ export function sameDigest(a: string, b: string): boolean {
 }
 
 /**
- * Seals a token with AES-256-GCM so that an idempotent retry can return it again. The sealed copy
- * lives only as long as its idempotency key (24 h).
+ * Seals a value with AES-256-GCM: a ticket token kept so that an idempotent retry can return it
+ * again (as long as its idempotency key, 24 h), and every other secret the database keeps.
  */
 export function sealToken(token: string, key: Buffer): string {
   const iv = randomBytes(12);
@@ -75,6 +75,18 @@ export function sealToken(token: string, key: Buffer): string {
   const body = Buffer.concat([c.update(token, 'utf8'), c.final()]);
   return Buffer.concat([iv, c.getAuthTag(), body]).toString('base64url');
 }
+
+/** Seals and opens stored secrets under the database's seal key (see docs/backups.md). */
+export interface SecretBox {
+  seal(plain: string): string;
+  /** Null when the value was sealed under another key, or altered. */
+  open(sealed: string): string | null;
+}
+
+export const secretBox = (key: Buffer): SecretBox => ({
+  seal: (plain) => sealToken(plain, key),
+  open: (sealed) => unsealToken(sealed, key),
+});
 
 export function unsealToken(sealed: string, key: Buffer): string | null {
   try {

@@ -6,6 +6,7 @@ import {
 } from '../store/webhook-contract.js';
 import { within } from '../resilience/index.js';
 import { emailAddress, emailMessage, type SendEmail } from './notify-email.js';
+import type { SecretBox } from './tokens.js';
 import { signDelivery } from './webhook-signing.js';
 
 /**
@@ -32,6 +33,8 @@ export interface DispatcherOptions {
   readonly owner: string;
   readonly timeoutMs: number;
   readonly pollMs: number;
+  /** Opens the webhooks' sealed signing secrets, one delivery at a time. */
+  readonly secrets: SecretBox;
   readonly clock?: () => Date;
   readonly batch?: number;
   /** Set when this node has SMTP: it then also sends the email channel's rows. */
@@ -121,6 +124,18 @@ export class WebhookDispatcher {
   }
 
   private async attempt(d: ClaimedDelivery): Promise<AttemptResult> {
+    const secret = this.o.secrets.open(d.sealedSecret);
+    // Sealed under another key (a database restored without the backup's seal key): sending it
+    // unsigned or wrongly signed would teach receivers to ignore signatures.
+    if (secret === null)
+      return {
+        ok: false,
+        responseStatus: null,
+        latencyMs: 0,
+        error:
+          "the webhook's signing secret cannot be opened with this database's seal key; register the webhook again",
+        retryAt: retryAt(d.attempts, this.clock()),
+      };
     const msgId = `msg_${d.id}`;
     const timestamp = Math.floor(this.clock().getTime() / 1000);
     const body = JSON.stringify({ type: d.type, timestamp: d.occurredAt.toISOString(), data: d.data });
@@ -132,7 +147,7 @@ export class WebhookDispatcher {
           'content-type': 'application/json',
           'webhook-id': msgId,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signDelivery(d.secret, msgId, timestamp, body),
+          'webhook-signature': signDelivery(secret, msgId, timestamp, body),
         },
         body,
         // A redirect could point anywhere, past the URL checks made at registration.

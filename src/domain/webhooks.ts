@@ -2,7 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { AppError } from '../errors/index.js';
 import type { WebhookEvent, WebhookRecord, WebhookStore } from '../store/webhook-contract.js';
-import { newId } from './tokens.js';
+import { newId, type SecretBox } from './tokens.js';
 import { newWebhookSecret } from './webhook-signing.js';
 
 /** Loopback, private, link-local, carrier-grade NAT and unspecified ranges, for both families. */
@@ -61,17 +61,23 @@ export async function checkWebhookUrl(raw: string, allowPrivate: boolean): Promi
   return url.toString();
 }
 
-/** Registers a webhook; the secret is returned here only. */
+/** Registers a webhook; the secret is returned here only, and stored sealed. */
 export async function registerWebhook(
   store: WebhookStore,
   input: { url: string; events: readonly WebhookEvent[]; includeContact: boolean },
-  opts: { allowPrivate: boolean; now: Date },
+  opts: { allowPrivate: boolean; now: Date; secrets: SecretBox },
 ): Promise<{ record: WebhookRecord; secret: string }> {
   const url = await checkWebhookUrl(input.url, opts.allowPrivate);
   const secret = newWebhookSecret();
   const events = [...new Set(input.events)];
   const record = await store.createWebhook(
-    { id: newId('wh', opts.now.getTime()), url, events, secret, includeContact: input.includeContact },
+    {
+      id: newId('wh', opts.now.getTime()),
+      url,
+      events,
+      sealedSecret: opts.secrets.seal(secret),
+      includeContact: input.includeContact,
+    },
     opts.now,
   );
   return { record, secret };

@@ -6,6 +6,7 @@ import type { IndexWatcher } from '../domain/index-watcher.js';
 import type { KeyAuthority } from '../domain/keys.js';
 import type { RecallNotices } from '../domain/recalls.js';
 import type { TicketEvents } from '../domain/ticket-events.js';
+import type { SecretBox } from '../domain/tokens.js';
 import type { LiveBackend } from '../live/contract.js';
 import type { Logger } from '../logging/logger.js';
 import type { Maintenance } from '../maintenance/engine/index.js';
@@ -33,4 +34,6 @@ export interface AppContext {
   readonly rooms: WaitingRooms;
   /** The admission loop; running only on scheduler nodes. */
   readonly admission: AdmissionLoop;
+  /** Seals and opens stored secrets (webhook signing secrets) under the database's seal key. */
+  readonly secrets: SecretBox;
 }

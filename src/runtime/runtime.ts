@@ -5,7 +5,7 @@ import { isAppError } from '../errors/index.js';
 import { IndexWatcher } from '../domain/index-watcher.js';
 import { rebuildIndex, reconcileIndex } from '../domain/live-sync.js';
 import { QueueService, type ServiceObserver } from '../domain/queue-service.js';
-import { newApiKey, sha256 } from '../domain/tokens.js';
+import { newApiKey, secretBox, sha256 } from '../domain/tokens.js';
 import { KeyAuthority } from '../domain/keys.js';
 import { RecallNotices } from '../domain/recalls.js';
 import { TicketEvents } from '../domain/ticket-events.js';
@@ -23,6 +23,7 @@ import { outboxMetrics } from '../metrics/outbox.js';
 import { createMetrics } from '../metrics/registry.js';
 import { Sampler } from '../metrics/sampler.js';
 import { LatencyWindow } from '../metrics/window.js';
+import { SEAL_KEY_META } from '../store/dump-contract.js';
 import { openStore } from '../store/open.js';
 import { EMAIL_CHANNEL } from '../store/webhook-contract.js';
 import type { AppContext } from './context.js';
@@ -55,7 +56,8 @@ export async function createRuntime(
   });
   await store.migrate();
   const live = await openLive(config, logger);
-  const sealKey = Buffer.from(await store.initMeta('token_seal_key', randomBytes(32).toString('hex')), 'hex');
+  const sealKey = Buffer.from(await store.initMeta(SEAL_KEY_META, randomBytes(32).toString('hex')), 'hex');
+  const secrets = secretBox(sealKey);
 
   let generatedMasterKey: string | null = null;
   let masterHash: string | null = config.masterKey ? sha256(config.masterKey) : await store.getMeta('master_key_hash');
@@ -148,6 +150,7 @@ export async function createRuntime(
       ? { email: { send: smtpSender(smtp, config.notifications.mailFrom), publicUrl: config.publicUrl } }
       : {}),
     store: store.webhooks,
+    secrets,
     owner: nodeId,
     timeoutMs: config.notifications.timeoutMs,
     pollMs: config.notifications.pollMs,
@@ -181,6 +184,7 @@ export async function createRuntime(
     maintenance,
     rooms,
     admission,
+    secrets,
     generatedMasterKey,
     sampler,
     dispatcher,

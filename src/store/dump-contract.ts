@@ -41,11 +41,17 @@ export interface DumpSource {
 }
 
 /**
- * Meta entries that never leave the database through a dump: the key that seals ticket tokens
- * for idempotent replays would let anyone holding a backup read those tokens. A restored
- * database gets a new one at its first start; replays of joins made before fail with 409.
+ * The meta entry of the key that seals what the database keeps secret: ticket tokens for
+ * idempotent replays, pass signing keys, draw seeds, webhook signing secrets.
  */
-export const SECRET_META_KEYS: readonly string[] = ['token_seal_key'];
+export const SEAL_KEY_META = 'token_seal_key';
+
+/**
+ * Meta entries that never leave the database through a dump in clear: the seal key would let
+ * anyone holding a backup open every secret sealed under it. The manifest carries them sealed
+ * under the backup signing key instead, and a restore writes them back (backup/secrets.ts).
+ */
+export const SECRET_META_KEYS: readonly string[] = [SEAL_KEY_META];
 
 /** Dump and restore for one database engine. `sqlite/dump.ts` and `postgres/dump.ts` provide one. */
 export interface DumpEngine {

@@ -68,7 +68,14 @@ export interface MaintenanceStore {
   lastSlot(plan: string): Promise<Date | null>;
 
   insertRun(run: RunDocument, nodeId: string, now: Date): Promise<void>;
+  /** Stores a running run's progress; a run another node declared `interrupted` keeps that status. */
   updateRun(run: RunDocument): Promise<void>;
+  /**
+   * Stores a run's final document, written by the node that ran it. It replaces an `interrupted`
+   * verdict too (`superseded`): that verdict only says the node's heartbeat stopped reaching the
+   * database, and the node's own result is what happened. `missing` when no such run is stored.
+   */
+  finishRun(run: RunDocument): Promise<'stored' | 'superseded' | 'missing'>;
   heartbeat(runId: string, now: Date): Promise<void>;
   getRun(id: string): Promise<RunDocument | null>;
   listRuns(opts: {

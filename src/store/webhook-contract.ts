@@ -49,7 +49,8 @@ export interface DeliveryRecord {
 export interface ClaimedDelivery {
   readonly id: string;
   readonly url: string;
-  readonly secret: string;
+  /** The webhook's signing secret, sealed under the seal key; opened only to sign. */
+  readonly sealedSecret: string;
   readonly type: WebhookEvent;
   readonly occurredAt: Date;
   readonly attempts: number;
@@ -71,8 +72,9 @@ export interface AttemptResult {
  * transitions, expiry) in their transactions; this contract reads, claims and settles them.
  */
 export interface WebhookStore {
+  /** `sealedSecret`: the signing secret sealed under the seal key; the store never sees it in clear. */
   createWebhook(
-    w: { id: string; url: string; events: readonly WebhookEvent[]; secret: string; includeContact: boolean },
+    w: { id: string; url: string; events: readonly WebhookEvent[]; sealedSecret: string; includeContact: boolean },
     now: Date,
   ): Promise<WebhookRecord>;
   listWebhooks(): Promise<WebhookRecord[]>;

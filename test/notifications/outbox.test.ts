@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { RETRY_DELAYS_MS, WebhookDispatcher } from '../../src/domain/webhook-dispatcher.js';
+import { secretBox } from '../../src/domain/tokens.js';
 import { registerWebhook } from '../../src/domain/webhooks.js';
 import type { WebhookEvent } from '../../src/store/webhook-contract.js';
 import { healthCheck } from '../../src/maintenance/steps/health-check/index.js';
@@ -26,13 +28,20 @@ for (const combo of COMBOS) {
     let now = Date.now();
     const clock = () => new Date(now);
     const dispatcher = (owner: string) =>
-      new WebhookDispatcher({ store: node.rt.store.webhooks, owner, timeoutMs: 2000, pollMs: 60_000, clock });
+      new WebhookDispatcher({
+        store: node.rt.store.webhooks,
+        secrets: node.rt.secrets,
+        owner,
+        timeoutMs: 2000,
+        pollMs: 60_000,
+        clock,
+      });
     const hook = async (events: WebhookEvent[]) =>
       (
         await registerWebhook(
           node.rt.store.webhooks,
           { url: rx.url, events, includeContact: false },
-          { allowPrivate: true, now: new Date() },
+          { allowPrivate: true, now: new Date(), secrets: node.rt.secrets },
         )
       ).record.id;
     const deliveries = async (id: string) =>
@@ -66,11 +75,12 @@ for (const combo of COMBOS) {
     });
 
     test('a failed attempt is retried on schedule, later events of the ticket wait behind it', async () => {
-      now = Date.now() + 1000;
       const id = await hook(['ticket.joined', 'ticket.called']);
       const q = await createQueue(node.url);
       const t = await join(node.url, q.id);
       assert.equal((await call(node.url, 'POST', `/api/queues/${q.id}/call-next`, { body: {} })).status, 200);
+      // The clock starts once the events are written: on a busy machine the writes take a while.
+      now = Date.now() + 1000;
       const d = dispatcher('a');
       rx.mode = 'fail';
       assert.equal(await d.runOnce(), 1, 'only the ticket.joined is due: ticket.called waits behind it');
@@ -95,11 +105,11 @@ for (const combo of COMBOS) {
     });
 
     test('after more than 24 hours of retries a delivery fails, and can be sent again', async () => {
-      now = Date.now() + 1000;
-      const start = now;
       const id = await hook(['ticket.joined']);
       const q = await createQueue(node.url);
       await join(node.url, q.id);
+      now = Date.now() + 1000;
+      const start = now;
       const d = dispatcher('a');
       rx.mode = 'fail';
       for (let i = 0; i <= RETRY_DELAYS_MS.length; i++) {
@@ -147,11 +157,12 @@ for (const combo of COMBOS) {
     });
 
     test('two nodes sending at once deliver each event once; a dead node’s lease runs out', async () => {
-      now = Date.now() + 1000;
       rx.mode = 'ok';
       const id = await hook(['ticket.joined']);
       const q = await createQueue(node.url);
       for (let i = 0; i < 30; i++) await join(node.url, q.id);
+      // Thirty joins can take more than a second on a busy machine: they must all be due.
+      now = Date.now() + 1000;
       const before = rx.received.length;
       const [a, b] = [dispatcher('a'), dispatcher('b')];
       const sent = (await Promise.all([a.runOnce(), b.runOnce(), a.runOnce(), b.runOnce()])).reduce((x, y) => x + y);
@@ -161,6 +172,7 @@ for (const combo of COMBOS) {
       assert.equal(got.length, 30);
 
       await join(node.url, q.id);
+      now = Date.now() + 1000;
       const store = node.rt.store.webhooks;
       const [taken] = await store.claimDue('dead', new Date(now), 10_000, 10);
       assert.ok(taken);
@@ -173,12 +185,12 @@ for (const combo of COMBOS) {
     });
 
     test('delivered rows are pruned after a week; undelivered ones stay', async () => {
-      now = Date.now() + 1000;
-      const t0 = now;
       rx.mode = 'ok';
       const id = await hook(['ticket.joined', 'ticket.left']);
       const q = await createQueue(node.url);
       const t = await join(node.url, q.id);
+      now = Date.now() + 1000;
+      const t0 = now;
       assert.equal(await dispatcher('a').runOnce(), 1);
       await call(node.url, 'DELETE', `/api/tickets/${t.id}`, { key: null, headers: { 'x-ticket-token': t.token } });
       now = t0 + 7 * 86_400_000 - 1;
@@ -202,6 +214,25 @@ for (const combo of COMBOS) {
       await node.rt.store.webhooks.deleteWebhook(id);
     });
 
+    test('a secret sealed under another key is never used to sign: the attempt fails and says why', async () => {
+      rx.mode = 'ok';
+      const { record } = await registerWebhook(
+        node.rt.store.webhooks,
+        { url: rx.url, events: ['ticket.joined'], includeContact: false },
+        { allowPrivate: true, now: new Date(), secrets: secretBox(randomBytes(32)) },
+      );
+      const q = await createQueue(node.url);
+      await join(node.url, q.id);
+      now = Date.now() + 1000;
+      const before = rx.received.length;
+      assert.equal(await dispatcher('a').runOnce(), 1);
+      assert.equal(rx.received.length, before, 'nothing sent');
+      const [d] = await deliveries(record.id);
+      assert.deepEqual([d.status, d.attempts], ['pending', 1]);
+      assert.match(d.error, /signing secret cannot be opened/);
+      await node.rt.store.webhooks.deleteWebhook(record.id);
+    });
+
     test('the daily health check warns of failed deliveries', async () => {
       const messages = async () => {
         const r = await healthCheck(stepContextOf(node.rt));
@@ -210,11 +241,11 @@ for (const combo of COMBOS) {
           found: r.findings.some((f) => /failed after every retry/.test(f.message)),
         };
       };
-      now = Date.now() + 1000;
       const id = await hook(['ticket.joined']);
       const before = await messages();
       const q = await createQueue(node.url);
       await join(node.url, q.id);
+      now = Date.now() + 1000;
       const [d] = await node.rt.store.webhooks.claimDue('a', new Date(now), 10_000, 10);
       assert.ok(d);
       const gaveUp = { ok: false, responseStatus: 500, latencyMs: 3, error: 'receiver answered 500', retryAt: null };

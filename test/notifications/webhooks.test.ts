@@ -56,6 +56,39 @@ for (const combo of COMBOS) {
       );
     });
 
+    test('a leaver from behind moves nobody up; a leaver ahead brings the next one near', async () => {
+      const hook = await register(node.url, rx.url, ['ticket.near', 'ticket.left']);
+      const q = await createQueue(node.url, { settings: { notifyAtPosition: 3 } });
+      const t = [];
+      for (let i = 0; i < 5; i++) t.push(await join(node.url, q.id));
+      // From 5th place: the 3rd stays where it joined, so nobody is told.
+      assert.equal((await leave(node.url, t[4]!.id, t[4]!.token)).status, 200);
+      // From 1st place: the 4th moves up to 3rd.
+      assert.equal((await leave(node.url, t[0]!.id, t[0]!.token)).status, 200);
+      const mine = () => rx.received.filter((r) => r.json.data.queueId === q.id);
+      await eventually(async () => assert.equal(mine().length, 3));
+      assert.deepEqual(
+        mine()
+          .map((r) => [r.json.type, r.json.data.id])
+          .sort(),
+        [
+          ['ticket.left', t[0]!.id],
+          ['ticket.left', t[4]!.id],
+          ['ticket.near', t[3]!.id],
+        ].sort(),
+      );
+      const d = await call(node.url, 'GET', `/api/webhooks/${hook.id}/deliveries`);
+      assert.deepEqual(
+        d.body.items.map((x: { status: string; attempts: number }) => [x.status, x.attempts]),
+        [
+          ['delivered', 1],
+          ['delivered', 1],
+          ['delivered', 1],
+        ],
+      );
+      await call(node.url, 'DELETE', `/api/webhooks/${hook.id}`);
+    });
+
     test('events arrive signed, in order per ticket, and the deliveries show status and latency', async () => {
       const hook = await register(node.url, rx.url, ['ticket.joined', 'ticket.called', 'ticket.served', 'ticket.left']);
       const q = await createQueue(node.url);

@@ -142,11 +142,12 @@ describe(
         await registerWebhook(
           node.rt.store.webhooks,
           { url: rx.url, events: ['ticket.joined'], includeContact: false },
-          { allowPrivate: true, now: new Date() },
+          { allowPrivate: true, now: new Date(), secrets: node.rt.secrets },
         )
       ).record.id;
       const d = new WebhookDispatcher({
         store: node.rt.store.webhooks,
+        secrets: node.rt.secrets,
         owner: 'test',
         timeoutMs: 2000,
         pollMs: 60_000,

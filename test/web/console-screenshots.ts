@@ -40,7 +40,7 @@ async function outbox(node: Node): Promise<() => Promise<void>> {
     registerWebhook(
       node.rt.store.webhooks,
       { url, events: ['ticket.joined', 'ticket.called', 'ticket.served'], includeContact: false },
-      { allowPrivate: true, now: new Date() },
+      { allowPrivate: true, now: new Date(), secrets: node.rt.secrets },
     );
   await hook(ok.url);
   await hook(down.url);
@@ -50,6 +50,7 @@ async function outbox(node: Node): Promise<() => Promise<void>> {
   let now = Date.now();
   const d = new WebhookDispatcher({
     store: node.rt.store.webhooks,
+    secrets: node.rt.secrets,
     owner: 'screens',
     timeoutMs: 2000,
     pollMs: 60_000,

@@ -45,6 +45,7 @@ export function webhookRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const { record, secret } = await registerWebhook(hooks, req.body, {
           allowPrivate: ctx.config.notifications.allowPrivateAddresses,
           now: new Date(),
+          secrets: ctx.secrets,
         });
         return reply.status(201).send({ ...webhookView(record), secret });
       },

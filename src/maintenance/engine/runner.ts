@@ -28,6 +28,9 @@ export interface RunnerDeps {
 const STOPPING = 'not run: maintenance stopped on this node';
 /** The step a node runs even when its database is away: it is what reports the outage. */
 const OUTAGE_STEP = 'healthCheck';
+/** Logged when a run's own result replaces another node's `interrupted` verdict. */
+export const SUPERSEDED =
+  'another node had marked this run interrupted (its heartbeat stopped reaching the database); its real result replaces that';
 const STATUSES: ReadonlySet<string> = new Set<StepStatus>(['succeeded', 'failed', 'warning', 'skipped']);
 
 export function newRunDocument(
@@ -132,7 +135,10 @@ export async function storeFinal(deps: RunnerDeps, doc: RunDocument, offline: bo
   const log = deps.logger.child({ runId: doc.id, plan: doc.plan });
   if (!offline) {
     try {
-      await deps.store.maintenance.updateRun(doc);
+      const outcome = await deps.store.maintenance.finishRun(doc);
+      if (outcome === 'superseded') log.warn(SUPERSEDED);
+      // Deleted by retention while it ran: nothing left to update, and a run that old is history.
+      if (outcome === 'missing') log.error('the run is no longer stored; its result is only in this log');
       return;
     } catch (e) {
       if (databaseDown(e) === null) {

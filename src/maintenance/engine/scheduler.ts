@@ -3,7 +3,7 @@ import type { PlanDefinition } from '../../config/index.js';
 import type { ScheduledTask } from '../../store/maintenance-contract.js';
 import { newRunId, PRIORITY_RANK } from './registry.js';
 import type { RunQueue } from './queue.js';
-import type { RunnerDeps } from './runner.js';
+import { SUPERSEDED, type RunnerDeps } from './runner.js';
 import { cronOf, dueSlots, nextSlot } from './slots.js';
 import { databaseDown } from './spool.js';
 
@@ -194,8 +194,12 @@ export class Scheduler {
   private async housekeeping(now: Date): Promise<void> {
     this.lastSweep = now.getTime();
     // Spooled runs first: their final documents must land before stale runs are declared interrupted.
-    const replayed = await this.deps.spool.replay(this.deps.store.maintenance, now, (runId, e) =>
-      this.deps.logger.error({ err: e, runId }, 'a spooled maintenance run was refused by the database; kept aside'),
+    const replayed = await this.deps.spool.replay(
+      this.deps.store.maintenance,
+      now,
+      (runId, e) =>
+        this.deps.logger.error({ err: e, runId }, 'a spooled maintenance run was refused by the database; kept aside'),
+      (runId) => this.deps.logger.warn({ runId }, SUPERSEDED),
     );
     if (replayed > 0)
       this.deps.logger.warn({ replayed }, 'maintenance runs kept while the database was away are now stored');

@@ -54,14 +54,20 @@ export class RunSpool {
   /**
    * Stores every spooled run, oldest first; rejects (keeping the rest) when the database is still
    * away. A document the database refuses for another reason is renamed `<id>.json.rejected`, kept
-   * for a person to read, so that it neither blocks the others nor is retried forever.
+   * for a person to read, so that it neither blocks the others nor is retried forever. A run that
+   * another node marked `interrupted` meanwhile gets its real result, and `onSuperseded` hears of it.
    */
-  async replay(store: MaintenanceStore, now: Date, onRejected: (id: string, e: unknown) => void): Promise<number> {
+  async replay(
+    store: MaintenanceStore,
+    now: Date,
+    onRejected: (id: string, e: unknown) => void,
+    onSuperseded: (id: string) => void = () => undefined,
+  ): Promise<number> {
     let stored = 0;
     for (const { doc, nodeId } of await this.list()) {
       const file = join(this.dir, `${doc.id}.json`);
       try {
-        await this.store(store, doc, nodeId, now);
+        if (await this.store(store, doc, nodeId, now)) onSuperseded(doc.id);
       } catch (e) {
         if (databaseDown(e) !== null) throw e;
         onRejected(doc.id, e);
@@ -74,13 +80,15 @@ export class RunSpool {
     return stored;
   }
 
-  private async store(store: MaintenanceStore, doc: RunDocument, nodeId: string, now: Date): Promise<void> {
-    if (await store.getRun(doc.id)) await store.updateRun(doc);
-    else await store.insertRun(doc, nodeId, new Date(doc.startedAt));
+  /** True when the stored run had been marked interrupted and this document replaced that. */
+  private async store(store: MaintenanceStore, doc: RunDocument, nodeId: string, now: Date): Promise<boolean> {
+    const outcome = await store.finishRun(doc);
+    if (outcome === 'missing') await store.insertRun(doc, nodeId, new Date(doc.startedAt));
     // A scheduled run claims its slot, so the history shows it ran; another node that reached the
     // database meanwhile may hold the claim already, and then both runs are kept.
     if (doc.trigger !== 'manual' && doc.scheduledFor !== null)
       await store.claimSlot(doc.plan, new Date(doc.scheduledFor), 'run', doc.id, nodeId, now);
+    return outcome === 'superseded';
   }
 
   /** A file being replaced or removed meanwhile reads as absent. */

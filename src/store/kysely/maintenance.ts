@@ -107,14 +107,25 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
   }
 
   async updateRun(run: RunDocument): Promise<void> {
-    // Once another node has declared a run interrupted, that verdict stands: a late writer that
-    // was only slow must not turn it back into a success.
+    // Progress never turns an interrupted run back into a running one; only the final document
+    // (finishRun) replaces that verdict.
     await this.db
       .updateTable('maintenance_runs')
       .set(this.columns(run))
       .where('id', '=', run.id)
       .where('status', '!=', 'interrupted')
       .execute();
+  }
+
+  async finishRun(run: RunDocument): Promise<'stored' | 'superseded' | 'missing'> {
+    const before = await this.db
+      .selectFrom('maintenance_runs')
+      .select('status')
+      .where('id', '=', run.id)
+      .executeTakeFirst();
+    if (!before) return 'missing';
+    await this.db.updateTable('maintenance_runs').set(this.columns(run)).where('id', '=', run.id).execute();
+    return before.status === 'interrupted' ? 'superseded' : 'stored';
   }
 
   async heartbeat(runId: string, now: Date): Promise<void> {

@@ -182,8 +182,11 @@ export interface WebhooksTable {
   url: string;
   /** JSON array of event types. */
   events: string;
-  /** `whsec_` and the base64 key: kept whole, since every delivery is signed with it. */
-  secret: string;
+  /**
+   * `whsec_` and the base64 key, sealed (AES-256-GCM) under the seal key, so that neither the
+   * database nor a backup holds it in clear; empty for the email channel, which signs nothing.
+   */
+  sealed_secret: string;
   include_contact: number;
   created_at: number;
 }

@@ -46,14 +46,14 @@ export class KyselyWebhookStore implements WebhookStore {
   ) {}
 
   async createWebhook(
-    w: { id: string; url: string; events: readonly WebhookEvent[]; secret: string; includeContact: boolean },
+    w: { id: string; url: string; events: readonly WebhookEvent[]; sealedSecret: string; includeContact: boolean },
     now: Date,
   ): Promise<WebhookRecord> {
     const row = {
       id: w.id,
       url: w.url,
       events: JSON.stringify(w.events),
-      secret: w.secret,
+      sealed_secret: w.sealedSecret,
       include_contact: w.includeContact ? 1 : 0,
       created_at: now.getTime(),
     };
@@ -112,7 +112,7 @@ export class KyselyWebhookStore implements WebhookStore {
       id: EMAIL_CHANNEL.id,
       url: EMAIL_CHANNEL.url,
       events: JSON.stringify(EMAIL_CHANNEL.events),
-      secret: '',
+      sealed_secret: '',
       include_contact: 1,
       created_at: now.getTime(),
     };
@@ -150,7 +150,16 @@ export class KyselyWebhookStore implements WebhookStore {
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
       .leftJoin('tickets as t', 't.id', 'd.ticket_id')
-      .select(['d.id', 'd.type', 'd.data', 'd.occurred_at', 'd.attempts', 'w.url', 'w.secret', 'w.include_contact'])
+      .select([
+        'd.id',
+        'd.type',
+        'd.data',
+        'd.occurred_at',
+        'd.attempts',
+        'w.url',
+        'w.sealed_secret',
+        'w.include_contact',
+      ])
       .select(['t.name', 't.contact', 't.lang'])
       .where(
         'd.id',
@@ -166,7 +175,7 @@ export class KyselyWebhookStore implements WebhookStore {
       return {
         id: String(r.id),
         url: r.url,
-        secret: r.secret,
+        sealedSecret: r.sealed_secret,
         type: r.type as WebhookEvent,
         occurredAt: new Date(Number(r.occurred_at)),
         attempts: Number(r.attempts),

@@ -8,6 +8,7 @@ import * as m006 from './006_daily_numbering.js';
 import * as m007 from './007_ticket_language.js';
 import * as m008 from './008_now_serving.js';
 import * as m009 from './009_recalls.js';
+import * as m010 from './010_sealed_webhook_secrets.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Step> = {
   '007_ticket_language': m007,
   '008_now_serving': m008,
   '009_recalls': m009,
+  '010_sealed_webhook_secrets': m010,
 };
 
 export function migrationProvider(kind: DialectKind): MigrationProvider {

@@ -58,6 +58,28 @@ for (const backend of BACKENDS) {
       assert.equal(await spool.replay(store.maintenance, NOW, () => undefined), 0, 'a second replay has nothing to do');
     });
 
+    it('records the real result of a run another node marked interrupted meanwhile', async () => {
+      // Node x started the run, then lost the database; node y saw its heartbeat stop.
+      const started = newRunDocument('run_cut_off', target, 'manual', null, NOW);
+      await store.maintenance.insertRun(started, 'node-x', NOW);
+      const later = new Date(NOW.getTime() + 60_000);
+      assert.deepEqual(await store.maintenance.interruptStale(later, later), ['run_cut_off']);
+      const real = { ...finished('run_cut_off', 'manual', null), status: 'succeeded' as const, success: true };
+      await spool.put({ doc: real, nodeId: 'node-x' });
+
+      const superseded: string[] = [];
+      const replay = spool.replay(
+        store.maintenance,
+        later,
+        () => assert.fail('nothing is refused'),
+        (id) => superseded.push(id),
+      );
+      assert.equal(await replay, 1);
+      assert.deepEqual(await store.maintenance.getRun('run_cut_off'), real);
+      assert.deepEqual(superseded, ['run_cut_off']);
+      assert.deepEqual(files(), []);
+    });
+
     it('keeps a document the database refuses aside and stores the others', async () => {
       const bad = { ...finished('run_bad', 'manual', null), startedAt: 'not a time' };
       await spool.put({ doc: bad, nodeId: 'node-x' });
