@@ -10,18 +10,20 @@ import { createRedisBackend } from '../../../src/live/redis/backend.js';
 import { cacheCleanup } from '../../../src/maintenance/steps/cache-cleanup/index.js';
 import { openStore } from '../../../src/store/open.js';
 import { TEST_REDIS_URL, uniqueName } from '../../support/env.js';
-import { COMBOS, deleteRedisPrefix, nodeFixture, queueWith, stepContext, TcpProxy } from './support.js';
+import { COMBOS, deleteRedisPrefix, TcpProxy } from '../../support/harness.js';
+import { stepContextOf } from '../../support/maintenance.js';
+import { stepNodeFixture, queueWith } from '../../support/step-node.js';
 
 const HOUR = 3_600_000;
 
 for (const combo of COMBOS) {
   describe(`cacheCleanup on ${combo.name}`, { skip: combo.skip }, () => {
-    const fx = nodeFixture(combo);
+    const fx = stepNodeFixture(combo);
 
     it('removes nothing on a clean system and says so with zeros', async () => {
       const { queueId } = await queueWith(fx.node.rt, 3);
       await fx.node.rt.service.callNext(queueId, 'desk 1');
-      const out = await cacheCleanup(stepContext(fx.node));
+      const out = await cacheCleanup(stepContextOf(fx.node));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       assert.deepEqual(
         { ...out.figures },
@@ -66,7 +68,7 @@ for (const combo of COMBOS) {
       }
 
       const later = new Date(Date.now() + 25 * HOUR);
-      const out = await cacheCleanup(stepContext(fx.node, { now: () => later }));
+      const out = await cacheCleanup(stepContextOf(fx.node, { now: () => later }));
       assert.equal(out.figures.oldSessionsRemoved, 4);
       assert.equal(out.figures.missingSessionsAdded, 1);
       assert.equal(out.figures.temporaryDataRemoved, 1);
@@ -78,7 +80,7 @@ for (const combo of COMBOS) {
 
       const drift = await compareOrders(await rt.store.waitingEntries(), await rt.live.index.snapshot());
       assert.equal(drift.mismatches, 0, drift.details.join('\n'));
-      const again = await cacheCleanup(stepContext(fx.node, { now: () => later }));
+      const again = await cacheCleanup(stepContextOf(fx.node, { now: () => later }));
       assert.equal(again.figures.oldSessionsRemoved, 0);
       assert.equal(again.figures.expiredKeysRemoved, 0);
       assert.equal(again.figures.temporaryDataRemoved, 0);
@@ -96,7 +98,7 @@ for (const combo of COMBOS) {
         store = openStore(parseDatabase('postgres://postgres@127.0.0.1:1/none?schema=gone', tmpdir()));
       }
       try {
-        const out = await cacheCleanup(stepContext(fx.node, { store }));
+        const out = await cacheCleanup(stepContextOf(fx.node, { store }));
         assert.equal(out.status, 'failed');
         assert.equal(out.figures.oldSessionsRemoved, null);
         assert.equal(out.figures.temporaryDataRemoved, null);
@@ -121,7 +123,7 @@ for (const combo of COMBOS) {
       });
       try {
         await proxy.stop();
-        const out = await cacheCleanup(stepContext(fx.node, { live }));
+        const out = await cacheCleanup(stepContextOf(fx.node, { live }));
         assert.equal(out.status, 'failed');
         assert.equal(out.figures.oldSessionsRemoved, null);
         assert.equal(out.figures.expiredKeysRemoved, null);

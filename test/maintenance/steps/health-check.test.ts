@@ -10,7 +10,9 @@ import { createRedisBackend } from '../../../src/live/redis/backend.js';
 import { healthCheck, parseTarget, type ExternalHealth } from '../../../src/maintenance/steps/health-check/index.js';
 import { openStore } from '../../../src/store/open.js';
 import { TEST_REDIS_URL, uniqueName } from '../../support/env.js';
-import { COMBOS, deleteRedisPrefix, freePort, openNode, stepContext, TcpProxy, type TestNode } from './support.js';
+import { COMBOS, deleteRedisPrefix, freePort, TcpProxy } from '../../support/harness.js';
+import { stepContextOf } from '../../support/maintenance.js';
+import { openStepNode, type StepNode } from '../../support/step-node.js';
 
 /** A stand-in external service: answers 200 on /ok, 503 on /down, and records every path asked. */
 async function fakeService(): Promise<{ url: string; port: number; paths: string[]; close(): Promise<void> }> {
@@ -46,10 +48,10 @@ describe('parseTarget', () => {
 
 for (const combo of COMBOS) {
   describe(`healthCheck on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: TestNode;
+    let node: StepNode;
     let service: Awaited<ReturnType<typeof fakeService>>;
     before(async () => {
-      node = await openNode(combo);
+      node = await openStepNode(combo);
       await node.listen();
       service = await fakeService();
     });
@@ -59,7 +61,7 @@ for (const combo of COMBOS) {
     });
 
     it('reports every part Healthy on a clean system, without calling webhooks', async () => {
-      const ctx = stepContext(node, {
+      const ctx = stepContextOf(node, {
         maintenance: {
           externalDependencies: [`${service.url}/ok`, `127.0.0.1:${service.port}`],
           alertWebhooks: [{ url: `${service.url}/hooks/secret-path-token`, secret: 's' }],
@@ -89,14 +91,14 @@ for (const combo of COMBOS) {
     });
 
     it('says NotConfigured when no external dependency is configured', async () => {
-      const out = await healthCheck(stepContext(node));
+      const out = await healthCheck(stepContextOf(node));
       assert.equal((out.figures.externalDependenciesHealth as ExternalHealth).status, 'NotConfigured');
       assert.equal(out.status, 'succeeded');
     });
 
     it('fails when nothing listens at the base URL', async () => {
       const port = await freePort();
-      const out = await healthCheck(stepContext(node, { baseUrl: `http://127.0.0.1:${port}` }));
+      const out = await healthCheck(stepContextOf(node, { config: { baseUrl: `http://127.0.0.1:${port}` } }));
       const app = out.figures.applicationHealth as { status: string; error: string };
       assert.equal(app.status, 'Unhealthy');
       assert.match(app.error, /ECONNREFUSED/);
@@ -107,7 +109,7 @@ for (const combo of COMBOS) {
 
     it('warns, without failing, about unreachable external dependencies', async () => {
       const closed = await freePort();
-      const ctx = stepContext(node, {
+      const ctx = stepContextOf(node, {
         maintenance: { externalDependencies: [`127.0.0.1:${closed}`, `${service.url}/down`, 'no-port-here'] },
       });
       const out = await healthCheck(ctx);
@@ -133,7 +135,7 @@ for (const combo of COMBOS) {
         store = openStore(parseDatabase('postgres://postgres@127.0.0.1:1/none?schema=gone', tmpdir()));
       }
       try {
-        const out = await healthCheck(stepContext(node, { store }));
+        const out = await healthCheck(stepContextOf(node, { store }));
         const db = out.figures.databaseHealth as { status: string; error: string };
         assert.equal(db.status, 'Unhealthy');
         assert.ok(db.error.length > 0);
@@ -160,7 +162,7 @@ for (const combo of COMBOS) {
         });
         try {
           await proxy.stop();
-          const out = await healthCheck(stepContext(node, { live }));
+          const out = await healthCheck(stepContextOf(node, { live }));
           const redis = out.figures.redisHealth as { status: string; error: string };
           assert.equal(redis.status, 'Unhealthy');
           assert.ok(redis.error.length > 0);
