@@ -1,37 +1,11 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { loadConfig } from '../../src/config/index.js';
 import { call, COMBOS, eventually, startNode, type Node } from '../support/harness.js';
+import { startSmtp, type MailReceiver } from '../support/receiver.js';
 import { createQueue, join } from '../http/helpers.js';
 
 /** Email notifications, received by a real SMTP server listening on loopback. */
-
-interface Mail {
-  to: string[];
-  raw: string;
-}
-
-async function startSmtp(): Promise<{ port: number; mails: Mail[]; close(): Promise<void> }> {
-  const mails: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, done) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        done();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
-  return { port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
 
 describe('SMTP configuration', () => {
   test('a QK_SMTP_URL that does not parse, or is not smtp, stops the start naming the variable', () => {
@@ -49,7 +23,7 @@ for (const combo of COMBOS) {
   describe(`email notifications (${combo.name})`, { skip: combo.skip }, () => {
     const iso = combo.isolate();
     let node: Node;
-    let smtp: Awaited<ReturnType<typeof startSmtp>>;
+    let smtp: MailReceiver;
     before(async () => {
       smtp = await startSmtp();
       node = await startNode(iso.env, {

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { call, COMBOS, eventually, MASTER_KEY, startNode } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';
-import { launch, watchedPage } from './browser.js';
+import { launchBrowser, watchedPage } from '../support/browser.js';
 
 const OUT = 'docs/screenshots';
 const DESK = { width: 1280, height: 860 };
@@ -13,7 +13,7 @@ const DESK = { width: 1280, height: 860 };
 mkdirSync(OUT, { recursive: true });
 const iso = COMBOS[0]!.isolate();
 const node = await startNode(iso.env, { QK_PUBLIC_URL: 'http://queue.example.test' });
-const browser = await launch();
+const browser = await launchBrowser();
 try {
   const q = await createQueue(node.url, { name: 'Passport office' });
   await createQueue(node.url, { name: 'Town hall — permits', capacity: 200 });
