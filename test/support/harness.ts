@@ -308,3 +308,22 @@ export function suiteNode(
     },
   };
 }
+
+/**
+ * `count` nodes for the suite this is called in, sharing one isolation (the database, and Redis
+ * where the combination has it), as several processes behind a load balancer would. Started before
+ * its tests, closed after; the array fills in when they start.
+ */
+export function suiteNodes(combo: Combo, count: number, extra: Record<string, string> = {}): readonly Node[] {
+  const nodes: Node[] = [];
+  let iso: Isolation | undefined;
+  before(async () => {
+    iso = combo.isolate();
+    for (let i = 0; i < count; i++) nodes.push(await startNode(iso.env, extra));
+  });
+  after(async () => {
+    for (const n of nodes) await n.close();
+    await iso?.cleanup();
+  });
+  return nodes;
+}

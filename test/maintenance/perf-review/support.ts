@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { StepOutcome } from '../../../src/maintenance/step.js';
 import type { RunDocument } from '../../../src/maintenance/types.js';
 import type { MetricSample } from '../../../src/store/maintenance-contract.js';
+import { joinRequest } from '../../support/join-request.js';
 import type { StepNode } from '../../support/step-node.js';
 
 const MINUTE = 60_000;
@@ -20,16 +21,7 @@ export async function insertAll(node: StepNode, samples: readonly MetricSample[]
 
 /** Joins `n` tickets to a queue at a past time, through the store (the service's clock is now). */
 export async function joinAt(node: StepNode, queueId: string, n: number, at: Date): Promise<void> {
-  const requests = Array.from({ length: n }, () => ({
-    id: randomBytes(8).toString('hex'),
-    tokenHash: randomBytes(16).toString('hex'),
-    priority: 'normal' as const,
-    name: null,
-    contact: null,
-    metadata: null,
-    idempotencyKey: null,
-    sealedToken: null,
-  }));
+  const requests = Array.from({ length: n }, () => joinRequest({ tokenHash: randomBytes(16).toString('hex') }));
   await node.rt.store.joinMany(queueId, requests, at);
 }
 

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { parseDatabase } from '../../../src/config/index.js';
 import { compareOrders } from '../../../src/domain/live-sync.js';
-import { createRedisBackend } from '../../../src/live/redis/backend.js';
 import { cacheCleanup } from '../../../src/maintenance/steps/cache-cleanup/index.js';
-import { openStore } from '../../../src/store/open.js';
 import { TEST_REDIS_URL, uniqueName } from '../../support/env.js';
-import { COMBOS, deleteRedisPrefix, TcpProxy } from '../../support/harness.js';
+import { COMBOS } from '../../support/harness.js';
 import { stepContextOf } from '../../support/maintenance.js';
-import { stepNodeFixture, queueWith } from '../../support/step-node.js';
+import { queueWith, stepNodeFixture } from '../../support/step-node.js';
+import { unreachableRedis, unreachableStore } from '../../support/unreachable.js';
 
 const HOUR = 3_600_000;
 
@@ -87,18 +82,9 @@ for (const combo of COMBOS) {
     });
 
     it('fails with null figures when the database cannot be read', async () => {
-      let store;
-      let dir: string | null = null;
-      if (fx.node.config.database.kind === 'sqlite') {
-        dir = await mkdtemp(join(tmpdir(), 'qk-cc-'));
-        store = openStore(parseDatabase(`sqlite:${join(dir, 'gone.db')}`, dir));
-        await store.migrate();
-        await store.close();
-      } else {
-        store = openStore(parseDatabase('postgres://postgres@127.0.0.1:1/none?schema=gone', tmpdir()));
-      }
+      const gone = await unreachableStore(fx.node.config.database.kind);
       try {
-        const out = await cacheCleanup(stepContextOf(fx.node, { store }));
+        const out = await cacheCleanup(stepContextOf(fx.node, { store: gone.store }));
         assert.equal(out.status, 'failed');
         assert.equal(out.figures.oldSessionsRemoved, null);
         assert.equal(out.figures.temporaryDataRemoved, null);
@@ -106,32 +92,20 @@ for (const combo of COMBOS) {
         assert.equal(typeof out.figures.expiredKeysRemoved, 'number');
         assert.match(out.error ?? '', /live index cleanup, .*idempotency key cleanup, count of expired tickets/);
       } finally {
-        if (fx.node.config.database.kind !== 'sqlite') await store.close();
-        if (dir) await rm(dir, { recursive: true, force: true });
+        await gone.cleanup();
       }
     });
 
     it('fails when Redis goes away', { skip: combo.name.includes('Redis') ? false : 'Redis only' }, async () => {
-      const proxy = TcpProxy.forUrl(TEST_REDIS_URL, 6379);
-      await proxy.start();
-      const prefix = `${uniqueName('cc')}:`;
-      const live = await createRedisBackend({
-        url: proxy.urlFor(TEST_REDIS_URL),
-        keyPrefix: prefix,
-        connectTimeoutMs: 1000,
-        commandTimeoutMs: 1000,
-      });
+      const gone = await unreachableRedis('cc');
       try {
-        await proxy.stop();
-        const out = await cacheCleanup(stepContextOf(fx.node, { live }));
+        const out = await cacheCleanup(stepContextOf(fx.node, { live: gone.live }));
         assert.equal(out.status, 'failed');
         assert.equal(out.figures.oldSessionsRemoved, null);
         assert.equal(out.figures.expiredKeysRemoved, null);
         assert.equal(out.figures.temporaryDataRemoved, 0);
       } finally {
-        await live.close();
-        await proxy.stop();
-        await deleteRedisPrefix(prefix);
+        await gone.cleanup();
       }
     });
   });

@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseDatabase } from '../../../src/config/index.js';
-import { createRedisBackend } from '../../../src/live/redis/backend.js';
 import { healthCheck, parseTarget, type ExternalHealth } from '../../../src/maintenance/steps/health-check/index.js';
-import { openStore } from '../../../src/store/open.js';
-import { TEST_REDIS_URL, uniqueName } from '../../support/env.js';
-import { COMBOS, deleteRedisPrefix, freePort, TcpProxy } from '../../support/harness.js';
+import { COMBOS, freePort } from '../../support/harness.js';
 import { stepContextOf } from '../../support/maintenance.js';
 import { openStepNode, type StepNode } from '../../support/step-node.js';
+import { unreachableRedis, unreachableStore } from '../../support/unreachable.js';
 
 /** A stand-in external service: answers 200 on /ok, 503 on /down, and records every path asked. */
 async function fakeService(): Promise<{ url: string; port: number; paths: string[]; close(): Promise<void> }> {
@@ -122,28 +116,16 @@ for (const combo of COMBOS) {
     });
 
     it('fails with databaseHealth Unhealthy when the database does not answer', async () => {
-      let store;
-      let dir: string | null = null;
-      if (node.config.database.kind === 'sqlite') {
-        dir = await mkdtemp(join(tmpdir(), 'qk-hc-'));
-        store = openStore(parseDatabase(`sqlite:${join(dir, 'gone.db')}`, dir));
-        // A query first: Kysely only closes the file on destroy once its driver has been used.
-        await store.migrate();
-        await store.close();
-      } else {
-        // Nothing listens on port 1: a database that cannot be reached at all.
-        store = openStore(parseDatabase('postgres://postgres@127.0.0.1:1/none?schema=gone', tmpdir()));
-      }
+      const gone = await unreachableStore(node.config.database.kind);
       try {
-        const out = await healthCheck(stepContextOf(node, { store }));
+        const out = await healthCheck(stepContextOf(node, { store: gone.store }));
         const db = out.figures.databaseHealth as { status: string; error: string };
         assert.equal(db.status, 'Unhealthy');
         assert.ok(db.error.length > 0);
         assert.equal(out.status, 'failed');
         assert.match(out.error ?? '', /database/);
       } finally {
-        if (node.config.database.kind !== 'sqlite') await store.close();
-        if (dir) await rm(dir, { recursive: true, force: true });
+        await gone.cleanup();
       }
     });
 
@@ -151,27 +133,16 @@ for (const combo of COMBOS) {
       'fails with redisHealth Unhealthy when Redis goes away',
       { skip: combo.name.includes('Redis') ? false : 'Redis only' },
       async () => {
-        const proxy = TcpProxy.forUrl(TEST_REDIS_URL, 6379);
-        await proxy.start();
-        const prefix = `${uniqueName('hc')}:`;
-        const live = await createRedisBackend({
-          url: proxy.urlFor(TEST_REDIS_URL),
-          keyPrefix: prefix,
-          connectTimeoutMs: 1000,
-          commandTimeoutMs: 1000,
-        });
+        const gone = await unreachableRedis('hc');
         try {
-          await proxy.stop();
-          const out = await healthCheck(stepContextOf(node, { live }));
+          const out = await healthCheck(stepContextOf(node, { live: gone.live }));
           const redis = out.figures.redisHealth as { status: string; error: string };
           assert.equal(redis.status, 'Unhealthy');
           assert.ok(redis.error.length > 0);
           assert.equal(out.status, 'failed');
           assert.match(out.error ?? '', /redis/);
         } finally {
-          await live.close();
-          await proxy.stop();
-          await deleteRedisPrefix(prefix);
+          await gone.cleanup();
         }
       },
     );
