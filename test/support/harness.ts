@@ -112,6 +112,18 @@ export async function startNode(env: Record<string, string>, extra: Record<strin
   };
 }
 
+/** A response as the tests read it: the status, the body parsed as JSON where it is JSON, the headers. */
+async function answer(res: Response): Promise<{ status: number; body: any; headers: Headers }> {
+  const text = await res.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, body: json, headers: res.headers };
+}
+
 /** A small JSON client for tests. */
 export async function call(
   base: string,
@@ -131,14 +143,7 @@ export async function call(
         ? { body: JSON.stringify(opts.body) }
         : {}),
   });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json, headers: res.headers };
+  return answer(res);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,14 +180,7 @@ export async function callBytes(
     headers: h,
     body: typeof body === 'string' ? body : new Uint8Array(body),
   });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json, headers: res.headers };
+  return answer(res);
 }
 
 /** A free TCP port on loopback (listen on 0, read the port, close). */
