@@ -5,19 +5,9 @@
  */
 import { calibrate, estimateWait, DEFAULT_COVERAGE_TARGET } from '../src/domain/eta.js';
 import { DEFAULT_QUEUE_SETTINGS, type Eta, type Queue } from '../src/domain/types.js';
+import { exponential, seeded } from '../test/support/seeded.js';
 
 type Rng = () => number;
-function seeded(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const exp = (rng: Rng, mean: number) => -Math.log(1 - rng()) * mean;
 const normal = (rng: Rng) => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
 
 interface Pattern {
@@ -35,7 +25,7 @@ const PATTERNS: Pattern[] = [
     desks: 1,
     hours: 8,
     rate: () => 50,
-    service: (r) => exp(r, 60),
+    service: (r) => exponential(r, 60),
   },
   {
     name: 'regular: Poisson 100/h, 2 desks, service 60 s ± 10 %',
@@ -93,7 +83,7 @@ function day(p: Pattern, est: Estimator, calibrating: boolean, seed: number) {
   const waiting: { joined: number; quote: Eta }[] = [];
   const desks: (number | null)[] = Array.from({ length: p.desks }, () => null);
   let lastCompleted: number | null = null;
-  let nextArrival = exp(rng, 3600 / p.rate(0));
+  let nextArrival = exponential(rng, 3600 / p.rate(0));
   const outcomes: { hit: boolean; err: number; point: boolean }[] = [];
   const end = p.hours * 3600;
   const call = (now: number, desk: number) => {
@@ -128,7 +118,7 @@ function day(p: Pattern, est: Estimator, calibrating: boolean, seed: number) {
       call(t, firstDone[1]);
     } else {
       const t = nextArrival;
-      nextArrival = t + exp(rng, 3600 / p.rate(t));
+      nextArrival = t + exponential(rng, 3600 / p.rate(t));
       const position = waiting.length + 1;
       const quote = est(q, position);
       if (position > 1 && quote.highSeconds <= quote.lowSeconds) outcomes.push({ hit: false, err: 0, point: true });

@@ -1,31 +1,22 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createBackup } from '../../src/backup/index.js';
-import { createLogger } from '../../src/logging/logger.js';
 import type { StepContext } from '../../src/maintenance/step.js';
 import { backupStep } from '../../src/maintenance/steps/backup/index.js';
 import { backupVerification } from '../../src/maintenance/steps/backup-verification/index.js';
 import { disasterRecovery } from '../../src/maintenance/steps/disaster-recovery/index.js';
+import { stepContextOf } from '../support/maintenance.js';
 import { BACKENDS, Scratch, seed, skipRedis, system, type System } from './support.js';
 
 const scratch = new Scratch();
 after(() => scratch.cleanup());
 
-/** The context the engine would give a step on this node, with its real backends. */
+/** The context the engine would give a step on this node, with its real backends and a run id of its own. */
 function context(sys: System, opts: { now?: () => Date; config?: System['config'] } = {}): StepContext {
-  const { rt } = sys;
-  return {
-    config: opts.config ?? sys.config,
-    store: rt.store,
-    live: rt.live,
-    logger: createLogger({ level: 'silent' }),
-    nodeId: 'node-test',
-    runId: `run_${Math.random().toString(36).slice(2)}`,
-    plan: 'test',
-    signal: new AbortController().signal,
-    now: opts.now ?? (() => new Date()),
-    services: {},
-  };
+  return stepContextOf(
+    { ...sys.rt, config: opts.config ?? sys.config },
+    { now: opts.now, runId: `run_${Math.random().toString(36).slice(2)}` },
+  );
 }
 
 const variants = [

@@ -10,7 +10,7 @@ import { createMemoryBackend } from '../../src/live/memory/backend.js';
 import type { Store } from '../../src/store/contract.js';
 import { skipPg, uniqueName } from '../support/env.js';
 import { storeFixtures } from '../store/support.js';
-import { seeded, exponential } from './seeded.js';
+import { seeded, exponential } from '../support/seeded.js';
 
 /**
  * Estimates through the service on both stores, with an injected clock: the range quoted at join

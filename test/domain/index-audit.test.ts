@@ -7,6 +7,7 @@ import type { LiveBackend } from '../../src/live/contract.js';
 import { createMemoryBackend } from '../../src/live/memory/backend.js';
 import { createRedisBackend } from '../../src/live/redis/backend.js';
 import type { JoinRequest, Store } from '../../src/store/contract.js';
+import { joinRequest } from '../support/join-request.js';
 import { skipPg, skipRedis, TEST_REDIS_URL, uniqueName } from '../support/env.js';
 import { deletePrefix, eventually } from '../live/helpers.js';
 import { storeFixtures } from '../store/support.js';
@@ -47,16 +48,7 @@ const BACKENDS: {
   },
 ];
 
-const request = (priority: 'normal' | 'high' = 'normal'): JoinRequest => ({
-  id: newId('t'),
-  tokenHash: 'h'.repeat(64),
-  priority,
-  name: null,
-  contact: null,
-  metadata: null,
-  idempotencyKey: null,
-  sealedToken: null,
-});
+const request = (priority: 'normal' | 'high' = 'normal'): JoinRequest => joinRequest({ priority });
 
 const DEFAULTS = { averageServiceSeconds: 300, ticketTtlSeconds: 0, notifyAtPosition: 3 };
 

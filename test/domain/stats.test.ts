@@ -9,7 +9,7 @@ import { createMemoryBackend } from '../../src/live/memory/backend.js';
 import type { Store } from '../../src/store/contract.js';
 import { skipPg, uniqueName } from '../support/env.js';
 import { storeFixtures } from '../store/support.js';
-import { seeded } from './seeded.js';
+import { seeded } from '../support/seeded.js';
 
 const fx = storeFixtures('stats');
 const observer = { joined: () => undefined, changed: () => undefined, invalidToken: () => undefined };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { call, COMBOS, eventually, type Isolation, MASTER_KEY, type Node, startNode } from '../support/harness.js';
+import { before, describe, test } from 'node:test';
+import { call, COMBOS, eventually, MASTER_KEY, type Node, suiteNodes } from '../support/harness.js';
 import { assertError, createQueue, join, stateOf } from './helpers.js';
 
 /**
@@ -30,25 +30,17 @@ const BAD_KEYS: [string, Record<string, string>][] = [
 for (const combo of COMBOS) {
   const shared = combo.name.includes('Redis');
   describe(combo.name, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    const nodes: Node[] = [];
+    const nodes = suiteNodes(combo, shared ? 2 : 1);
     let base = '';
     let operatorKey = '';
     let operatorKeyId = '';
 
     before(async () => {
-      iso = combo.isolate();
-      nodes.push(await startNode(iso.env));
-      if (shared) nodes.push(await startNode(iso.env));
       base = (nodes[0] as Node).url;
       const k = await call(base, 'POST', '/api/keys', { body: { role: 'operator', name: 'front desk' } });
       assert.equal(k.status, 201, JSON.stringify(k.body));
       operatorKey = k.body.key;
       operatorKeyId = k.body.id;
-    });
-    after(async () => {
-      for (const n of nodes) await n.close();
-      await iso?.cleanup();
     });
 
     const newQueue = async () => (await createQueue(base)).id;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { call, COMBOS, MASTER_KEY, type Isolation, type Node, startNode } from '../support/harness.js';
+import { describe, test } from 'node:test';
+import { call, COMBOS, MASTER_KEY, suiteNodes } from '../support/harness.js';
 import { assertError, createQueue, join } from './helpers.js';
 import { foldMinutes } from '../../src/http/routes/console-history.js';
 import type { MetricSample } from '../../src/store/maintenance-contract.js';
@@ -79,17 +79,7 @@ test('samples of several nodes fold into one point a minute: requests summed, th
 for (const combo of COMBOS) {
   const shared = combo.name.includes('Redis');
   describe(`console routes (${combo.name})`, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    const nodes: Node[] = [];
-    before(async () => {
-      iso = combo.isolate();
-      nodes.push(await startNode(iso.env));
-      if (shared) nodes.push(await startNode(iso.env));
-    });
-    after(async () => {
-      for (const n of nodes) await n.close();
-      await iso?.cleanup();
-    });
+    const nodes = suiteNodes(combo, shared ? 2 : 1);
 
     test('whoami names the role of the key, and refuses a missing or unknown key', async () => {
       const base = nodes[0]!.url;

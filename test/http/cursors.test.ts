@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
+import { describe, test } from 'node:test';
+import { call, COMBOS, suiteNode } from '../support/harness.js';
 import { assertError, createQueue, join, listAll, stateOf } from './helpers.js';
 
 /** List cursors are opaque; one the server did not issue is 400 on every backend, never a 500. */
@@ -28,16 +28,7 @@ const FORGED_RUN_CURSORS: [string, unknown][] = [
 
 for (const combo of COMBOS) {
   describe(combo.name, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    let node: Node;
-    before(async () => {
-      iso = combo.isolate();
-      node = await startNode(iso.env);
-    });
-    after(async () => {
-      await node?.close();
-      await iso?.cleanup();
-    });
+    const node = suiteNode(combo);
 
     test('forged ticket-list cursors → 400 validation_failed, and nothing changes', async () => {
       const q = (await createQueue(node.url)).id;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { join as joinPath } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { COMBOS, eventually, type Isolation, MASTER_KEY, type Node, startNode, TcpProxy } from '../support/harness.js';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/env.js';
+import { COMBOS, eventually, MASTER_KEY, startNode, TcpProxy } from '../support/harness.js';
+import { suiteProxiedNode } from '../support/proxied-node.js';
 import { assertError, createQueue, join, stateOf } from './helpers.js';
 
 /**
@@ -82,29 +82,13 @@ for (const combo of COMBOS) {
       return;
     }
 
-    let iso: Isolation;
-    let node: Node;
-    const pg = TcpProxy.forUrl(TEST_DATABASE_URL || 'postgres://127.0.0.1:5432', 5432);
-    const redis = TcpProxy.forUrl(TEST_REDIS_URL || 'redis://127.0.0.1:6379', 6379);
+    const node = suiteProxiedNode(combo);
+    const { pg, redis } = node;
     let q = '';
     let t = { id: '', token: '' };
     before(async () => {
-      iso = combo.isolate();
-      await pg.start();
-      await redis.start();
-      node = await startNode({
-        ...iso.env,
-        DATABASE_URL: pg.urlFor(iso.env.DATABASE_URL as string),
-        REDIS_URL: redis.urlFor(iso.env.REDIS_URL as string),
-      });
       q = (await createQueue(node.url)).id;
       t = await join(node.url, q);
-    });
-    after(async () => {
-      await node?.close();
-      await pg.stop();
-      await redis.stop();
-      await iso?.cleanup();
     });
 
     const ready = () => ask(node.url, 'GET', '/health/ready', { key: null });

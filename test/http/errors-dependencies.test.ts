@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import {
-  call,
-  COMBOS,
-  eventually,
-  type Isolation,
-  type Node,
-  sleep,
-  spawnServer,
-  startNode,
-  TcpProxy,
-} from '../support/harness.js';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/env.js';
+import { before, describe, test } from 'node:test';
+import { call, COMBOS, eventually, sleep, spawnServer, startNode, TcpProxy } from '../support/harness.js';
+import { TEST_DATABASE_URL } from '../support/env.js';
+import { suiteProxiedNode } from '../support/proxied-node.js';
 import { assertError, createQueue, getTicket, join, listAll, stateOf } from './helpers.js';
 
 /**
@@ -53,29 +44,13 @@ for (const combo of COMBOS) {
         return;
       }
 
-      let iso: Isolation;
-      let node: Node;
-      const pg = TcpProxy.forUrl(TEST_DATABASE_URL || 'postgres://127.0.0.1:5432', 5432);
-      const redis = TcpProxy.forUrl(TEST_REDIS_URL || 'redis://127.0.0.1:6379', 6379);
+      const node = suiteProxiedNode(combo);
+      const { pg, redis } = node;
       let q = '';
       let t = { id: '', token: '' };
       before(async () => {
-        iso = combo.isolate();
-        await pg.start();
-        await redis.start();
-        node = await startNode({
-          ...iso.env,
-          DATABASE_URL: pg.urlFor(iso.env.DATABASE_URL as string),
-          REDIS_URL: redis.urlFor(iso.env.REDIS_URL as string),
-        });
         q = (await createQueue(node.url)).id;
         t = await join(node.url, q);
-      });
-      after(async () => {
-        await node?.close();
-        await pg.stop();
-        await redis.stop();
-        await iso?.cleanup();
       });
 
       /** Cuts `proxy`; checks ready and some calls while it is cut; restores it and waits for recovery. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { call, COMBOS, eventually, type Isolation, type Node, startNode } from '../support/harness.js';
+import { describe, test } from 'node:test';
+import { call, COMBOS, eventually, type Node, suiteNodes } from '../support/harness.js';
 import { assertError, createQueue, join, leave, SseReader } from './helpers.js';
 
 /**
@@ -10,17 +10,7 @@ import { assertError, createQueue, join, leave, SseReader } from './helpers.js';
 for (const combo of COMBOS) {
   const shared = combo.name.includes('Redis');
   describe(combo.name, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    const nodes: Node[] = [];
-    before(async () => {
-      iso = combo.isolate();
-      nodes.push(await startNode(iso.env));
-      if (shared) nodes.push(await startNode(iso.env));
-    });
-    after(async () => {
-      for (const n of nodes) await n.close();
-      await iso?.cleanup();
-    });
+    const nodes = suiteNodes(combo, shared ? 2 : 1);
 
     /** The watcher listens on `watch`; the changes are made on `act` (the same node in SQLite). */
     const scenario = async (watch: Node, act: Node) => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { after, before, describe, test } from 'node:test';
-import { COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
+import { describe, test } from 'node:test';
+import { COMBOS, startNode, suiteNode } from '../support/harness.js';
 
 /**
  * Requests Node's HTTP parser refuses before any route sees them still get the contract's error
@@ -76,16 +76,7 @@ const CASES: [string, string, number, string][] = [
 
 for (const combo of COMBOS) {
   describe(combo.name, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    let node: Node;
-    before(async () => {
-      iso = combo.isolate();
-      node = await startNode(iso.env);
-    });
-    after(async () => {
-      await node?.close();
-      await iso?.cleanup();
-    });
+    const node = suiteNode(combo);
 
     for (const [what, bytes, status, code] of CASES)
       test(`${what} → ${status} ${code} in the error shape`, async () => {

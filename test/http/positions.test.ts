@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { call, COMBOS, type Isolation, MASTER_KEY, type Node, startNode } from '../support/harness.js';
+import { call, COMBOS, type Isolation, MASTER_KEY, type Node, startNode, suiteNode } from '../support/harness.js';
 import { TEST_REDIS_URL } from '../support/env.js';
 import { createQueue, getTicket, type Joined, leave, listAll } from './helpers.js';
 
@@ -108,16 +108,7 @@ for (const combo of COMBOS) {
   const shared = combo.name.includes('Redis');
   describe(combo.name, { skip: combo.skip }, () => {
     describe('positions under concurrent joins and leaves', () => {
-      let iso: Isolation;
-      let node: Node;
-      before(async () => {
-        iso = combo.isolate();
-        node = await startNode(iso.env);
-      });
-      after(async () => {
-        await node?.close();
-        await iso?.cleanup();
-      });
+      const node = suiteNode(combo);
 
       test('200 concurrent joins, then 50 leaves racing 50 more joins: positions are exactly 1..n', async () => {
         const q = await createQueue(node.url);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
+import { describe, test } from 'node:test';
+import { call, COMBOS, type Node, startNode, suiteNodes } from '../support/harness.js';
 import { assertError, createQueue, listAll } from './helpers.js';
 
 /** Per-IP limits (docs/http-limits.md): joins per minute, behind a proxy only trusted hops count. */
@@ -8,17 +8,7 @@ for (const combo of COMBOS) {
   const shared = combo.name.includes('Redis');
   describe(combo.name, { skip: combo.skip }, () => {
     describe('join rate limit', () => {
-      let iso: Isolation;
-      const nodes: Node[] = [];
-      before(async () => {
-        iso = combo.isolate();
-        nodes.push(await startNode(iso.env, { QK_JOIN_RATE_LIMIT: '5' }));
-        if (shared) nodes.push(await startNode(iso.env, { QK_JOIN_RATE_LIMIT: '5' }));
-      });
-      after(async () => {
-        for (const n of nodes) await n.close();
-        await iso?.cleanup();
-      });
+      const nodes = suiteNodes(combo, shared ? 2 : 1, { QK_JOIN_RATE_LIMIT: '5' });
 
       test(
         shared

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call, COMBOS, eventually, type Isolation, type Node, startNode } from '../support/harness.js';
-import { startReceiver, type Receiver } from '../notifications/receiver.js';
+import { startReceiver, type Receiver } from '../support/receiver.js';
 import { assertError, createQueue, getTicket, join, SseReader } from './helpers.js';
 
 /**

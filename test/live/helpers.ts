@@ -2,18 +2,6 @@ import { Redis } from 'ioredis';
 import type { WaitingEntry } from '../../src/domain/types.js';
 import { orderKey } from '../../src/live/order-key.js';
 
-/** Small seeded PRNG (mulberry32): property tests replay exactly from their seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The waiting order as the contract defines it, computed the slow, obvious way. */
 export function referenceOrder(entries: Iterable<WaitingEntry>): string[] {
   return [...entries]

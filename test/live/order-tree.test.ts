@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { createMemoryBackend } from '../../src/live/memory/backend.js';
 import { Fenwick } from '../../src/live/memory/fenwick.js';
 import { OrderTree } from '../../src/live/memory/order-tree.js';
-import { prng } from './helpers.js';
+import { seeded } from '../support/seeded.js';
 
 type Pair = { key: number; id: string };
 const cmp = (a: Pair, b: Pair): number => (a.key !== b.key ? a.key - b.key : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -27,7 +27,7 @@ function same(tree: OrderTree, ref: Pair[], rnd: () => number): void {
 describe('order tree', () => {
   for (const capacity of [4, 7, 64, 1024]) {
     it(`matches a sorted array under random inserts and deletes (block capacity ${capacity})`, () => {
-      const rnd = prng(capacity);
+      const rnd = seeded(capacity);
       const tree = new OrderTree(capacity);
       let ref: Pair[] = [];
       let tail = 0;
@@ -61,7 +61,7 @@ describe('order tree', () => {
   }
 
   it('bulk-loads sorted pairs and then keeps working incrementally', () => {
-    const rnd = prng(99);
+    const rnd = seeded(99);
     const ref: Pair[] = Array.from({ length: 5000 }, (_, i) => ({ key: i * 2, id: `b${i}` }));
     const tree = OrderTree.fromSorted(
       ref.map((p) => p.key),

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { WaitingEntry } from '../../src/domain/types.js';
 import type { LiveBackend } from '../../src/live/contract.js';
-import { entry as e, prng, referenceOrder, sleep } from './helpers.js';
+import { seeded } from '../support/seeded.js';
+import { entry as e, referenceOrder, sleep } from './helpers.js';
 
 export interface BackendHarness {
   /** A fresh backend that shares no data with any other test. */
@@ -120,7 +121,7 @@ export function liveBackendSuite(name: string, harness: BackendHarness, skip: st
     it('keeps exact ranks against a reference through seeded random adds and removes', async () => {
       const { steps, batch, checkEvery } = harness.scale;
       for (const seed of [7, 42, 1234]) {
-        const rnd = prng(seed);
+        const rnd = seeded(seed);
         const q = `prop-${seed}`;
         const ref = new Map<string, WaitingEntry>();
         let nextSeq = 1;

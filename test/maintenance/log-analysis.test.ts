@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { destination, pino } from 'pino';
-import type { Config, Thresholds } from '../../src/config/index.js';
-import { createLogger } from '../../src/logging/logger.js';
+import type { Thresholds } from '../../src/config/index.js';
 import type { StepContext } from '../../src/maintenance/step.js';
 import { analyzeLogs, logAnalysis, type LogFigures } from '../../src/maintenance/steps/log-analysis/index.js';
 import type { Store } from '../../src/store/contract.js';
-import { COMBOS, openNode, type TestNode } from './steps/support.js';
+import { COMBOS } from '../support/harness.js';
+import { stepContextOf } from '../support/maintenance.js';
+import { openStepNode, type StepNode } from '../support/step-node.js';
 
 const NOW = new Date('2025-03-10T02:00:00.000Z');
 const HOUR = 3_600_000;
@@ -64,37 +65,29 @@ async function logDir(files: Record<string, string | Buffer> = {}): Promise<stri
 const analyze = (dir: string, thresholds: Thresholds = THRESHOLDS): Promise<LogFigures> =>
   analyzeLogs({ dir, from: FROM, to: NOW, thresholds });
 
-let empty: TestNode;
-let closed: TestNode;
+let empty: StepNode;
+let closed: StepNode;
 
 /** The real store of a node without runs; the config holds what the step reads. */
 function context(
   dir: string,
   opts: { store?: Store; thresholds?: Thresholds; signal?: AbortSignal; logLevel?: string } = {},
 ): StepContext {
-  const config = {
-    logDir: dir,
-    logLevel: opts.logLevel ?? 'info',
+  return stepContextOf(empty, {
+    config: { logDir: dir, logLevel: opts.logLevel ?? 'info' },
     maintenance: { thresholds: opts.thresholds ?? THRESHOLDS },
-  } as unknown as Config;
-  return {
-    config,
-    store: opts.store ?? empty.rt.store,
-    live: empty.rt.live,
-    logger: createLogger({ level: 'silent', stdout: false }),
-    nodeId: 'node-test',
+    store: opts.store,
+    signal: opts.signal,
     runId: 'run-test',
     plan: 'daily',
-    signal: opts.signal ?? new AbortController().signal,
     now: () => NOW,
-    services: {},
-  };
+  });
 }
 
 before(async () => {
   root = await mkdtemp(join(tmpdir(), 'qk-log-analysis-'));
-  empty = await openNode(COMBOS[0]!);
-  closed = await openNode(COMBOS[0]!);
+  empty = await openStepNode(COMBOS[0]!);
+  closed = await openStepNode(COMBOS[0]!);
   await closed.rt.close();
 });
 after(async () => {

@@ -8,7 +8,9 @@ import { createMaintenance, type Maintenance } from '../../src/maintenance/engin
 import type { Step } from '../../src/maintenance/step.js';
 import { logAnalysis } from '../../src/maintenance/steps/log-analysis/index.js';
 import type { RunDocument } from '../../src/store/run-document.js';
-import { COMBOS, LENIENT, openNode, type TestNode } from './steps/support.js';
+import { COMBOS } from '../support/harness.js';
+import { LENIENT } from '../support/maintenance.js';
+import { openStepNode, type StepNode } from '../support/step-node.js';
 
 /** The daily plan's logAnalysis figures of one run. */
 function analysis(run: RunDocument): { status: string; errorCount: number; own: number; window: unknown } {
@@ -20,7 +22,7 @@ function analysis(run: RunDocument): { status: string; errorCount: number; own: 
 
 for (const combo of COMBOS) {
   describe(`logAnalysis windows on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: TestNode;
+    let node: StepNode;
     let file: string;
     /** What the rest of the product writes: request and domain lines, not maintenance's own. */
     let product: Logger;
@@ -28,7 +30,7 @@ for (const combo of COMBOS) {
     let maintenance: Maintenance | null = null;
 
     before(async () => {
-      node = await openNode(combo);
+      node = await openStepNode(combo);
       mkdirSync(node.config.logDir, { recursive: true });
       file = join(node.config.logDir, 'queuekeeper.2025-03-10.1.log');
       writeFileSync(file, '');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { call, COMBOS, eventually, startNode, type Node } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';
-import { readMail, startSmtp } from './smtp.js';
+import { readMail, startSmtp } from '../support/receiver.js';
 
 /**
  * A customer who joins with an email hears "nearly your turn" and "you are called (desk N)" in the

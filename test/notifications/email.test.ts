@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/config/index.js';
 import { call, COMBOS, eventually, startNode, type Node } from '../support/harness.js';
+import { startSmtp, type MailReceiver } from '../support/receiver.js';
 import { createQueue, join } from '../http/helpers.js';
-import { startSmtp } from './smtp.js';
 
 /** Email notifications, received by a real SMTP server listening on loopback. */
 
@@ -23,7 +23,7 @@ for (const combo of COMBOS) {
   describe(`email notifications (${combo.name})`, { skip: combo.skip }, () => {
     const iso = combo.isolate();
     let node: Node;
-    let smtp: Awaited<ReturnType<typeof startSmtp>>;
+    let smtp: MailReceiver;
     before(async () => {
       smtp = await startSmtp();
       node = await startNode(iso.env, {

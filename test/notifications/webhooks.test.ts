@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Webhook } from 'standardwebhooks';
-import { call, COMBOS, eventually, MASTER_KEY, spawnServer, startNode, type Node } from '../support/harness.js';
+import {
+  call,
+  COMBOS,
+  eventually,
+  MASTER_KEY,
+  spawnServer,
+  startNode,
+  suiteNode,
+  type Node,
+} from '../support/harness.js';
 import { createQueue, join, leave } from '../http/helpers.js';
-import { startReceiver, type Receiver } from './receiver.js';
+import { startReceiver, suiteReceiver } from '../support/receiver.js';
 
 /** Webhooks end to end: real nodes, a real receiver, signatures checked with the Standard Webhooks library. */
 
@@ -17,18 +26,8 @@ async function register(base: string, url: string, events: string[], extra: Reco
 
 for (const combo of COMBOS) {
   describe(`webhooks (${combo.name})`, { skip: combo.skip }, () => {
-    const iso = combo.isolate();
-    let node: Node;
-    let rx: Receiver;
-    before(async () => {
-      rx = await startReceiver();
-      node = await startNode(iso.env, FAST);
-    });
-    after(async () => {
-      await node?.close();
-      await rx?.close();
-      await iso.cleanup();
-    });
+    const node = suiteNode(combo, FAST);
+    const rx = suiteReceiver();
 
     test('registration shows the secret once and refuses bad input', async () => {
       const created = await register(node.url, rx.url, ['ticket.joined']);

@@ -4,6 +4,7 @@ import { newId } from '../../src/domain/tokens.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../../src/domain/types.js';
 import type { Store } from '../../src/store/contract.js';
 import { skipPg } from '../support/env.js';
+import { joinRequest } from '../support/join-request.js';
 import { storeFixtures } from './support.js';
 
 const stores = storeFixtures('join_values');
@@ -49,17 +50,7 @@ async function roundTrip(store: Store): Promise<void> {
 }
 
 const sha = (i: number): string => i.toString(16).padStart(64, '0');
-const plain = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({
-    id: newId('t'),
-    tokenHash: sha(i),
-    priority: 'normal' as const,
-    name: null,
-    contact: null,
-    metadata: null,
-    idempotencyKey: null,
-    sealedToken: null,
-  }));
+const plain = (n: number) => Array.from({ length: n }, (_, i) => joinRequest({ tokenHash: sha(i) }));
 
 /** A batch that fits takes one statement; one that does not goes the general way. Both must agree. */
 async function capacityEdges(store: Store): Promise<void> {

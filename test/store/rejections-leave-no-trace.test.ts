@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { newId } from '../../src/domain/tokens.js';
 import type { JoinRequest, Store } from '../../src/store/contract.js';
+import { joinRequest } from '../support/join-request.js';
 import { skipPg, uniqueName } from '../support/env.js';
 import { storeFixtures } from './support.js';
 
@@ -16,16 +17,7 @@ const DEFAULTS = { averageServiceSeconds: 300, ticketTtlSeconds: 0, notifyAtPosi
 const T0 = new Date('2026-01-01T10:00:00Z');
 const LATER = new Date('2026-01-01T11:00:00Z');
 
-const request = (idempotencyKey: string | null = null): JoinRequest => ({
-  id: newId('t'),
-  tokenHash: 'h'.repeat(64),
-  priority: 'normal',
-  name: null,
-  contact: null,
-  metadata: null,
-  idempotencyKey,
-  sealedToken: null,
-});
+const request = (idempotencyKey: string | null = null): JoinRequest => joinRequest({ idempotencyKey });
 
 async function everything(store: Store, queueId: string) {
   return { queue: await store.getQueue(queueId), tickets: (await store.listTickets(queueId, { limit: 100 })).items };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { newId } from '../../src/domain/tokens.js';
 import type { JoinRequest } from '../../src/store/contract.js';
+import { joinRequest } from '../support/join-request.js';
 import { skipPg, uniqueName } from '../support/env.js';
 import { storeFixtures } from './support.js';
 
@@ -14,16 +15,8 @@ import { storeFixtures } from './support.js';
 const fx = storeFixtures('counters');
 const DEFAULTS = { averageServiceSeconds: 300, ticketTtlSeconds: 60, notifyAtPosition: 3 };
 
-const request = (priority: 'normal' | 'high', idempotencyKey: string | null = null): JoinRequest => ({
-  id: newId('t'),
-  tokenHash: 'h'.repeat(64),
-  priority,
-  name: null,
-  contact: null,
-  metadata: null,
-  idempotencyKey,
-  sealedToken: null,
-});
+const request = (priority: 'normal' | 'high', idempotencyKey: string | null = null): JoinRequest =>
+  joinRequest({ priority, idempotencyKey });
 
 const BACKENDS = [
   { name: 'SQLite', skip: false as const, open: () => fx.sqlite(`${uniqueName('s')}.db`) },

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { loadConfig, type Config } from '../../src/config/index.js';
+import { pino, type Logger } from 'pino';
+import { loadConfig, type Config, type MaintenanceConfig, type Thresholds } from '../../src/config/index.js';
 import type { LiveBackend } from '../../src/live/contract.js';
 import {
   createMaintenance,
@@ -17,11 +17,24 @@ import {
 } from '../../src/maintenance/engine/index.js';
 import type { Step, StepContext, StepOutcome, StepServices } from '../../src/maintenance/step.js';
 import type { Store } from '../../src/store/contract.js';
+import type { MetricSample } from '../../src/store/maintenance-contract.js';
 import { openStore } from '../../src/store/open.js';
 import { TEST_DATABASE_URL, skipPg, uniqueName } from './env.js';
 import { dropSchema } from './pg.js';
 
 export const silent = pino({ level: 'silent' });
+
+/** Thresholds no healthy test machine can miss, so a clean run's status depends on the system, not on load. */
+export const LENIENT: Thresholds = {
+  maxErrorCount: 1_000_000,
+  maxAverageResponseMs: 1_000_000,
+  maxP95ResponseMs: 1_000_000,
+  minThroughput: 0,
+  maxCpuPercent: 101,
+  maxMemoryPercent: 101,
+  maxDiskPercent: 101,
+  securityBurst: 1_000_000,
+};
 
 /** The shipped plans are switched off so that only a test's own plans are scheduled. */
 const QUIET_DEFAULTS = Object.fromEntries(
@@ -157,6 +170,9 @@ export interface NodeParts {
 
 export interface StepContextOptions {
   readonly config?: Partial<Config>;
+  /** Merged into the maintenance settings (a `config.maintenance` would replace them whole). */
+  readonly maintenance?: Partial<MaintenanceConfig>;
+  readonly logger?: Logger;
   readonly store?: Store;
   readonly live?: LiveBackend;
   readonly now?: () => Date;
@@ -168,11 +184,12 @@ export interface StepContextOptions {
 
 /** What the engine hands a step, over a node's real parts; any part can be replaced (a clock, a faulty store, a signal). */
 export function stepContextOf(node: NodeParts, opts: StepContextOptions = {}): StepContext {
+  const config = { ...node.config, ...opts.config };
   return {
-    config: { ...node.config, ...opts.config },
+    config: opts.maintenance ? { ...config, maintenance: { ...config.maintenance, ...opts.maintenance } } : config,
     store: opts.store ?? node.store,
     live: opts.live ?? node.live,
-    logger: silent,
+    logger: opts.logger ?? silent,
     nodeId: node.nodeId,
     runId: opts.runId ?? 'test',
     plan: opts.plan ?? 'test',
@@ -193,5 +210,25 @@ export function testClock(start: string | Date): TestClock {
   return {
     now: () => at,
     advance: (ms) => (at = new Date(at.getTime() + ms)),
+  };
+}
+
+/** A stored sample as the sampler writes it; `requests` is the sum of the routes' counts. */
+export function sample(at: Date, routes: MetricSample['routes'], extra: Partial<MetricSample> = {}): MetricSample {
+  const requests = Object.values(routes).reduce((n, r) => n + r.count, 0);
+  return {
+    nodeId: 'n1',
+    at,
+    requests,
+    errors: 0,
+    avgMs: null,
+    p95Ms: null,
+    p99Ms: null,
+    cpuPercent: 20,
+    memoryPercent: 40,
+    eventLoopLagP99Ms: 1,
+    waitingTotal: 0,
+    routes,
+    ...extra,
   };
 }

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { COMBOS, type Isolation } from '../support/harness.js';
-import { createRoom, joinRoom, openRoomNode, req, testClock, type RoomNode } from './support.js';
+import { describe, it } from 'node:test';
+import { COMBOS } from '../support/harness.js';
+import { createRoom, joinRoom, req, suiteRoomNode, testClock } from './support.js';
 
 const START = '2026-03-02T09:00:00.000Z';
 
 for (const combo of COMBOS) {
   describe(`waiting-room admission (${combo.name})`, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    let node: RoomNode;
     const clock = testClock(START);
+    const node = suiteRoomNode(combo, clock.now);
     /** Runs admission rounds as the scheduler does (every 250 ms), or every `stepMs` of the test's clock. */
     const runFor = async (ms: number, each?: () => Promise<void>, stepMs = 250) => {
       for (let t = 0; t < ms; t += stepMs) {
@@ -20,15 +19,6 @@ for (const combo of COMBOS) {
     };
     const admittedIn = async (id: string) =>
       (await node.rt.store.listTickets(id, { status: 'admitted', limit: 1000 })).items;
-
-    before(async () => {
-      iso = combo.isolate();
-      node = await openRoomNode(iso, clock.now);
-    });
-    after(async () => {
-      await node.close();
-      await iso.cleanup();
-    });
 
     it('fills in admission defaults, merges partial patches and names a bad field', async () => {
       const id = await createRoom(node.app, { newPerMinute: 5 });
@@ -68,7 +58,10 @@ for (const combo of COMBOS) {
 
     it('admits at the configured rate over ten simulated minutes, in order, nobody twice', async () => {
       const id = await createRoom(node.app, { newPerMinute: 60, idleSeconds: 86_400, opensAt: '2026-03-02T09:01:00Z' });
-      for (let i = 0; i < 700; i++) await node.rt.service.join(id, {}, null);
+      // The line before the doors open, 50 at a time: the join batcher commits each 50 in one
+      // transaction, numbered in this order, instead of 700 one by one (13 s of the file on PostgreSQL).
+      for (let i = 0; i < 700; i += 50)
+        await Promise.all(Array.from({ length: 50 }, () => node.rt.service.join(id, {}, null)));
       clock.advance(60_000);
       // Rounds every half second: a late round catches up on the credit it missed.
       await runFor(600_000, undefined, 500);

@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { COMBOS, type Isolation } from '../support/harness.js';
-import { createRoom, joinRoom, openRoomNode, PUBLIC_URL, req, testClock, type RoomNode } from './support.js';
+import { COMBOS } from '../support/harness.js';
+import { createRoom, joinRoom, PUBLIC_URL, req, suiteRoomNode, testClock } from './support.js';
 
 for (const combo of COMBOS) {
   describe(`waiting-room passes and draws (${combo.name})`, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    let node: RoomNode;
     const clock = testClock('2026-03-02T09:00:00.000Z');
+    const node = suiteRoomNode(combo, clock.now);
     const jwks = async () => createLocalJWKSet((await req(node.app, 'GET', '/.well-known/jwks.json')).body);
     const check = async (pass: string) => (await req(node.app, 'POST', '/api/passes/verify', { body: { pass } })).body;
-
-    before(async () => {
-      iso = combo.isolate();
-      node = await openRoomNode(iso, clock.now);
-    });
-    after(async () => {
-      await node.close();
-      await iso.cleanup();
-    });
 
     it('signs an ES256 pass that jose verifies against the published keys', async () => {
       const id = await createRoom(node.app, { sessionSeconds: 120 });

@@ -1,9 +1,10 @@
+import { after, before } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.js';
 import { buildApp } from '../../src/http/app.js';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
-import { MASTER_KEY, type Isolation } from '../support/harness.js';
+import { MASTER_KEY, type Combo, type Isolation } from '../support/harness.js';
 import { testClock } from '../support/maintenance.js';
 
 export { testClock };
@@ -35,6 +36,28 @@ export async function openRoomNode(iso: Isolation, now: () => Date): Promise<Roo
     async close() {
       await app.close();
       await rt.close();
+    },
+  };
+}
+
+/** One room node for the suite this is called in, on its own isolation: opened before its tests, closed after. */
+export function suiteRoomNode(combo: Combo, now: () => Date): Omit<RoomNode, 'close'> {
+  let iso: Isolation | undefined;
+  let node: RoomNode | undefined;
+  before(async () => {
+    iso = combo.isolate();
+    node = await openRoomNode(iso, now);
+  });
+  after(async () => {
+    await node?.close();
+    await iso?.cleanup();
+  });
+  return {
+    get rt() {
+      return (node as RoomNode).rt;
+    },
+    get app() {
+      return (node as RoomNode).app;
     },
   };
 }

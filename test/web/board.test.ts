@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
-import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
+import type { Page } from 'playwright-core';
+import { axeProblems, skipBrowser, suiteBrowser, watchedPage } from '../support/browser.js';
+import { call, COMBOS, suiteNode } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';
-import { axeProblems, launch, skipBrowser, watchedPage } from './browser.js';
 
 // jsqr is CommonJS whose typings name only a default export; require gives the function itself.
 const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').default;
@@ -31,26 +31,15 @@ async function decodeQr(page: Page): Promise<string | null> {
 
 /** The display board and the other pages a room uses: live calls, the QR code, languages, accessibility. */
 describe('display board and languages in a browser', { skip: skipBrowser }, () => {
-  let browser: Browser;
-  let iso: Isolation;
-  let node: Node;
-  before(async () => {
-    browser = await launch();
-    iso = COMBOS[0]!.isolate();
-    node = await startNode(iso.env, { QK_PUBLIC_URL: PUBLIC_URL });
-  });
-  after(async () => {
-    await browser?.close();
-    await node?.close();
-    await iso?.cleanup();
-  });
+  const chrome = suiteBrowser();
+  const node = suiteNode(COMBOS[0]!, { QK_PUBLIC_URL: PUBLIC_URL });
 
   test('the board shows calls as they happen, the newest first, and a QR code that decodes to the join URL', async () => {
     const q = await createQueue(node.url, { name: 'Town hall' });
     const a = await join(node.url, q.id);
     const b = await join(node.url, q.id);
     await join(node.url, q.id);
-    const w = await watchedPage(browser, node.url);
+    const w = await watchedPage(chrome.browser, node.url);
     const { page } = w;
     try {
       await page.clock.install();
@@ -78,7 +67,7 @@ describe('display board and languages in a browser', { skip: skipBrowser }, () =
 
   test('Spanish and Arabic pages read in their language and direction, with no accessibility problem', async () => {
     const q = await createQueue(node.url, { name: 'Consulado' });
-    const es = await watchedPage(browser, node.url, { locale: 'es-ES' });
+    const es = await watchedPage(chrome.browser, node.url, { locale: 'es-ES' });
     try {
       await es.page.goto(`${node.url}/q/${q.id}`);
       await es.page.getByRole('button', { name: 'Unirse' }).waitFor();
@@ -86,7 +75,7 @@ describe('display board and languages in a browser', { skip: skipBrowser }, () =
     } finally {
       await es.context.close();
     }
-    const ar = await watchedPage(browser, node.url, { locale: 'ar-EG' });
+    const ar = await watchedPage(chrome.browser, node.url, { locale: 'ar-EG' });
     try {
       await ar.page.goto(`${node.url}/q/${q.id}`);
       await ar.page.getByRole('button', { name: 'انضم' }).click();
@@ -109,7 +98,7 @@ describe('display board and languages in a browser', { skip: skipBrowser }, () =
   });
 
   test('the join page says when a queue is closed or full; a paused one still takes joins, by keyboard alone', async () => {
-    const w = await watchedPage(browser, node.url);
+    const w = await watchedPage(chrome.browser, node.url);
     const { page } = w;
     try {
       const closed = await createQueue(node.url);
@@ -147,7 +136,7 @@ describe('display board and languages in a browser', { skip: skipBrowser }, () =
 
   test('the poster and the not-found page pass the accessibility check', async () => {
     const q = await createQueue(node.url);
-    const w = await watchedPage(browser, node.url);
+    const w = await watchedPage(chrome.browser, node.url);
     try {
       await w.page.goto(`${node.url}/q/${q.id}/poster`);
       assert.equal(await decodeQr(w.page), `${PUBLIC_URL}/q/${q.id}`);

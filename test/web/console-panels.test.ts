@@ -5,8 +5,8 @@ import { RETRY_DELAYS_MS, WebhookDispatcher } from '../../src/domain/webhook-dis
 import { registerWebhook } from '../../src/domain/webhooks.js';
 import { call, COMBOS, eventually, MASTER_KEY, type Isolation, type Node, startNode } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';
-import { startReceiver, type Receiver } from '../notifications/receiver.js';
-import { axeProblems, launch, skipBrowser, watchedPage, type Watched } from './browser.js';
+import { startReceiver, type Receiver } from '../support/receiver.js';
+import { axeProblems, launchBrowser, skipBrowser, watchedPage, type Watched } from '../support/browser.js';
 
 /** The node sends no webhook by itself here: the test's own dispatcher, on a moved clock, does. */
 const IDLE = { QK_WEBHOOK_PRIVATE: 'on', QK_WEBHOOK_POLL_MS: '60000' };
@@ -32,7 +32,7 @@ describe(
     let node: Node;
     let rx: Receiver;
     before(async () => {
-      browser = await launch();
+      browser = await launchBrowser();
       rx = await startReceiver();
       iso = COMBOS[0]!.isolate();
       node = await startNode(iso.env, IDLE);

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { call, COMBOS, eventually, MASTER_KEY, type Isolation, type Node, startNode } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';
-import { axeProblems, launch, skipBrowser, watchedPage } from './browser.js';
+import { axeProblems, launchBrowser, skipBrowser, watchedPage } from '../support/browser.js';
 
 /** How many times the ticket page has alerted its customer (the call, then each recall). */
 const alerts = async (page: Page) => Number((await page.locator('[data-alerts]').getAttribute('data-alerts')) ?? 0);
@@ -14,7 +14,7 @@ for (const combo of COMBOS) {
     let iso: Isolation;
     let node: Node;
     before(async () => {
-      browser = await launch();
+      browser = await launchBrowser();
       iso = combo.isolate();
       node = await startNode(iso.env);
     });

@@ -9,8 +9,8 @@ import { RETRY_DELAYS_MS, WebhookDispatcher } from '../../src/domain/webhook-dis
 import { registerWebhook } from '../../src/domain/webhooks.js';
 import { call, COMBOS, eventually, MASTER_KEY, startNode, type Node } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';
-import { startReceiver } from '../notifications/receiver.js';
-import { launch, watchedPage } from './browser.js';
+import { startReceiver } from '../support/receiver.js';
+import { launchBrowser, watchedPage } from '../support/browser.js';
 
 /** Twelve hours of a queue's life, on a clock moved back, so its hourly charts have something to show. */
 async function pastHours(node: Node, queueId: string): Promise<void> {
@@ -77,7 +77,7 @@ const node = await startNode(iso.env, {
   QK_WEBHOOK_PRIVATE: 'on',
   QK_WEBHOOK_POLL_MS: '60000',
 });
-const browser = await launch();
+const browser = await launchBrowser();
 try {
   const q = await createQueue(node.url, { name: 'Passport office' });
   await pastHours(node, q.id);

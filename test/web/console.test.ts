@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { call, COMBOS, eventually, MASTER_KEY, type Isolation, type Node, startNode } from '../support/harness.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { axeProblems, skipBrowser, suiteBrowser, watchedPage, type Watched } from '../support/browser.js';
+import { call, COMBOS, eventually, MASTER_KEY, suiteNode } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';
-import { axeProblems, launch, skipBrowser, watchedPage, type Watched } from './browser.js';
 
 async function signIn(page: Page, base: string, key: string): Promise<void> {
   await page.goto(`${base}/dashboard`);
@@ -27,22 +27,11 @@ async function clean(w: Watched, label: string): Promise<void> {
 
 for (const combo of COMBOS) {
   describe(`operator console, desk work (${combo.name})`, { skip: skipBrowser || combo.skip }, () => {
-    let browser: Browser;
-    let iso: Isolation;
-    let node: Node;
-    before(async () => {
-      browser = await launch();
-      iso = combo.isolate();
-      node = await startNode(iso.env);
-    });
-    after(async () => {
-      await browser?.close();
-      await node?.close();
-      await iso?.cleanup();
-    });
+    const chrome = suiteBrowser();
+    const node = suiteNode(combo);
 
     test('sign in, a queue filling live, call next, serve, no-show, requeue, pause', async () => {
-      const w = await watchedPage(browser, node.url);
+      const w = await watchedPage(chrome.browser, node.url);
       const { page } = w;
       try {
         await signIn(page, node.url, 'not-a-key-0000000000000000000000');
@@ -131,19 +120,8 @@ for (const combo of COMBOS) {
 }
 
 describe('operator console, administration (SQLite + in-process)', { skip: skipBrowser }, () => {
-  let browser: Browser;
-  let iso: Isolation;
-  let node: Node;
-  before(async () => {
-    browser = await launch();
-    iso = COMBOS[0]!.isolate();
-    node = await startNode(iso.env);
-  });
-  after(async () => {
-    await browser?.close();
-    await node?.close();
-    await iso?.cleanup();
-  });
+  const chrome = suiteBrowser();
+  const node = suiteNode(COMBOS[0]!);
 
   test('20,000 waiting tickets render a page at a time', async (t) => {
     const q = await createQueue(node.url, { name: 'Stadium' });
@@ -151,7 +129,7 @@ describe('operator console, administration (SQLite + in-process)', { skip: skipB
       await Promise.all(
         Array.from({ length: 1000 }, (_, j) => node.rt.service.join(q.id, { name: `Fan ${i + j + 1}` }, null)),
       );
-    const w = await watchedPage(browser, node.url);
+    const w = await watchedPage(chrome.browser, node.url);
     const { page } = w;
     try {
       await signIn(page, node.url, MASTER_KEY);
@@ -191,7 +169,7 @@ describe('operator console, administration (SQLite + in-process)', { skip: skipB
         waitingTotal: i,
         routes: {},
       });
-    const w = await watchedPage(browser, node.url);
+    const w = await watchedPage(chrome.browser, node.url);
     const { page } = w;
     try {
       await signIn(page, node.url, MASTER_KEY);
@@ -211,7 +189,7 @@ describe('operator console, administration (SQLite + in-process)', { skip: skipB
   });
 
   test('keys are created (shown once) and revoked; an operator key is kept out of admin pages', async () => {
-    const w = await watchedPage(browser, node.url);
+    const w = await watchedPage(chrome.browser, node.url);
     const { page } = w;
     try {
       await signIn(page, node.url, MASTER_KEY);
@@ -224,7 +202,7 @@ describe('operator console, administration (SQLite + in-process)', { skip: skipB
       await page.getByText('shown only this once').waitFor();
       assert.deepEqual(await axeProblems(page), [], 'keys accessibility');
 
-      const op = await watchedPage(browser, node.url);
+      const op = await watchedPage(chrome.browser, node.url);
       try {
         await signIn(op.page, node.url, secret);
         await op.page.getByTestId('queue-row').or(op.page.getByText('No queue yet')).first().waitFor();
@@ -259,7 +237,7 @@ describe('operator console, administration (SQLite + in-process)', { skip: skipB
   });
 
   test('a maintenance run appears with its steps; a backup is verified; health reads', async () => {
-    const w = await watchedPage(browser, node.url);
+    const w = await watchedPage(chrome.browser, node.url);
     const { page } = w;
     try {
       await signIn(page, node.url, MASTER_KEY);

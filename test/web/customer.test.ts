@@ -1,40 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
+import { describe, test } from 'node:test';
+import { axeProblems, skipBrowser, suiteBrowser, watchedPage } from '../support/browser.js';
+import { call, COMBOS, suiteNode } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';
-import { axeProblems, launch, skipBrowser, watchedPage } from './browser.js';
 
 /**
  * The customer's path in a real browser (docs/pages.md): join from the page, see the position, get
  * called by an operator, leave. Updates arrive over the ticket's event stream without a reload.
  */
 describe('customer pages in a browser', { skip: skipBrowser }, () => {
-  let browser: Browser;
-  before(async () => {
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const chrome = suiteBrowser();
 
   for (const combo of COMBOS) {
     describe(combo.name, { skip: combo.skip }, () => {
-      let iso: Isolation;
-      let node: Node;
-      before(async () => {
-        iso = combo.isolate();
-        node = await startNode(iso.env);
-      });
-      after(async () => {
-        await node?.close();
-        await iso?.cleanup();
-      });
+      const node = suiteNode(combo);
 
       test('join → live position → called at a desk → leave', async () => {
         const q = await createQueue(node.url, { name: 'Passport office' });
         const first = await join(node.url, q.id);
-        const w = await watchedPage(browser, node.url);
+        const w = await watchedPage(chrome.browser, node.url);
         const { page } = w;
         try {
           await page.goto(`${node.url}/q/${q.id}`);
@@ -102,21 +86,12 @@ describe('customer pages in a browser', { skip: skipBrowser }, () => {
   }
 
   describe('SQLite + in-process', () => {
-    let iso: Isolation;
-    let node: Node;
-    before(async () => {
-      iso = COMBOS[0]!.isolate();
-      node = await startNode(iso.env);
-    });
-    after(async () => {
-      await node?.close();
-      await iso?.cleanup();
-    });
+    const node = suiteNode(COMBOS[0]!);
 
     test('without its event stream the page falls back to polling', async () => {
       const q = await createQueue(node.url);
       const mine = await join(node.url, q.id);
-      const w = await watchedPage(browser, node.url);
+      const w = await watchedPage(chrome.browser, node.url);
       try {
         await w.page.clock.install();
         await w.page.route('**/events?*', (r) => r.abort());
@@ -134,7 +109,7 @@ describe('customer pages in a browser', { skip: skipBrowser }, () => {
     test('a ticket without its token says it is not on this device, and links to the join page', async () => {
       const q = await createQueue(node.url);
       const mine = await join(node.url, q.id);
-      const w = await watchedPage(browser, node.url);
+      const w = await watchedPage(chrome.browser, node.url);
       try {
         await w.page.goto(`${node.url}/t/${mine.id}`);
         await w.page.getByRole('heading', { name: 'This ticket is not on this device.' }).waitFor();

@@ -1,36 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
+import { describe, test } from 'node:test';
+import { skipBrowser, suiteBrowser, watchedPage } from '../support/browser.js';
+import { call, COMBOS, suiteNode } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';
-import { launch, skipBrowser, watchedPage } from './browser.js';
 
 /** The join page says how often the estimate held, once the queue has measured enough calls. */
 describe('the estimate’s record on the join page', { skip: skipBrowser }, () => {
-  let browser: Browser;
-  before(async () => {
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const chrome = suiteBrowser();
 
   for (const combo of COMBOS) {
     describe(combo.name, { skip: combo.skip }, () => {
-      let iso: Isolation;
-      let node: Node;
-      before(async () => {
-        iso = combo.isolate();
-        node = await startNode(iso.env);
-      });
-      after(async () => {
-        await node?.close();
-        await iso?.cleanup();
-      });
+      const node = suiteNode(combo);
 
       test('hidden on a new queue, shown in words after twenty calls', async () => {
         const q = await createQueue(node.url, { name: 'Town hall' });
-        const { context, page } = await watchedPage(browser, node.url);
+        const { context, page } = await watchedPage(chrome.browser, node.url);
         try {
           await page.goto(`${node.url}/q/${q.id}`);
           await page.getByRole('heading', { name: 'Town hall' }).waitFor();

@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { call, COMBOS, eventually, type Isolation, type Node, startNode } from '../support/harness.js';
 import { createQueue } from '../http/helpers.js';
-import { readMail, startSmtp } from '../notifications/smtp.js';
-import { axeProblems, launch, skipBrowser, watchedPage } from './browser.js';
+import { readMail, startSmtp } from '../support/receiver.js';
+import { axeProblems, launchBrowser, skipBrowser, watchedPage } from '../support/browser.js';
 
 /**
  * The join page's optional email (docs/pages.md): offered only when the server can send email,
@@ -13,7 +13,7 @@ import { axeProblems, launch, skipBrowser, watchedPage } from './browser.js';
 describe('email on the join page in a browser', { skip: skipBrowser }, () => {
   let browser: Browser;
   before(async () => {
-    browser = await launch();
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

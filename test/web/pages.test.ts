@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { CATALOGUES, chooseLang } from '../../src/http/pages/i18n.js';
 import { call, COMBOS, type Isolation, type Node, startNode } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';
-import { ensureBundle } from './browser.js';
+import { ensureBundle } from '../support/browser.js';
 
 const get = async (url: string, headers: Record<string, string> = {}) => {
   const res = await fetch(url, { headers });

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { call, COMBOS, startNode } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';
-import { launch, watchedPage } from './browser.js';
+import { launchBrowser, watchedPage } from '../support/browser.js';
 
 const OUT = 'docs/screenshots';
 const PHONE = { width: 390, height: 844 };
@@ -14,7 +14,7 @@ const TV = { width: 1920, height: 1080 };
 mkdirSync(OUT, { recursive: true });
 const iso = COMBOS[0]!.isolate();
 const node = await startNode(iso.env, { QK_PUBLIC_URL: 'http://queue.example.test' });
-const browser = await launch();
+const browser = await launchBrowser();
 try {
   const q = await createQueue(node.url, { name: 'Passport office' });
   const names = ['Ana', 'Ben', 'Chloé', 'Dev', 'Eli', 'Fatima', 'Gus'];

@@ -9,7 +9,7 @@ import { cacheCleanup } from '../../../src/maintenance/steps/cache-cleanup/index
 import { createRuntime, type Runtime } from '../../../src/runtime/runtime.js';
 import { COMBOS, type Isolation } from '../../support/harness.js';
 import { stepContextOf } from '../../support/maintenance.js';
-import { rawSql } from '../steps/support.js';
+import { rawSql } from '../../support/step-node.js';
 import { eventually } from '../../support/maintenance.js';
 
 const MINUTE = 60_000;

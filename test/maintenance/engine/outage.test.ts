@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FailedRunAlert } from '../../../src/maintenance/alerts/index.js';
@@ -9,6 +7,7 @@ import { healthCheck } from '../../../src/maintenance/steps/health-check/index.j
 import type { RunDocument } from '../../../src/maintenance/types.js';
 import { TEST_DATABASE_URL, skipPg } from '../../support/env.js';
 import { call, startNode, TcpProxy } from '../../support/harness.js';
+import { startReceiver, type Receiver } from '../../support/receiver.js';
 import {
   eventually,
   isolate,
@@ -37,31 +36,21 @@ const spooled = (dir: string): string[] => {
 describe('maintenance while the database is unreachable', { skip: skipPg }, () => {
   let iso: Isolated;
   let node: Node;
-  let server: Server;
+  let rx: Receiver<FailedRunAlert>;
   const proxy = TcpProxy.forUrl(TEST_DATABASE_URL || 'postgres://127.0.0.1:5432', 5432);
-  const alerts: FailedRunAlert[] = [];
+  const alerts = () => rx.received.map((r) => r.json);
   let clock = new Date('2026-03-01T10:59:59.000Z');
   const advance = (ms: number) => (clock = new Date(clock.getTime() + ms));
 
   before(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        alerts.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as FailedRunAlert);
-        res.statusCode = 204;
-        res.end();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
+    rx = await startReceiver<FailedRunAlert>();
     iso = await isolate('postgres');
     await proxy.start();
     const config = makeConfig(
       { ...iso, databaseUrl: proxy.urlFor(iso.databaseUrl) },
       {
         plans: { hourly: { cron: '0 * * * *', steps: ['logAnalysis', 'healthCheck'], priority: 'high' } },
-        maintenance: { alertWebhooks: [{ url: `http://127.0.0.1:${port}/alerts`, secret: SECRET }] },
+        maintenance: { alertWebhooks: [{ url: rx.url, secret: SECRET }] },
       },
     );
     node = await openNode(config, {
@@ -75,7 +64,7 @@ describe('maintenance while the database is unreachable', { skip: skipPg }, () =
     await node?.close();
     await proxy.stop();
     await iso?.cleanup();
-    await new Promise((r) => server?.close(r));
+    await rx?.close();
   });
 
   let scheduled: RunDocument;
@@ -84,7 +73,7 @@ describe('maintenance while the database is unreachable', { skip: skipPg }, () =
   it('runs the due slot on its own, reports the database Unhealthy and alerts', async () => {
     await proxy.stop();
     advance(1500);
-    const alert = await eventually(() => alerts.find((a) => a.run.trigger === 'schedule'), 20_000, 'the alert');
+    const alert = await eventually(() => alerts().find((a) => a.run.trigger === 'schedule'), 20_000, 'the alert');
     assert.equal(alert.nodeId, 'cut-off');
     assert.equal(alert.run.scheduledFor, '2026-03-01T11:00:00.000Z');
     assert.equal(alert.run.status, 'failed');
@@ -108,7 +97,7 @@ describe('maintenance while the database is unreachable', { skip: skipPg }, () =
     assert.equal(manual.status, 'failed');
     assert.equal(manual.trigger, 'manual');
     assert.equal((manual.steps[1]?.figures.databaseHealth as { status: string }).status, 'Unhealthy');
-    await eventually(() => alerts.some((a) => a.run.id === id), 20_000, 'the manual run alert');
+    await eventually(() => alerts().some((a) => a.run.id === id), 20_000, 'the manual run alert');
     assert.equal(spooled(iso.dir).length, 2);
     for (const f of spooled(iso.dir))
       assert.equal(statSync(join(iso.dir, 'spool', 'maintenance', f)).mode & 0o777, 0o600);

@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyInstance } from 'fastify';
-import { loadConfig, type Config } from '../../../src/config/index.js';
-import { buildApp } from '../../../src/http/app.js';
+import type { Config } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/logging/logger.js';
 import type { StepContext, StepServices } from '../../../src/maintenance/step.js';
-import { createRuntime, type Runtime } from '../../../src/runtime/runtime.js';
-import { LENIENT } from '../steps/support.js';
+import type { Runtime } from '../../../src/runtime/runtime.js';
+import { LENIENT, stepContextOf } from '../../support/maintenance.js';
+import { openStepNode } from '../../support/step-node.js';
 import { appRoot, AUDIT_CLEAN, fakeNpm, MASTER_KEY, OUTDATED_NONE, VIEW_OK, type Combo } from '../security/support.js';
 
 /** A Node line supported on the day the security steps compare with: the clean system runs no outdated runtime. */
@@ -30,30 +29,24 @@ export interface CleanSystem {
 }
 
 export async function cleanSystem(combo: Combo): Promise<CleanSystem> {
-  const iso = combo.isolate();
-  const loaded = loadConfig({
-    QK_SCHEDULER: 'off',
-    LOG_LEVEL: 'info',
-    QK_MASTER_KEY: MASTER_KEY,
-    QK_BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    QK_JOIN_RATE_LIMIT: '0',
-    NODE_ENV: 'production',
-    ...iso.env,
+  const node = await openStepNode(combo, {
+    env: {
+      LOG_LEVEL: 'info',
+      QK_MASTER_KEY: MASTER_KEY,
+      QK_BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      QK_JOIN_RATE_LIMIT: '0',
+      NODE_ENV: 'production',
+    },
+    // The seed's thresholds where they judge this product; throughput and memory depend on the
+    // shared test machine, not on the product, so they stay lenient.
+    maintenance: {
+      thresholds: { ...LENIENT, maxErrorCount: 1, maxAverageResponseMs: 200, maxCpuPercent: 80, maxDiskPercent: 99 },
+      probeMs: 300,
+    },
+    logger: (c) => createLogger({ level: 'info', logDir: c.logDir, stdout: false }),
   });
-  const logger = createLogger({ level: 'info', logDir: loaded.logDir, stdout: false });
-  const rt = await createRuntime(loaded, { logger });
-  const app: FastifyInstance = await buildApp(rt);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = app.server.address();
-  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  // The seed's thresholds where they judge this product; throughput and memory depend on the
-  // shared test machine, not on the product, so they stay lenient.
-  const thresholds = { ...LENIENT, maxErrorCount: 1, maxAverageResponseMs: 200, maxCpuPercent: 80, maxDiskPercent: 99 };
-  const config: Config = {
-    ...loaded,
-    baseUrl: url,
-    maintenance: { ...loaded.maintenance, thresholds, probeMs: 300 },
-  };
+  const { rt } = node;
+  const url = await node.listen();
   const root = await appRoot();
   const services: StepServices = {
     trimCaches: () => rt.service.trimCaches(),
@@ -68,27 +61,22 @@ export async function cleanSystem(combo: Combo): Promise<CleanSystem> {
   await rt.sampler.sample();
 
   const logFolderText = async (): Promise<string> => {
-    const names = (await readdir(loaded.logDir)).filter((n) => n.endsWith('.log'));
-    return (await Promise.all(names.map((n) => readFile(join(loaded.logDir, n), 'utf8')))).join('');
+    const names = (await readdir(node.config.logDir)).filter((n) => n.endsWith('.log'));
+    return (await Promise.all(names.map((n) => readFile(join(node.config.logDir, n), 'utf8')))).join('');
   };
   const system: CleanSystem = {
     rt,
-    config,
+    config: node.config,
     url,
     services,
     context(opts = {}) {
-      return {
-        config: { ...config, ...opts.config },
-        store: rt.store,
-        live: rt.live,
+      return stepContextOf(node, {
+        config: opts.config,
         logger: rt.logger,
-        nodeId: rt.nodeId,
         runId: `faults-${randomBytes(4).toString('hex')}`,
         plan: 'faults',
-        signal: new AbortController().signal,
-        now: () => new Date(),
         services: { ...services, ...opts.services },
-      };
+      });
     },
     async logged(marker) {
       rt.logger.flush();
@@ -96,13 +84,11 @@ export async function cleanSystem(combo: Combo): Promise<CleanSystem> {
         if ((await logFolderText().catch(() => '')).includes(marker)) return;
         await sleep(20);
       }
-      throw new Error(`"${marker}" never reached ${loaded.logDir}`);
+      throw new Error(`"${marker}" never reached ${node.config.logDir}`);
     },
     async close() {
-      await app.close();
-      await rt.close();
+      await node.close();
       await root.cleanup();
-      await iso.cleanup();
     },
   };
   await system.logged('request completed');

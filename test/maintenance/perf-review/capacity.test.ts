@@ -3,21 +3,10 @@ import { describe, it } from 'node:test';
 import { renderHtml } from '../../../src/maintenance/report/index.js';
 import { dailyHistory } from '../../../src/maintenance/steps/perf-review/capacity-data.js';
 import { capacityPlanning, type Point } from '../../../src/maintenance/steps/perf-review/index.js';
-import {
-  COMBOS,
-  DAY,
-  embeddedSvg,
-  HOUR,
-  insertAll,
-  joinAt,
-  leastSquares,
-  runWith,
-  sample,
-  stepContext,
-  utcDay,
-  withNode,
-  type TestNode,
-} from './support.js';
+import { COMBOS } from '../../support/harness.js';
+import { stepContextOf, sample } from '../../support/maintenance.js';
+import { withStepNode, type StepNode } from '../../support/step-node.js';
+import { DAY, embeddedSvg, HOUR, insertAll, joinAt, leastSquares, runWith, utcDay } from './support.js';
 
 const READ = 'GET /api/queues/:queueId';
 
@@ -26,7 +15,7 @@ const READ = 'GET /api/queues/:queueId';
  * 06:00, so the daily peak is a max), and at noon a busiest minute of `rps(k)` req/s.
  */
 async function history(
-  node: TestNode,
+  node: StepNode,
   today: Date,
   days: number,
   waiting: (k: number) => number,
@@ -58,7 +47,7 @@ for (const combo of COMBOS) {
     const today = utcDay(now);
 
     it('reports flat series as not growing, and the readings that have no history', () =>
-      withNode(combo, async (node) => {
+      withStepNode(combo, async (node) => {
         await node.rt.service.createQueue({ name: 'open-ended', mode: 'service' });
         await history(
           node,
@@ -67,7 +56,7 @@ for (const combo of COMBOS) {
           () => 80,
           () => 5,
         );
-        const out = await capacityPlanning(stepContext(node, { now: () => now }));
+        const out = await capacityPlanning(stepContextOf(node, { now: () => now }));
         assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
         const f = out.figures as Record<string, any>;
         assert.equal(f.forecasts.waitingPeak.slopePerDay, 0);
@@ -83,7 +72,7 @@ for (const combo of COMBOS) {
       }));
 
     it('forecasts the days until the waiting limit from 60 days of steady growth', () =>
-      withNode(combo, async (node) => {
+      withStepNode(combo, async (node) => {
         await node.rt.service.createQueue({ name: 'capped', mode: 'service', capacity: 1000 });
         // 10 more waiting each day, ±4 of noise, 690 (or so) yesterday; 1 req/s more each day, 69 yesterday.
         const points = await history(
@@ -94,7 +83,7 @@ for (const combo of COMBOS) {
           (k) => 70 - k,
         );
         const ls = leastSquares(points);
-        const out = await capacityPlanning(stepContext(node, { now: () => now }));
+        const out = await capacityPlanning(stepContextOf(node, { now: () => now }));
         const f = out.figures as Record<string, any>;
         const w = f.forecasts.waitingPeak;
         assert.equal(w.status, 'forecast');
@@ -135,7 +124,7 @@ for (const combo of COMBOS) {
       }));
 
     it('answers "insufficient history" with no forecast when only 3 days are stored', () =>
-      withNode(combo, async (node) => {
+      withStepNode(combo, async (node) => {
         await history(
           node,
           today,
@@ -143,7 +132,7 @@ for (const combo of COMBOS) {
           (k) => 100 - k,
           () => 5,
         );
-        const out = await capacityPlanning(stepContext(node, { now: () => now }));
+        const out = await capacityPlanning(stepContextOf(node, { now: () => now }));
         assert.equal(out.status, 'skipped', JSON.stringify(out.findings));
         const f = out.figures as Record<string, any>;
         for (const key of ['waitingPeak', 'requestsPerSecondPeak', 'memoryPercentPeak']) {
@@ -162,7 +151,7 @@ for (const combo of COMBOS) {
       }));
 
     it('counts joins per day from the tickets still in the database', () =>
-      withNode(combo, async (node) => {
+      withStepNode(combo, async (node) => {
         const q = await node.rt.service.createQueue({ name: 'joins', mode: 'service' });
         await joinAt(node, q.id, 2, new Date(today.getTime() - 3 * DAY + 9 * HOUR));
         await joinAt(node, q.id, 5, new Date(today.getTime() - 2 * DAY + 9 * HOUR));
@@ -173,7 +162,7 @@ for (const combo of COMBOS) {
           () => 10,
           () => 1,
         );
-        const h = await dailyHistory(stepContext(node), today, 10);
+        const h = await dailyHistory(stepContextOf(node), today, 10);
         assert.deepEqual(h.joins, [
           [-4, 0],
           [-3, 2],

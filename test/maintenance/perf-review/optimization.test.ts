@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { performanceOptimization, type SlowQueriesResult } from '../../../src/maintenance/steps/perf-review/index.js';
-import { ago, COMBOS, insertAll, LENIENT, rawSql, sample, stepContext, withNode, type TestNode } from './support.js';
+import { COMBOS } from '../../support/harness.js';
+import { LENIENT, stepContextOf, sample } from '../../support/maintenance.js';
+import { rawSql, withStepNode, type StepNode } from '../../support/step-node.js';
+import { ago, insertAll } from './support.js';
 
 const READ = 'GET /api/queues/:queueId';
 const JOIN = 'POST /api/queues/:queueId/tickets';
 
 /** A healthy week: two routes, one sample a day, quiet CPU, memory and event loop. */
-async function healthyWeek(node: TestNode, now: Date): Promise<void> {
+async function healthyWeek(node: StepNode, now: Date): Promise<void> {
   const days = [1, 2, 3, 4, 5, 6].map((d) =>
     sample(ago(now, d), { [READ]: { count: 600, avgMs: 10, p95Ms: 20 }, [JOIN]: { count: 200, avgMs: 15, p95Ms: 30 } }),
   );
@@ -19,9 +22,9 @@ for (const combo of COMBOS) {
     const now = new Date();
 
     it('lists the routes, recommends nothing and refreshes statistics on a clean system', () =>
-      withNode(combo, async (node) => {
+      withStepNode(combo, async (node) => {
         await healthyWeek(node, now);
-        const out = await performanceOptimization(stepContext(node, { now: () => now }));
+        const out = await performanceOptimization(stepContextOf(node, { now: () => now }));
         assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
         const f = out.figures as Record<string, any>;
         assert.deepEqual(
@@ -43,14 +46,14 @@ for (const combo of COMBOS) {
       }));
 
     it('names a route made slow, and the event-loop lag, with concrete numbers', () =>
-      withNode(combo, async (node) => {
+      withStepNode(combo, async (node) => {
         await healthyWeek(node, now);
         await insertAll(node, [
           sample(ago(now, 2, 1), { [JOIN]: { count: 400, avgMs: 700, p95Ms: 2500 } }, { eventLoopLagP99Ms: 350 }),
           sample(ago(now, 3, 1), { [JOIN]: { count: 400, avgMs: 700, p95Ms: 2500 } }, { eventLoopLagP99Ms: 350 }),
         ]);
         const thresholds = { ...LENIENT, maxP95ResponseMs: 1000 };
-        const out = await performanceOptimization(stepContext(node, { now: () => now, maintenance: { thresholds } }));
+        const out = await performanceOptimization(stepContextOf(node, { now: () => now, maintenance: { thresholds } }));
         assert.equal(out.status, 'warning');
         const f = out.figures as Record<string, any>;
         // 1200 requests at p95 30 and 800 at p95 2500, weighted by count.
@@ -73,7 +76,7 @@ for (const combo of COMBOS) {
       }));
 
     it('reads slow statements from the store, or says why it cannot', () =>
-      withNode(combo, async (node) => {
+      withStepNode(combo, async (node) => {
         await healthyWeek(node, now);
         {
           // Where the server has pg_stat_statements, plant a statement slower than the 100 ms limit.
@@ -83,7 +86,7 @@ for (const combo of COMBOS) {
               node.config,
               Array.from({ length: 5 }, () => ({ sql: 'SELECT pg_sleep(0.12) AS planted_slow_statement' })),
             );
-          const out = await performanceOptimization(stepContext(node, { now: () => now }));
+          const out = await performanceOptimization(stepContextOf(node, { now: () => now }));
           const sq = out.figures.slowQueries as SlowQueriesResult;
           if (combo.name.startsWith('SQLite')) assert.equal(sq.available, false);
           else if (available) {
@@ -103,8 +106,8 @@ for (const combo of COMBOS) {
       }));
 
     it('warns, with nulls, when the week holds no samples', () =>
-      withNode(combo, async (node) => {
-        const out = await performanceOptimization(stepContext(node, { now: () => now }));
+      withStepNode(combo, async (node) => {
+        const out = await performanceOptimization(stepContextOf(node, { now: () => now }));
         assert.equal(out.status, 'warning');
         assert.ok(out.findings.some((x) => x.message.startsWith('no metric samples in the last 7 days')));
         assert.equal(out.figures.p95ResponseTimeMs, null);

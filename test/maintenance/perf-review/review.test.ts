@@ -2,17 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderHtml } from '../../../src/maintenance/report/index.js';
 import { performanceReview, type Change } from '../../../src/maintenance/steps/perf-review/index.js';
-import {
-  ago,
-  COMBOS,
-  embeddedSvg,
-  insertAll,
-  runWith,
-  sample,
-  stepContext,
-  withNode,
-  type TestNode,
-} from './support.js';
+import { COMBOS } from '../../support/harness.js';
+import { stepContextOf, sample } from '../../support/maintenance.js';
+import { withStepNode, type StepNode } from '../../support/step-node.js';
+import { ago, embeddedSvg, insertAll, runWith } from './support.js';
 
 const READ = 'GET /api/queues/:queueId';
 const JOIN = 'POST /api/queues/:queueId/tickets';
@@ -25,7 +18,7 @@ interface Quarter {
 }
 
 /** One sample a day: days 1..89 are this quarter, 91..179 the previous one. */
-async function twoQuarters(node: TestNode, now: Date, previous: Quarter, current: Quarter): Promise<void> {
+async function twoQuarters(node: StepNode, now: Date, previous: Quarter, current: Quarter): Promise<void> {
   const samples = [];
   for (let d = 1; d <= 179; d++) {
     if (d === 90) continue;
@@ -53,23 +46,23 @@ for (const combo of COMBOS) {
     const now = new Date();
 
     it('is skipped with the reason when there is nothing to compare, as capacityPlanning is', () =>
-      withNode(combo, async (node) => {
-        const empty = await performanceReview(stepContext(node, { now: () => now }));
+      withStepNode(combo, async (node) => {
+        const empty = await performanceReview(stepContextOf(node, { now: () => now }));
         assert.equal(empty.status, 'skipped', JSON.stringify(empty.findings));
         assert.match(empty.error ?? '', /no requests recorded in the last 90 days/);
         const current = [];
         for (let d = 1; d < 90; d++)
           current.push(sample(ago(now, d), { [READ]: { count: 600, avgMs: 10, p95Ms: 20 } }));
         await insertAll(node, current);
-        const oneQuarter = await performanceReview(stepContext(node, { now: () => now }));
+        const oneQuarter = await performanceReview(stepContextOf(node, { now: () => now }));
         assert.equal(oneQuarter.status, 'skipped', JSON.stringify(oneQuarter.findings));
         assert.match(oneQuarter.error ?? '', /previous 90 days/);
       }));
 
     it('reports no degradation quarter over quarter on a steady system', () =>
-      withNode(combo, async (node) => {
+      withStepNode(combo, async (node) => {
         await twoQuarters(node, now, STEADY, STEADY);
-        const out = await performanceReview(stepContext(node, { now: () => now }));
+        const out = await performanceReview(stepContextOf(node, { now: () => now }));
         assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
         const f = out.figures as Record<string, any>;
         assert.deepEqual(f.degradedRoutes, []);
@@ -82,9 +75,9 @@ for (const combo of COMBOS) {
       }));
 
     it('reports a slower route, more errors and the traffic change after a degraded quarter', () =>
-      withNode(combo, async (node) => {
+      withStepNode(combo, async (node) => {
         await twoQuarters(node, now, STEADY, { joinP95: 75, joinAvg: 30, readCount: 1200, errors: 28 });
-        const out = await performanceReview(stepContext(node, { now: () => now }));
+        const out = await performanceReview(stepContextOf(node, { now: () => now }));
         assert.equal(out.status, 'warning');
         const f = out.figures as Record<string, any>;
         assert.deepEqual(f.degradedRoutes, [JOIN]);

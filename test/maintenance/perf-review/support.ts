@@ -2,34 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { StepOutcome } from '../../../src/maintenance/step.js';
 import type { RunDocument } from '../../../src/maintenance/types.js';
 import type { MetricSample } from '../../../src/store/maintenance-contract.js';
-import { COMBOS, LENIENT, openNode, rawSql, stepContext, type Combo, type TestNode } from '../steps/support.js';
-
-export { COMBOS, LENIENT, rawSql, stepContext, type Combo, type TestNode };
+import { joinRequest } from '../../support/join-request.js';
+import type { StepNode } from '../../support/step-node.js';
 
 const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
-export type Routes = MetricSample['routes'];
-
-/** A stored sample as the sampler writes it; `requests` is the sum of the routes' counts. */
-export function sample(at: Date, routes: Routes, extra: Partial<MetricSample> = {}): MetricSample {
-  const requests = Object.values(routes).reduce((n, r) => n + r.count, 0);
-  return {
-    nodeId: 'n1',
-    at,
-    requests,
-    errors: 0,
-    avgMs: null,
-    p95Ms: null,
-    p99Ms: null,
-    cpuPercent: 20,
-    memoryPercent: 40,
-    eventLoopLagP99Ms: 1,
-    waitingTotal: 0,
-    routes,
-    ...extra,
-  };
-}
 
 /** `days` (and `hours`) before `now`. */
 export const ago = (now: Date, days: number, hours = 0): Date => new Date(now.getTime() - days * DAY - hours * HOUR);
@@ -37,33 +15,13 @@ export const ago = (now: Date, days: number, hours = 0): Date => new Date(now.ge
 /** Midnight UTC of `now`'s day. */
 export const utcDay = (now: Date): Date => new Date(Math.floor(now.getTime() / DAY) * DAY);
 
-/** A fresh, isolated node per test (its own data folder, PG schema and Redis prefix), listening for the self-probe. */
-export async function withNode(combo: Combo, fn: (node: TestNode) => Promise<void>): Promise<void> {
-  const node = await openNode(combo);
-  try {
-    await node.listen();
-    await fn(node);
-  } finally {
-    await node.close();
-  }
-}
-
-export async function insertAll(node: TestNode, samples: readonly MetricSample[]): Promise<void> {
+export async function insertAll(node: StepNode, samples: readonly MetricSample[]): Promise<void> {
   for (const s of samples) await node.rt.store.maintenance.insertSample(s);
 }
 
 /** Joins `n` tickets to a queue at a past time, through the store (the service's clock is now). */
-export async function joinAt(node: TestNode, queueId: string, n: number, at: Date): Promise<void> {
-  const requests = Array.from({ length: n }, () => ({
-    id: randomBytes(8).toString('hex'),
-    tokenHash: randomBytes(16).toString('hex'),
-    priority: 'normal' as const,
-    name: null,
-    contact: null,
-    metadata: null,
-    idempotencyKey: null,
-    sealedToken: null,
-  }));
+export async function joinAt(node: StepNode, queueId: string, n: number, at: Date): Promise<void> {
+  const requests = Array.from({ length: n }, () => joinRequest({ tokenHash: randomBytes(16).toString('hex') }));
   await node.rt.store.joinMany(queueId, requests, at);
 }
 

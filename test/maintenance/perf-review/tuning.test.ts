@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OVERALL, performanceTuning, type Change } from '../../../src/maintenance/steps/perf-review/index.js';
-import { ago, COMBOS, insertAll, sample, stepContext, withNode, type TestNode } from './support.js';
+import { COMBOS } from '../../support/harness.js';
+import { stepContextOf, sample } from '../../support/maintenance.js';
+import { withStepNode, type StepNode } from '../../support/step-node.js';
+import { ago, insertAll } from './support.js';
 
 const READ = 'GET /api/queues/:queueId';
 const JOIN = 'POST /api/queues/:queueId/tickets';
 const RARE = 'DELETE /api/tickets/:ticketId';
 
 /** One sample a day in each month: days 1..29 are this month, 31..59 the previous one. */
-async function twoMonths(node: TestNode, now: Date, joinP95: { previous: number; current: number }): Promise<void> {
+async function twoMonths(node: StepNode, now: Date, joinP95: { previous: number; current: number }): Promise<void> {
   const samples = [];
   for (let d = 1; d <= 59; d++) {
     if (d === 30) continue;
@@ -33,9 +36,9 @@ for (const combo of COMBOS) {
     const now = new Date();
 
     it('finds no regression on a steady system, refreshes statistics and probes before and after', () =>
-      withNode(combo, async (node) => {
+      withStepNode(combo, async (node) => {
         await twoMonths(node, now, { previous: 30, current: 30 });
-        const out = await performanceTuning(stepContext(node, { now: () => now }));
+        const out = await performanceTuning(stepContextOf(node, { now: () => now }));
         assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
         const f = out.figures as Record<string, any>;
         assert.deepEqual(f.regressions, []);
@@ -48,9 +51,9 @@ for (const combo of COMBOS) {
       }));
 
     it('flags a route whose p95 doubled this month, and not a rare one', () =>
-      withNode(combo, async (node) => {
+      withStepNode(combo, async (node) => {
         await twoMonths(node, now, { previous: 30, current: 60 });
-        const out = await performanceTuning(stepContext(node, { now: () => now }));
+        const out = await performanceTuning(stepContextOf(node, { now: () => now }));
         assert.equal(out.status, 'warning');
         const f = out.figures as Record<string, any>;
         assert.ok(f.regressions.includes(JOIN), String(f.regressions));
@@ -72,9 +75,9 @@ for (const combo of COMBOS) {
       }));
 
     it('says there is nothing to compare with when last month is empty', () =>
-      withNode(combo, async (node) => {
+      withStepNode(combo, async (node) => {
         await insertAll(node, [sample(ago(now, 1), { [READ]: { count: 600, avgMs: 10, p95Ms: 20 } })]);
-        const out = await performanceTuning(stepContext(node, { now: () => now }));
+        const out = await performanceTuning(stepContextOf(node, { now: () => now }));
         assert.equal(out.status, 'succeeded');
         assert.ok(out.findings.some((x) => x.message.startsWith('no requests recorded in the previous 30 days')));
         assert.equal(route(out.figures, READ).p95ChangePercent, null);

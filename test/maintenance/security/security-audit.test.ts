@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { securityAudit, securityHardening } from '../../../src/maintenance/steps/security/index.js';
 import { TEST_REDIS_URL } from '../../support/env.js';
+import type { StepNode } from '../../support/step-node.js';
 import {
   addKey,
   appRoot,
@@ -16,7 +17,6 @@ import {
   NOW,
   openNode,
   RUNNING_NODE_EOL,
-  type SecurityNode,
 } from './support.js';
 
 const fig = (out: { figures: Record<string, unknown> }) => out.figures as any;
@@ -47,7 +47,7 @@ for (const combo of COMBOS) {
   describe(`securityAudit on ${combo.name}`, { skip: combo.skip }, () => {
     const pg = combo.name.includes('PostgreSQL');
     const redisOpen = pg && new URL(TEST_REDIS_URL || 'redis://x').password === '';
-    let node: SecurityNode;
+    let node: StepNode;
     let root: Awaited<ReturnType<typeof appRoot>>;
     before(async () => {
       node = await openNode(combo);

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { securityHardening } from '../../../src/maintenance/steps/security/index.js';
 import { TEST_REDIS_URL } from '../../support/env.js';
-import { COMBOS, context, openNode, type SecurityNode } from './support.js';
+import type { StepNode } from '../../support/step-node.js';
+import { COMBOS, context, openNode } from './support.js';
 
 const fig = (out: { figures: Record<string, unknown> }) => out.figures as any;
 const statuses = (out: { figures: Record<string, unknown> }) =>
@@ -17,7 +18,7 @@ for (const combo of COMBOS) {
     const pg = combo.name.includes('PostgreSQL');
     // The shared test Redis is genuinely open unless its URL carries a password: that is a real finding.
     const redisOpen = pg && new URL(TEST_REDIS_URL || 'redis://x').password === '';
-    let node: SecurityNode;
+    let node: StepNode;
     before(async () => {
       node = await openNode(combo);
     });

@@ -28,6 +28,15 @@ const fig = (out: { figures: Record<string, unknown> }) => out.figures as any;
 for (const combo of COMBOS) {
   describe(`securityUpdates on ${combo.name}`, { skip: combo.skip }, () => {
     const sec = securityFixture(combo);
+    /** A clean dependency tree on a supported Node: what the test plants is all there is to find. */
+    const onCleanTree = () =>
+      securityUpdates(
+        context(sec.node, {
+          runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
+          appRoot: sec.root.dir,
+          nodeVersion: SUPPORTED_NODE,
+        }),
+      );
 
     it('on a clean system reports only what is genuinely wrong: the Node end of life when it has passed', async () => {
       const npm = fakeNpm({ audit: AUDIT_CLEAN });
@@ -241,13 +250,7 @@ for (const combo of COMBOS) {
       await writeFile(join(sec.node.config.backup.dir, 'b_leaky.qkb'), 'backup bytes', { mode: 0o644 });
       await chmod(join(sec.node.config.backup.dir, 'b_leaky.qkb'), 0o644);
       try {
-        const out = await securityUpdates(
-          context(sec.node, {
-            runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
-            appRoot: sec.root.dir,
-            nodeVersion: SUPPORTED_NODE,
-          }),
-        );
+        const out = await onCleanTree();
         assert.equal(out.status, 'failed');
         const leak = out.findings.find((x) => x.message.startsWith('file backups/b_leaky.qkb has mode 0644'));
         assert.equal(leak?.severity, 'error');
@@ -324,13 +327,7 @@ for (const combo of COMBOS) {
         new Date(NOW.getTime() - 89 * DAY),
       );
       try {
-        const out = await securityUpdates(
-          context(sec.node, {
-            runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
-            appRoot: sec.root.dir,
-            nodeVersion: SUPPORTED_NODE,
-          }),
-        );
+        const out = await onCleanTree();
         assert.equal(out.status, 'warning');
         assert.deepEqual(fig(out).securityScan.apiKeys.staleKeys, [stale]);
         assert.deepEqual(
@@ -350,13 +347,7 @@ for (const combo of COMBOS) {
       for (let i = 0; i < 4; i++)
         ids.push(await addKey(sec.node, 'admin', `admin ${i}`, new Date(NOW.getTime() - DAY)));
       try {
-        const out = await securityUpdates(
-          context(sec.node, {
-            runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
-            appRoot: sec.root.dir,
-            nodeVersion: SUPPORTED_NODE,
-          }),
-        );
+        const out = await onCleanTree();
         assert.equal(out.status, 'warning');
         assert.deepEqual(
           serious(out.findings).map((x) => x.message),

@@ -3,13 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { pino } from 'pino';
-import { loadConfig, type Config } from '../../../src/config/index.js';
+import type { Config } from '../../../src/config/index.js';
 import { sha256 } from '../../../src/domain/tokens.js';
 import type { StepContext, StepServices } from '../../../src/maintenance/step.js';
 import type { NpmResult, RunNpm } from '../../../src/maintenance/steps/security/index.js';
-import { createRuntime, type Runtime } from '../../../src/runtime/runtime.js';
 import { COMBOS, MASTER_KEY, type Combo } from '../../support/harness.js';
+import { stepContextOf } from '../../support/maintenance.js';
+import { openStepNode, type StepNode } from '../../support/step-node.js';
 
 export { COMBOS, MASTER_KEY, type Combo };
 
@@ -33,57 +33,30 @@ export const RUNNING_NODE_EOL = (() => {
   return end !== undefined && Date.parse(end) < NOW.getTime();
 })();
 
-export interface SecurityNode {
-  readonly rt: Runtime;
-  readonly config: Config;
-  close(): Promise<void>;
-}
-
 /** A node of the combination with a clean security setup unless `env` says otherwise. */
-export async function openNode(combo: Combo, env: Record<string, string> = {}): Promise<SecurityNode> {
-  const iso = combo.isolate();
-  const config = loadConfig({
-    QK_SCHEDULER: 'off',
-    LOG_LEVEL: 'silent',
-    QK_MASTER_KEY: MASTER_KEY,
-    QK_BACKUP_ENCRYPTION_KEY: BACKUP_KEY,
-    NODE_ENV: 'production',
-    ...iso.env,
-    ...env,
+export function openNode(combo: Combo, env: Record<string, string> = {}): Promise<StepNode> {
+  return openStepNode(combo, {
+    env: { QK_MASTER_KEY: MASTER_KEY, QK_BACKUP_ENCRYPTION_KEY: BACKUP_KEY, NODE_ENV: 'production', ...env },
+    maintenance: {},
   });
-  const rt = await createRuntime(config, { logger: pino({ level: 'silent' }) });
-  return {
-    rt,
-    config,
-    async close() {
-      await rt.close();
-      await iso.cleanup();
-    },
-  };
 }
 
+/** The context on the day these tests pretend it is, with a fresh run id: npm answers are shared within one run only. */
 export function context(
-  node: SecurityNode,
+  node: StepNode,
   services: StepServices,
   opts: { config?: Partial<Config>; runId?: string } = {},
 ): StepContext {
-  return {
-    config: { ...node.config, ...opts.config },
-    store: node.rt.store,
-    live: node.rt.live,
-    logger: pino({ level: 'silent' }),
-    nodeId: node.rt.nodeId,
-    // A fresh run id per context: npm answers are shared within one run only.
+  return stepContextOf(node, {
+    config: opts.config,
     runId: opts.runId ?? `test-${randomBytes(4).toString('hex')}`,
-    plan: 'test',
-    signal: new AbortController().signal,
     now: () => NOW,
     services,
-  };
+  });
 }
 
 export async function addKey(
-  node: SecurityNode,
+  node: StepNode,
   role: 'admin' | 'operator',
   name: string,
   createdAt: Date,
@@ -111,8 +84,8 @@ export function fakeNpm(
 
 /** An app root with package.json and a lockfile: fastify and kysely ship, tsx is dev only, minimist comes through. */
 /** A node and an application folder opened before a describe's tests and closed after them. */
-export function securityFixture(combo: Combo): { node: SecurityNode; root: { dir: string; cleanup(): Promise<void> } } {
-  const f = {} as { node: SecurityNode; root: { dir: string; cleanup(): Promise<void> } };
+export function securityFixture(combo: Combo): { node: StepNode; root: { dir: string; cleanup(): Promise<void> } } {
+  const f = {} as { node: StepNode; root: { dir: string; cleanup(): Promise<void> } };
   before(async () => {
     f.node = await openNode(combo);
     f.root = await appRoot();

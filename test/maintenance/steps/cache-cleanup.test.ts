@@ -1,27 +1,24 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { parseDatabase } from '../../../src/config/index.js';
 import { compareOrders } from '../../../src/domain/live-sync.js';
-import { createRedisBackend } from '../../../src/live/redis/backend.js';
 import { cacheCleanup } from '../../../src/maintenance/steps/cache-cleanup/index.js';
-import { openStore } from '../../../src/store/open.js';
 import { TEST_REDIS_URL, uniqueName } from '../../support/env.js';
-import { COMBOS, deleteRedisPrefix, nodeFixture, queueWith, stepContext, TcpProxy } from './support.js';
+import { COMBOS } from '../../support/harness.js';
+import { stepContextOf } from '../../support/maintenance.js';
+import { queueWith, stepNodeFixture } from '../../support/step-node.js';
+import { unreachableRedis, unreachableStore } from '../../support/unreachable.js';
 
 const HOUR = 3_600_000;
 
 for (const combo of COMBOS) {
   describe(`cacheCleanup on ${combo.name}`, { skip: combo.skip }, () => {
-    const fx = nodeFixture(combo);
+    const fx = stepNodeFixture(combo);
 
     it('removes nothing on a clean system and says so with zeros', async () => {
       const { queueId } = await queueWith(fx.node.rt, 3);
       await fx.node.rt.service.callNext(queueId, 'desk 1');
-      const out = await cacheCleanup(stepContext(fx.node));
+      const out = await cacheCleanup(stepContextOf(fx.node));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       assert.deepEqual(
         { ...out.figures },
@@ -66,7 +63,7 @@ for (const combo of COMBOS) {
       }
 
       const later = new Date(Date.now() + 25 * HOUR);
-      const out = await cacheCleanup(stepContext(fx.node, { now: () => later }));
+      const out = await cacheCleanup(stepContextOf(fx.node, { now: () => later }));
       assert.equal(out.figures.oldSessionsRemoved, 4);
       assert.equal(out.figures.missingSessionsAdded, 1);
       assert.equal(out.figures.temporaryDataRemoved, 1);
@@ -78,25 +75,16 @@ for (const combo of COMBOS) {
 
       const drift = await compareOrders(await rt.store.waitingEntries(), await rt.live.index.snapshot());
       assert.equal(drift.mismatches, 0, drift.details.join('\n'));
-      const again = await cacheCleanup(stepContext(fx.node, { now: () => later }));
+      const again = await cacheCleanup(stepContextOf(fx.node, { now: () => later }));
       assert.equal(again.figures.oldSessionsRemoved, 0);
       assert.equal(again.figures.expiredKeysRemoved, 0);
       assert.equal(again.figures.temporaryDataRemoved, 0);
     });
 
     it('fails with null figures when the database cannot be read', async () => {
-      let store;
-      let dir: string | null = null;
-      if (fx.node.config.database.kind === 'sqlite') {
-        dir = await mkdtemp(join(tmpdir(), 'qk-cc-'));
-        store = openStore(parseDatabase(`sqlite:${join(dir, 'gone.db')}`, dir));
-        await store.migrate();
-        await store.close();
-      } else {
-        store = openStore(parseDatabase('postgres://postgres@127.0.0.1:1/none?schema=gone', tmpdir()));
-      }
+      const gone = await unreachableStore(fx.node.config.database.kind);
       try {
-        const out = await cacheCleanup(stepContext(fx.node, { store }));
+        const out = await cacheCleanup(stepContextOf(fx.node, { store: gone.store }));
         assert.equal(out.status, 'failed');
         assert.equal(out.figures.oldSessionsRemoved, null);
         assert.equal(out.figures.temporaryDataRemoved, null);
@@ -104,32 +92,20 @@ for (const combo of COMBOS) {
         assert.equal(typeof out.figures.expiredKeysRemoved, 'number');
         assert.match(out.error ?? '', /live index cleanup, .*idempotency key cleanup, count of expired tickets/);
       } finally {
-        if (fx.node.config.database.kind !== 'sqlite') await store.close();
-        if (dir) await rm(dir, { recursive: true, force: true });
+        await gone.cleanup();
       }
     });
 
     it('fails when Redis goes away', { skip: combo.name.includes('Redis') ? false : 'Redis only' }, async () => {
-      const proxy = TcpProxy.forUrl(TEST_REDIS_URL, 6379);
-      await proxy.start();
-      const prefix = `${uniqueName('cc')}:`;
-      const live = await createRedisBackend({
-        url: proxy.urlFor(TEST_REDIS_URL),
-        keyPrefix: prefix,
-        connectTimeoutMs: 1000,
-        commandTimeoutMs: 1000,
-      });
+      const gone = await unreachableRedis('cc');
       try {
-        await proxy.stop();
-        const out = await cacheCleanup(stepContext(fx.node, { live }));
+        const out = await cacheCleanup(stepContextOf(fx.node, { live: gone.live }));
         assert.equal(out.status, 'failed');
         assert.equal(out.figures.oldSessionsRemoved, null);
         assert.equal(out.figures.expiredKeysRemoved, null);
         assert.equal(out.figures.temporaryDataRemoved, 0);
       } finally {
-        await live.close();
-        await proxy.stop();
-        await deleteRedisPrefix(prefix);
+        await gone.cleanup();
       }
     });
   });

@@ -4,13 +4,15 @@ import {
   databaseMaintenance,
   type IndexComparison,
 } from '../../../src/maintenance/steps/database-maintenance/index.js';
-import { COMBOS, nodeFixture, queueWith, rawSql, stepContext } from './support.js';
+import { COMBOS } from '../../support/harness.js';
+import { stepContextOf } from '../../support/maintenance.js';
+import { stepNodeFixture, queueWith, rawSql } from '../../support/step-node.js';
 
 const DAY = 24 * 3_600_000;
 
 for (const combo of COMBOS) {
   describe(`databaseMaintenance on ${combo.name}`, { skip: combo.skip }, () => {
-    const fx = nodeFixture(combo);
+    const fx = stepNodeFixture(combo);
 
     it('keeps recent tickets, then folds and deletes ended ones past the retention', async () => {
       const { rt } = fx.node;
@@ -21,7 +23,7 @@ for (const combo of COMBOS) {
         await rt.service.act(t.id, 'serve');
       }
 
-      const today = await databaseMaintenance(stepContext(fx.node));
+      const today = await databaseMaintenance(stepContextOf(fx.node));
       assert.equal(today.status, 'succeeded', JSON.stringify(today.findings));
       assert.equal(today.error, null);
       const f = today.figures as Record<string, any>;
@@ -41,7 +43,7 @@ for (const combo of COMBOS) {
         assert.ok(today.findings.some((x) => x.severity === 'info' && x.message.includes(n)));
 
       const later = new Date(Date.now() + (fx.node.config.maintenance.ticketRetentionDays + 1) * DAY);
-      const out = await databaseMaintenance(stepContext(fx.node, { now: () => later }));
+      const out = await databaseMaintenance(stepContextOf(fx.node, { now: () => later }));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const removed = (out.figures as Record<string, any>).oldDataRemoved;
       assert.equal(removed.ticketsRemoved, 2);
@@ -56,7 +58,7 @@ for (const combo of COMBOS) {
       const { queueId, tickets } = await queueWith(rt, 3);
       await rt.live.index.remove(queueId, [tickets[1] as string]);
       try {
-        const out = await databaseMaintenance(stepContext(fx.node));
+        const out = await databaseMaintenance(stepContextOf(fx.node));
         assert.equal(out.status, 'failed');
         const idx = out.figures.liveIndex as IndexComparison;
         assert.equal(idx.mismatches, 2); // the 2nd ticket is gone, so the 3rd sits one place early
@@ -79,7 +81,7 @@ for (const combo of COMBOS) {
           params: [now, now, now, tickets[0]],
         },
       ]);
-      const out = await databaseMaintenance(stepContext(fx.node));
+      const out = await databaseMaintenance(stepContextOf(fx.node));
       assert.equal(out.status, 'failed');
       const problems = out.figures.integrity as string[];
       assert.ok(Array.isArray(problems), String(problems));

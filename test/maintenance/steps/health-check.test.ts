@@ -1,16 +1,12 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseDatabase } from '../../../src/config/index.js';
-import { createRedisBackend } from '../../../src/live/redis/backend.js';
 import { healthCheck, parseTarget, type ExternalHealth } from '../../../src/maintenance/steps/health-check/index.js';
-import { openStore } from '../../../src/store/open.js';
-import { TEST_REDIS_URL, uniqueName } from '../../support/env.js';
-import { COMBOS, deleteRedisPrefix, freePort, openNode, stepContext, TcpProxy, type TestNode } from './support.js';
+import { COMBOS, freePort } from '../../support/harness.js';
+import { stepContextOf } from '../../support/maintenance.js';
+import { openStepNode, type StepNode } from '../../support/step-node.js';
+import { unreachableRedis, unreachableStore } from '../../support/unreachable.js';
 
 /** A stand-in external service: answers 200 on /ok, 503 on /down, and records every path asked. */
 async function fakeService(): Promise<{ url: string; port: number; paths: string[]; close(): Promise<void> }> {
@@ -46,10 +42,10 @@ describe('parseTarget', () => {
 
 for (const combo of COMBOS) {
   describe(`healthCheck on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: TestNode;
+    let node: StepNode;
     let service: Awaited<ReturnType<typeof fakeService>>;
     before(async () => {
-      node = await openNode(combo);
+      node = await openStepNode(combo);
       await node.listen();
       service = await fakeService();
     });
@@ -59,7 +55,7 @@ for (const combo of COMBOS) {
     });
 
     it('reports every part Healthy on a clean system, without calling webhooks', async () => {
-      const ctx = stepContext(node, {
+      const ctx = stepContextOf(node, {
         maintenance: {
           externalDependencies: [`${service.url}/ok`, `127.0.0.1:${service.port}`],
           alertWebhooks: [{ url: `${service.url}/hooks/secret-path-token`, secret: 's' }],
@@ -89,14 +85,14 @@ for (const combo of COMBOS) {
     });
 
     it('says NotConfigured when no external dependency is configured', async () => {
-      const out = await healthCheck(stepContext(node));
+      const out = await healthCheck(stepContextOf(node));
       assert.equal((out.figures.externalDependenciesHealth as ExternalHealth).status, 'NotConfigured');
       assert.equal(out.status, 'succeeded');
     });
 
     it('fails when nothing listens at the base URL', async () => {
       const port = await freePort();
-      const out = await healthCheck(stepContext(node, { baseUrl: `http://127.0.0.1:${port}` }));
+      const out = await healthCheck(stepContextOf(node, { config: { baseUrl: `http://127.0.0.1:${port}` } }));
       const app = out.figures.applicationHealth as { status: string; error: string };
       assert.equal(app.status, 'Unhealthy');
       assert.match(app.error, /ECONNREFUSED/);
@@ -107,7 +103,7 @@ for (const combo of COMBOS) {
 
     it('warns, without failing, about unreachable external dependencies', async () => {
       const closed = await freePort();
-      const ctx = stepContext(node, {
+      const ctx = stepContextOf(node, {
         maintenance: { externalDependencies: [`127.0.0.1:${closed}`, `${service.url}/down`, 'no-port-here'] },
       });
       const out = await healthCheck(ctx);
@@ -120,28 +116,16 @@ for (const combo of COMBOS) {
     });
 
     it('fails with databaseHealth Unhealthy when the database does not answer', async () => {
-      let store;
-      let dir: string | null = null;
-      if (node.config.database.kind === 'sqlite') {
-        dir = await mkdtemp(join(tmpdir(), 'qk-hc-'));
-        store = openStore(parseDatabase(`sqlite:${join(dir, 'gone.db')}`, dir));
-        // A query first: Kysely only closes the file on destroy once its driver has been used.
-        await store.migrate();
-        await store.close();
-      } else {
-        // Nothing listens on port 1: a database that cannot be reached at all.
-        store = openStore(parseDatabase('postgres://postgres@127.0.0.1:1/none?schema=gone', tmpdir()));
-      }
+      const gone = await unreachableStore(node.config.database.kind);
       try {
-        const out = await healthCheck(stepContext(node, { store }));
+        const out = await healthCheck(stepContextOf(node, { store: gone.store }));
         const db = out.figures.databaseHealth as { status: string; error: string };
         assert.equal(db.status, 'Unhealthy');
         assert.ok(db.error.length > 0);
         assert.equal(out.status, 'failed');
         assert.match(out.error ?? '', /database/);
       } finally {
-        if (node.config.database.kind !== 'sqlite') await store.close();
-        if (dir) await rm(dir, { recursive: true, force: true });
+        await gone.cleanup();
       }
     });
 
@@ -149,27 +133,16 @@ for (const combo of COMBOS) {
       'fails with redisHealth Unhealthy when Redis goes away',
       { skip: combo.name.includes('Redis') ? false : 'Redis only' },
       async () => {
-        const proxy = TcpProxy.forUrl(TEST_REDIS_URL, 6379);
-        await proxy.start();
-        const prefix = `${uniqueName('hc')}:`;
-        const live = await createRedisBackend({
-          url: proxy.urlFor(TEST_REDIS_URL),
-          keyPrefix: prefix,
-          connectTimeoutMs: 1000,
-          commandTimeoutMs: 1000,
-        });
+        const gone = await unreachableRedis('hc');
         try {
-          await proxy.stop();
-          const out = await healthCheck(stepContext(node, { live }));
+          const out = await healthCheck(stepContextOf(node, { live: gone.live }));
           const redis = out.figures.redisHealth as { status: string; error: string };
           assert.equal(redis.status, 'Unhealthy');
           assert.ok(redis.error.length > 0);
           assert.equal(out.status, 'failed');
           assert.match(out.error ?? '', /redis/);
         } finally {
-          await live.close();
-          await proxy.stop();
-          await deleteRedisPrefix(prefix);
+          await gone.cleanup();
         }
       },
     );

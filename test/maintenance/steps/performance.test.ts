@@ -10,30 +10,11 @@ import {
   type QueueMetrics,
   type RouteFigure,
 } from '../../../src/maintenance/steps/performance/index.js';
-import type { MetricSample } from '../../../src/store/maintenance-contract.js';
-import { COMBOS, freePort, LENIENT, openNode, queueWith, stepContext, type TestNode } from './support.js';
+import { COMBOS, freePort } from '../../support/harness.js';
+import { LENIENT, sample, stepContextOf } from '../../support/maintenance.js';
+import { openStepNode, queueWith, type StepNode } from '../../support/step-node.js';
 
 const MINUTE = 60_000;
-type Routes = MetricSample['routes'];
-
-function sample(at: Date, routes: Routes, extra: Partial<MetricSample> = {}): MetricSample {
-  const requests = Object.values(routes).reduce((n, r) => n + r.count, 0);
-  return {
-    nodeId: 'n1',
-    at,
-    requests,
-    errors: 0,
-    avgMs: null,
-    p95Ms: null,
-    p99Ms: null,
-    cpuPercent: 20,
-    memoryPercent: 40,
-    eventLoopLagP99Ms: 1,
-    waitingTotal: 0,
-    routes,
-    ...extra,
-  };
-}
 
 describe('summariseSamples', () => {
   it('weights by requests, leaves health routes out and sums nodes per minute for the peak', () => {
@@ -110,10 +91,10 @@ describe('probeThroughput', () => {
 
 for (const combo of COMBOS) {
   describe(`performance on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: TestNode;
+    let node: StepNode;
     const now = new Date();
     before(async () => {
-      node = await openNode(combo);
+      node = await openStepNode(combo);
       await node.listen();
       await queueWith(node.rt, 3);
       const closed = await node.rt.service.createQueue({ name: 'closed', mode: 'waiting_room' });
@@ -132,7 +113,7 @@ for (const combo of COMBOS) {
     });
 
     it('measures every figure on a clean system', async () => {
-      const out = await performance(stepContext(node, { now: () => now }));
+      const out = await performance(stepContextOf(node, { now: () => now }));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       assert.equal(out.error, null);
       const f = out.figures as Record<string, unknown>;
@@ -161,7 +142,7 @@ for (const combo of COMBOS) {
         sample(at, { 'POST /api/queues/:queueId/tickets': { count: 40, avgMs: 900, p95Ms: 2500 } }),
       );
       const out = await performance(
-        stepContext(node, { now: () => now, maintenance: { thresholds: { ...LENIENT, maxP95ResponseMs: 1000 } } }),
+        stepContextOf(node, { now: () => now, maintenance: { thresholds: { ...LENIENT, maxP95ResponseMs: 1000 } } }),
       );
       const slow = out.figures.slowRoutes as RouteFigure[];
       assert.deepEqual(
@@ -176,7 +157,7 @@ for (const combo of COMBOS) {
 
     it('fails when measured values cross the thresholds', async () => {
       const thresholds = { ...LENIENT, maxAverageResponseMs: 5, minThroughput: 1e12, maxCpuPercent: 0 };
-      const out = await performance(stepContext(node, { now: () => now, maintenance: { thresholds } }));
+      const out = await performance(stepContextOf(node, { now: () => now, maintenance: { thresholds } }));
       assert.equal(out.status, 'failed');
       const errors = out.findings.filter((x) => x.severity === 'error').map((x) => x.message);
       assert.ok(
@@ -196,7 +177,9 @@ for (const combo of COMBOS) {
 
     it('reports the probe skipped, not a number, when nothing listens', async () => {
       const port = await freePort();
-      const out = await performance(stepContext(node, { now: () => now, baseUrl: `http://127.0.0.1:${port}` }));
+      const out = await performance(
+        stepContextOf(node, { now: () => now, config: { baseUrl: `http://127.0.0.1:${port}` } }),
+      );
       assert.equal(out.figures.throughput, null);
       assert.equal(out.figures.throughputProbe, null);
       assert.ok(
@@ -208,7 +191,7 @@ for (const combo of COMBOS) {
 
     it('says so, with nulls, when the window holds no samples', async () => {
       const later = new Date(now.getTime() + 10 * 24 * 60 * MINUTE);
-      const out = await performance(stepContext(node, { now: () => later }));
+      const out = await performance(stepContextOf(node, { now: () => later }));
       for (const k of ['averageResponseTimeMs', 'p95ResponseTimeMs', 'observedPeakThroughput', 'samples'])
         assert.equal(out.figures[k], null, k);
       assert.equal((out.figures.resourceUtilization as Record<string, unknown>).cpuUsageAvg24h, null);

@@ -4,7 +4,9 @@ import { after, before, describe, it } from 'node:test';
 import { performance } from '../../../src/maintenance/steps/performance/index.js';
 import { diskPercent, diskUse, measureCpu } from '../../../src/metrics/resources.js';
 import type { MetricSample } from '../../../src/store/maintenance-contract.js';
-import { COMBOS, LENIENT, openNode, stepContext, type TestNode } from './support.js';
+import { COMBOS } from '../../support/harness.js';
+import { LENIENT, stepContextOf } from '../../support/maintenance.js';
+import { openStepNode, type StepNode } from '../../support/step-node.js';
 
 const MINUTE = 60_000;
 
@@ -55,11 +57,11 @@ function sample(at: Date, cpuPercent: number): MetricSample {
 
 for (const combo of COMBOS) {
   describe(`24 h averages on ${combo.name}`, { skip: combo.skip }, () => {
-    let node: TestNode;
+    let node: StepNode;
     const now = new Date();
     const thresholds = { ...LENIENT, maxCpuPercent: 80 };
     before(async () => {
-      node = await openNode(combo);
+      node = await openStepNode(combo);
       await node.listen();
     });
     after(async () => {
@@ -69,7 +71,7 @@ for (const combo of COMBOS) {
     it('reports an average of a few minutes with its sample count and does not judge it', async () => {
       for (let i = 1; i <= 3; i++)
         await node.rt.store.maintenance.insertSample(sample(new Date(now.getTime() - i * MINUTE), 99));
-      const out = await performance(stepContext(node, { now: () => now, maintenance: { thresholds } }));
+      const out = await performance(stepContextOf(node, { now: () => now, maintenance: { thresholds } }));
       const ru = out.figures.resourceUtilization as Record<string, unknown>;
       assert.equal(ru.cpuUsageAvg24h, 99);
       assert.deepEqual(ru.averagesBasis, { samples: 3, minutesCovered: 3 });
@@ -84,7 +86,7 @@ for (const combo of COMBOS) {
     it('judges the average once an hour of samples holds it', async () => {
       for (let i = 4; i <= 70; i++)
         await node.rt.store.maintenance.insertSample(sample(new Date(now.getTime() - i * MINUTE), 99));
-      const out = await performance(stepContext(node, { now: () => now, maintenance: { thresholds } }));
+      const out = await performance(stepContextOf(node, { now: () => now, maintenance: { thresholds } }));
       const f = out.findings.find((x) => x.message.startsWith('host CPU use (24 h average) 99 %'));
       assert.ok(f, JSON.stringify(out.findings));
       assert.equal(f.severity, 'warning', 'the host is not queuekeeper: a warning, not a failure');
@@ -93,7 +95,7 @@ for (const combo of COMBOS) {
 
     it('fails on queuekeeper’s own CPU, and reports it next to the host’s', async () => {
       const out = await performance(
-        stepContext(node, { now: () => now, maintenance: { thresholds: { ...LENIENT, maxCpuPercent: 0 } } }),
+        stepContextOf(node, { now: () => now, maintenance: { thresholds: { ...LENIENT, maxCpuPercent: 0 } } }),
       );
       const ru = out.figures.resourceUtilization as Record<string, unknown>;
       assert.equal(typeof ru.processCpuUsage, 'number');

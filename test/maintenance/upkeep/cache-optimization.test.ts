@@ -2,25 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { cacheOptimization, createCacheOptimization } from '../../../src/maintenance/steps/upkeep/index.js';
-import {
-  COMBOS,
-  nodeFixture,
-  openNode,
-  type PrivateRedis,
-  queueWith,
-  skipPrivateRedis,
-  startPrivateRedis,
-  stepContext,
-  type TestNode,
-} from './support.js';
+import { COMBOS } from '../../support/harness.js';
+import { stepContextOf } from '../../support/maintenance.js';
+import { stepNodeFixture, openStepNode, queueWith, type StepNode } from '../../support/step-node.js';
+import { type PrivateRedis, skipPrivateRedis, startPrivateRedis } from './support.js';
 
 for (const combo of COMBOS) {
   describe(`cacheOptimization on ${combo.name}`, { skip: combo.skip }, () => {
-    const fx = nodeFixture(combo);
+    const fx = stepNodeFixture(combo);
 
     it('on a clean system reports the index size, the heap and (Redis) the settings as the server has them', async () => {
       await queueWith(fx.node.rt, 4);
-      const out = await cacheOptimization(stepContext(fx.node));
+      const out = await cacheOptimization(stepContextOf(fx.node));
       const f = out.figures as Record<string, any>;
       assert.equal(f.backend, fx.node.rt.live.kind);
       assert.deepEqual(f.liveIndex, await fx.node.rt.live.index.stats());
@@ -49,10 +42,10 @@ for (const combo of COMBOS) {
 }
 
 describe('cacheOptimization on a private Redis', { skip: skipPrivateRedis || COMBOS[0]?.skip }, () => {
-  let node: TestNode;
+  let node: StepNode;
   let redis: PrivateRedis | null = null;
   before(async () => {
-    node = await openNode(COMBOS[0]!); // the store is not used; the live backend is the private Redis
+    node = await openStepNode(COMBOS[0]!); // the store is not used; the live backend is the private Redis
   });
   after(async () => {
     await redis?.stop();
@@ -66,7 +59,7 @@ describe('cacheOptimization on a private Redis', { skip: skipPrivateRedis || COM
 
   it('passes with noeviction, and says that no persistence is survived by a rebuild', async () => {
     const r = await use();
-    const out = await cacheOptimization(stepContext(node, { live: r.live }));
+    const out = await cacheOptimization(stepContextOf(node, { live: r.live }));
     const f = out.figures as Record<string, any>;
     assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
     assert.deepEqual(f.redis.eviction, { policy: 'noeviction', source: 'CONFIG GET', maxmemoryBytes: 0 });
@@ -83,7 +76,7 @@ describe('cacheOptimization on a private Redis', { skip: skipPrivateRedis || COM
 
   it('fails on a maxmemory-policy that can evict queue keys', async () => {
     const r = await use(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
-    const out = await cacheOptimization(stepContext(node, { live: r.live }));
+    const out = await cacheOptimization(stepContextOf(node, { live: r.live }));
     assert.equal(out.status, 'failed');
     assert.deepEqual((out.figures as Record<string, any>).redis.eviction, {
       policy: 'allkeys-lru',
@@ -99,7 +92,7 @@ describe('cacheOptimization on a private Redis', { skip: skipPrivateRedis || COM
 
   it('with CONFIG disabled reads the policy from INFO and reports persistence as not available', async () => {
     const r = await use(['--rename-command', 'CONFIG', '']);
-    const out = await cacheOptimization(stepContext(node, { live: r.live }));
+    const out = await cacheOptimization(stepContextOf(node, { live: r.live }));
     const f = out.figures as Record<string, any>;
     assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
     assert.deepEqual(f.redis.eviction, { policy: 'noeviction', source: 'INFO memory', maxmemoryBytes: 0 });
@@ -109,7 +102,7 @@ describe('cacheOptimization on a private Redis', { skip: skipPrivateRedis || COM
 
   it('runs MEMORY PURGE when fragmentation passes the bounds, and reports before and after', async () => {
     const r = await use();
-    const out = await createCacheOptimization({ ratio: 0, bytes: -1 })(stepContext(node, { live: r.live }));
+    const out = await createCacheOptimization({ ratio: 0, bytes: -1 })(stepContextOf(node, { live: r.live }));
     const p = (out.figures as Record<string, any>).redis.fragmentation;
     assert.equal(p.status, 'purged', JSON.stringify(p));
     assert.equal(typeof p.before.allocatorFragRatio, 'number');
@@ -121,7 +114,7 @@ describe('cacheOptimization on a private Redis', { skip: skipPrivateRedis || COM
   it('fails, rather than reporting "not available", when Redis cannot be reached', async () => {
     const r = await use();
     await r.client.shutdown('NOSAVE').catch(() => undefined);
-    const out = await cacheOptimization(stepContext(node, { live: r.live }));
+    const out = await cacheOptimization(stepContextOf(node, { live: r.live }));
     assert.equal(out.status, 'failed');
     assert.match(out.error ?? '', /fragmentation check/);
   });

@@ -5,8 +5,6 @@ import { createRedisBackend } from '../../../src/live/redis/backend.js';
 import type { LiveBackend } from '../../../src/live/contract.js';
 import { freePort } from '../../support/harness.js';
 
-export { COMBOS, nodeFixture, openNode, queueWith, rawSql, stepContext, type TestNode } from '../steps/support.js';
-
 export const DAY = 24 * 3_600_000;
 
 /** Sets a file's (or folder's) modification time `days` ago, as an old file would have. */

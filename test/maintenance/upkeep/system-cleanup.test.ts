@@ -6,18 +6,21 @@ import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { careForLogs } from '../../../src/maintenance/steps/upkeep/files.js';
 import { systemCleanup } from '../../../src/maintenance/steps/upkeep/index.js';
-import { age, COMBOS, DAY, nodeFixture, queueWith, rawSql, stepContext } from './support.js';
+import { COMBOS } from '../../support/harness.js';
+import { stepContextOf } from '../../support/maintenance.js';
+import { stepNodeFixture, queueWith, rawSql } from '../../support/step-node.js';
+import { age, DAY } from './support.js';
 
 const bytes = (n: number, c = 'a') => c.repeat(n);
 
 for (const combo of COMBOS) {
   describe(`systemCleanup on ${combo.name}`, { skip: combo.skip }, () => {
     // One node for both tests, in this order: the clean test plants nothing the second one counts.
-    const fx = nodeFixture(combo);
+    const fx = stepNodeFixture(combo);
 
     it('on a clean system removes nothing and says so with zeros', async () => {
       await queueWith(fx.node.rt, 2);
-      const out = await systemCleanup(stepContext(fx.node));
+      const out = await systemCleanup(stepContextOf(fx.node));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const f = out.figures as Record<string, any>;
       assert.equal(f.tempFiles.filesRemoved, 0);
@@ -76,7 +79,7 @@ for (const combo of COMBOS) {
         { ticketId: 't_o2', priority: 'normal', seq: 2 },
       ]);
 
-      const out = await systemCleanup(stepContext(fx.node, { now: () => new Date(now) }));
+      const out = await systemCleanup(stepContextOf(fx.node, { now: () => new Date(now) }));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const f = out.figures as Record<string, any>;
       assert.deepEqual([f.tempFiles.filesRemoved, f.tempFiles.bytesFreed, f.tempFiles.dirsRemoved], [2, 350, 1]);
@@ -120,7 +123,7 @@ for (const combo of COMBOS) {
       assert.ok(!(await rt.live.index.queueIds()).includes('q_orphan'));
       assert.equal(await rt.live.index.count(busy.queueId), 1);
 
-      const again = await systemCleanup(stepContext(fx.node, { now: () => new Date(now) }));
+      const again = await systemCleanup(stepContextOf(fx.node, { now: () => new Date(now) }));
       assert.equal((again.figures as Record<string, any>).bytesFreed, 0);
     });
   });

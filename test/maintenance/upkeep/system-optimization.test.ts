@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSystemOptimization, systemOptimization } from '../../../src/maintenance/steps/upkeep/index.js';
-import { COMBOS, nodeFixture, skipPrivateRedis, startPrivateRedis, stepContext } from './support.js';
+import { COMBOS } from '../../support/harness.js';
+import { stepContextOf } from '../../support/maintenance.js';
+import { stepNodeFixture } from '../../support/step-node.js';
+import { skipPrivateRedis, startPrivateRedis } from './support.js';
 
 for (const combo of COMBOS) {
   describe(`systemOptimization on ${combo.name}`, { skip: combo.skip }, () => {
-    const fx = nodeFixture(combo);
+    const fx = stepNodeFixture(combo);
 
     it('on a clean system optimizes the database, measures resources and says what it could not do', async () => {
-      const out = await systemOptimization(stepContext(fx.node));
+      const out = await systemOptimization(stepContextOf(fx.node));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const f = out.figures as Record<string, any>;
       assert.equal(typeof f.database.details, 'string');
@@ -28,7 +31,7 @@ for (const combo of COMBOS) {
 
     it('trims in-process caches when the runtime offers it, and warns on a resource past its threshold', async () => {
       let calls = 0;
-      const ctx = stepContext(fx.node, {
+      const ctx = stepContextOf(fx.node, {
         services: { trimCaches: () => ((calls += 1), 7) },
         maintenance: {
           thresholds: {
@@ -52,12 +55,12 @@ for (const combo of COMBOS) {
 }
 
 describe('systemOptimization on a private Redis', { skip: skipPrivateRedis || COMBOS[0]?.skip }, () => {
-  const fx = nodeFixture(COMBOS[0]!);
+  const fx = stepNodeFixture(COMBOS[0]!);
 
   it('purges only where fragmentation says it helps', async () => {
     const r = await startPrivateRedis();
     try {
-      const ctx = stepContext(fx.node, { live: r.live });
+      const ctx = stepContextOf(fx.node, { live: r.live });
       const calm = (await systemOptimization(ctx)).figures as Record<string, any>;
       assert.equal(calm.cache.status, 'not_needed');
       const forced = (await createSystemOptimization({ ratio: 0, bytes: -1 })(ctx)).figures as Record<string, any>;

@@ -5,7 +5,10 @@ import pg from 'pg';
 import type { RunDocument } from '../../../src/maintenance/types.js';
 import { weeklyDatabaseMaintenance } from '../../../src/maintenance/steps/upkeep/index.js';
 import type { MetricSample } from '../../../src/store/maintenance-contract.js';
-import { COMBOS, DAY, nodeFixture, queueWith, rawSql, stepContext } from './support.js';
+import { COMBOS } from '../../support/harness.js';
+import { stepContextOf } from '../../support/maintenance.js';
+import { stepNodeFixture, queueWith, rawSql } from '../../support/step-node.js';
+import { DAY } from './support.js';
 import { OUR_TABLES } from '../../../src/store/kysely/schema.js';
 
 const run = (id: string, at: Date): RunDocument => ({
@@ -38,11 +41,11 @@ const sample = (nodeId: string, at: Date): MetricSample => ({
 
 for (const combo of COMBOS) {
   describe(`weeklyDatabaseMaintenance on ${combo.name}`, { skip: combo.skip }, () => {
-    const fx = nodeFixture(combo);
+    const fx = stepNodeFixture(combo);
 
     it('on a clean system rebuilds every index and removes nothing', async () => {
       await queueWith(fx.node.rt, 3);
-      const out = await weeklyDatabaseMaintenance(stepContext(fx.node));
+      const out = await weeklyDatabaseMaintenance(stepContextOf(fx.node));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const f = out.figures as Record<string, any>;
       assert.equal(f.backend, fx.node.rt.store.kind);
@@ -75,7 +78,7 @@ for (const combo of COMBOS) {
       await maintenance.insertSample(sample('n', new Date(now - DAY)));
       const counts = await fx.node.rt.store.admin.tableCounts();
 
-      const out = await weeklyDatabaseMaintenance(stepContext(fx.node, { now: () => new Date(now) }));
+      const out = await weeklyDatabaseMaintenance(stepContextOf(fx.node, { now: () => new Date(now) }));
       assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
       const removed = (out.figures as Record<string, any>).oldDataRemoved;
       assert.equal(removed.maintenanceRunsRemoved, 3);
@@ -97,7 +100,7 @@ for (const combo of COMBOS) {
             params: [`{"pad":"${pad}${i}"}`, queueId],
           })),
         );
-        const out = await weeklyDatabaseMaintenance(stepContext(fx.node));
+        const out = await weeklyDatabaseMaintenance(stepContextOf(fx.node));
         const s = (out.figures as Record<string, any>).storage;
         assert.ok(s.parts.wal.before > 0, JSON.stringify(s));
         assert.equal(s.parts.wal.after, 0, JSON.stringify(s));
@@ -137,7 +140,7 @@ for (const combo of COMBOS) {
           ['tickets_probe', 'tickets_x_ccnew'],
         );
         try {
-          const out = await weeklyDatabaseMaintenance(stepContext(fx.node));
+          const out = await weeklyDatabaseMaintenance(stepContextOf(fx.node));
           const r = (out.figures as Record<string, any>).reindex;
           assert.equal(r.invalidDropped, 1);
           assert.deepEqual(r.invalidDroppedNames, ['tickets_x_ccnew']);
@@ -160,7 +163,7 @@ for (const combo of COMBOS) {
         if (!had)
           await psql('CREATE EXTENSION pgstattuple SCHEMA ' + (fx.node.config.database as { schema: string }).schema);
         try {
-          const out = await weeklyDatabaseMaintenance(stepContext(fx.node));
+          const out = await weeklyDatabaseMaintenance(stepContextOf(fx.node));
           const b = (out.figures as Record<string, any>).bloat;
           assert.equal(b.available, true, JSON.stringify(b));
           assert.match(b.method, /pgstattuple_approx/);

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { WEB_DIR } from '../../src/http/routes/pages.js';
 
@@ -32,9 +33,25 @@ export function ensureBundle(): void {
   if (r.status !== 0) throw new Error('vite build failed');
 }
 
-export function launch(): Promise<Browser> {
+export function launchBrowser(): Promise<Browser> {
   ensureBundle();
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+}
+
+/** One browser for the suite this is called in: launched before its tests, closed after. */
+export function suiteBrowser(): { readonly browser: Browser } {
+  let browser: Browser | undefined;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return {
+    get browser() {
+      return browser as Browser;
+    },
+  };
 }
 
 /** A page that records console errors, failed requests and any request leaving the server's origin. */
