@@ -105,6 +105,40 @@ describe(
       }
     });
 
+    test('daily ticket numbering is chosen in the settings form; an unknown time zone is refused at its field', async () => {
+      const q = await createQueue(node.url, { name: 'Bakery counter' });
+      const w = await watchedPage(browser, node.url);
+      const { page } = w;
+      try {
+        await signIn(page, node.url);
+        const row = page.getByTestId('queue-row').filter({ hasText: 'Bakery counter' });
+        await row.getByRole('button', { name: 'Settings' }).click();
+        const form = page.getByRole('form', { name: 'Settings of Bakery counter' });
+        assert.equal(await form.getByLabel('Ticket numbers').inputValue(), 'continuous');
+        await form.getByLabel('Ticket numbers').selectOption('daily');
+        const zone = form.getByLabel(/Time zone of the day/);
+        await zone.fill('Mars/Olympus');
+        await form.getByRole('button', { name: 'Save settings' }).click();
+        await eventually(async () => assert.equal(await zone.getAttribute('aria-invalid'), 'true'));
+        const said = (await page.locator(`#timezone-${q.id}-error`).textContent()) ?? '';
+        assert.match(said, /time zone/, `the field's message: ${said}`);
+        assert.equal(
+          (await call(node.url, 'GET', `/api/queues/${q.id}`)).body.settings.numbering ?? 'continuous',
+          'continuous',
+        );
+        w.problems.splice(0);
+
+        await zone.fill('Asia/Tokyo');
+        await form.getByRole('button', { name: 'Save settings' }).click();
+        await page.getByText('Bakery counter: saved.').waitFor();
+        const settings = (await call(node.url, 'GET', `/api/queues/${q.id}`)).body.settings;
+        assert.deepEqual([settings.numbering, settings.timezone], ['daily', 'Asia/Tokyo']);
+        await clean(w, 'numbering');
+      } finally {
+        await w.context.close();
+      }
+    });
+
     test('one queue hour by hour: joins and calls, and how often the quoted wait held', async () => {
       const q = await createQueue(node.url, { name: 'Pharmacy' });
       for (const name of ['Ana', 'Ben', 'Cy']) await join(node.url, q.id, { name });

@@ -9,6 +9,11 @@ const METHODS = [
   ['reject', 'refuse joins'],
 ] as const;
 
+const NUMBERINGS = [
+  ['continuous', 'count on, day after day'],
+  ['daily', 'start again at 1 each day'],
+] as const;
+
 /** `2026-12-01T09:30` in the browser's time zone, as a datetime-local input wants it. */
 function localInput(iso: string | null | undefined): string {
   if (!iso) return '';
@@ -38,6 +43,22 @@ export function settingsForm(q: Queue, onSaved: (message: string) => void): HTML
   const num = (label: string, name: string, v: number | null | undefined) =>
     field(label, name, { type: 'number', value: v ?? '' });
   const a = q.settings.admission;
+  const select = (label: string, name: string, options: readonly (readonly [string, string])[], value: string) => {
+    const id = `${name}-${q.id}`;
+    const error = h('span', { class: 'error', id: `${id}-error` });
+    errors.set(name, error);
+    return h(
+      'span',
+      { class: 'field' },
+      h('label', { for: id }, label),
+      h(
+        'select',
+        { id, name, 'aria-describedby': `${id}-error` },
+        ...options.map(([v, text]) => h('option', { value: v, selected: v === value }, text)),
+      ),
+      error,
+    );
+  };
   const methodId = `method-${q.id}`;
   const methodError = h('span', { class: 'error', id: `${methodId}-error` });
   errors.set('method', methodError);
@@ -83,6 +104,8 @@ export function settingsForm(q: Queue, onSaved: (message: string) => void): HTML
         const settings: Record<string, unknown> = {
           averageServiceSeconds: number('avg'),
           ticketTtlSeconds: number('ttl'),
+          numbering: text('numbering'),
+          ...(text('timezone') === '' ? {} : { timezone: text('timezone') }),
         };
         if (a) {
           const opens = text('opensAt');
@@ -109,6 +132,12 @@ export function settingsForm(q: Queue, onSaved: (message: string) => void): HTML
       num('Capacity (empty: no limit)', 'capacity', q.capacity),
       num('Service time seed (seconds)', 'avg', q.settings.averageServiceSeconds),
       num('Ticket expiry (seconds, 0: never)', 'ttl', q.settings.ticketTtlSeconds),
+      select('Ticket numbers', 'numbering', NUMBERINGS, q.settings.numbering ?? 'continuous'),
+      field('Time zone of the day (empty: the server’s)', 'timezone', {
+        type: 'text',
+        value: q.settings.timezone ?? '',
+        placeholder: 'Europe/Madrid',
+      }),
     ),
     admission,
     general,

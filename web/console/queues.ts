@@ -11,7 +11,13 @@ export interface Queue {
   waitingCount: number;
   estimatedWait: Eta | null;
   capacity: number | null;
-  settings: { averageServiceSeconds: number; ticketTtlSeconds: number; admission?: Admission };
+  settings: {
+    averageServiceSeconds: number;
+    ticketTtlSeconds: number;
+    numbering?: 'continuous' | 'daily';
+    timezone?: string;
+    admission?: Admission;
+  };
 }
 
 /** A waiting room's admission settings, as the API shows them (docs/waiting-room.md). */
