@@ -174,7 +174,7 @@ export class QueueService {
       );
     const position =
       t.status !== 'waiting' ? null : outcome.kind === 'joined' ? outcome.position : await this.positionOrNull(t);
-    const view = await this.withPass(ticketView(t, outcome.queue, position), t);
+    const view = await this.withPass(ticketView(t, outcome.queue, position, this.now()), t);
     return { result: { ...view, token: replayToken ?? token }, replayed: outcome.kind === 'replayed' };
   }
 
@@ -245,7 +245,7 @@ export class QueueService {
   async leave(id: string, token: string | undefined): Promise<TicketView> {
     await this.authorisedTicket(id, token);
     const r = await this.apply(id, 'leave');
-    return ticketView(r.ticket, r.queue, r.position);
+    return ticketView(r.ticket, r.queue, r.position, this.now());
   }
 
   /** A watched ticket's customer view; its token was checked when the watch began. */
@@ -259,7 +259,7 @@ export class QueueService {
     const q = await this.queue(queueId);
     const page = await this.store.listTickets(queueId, opts);
     const items = [];
-    for (const t of page.items) items.push(operatorTicketView(t, q, await this.position(t)));
+    for (const t of page.items) items.push(operatorTicketView(t, q, await this.position(t), this.now()));
     return { items, nextCursor: page.nextCursor };
   }
 
@@ -270,13 +270,13 @@ export class QueueService {
     if (!t) return null;
     await this.afterChange(t, 'waiting');
     // A called ticket has no position and so no ETA: the queue read before the call serves.
-    return operatorTicketView(t, q, null);
+    return operatorTicketView(t, q, null, this.now());
   }
 
   /** serve, noShow, requeue, call (out of order), leave. */
   async act(id: string, action: Action, counter?: string | null): Promise<OperatorTicketView> {
     const r = await this.apply(id, action, counter);
-    return operatorTicketView(r.ticket, r.queue, r.position);
+    return operatorTicketView(r.ticket, r.queue, r.position, this.now());
   }
 
   private async apply(
@@ -346,7 +346,7 @@ export class QueueService {
   }
 
   private async view(t: TicketRecord, q: Queue): Promise<TicketView> {
-    return this.withPass(ticketView(t, q, await this.position(t)), t);
+    return this.withPass(ticketView(t, q, await this.position(t), this.now()), t);
   }
 
   /** An admission made now by hand ends with the room's session length. */

@@ -34,7 +34,8 @@ export interface OperatorTicketView extends TicketView {
   metadata: Record<string, unknown> | null;
 }
 
-export function ticketView(t: Ticket, queue: Queue, position: number | null): TicketView {
+/** `now` is the node's clock: a waiting room's wait counts down to `opensAt` from it. */
+export function ticketView(t: Ticket, queue: Queue, position: number | null, now: Date): TicketView {
   return {
     id: t.id,
     number: t.number,
@@ -42,7 +43,7 @@ export function ticketView(t: Ticket, queue: Queue, position: number | null): Ti
     status: t.status,
     priority: t.priority,
     position,
-    eta: queue.mode === 'waiting_room' ? admissionEta(queue, position, Date.now()) : estimateWait(queue, position),
+    eta: queue.mode === 'waiting_room' ? admissionEta(queue, position, now.getTime()) : estimateWait(queue, position),
     etaAtJoin: t.etaAtJoin,
     name: t.name,
     counter: t.counter,
@@ -53,8 +54,13 @@ export function ticketView(t: Ticket, queue: Queue, position: number | null): Ti
   };
 }
 
-export const operatorTicketView = (t: Ticket, queue: Queue, position: number | null): OperatorTicketView => ({
-  ...ticketView(t, queue, position),
+export const operatorTicketView = (
+  t: Ticket,
+  queue: Queue,
+  position: number | null,
+  now: Date,
+): OperatorTicketView => ({
+  ...ticketView(t, queue, position, now),
   contact: t.contact,
   metadata: t.metadata,
 });
@@ -65,7 +71,7 @@ function settingsView(q: Queue): Omit<QueueSettings, 'admission'> & { admission?
   return q.mode === 'waiting_room' ? { ...rest, admission: admissionOf(q.settings) } : rest;
 }
 
-export function queueView(q: Queue) {
+export function queueView(q: Queue, now: Date) {
   return {
     id: q.id,
     name: q.name,
@@ -75,7 +81,9 @@ export function queueView(q: Queue) {
     settings: settingsView(q),
     waitingCount: q.waitingCount,
     estimatedWait:
-      q.mode === 'waiting_room' ? admissionEta(q, q.waitingCount + 1, Date.now()) : estimateWait(q, q.waitingCount + 1),
+      q.mode === 'waiting_room'
+        ? admissionEta(q, q.waitingCount + 1, now.getTime())
+        : estimateWait(q, q.waitingCount + 1),
     etaCoverage: publicCoverage(q.etaWindow),
     serviceSeconds: q.serviceSecondsEwma,
     createdAt: q.createdAt.toISOString(),
@@ -85,7 +93,7 @@ export function queueView(q: Queue) {
 }
 
 /** The public face of a queue: enough for a customer to decide whether to join. */
-export const publicQueueView = (q: Queue) => {
-  const { id, name, mode, status, waitingCount, estimatedWait, etaCoverage } = queueView(q);
+export const publicQueueView = (q: Queue, now: Date) => {
+  const { id, name, mode, status, waitingCount, estimatedWait, etaCoverage } = queueView(q, now);
   return { id, name, mode, status, waitingCount, estimatedWait, etaCoverage };
 };

@@ -154,6 +154,7 @@ export async function createRuntime(
     config,
     nodeId,
     logger,
+    now,
     store,
     live,
     service,

@@ -163,6 +163,24 @@ for (const combo of COMBOS) {
       assert.deepEqual(pub.body.estimatedWait, { lowSeconds: 60, highSeconds: 91 }, 'a new joiner would be third');
     });
 
+    it('counts the wait before opening down from the node clock, not the wall clock', async () => {
+      // The test clock is months away from the wall clock, so a wait read from the wall clock is wrong.
+      const opensAt = new Date(clock.now().getTime() + 600_000).toISOString();
+      const id = await createRoom(node.app, { newPerMinute: 60, opensAt });
+      const first = await joinRoom(node.app, id);
+      assert.equal(first.status, 'waiting');
+      assert.deepEqual(first.eta, { lowSeconds: 600, highSeconds: 602 });
+      assert.deepEqual((await req(node.app, 'GET', `/api/queues/${id}`)).body.estimatedWait, {
+        lowSeconds: 601,
+        highSeconds: 603,
+      });
+      clock.advance(240_000);
+      const later = await req(node.app, 'GET', `/api/tickets/${first.id}`, { token: first.token });
+      assert.deepEqual(later.body.eta, { lowSeconds: 360, highSeconds: 362 });
+      const listed = await req(node.app, 'GET', `/api/queues/${id}/tickets?status=waiting`, { key: true });
+      assert.deepEqual(listed.body.items[0].eta, { lowSeconds: 360, highSeconds: 362 });
+    });
+
     it('passthrough admits at once and reject refuses joins', async () => {
       const id = await createRoom(node.app, { method: 'passthrough', maxActive: 2 });
       const got = [await joinRoom(node.app, id), await joinRoom(node.app, id), await joinRoom(node.app, id)];

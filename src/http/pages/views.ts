@@ -5,10 +5,10 @@ import { publicQueueView } from '../../domain/views.js';
 const BOARD_SIZE = 6;
 
 /** What the display board shows: the public queue view and the most recent calls with their desks. */
-export function boardView(q: Queue, called: readonly Ticket[]) {
+export function boardView(q: Queue, called: readonly Ticket[], now: Date) {
   const nowServing = [...called]
     .sort((a, b) => (b.calledAt?.getTime() ?? 0) - (a.calledAt?.getTime() ?? 0))
     .slice(0, BOARD_SIZE)
     .map((t) => ({ number: t.number, counter: t.counter, calledAt: t.calledAt?.toISOString() ?? null }));
-  return { ...publicQueueView(q), nowServing };
+  return { ...publicQueueView(q, now), nowServing };
 }

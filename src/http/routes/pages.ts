@@ -74,7 +74,7 @@ export function pageRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           path: `/q/${q.id}`,
           main: '',
           // Only whether it is full, not the capacity itself (the public view leaves that out).
-          boot: { queue: publicQueueView(q), full: q.capacity !== null && q.waitingCount >= q.capacity },
+          boot: { queue: publicQueueView(q, ctx.now()), full: q.capacity !== null && q.waitingCount >= q.capacity },
         }),
       );
     });
@@ -132,7 +132,7 @@ ${await qrSvg(url, t.scanToJoin)}<p>${esc(t.posterText)}</p><p class="poster-url
           bodyClass: 'page-board',
           path: `/board/${q.id}`,
           main,
-          boot: { board: boardView(q, called.items) },
+          boot: { board: boardView(q, called.items, ctx.now()) },
         }),
       );
     });
@@ -150,7 +150,7 @@ ${await qrSvg(url, t.scanToJoin)}<p>${esc(t.posterText)}</p><p class="poster-url
       async (req) => {
         const q = await ctx.service.queue(req.params.queueId);
         const called = await ctx.store.listTickets(q.id, { status: 'called', limit: CALLED_SCAN_LIMIT });
-        return boardView(q, called.items);
+        return boardView(q, called.items, ctx.now());
       },
     );
   };
