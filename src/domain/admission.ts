@@ -10,7 +10,18 @@ const DEFAULT_ADMISSION: AdmissionSettings = {
   method: 'fifo',
   opensAt: null,
   idleSeconds: 300,
+  siteUrl: null,
 };
+
+/** The query parameter that carries a pass to the site; the site guard (src/site-guard) reads the same name. */
+const PASS_PARAM = 'qk_pass';
+
+/** Where the ticket page sends an admitted visitor: the room's site, with the pass in the query. */
+export function continueUrl(siteUrl: string, pass: string): string {
+  const url = new URL(siteUrl);
+  url.searchParams.set(PASS_PARAM, pass);
+  return url.toString();
+}
 
 /** A queue's admission settings with the defaults filled in. */
 export const admissionOf = (settings: QueueSettings): AdmissionSettings => ({

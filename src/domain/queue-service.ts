@@ -1,7 +1,7 @@
 import { AppError, isAppError, notFound, unavailable } from '../errors/index.js';
 import type { LiveBackend } from '../live/contract.js';
 import type { JoinOutcome, QueuePatch, Store, TransitionChange } from '../store/contract.js';
-import { admissionOf } from './admission.js';
+import { admissionOf, continueUrl } from './admission.js';
 import { JoinBatcher } from './join-batcher.js';
 import { joinFingerprint, openReplay, sealReplay } from './idempotency.js';
 import { reportSpan } from './stats.js';
@@ -174,7 +174,7 @@ export class QueueService {
       );
     const position =
       t.status !== 'waiting' ? null : outcome.kind === 'joined' ? outcome.position : await this.positionOrNull(t);
-    const view = await this.withPass(ticketView(t, outcome.queue, position, this.now()), t);
+    const view = await this.withPass(ticketView(t, outcome.queue, position, this.now()), t, outcome.queue);
     return { result: { ...view, token: replayToken ?? token }, replayed: outcome.kind === 'replayed' };
   }
 
@@ -189,9 +189,11 @@ export class QueueService {
     return admitted.find((a) => a.id === t.id) ?? null;
   }
 
-  private async withPass(view: TicketView, t: TicketRecord): Promise<TicketView> {
+  private async withPass(view: TicketView, t: TicketRecord, q: Queue): Promise<TicketView> {
     if (t.status !== 'admitted' || !this.rooms) return view;
-    return { ...view, pass: await this.rooms.passes.issue(t) };
+    const pass = await this.rooms.passes.issue(t);
+    const { siteUrl } = admissionOf(q.settings);
+    return { ...view, pass, ...(siteUrl !== null && pass !== null ? { continueUrl: continueUrl(siteUrl, pass) } : {}) };
   }
 
   /** One index write per committed batch; positions came from the database with the commit. */
@@ -346,7 +348,7 @@ export class QueueService {
   }
 
   private async view(t: TicketRecord, q: Queue): Promise<TicketView> {
-    return this.withPass(ticketView(t, q, await this.position(t), this.now()), t);
+    return this.withPass(ticketView(t, q, await this.position(t), this.now()), t, q);
   }
 
   /** An admission made now by hand ends with the room's session length. */

@@ -26,6 +26,8 @@ export interface TicketView {
   admittedUntil?: string | null;
   /** Admitted waiting-room tickets with a running session: the signed pass (docs/waiting-room.md). */
   pass?: string | null;
+  /** Admitted tickets with a pass, in a room with a `siteUrl`: that address carrying the pass. */
+  continueUrl?: string | null;
 }
 
 /** Operators also see contact details and metadata. */

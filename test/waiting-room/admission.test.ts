@@ -40,6 +40,7 @@ for (const combo of COMBOS) {
         method: 'fifo',
         opensAt: null,
         idleSeconds: 300,
+        siteUrl: null,
       });
       const p = await req(node.app, 'PATCH', `/api/queues/${id}`, {
         key: true,
@@ -53,6 +54,8 @@ for (const combo of COMBOS) {
         ['method', 'lottery'],
         ['idleSeconds', -1],
         ['opensAt', 'tomorrow'],
+        ['siteUrl', 'javascript:alert(1)'],
+        ['siteUrl', 'ftp://files.example.test/'],
       ] as const) {
         const bad = await req(node.app, 'PATCH', `/api/queues/${id}`, {
           key: true,
