@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError, notFound } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
 import { requireRole } from '../auth.js';
-import { drawSchema, jwksSchema, passCheckSchema } from '../waiting-room-responses.js';
+import { drawEntriesSchema, drawSchema, jwksSchema, passCheckSchema } from '../waiting-room-responses.js';
 import { errors, noContent, ticketViewSchema } from '../responses.js';
 import { idSchema } from '../schemas.js';
 
@@ -122,6 +122,35 @@ export function waitingRoomRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const q = await ctx.service.queue(req.params.id);
         if (q.mode !== 'waiting_room') throw notFound('waiting room');
         return ctx.rooms.drawView(q);
+      },
+    );
+
+    app.get(
+      '/api/queues/:id/draw/entries',
+      {
+        schema: {
+          tags: ['waiting rooms'],
+          summary: 'The tickets a random draw ordered, in its order, so anyone can recompute it',
+          params: z.object({ id: idSchema }),
+          querystring: z
+            .object({
+              limit: z.coerce.number().int().min(1).max(5000).default(1000),
+              cursor: z
+                .string()
+                .regex(/^\d{1,9}$/, 'must be a cursor from a previous page')
+                .optional(),
+            })
+            .strict(),
+          response: { 200: drawEntriesSchema, ...errors(400, 404, 503) },
+        },
+      },
+      async (req) => {
+        const q = await ctx.service.queue(req.params.id);
+        if (q.mode !== 'waiting_room') throw notFound('waiting room');
+        const after = req.query.cursor === undefined ? -1 : Number(req.query.cursor);
+        const items = await ctx.store.waitingRooms.drawEntries(q.id, after, req.query.limit);
+        const last = items.at(-1);
+        return { items, nextCursor: items.length === req.query.limit && last ? String(last.rank) : null };
       },
     );
   };
