@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { httpBench, SURGE_CONNECTIONS, type HttpFigures, type Measured } from './http.js';
 import { lookupScale, rebuildScale } from './scale.js';
+import { surgeBench, surgeSection, type SurgeFigures } from './waiting-room.js';
 
 const quick = process.argv.includes('--quick');
 /** Hand-written analysis (profiles, bottlenecks) carried into every BENCHMARKS.md. */
@@ -10,25 +11,34 @@ const seconds = quick ? 1 : 8;
 const pgUrl = process.env.TEST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL ?? process.env.BENCH_REDIS_URL;
 const started = new Date();
+const pgEnv = (): Record<string, string> => {
+  const url = new URL(pgUrl as string);
+  url.searchParams.set('schema', `bench_${process.pid}`);
+  return { DATABASE_URL: url.toString(), REDIS_URL: redisUrl as string, QK_REDIS_PREFIX: `bench${process.pid}:` };
+};
+
+/** The waiting-room surge rows; `npm run bench -- --only=waiting-room` runs only these and prints them. */
+async function surgeRows(): Promise<SurgeFigures[]> {
+  const joins = quick ? 5_000 : 50_000;
+  const after = quick ? 2 : 10;
+  const rows = [await surgeBench('SQLite + in-process', {}, joins, after)];
+  if (pgUrl && redisUrl) rows.push(await surgeBench('PostgreSQL + Redis', pgEnv(), joins, after));
+  return rows;
+}
+if (process.argv.includes('--only=waiting-room')) {
+  const rows = await surgeRows();
+  process.stdout.write(`${surgeSection(rows).join('\n')}\n${JSON.stringify(rows, null, 2)}\n`);
+  process.exit(0);
+}
 
 const http: HttpFigures[] = [];
 http.push(await httpBench('SQLite + in-process', {}, seconds, quick ? 10_000 : 60_000));
-if (pgUrl && redisUrl) {
-  const url = new URL(pgUrl);
-  url.searchParams.set('schema', `bench_${process.pid}`);
-  http.push(
-    await httpBench(
-      'PostgreSQL + Redis',
-      { DATABASE_URL: url.toString(), REDIS_URL: redisUrl, QK_REDIS_PREFIX: `bench${process.pid}:` },
-      seconds,
-      quick ? 3_000 : 15_000,
-    ),
-  );
-}
+if (pgUrl && redisUrl) http.push(await httpBench('PostgreSQL + Redis', pgEnv(), seconds, quick ? 3_000 : 15_000));
 const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const lookups = [];
 for (const n of sizes) lookups.push(await lookupScale(n));
 const rebuild = await rebuildScale(quick ? 100_000 : 1_000_000);
+const surges = await surgeRows();
 
 const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
 const us = (v: number | null): string => (v === null ? 'n/a' : String(v));
@@ -88,6 +98,7 @@ lines.push(
   `${rebuild.n.toLocaleString('en')} waiting tickets: rebuild ${rebuild.rebuildMs} ms (read from the database and replace the index). Filling them took ${rebuild.fillMs} ms (${rebuild.fillPerSecond.toLocaleString('en')} tickets/s through the group-commit path).`,
   '',
 );
+lines.push(...surgeSection(surges));
 const embedded = http[0] as HttpFigures;
 const shared = http[1];
 const big = lookups.at(-1);
@@ -122,9 +133,10 @@ lines.push(
   '```',
   'npm ci',
   `npm run bench${quick ? ' -- --quick' : ''}`,
+  '# only the waiting-room surge rows, printed (BENCHMARKS.md untouched): npm run bench -- --only=waiting-room',
   '# with PostgreSQL + Redis: TEST_DATABASE_URL=postgres://… TEST_REDIS_URL=redis://… npm run bench',
   '```',
   '',
 );
 writeFileSync('BENCHMARKS.md', lines.join('\n'));
-process.stdout.write(`${JSON.stringify({ http, lookups, rebuild }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ http, lookups, rebuild, surges }, null, 2)}\n`);

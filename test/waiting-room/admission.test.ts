@@ -94,6 +94,21 @@ for (const combo of COMBOS) {
       assert.equal((await req(node.app, 'DELETE', `/api/queues/${id}`, { key: true })).status, 204);
     });
 
+    it('keeps the rate when rounds run a second late, as on a node busy with a surge of joins', async () => {
+      const id = await createRoom(node.app, { newPerMinute: 600, idleSeconds: 86_400 });
+      for (let i = 0; i < 300; i++) await node.rt.service.join(id, {}, null);
+      const before = (await admittedIn(id)).length;
+      await runFor(20_000, undefined, 1000);
+      // 600 a minute for 20 s is 200; one round's worth either way.
+      const admitted = (await admittedIn(id)).length - before;
+      assert.ok(Math.abs(admitted - 200) <= 10, `admitted ${admitted}`);
+      // After a long pause the room goes back to its rate: at most two seconds' worth at once.
+      clock.advance(60_000);
+      const burst = await node.rt.rooms.round();
+      assert.equal(burst.admitted, 20);
+      assert.equal((await req(node.app, 'DELETE', `/api/queues/${id}`, { key: true })).status, 204);
+    });
+
     it('never has more active sessions than maxActive, and fills freed places', async () => {
       const id = await createRoom(node.app, {
         newPerMinute: 600,
