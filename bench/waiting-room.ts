@@ -140,6 +140,15 @@ export async function surgeBench(
     const t1 = Date.now();
     await sleep(afterSeconds * 1000);
     const t2 = Date.now();
+    // A paused room admits nobody: the server's count and the database then describe the same
+    // admissions. The metrics page is rendered at most every 5 s; waiting past that reads a fresh one.
+    const paused = await fetch(`${base}/api/queues/bench_room`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: '{"status":"paused"}',
+    });
+    if (!paused.ok) throw new Error(`pausing the room: ${paused.status}`);
+    await sleep(5_500);
     const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })).text();
     const counted = Number(/qk_tickets_served_total\{queue="bench_room"\} (\d+)/.exec(metrics)?.[1] ?? 'NaN');
     const admitted = await admittedTickets(store, 'bench_room');
@@ -149,6 +158,7 @@ export async function surgeBench(
     // start of the load generator, before which nobody waits.
     const t0 = Math.min(...at);
     const inWindow = (from: number, to: number) => at.filter((x) => x >= from && x <= to).length;
+    if (Number.isNaN(counted)) throw new Error('the metrics page has no admission count for the room');
     return {
       combo,
       joins,
