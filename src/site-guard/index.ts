@@ -13,6 +13,8 @@ export interface SiteGuardOptions {
   readonly queueUrl: string;
   /** The waiting room guarding this site: a pass must name it as its audience. */
   readonly queueId: string;
+  /** Where the keys are fetched, for a site that reaches queuekeeper by an inside address; default: `<queueUrl>/.well-known/jwks.json`. */
+  readonly jwksUrl?: string;
   /** Where visitors without a valid pass go; default: the room's join page. */
   readonly joinUrl?: string;
   /** Default `qk_pass`. */
@@ -61,7 +63,7 @@ export function siteGuard(o: SiteGuardOptions) {
   const verify = passVerifier({
     issuer: base,
     queueId: o.queueId,
-    jwksUrl: new URL(`${base}/.well-known/jwks.json`),
+    jwksUrl: new URL(o.jwksUrl ?? `${base}/.well-known/jwks.json`),
     clockToleranceSeconds: o.clockToleranceSeconds ?? 30,
     now,
   });

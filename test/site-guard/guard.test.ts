@@ -109,6 +109,30 @@ for (const combo of COMBOS) {
       }
     });
 
+    it('fetches the keys once and checks later visits offline', async () => {
+      const room = await createRoom(node.app, { method: 'passthrough' });
+      let fetched = 0;
+      // The keys reached by an inside address, counted on the way.
+      const inside = createServer(async (rq, rs) => {
+        fetched++;
+        const r = await fetch(`${qk}${rq.url}`);
+        rs.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
+      });
+      await new Promise<void>((r) => inside.listen(0, '127.0.0.1', r));
+      const jwksUrl = `http://127.0.0.1:${(inside.address() as AddressInfo).port}/.well-known/jwks.json`;
+      const site = await FLAVOURS['Node http']!(siteGuard({ queueUrl: qk, queueId: room, jwksUrl, now: clock.now }));
+      try {
+        for (let i = 0; i < 5; i++) {
+          const t = await joinRoom(node.app, room);
+          assert.equal((await get(`${site.url}/`, `qk_pass=${t.pass}`)).status, 200);
+        }
+        assert.equal(fetched, 1);
+      } finally {
+        await site.close();
+        await new Promise((r) => inside.close(r));
+      }
+    });
+
     it('answers 503, not the join page, while the keys cannot be fetched', async () => {
       const room = await createRoom(node.app, {});
       const t = await joinRoom(node.app, room);
