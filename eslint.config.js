@@ -31,6 +31,11 @@ const rules = [
     why: 'resilience/ is neutral: every layer uses it, it uses none',
   },
   {
+    files: ['src/site-guard/**'],
+    group: ['../**', ...DRIVERS],
+    why: 'site-guard/ runs inside the protected site: it stands alone',
+  },
+  {
     files: ['src/domain/**'],
     group: ['**/http/**', '**/runtime/**', '**/maintenance/**', '**/cli/**', ...DRIVERS],
     why: 'the domain knows only contracts',

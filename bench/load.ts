@@ -24,7 +24,10 @@ export async function freePort(): Promise<number> {
 }
 
 export interface LoadOptions {
+  /** How long to run; with `amount`, only the limit after which the run is killed. */
   readonly seconds: number;
+  /** Send exactly this many requests instead of running for `seconds`. */
+  readonly amount?: number;
   readonly connections?: number;
   readonly method?: string;
   readonly body?: string;
@@ -36,8 +39,7 @@ export async function load(url: string, opts: LoadOptions): Promise<LoadResult> 
   const args = [
     join(root, 'node_modules/autocannon/autocannon.js'),
     '-j',
-    '-d',
-    String(opts.seconds),
+    ...(opts.amount === undefined ? ['-d', String(opts.seconds)] : ['-a', String(opts.amount)]),
     '-c',
     String(opts.connections ?? 32),
     '-p',

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { httpBench, SURGE_CONNECTIONS, type HttpFigures, type Measured } from './http.js';
 import { outboxBench, outboxSection, type OutboxFigures } from './outbox.js';
 import { lookupScale, rebuildScale } from './scale.js';
+import { surgeBench, surgeSection, type SurgeFigures } from './waiting-room.js';
 
 const quick = process.argv.includes('--quick');
 /** Hand-written analysis (profiles, bottlenecks) carried into every BENCHMARKS.md. */
@@ -26,12 +27,36 @@ async function outboxRows(): Promise<OutboxFigures[]> {
   return rows;
 }
 
-// `npm run bench -- --only outbox`: that section alone, on stdout; BENCHMARKS.md is left as it is.
-if (process.argv.includes('--only')) {
-  const only = process.argv[process.argv.indexOf('--only') + 1];
-  if (only !== 'outbox') throw new Error(`--only knows "outbox", not "${String(only)}"`);
-  const rows = await outboxRows();
-  process.stdout.write(`${outboxSection(rows).join('\n')}\n${JSON.stringify(rows, null, 2)}\n`);
+/** The waiting-room surge rows on every backend this run can reach. */
+async function surgeRows(): Promise<SurgeFigures[]> {
+  const joins = quick ? 5_000 : 50_000;
+  const after = quick ? 2 : 10;
+  const rows = [await surgeBench('SQLite + in-process', {}, joins, after)];
+  const pg = pgEnv('bench_surge');
+  if (pg) rows.push(await surgeBench('PostgreSQL + Redis', pg, joins, after));
+  return rows;
+}
+
+/** Sections that can run alone: `npm run bench -- --only <name>` prints one; BENCHMARKS.md is left as it is. */
+const SECTIONS: Record<string, () => Promise<{ lines: string[]; rows: unknown }>> = {
+  outbox: async () => {
+    const rows = await outboxRows();
+    return { lines: outboxSection(rows), rows };
+  },
+  'waiting-room': async () => {
+    const rows = await surgeRows();
+    return { lines: surgeSection(rows), rows };
+  },
+};
+const onlyArg = process.argv.find((a) => a.startsWith('--only'));
+if (onlyArg) {
+  const only = onlyArg.includes('=')
+    ? onlyArg.slice('--only='.length)
+    : process.argv[process.argv.indexOf(onlyArg) + 1];
+  const section = only === undefined ? undefined : SECTIONS[only];
+  if (!section) throw new Error(`--only knows ${Object.keys(SECTIONS).join(', ')}, not "${String(only)}"`);
+  const { lines, rows } = await section();
+  process.stdout.write(`${lines.join('\n')}\n${JSON.stringify(rows, null, 2)}\n`);
   process.exit(0);
 }
 
@@ -44,6 +69,7 @@ const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const lookups = [];
 for (const n of sizes) lookups.push(await lookupScale(n));
 const rebuild = await rebuildScale(quick ? 100_000 : 1_000_000);
+const surges = await surgeRows();
 
 const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
 const us = (v: number | null): string => (v === null ? 'n/a' : String(v));
@@ -104,6 +130,7 @@ lines.push(
   `${rebuild.n.toLocaleString('en')} waiting tickets: rebuild ${rebuild.rebuildMs} ms (read from the database and replace the index). Filling them took ${rebuild.fillMs} ms (${rebuild.fillPerSecond.toLocaleString('en')} tickets/s through the group-commit path).`,
   '',
 );
+lines.push(...surgeSection(surges));
 const embedded = http[0] as HttpFigures;
 const shared = http[1];
 const big = lookups.at(-1);
@@ -138,10 +165,10 @@ lines.push(
   '```',
   'npm ci',
   `npm run bench${quick ? ' -- --quick' : ''}`,
-  '# the outbox section alone, printed rather than written: npm run bench -- --only outbox',
+  '# one section alone, printed rather than written: npm run bench -- --only outbox (or waiting-room)',
   '# with PostgreSQL + Redis: TEST_DATABASE_URL=postgres://… TEST_REDIS_URL=redis://… npm run bench',
   '```',
   '',
 );
 writeFileSync('BENCHMARKS.md', lines.join('\n'));
-process.stdout.write(`${JSON.stringify({ http, outbox, lookups, rebuild }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ http, outbox, lookups, rebuild, surges }, null, 2)}\n`);

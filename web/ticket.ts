@@ -9,6 +9,8 @@ interface TicketView {
   eta: Eta | null;
   counter: string | null;
   recalledAt?: string | null;
+  /** An admitted waiting-room ticket: the protected site's address carrying the pass. */
+  continueUrl?: string | null;
 }
 
 const boot = readBoot<{ ticketId: string; queueId: string }>();
@@ -54,7 +56,15 @@ const called = h(
   h('p', { class: 'called-heading' }, t.calledHeading),
   deskLine,
 );
-const callRegion = h('div', { role: 'alert' }, called);
+// A waiting room's admission: the visitor goes on to the site with the pass.
+const continueLink = h('a', { class: 'button', 'data-testid': 'continue', hidden: true }, t.continueToSite);
+const admitted = h(
+  'div',
+  { class: 'called admitted', hidden: true },
+  h('p', { class: 'called-heading' }, t.admittedHeading),
+  h('p', {}, continueLink),
+);
+const callRegion = h('div', { role: 'alert' }, called, admitted);
 const announce = h('p', { class: 'sr-only', 'aria-live': 'polite' });
 const conn = h('p', { class: 'conn', role: 'status', hidden: true }, t.reconnecting);
 const endedText = h('p', {});
@@ -89,13 +99,19 @@ function render(v: TicketView): void {
   if (v.counter) deskLine.replaceChildren(beforeDesk, counter, afterDesk);
   else deskLine.replaceChildren(counter);
   called.hidden = !isCalled;
+  const isAdmitted = v.status === 'admitted';
+  admitted.hidden = !isAdmitted;
+  continueLink.hidden = !v.continueUrl;
+  if (v.continueUrl) continueLink.setAttribute('href', v.continueUrl);
+  else continueLink.removeAttribute('href');
   document.body.classList.toggle('is-called', isCalled);
   const done = ENDED.has(v.status);
   ended.hidden = !done;
   endedText.textContent = v.status === 'left' ? t.leftText : t.endedText;
-  leaveButton.hidden = done;
+  leaveButton.hidden = done || isAdmitted;
   notifyButton.hidden = done || isCalled || !('Notification' in window) || Notification.permission !== 'default';
   if (isCalled) document.title = `🔔 ${format(t.calledTitle, { counter: v.counter ?? t.counter })}`;
+  else if (isAdmitted) document.title = `🔔 ${t.admittedHeading}`;
   else if (v.position !== null) document.title = `(${v.position}) ${t.yourNumber} ${v.number}`;
   else document.title = `${t.yourNumber} ${v.number}`;
   if (v.position !== null && v.position !== before?.position)
@@ -103,6 +119,7 @@ function render(v: TicketView): void {
   // A recall (the desk announcing the ticket again) alerts like the first call.
   const recalled = before?.status === 'called' && (v.recalledAt ?? null) !== (before.recalledAt ?? null);
   if (isCalled && before !== null && (before.status !== 'called' || recalled)) alertCalled(desk);
+  if (isAdmitted && before !== null && before.status !== 'admitted') alertCalled(t.admittedHeading);
   if (done) stop();
 }
 

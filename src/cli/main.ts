@@ -5,6 +5,7 @@ import { keysCreate, migrate } from './commands/keys.js';
 import { maintenanceHistory, maintenanceRun, maintenanceSchedule, maintenanceShow } from './commands/maintenance.js';
 import { serve } from './commands/serve.js';
 import { registerBackupCommands } from './commands/backup.js';
+import { drawVerify } from './commands/draw.js';
 
 const program = configureProgram(
   new Command('queuekeeper').description('Virtual queues that maintain themselves').showHelpAfterError(),
@@ -62,5 +63,24 @@ m.command('show <runId>')
   );
 
 registerBackupCommands(program, run);
+
+const draw = program.command('draw').description('Random draws of waiting rooms');
+draw
+  .command('verify <queue>')
+  .description('Check from what the room publishes that its random draw was fair')
+  .option('--url <url>', 'the queuekeeper server (default: this installation’s address)')
+  .option('--commitment <hex>', 'the commitment you noted before the draw')
+  .option('--ticket <id>', 'a ticket whose place to show (repeatable)', (v: string, all: string[]) => [...all, v], [])
+  .option('--json', 'print one JSON document')
+  .action((queue: string, o: { url?: string; commitment?: string; ticket: string[]; json?: boolean }) =>
+    run(!!o.json, () =>
+      drawVerify(queue, {
+        json: !!o.json,
+        tickets: o.ticket,
+        ...(o.url ? { url: o.url } : {}),
+        ...(o.commitment ? { commitment: o.commitment } : {}),
+      }),
+    ),
+  );
 
 await program.parseAsync(process.argv);

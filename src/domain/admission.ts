@@ -1,7 +1,14 @@
 import type { AdmissionSettings, QueueSettings } from './types.js';
 
-/** How often the admission loop runs on a scheduler node; a late tick may catch up two of them. */
+/** How often the admission loop runs on a scheduler node. */
 export const ADMISSION_TICK_MS = 250;
+
+/**
+ * How much missed credit a late round may still spend. Rounds run late while a node is busy (a
+ * surge of joins keeps its event loop full), and the rate must hold then; after an outage, though,
+ * the room goes back to its rate instead of letting in everyone the pause would have.
+ */
+export const ADMISSION_CATCH_UP_MS = 2000;
 
 const DEFAULT_ADMISSION: AdmissionSettings = {
   newPerMinute: 60,
@@ -10,7 +17,18 @@ const DEFAULT_ADMISSION: AdmissionSettings = {
   method: 'fifo',
   opensAt: null,
   idleSeconds: 300,
+  siteUrl: null,
 };
+
+/** The query parameter that carries a pass to the site; the site guard (src/site-guard) reads the same name. */
+const PASS_PARAM = 'qk_pass';
+
+/** Where the ticket page sends an admitted visitor: the room's site, with the pass in the query. */
+export function continueUrl(siteUrl: string, pass: string): string {
+  const url = new URL(siteUrl);
+  url.searchParams.set(PASS_PARAM, pass);
+  return url.toString();
+}
 
 /** A queue's admission settings with the defaults filled in. */
 export const admissionOf = (settings: QueueSettings): AdmissionSettings => ({

@@ -1,7 +1,7 @@
 import { AppError, isAppError, notFound, unavailable } from '../errors/index.js';
 import type { LiveBackend } from '../live/contract.js';
 import type { JoinOutcome, QueuePatch, Store, TransitionChange } from '../store/contract.js';
-import { admissionOf } from './admission.js';
+import { admissionOf, continueUrl } from './admission.js';
 import type { EmailLang } from './email-catalogues.js';
 import { JoinBatcher } from './join-batcher.js';
 import { joinFingerprint, openReplay, sealReplay } from './idempotency.js';
@@ -191,7 +191,7 @@ export class QueueService {
       );
     const position =
       t.status !== 'waiting' ? null : outcome.kind === 'joined' ? outcome.position : await this.positionOrNull(t);
-    const view = await this.withPass(ticketView(t, outcome.queue, position), t);
+    const view = await this.withPass(ticketView(t, outcome.queue, position, this.now()), t, outcome.queue);
     return { result: { ...view, token: replayToken ?? token }, replayed: outcome.kind === 'replayed' };
   }
 
@@ -206,9 +206,11 @@ export class QueueService {
     return admitted.find((a) => a.id === t.id) ?? null;
   }
 
-  private async withPass(view: TicketView, t: TicketRecord): Promise<TicketView> {
+  private async withPass(view: TicketView, t: TicketRecord, q: Queue): Promise<TicketView> {
     if (t.status !== 'admitted' || !this.rooms) return view;
-    return { ...view, pass: await this.rooms.passes.issue(t) };
+    const pass = await this.rooms.passes.issue(t);
+    const { siteUrl } = admissionOf(q.settings);
+    return { ...view, pass, ...(siteUrl !== null && pass !== null ? { continueUrl: continueUrl(siteUrl, pass) } : {}) };
   }
 
   /** One index write per committed batch; positions came from the database with the commit. */
@@ -262,7 +264,7 @@ export class QueueService {
   async leave(id: string, token: string | undefined): Promise<TicketView> {
     await this.authorisedTicket(id, token);
     const r = await this.apply(id, 'leave');
-    return ticketView(r.ticket, r.queue, r.position);
+    return ticketView(r.ticket, r.queue, r.position, this.now());
   }
 
   /** A watched ticket's customer view; its token was checked when the watch began. */
@@ -276,7 +278,7 @@ export class QueueService {
     const q = await this.queue(queueId);
     const page = await this.store.listTickets(queueId, opts);
     const items = [];
-    for (const t of page.items) items.push(operatorTicketView(t, q, await this.position(t)));
+    for (const t of page.items) items.push(operatorTicketView(t, q, await this.position(t), this.now()));
     return { items, nextCursor: page.nextCursor };
   }
 
@@ -287,13 +289,13 @@ export class QueueService {
     if (!t) return null;
     await this.afterChange(t, 'waiting');
     // A called ticket has no position and so no ETA: the queue read before the call serves.
-    return operatorTicketView(t, q, null);
+    return operatorTicketView(t, q, null, this.now());
   }
 
   /** serve, noShow, requeue, recall, call (out of order), leave. */
   async act(id: string, action: Action, counter?: string | null): Promise<OperatorTicketView> {
     const r = await this.apply(id, action, counter);
-    return operatorTicketView(r.ticket, r.queue, r.position);
+    return operatorTicketView(r.ticket, r.queue, r.position, this.now());
   }
 
   private async apply(
@@ -364,7 +366,7 @@ export class QueueService {
   }
 
   private async view(t: TicketRecord, q: Queue): Promise<TicketView> {
-    return this.withPass(ticketView(t, q, await this.position(t)), t);
+    return this.withPass(ticketView(t, q, await this.position(t), this.now()), t, q);
   }
 
   /** An admission made now by hand ends with the room's session length. */

@@ -57,6 +57,8 @@ export interface AdmissionSettings {
   /** ISO time; before it joins wait in a pre-queue and nobody is admitted. */
   readonly opensAt: string | null;
   readonly idleSeconds: number;
+  /** The protected site: the ticket page's Continue link goes there with the pass (docs/waiting-room.md). */
+  readonly siteUrl: string | null;
 }
 
 export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {

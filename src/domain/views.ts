@@ -29,6 +29,8 @@ export interface TicketView {
   admittedUntil?: string | null;
   /** Admitted waiting-room tickets with a running session: the signed pass (docs/waiting-room.md). */
   pass?: string | null;
+  /** Admitted tickets with a pass, in a room with a `siteUrl`: that address carrying the pass. */
+  continueUrl?: string | null;
 }
 
 /** Operators also see contact details and metadata. */
@@ -37,7 +39,8 @@ export interface OperatorTicketView extends TicketView {
   metadata: Record<string, unknown> | null;
 }
 
-export function ticketView(t: Ticket, queue: Queue, position: number | null): TicketView {
+/** `now` is the node's clock: a waiting room's wait counts down to `opensAt` from it. */
+export function ticketView(t: Ticket, queue: Queue, position: number | null, now: Date): TicketView {
   return {
     id: t.id,
     number: t.number,
@@ -45,7 +48,7 @@ export function ticketView(t: Ticket, queue: Queue, position: number | null): Ti
     status: t.status,
     priority: t.priority,
     position,
-    eta: queue.mode === 'waiting_room' ? admissionEta(queue, position, Date.now()) : estimateWait(queue, position),
+    eta: queue.mode === 'waiting_room' ? admissionEta(queue, position, now.getTime()) : estimateWait(queue, position),
     etaAtJoin: t.etaAtJoin,
     name: t.name,
     counter: t.counter,
@@ -58,8 +61,13 @@ export function ticketView(t: Ticket, queue: Queue, position: number | null): Ti
   };
 }
 
-export const operatorTicketView = (t: Ticket, queue: Queue, position: number | null): OperatorTicketView => ({
-  ...ticketView(t, queue, position),
+export const operatorTicketView = (
+  t: Ticket,
+  queue: Queue,
+  position: number | null,
+  now: Date,
+): OperatorTicketView => ({
+  ...ticketView(t, queue, position, now),
   contact: t.contact,
   metadata: t.metadata,
 });
@@ -70,7 +78,7 @@ function settingsView(q: Queue): Omit<QueueSettings, 'admission'> & { admission?
   return q.mode === 'waiting_room' ? { ...rest, admission: admissionOf(q.settings) } : rest;
 }
 
-export function queueView(q: Queue) {
+export function queueView(q: Queue, now: Date) {
   return {
     id: q.id,
     name: q.name,
@@ -80,7 +88,9 @@ export function queueView(q: Queue) {
     settings: settingsView(q),
     waitingCount: q.waitingCount,
     estimatedWait:
-      q.mode === 'waiting_room' ? admissionEta(q, q.waitingCount + 1, Date.now()) : estimateWait(q, q.waitingCount + 1),
+      q.mode === 'waiting_room'
+        ? admissionEta(q, q.waitingCount + 1, now.getTime())
+        : estimateWait(q, q.waitingCount + 1),
     etaCoverage: publicCoverage(q.etaWindow),
     serviceSeconds: q.serviceSecondsEwma,
     createdAt: q.createdAt.toISOString(),
@@ -90,7 +100,7 @@ export function queueView(q: Queue) {
 }
 
 /** The public face of a queue: enough for a customer to decide whether to join. */
-export const publicQueueView = (q: Queue) => {
-  const { id, name, mode, status, waitingCount, estimatedWait, etaCoverage } = queueView(q);
+export const publicQueueView = (q: Queue, now: Date) => {
+  const { id, name, mode, status, waitingCount, estimatedWait, etaCoverage } = queueView(q, now);
   return { id, name, mode, status, waitingCount, estimatedWait, etaCoverage };
 };

@@ -39,6 +39,11 @@ export const ticketViewSchema = z
       .nullable()
       .optional()
       .describe('Admitted waiting-room tickets with a running session: the signed pass (ES256 JWT)'),
+    continueUrl: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('With a pass, in a room with a `siteUrl`: the site’s address carrying the pass (`qk_pass`)'),
   })
   .describe('A ticket as its customer sees it') satisfies z.ZodType<TicketView>;
 

@@ -47,6 +47,11 @@ export const admissionSchema = z
     method: z.enum(ADMISSION_METHODS),
     opensAt: z.iso.datetime({ offset: true }).nullable(),
     idleSeconds: z.number().int().min(1).max(86_400),
+    siteUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .max(2048)
+      .nullable()
+      .describe('The protected site the ticket page continues to, with the pass'),
   })
   .strict();
 

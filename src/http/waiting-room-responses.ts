@@ -45,3 +45,16 @@ export const drawSchema = z
   .describe(
     'A waiting room’s draw; order = tickets sorted by HMAC-SHA256(seed, ticket id)',
   ) satisfies z.ZodType<DrawView>;
+
+export const drawEntriesSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        rank: z.number().int().describe('Place in the drawn order, 0 first'),
+        ticketId: z.string(),
+        priority: z.enum(['high', 'normal']),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .describe('The tickets a draw ordered, in that order; empty before the draw');

@@ -19,6 +19,8 @@ export interface AppContext {
   readonly config: Config;
   readonly nodeId: string;
   readonly logger: Logger;
+  /** The node's clock (tests move it): everything time-dependent in an answer reads it. */
+  readonly now: () => Date;
   readonly store: Store;
   readonly live: LiveBackend;
   readonly service: QueueService;

@@ -172,6 +172,7 @@ export async function createRuntime(
     config,
     nodeId,
     logger,
+    now,
     store,
     live,
     service,

@@ -1,4 +1,4 @@
-import type { TicketRecord, WaitingEntry } from '../domain/types.js';
+import type { TicketPriority, TicketRecord, WaitingEntry } from '../domain/types.js';
 
 /** A waiting room's draw as stored: the seed stays sealed until the draw is made. */
 export interface DrawRecord {
@@ -7,6 +7,13 @@ export interface DrawRecord {
   readonly seed: string | null;
   readonly drawnAt: Date | null;
   readonly drawnCount: number | null;
+}
+
+/** One ticket's place in a draw's order (`rank` 0 first). */
+export interface DrawEntry {
+  readonly rank: number;
+  readonly ticketId: string;
+  readonly priority: TicketPriority;
 }
 
 export interface SigningKeyRecord {
@@ -58,6 +65,8 @@ export interface WaitingRoomStore {
    * (they swap their seqs), publishes the seed, and returns the new entries; null when drawn already.
    */
   runDraw(queueId: string, seed: string, opensAt: Date, now: Date): Promise<WaitingEntry[] | null>;
+  /** The draw's order as made, from `afterRank` on (exclusive; -1 for the start). */
+  drawEntries(queueId: string, afterRank: number, limit: number): Promise<DrawEntry[]>;
 
   signingKeys(): Promise<SigningKeyRecord[]>;
   /** Adds a key unless its generation and seal key have one already (another node won); returns the key in force. */

@@ -52,7 +52,10 @@ for (const b of BACKENDS)
       const queue = await service.queue(q.id);
       assert.equal(queue.serviceSecondsEwma, 5);
       assert.equal(queue.serviceSecondsVariance, 0);
-      assert.ok(open(publicQueueView(queue).estimatedWait), JSON.stringify(publicQueueView(queue)));
+      assert.ok(
+        open(publicQueueView(queue, new Date(clock.now)).estimatedWait),
+        JSON.stringify(publicQueueView(queue, new Date(clock.now))),
+      );
       const late = (await service.join(q.id, {}, null)).result;
       assert.ok(late.position! > 1 && open(late.eta), JSON.stringify(late));
       for (const t of tickets.slice(5)) {
@@ -134,7 +137,7 @@ for (const b of BACKENDS)
       assert.equal(outcomes.length, 240);
       const last = outcomes.slice(-100);
       const measured = last.filter(Boolean).length / last.length;
-      const shown = publicQueueView(await service.queue(q.id)).etaCoverage;
+      const shown = publicQueueView(await service.queue(q.id), new Date(clock.now)).etaCoverage;
       assert.deepEqual(shown, { samples: 100, coverage: measured });
       const r = await service.reportFacts(q.id, { from: new Date(T0), to: new Date(clock.now + 1) });
       const stats = queueStats(r.facts, r.from, r.to);
@@ -154,10 +157,10 @@ for (const b of BACKENDS)
         await service.callNext(q.id, 'A');
         await service.act(result.id, 'serve');
       }
-      assert.equal(publicQueueView(await service.queue(q.id)).etaCoverage, null);
+      assert.equal(publicQueueView(await service.queue(q.id), new Date(clock.now)).etaCoverage, null);
       await service.join(q.id, {}, null);
       await service.callNext(q.id, 'A');
-      const shown = publicQueueView(await service.queue(q.id)).etaCoverage;
+      const shown = publicQueueView(await service.queue(q.id), new Date(clock.now)).etaCoverage;
       assert.equal(shown?.samples, MIN_PUBLIC_SAMPLES);
       await store.close();
     });

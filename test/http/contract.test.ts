@@ -79,8 +79,11 @@ for (const combo of COMBOS) {
       test('shows the real bodies: the join answer carries the token, a 204 has no body', () => {
         const created = doc.paths['/api/queues/{queueId}/tickets'].post.responses['201'];
         const props = created.content['application/json'].schema.properties;
-        // `admittedUntil` and `pass` appear only on admitted waiting-room tickets (docs/waiting-room.md).
-        assert.deepEqual(Object.keys(props).sort(), [...CUSTOMER_FIELDS, 'admittedUntil', 'pass', 'token'].sort());
+        // `admittedUntil`, `pass` and `continueUrl` appear only on admitted waiting-room tickets (docs/waiting-room.md).
+        assert.deepEqual(
+          Object.keys(props).sort(),
+          [...CUSTOMER_FIELDS, 'admittedUntil', 'pass', 'continueUrl', 'token'].sort(),
+        );
         const nobody = doc.paths['/api/queues/{id}/call-next'].post.responses['204'];
         assert.equal(nobody.content, undefined);
         const conflict = doc.paths['/api/queues/{id}/call-next'].post.responses['409'];

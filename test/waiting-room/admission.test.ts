@@ -30,6 +30,7 @@ for (const combo of COMBOS) {
         method: 'fifo',
         opensAt: null,
         idleSeconds: 300,
+        siteUrl: null,
       });
       const p = await req(node.app, 'PATCH', `/api/queues/${id}`, {
         key: true,
@@ -43,6 +44,8 @@ for (const combo of COMBOS) {
         ['method', 'lottery'],
         ['idleSeconds', -1],
         ['opensAt', 'tomorrow'],
+        ['siteUrl', 'javascript:alert(1)'],
+        ['siteUrl', 'ftp://files.example.test/'],
       ] as const) {
         const bad = await req(node.app, 'PATCH', `/api/queues/${id}`, {
           key: true,
@@ -81,6 +84,21 @@ for (const combo of COMBOS) {
         perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
       }
       assert.ok(Math.max(...perSecond.values()) <= 2);
+      assert.equal((await req(node.app, 'DELETE', `/api/queues/${id}`, { key: true })).status, 204);
+    });
+
+    it('keeps the rate when rounds run a second late, as on a node busy with a surge of joins', async () => {
+      const id = await createRoom(node.app, { newPerMinute: 600, idleSeconds: 86_400 });
+      for (let i = 0; i < 300; i++) await node.rt.service.join(id, {}, null);
+      const before = (await admittedIn(id)).length;
+      await runFor(20_000, undefined, 1000);
+      // 600 a minute for 20 s is 200; one round's worth either way.
+      const admitted = (await admittedIn(id)).length - before;
+      assert.ok(Math.abs(admitted - 200) <= 10, `admitted ${admitted}`);
+      // After a long pause the room goes back to its rate: at most two seconds' worth at once.
+      clock.advance(60_000);
+      const burst = await node.rt.rooms.round();
+      assert.equal(burst.admitted, 20);
       assert.equal((await req(node.app, 'DELETE', `/api/queues/${id}`, { key: true })).status, 204);
     });
 
@@ -154,6 +172,24 @@ for (const combo of COMBOS) {
       const pub = await req(node.app, 'GET', `/api/queues/${id}`);
       assert.equal(pub.body.waitingCount, 2);
       assert.deepEqual(pub.body.estimatedWait, { lowSeconds: 60, highSeconds: 91 }, 'a new joiner would be third');
+    });
+
+    it('counts the wait before opening down from the node clock, not the wall clock', async () => {
+      // The test clock is months away from the wall clock, so a wait read from the wall clock is wrong.
+      const opensAt = new Date(clock.now().getTime() + 600_000).toISOString();
+      const id = await createRoom(node.app, { newPerMinute: 60, opensAt });
+      const first = await joinRoom(node.app, id);
+      assert.equal(first.status, 'waiting');
+      assert.deepEqual(first.eta, { lowSeconds: 600, highSeconds: 602 });
+      assert.deepEqual((await req(node.app, 'GET', `/api/queues/${id}`)).body.estimatedWait, {
+        lowSeconds: 601,
+        highSeconds: 603,
+      });
+      clock.advance(240_000);
+      const later = await req(node.app, 'GET', `/api/tickets/${first.id}`, { token: first.token });
+      assert.deepEqual(later.body.eta, { lowSeconds: 360, highSeconds: 362 });
+      const listed = await req(node.app, 'GET', `/api/queues/${id}/tickets?status=waiting`, { key: true });
+      assert.deepEqual(listed.body.items[0].eta, { lowSeconds: 360, highSeconds: 362 });
     });
 
     it('passthrough admits at once and reject refuses joins', async () => {

@@ -10,26 +10,31 @@ import { testClock } from '../support/maintenance.js';
 export { testClock };
 export const PUBLIC_URL = 'https://rooms.example.test';
 
-/** A node whose clock the test moves; its admission loop is not started: tests run rounds. */
+/**
+ * A node whose clock the test moves; its admission loop is not started: tests run rounds. With a
+ * `port` it listens there and that address is its public URL (a pass's issuer), for clients that
+ * need a real server.
+ */
 export interface RoomNode {
   readonly rt: Runtime;
   readonly app: FastifyInstance;
   close(): Promise<void>;
 }
 
-export async function openRoomNode(iso: Isolation, now: () => Date): Promise<RoomNode> {
+export async function openRoomNode(iso: Isolation, now: () => Date, port?: number): Promise<RoomNode> {
   const config = loadConfig({
     QK_MASTER_KEY: MASTER_KEY,
     QK_SCHEDULER: 'off',
     QK_JOIN_RATE_LIMIT: '0',
-    QK_PUBLIC_URL: PUBLIC_URL,
+    QK_PUBLIC_URL: port === undefined ? PUBLIC_URL : `http://127.0.0.1:${port}`,
     LOG_LEVEL: 'silent',
     PORT: '0',
     ...iso.env,
   });
   const rt = await createRuntime(config, { logger: pino({ level: 'silent' }), now });
   const app = await buildApp(rt);
-  await app.ready();
+  if (port === undefined) await app.ready();
+  else await app.listen({ port, host: '127.0.0.1' });
   return {
     rt,
     app,

@@ -5,11 +5,11 @@ import { publicQueueView } from '../../domain/views.js';
 export const BOARD_SIZE = 6;
 
 /** What the display board shows: the public queue view and the most recent calls (newest first) with their desks. */
-export function boardView(q: Queue, called: readonly Ticket[]) {
+export function boardView(q: Queue, called: readonly Ticket[], now: Date) {
   const nowServing = called.map((t) => ({
     number: t.number,
     counter: t.counter,
     calledAt: t.calledAt?.toISOString() ?? null,
   }));
-  return { ...publicQueueView(q), nowServing };
+  return { ...publicQueueView(q, now), nowServing };
 }

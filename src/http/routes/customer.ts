@@ -30,7 +30,7 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       async (req) => {
         const q = await ctx.service.queue(req.params.queueId);
         const p = await ctx.auth.resolve(req.headers.authorization);
-        return p && p !== 'malformed' ? queueView(q) : publicQueueView(q);
+        return p && p !== 'malformed' ? queueView(q, ctx.now()) : publicQueueView(q, ctx.now());
       },
     );
 

@@ -34,7 +34,7 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const q = await ctx.service.createQueue(req.body);
-        return reply.status(201).send(queueView(q));
+        return reply.status(201).send(queueView(q, ctx.now()));
       },
     );
 
@@ -49,7 +49,7 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async () => ({
-        items: (await ctx.service.listQueues()).map(queueView),
+        items: (await ctx.service.listQueues()).map((q) => queueView(q, ctx.now())),
         nextCursor: null,
       }),
     );
@@ -66,7 +66,7 @@ export function operatorRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: queueSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
         },
       },
-      async (req) => queueView(await ctx.service.updateQueue(req.params.id, req.body)),
+      async (req) => queueView(await ctx.service.updateQueue(req.params.id, req.body), ctx.now()),
     );
 
     app.delete(

@@ -74,7 +74,7 @@ export function pageRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           main: '',
           // Only whether it is full, not the capacity itself (the public view leaves that out).
           boot: {
-            queue: publicQueueView(q),
+            queue: publicQueueView(q, ctx.now()),
             full: q.capacity !== null && q.waitingCount >= q.capacity,
             // The email field only where an email can be sent.
             email: ctx.config.notifications.smtpUrl !== null,
@@ -136,7 +136,7 @@ ${await qrSvg(url, t.scanToJoin)}<p>${esc(t.posterText)}</p><p class="poster-url
           bodyClass: 'page-board',
           path: `/board/${q.id}`,
           main,
-          boot: { board: boardView(q, called) },
+          boot: { board: boardView(q, called, ctx.now()) },
         }),
       );
     });
@@ -154,7 +154,7 @@ ${await qrSvg(url, t.scanToJoin)}<p>${esc(t.posterText)}</p><p class="poster-url
       async (req) => {
         const q = await ctx.service.queue(req.params.queueId);
         const called = await ctx.store.nowServing(q.id, BOARD_SIZE);
-        return boardView(q, called);
+        return boardView(q, called, ctx.now());
       },
     );
   };

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { notFound } from '../../errors/index.js';
+import { AppError, notFound } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
 import { requireRole } from '../auth.js';
-import { drawSchema, jwksSchema, passCheckSchema } from '../waiting-room-responses.js';
-import { errors, ticketViewSchema } from '../responses.js';
+import { drawEntriesSchema, drawSchema, jwksSchema, passCheckSchema } from '../waiting-room-responses.js';
+import { errors, noContent, ticketViewSchema } from '../responses.js';
 import { idSchema } from '../schemas.js';
 
 const tokenHeader = z.object({ 'x-ticket-token': z.string().max(128).optional() }).passthrough();
@@ -12,6 +12,14 @@ const ticketParams = z.object({ id: idSchema });
 
 /** Waiting rooms: the pass keys, sessions, pass checks for sites, and the public draw. */
 export function waitingRoomRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+  /** A session ended early keeps a well-signed pass; only the room knows it no longer holds. */
+  const check = async (pass: string) => {
+    const r = await ctx.rooms.passes.verify(pass);
+    if (r.valid && r.ticketId !== null && !(await ctx.rooms.isActive(r.ticketId)))
+      return { valid: false, queueId: r.queueId, ticketId: r.ticketId, expiresAt: r.expiresAt };
+    return r;
+  };
+
   return async (app) => {
     app.get(
       '/.well-known/jwks.json',
@@ -77,12 +85,26 @@ export function waitingRoomRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           response: { 200: passCheckSchema, ...errors(400, 413, 415, 503) },
         },
       },
-      async (req) => {
-        const r = await ctx.rooms.passes.verify(req.body.pass);
-        // A session ended early keeps a well-signed pass; only the room knows it no longer holds.
-        if (r.valid && r.ticketId !== null && !(await ctx.rooms.isActive(r.ticketId)))
-          return { valid: false, queueId: r.queueId, ticketId: r.ticketId, expiresAt: r.expiresAt };
-        return r;
+      async (req) => check(req.body.pass),
+    );
+
+    app.get(
+      '/api/passes/verify',
+      {
+        schema: {
+          tags: ['waiting rooms'],
+          summary: 'Check a pass for a proxy’s sub-request (nginx `auth_request`): 204 to let in, 401 to send away',
+          querystring: z.object({ queue: idSchema.describe('The room the site belongs to') }).strict(),
+          headers: z.object({ 'x-queue-pass': z.string().max(4096).optional() }).passthrough(),
+          response: { 204: noContent('A valid pass of this room, its session open'), ...errors(400, 401, 503) },
+        },
+      },
+      async (req, reply) => {
+        const pass = req.headers['x-queue-pass'];
+        const r = pass ? await check(pass) : null;
+        if (!r?.valid || r.queueId !== req.query.queue)
+          throw new AppError('unauthorized', 'no valid pass for this waiting room');
+        return reply.status(204).send();
       },
     );
 
@@ -100,6 +122,35 @@ export function waitingRoomRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         const q = await ctx.service.queue(req.params.id);
         if (q.mode !== 'waiting_room') throw notFound('waiting room');
         return ctx.rooms.drawView(q);
+      },
+    );
+
+    app.get(
+      '/api/queues/:id/draw/entries',
+      {
+        schema: {
+          tags: ['waiting rooms'],
+          summary: 'The tickets a random draw ordered, in its order, so anyone can recompute it',
+          params: z.object({ id: idSchema }),
+          querystring: z
+            .object({
+              limit: z.coerce.number().int().min(1).max(5000).default(1000),
+              cursor: z
+                .string()
+                .regex(/^\d{1,9}$/, 'must be a cursor from a previous page')
+                .optional(),
+            })
+            .strict(),
+          response: { 200: drawEntriesSchema, ...errors(400, 404, 503) },
+        },
+      },
+      async (req) => {
+        const q = await ctx.service.queue(req.params.id);
+        if (q.mode !== 'waiting_room') throw notFound('waiting room');
+        const after = req.query.cursor === undefined ? -1 : Number(req.query.cursor);
+        const items = await ctx.store.waitingRooms.drawEntries(q.id, after, req.query.limit);
+        const last = items.at(-1);
+        return { items, nextCursor: items.length === req.query.limit && last ? String(last.rank) : null };
       },
     );
   };

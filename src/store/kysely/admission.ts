@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import { ADMISSION_TICK_MS, admissionIntervalMs, admissionOf, isOpen } from '../../domain/admission.js';
+import { ADMISSION_CATCH_UP_MS, admissionIntervalMs, admissionOf, isOpen } from '../../domain/admission.js';
 import type { AdmissionSettings, QueueSettings, TicketRecord } from '../../domain/types.js';
 import type { SessionOutcome } from '../waiting-room-contract.js';
 import { lockQueue } from './queue-lock.js';
@@ -68,7 +68,7 @@ export async function admit(db: Kysely<DB>, queueId: string, at: Date): Promise<
     if (!passthrough && now < next) return [];
     let due = passthrough ? BATCH : Math.floor((now - next) / interval) + 1;
     // After an outage, admit at the rate again rather than everyone the pause would have let in.
-    const burst = Math.max(1, Math.ceil((2 * ADMISSION_TICK_MS) / interval));
+    const burst = Math.max(1, Math.ceil(ADMISSION_CATCH_UP_MS / interval));
     if (!passthrough && due > burst) {
       next = now - (burst - 1) * interval;
       due = burst;

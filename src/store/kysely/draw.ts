@@ -1,10 +1,13 @@
-import { createHmac } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { drawKey } from '../../domain/draw-check.js';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { WaitingEntry } from '../../domain/types.js';
-import type { DrawRecord, SigningKeyRecord } from '../waiting-room-contract.js';
+import type { DrawEntry, DrawRecord, SigningKeyRecord } from '../waiting-room-contract.js';
 import { lockQueue } from './queue-lock.js';
 import { priorityName } from './rows.js';
-import type { DB, SigningKeysTable, WaitingRoomsTable } from './schema.js';
+import type { DB, DrawEntriesTable, SigningKeysTable, WaitingRoomsTable } from './schema.js';
+
+/** Rows per insert of a draw's order: four values each, well inside SQLite's bound-parameter limit. */
+const ENTRY_BATCH = 500;
 
 const toDraw = (r: Selectable<WaitingRoomsTable>): DrawRecord => ({
   sealedSeed: r.sealed_seed,
@@ -44,9 +47,6 @@ export async function commit(
   });
 }
 
-/** The draw's sort key: anyone holding the seed and a ticket id can compute it. */
-const drawKey = (seed: string, ticketId: string): string => createHmac('sha256', seed).update(ticketId).digest('hex');
-
 export async function runDraw(
   db: Kysely<DB>,
   queueId: string,
@@ -66,6 +66,7 @@ export async function runDraw(
       .where('created_at', '<', opensAt.getTime())
       .execute();
     const entries: WaitingEntry[] = [];
+    const record: Insertable<DrawEntriesTable>[] = [];
     for (const rank of [0, 1]) {
       const group = rows.filter((r) => Number(r.priority) === rank);
       // The group keeps its places in the line (its seqs); only who holds which one changes.
@@ -77,8 +78,14 @@ export async function runDraw(
         const seq = seqs[i] as number;
         await trx.updateTable('tickets').set({ seq }).where('id', '=', t.id).execute();
         entries.push({ ticketId: t.id, priority: priorityName(rank), seq });
+        record.push({ queue_id: queueId, rank: record.length, ticket_id: t.id, priority: rank });
       }
     }
+    for (let i = 0; i < record.length; i += ENTRY_BATCH)
+      await trx
+        .insertInto('draw_entries')
+        .values(record.slice(i, i + ENTRY_BATCH))
+        .execute();
     await trx
       .updateTable('waiting_rooms')
       .set({ seed, drawn_at: at.getTime(), drawn_count: rows.length })
@@ -86,6 +93,23 @@ export async function runDraw(
       .execute();
     return entries;
   });
+}
+
+export async function drawEntries(
+  db: Kysely<DB>,
+  queueId: string,
+  afterRank: number,
+  limit: number,
+): Promise<DrawEntry[]> {
+  const rows = await db
+    .selectFrom('draw_entries')
+    .select(['rank', 'ticket_id', 'priority'])
+    .where('queue_id', '=', queueId)
+    .where('rank', '>', afterRank)
+    .orderBy('rank')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ rank: Number(r.rank), ticketId: r.ticket_id, priority: priorityName(Number(r.priority)) }));
 }
 
 const toKey = (r: Selectable<SigningKeysTable>): SigningKeyRecord => ({

@@ -165,6 +165,14 @@ export interface WaitingRoomsTable {
   drawn_count: number | null;
 }
 
+/** A draw's order as made: `rank` 0 is admitted first (high priority before normal). */
+export interface DrawEntriesTable {
+  queue_id: string;
+  rank: number;
+  ticket_id: string;
+  priority: number;
+}
+
 /** ES256 keys that sign passes; the private half sealed with the node's seal key. */
 export interface SigningKeysTable {
   kid: string;
@@ -227,6 +235,7 @@ export interface DB {
   metric_samples: MetricSamplesTable;
   daily_aggregates: DailyAggregatesTable;
   waiting_rooms: WaitingRoomsTable;
+  draw_entries: DrawEntriesTable;
   signing_keys: SigningKeysTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
@@ -244,6 +253,7 @@ export const OUR_TABLES = [
   'metric_samples',
   'daily_aggregates',
   'waiting_rooms',
+  'draw_entries',
   'signing_keys',
   'webhooks',
   'webhook_deliveries',

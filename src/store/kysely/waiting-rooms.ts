@@ -16,6 +16,7 @@ export function waitingRoomStore(db: Kysely<DB>, background: Kysely<DB>): Waitin
     draw: (queueId) => draws.draw(db, queueId),
     commit: (queueId, sealed, commitment) => draws.commit(db, queueId, sealed, commitment),
     runDraw: (queueId, seed, opensAt, now) => draws.runDraw(background, queueId, seed, opensAt, now),
+    drawEntries: (queueId, afterRank, limit) => draws.drawEntries(db, queueId, afterRank, limit),
     signingKeys: () => draws.signingKeys(db),
     addSigningKey: (k) => draws.addSigningKey(db, k),
   };

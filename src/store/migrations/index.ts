@@ -9,6 +9,7 @@ import * as m007 from './007_ticket_language.js';
 import * as m008 from './008_now_serving.js';
 import * as m009 from './009_recalls.js';
 import * as m010 from './010_sealed_webhook_secrets.js';
+import * as m011 from './011_draw_entries.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Step> = {
   '008_now_serving': m008,
   '009_recalls': m009,
   '010_sealed_webhook_secrets': m010,
+  '011_draw_entries': m011,
 };
 
 export function migrationProvider(kind: DialectKind): MigrationProvider {

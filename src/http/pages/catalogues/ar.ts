@@ -36,6 +36,8 @@ export const ar: Catalogue = {
   st_expired: 'منتهية',
   st_admitted: 'مقبول',
   calledHeading: 'حان دورك!',
+  admittedHeading: 'يمكنك الدخول الآن',
+  continueToSite: 'متابعة',
   goToCounter: 'يرجى التوجه إلى {counter}',
   goToDesk: 'يرجى التوجه إلى المكتب',
   counter: 'المكتب',

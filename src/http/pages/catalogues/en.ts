@@ -38,6 +38,8 @@ export const en = {
   st_expired: 'expired',
   st_admitted: 'admitted',
   calledHeading: 'It is your turn!',
+  admittedHeading: 'You’re in',
+  continueToSite: 'Continue',
   goToCounter: 'Please go to {counter}',
   goToDesk: 'Please go to the desk',
   counter: 'Desk',

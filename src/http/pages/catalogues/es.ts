@@ -36,6 +36,8 @@ export const es: Catalogue = {
   st_expired: 'vencido',
   st_admitted: 'admitido',
   calledHeading: '¡Es su turno!',
+  admittedHeading: 'Ya puede entrar',
+  continueToSite: 'Continuar',
   goToCounter: 'Diríjase a {counter}',
   goToDesk: 'Diríjase al mostrador',
   counter: 'Mostrador',
