@@ -79,6 +79,7 @@ describe(
         await form.getByLabel('Admission order').selectOption('random');
         await form.getByLabel(/Opens at/).fill('2030-06-01T09:30');
         await form.getByLabel(/Idle visitor/).fill('600');
+        await form.getByLabel(/Site to continue to/).fill('https://shop.example.com/launch');
         await form.getByRole('button', { name: 'Save settings' }).click();
         await page.getByText('Concert tickets: saved.').waitFor();
         const a = (await call(node.url, 'GET', `/api/queues/${q.id}`)).body.settings.admission;
@@ -90,6 +91,7 @@ describe(
           method: 'random',
           opensAt,
           idleSeconds: 600,
+          siteUrl: 'https://shop.example.com/launch',
         });
 
         await form.waitFor({ state: 'detached' });

@@ -86,6 +86,11 @@ export function settingsForm(q: Queue, onSaved: (message: string) => void): HTML
           value: localInput(a.opensAt),
         }),
         num('Idle visitor expires after (seconds)', 'idleSeconds', a.idleSeconds),
+        field('Site to continue to (empty: none)', 'siteUrl', {
+          type: 'url',
+          value: a.siteUrl ?? '',
+          placeholder: 'https://shop.example.com/',
+        }),
       )
     : null;
 
@@ -116,6 +121,7 @@ export function settingsForm(q: Queue, onSaved: (message: string) => void): HTML
             method: text('method'),
             opensAt: opens === '' ? null : new Date(opens).toISOString(),
             idleSeconds: number('idleSeconds'),
+            siteUrl: text('siteUrl') === '' ? null : text('siteUrl'),
           };
         }
         for (const el of errors.values()) el.textContent = '';

@@ -28,6 +28,7 @@ export interface Admission {
   method: 'fifo' | 'random' | 'passthrough' | 'reject';
   opensAt: string | null;
   idleSeconds: number;
+  siteUrl?: string | null;
 }
 
 const REFRESH_MS = 2000;
