@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { mergeSettings } from '../../domain/admission.js';
 import type { Queue, QueueSettings } from '../../domain/types.js';
 import type { NewQueue, QueuePatch } from '../contract.js';
+import { newHooksTag } from './hook-sets.js';
 import { lockQueue } from './queue-lock.js';
 import { toQueue } from './rows.js';
 import type { DB } from './schema.js';
@@ -24,6 +25,7 @@ export async function createQueue(db: Kysely<DB>, input: NewQueue, at: Date): Pr
     last_completed_at: null,
     eta_scale: null,
     eta_window: null,
+    hooks_tag: newHooksTag(),
     created_at: now,
     updated_at: now,
     closed_at: null,

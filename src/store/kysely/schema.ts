@@ -21,6 +21,8 @@ export interface QueuesTable {
   last_completed_at: number | null;
   eta_scale: Generated<number | null>;
   eta_window: Generated<string | null>;
+  /** Changes with every change of the webhooks: see hook-sets.ts. */
+  hooks_tag: Generated<string | null>;
   created_at: number;
   updated_at: number;
   closed_at: number | null;

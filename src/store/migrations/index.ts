@@ -4,6 +4,7 @@ import * as m002 from './002_waiting_by_priority.js';
 import * as m003 from './003_waiting_room.js';
 import * as m004 from './004_webhooks.js';
 import * as m005 from './005_eta_at_join.js';
+import * as m006 from './006_hooks_tag.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Step> = {
   '003_waiting_room': m003,
   '004_webhooks': m004,
   '005_eta_at_join': m005,
+  '006_hooks_tag': m006,
 };
 
 export function migrationProvider(kind: DialectKind): MigrationProvider {
