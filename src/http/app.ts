@@ -23,6 +23,7 @@ import { backupRoutes } from './routes/backups.js';
 import { consoleHistoryRoutes } from './routes/console-history.js';
 import { customerRoutes } from './routes/customer.js';
 import { GuessThrottle } from './guess-throttle.js';
+import { applyRequestBudget } from './request-budget.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -78,6 +79,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  applyRequestBudget(app, ctx.config.http.requestBudgetMs);
 
   // The default parser would turn invalid UTF-8 into U+FFFD and store it; we refuse it instead.
   app.removeContentTypeParser('application/json');

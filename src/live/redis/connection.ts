@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { isAppError, unavailable } from '../../errors/index.js';
+import { budgetSpent, isAppError, unavailable } from '../../errors/index.js';
+import { currentBudget } from '../../resilience/budget.js';
 import { backoffMs, retry, within, type RetryPolicy } from '../../resilience/index.js';
 
 export interface RedisLogger {
@@ -36,6 +37,12 @@ const coded = (e: unknown): never => {
 
 /** Runs Redis calls: transient replies are retried with backoff, then every failure is mapped by `toAppError`. */
 export function guard<T>(fn: () => Promise<T>): Promise<T> {
+  // A request past its budget starts no new call (src/resilience/budget.ts).
+  try {
+    currentBudget()?.check();
+  } catch (e) {
+    return Promise.reject(budgetSpent(e));
+  }
   return retry(fn, REPLY_RETRY).catch(coded);
 }
 
