@@ -7,8 +7,8 @@ import { assertError, createQueue, join, listAll } from './helpers.js';
 /**
  * The overall deadline of a request (QK_REQUEST_BUDGET_MS). Each dependency call has its own
  * deadline, longer here than the budget, so which one answered shows in the error's dependency:
- * a request that changed nothing is refused by its budget, one whose write committed is answered
- * as the success it is, whatever its budget says.
+ * a read is refused by its budget, a join whose write committed is answered as the success it is,
+ * whatever its budget says.
  */
 const BUDGET_MS = 1000;
 const shared = COMBOS.find((c) => c.name.includes('Redis'));

@@ -1,6 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { budgetSpent, isAppError, unavailable } from '../../errors/index.js';
-import { currentBudget } from '../../resilience/budget.js';
+import { isAppError, unavailable } from '../../errors/index.js';
 import { backoffMs, retry, within, type RetryPolicy } from '../../resilience/index.js';
 
 export interface RedisLogger {
@@ -37,12 +36,6 @@ const coded = (e: unknown): never => {
 
 /** Runs Redis calls: transient replies are retried with backoff, then every failure is mapped by `toAppError`. */
 export function guard<T>(fn: () => Promise<T>): Promise<T> {
-  // A request past its budget starts no new call (src/resilience/budget.ts).
-  try {
-    currentBudget()?.check();
-  } catch (e) {
-    return Promise.reject(budgetSpent(e));
-  }
   return retry(fn, REPLY_RETRY).catch(coded);
 }
 

@@ -32,7 +32,7 @@ import * as queues from './queues.js';
 import { CallHints } from './call-hints.js';
 import { hotReads } from './hot-reads.js';
 import * as tickets from './tickets.js';
-import { retrying, type Runner } from './retry.js';
+import { retrying } from './retry.js';
 import { ticketFacts } from './reports.js';
 import type { TicketFact } from '../../domain/stats.js';
 import { KyselyWebhookStore } from './webhooks.js';
@@ -47,9 +47,7 @@ export class KyselyStore implements Store {
   readonly admin: DatabaseAdmin;
   readonly waitingRooms: WaitingRoomStore;
   readonly webhooks: WebhookStore;
-  private readonly run: Runner;
-  /** For calls that only read: the request may still be refused for its budget after them. */
-  private readonly read = <T>(fn: () => Promise<T>): Promise<T> => this.run(fn, false);
+  private readonly run: <T>(fn: () => Promise<T>) => Promise<T>;
   private readonly hot: ReturnType<typeof hotReads>;
   private readonly callHints = new CallHints();
 
@@ -105,8 +103,8 @@ export class KyselyStore implements Store {
       if (isAppError(e)) throw e;
       throw new AppError('conflict', `a queue with id "${input.id}" already exists`, { cause: e });
     });
-  getQueue = (id: string): Promise<Queue | null> => this.read(() => this.hot.getQueue(id));
-  listQueues = (): Promise<Queue[]> => this.read(() => queues.listQueues(this.d.db));
+  getQueue = (id: string): Promise<Queue | null> => this.run(() => this.hot.getQueue(id));
+  listQueues = (): Promise<Queue[]> => this.run(() => queues.listQueues(this.d.db));
   updateQueue = (id: string, patch: QueuePatch, now: Date): Promise<Queue | null> =>
     this.run(() => queues.updateQueue(this.d.db, id, patch, now));
   /** Deleting a queue deletes all its tickets, which may be millions: it gets the background deadline. */
@@ -115,11 +113,11 @@ export class KyselyStore implements Store {
 
   joinMany = (queueId: string, requests: readonly JoinRequest[], now: Date): Promise<JoinOutcome[]> =>
     this.run(() => tickets.joinMany(this.d.db, queueId, requests, now, this.d));
-  getTicket = (id: string): Promise<TicketRecord | null> => this.read(() => this.hot.getTicket(id));
+  getTicket = (id: string): Promise<TicketRecord | null> => this.run(() => this.hot.getTicket(id));
   listTickets = (
     queueId: string,
     opts: { status?: TicketStatus; limit: number; cursor?: string },
-  ): Promise<TicketPage> => this.read(() => tickets.listTickets(this.d.db, queueId, opts));
+  ): Promise<TicketPage> => this.run(() => tickets.listTickets(this.d.db, queueId, opts));
   callNext = (
     queueId: string,
     to: 'called' | 'admitted',
@@ -138,19 +136,19 @@ export class KyselyStore implements Store {
   expireWaiting = (now: Date): Promise<TicketRecord[]> => this.run(() => tickets.expireWaiting(this.d.background, now));
   /** Every queue's waiting order is background work (index rebuilds, checks): it gets the longer deadline. */
   waitingEntries = (queueId?: string): Promise<Map<string, WaitingEntry[]>> =>
-    this.read(() => tickets.waitingEntries(queueId === undefined ? this.d.background : this.d.db, queueId));
-  waitingCounts = (): Promise<Map<string, number>> => this.read(() => tickets.waitingCounts(this.d.db));
+    this.run(() => tickets.waitingEntries(queueId === undefined ? this.d.background : this.d.db, queueId));
+  waitingCounts = (): Promise<Map<string, number>> => this.run(() => tickets.waitingCounts(this.d.db));
   /** Reports may read a long span of tickets: background deadline. */
   ticketFacts = (queueId: string, from: number, to: number): Promise<TicketFact[]> =>
-    this.read(() => ticketFacts(this.d.background, queueId, from, to));
+    this.run(() => ticketFacts(this.d.background, queueId, from, to));
 
   createKey = (k: { id: string; role: KeyRole; name: string; keyHash: string }, now: Date): Promise<ApiKey> =>
     this.run(() => keys.createKey(this.d.db, k, now));
-  listKeys = (): Promise<ApiKey[]> => this.read(() => keys.listKeys(this.d.db));
-  findKeyByHash = (h: string): Promise<ApiKeyRecord | null> => this.read(() => keys.findKeyByHash(this.d.db, h));
+  listKeys = (): Promise<ApiKey[]> => this.run(() => keys.listKeys(this.d.db));
+  findKeyByHash = (h: string): Promise<ApiKeyRecord | null> => this.run(() => keys.findKeyByHash(this.d.db, h));
   deleteKey = (id: string): Promise<boolean> => this.run(() => keys.deleteKey(this.d.db, id));
   touchKey = (id: string, now: Date): Promise<void> => this.run(() => keys.touchKey(this.d.db, id, now));
-  getMeta = (key: string): Promise<string | null> => this.read(() => keys.getMeta(this.d.db, key));
+  getMeta = (key: string): Promise<string | null> => this.run(() => keys.getMeta(this.d.db, key));
   initMeta = (key: string, value: string): Promise<string> => this.run(() => keys.initMeta(this.d.db, key, value));
 }
 
