@@ -66,6 +66,7 @@ export function httpSettings(env: Env, file: FileConfig): HttpConfig {
     maxConnections: intVar(env, 'QK_MAX_CONNECTIONS', 1, 1_000_000) ?? h.maxConnections ?? 10_000,
     maxConnectionsPerIp: intVar(env, 'QK_MAX_CONNECTIONS_PER_IP', 0, 1_000_000) ?? h.maxConnectionsPerIp ?? 512,
     requestTimeoutMs: intVar(env, 'QK_REQUEST_TIMEOUT_MS', 100, 600_000) ?? h.requestTimeoutMs ?? 30_000,
+    requestBudgetMs: intVar(env, 'QK_REQUEST_BUDGET_MS', 500, 600_000) ?? h.requestBudgetMs ?? 5_000,
     tokenGuessLimit: intVar(env, 'QK_TOKEN_GUESS_LIMIT', 0, 1_000_000) ?? h.tokenGuessLimit ?? 30,
     // Nested under `token` so that the backup's configuration snapshot redacts it like every secret.
     metrics: { token: metricsToken },

@@ -83,6 +83,7 @@ export const fileConfigSchema = z
         maxConnections: z.number().int().min(1),
         maxConnectionsPerIp: z.number().int().min(0),
         requestTimeoutMs: z.number().int().min(100).max(600_000),
+        requestBudgetMs: z.number().int().min(500).max(600_000),
         tokenGuessLimit: z.number().int().min(0),
         metricsToken: z.string().min(32),
       })

@@ -91,6 +91,8 @@ export interface HttpConfig {
   readonly maxConnectionsPerIp: number;
   /** A request (headers and body) must arrive within this many ms, else 408. */
   readonly requestTimeoutMs: number;
+  /** The most a reading request may take once it arrived, its dependency calls included (src/http/request-budget.ts). */
+  readonly requestBudgetMs: number;
   /** Wrong ticket tokens one client IP may send per minute before 429 (0 = no limit). */
   readonly tokenGuessLimit: number;
   /** A bearer token that may read /metrics only (besides admin and operator keys). */

@@ -218,7 +218,7 @@ export class QueueService {
     const entries: WaitingEntry[] = [];
     for (const o of outcomes)
       if (o.kind === 'joined') entries.push({ ticketId: o.ticket.id, priority: o.ticket.priority, seq: o.ticket.seq });
-    if (entries.length > 0) await this.liveWrite(queueId, () => this.live.index.add(queueId, entries));
+    if (entries.length > 0) await this.liveWrite(queueId, () => this.live.index.addJoined(queueId, entries));
   }
 
   /** A customer's view of their ticket; a wrong token looks exactly like a missing ticket. */

@@ -36,6 +36,14 @@ export const unavailable = (dependency: string, cause?: unknown): AppError =>
     cause,
   });
 
+/** A request that used up its time budget (QK_REQUEST_BUDGET_MS) before it changed anything. */
+export const budgetSpent = (cause?: unknown): AppError =>
+  new AppError('unavailable', 'the request ran out of time waiting for the database or Redis; retry shortly', {
+    retryAfter: 2,
+    details: { dependency: 'request budget' },
+    cause,
+  });
+
 /** Raised for configuration problems; the CLI prints it on one line and exits 2. */
 export class ConfigError extends Error {
   constructor(

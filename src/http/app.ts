@@ -22,6 +22,8 @@ import { securityHeaders } from './security-headers.js';
 import { backupRoutes } from './routes/backups.js';
 import { consoleHistoryRoutes } from './routes/console-history.js';
 import { customerRoutes } from './routes/customer.js';
+import { GuessThrottle } from './guess-throttle.js';
+import { applyRequestBudget } from './request-budget.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
@@ -77,6 +79,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  applyRequestBudget(app, ctx.config.http.requestBudgetMs);
 
   // The default parser would turn invalid UTF-8 into U+FFFD and store it; we refuse it instead.
   app.removeContentTypeParser('application/json');
@@ -135,7 +138,9 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
 
   await app.register(healthRoutes(ctx));
   await app.register(metricsRoutes(ctx));
-  await app.register(customerRoutes(ctx));
+  // One throttle for every route that checks a ticket token, so a guesser blocked on one is blocked on all.
+  const guesses = new GuessThrottle(ctx.live.limiter, ctx.config.http.tokenGuessLimit);
+  await app.register(customerRoutes(ctx, guesses));
   await app.register(operatorRoutes(ctx));
   await app.register(statsRoutes(ctx));
   await app.register(keyRoutes(ctx));
@@ -145,7 +150,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(dashboardRoutes(ctx));
   await app.register(consoleHistoryRoutes(ctx));
   await app.register(pageRoutes(ctx));
-  await app.register(waitingRoomRoutes(ctx));
+  await app.register(waitingRoomRoutes(ctx, guesses));
   return app;
 }
 

@@ -1,6 +1,12 @@
 import type { WaitingEntry } from '../domain/types.js';
 
 /**
+ * How long the index remembers a removed ticket, against a join's late add. A join adds within
+ * milliseconds of its commit; a later one failed, and the index audit repairs its queue.
+ */
+export const REMOVED_MEMORY_MS = 60_000;
+
+/**
  * The live index: each queue's waiting order, kept beside the database for O(log n) positions.
  * The database stays the source of truth; the index is rebuilt from it at start and whenever it
  * comes back empty. Implementations: `memory/` (one node) and `redis/` (shared by many nodes).
@@ -8,7 +14,13 @@ import type { WaitingEntry } from '../domain/types.js';
 export interface LiveIndex {
   /** Adds waiting tickets (idempotent: adding a present ticket again changes nothing). */
   add(queueId: string, entries: readonly WaitingEntry[]): Promise<void>;
-  /** Removes tickets; absent ones are ignored. */
+  /**
+   * Adds the tickets a join has just committed, except any removed in the last REMOVED_MEMORY_MS:
+   * an admission or a call may commit between the join's commit and this add, and its removal
+   * must win, or the index would hold a ticket that no longer waits.
+   */
+  addJoined(queueId: string, entries: readonly WaitingEntry[]): Promise<void>;
+  /** Removes tickets (absent ones are ignored) and remembers them for `addJoined`. */
   remove(queueId: string, ticketIds: readonly string[]): Promise<void>;
   /** Zero-based rank in the waiting order, or null when the ticket is not waiting. */
   rank(queueId: string, ticketId: string): Promise<number | null>;

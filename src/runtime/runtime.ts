@@ -15,6 +15,7 @@ import { WaitingRooms } from '../domain/waiting-rooms.js';
 import { roomEffects } from '../domain/room-effects.js';
 import { WebhookDispatcher } from '../domain/webhook-dispatcher.js';
 import { smtpSender } from './mailer.js';
+import type { LiveBackend } from '../live/contract.js';
 import { openLive } from '../live/open.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { createMaintenance } from '../maintenance/engine/index.js';
@@ -24,13 +25,18 @@ import { createMetrics } from '../metrics/registry.js';
 import { Sampler } from '../metrics/sampler.js';
 import { LatencyWindow } from '../metrics/window.js';
 import { SEAL_KEY_META } from '../store/dump-contract.js';
+import type { Store } from '../store/contract.js';
 import { openStore } from '../store/open.js';
 import { EMAIL_CHANNEL } from '../store/webhook-contract.js';
 import type { AppContext } from './context.js';
 
 export interface Runtime extends AppContext {
-  /** Set only on the first start without QK_MASTER_KEY: the caller prints it once. */
-  readonly generatedMasterKey: string | null;
+  /**
+   * On the first start without QK_MASTER_KEY, stores the hash of a new admin key and returns the
+   * key, for the caller to print at once; null when a key exists (or another node stored its own
+   * first). Called once the node listens, so a start that fails earlier stores no key at all.
+   */
+  keepGeneratedKey(): Promise<string | null>;
   readonly sampler: Sampler;
   readonly dispatcher: WebhookDispatcher;
   start(): Promise<void>;
@@ -45,29 +51,40 @@ export async function createRuntime(
   config: Config,
   opts: { logger?: Logger; serve?: boolean; now?: () => Date } = {},
 ): Promise<Runtime> {
-  const now = opts.now ?? (() => new Date());
   const logger = opts.logger ?? createLogger({ level: config.logLevel, logDir: config.logDir });
-  const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const store = openStore(config.database, {
     // Background database work never needs longer than a maintenance step may take.
     backgroundTimeoutMs: config.maintenance.stepTimeoutMs,
     onStatementGrowth: (count) =>
       logger.warn({ statements: count }, 'SQLite keeps this many prepared statements; distinct SQL texts keep growing'),
   });
-  await store.migrate();
-  const live = await openLive(config, logger);
+  let live: LiveBackend | undefined;
+  try {
+    await store.migrate();
+    live = await openLive(config, logger);
+    return await assemble(config, store, live, logger, opts.now ?? (() => new Date()));
+  } catch (e) {
+    // A start that fails leaves no pool or link open behind it to keep the process alive.
+    await live?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function assemble(
+  config: Config,
+  store: Store,
+  live: LiveBackend,
+  logger: Logger,
+  now: () => Date,
+): Promise<Runtime> {
+  const nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const sealKey = Buffer.from(await store.initMeta(SEAL_KEY_META, randomBytes(32).toString('hex')), 'hex');
   const secrets = secretBox(sealKey);
 
-  let generatedMasterKey: string | null = null;
   let masterHash: string | null = config.masterKey ? sha256(config.masterKey) : await store.getMeta('master_key_hash');
-  if (masterHash === null) {
-    const key = newApiKey();
-    const kept = await store.initMeta('master_key_hash', sha256(key));
-    if (kept === sha256(key)) generatedMasterKey = key;
-    masterHash = kept;
-  }
-  const fixedMaster = masterHash;
+  // Only offered here: a hash stored now would outlive a start that fails before the key is shown.
+  const offeredKey = masterHash === null ? newApiKey() : null;
 
   const metrics = createMetrics();
   const window = new LatencyWindow();
@@ -109,7 +126,7 @@ export async function createRuntime(
   };
   const service = new QueueService(store, live, sealKey, observer, now, indexMiss, config.timezone);
   events = new TicketEvents(live.bus, service, (e) => logger.warn({ err: e }, 'live update failed'));
-  const auth = new KeyAuthority(store, () => fixedMaster);
+  const auth = new KeyAuthority(store, () => masterHash);
   const passes = new Passes(store.waitingRooms, sealKey, config.publicUrl, now);
   const rooms = new WaitingRooms(store, roomEffects(live.index, observer, indexMiss), passes, sealKey, now);
   service.attachRooms(rooms);
@@ -186,7 +203,12 @@ export async function createRuntime(
     rooms,
     admission,
     secrets,
-    generatedMasterKey,
+    async keepGeneratedKey() {
+      if (offeredKey === null || masterHash !== null) return null;
+      masterHash = await store.initMeta('master_key_hash', sha256(offeredKey));
+      auth.forget();
+      return masterHash === sha256(offeredKey) ? offeredKey : null;
+    },
     sampler,
     dispatcher,
     async start() {

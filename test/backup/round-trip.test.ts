@@ -25,6 +25,8 @@ for (const backend of BACKENDS) {
   describe(`backup round trip on ${backend.name}`, { skip: backend.skip }, () => {
     it('restores every table equal, and a node started on the target serves the same positions', async () => {
       const { config, rt } = await system(scratch, backend.name);
+      // As `serve` does on a first start: the generated admin key's hash goes into the database.
+      assert.ok(await rt.keepGeneratedKey());
       const seeded = await seed(rt);
       const created = await createBackup({ config, store: rt.store, live: rt.live });
       assert.equal((await verifyBackup(config, created.id)).status, 'Valid');

@@ -31,7 +31,9 @@ const cli = (args: string[], env: Record<string, string>) =>
   });
 
 /** Starts `serve` and resolves with its address once it prints that it listens. */
-function startServer(env: Record<string, string>): Promise<{ base: string; stop(): Promise<number | null> }> {
+function startServer(
+  env: Record<string, string>,
+): Promise<{ base: string; output(): string; stop(): Promise<number | null> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -45,6 +47,7 @@ function startServer(env: Record<string, string>): Promise<{ base: string; stop(
       if (m)
         resolve({
           base: m[1] as string,
+          output: () => out,
           stop: () => {
             child.kill('SIGTERM');
             return exited;
@@ -67,25 +70,37 @@ after(async () => {
 });
 
 describe('serve', () => {
-  it('prints the generated admin key even when the port is taken on the first start', async () => {
+  it('a port clash on the first start stores no admin key; the next start makes one and prints it', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as AddressInfo).port;
     const dir = newDir();
+    const storedHash = async () => {
+      const store = openStore(loadConfig({ QK_DATA_DIR: dir }).database);
+      try {
+        return await store.getMeta('master_key_hash');
+      } finally {
+        await store.close();
+      }
+    };
     try {
       const r = cli(['serve'], { ...baseEnv(dir), PORT: String(port) });
       assert.equal(r.status, 1, r.stderr);
       assert.match(r.stderr, new RegExp(`127\\.0\\.0\\.1:${port} \\(the port is in use\\); set PORT`));
-      const key = /Generated admin key[^\n]*\n\s+(qk_\S+)/.exec(r.stdout)?.[1];
-      assert.ok(key, `the key is printed: ${r.stdout}`);
-      const store = openStore(loadConfig({ QK_DATA_DIR: dir }).database);
-      try {
-        assert.equal(await store.getMeta('master_key_hash'), createHash('sha256').update(key).digest('hex'));
-      } finally {
-        await store.close();
-      }
+      assert.doesNotMatch(r.stdout, /Generated admin key/);
+      assert.equal(await storedHash(), null, 'no key was shown, so none is stored');
     } finally {
       blocker.close();
+    }
+    const server = await startServer({ ...baseEnv(dir), PORT: '0' });
+    const key = /Generated admin key[^\n]*\n\s+(qk_\S+)/.exec(server.output())?.[1];
+    try {
+      assert.ok(key, `the key is printed: ${server.output()}`);
+      assert.equal(await storedHash(), createHash('sha256').update(key).digest('hex'));
+      const keys = await fetch(`${server.base}/api/keys`, { headers: { authorization: `Bearer ${key}` } });
+      assert.equal(keys.status, 200);
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -46,3 +46,23 @@ describe('QK_METRICS_TOKEN', () => {
     );
   });
 });
+
+describe('QK_REQUEST_BUDGET_MS', () => {
+  const load = (v?: string) =>
+    loadConfig({ QK_DATA_DIR: '/tmp/qk-trust', ...(v === undefined ? {} : { QK_REQUEST_BUDGET_MS: v }) }).http
+      .requestBudgetMs;
+
+  test('defaults to 5 seconds and takes milliseconds', () => {
+    assert.equal(load(), 5000);
+    assert.equal(load('1500'), 1500);
+  });
+
+  test('a value out of range or not a number stops the start, naming the variable', () => {
+    for (const v of ['0', '499', '600001', 'soon', '2.5'])
+      assert.throws(
+        () => load(v),
+        (e: unknown) => e instanceof ConfigError && e.variable === 'QK_REQUEST_BUDGET_MS',
+        v,
+      );
+  });
+});

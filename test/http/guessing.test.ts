@@ -84,6 +84,23 @@ for (const combo of COMBOS) {
       assert.equal(owner.body.status, 'waiting');
     });
 
+    test('wrong-token renewals are guesses too: 429 after the limit, and the block holds on every ticket route', async () => {
+      const q = (await createQueue(base)).id;
+      const t = await join(base, q);
+      const guesser = '203.0.113.88';
+      for (let i = 0; i < LIMIT; i++)
+        assertError(
+          await call(base, 'POST', `/api/tickets/${t.id}/renew`, from(guesser, `wrong-${i}`)),
+          404,
+          'not_found',
+          `renewal guess ${i + 1}`,
+        );
+      const refused = await call(base, 'POST', `/api/tickets/${t.id}/renew`, from(guesser, 'wrong-again'));
+      assertError(refused, 429, 'rate_limited', 'the renewal guess after the limit');
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+      assertError(await call(base, 'GET', `/api/tickets/${t.id}`, from(guesser, t.token)), 429, 'rate_limited');
+    });
+
     test('a customer polling their own ticket never counts as guessing', async () => {
       const q = (await createQueue(base)).id;
       const t = await join(base, q);

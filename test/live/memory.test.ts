@@ -24,6 +24,19 @@ liveBackendSuite('memory backend (tiny blocks)', {
 });
 
 describe('memory backend specifics', () => {
+  it('forgets a removal after a minute: a join adding that id later is taken', async () => {
+    let now = 1_000_000;
+    const b = createMemoryBackend({ now: () => now });
+    await b.index.remove('q', ['t1']);
+    now += 59_000;
+    await b.index.addJoined('q', [e('t1', 'normal', 1)]);
+    assert.equal(await b.index.count('q'), 0);
+    now += 2_000;
+    await b.index.remove('q', ['other']);
+    await b.index.addJoined('q', [e('t1', 'normal', 1)]);
+    assert.equal(await b.index.rank('q', 't1'), 0);
+  });
+
   it('rate windows follow the injected clock and sweep counts the expired ones', async () => {
     let now = 1_000_000;
     const b = createMemoryBackend({ now: () => now });

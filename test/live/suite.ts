@@ -95,6 +95,21 @@ export function liveBackendSuite(name: string, harness: BackendHarness, skip: st
       assert.equal(await b.index.count('q'), 2);
     });
 
+    it("a join's late add does not bring back a ticket removed since; other adds still do", async () => {
+      await b.index.add('q', [e('a', 'normal', 1)]);
+      // An admission or a call committed between the join's commit and its index add.
+      await b.index.remove('q', ['late', 'a']);
+      await b.index.addJoined('q', [e('late', 'normal', 2), e('fresh', 'normal', 3)]);
+      assert.deepEqual(await b.index.range('q', 0, 10), ['fresh']);
+      assert.equal(await b.index.rank('q', 'late'), null);
+      assert.equal(await b.index.rank('other', 'fresh'), null);
+      // The removal is per queue, and a requeue (a plain add) puts a removed ticket back.
+      await b.index.addJoined('other', [e('late', 'normal', 2)]);
+      assert.equal(await b.index.rank('other', 'late'), 0);
+      await b.index.add('q', [e('a', 'normal', 4)]);
+      assert.deepEqual(await b.index.range('q', 0, 10), ['fresh', 'a']);
+    });
+
     it('lists queues with entries only, and drops a queue', async () => {
       await b.index.add('q2', [e('x', 'normal', 1)]);
       await b.index.add('q1', [e('y', 'normal', 1), e('z', 'high', 2)]);

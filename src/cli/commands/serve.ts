@@ -30,8 +30,6 @@ export async function serve(): Promise<void> {
     app = await buildApp(rt);
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
-    // The key's hash is stored already: the key must not be lost with the failed start.
-    if (rt.generatedMasterKey) printKey(rt.generatedMasterKey);
     await app?.close().catch(() => undefined);
     await rt.close().catch(() => undefined);
     await claim.release();
@@ -48,7 +46,8 @@ export async function serve(): Promise<void> {
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shown = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const base = `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
-  if (rt.generatedMasterKey) printKey(rt.generatedMasterKey);
+  const generated = await rt.keepGeneratedKey();
+  if (generated) printKey(generated);
   process.stdout.write(`queuekeeper listening on ${base}\nDashboard: ${base}/dashboard\nAPI docs:  ${base}/docs\n`);
   await rt.start();
   rt.logger.info(

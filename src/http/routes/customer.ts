@@ -5,7 +5,7 @@ import { publicQueueView, queueView } from '../../domain/views.js';
 import { AppError } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
 import { errors, joinResultSchema, queueOrPublicSchema, ticketViewSchema } from '../responses.js';
-import { GuessThrottle } from '../guess-throttle.js';
+import type { GuessThrottle } from '../guess-throttle.js';
 import { joinBody, idSchema, idempotencyHeader } from '../schemas.js';
 
 const MAX_STREAMS_PER_TICKET = 3;
@@ -14,9 +14,8 @@ const END_RETRY_MS = 600_000;
 const tokenHeader = z.object({ 'x-ticket-token': z.string().max(128).optional() }).passthrough();
 
 /** Customer routes: no key; a ticket's secret token proves ownership. */
-export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+export function customerRoutes(ctx: AppContext, guesses: GuessThrottle): FastifyPluginAsyncZod {
   return async (app) => {
-    const guesses = new GuessThrottle(ctx.live.limiter, ctx.config.http.tokenGuessLimit);
     app.get(
       '/api/queues/:queueId',
       {

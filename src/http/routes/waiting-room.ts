@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { AppError, notFound } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
 import { requireRole } from '../auth.js';
+import type { GuessThrottle } from '../guess-throttle.js';
 import { drawEntriesSchema, drawSchema, jwksSchema, passCheckSchema } from '../waiting-room-responses.js';
 import { errors, noContent, ticketViewSchema } from '../responses.js';
 import { idSchema } from '../schemas.js';
@@ -11,7 +12,7 @@ const tokenHeader = z.object({ 'x-ticket-token': z.string().max(128).optional() 
 const ticketParams = z.object({ id: idSchema });
 
 /** Waiting rooms: the pass keys, sessions, pass checks for sites, and the public draw. */
-export function waitingRoomRoutes(ctx: AppContext): FastifyPluginAsyncZod {
+export function waitingRoomRoutes(ctx: AppContext, guesses: GuessThrottle): FastifyPluginAsyncZod {
   /** A session ended early keeps a well-signed pass; only the room knows it no longer holds. */
   const check = async (pass: string) => {
     const r = await ctx.rooms.passes.verify(pass);
@@ -41,11 +42,14 @@ export function waitingRoomRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           summary: 'Extend an active session by the room’s session length',
           params: ticketParams,
           headers: tokenHeader,
-          response: { 200: ticketViewSchema.describe('The ticket with its new pass'), ...errors(400, 404, 409, 503) },
+          response: {
+            200: ticketViewSchema.describe('The ticket with its new pass'),
+            ...errors(400, 404, 409, 429, 503),
+          },
         },
       },
       async (req) => {
-        const t = await ctx.service.ownTicket(req.params.id, req.headers['x-ticket-token']);
+        const t = await guesses.guard(req, () => ctx.service.ownTicket(req.params.id, req.headers['x-ticket-token']));
         const q = await ctx.service.queue(t.queueId);
         if (q.mode !== 'waiting_room') throw notFound('session');
         return ctx.service.viewOf(await ctx.rooms.session(t.id, 'renew', q));

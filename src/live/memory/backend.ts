@@ -14,7 +14,7 @@ export interface MemoryBackendOptions {
 
 /** The single-node backend: everything in this process, nothing shared, lost on restart. */
 export function createMemoryBackend(opts: MemoryBackendOptions = {}): LiveBackend {
-  const index = new MemoryLiveIndex(opts.blockCapacity);
+  const index = new MemoryLiveIndex(opts.blockCapacity, opts.now);
   const bus = new MemoryBus(opts.logger);
   const limiter = new MemoryRateLimiter(opts.now);
   return {

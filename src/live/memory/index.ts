@@ -1,5 +1,5 @@
 import type { WaitingEntry } from '../../domain/types.js';
-import type { LiveIndex } from '../contract.js';
+import { REMOVED_MEMORY_MS, type LiveIndex } from '../contract.js';
 import { normalizeWindow } from '../order-key.js';
 import { QueueOrder } from './queue-order.js';
 
@@ -12,11 +12,16 @@ type Store = Map<string, QueueOrder>;
 export class MemoryLiveIndex implements LiveIndex {
   private live: Store = new Map();
   private readonly namespaces = new Map<string, Store>();
+  /** Recently removed `queueId ticketId` pairs by removal time; insertion order is time order. */
+  private readonly removed = new Map<string, number>();
   /** A fresh process has no order yet: the caller must rebuild it from the database first. */
   private built = false;
 
   /** `blockCapacity` only exists so tests can force block splits and merges with few entries. */
-  constructor(private readonly blockCapacity?: number) {}
+  constructor(
+    private readonly blockCapacity?: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async add(queueId: string, entries: readonly WaitingEntry[]): Promise<void> {
     if (entries.length === 0) return;
@@ -26,12 +31,34 @@ export class MemoryLiveIndex implements LiveIndex {
     if (!existing && q.size > 0) this.live.set(queueId, q);
   }
 
+  async addJoined(queueId: string, entries: readonly WaitingEntry[]): Promise<void> {
+    await this.add(
+      queueId,
+      entries.filter((e) => !this.removed.has(`${queueId} ${e.ticketId}`)),
+    );
+  }
+
   async remove(queueId: string, ticketIds: readonly string[]): Promise<void> {
+    this.remember(queueId, ticketIds);
     const q = this.live.get(queueId);
     if (!q) return;
     q.remove(ticketIds);
     // Like a Redis sorted set, an empty queue disappears so queueIds() lists only queues with entries.
     if (q.size === 0) this.live.delete(queueId);
+  }
+
+  private remember(queueId: string, ticketIds: readonly string[]): void {
+    const now = this.now();
+    for (const [key, at] of this.removed) {
+      if (at > now - REMOVED_MEMORY_MS) break;
+      this.removed.delete(key);
+    }
+    for (const id of ticketIds) {
+      const key = `${queueId} ${id}`;
+      // Delete first so the key moves to the end and the map stays in time order.
+      this.removed.delete(key);
+      this.removed.set(key, now);
+    }
   }
 
   async rank(queueId: string, ticketId: string): Promise<number | null> {

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { WaitingEntry } from '../../domain/types.js';
-import type { LiveIndex } from '../contract.js';
+import { REMOVED_MEMORY_MS, type LiveIndex } from '../contract.js';
 import { normalizeWindow, orderKey } from '../order-key.js';
 import { guard } from './connection.js';
 import { chunks, KeySpace } from './keys.js';
-import { REMOVE, SWAP } from './scripts.js';
+import { ADD_JOINED, REMOVE, SWAP } from './scripts.js';
 
 /** Members per ZADD/ZREM call: large enough to amortise round trips, small enough for Lua's unpack. */
 const BATCH = 500;
@@ -50,11 +50,21 @@ export class RedisLiveIndex implements LiveIndex {
     });
   }
 
+  async addJoined(queueId: string, entries: readonly WaitingEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const args = entries.flatMap((e) => [String(orderKey(e)), e.ticketId]);
+    const keys = [this.live.queue(queueId), this.live.queues, this.live.removed(queueId)];
+    await guard(async () => {
+      for (const part of chunks(args, BATCH * 2)) await ADD_JOINED.run(this.client, keys, [queueId, ...part]);
+    });
+  }
+
   async remove(queueId: string, ticketIds: readonly string[]): Promise<void> {
     if (ticketIds.length === 0) return;
-    const keys = [this.live.queue(queueId), this.live.queues];
+    const keys = [this.live.queue(queueId), this.live.queues, this.live.removed(queueId)];
     await guard(async () => {
-      for (const part of chunks(ticketIds, BATCH)) await REMOVE.run(this.client, keys, [queueId, ...part]);
+      for (const part of chunks(ticketIds, BATCH))
+        await REMOVE.run(this.client, keys, [queueId, Date.now(), REMOVED_MEMORY_MS, ...part]);
     });
   }
 

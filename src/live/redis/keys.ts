@@ -15,6 +15,11 @@ export class KeySpace {
     return `${this.base}q:${queueId}`;
   }
 
+  /** Ids recently removed from the queue's index; `g:` keeps them apart from the queue keys. */
+  removed(queueId: string): string {
+    return `${this.base}g:${queueId}`;
+  }
+
   get queues(): string {
     return `${this.base}queues`;
   }

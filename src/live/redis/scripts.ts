@@ -31,6 +31,7 @@ class LuaCommand {
 }
 
 export const REMOVE = new LuaCommand('qkRemove', 'remove.lua');
+export const ADD_JOINED = new LuaCommand('qkAddJoined', 'add-joined.lua');
 export const SWAP = new LuaCommand('qkSwapIndex', 'swap-index.lua');
 export const SLIDING_HIT = new LuaCommand('qkSlidingHit', 'sliding-hit.lua');
 export const DELETE_ORPHANS = new LuaCommand('qkDeleteOrphans', 'delete-orphans.lua');

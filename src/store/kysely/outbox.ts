@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { EMAIL_CHANNEL, type WebhookEvent } from '../webhook-contract.js';
+import { hooksFor } from './hook-sets.js';
 import { PRIORITY_RANKS } from './rows.js';
 import type { DB, QueuesTable, TicketsTable, WebhookDeliveriesTable } from './schema.js';
 
@@ -42,19 +43,19 @@ const subscribed = (events: string, type: WebhookEvent): boolean => events.inclu
 
 /**
  * Writes the outbox rows of a change inside its transaction: one per event and subscribed webhook.
- * The webhooks are read here, in the same transaction, so a webhook created a moment ago on another
- * node gets this change's events. `left` (the place a ticket just gave up in the waiting order) adds
+ * The webhooks come from `hooksFor`, exact as of this transaction (a webhook created a moment ago
+ * on another node gets this change's events) without a read while they stay the same. `left` (the place a ticket just gave up in the waiting order) adds
  * `ticket.near` for the ticket that moved up to the queue's `notifyAtPosition`, once per ticket.
  */
 export async function recordEvents(
   trx: Kysely<DB>,
-  q: Pick<Selectable<QueuesTable>, 'id' | 'settings'>,
+  q: Pick<Selectable<QueuesTable>, 'id' | 'settings' | 'hooks_tag'>,
   events: readonly ChangeEvent[],
   now: number,
   left: WaitingPlace | null = null,
 ): Promise<void> {
   if (events.length === 0 && left === null) return;
-  const hooks = await trx.selectFrom('webhooks').select(['id', 'events']).execute();
+  const hooks = await hooksFor(trx, q);
   if (hooks.length === 0) return;
   const all = [...events];
   if (left !== null && hooks.some((h) => subscribed(h.events, 'ticket.near'))) {

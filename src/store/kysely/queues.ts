@@ -3,6 +3,7 @@ import { mergeSettings } from '../../domain/admission.js';
 import { resetsAtAfterChange } from '../../domain/numbering.js';
 import type { Queue, QueueSettings } from '../../domain/types.js';
 import type { NewQueue, QueuePatch } from '../contract.js';
+import { newHooksTag } from './hook-sets.js';
 import { lockQueue } from './queue-lock.js';
 import { toQueue } from './rows.js';
 import type { DB } from './schema.js';
@@ -27,6 +28,7 @@ export async function createQueue(db: Kysely<DB>, input: NewQueue, at: Date): Pr
     eta_window: null,
     number_epoch: 0,
     number_resets_at: resetsAtAfterChange({ settings: {}, resetsAt: null }, input.settings, now),
+    hooks_tag: newHooksTag(),
     created_at: now,
     updated_at: now,
     closed_at: null,

@@ -25,6 +25,8 @@ export interface QueuesTable {
   number_epoch: Generated<number>;
   /** When the current cycle ends (epoch ms); null for continuous numbering. */
   number_resets_at: Generated<number | null>;
+  /** Changes with every change of the webhooks: see hook-sets.ts. */
+  hooks_tag: Generated<string | null>;
   created_at: number;
   updated_at: number;
   closed_at: number | null;

@@ -9,6 +9,7 @@ import {
   type WebhookRecord,
   type WebhookStore,
 } from '../webhook-contract.js';
+import { changeHooks } from './hook-sets.js';
 import type { DB, WebhookDeliveriesTable, WebhooksTable } from './schema.js';
 
 const toWebhook = (r: Selectable<WebhooksTable>): WebhookRecord => ({
@@ -57,7 +58,10 @@ export class KyselyWebhookStore implements WebhookStore {
       include_contact: w.includeContact ? 1 : 0,
       created_at: now.getTime(),
     };
-    await this.db.insertInto('webhooks').values(row).execute();
+    await changeHooks(this.db, this.kind, async (trx) => {
+      await trx.insertInto('webhooks').values(row).execute();
+      return { result: undefined, changed: true };
+    });
     return toWebhook(row);
   }
 
@@ -79,11 +83,12 @@ export class KyselyWebhookStore implements WebhookStore {
   }
 
   async deleteWebhook(id: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return changeHooks(this.db, this.kind, async (trx) => {
       // SQLite enforces the cascade only with foreign keys on; the rows go explicitly on both.
       await trx.deleteFrom('webhook_deliveries').where('webhook_id', '=', id).execute();
       const r = await trx.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
-      return Number(r.numDeletedRows) > 0;
+      const deleted = Number(r.numDeletedRows) > 0;
+      return { result: deleted, changed: deleted };
     });
   }
 
@@ -116,11 +121,14 @@ export class KyselyWebhookStore implements WebhookStore {
       include_contact: 1,
       created_at: now.getTime(),
     };
-    await this.db
-      .insertInto('webhooks')
-      .values(row)
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+    await changeHooks(this.db, this.kind, async (trx) => {
+      const r = await trx
+        .insertInto('webhooks')
+        .values(row)
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      return { result: undefined, changed: Number(r.numInsertedOrUpdatedRows ?? 0) > 0 };
+    });
   }
 
   async claimDue(

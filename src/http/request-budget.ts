@@ -1,0 +1,38 @@
+import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
+import { budgetSpent } from '../errors/index.js';
+
+/** Routes that hold a request open on purpose: an event stream and the CLI's long poll. */
+const OPEN_ENDED = new Set(['/api/tickets/:ticketId/events', '/api/maintenance/runs/:id/wait']);
+
+const readsOnly = (method: string | readonly string[]): boolean =>
+  (typeof method === 'string' ? [method] : method).every((m) => m === 'GET' || m === 'HEAD');
+
+/**
+ * Bounds reading routes by the request's time budget (QK_REQUEST_BUDGET_MS, counted from its
+ * arrival): one still waiting on its dependencies then is answered 503 `unavailable` with
+ * Retry-After, whatever its calls' own deadlines. Routes that may write are left to answer: a
+ * write that committed must never be answered as failed, and each of their calls has its own
+ * deadline. No per-call bookkeeping: the budget costs the hot paths one timer per read.
+ */
+export function applyRequestBudget(app: FastifyInstance, budgetMs: number): void {
+  app.addHook('onRoute', (route) => {
+    if (OPEN_ENDED.has(route.url) || !readsOnly(route.method)) return;
+    const handler = route.handler as (...args: Parameters<RouteHandlerMethod>) => unknown;
+    route.handler = function (this: FastifyInstance, req, reply) {
+      const work = Promise.resolve(handler.call(this, req, reply));
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(budgetSpent()), Math.max(0, budgetMs - reply.elapsedTime));
+        work.then(
+          (v) => {
+            clearTimeout(timer);
+            resolve(v);
+          },
+          (e: unknown) => {
+            clearTimeout(timer);
+            reject(e);
+          },
+        );
+      });
+    };
+  });
+}
