@@ -80,6 +80,50 @@ async function capacityEdges(store: Store): Promise<void> {
   await store.close();
 }
 
+/** The joined event of the one-statement batch and of the general path carry the same fields. */
+async function joinedPayloads(store: Store): Promise<void> {
+  await store.migrate();
+  const now = new Date();
+  await store.createQueue(
+    { id: 'ev', name: 'ev', mode: 'service', capacity: null, settings: DEFAULT_QUEUE_SETTINGS },
+    now,
+  );
+  await store.webhooks.createWebhook(
+    {
+      id: 'wh_ev',
+      url: 'https://hooks.example.org/x',
+      events: ['ticket.joined'],
+      sealedSecret: 'x',
+      includeContact: false,
+    },
+    now,
+  );
+  const fast = joinRequest();
+  const general = joinRequest({ idempotencyKey: 'k'.repeat(16), sealedToken: 'sealed' });
+  await store.joinMany('ev', [fast], now);
+  await store.joinMany('ev', [general], now);
+  const claimed = await store.webhooks.claimDue('test', new Date(now.getTime() + 1000), 60_000, 10);
+  const dataOf = (id: string) => claimed.find((c) => c.data.id === id)?.data;
+  const keys = (d: Record<string, unknown> | undefined) => Object.keys(d ?? {}).sort();
+  assert.deepEqual(keys(dataOf(fast.id)), keys(dataOf(general.id)));
+  assert.deepEqual(
+    { ...dataOf(fast.id), id: null, number: null, position: null },
+    {
+      ...dataOf(general.id),
+      id: null,
+      number: null,
+      position: null,
+    },
+  );
+  assert.equal(dataOf(fast.id)?.recalls, 0);
+  await store.close();
+}
+
+describe('a joined event reads the same whichever join path wrote it', () => {
+  it('on SQLite', () => joinedPayloads(stores.sqlite('ev.db')));
+  it('on PostgreSQL', { skip: skipPg }, () => joinedPayloads(stores.postgres('ev')));
+});
+
 describe('a join batch stores every value exactly', () => {
   it('on SQLite', () => roundTrip(stores.sqlite('a.db')));
   it('on PostgreSQL (one statement per batch, prepared statements)', { skip: skipPg }, () =>

@@ -58,7 +58,7 @@ export async function joinInOneStatement(
       SELECT w.id, u.id, q.id, 'ticket.joined', json_build_object('id', u.id, 'queueId', q.id,
           'number', q.last_number - ${n}::bigint + u.ord, 'status', 'waiting',
           'priority', CASE WHEN u.priority = 0 THEN 'high' ELSE 'normal' END,
-          'position', u.pos::int, 'counter', NULL)::text, ${now}::bigint, ${now}::bigint
+          'position', u.pos::int, 'counter', NULL, 'recalls', 0)::text, ${now}::bigint, ${now}::bigint
       FROM q CROSS JOIN u CROSS JOIN webhooks w
       WHERE w.events LIKE '%"ticket.joined"%'
     ), s AS (
