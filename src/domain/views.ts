@@ -34,6 +34,10 @@ export interface OperatorTicketView extends TicketView {
   metadata: Record<string, unknown> | null;
 }
 
+/** The estimate shown at a position; live updates recompute it from the queue without the ticket. */
+export const etaAt = (queue: Queue, position: number | null): Eta | null =>
+  queue.mode === 'waiting_room' ? admissionEta(queue, position, Date.now()) : estimateWait(queue, position);
+
 export function ticketView(t: Ticket, queue: Queue, position: number | null): TicketView {
   return {
     id: t.id,
@@ -42,7 +46,7 @@ export function ticketView(t: Ticket, queue: Queue, position: number | null): Ti
     status: t.status,
     priority: t.priority,
     position,
-    eta: queue.mode === 'waiting_room' ? admissionEta(queue, position, Date.now()) : estimateWait(queue, position),
+    eta: etaAt(queue, position),
     etaAtJoin: t.etaAtJoin,
     name: t.name,
     counter: t.counter,

@@ -86,7 +86,7 @@ export async function createRuntime(
         metrics.serviceSeconds.observe({ queue: t.queueId }, (t.endedAt.getTime() - t.calledAt.getTime()) / 1000);
       if (t.status === 'left' || t.status === 'no_show' || t.status === 'expired')
         metrics.left.inc({ queue: t.queueId, status: t.status });
-      if (from !== t.status) events?.publish(t.queueId);
+      if (from !== t.status) events?.changed(t, from);
     },
     // The HTTP layer logs each failed guess once, with the client's address.
     invalidToken: (ticketId) => logger.debug({ ticketId }, 'ticket token did not match'),
@@ -98,7 +98,7 @@ export async function createRuntime(
     watcher.markDirty(queueId);
   };
   const service = new QueueService(store, live, sealKey, observer, now, indexMiss);
-  events = new TicketEvents(live.bus, service, (e) => logger.warn({ err: e }, 'live update failed'));
+  events = new TicketEvents(live.bus, live.index, service, nodeId, (e) => logger.warn({ err: e }, 'live update failed'));
   const auth = new KeyAuthority(store, () => fixedMaster);
   const passes = new Passes(store.waitingRooms, sealKey, config.publicUrl, now);
   const rooms = new WaitingRooms(store, roomEffects(live.index, observer, indexMiss), passes, sealKey, now);
@@ -183,6 +183,7 @@ export async function createRuntime(
       await admission.stop();
       await dispatcher.stop();
       await maintenance.stop();
+      ctx.events.close();
       await live.close();
       await store.close();
     },

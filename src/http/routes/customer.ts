@@ -7,6 +7,7 @@ import type { AppContext } from '../../runtime/context.js';
 import { errors, joinResultSchema, queueOrPublicSchema, ticketViewSchema } from '../responses.js';
 import { GuessThrottle } from '../guess-throttle.js';
 import { joinBody, idSchema, idempotencyHeader } from '../schemas.js';
+import { startSse } from '../sse.js';
 
 const MAX_STREAMS_PER_TICKET = 3;
 const END_RETRY_MS = 600_000;
@@ -116,40 +117,41 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const first = await guesses.guard(req, () => ctx.service.customerTicket(req.params.ticketId, req.query.token));
-        // A page open in a few tabs is normal; hundreds of streams on one ticket are an attack.
-        if (ctx.events.streamsOf(first.id) >= MAX_STREAMS_PER_TICKET)
+        // A page open in a few tabs is normal; hundreds of streams on one ticket are an attack. The
+        // slot is taken in the same step as the check, and given back however the request ends.
+        const release = ctx.events.reserve(first.id, MAX_STREAMS_PER_TICKET);
+        if (!release)
           throw new AppError('rate_limited', `this ticket already has ${MAX_STREAMS_PER_TICKET} open event streams`, {
             retryAfter: 15,
           });
-        const unwatch = await ctx.rooms.watching(first.id, first.queueId);
-        reply.hijack();
         const res = reply.raw;
-        // The hijacked response skips Fastify's reply, so the security headers set on it go here.
-        res.writeHead(200, {
-          ...(reply.getHeaders() as OutgoingHttpHeaders),
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
+        let stop: (() => void) | null = null;
+        let unwatch: (() => void) | null = null;
+        let closed = false;
+        res.on('close', () => {
+          closed = true;
+          release();
+          stop?.();
+          unwatch?.();
         });
-        let seq = 0;
-        const ping = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-        const stop = ctx.events.watch(
+        try {
+          unwatch = await ctx.rooms.watching(first.id, first.queueId);
+        } catch (e) {
+          release();
+          throw e;
+        }
+        if (closed) return unwatch();
+        reply.hijack();
+        // The hijacked response skips Fastify's reply, so the security headers set on it go here.
+        const sse = startSse(res, reply.getHeaders() as OutgoingHttpHeaders);
+        stop = ctx.events.watch(
           first.queueId,
           first,
-          (view) => res.write(`id: ${++seq}\nevent: ticket\ndata: ${JSON.stringify(view)}\n\n`),
-          (reason) => {
-            clearInterval(ping);
-            // A browser's EventSource reconnects when a stream closes; `retry` spaces out the retries
-            // of a page that does not close it on `end` (it would only be told the same end again).
-            res.end(`id: ${++seq}\nretry: ${END_RETRY_MS}\nevent: end\ndata: ${JSON.stringify({ reason })}\n\n`);
-          },
+          (view) => sse.send('ticket', view),
+          // A browser's EventSource reconnects when a stream closes; `retry` spaces out the retries
+          // of a page that does not close it on `end` (it would only be told the same end again).
+          (reason) => sse.end('end', { reason }, END_RETRY_MS),
         );
-        req.raw.on('close', () => {
-          clearInterval(ping);
-          stop();
-          unwatch();
-        });
       },
     );
   };
