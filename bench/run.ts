@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { httpBench, SURGE_CONNECTIONS, type HttpFigures, type Measured } from './http.js';
+import { liveLines, liveRows, liveTargets } from './live-report.js';
 import { lookupScale, rebuildScale } from './scale.js';
 
 const quick = process.argv.includes('--quick');
@@ -10,6 +11,16 @@ const seconds = quick ? 1 : 8;
 const pgUrl = process.env.TEST_DATABASE_URL ?? process.env.BENCH_DATABASE_URL;
 const redisUrl = process.env.TEST_REDIS_URL ?? process.env.BENCH_REDIS_URL;
 const started = new Date();
+/** `--only live` runs the live-update rows alone and prints them, leaving BENCHMARKS.md as it is. */
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] : undefined;
+const sharedUrls = pgUrl && redisUrl ? { pgUrl, redisUrl } : null;
+if (only === 'live') {
+  const rows = await liveRows(quick, sharedUrls);
+  process.stdout.write(`${[...liveLines(rows), ...liveTargets(rows)].join('\n')}\n${JSON.stringify(rows, null, 2)}\n`);
+  process.exit(0);
+}
+if (only !== undefined) throw new Error(`--only knows "live", not "${only}"`);
 
 const http: HttpFigures[] = [];
 http.push(await httpBench('SQLite + in-process', {}, seconds, quick ? 10_000 : 60_000));
@@ -29,6 +40,7 @@ const sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000];
 const lookups = [];
 for (const n of sizes) lookups.push(await lookupScale(n));
 const rebuild = await rebuildScale(quick ? 100_000 : 1_000_000);
+const live = await liveRows(quick, sharedUrls);
 
 const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
 const us = (v: number | null): string => (v === null ? 'n/a' : String(v));
@@ -88,6 +100,7 @@ lines.push(
   `${rebuild.n.toLocaleString('en')} waiting tickets: rebuild ${rebuild.rebuildMs} ms (read from the database and replace the index). Filling them took ${rebuild.fillMs} ms (${rebuild.fillPerSecond.toLocaleString('en')} tickets/s through the group-commit path).`,
   '',
 );
+lines.push(...liveLines(live));
 const embedded = http[0] as HttpFigures;
 const shared = http[1];
 const big = lookups.at(-1);
@@ -114,7 +127,7 @@ if (big)
   lines.push(
     `| memory < 300 bytes per waiting ticket (index structures) | ${big.bytesPerTicket} bytes at ${big.n.toLocaleString('en')} | ${verdict(big.bytesPerTicket < 300)} |`,
   );
-lines.push('');
+lines.push(...liveTargets(live), '');
 if (existsSync(NOTES)) lines.push(readFileSync(NOTES, 'utf8').trim(), '');
 lines.push(
   '## Commands',
@@ -127,4 +140,4 @@ lines.push(
   '',
 );
 writeFileSync('BENCHMARKS.md', lines.join('\n'));
-process.stdout.write(`${JSON.stringify({ http, lookups, rebuild }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ http, lookups, rebuild, live }, null, 2)}\n`);

@@ -1,0 +1,230 @@
+import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/index.js';
+import { newId, sha256 } from '../src/domain/tokens.js';
+import { DEFAULT_QUEUE_SETTINGS } from '../src/domain/types.js';
+import { percentile } from '../src/metrics/percentile.js';
+import { openStore } from '../src/store/open.js';
+import { processCpuMs } from './cpu.js';
+import { freePort, startProcess, stop } from './load.js';
+
+const KEY = 'bench-master-key-0123456789abcdef0123456789';
+const TOKEN = 'bench-live-token';
+const QUEUE = 'bench_live';
+/** Connections opened at once while the crowd gathers. */
+const OPENING = 250;
+
+export interface LiveFigures {
+  readonly combo: string;
+  readonly nodes: number;
+  readonly watchers: number;
+  /** After one call-next: time until every watcher had its new position, per round. */
+  readonly callNextMs: readonly number[];
+  readonly sustained: {
+    readonly calls: number;
+    readonly seconds: number;
+    readonly p50LagMs: number;
+    readonly maxLagMs: number;
+  };
+  /** Resident memory the servers grew by per open stream (the stream, the socket, the watch). */
+  readonly bytesPerWatcher: number;
+  /** Server CPU (all nodes) per ticket message delivered during the sustained run. */
+  readonly cpuUsPerMessage: number | null;
+  readonly messages: number;
+}
+
+const rssBytes = (pid: number | undefined): number => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+};
+
+/** One watcher's stream, read with as little work as possible: the last position in each chunk. */
+class Watcher {
+  first = -1;
+  covered = 0;
+  constructor(
+    readonly url: string,
+    private readonly onCovered: (from: number, to: number) => void,
+  ) {}
+
+  open(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const req = http.get(this.url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`stream answered ${res.statusCode}`));
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const at = chunk.lastIndexOf('"position":');
+          if (at < 0) return;
+          const p = parseInt(chunk.slice(at + 11, at + 22), 10);
+          if (Number.isNaN(p)) return;
+          if (this.first < 0) {
+            this.first = p;
+            resolve();
+            return;
+          }
+          const covered = this.first - p;
+          if (covered > this.covered) {
+            this.onCovered(this.covered, covered);
+            this.covered = covered;
+          }
+        });
+      });
+      req.on('error', reject);
+      req.on('response', (res) => res.on('error', () => undefined));
+    });
+  }
+}
+
+async function seed(env: Record<string, string>, n: number): Promise<void> {
+  const config = loadConfig({ QK_MASTER_KEY: KEY, ...env });
+  const store = openStore(config.database);
+  await store.migrate();
+  await store.createQueue(
+    { id: QUEUE, name: 'live', mode: 'service', capacity: null, settings: DEFAULT_QUEUE_SETTINGS },
+    new Date(),
+  );
+  for (let done = 0; done < n; done += 1000) {
+    const size = Math.min(1000, n - done);
+    const reqs = Array.from({ length: size }, () => ({
+      id: newId('t'),
+      tokenHash: sha256(TOKEN),
+      priority: 'normal' as const,
+      name: null,
+      contact: null,
+      metadata: null,
+      idempotencyKey: null,
+      sealedToken: null,
+    }));
+    await store.joinMany(QUEUE, reqs, new Date());
+  }
+  const page = await store.listTickets(QUEUE, { status: 'waiting', limit: n });
+  await store.close();
+  ids.splice(0, ids.length, ...page.items.map((t) => t.id));
+}
+const ids: string[] = [];
+
+const callNext = (base: string): Promise<number> =>
+  fetch(`${base}/api/queues/${QUEUE}/call-next`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: '{}',
+  }).then(async (r) => {
+    await r.arrayBuffer();
+    return r.status;
+  });
+
+/**
+ * `watchers` event streams of one queue spread over `nodeCount` production servers; call-next on
+ * the first. Every watcher's position is known from its first event, so a message showing position
+ * p proves the watcher has seen the first (start − p) calls.
+ */
+export async function liveBench(
+  combo: string,
+  env: Record<string, string>,
+  opts: { watchers: number; nodeCount: number; rounds: number; sustainSeconds: number },
+): Promise<LiveFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'qk-bench-live-'));
+  const fullEnv = { QK_DATA_DIR: dir, QK_MASTER_KEY: KEY, QK_SCHEDULER: 'off', LOG_LEVEL: 'warn', ...env };
+  const stock = opts.rounds + opts.sustainSeconds * 10 + 10;
+  await seed(fullEnv, opts.watchers + stock);
+  const servers: { child: import('node:child_process').ChildProcess; base: string }[] = [];
+  try {
+    for (let i = 0; i < opts.nodeCount; i++) {
+      const port = await freePort();
+      const s = await startProcess(
+        ['bin/queuekeeper.js', 'serve'],
+        { ...fullEnv, PORT: String(port), QK_MAX_CONNECTIONS: '100000', QK_MAX_CONNECTIONS_PER_IP: '0' },
+        /listening on/,
+      );
+      servers.push({ ...s, base: `http://127.0.0.1:${port}` });
+    }
+    const rssBefore = servers.reduce((n, s) => n + rssBytes(s.child.pid), 0);
+
+    // reached[k]: watchers that have seen the k-th call; doneAt[k]: when the last of them did.
+    const reached: number[] = [];
+    const doneAt: number[] = [];
+    let messages = 0;
+    const onCovered = (from: number, to: number): void => {
+      messages++;
+      const now = performance.now();
+      for (let k = from + 1; k <= to; k++) {
+        reached[k] = (reached[k] ?? 0) + 1;
+        if (reached[k] === opts.watchers) doneAt[k] = now;
+      }
+    };
+    const watched = ids.slice(stock, stock + opts.watchers);
+    const watchers = watched.map(
+      (id, i) => new Watcher(`${servers[i % servers.length]?.base}/api/tickets/${id}/events?token=${TOKEN}`, onCovered),
+    );
+    for (let i = 0; i < watchers.length; i += OPENING)
+      await Promise.all(watchers.slice(i, i + OPENING).map((w) => w.open()));
+    await new Promise((r) => setTimeout(r, 1000));
+    const bytesPerWatcher = Math.round(
+      (servers.reduce((n, s) => n + rssBytes(s.child.pid), 0) - rssBefore) / opts.watchers,
+    );
+
+    const leader = servers[0] as (typeof servers)[number];
+    const sentAt: number[] = [];
+    const waitFor = async (k: number, ms: number): Promise<void> => {
+      const end = performance.now() + ms;
+      while (doneAt[k] === undefined && performance.now() < end) await new Promise((r) => setTimeout(r, 2));
+    };
+    const callNextMs: number[] = [];
+    let k = 0;
+    for (let r = 0; r < opts.rounds; r++) {
+      k++;
+      sentAt[k] = performance.now();
+      await callNext(leader.base);
+      await waitFor(k, 60_000);
+      callNextMs.push(Math.round((doneAt[k] ?? Number.NaN) - (sentAt[k] as number)));
+      await new Promise((res) => setTimeout(res, 500));
+    }
+
+    const firstSustained = k + 1;
+    const cpu0 = servers.map((s) => processCpuMs(s.child.pid));
+    const m0 = messages;
+    const calls = opts.sustainSeconds * 10;
+    const start = performance.now();
+    const pending: Promise<number>[] = [];
+    for (let i = 0; i < calls; i++) {
+      const due = start + i * 100;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((res) => setTimeout(res, wait));
+      k++;
+      sentAt[k] = performance.now();
+      pending.push(callNext(leader.base));
+    }
+    await Promise.all(pending);
+    await waitFor(k, 30_000);
+    const cpu1 = servers.map((s) => processCpuMs(s.child.pid));
+    const lags: number[] = [];
+    for (let c = firstSustained; c <= k; c++)
+      lags.push((doneAt[c] ?? Number.POSITIVE_INFINITY) - (sentAt[c] as number));
+    lags.sort((a, b) => a - b);
+    const cpuMs =
+      cpu0.every((c) => c !== null) && cpu1.every((c) => c !== null)
+        ? cpu1.reduce((n: number, c, i) => n + (c as number) - (cpu0[i] as number), 0)
+        : null;
+    const delivered = messages - m0;
+    return {
+      combo,
+      nodes: opts.nodeCount,
+      watchers: opts.watchers,
+      callNextMs,
+      sustained: {
+        calls,
+        seconds: opts.sustainSeconds,
+        p50LagMs: Math.round(percentile(lags, 0.5) ?? 0),
+        maxLagMs: Math.round(lags.at(-1) ?? 0),
+      },
+      bytesPerWatcher,
+      cpuUsPerMessage: cpuMs === null || delivered === 0 ? null : +((cpuMs * 1000) / delivered).toFixed(1),
+      messages: delivered,
+    };
+  } finally {
+    for (const s of servers) await stop(s.child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
