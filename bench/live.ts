@@ -15,6 +15,7 @@ const TOKEN = 'bench-live-token';
 const QUEUE = 'bench_live';
 /** Connections opened at once while the crowd gathers. */
 const OPENING = 250;
+const POSITION = Buffer.from('"position":');
 
 export interface LiveFigures {
   readonly combo: string;
@@ -44,20 +45,24 @@ const rssBytes = (pid: number | undefined): number => {
 class Watcher {
   first = -1;
   covered = 0;
+  private req: http.ClientRequest | null = null;
   constructor(
     readonly url: string,
     private readonly onCovered: (from: number, to: number) => void,
   ) {}
 
+  close(): void {
+    this.req?.destroy();
+  }
+
   open(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const req = http.get(this.url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
+      const req = (this.req = http.get(this.url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
         if (res.statusCode !== 200) return reject(new Error(`stream answered ${res.statusCode}`));
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          const at = chunk.lastIndexOf('"position":');
+        res.on('data', (chunk: Buffer) => {
+          const at = chunk.lastIndexOf(POSITION);
           if (at < 0) return;
-          const p = parseInt(chunk.slice(at + 11, at + 22), 10);
+          const p = parseInt(chunk.toString('latin1', at + 11, at + 22), 10);
           if (Number.isNaN(p)) return;
           if (this.first < 0) {
             this.first = p;
@@ -70,7 +75,7 @@ class Watcher {
             this.covered = covered;
           }
         });
-      });
+      }));
       req.on('error', reject);
       req.on('response', (res) => res.on('error', () => undefined));
     });
@@ -134,7 +139,12 @@ export async function liveBench(
     for (let i = 0; i < opts.nodeCount; i++) {
       const port = await freePort();
       const s = await startProcess(
-        ['bin/queuekeeper.js', 'serve'],
+        // BENCH_PROFILE_DIR=<dir> writes a CPU profile of each server there, for finding the costs.
+        [
+          ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR] : []),
+          'bin/queuekeeper.js',
+          'serve',
+        ],
         { ...fullEnv, PORT: String(port), QK_MAX_CONNECTIONS: '100000', QK_MAX_CONNECTIONS_PER_IP: '0' },
         /listening on/,
       );
@@ -208,6 +218,7 @@ export async function liveBench(
         ? cpu1.reduce((n: number, c, i) => n + (c as number) - (cpu0[i] as number), 0)
         : null;
     const delivered = messages - m0;
+    for (const w of watchers) w.close();
     return {
       combo,
       nodes: opts.nodeCount,

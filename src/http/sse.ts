@@ -24,6 +24,9 @@ export function startSse(
   headers: OutgoingHttpHeaders,
   maxUnread: number = MAX_UNREAD_BYTES,
 ): SseStream {
+  // The stream ends only by closing, so the body needs no chunk framing: each event is one write
+  // to the socket instead of three (size, data, CRLF), which counts at thousands of watchers.
+  res.useChunkedEncodingByDefault = false;
   res.writeHead(200, {
     ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
