@@ -144,8 +144,9 @@ export class QueueWatch {
     try {
       queue = await this.sources.queue(this.queueId);
     } catch (e) {
-      if (isAppError(e) && e.code === 'not_found') return this.endAll('deleted');
-      throw e;
+      if (!(isAppError(e) && e.code === 'not_found')) throw e;
+      this.endAll('deleted');
+      return this.tellFollowers();
     }
     const ranks = this.tickets.size > 0 ? await this.ranks() : new Map<string, number>();
     const unsure: string[] = [];
@@ -162,6 +163,10 @@ export class QueueWatch {
       }
     }
     for (const id of unsure) await this.reread(id);
+    this.tellFollowers();
+  }
+
+  private tellFollowers(): void {
     for (const f of [...this.followers]) f();
   }
 

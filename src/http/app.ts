@@ -23,6 +23,7 @@ import { backupRoutes } from './routes/backups.js';
 import { consoleHistoryRoutes } from './routes/console-history.js';
 import { customerRoutes } from './routes/customer.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { queueStreamRoutes } from './routes/queue-streams.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -143,6 +144,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(maintenanceRoutes(ctx));
   await app.register(backupRoutes(ctx));
   await app.register(dashboardRoutes(ctx));
+  await app.register(queueStreamRoutes(ctx));
   await app.register(consoleHistoryRoutes(ctx));
   await app.register(pageRoutes(ctx));
   await app.register(waitingRoomRoutes(ctx));

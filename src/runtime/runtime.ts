@@ -98,7 +98,9 @@ export async function createRuntime(
     watcher.markDirty(queueId);
   };
   const service = new QueueService(store, live, sealKey, observer, now, indexMiss);
-  events = new TicketEvents(live.bus, live.index, service, nodeId, (e) => logger.warn({ err: e }, 'live update failed'));
+  events = new TicketEvents(live.bus, live.index, service, nodeId, (e) =>
+    logger.warn({ err: e }, 'live update failed'),
+  );
   const auth = new KeyAuthority(store, () => fixedMaster);
   const passes = new Passes(store.waitingRooms, sealKey, config.publicUrl, now);
   const rooms = new WaitingRooms(store, roomEffects(live.index, observer, indexMiss), passes, sealKey, now);
