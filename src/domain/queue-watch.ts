@@ -13,7 +13,7 @@ const ENDS: Partial<Record<TicketStatus, StreamEnd>> = { served: 'served', left:
 export const streamEnd = (view: TicketView): StreamEnd | null => ENDS[view.status] ?? null;
 
 /** Changes closer together than this go out as one message per watcher, with the latest state. */
-export const COALESCE_MS = 25;
+const COALESCE_MS = 25;
 /**
  * Reading the whole order costs one entry per waiting ticket; a rank per watcher costs a lookup
  * each. The walk wins unless the queue is much longer than the crowd watching it.

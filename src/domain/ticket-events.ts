@@ -10,7 +10,7 @@ export type { StreamEnd } from './queue-watch.js';
 /** Even with no message (one lost without a trace), every watched queue is checked this often. */
 const RESYNC_MS = 15_000;
 
-export const queueChannel = (queueId: string): string => `q:${queueId}`;
+const queueChannel = (queueId: string): string => `q:${queueId}`;
 
 /**
  * Live updates for Server-Sent Events. A change is published on the bus (Redis pub/sub across
