@@ -76,6 +76,7 @@ export async function createRuntime(
     onRepaired: (r) => logger.warn({ ...r }, 'live index differed from the database and was repaired'),
   });
   let events: TicketEvents | undefined;
+  let service: QueueService | undefined;
   const observer: ServiceObserver = {
     joined: (queueId, n) => metrics.joined.inc({ queue: queueId }, n),
     changed: (t, from) => {
@@ -86,6 +87,7 @@ export async function createRuntime(
         metrics.serviceSeconds.observe({ queue: t.queueId }, (t.endedAt.getTime() - t.calledAt.getTime()) / 1000);
       if (t.status === 'left' || t.status === 'no_show' || t.status === 'expired')
         metrics.left.inc({ queue: t.queueId, status: t.status });
+      service?.forgetTicket(t.id);
       if (from !== t.status) events?.changed(t, from);
     },
     // The HTTP layer logs each failed guess once, with the client's address.
@@ -97,7 +99,7 @@ export async function createRuntime(
       logger.error({ err: cause, queueId }, 'live index write failed; the queue will be reconciled');
     watcher.markDirty(queueId);
   };
-  const service = new QueueService(store, live, sealKey, observer, now, indexMiss);
+  service = new QueueService(store, live, sealKey, observer, now, indexMiss);
   events = new TicketEvents(live.bus, live.index, service, nodeId, (e) =>
     logger.warn({ err: e }, 'live update failed'),
   );
