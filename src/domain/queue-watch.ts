@@ -12,7 +12,11 @@ const ENDS: Partial<Record<TicketStatus, StreamEnd>> = { served: 'served', left:
 /** The reason a stream ends with this view, or null while the ticket can still change. */
 export const streamEnd = (view: TicketView): StreamEnd | null => ENDS[view.status] ?? null;
 
-/** Changes closer together than this go out as one message per watcher, with the latest state. */
+/**
+ * Changes closer together than this go out as one message per watcher, with the latest state. A
+ * crowd whose pass takes longer waits as long again after each pass, so that a busy queue never
+ * takes more than half of the node's time with its messages, however fast the changes come.
+ */
 const COALESCE_MS = 25;
 /**
  * Reading the whole order costs one entry per waiting ticket; a rank per watcher costs a lookup
@@ -58,6 +62,8 @@ export class QueueWatch {
   private running = false;
   private again = false;
   private closed = false;
+  /** When the last pass ended plus how long it took: the earliest start of the next. */
+  private nextEarliest = 0;
 
   constructor(
     readonly queueId: string,
@@ -109,7 +115,7 @@ export class QueueWatch {
       this.again = true;
       return;
     }
-    this.timer = setTimeout(() => void this.run(), COALESCE_MS);
+    this.timer = setTimeout(() => void this.run(), Math.max(COALESCE_MS, this.nextEarliest - performance.now()));
     this.timer.unref();
   }
 
@@ -122,11 +128,14 @@ export class QueueWatch {
   private async run(): Promise<void> {
     this.timer = null;
     this.running = true;
+    const started = performance.now();
     try {
       await this.pass();
     } catch (e) {
       this.sources.onError(e);
     } finally {
+      const ended = performance.now();
+      this.nextEarliest = ended + (ended - started);
       this.running = false;
       if (this.again) {
         this.again = false;
