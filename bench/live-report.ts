@@ -29,14 +29,14 @@ export function liveLines(rows: readonly LiveFigures[]): string[] {
   const lines = [
     '## Live updates (event streams of one queue)',
     '',
-    'Production servers in child processes; the watchers are plain HTTP streams opened from the bench process (which shares the 2 cores). A round is one call-next, timed from sending it until the last watcher has received its new position. The sustained run sends 10 call-next per second; the lag of a call is the time until every watcher has seen it. Memory is the growth of the servers’ resident set per open stream (socket, HTTP state and watch together). CPU is the servers’ user + system time per ticket message delivered in the sustained run.',
+    'Production servers in child processes; the watchers are plain HTTP streams opened from the bench process (which shares the 2 cores). A round is one call-next, timed from sending it until the last watcher has received its new position. The sustained run sends 10 call-next per second; the lag of a call is the time until every watcher has seen it. Memory per watcher is what the servers keep per open stream (socket, HTTP state and watch together): heap and buffers after a full collection, and the growth of the resident set (which adds native memory and garbage not yet returned). CPU is the servers’ user + system time per ticket message delivered in the sustained run.',
     '',
-    '| backend | nodes | watchers | call-next → all updated, ms (5 rounds) | sustained lag p50 / max ms | bytes per watcher | server CPU µs per message |',
-    '|---|---|---|---|---|---|---|',
+    '| backend | nodes | watchers | call-next → all updated, ms (5 rounds) | sustained lag p50 / max ms | bytes per watcher: heap after GC / resident | server CPU µs per message | streams dropped as too slow (reopened) |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows)
     lines.push(
-      `| ${r.combo} | ${r.nodes} | ${r.watchers.toLocaleString('en')} | ${r.callNextMs.join(', ')} | ${r.sustained.p50LagMs} / ${r.sustained.maxLagMs} (${r.sustained.calls} calls in ${r.sustained.seconds} s) | ${r.bytesPerWatcher.toLocaleString('en')} | ${r.cpuUsPerMessage ?? 'n/a'} |`,
+      `| ${r.combo} | ${r.nodes} | ${r.watchers.toLocaleString('en')} | ${r.callNextMs.join(', ')} | ${r.sustained.p50LagMs} / ${r.sustained.maxLagMs} (${r.sustained.calls} calls in ${r.sustained.seconds} s) | ${r.bytesPerWatcher.toLocaleString('en')} / ${r.rssPerWatcher.toLocaleString('en')} | ${r.cpuUsPerMessage ?? 'n/a'} | ${r.drops} |`,
     );
   lines.push('');
   return lines;

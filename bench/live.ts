@@ -1,5 +1,6 @@
-import http from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.js';
@@ -16,6 +17,7 @@ const QUEUE = 'bench_live';
 /** Connections opened at once while the crowd gathers. */
 const OPENING = 250;
 const POSITION = Buffer.from('"position":');
+const OK = Buffer.from('HTTP/1.1 200');
 
 export interface LiveFigures {
   readonly combo: string;
@@ -29,55 +31,80 @@ export interface LiveFigures {
     readonly p50LagMs: number;
     readonly maxLagMs: number;
   };
-  /** Resident memory the servers grew by per open stream (the stream, the socket, the watch). */
+  /** Heap and buffers the servers keep per open stream after a full collection (stream, socket, watch). */
   readonly bytesPerWatcher: number;
+  /** Growth of the servers' resident set per open stream (adds native memory, and garbage not returned). */
+  readonly rssPerWatcher: number;
   /** Server CPU (all nodes) per ticket message delivered during the sustained run. */
   readonly cpuUsPerMessage: number | null;
   readonly messages: number;
+  /** Streams the servers dropped because the bench read them too slowly (each reopened at once). */
+  readonly drops: number;
 }
 
-const rssBytes = (pid: number | undefined): number => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-};
+/** Heap and buffers in use after a full collection, and the resident set, as the server reports them. */
+async function memoryOf(s: { child: ChildProcess; stdout: () => string }): Promise<{ live: number; rss: number }> {
+  const seen = s.stdout().length;
+  s.child.kill('SIGUSR2');
+  for (let i = 0; i < 100; i++) {
+    const m = /memory (\d+) (\d+)\n/.exec(s.stdout().slice(seen));
+    if (m) return { live: Number(m[1]), rss: Number(m[2]) };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the server did not report its memory');
+}
 
-/** One watcher's stream, read with as little work as possible: the last position in each chunk. */
+/**
+ * One watcher's stream on a raw socket, read with as little work as possible (the bench process
+ * reads 10,000 of them on a machine it shares with the servers): the last position in each chunk.
+ * A stream the server dropped (the watcher read too slowly) is opened again, as EventSource does.
+ */
 class Watcher {
   first = -1;
   covered = 0;
-  private req: http.ClientRequest | null = null;
+  drops = 0;
+  private socket: net.Socket | null = null;
+  private closing = false;
   constructor(
-    readonly url: string,
+    private readonly port: number,
+    private readonly path: string,
     private readonly onCovered: (from: number, to: number) => void,
   ) {}
 
   close(): void {
-    this.req?.destroy();
+    this.closing = true;
+    this.socket?.destroy();
   }
 
   open(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const req = (this.req = http.get(this.url, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
-        if (res.statusCode !== 200) return reject(new Error(`stream answered ${res.statusCode}`));
-        res.on('data', (chunk: Buffer) => {
-          const at = chunk.lastIndexOf(POSITION);
-          if (at < 0) return;
-          const p = parseInt(chunk.toString('latin1', at + 11, at + 22), 10);
-          if (Number.isNaN(p)) return;
-          if (this.first < 0) {
-            this.first = p;
-            resolve();
-            return;
-          }
-          const covered = this.first - p;
-          if (covered > this.covered) {
-            this.onCovered(this.covered, covered);
-            this.covered = covered;
-          }
-        });
-      }));
-      req.on('error', reject);
-      req.on('response', (res) => res.on('error', () => undefined));
+      const s = (this.socket = net.connect(this.port, '127.0.0.1'));
+      s.on('connect', () => s.write(`GET ${this.path} HTTP/1.1\r\nHost: b\r\nAccept: text/event-stream\r\n\r\n`));
+      let head = true;
+      s.on('data', (chunk: Buffer) => {
+        if (head) {
+          head = false;
+          if (!chunk.subarray(0, 12).equals(OK))
+            return reject(new Error(`stream answered ${chunk.toString('latin1', 0, 40)}`));
+        }
+        const at = chunk.lastIndexOf(POSITION);
+        if (at < 0) return;
+        const p = parseInt(chunk.toString('latin1', at + 11, at + 22), 10);
+        if (Number.isNaN(p)) return;
+        if (this.first < 0) this.first = p;
+        const covered = this.first - p;
+        if (covered > this.covered) {
+          this.onCovered(this.covered, covered);
+          this.covered = covered;
+        }
+        resolve();
+      });
+      s.on('error', reject);
+      s.on('close', () => {
+        if (this.closing) return;
+        this.drops++;
+        this.open().catch(() => undefined);
+      });
     });
   }
 }
@@ -134,13 +161,16 @@ export async function liveBench(
   const fullEnv = { QK_DATA_DIR: dir, QK_MASTER_KEY: KEY, QK_SCHEDULER: 'off', LOG_LEVEL: 'warn', ...env };
   const stock = opts.rounds + opts.sustainSeconds * 10 + 10;
   await seed(fullEnv, opts.watchers + stock);
-  const servers: { child: import('node:child_process').ChildProcess; base: string }[] = [];
+  const servers: { child: ChildProcess; stdout: () => string; port: number; base: string }[] = [];
   try {
     for (let i = 0; i < opts.nodeCount; i++) {
       const port = await freePort();
       const s = await startProcess(
         // BENCH_PROFILE_DIR=<dir> writes a CPU profile of each server there, for finding the costs.
         [
+          '--expose-gc',
+          '--import',
+          './bench/gc-probe.mjs',
           ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR] : []),
           'bin/queuekeeper.js',
           'serve',
@@ -148,9 +178,13 @@ export async function liveBench(
         { ...fullEnv, PORT: String(port), QK_MAX_CONNECTIONS: '100000', QK_MAX_CONNECTIONS_PER_IP: '0' },
         /listening on/,
       );
-      servers.push({ ...s, base: `http://127.0.0.1:${port}` });
+      servers.push({ ...s, port, base: `http://127.0.0.1:${port}` });
     }
-    const rssBefore = servers.reduce((n, s) => n + rssBytes(s.child.pid), 0);
+    const memory = async () => {
+      const each = await Promise.all(servers.map((s) => memoryOf(s)));
+      return { live: each.reduce((n, m) => n + m.live, 0), rss: each.reduce((n, m) => n + m.rss, 0) };
+    };
+    const before = await memory();
 
     // reached[k]: watchers that have seen the k-th call; doneAt[k]: when the last of them did.
     const reached: number[] = [];
@@ -166,14 +200,19 @@ export async function liveBench(
     };
     const watched = ids.slice(stock, stock + opts.watchers);
     const watchers = watched.map(
-      (id, i) => new Watcher(`${servers[i % servers.length]?.base}/api/tickets/${id}/events?token=${TOKEN}`, onCovered),
+      (id, i) =>
+        new Watcher(
+          (servers[i % servers.length] as (typeof servers)[number]).port,
+          `/api/tickets/${id}/events?token=${TOKEN}`,
+          onCovered,
+        ),
     );
     for (let i = 0; i < watchers.length; i += OPENING)
       await Promise.all(watchers.slice(i, i + OPENING).map((w) => w.open()));
     await new Promise((r) => setTimeout(r, 1000));
-    const bytesPerWatcher = Math.round(
-      (servers.reduce((n, s) => n + rssBytes(s.child.pid), 0) - rssBefore) / opts.watchers,
-    );
+    const after = await memory();
+    const bytesPerWatcher = Math.round((after.live - before.live) / opts.watchers);
+    const rssPerWatcher = Math.round((after.rss - before.rss) / opts.watchers);
 
     const leader = servers[0] as (typeof servers)[number];
     const sentAt: number[] = [];
@@ -218,6 +257,7 @@ export async function liveBench(
         ? cpu1.reduce((n: number, c, i) => n + (c as number) - (cpu0[i] as number), 0)
         : null;
     const delivered = messages - m0;
+    const drops = watchers.reduce((n, w) => n + w.drops, 0);
     for (const w of watchers) w.close();
     return {
       combo,
@@ -231,8 +271,10 @@ export async function liveBench(
         maxLagMs: Math.round(lags.at(-1) ?? 0),
       },
       bytesPerWatcher,
+      rssPerWatcher,
       cpuUsPerMessage: cpuMs === null || delivered === 0 ? null : +((cpuMs * 1000) / delivered).toFixed(1),
       messages: delivered,
+      drops,
     };
   } finally {
     for (const s of servers) await stop(s.child);

@@ -1,8 +1,9 @@
-import type { OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicQueueView, queueView } from '../../domain/views.js';
 import { AppError } from '../../errors/index.js';
+import type { TicketView } from '../../domain/views.js';
 import type { AppContext } from '../../runtime/context.js';
 import { errors, joinResultSchema, queueOrPublicSchema, ticketViewSchema } from '../responses.js';
 import { GuessThrottle } from '../guess-throttle.js';
@@ -124,35 +125,56 @@ export function customerRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           throw new AppError('rate_limited', `this ticket already has ${MAX_STREAMS_PER_TICKET} open event streams`, {
             retryAfter: 15,
           });
-        const res = reply.raw;
-        let stop: (() => void) | null = null;
-        let unwatch: (() => void) | null = null;
-        let closed = false;
-        res.on('close', () => {
-          closed = true;
-          release();
-          stop?.();
-          unwatch?.();
-        });
-        try {
-          unwatch = await ctx.rooms.watching(first.id, first.queueId);
-        } catch (e) {
-          release();
-          throw e;
-        }
-        if (closed) return unwatch();
+        const start = await openTicketStream(ctx, reply.raw, first, release);
+        if (!start) return;
         reply.hijack();
         // The hijacked response skips Fastify's reply, so the security headers set on it go here.
-        const sse = startSse(res, reply.getHeaders() as OutgoingHttpHeaders);
-        stop = ctx.events.watch(
-          first.queueId,
-          first,
-          (view) => sse.send('ticket', view),
-          // A browser's EventSource reconnects when a stream closes; `retry` spaces out the retries
-          // of a page that does not close it on `end` (it would only be told the same end again).
-          (reason) => sse.end('end', { reason }, END_RETRY_MS),
-        );
+        start(reply.getHeaders() as OutgoingHttpHeaders);
       },
+    );
+  };
+}
+
+/**
+ * Prepares a ticket's stream: the slot is given back when the response closes, from now on, so a
+ * client that hangs up during the awaits below leaves nothing behind. Resolves to the function
+ * that starts the stream, or null when the client is already gone. Kept apart from the route so
+ * that the stream's closures do not hold the request and reply objects for the stream's life.
+ */
+async function openTicketStream(
+  ctx: AppContext,
+  res: ServerResponse,
+  first: TicketView,
+  release: () => void,
+): Promise<((headers: OutgoingHttpHeaders) => void) | null> {
+  let stop: (() => void) | null = null;
+  let unwatch: (() => void) | null = null;
+  let closed = false;
+  res.on('close', () => {
+    closed = true;
+    release();
+    stop?.();
+    unwatch?.();
+  });
+  try {
+    unwatch = await ctx.rooms.watching(first.id, first.queueId);
+  } catch (e) {
+    release();
+    throw e;
+  }
+  if (closed) {
+    unwatch();
+    return null;
+  }
+  return (headers) => {
+    const sse = startSse(res, headers);
+    stop = ctx.events.watch(
+      first.queueId,
+      first,
+      (view) => sse.send('ticket', view),
+      // A browser's EventSource reconnects when a stream closes; `retry` spaces out the retries
+      // of a page that does not close it on `end` (it would only be told the same end again).
+      (reason) => sse.end('end', { reason }, END_RETRY_MS),
     );
   };
 }
