@@ -169,7 +169,7 @@ export async function httpBench(
 }
 
 /** Leaves the shared PostgreSQL and Redis as they were: the bench's schema and keys go. */
-async function dropBenchData(config: Config): Promise<void> {
+export async function dropBenchData(config: Config): Promise<void> {
   if (config.database.kind === 'postgres') {
     await dropSchema(config.database.url, config.database.schema);
   }

@@ -9,6 +9,7 @@ import { DEFAULT_QUEUE_SETTINGS } from '../src/domain/types.js';
 import { percentile } from '../src/metrics/percentile.js';
 import { openStore } from '../src/store/open.js';
 import { processCpuMs } from './cpu.js';
+import { dropBenchData } from './http.js';
 import { freePort, startProcess, stop } from './load.js';
 
 const KEY = 'bench-master-key-0123456789abcdef0123456789';
@@ -258,6 +259,16 @@ export async function liveBench(
         : null;
     const delivered = messages - m0;
     const drops = watchers.reduce((n, w) => n + w.drops, 0);
+    if (process.env.BENCH_SHOW_WARNINGS)
+      for (const srv of servers)
+        process.stderr.write(
+          srv
+            .stdout()
+            .split('\n')
+            .filter((l) => l.includes('"level":40'))
+            .slice(0, 5)
+            .join('\n'),
+        );
     for (const w of watchers) w.close();
     return {
       combo,
@@ -278,6 +289,7 @@ export async function liveBench(
     };
   } finally {
     for (const s of servers) await stop(s.child);
+    await dropBenchData(loadConfig(fullEnv));
     rmSync(dir, { recursive: true, force: true });
   }
 }
