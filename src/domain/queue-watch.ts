@@ -23,6 +23,8 @@ const COALESCE_MS = 25;
  * each. The walk wins unless the queue is much longer than the crowd watching it.
  */
 const WALK_WHILE_WAITING_PER_WATCHER = 32;
+/** Database reads a resync keeps in flight: enough to hide the round trips, few for the pool. */
+const REREADS_AT_ONCE = 8;
 
 export interface Watch {
   readonly send: (view: TicketView) => void;
@@ -171,7 +173,9 @@ export class QueueWatch {
         this.show(t, { ...view, position, eta: etaAt(queue, position) });
       }
     }
-    for (const id of unsure) await this.reread(id);
+    // A resync rereads every watched ticket: a few at a time, not one round trip after another.
+    for (let i = 0; i < unsure.length; i += REREADS_AT_ONCE)
+      await Promise.all(unsure.slice(i, i + REREADS_AT_ONCE).map((id) => this.reread(id)));
     this.tellFollowers();
   }
 
