@@ -36,7 +36,7 @@ export function liveLines(rows: readonly LiveFigures[]): string[] {
   ];
   for (const r of rows)
     lines.push(
-      `| ${r.combo} | ${r.nodes} | ${r.watchers.toLocaleString('en')} | ${r.callNextMs.join(', ')} | ${r.sustained.p50LagMs} / ${r.sustained.maxLagMs} (${r.sustained.calls} calls in ${r.sustained.seconds} s) | ${r.bytesPerWatcher.toLocaleString('en')} / ${r.rssPerWatcher.toLocaleString('en')} | ${r.cpuUsPerMessage ?? 'n/a'} | ${r.drops} |`,
+      `| ${r.combo} | ${r.nodes} | ${r.watchers.toLocaleString('en')} | ${r.callNextMs.join(', ')} | ${r.sustained.p50LagMs} / ${r.sustained.maxLagMs} (${r.sustained.calls} calls in ${r.sustained.seconds} s, ${r.sustained.refused} refused) | ${r.bytesPerWatcher.toLocaleString('en')} / ${r.rssPerWatcher.toLocaleString('en')} | ${r.cpuUsPerMessage ?? 'n/a'} | ${r.drops} |`,
     );
   lines.push('');
   return lines;

@@ -27,6 +27,8 @@ export interface LiveFigures {
   /** After one call-next: time until every watcher had its new position, per round. */
   readonly callNextMs: readonly number[];
   readonly sustained: {
+    /** Call-next requests that did not answer 200 (they moved nobody and are left out of the lags). */
+    readonly refused: number;
     readonly calls: number;
     readonly seconds: number;
     readonly p50LagMs: number;
@@ -237,16 +239,19 @@ export async function liveBench(
     const m0 = messages;
     const calls = opts.sustainSeconds * 10;
     const start = performance.now();
-    const pending: Promise<number>[] = [];
+    const pending: Promise<{ at: number; status: number }>[] = [];
     for (let i = 0; i < calls; i++) {
       const due = start + i * 100;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((res) => setTimeout(res, wait));
-      k++;
-      sentAt[k] = performance.now();
-      pending.push(callNext(leader.base));
+      const at = performance.now();
+      pending.push(callNext(leader.base).then((status) => ({ at, status })));
     }
-    await Promise.all(pending);
+    // A call refused under load (a 503 after the row lock's statement timeout) moved nobody: the
+    // n-th call that succeeded, in sending order, is the one that moves every watcher n places.
+    const answered = await Promise.all(pending);
+    const succeeded = answered.filter((a) => a.status === 200);
+    for (const a of succeeded) sentAt[++k] = a.at;
     await waitFor(k, 30_000);
     const cpu1 = servers.map((s) => processCpuMs(s.child.pid));
     const lags: number[] = [];
@@ -278,6 +283,7 @@ export async function liveBench(
       sustained: {
         calls,
         seconds: opts.sustainSeconds,
+        refused: calls - succeeded.length,
         p50LagMs: Math.round(percentile(lags, 0.5) ?? 0),
         maxLagMs: Math.round(lags.at(-1) ?? 0),
       },
