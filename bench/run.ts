@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { httpBench, SURGE_CONNECTIONS, type HttpFigures, type Measured } from './http.js';
 import { outboxBench, outboxSection, type OutboxFigures } from './outbox.js';
+import { liveLines, liveRows, liveTargets } from './live-report.js';
 import { lookupScale, rebuildScale } from './scale.js';
 import { surgeBench, surgeSection, type SurgeFigures } from './waiting-room.js';
 
@@ -37,11 +38,17 @@ async function surgeRows(): Promise<SurgeFigures[]> {
   return rows;
 }
 
+const sharedUrls = pgUrl && redisUrl ? { pgUrl, redisUrl } : null;
+
 /** Sections that can run alone: `npm run bench -- --only <name>` prints one; BENCHMARKS.md is left as it is. */
 const SECTIONS: Record<string, () => Promise<{ lines: string[]; rows: unknown }>> = {
   outbox: async () => {
     const rows = await outboxRows();
     return { lines: outboxSection(rows), rows };
+  },
+  live: async () => {
+    const rows = await liveRows(quick, sharedUrls);
+    return { lines: [...liveLines(rows), ...liveTargets(rows)], rows };
   },
   'waiting-room': async () => {
     const rows = await surgeRows();
@@ -70,6 +77,7 @@ const lookups = [];
 for (const n of sizes) lookups.push(await lookupScale(n));
 const rebuild = await rebuildScale(quick ? 100_000 : 1_000_000);
 const surges = await surgeRows();
+const live = await liveRows(quick, sharedUrls);
 
 const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
 const us = (v: number | null): string => (v === null ? 'n/a' : String(v));
@@ -131,6 +139,7 @@ lines.push(
   '',
 );
 lines.push(...surgeSection(surges));
+lines.push(...liveLines(live));
 const embedded = http[0] as HttpFigures;
 const shared = http[1];
 const big = lookups.at(-1);
@@ -157,7 +166,7 @@ if (big)
   lines.push(
     `| memory < 300 bytes per waiting ticket (index structures) | ${big.bytesPerTicket} bytes at ${big.n.toLocaleString('en')} | ${verdict(big.bytesPerTicket < 300)} |`,
   );
-lines.push('');
+lines.push(...liveTargets(live), '');
 if (existsSync(NOTES)) lines.push(readFileSync(NOTES, 'utf8').trim(), '');
 lines.push(
   '## Commands',
@@ -171,4 +180,4 @@ lines.push(
   '',
 );
 writeFileSync('BENCHMARKS.md', lines.join('\n'));
-process.stdout.write(`${JSON.stringify({ http, outbox, lookups, rebuild, surges }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ http, outbox, lookups, rebuild, surges, live }, null, 2)}\n`);

@@ -59,6 +59,28 @@ function render(b: Board): void {
   newest = key;
 }
 
+let polling: ReturnType<typeof setInterval> | undefined;
+/** Polling stands in while the stream is down (a proxy that buffers, a server restarting). */
+const startPolling = (): void => {
+  polling ??= setInterval(() => void refresh(), REFRESH_MS);
+};
+const stopPolling = (): void => {
+  clearInterval(polling);
+  polling = undefined;
+};
+
+/** The board's event stream: the board again after every change. EventSource reconnects by itself. */
+function follow(): void {
+  if (typeof EventSource === 'undefined') return startPolling();
+  const es = new EventSource(`/api/queues/${encodeURIComponent(boot.board.id)}/board/events`);
+  es.addEventListener('board', (e) => {
+    stopPolling();
+    render(JSON.parse((e as MessageEvent<string>).data) as Board);
+  });
+  es.addEventListener('end', () => es.close());
+  es.onerror = startPolling;
+}
+
 async function refresh(): Promise<void> {
   try {
     const r = await api<Board>('GET', `/api/queues/${encodeURIComponent(boot.board.id)}/board`);
@@ -76,4 +98,4 @@ async function refresh(): Promise<void> {
   chimeButton,
 );
 render(boot.board);
-setInterval(() => void refresh(), REFRESH_MS);
+follow();

@@ -6,6 +6,7 @@ import type { EmailLang } from './email-catalogues.js';
 import { JoinBatcher } from './join-batcher.js';
 import { joinFingerprint, openReplay, sealReplay } from './idempotency.js';
 import { reportSpan } from './stats.js';
+import { StatusCache } from './status-cache.js';
 import { newId, newTicketToken, sameDigest, sha256 } from './tokens.js';
 import { ACTIONS, callTarget, type Action } from './transitions.js';
 import {
@@ -52,13 +53,16 @@ export class QueueService {
   private readonly batcher: JoinBatcher;
   private readonly etaQueues = new Map<string, { queue: Queue; until: number }>();
   private rooms: WaitingRooms | null = null;
+  /** One node holds every change only with the in-process backend; with Redis others may change tickets. */
+  private readonly statusCache: StatusCache | null;
 
   constructor(
     private readonly store: Store,
     private readonly live: LiveBackend,
     private readonly sealKey: Buffer,
     private readonly observer: ServiceObserver,
-    private readonly now: () => Date = () => new Date(),
+    /** The node's clock; injected in tests. */
+    readonly now: () => Date = () => new Date(),
     /**
      * Told when the index missed a write or a ticket, so the queue is reconciled soon; `cause` is
      * the error of a failed index write.
@@ -67,6 +71,7 @@ export class QueueService {
     /** The days of a daily-numbered queue that names no time zone (QK_TIMEZONE). */
     private readonly defaultTimezone = 'UTC',
   ) {
+    this.statusCache = live.kind === 'memory' ? new StatusCache() : null;
     this.batcher = new JoinBatcher(
       store,
       now,
@@ -139,6 +144,7 @@ export class QueueService {
   async deleteQueue(id: string): Promise<void> {
     const waiting = await this.store.deleteQueue(id);
     if (waiting === null) throw notFound('queue');
+    this.statusCache?.clear();
     await this.liveWrite(id, () => this.live.index.dropQueue(id));
   }
 
@@ -221,12 +227,29 @@ export class QueueService {
     if (entries.length > 0) await this.liveWrite(queueId, () => this.live.index.addJoined(queueId, entries));
   }
 
-  /** A customer's view of their ticket; a wrong token looks exactly like a missing ticket. */
+  /**
+   * A customer's view of their ticket; a wrong token looks exactly like a missing ticket. A waiting
+   * ticket polled again with its verified token is answered from the status cache and the index.
+   */
   async customerTicket(id: string, token: string | undefined): Promise<TicketView> {
+    const hit = token === undefined ? null : (this.statusCache?.get(id, token) ?? null);
+    if (hit) {
+      const q = await this.queueForEta(hit.queueId);
+      const rank = await this.live.index.rank(hit.queueId, id);
+      // Gone from the order: it moved on in a way this entry missed; the full path tells how.
+      if (rank !== null) return ticketView(hit, q, rank + 1, this.now());
+      this.statusCache?.forget(id);
+    }
     const t = await this.authorisedTicket(id, token);
     const q = await this.queueForEta(t.queueId);
     if (this.rooms) await this.rooms.seen(t, q);
+    if (q.mode === 'service' && token !== undefined) this.statusCache?.remember(t, token);
     return this.view(t, q);
+  }
+
+  /** A ticket changed: the status cache must not answer with what it held. */
+  forgetTicket(id: string): void {
+    this.statusCache?.forget(id);
   }
 
   /** The ticket behind a customer's token, for the waiting-room routes. */
@@ -243,6 +266,7 @@ export class QueueService {
   trimCaches(): number {
     const n = this.etaQueues.size;
     this.etaQueues.clear();
+    this.statusCache?.clear();
     return n;
   }
 

@@ -1,150 +1,180 @@
-import { isAppError } from '../errors/index.js';
+import type { Bus, LiveIndex } from '../live/contract.js';
+import { decodeNote, encodeNote, noteOf, type TicketNote } from './live-notes.js';
 import type { QueueService } from './queue-service.js';
-import type { TicketStatus } from './types.js';
+import { QueueWatch, streamEnd, viewKey, type StreamEnd, type Watch } from './queue-watch.js';
+import type { TicketRecord, TicketStatus } from './types.js';
 import type { TicketView } from './views.js';
-import type { Bus } from '../live/contract.js';
 
-type Listener = (view: TicketView) => void;
+export type { StreamEnd } from './queue-watch.js';
 
-/** Why a ticket's stream ended: the ticket reached an end, or its queue (and so the ticket) is gone. */
-export type StreamEnd = 'served' | 'left' | 'expired' | 'deleted';
+/** Even with no message (one lost without a trace), every watched queue is checked this often. */
+const RESYNC_MS = 15_000;
 
-const ENDS: Partial<Record<TicketStatus, StreamEnd>> = { served: 'served', left: 'left', expired: 'expired' };
-
-/** The reason a stream ends with this view, or null while the ticket can still change. */
-const streamEnd = (view: TicketView): StreamEnd | null => ENDS[view.status] ?? null;
-
-interface Watch {
-  readonly ticketId: string;
-  readonly listener: Listener;
-  readonly end: (reason: StreamEnd) => void;
-  last: string;
-}
-
-export const queueChannel = (queueId: string): string => `q:${queueId}`;
-const channel = queueChannel;
+const queueChannel = (queueId: string): string => `q:${queueId}`;
 
 /**
- * Live updates for Server-Sent Events. Every change is published on the bus (Redis pub/sub across
- * nodes); each node listens once per queue that has local subscribers and, coalescing bursts,
- * recomputes its subscribers' views, sending only those that changed.
+ * Live updates for Server-Sent Events. A change is published on the bus (Redis pub/sub across
+ * nodes) with the tickets it moved; each node listens once per queue that has local watchers and
+ * updates them all in one pass (src/domain/queue-watch.ts), sending only the views that changed.
  */
 export class TicketEvents {
-  private readonly queues = new Map<
-    string,
-    { watches: Set<Watch>; unsubscribe: Promise<() => Promise<void>>; scheduled: boolean }
-  >();
-  private readonly toPublish = new Set<string>();
+  private readonly queues = new Map<string, QueueWatch>();
+  private readonly outgoing = new Map<string, { notes: Map<string, TicketNote>; reread: boolean }>();
+  private readonly seqs = new Map<string, number>();
   private readonly perTicket = new Map<string, number>();
+  private readonly resyncTimer: NodeJS.Timeout;
+  private readonly offGap: () => void;
 
   constructor(
     private readonly bus: Bus,
+    private readonly index: LiveIndex,
     private readonly service: QueueService,
+    private readonly nodeId: string,
     private readonly onError: (e: unknown) => void,
-  ) {}
-
-  /**
-   * Listeners only learn that a queue changed and then recompute their views, so the changes of
-   * one turn of the event loop (a join batch of hundreds) go out as one message per queue.
-   */
-  publish(queueId: string): void {
-    if (this.toPublish.has(queueId)) return;
-    this.toPublish.add(queueId);
-    setImmediate(() => {
-      this.toPublish.delete(queueId);
-      this.bus.publish(channel(queueId), 'changed').catch(this.onError);
+  ) {
+    this.resyncTimer = setInterval(() => {
+      for (const q of this.queues.values()) q.schedule();
+    }, RESYNC_MS).unref();
+    this.offGap = bus.onGap(() => {
+      for (const q of this.queues.values()) q.resync();
     });
   }
 
-  /** Streams this node has open for a ticket. */
+  /** A ticket moved: its note goes out with the others of this turn of the event loop. */
+  changed(t: TicketRecord, from: TicketStatus | null): void {
+    // A new ticket has no watcher yet: its join moves the others, which the pass reads from the order.
+    const note = from === null ? null : noteOf(t);
+    this.enqueue(t.queueId, note, false);
+  }
+
+  /**
+   * A change the notes cannot describe (a queue deleted, tickets changed behind the service's
+   * back): every node reads its watched tickets of the queue again, from the database.
+   */
+  publish(queueId: string): void {
+    this.enqueue(queueId, null, true);
+  }
+
+  private enqueue(queueId: string, note: TicketNote | null, reread: boolean): void {
+    let out = this.outgoing.get(queueId);
+    if (!out) {
+      out = { notes: new Map(), reread: false };
+      this.outgoing.set(queueId, out);
+      setImmediate(() => this.flush(queueId));
+    }
+    if (note) out.notes.set(note.id, note);
+    if (reread) out.reread = true;
+  }
+
+  private flush(queueId: string): void {
+    const out = this.outgoing.get(queueId);
+    this.outgoing.delete(queueId);
+    const seq = (this.seqs.get(queueId) ?? 0) + 1;
+    this.seqs.set(queueId, seq);
+    const tickets = [...(out?.notes.values() ?? [])];
+    const message = encodeNote({ node: this.nodeId, seq, tickets, ...(out?.reread ? { reread: true } : {}) });
+    this.bus.publish(queueChannel(queueId), message).catch(this.onError);
+  }
+
+  /** Streams this node has open (or is opening) for a ticket. */
   streamsOf(ticketId: string): number {
     return this.perTicket.get(ticketId) ?? 0;
+  }
+
+  /**
+   * Takes one of a ticket's `cap` stream slots, or returns null when all are taken. Check and take
+   * happen together, so concurrent requests cannot both pass the check; the returned function gives
+   * the slot back (once, however often it is called).
+   */
+  reserve(ticketId: string, cap: number): (() => void) | null {
+    const n = this.streamsOf(ticketId);
+    if (n >= cap) return null;
+    this.perTicket.set(ticketId, n + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const left = this.streamsOf(ticketId) - 1;
+      if (left > 0) this.perTicket.set(ticketId, left);
+      else this.perTicket.delete(ticketId);
+    };
   }
 
   /**
    * Starts watching; returns a function that stops. The first view is sent at once. `end` is
    * called once when the ticket is served, leaves, expires or is deleted; the watch stops itself.
    */
-  watch(queueId: string, first: TicketView, listener: Listener, end: (reason: StreamEnd) => void): () => void {
-    let q = this.queues.get(queueId);
-    if (!q) {
-      const entry = {
-        watches: new Set<Watch>(),
-        unsubscribe: this.bus.subscribe(channel(queueId), () => this.schedule(queueId)),
-        scheduled: false,
-      };
-      entry.unsubscribe.catch(this.onError);
-      this.queues.set(queueId, entry);
-      q = entry;
-    }
+  watch(queueId: string, first: TicketView, send: (v: TicketView) => void, end: (r: StreamEnd) => void): () => void {
+    const q = this.group(queueId);
     let stopped = false;
-    const stop = () => {
+    const stop = (): void => {
       if (stopped) return;
       stopped = true;
-      const n = this.streamsOf(w.ticketId) - 1;
-      if (n > 0) this.perTicket.set(w.ticketId, n);
-      else this.perTicket.delete(w.ticketId);
-      const cur = this.queues.get(queueId);
-      if (!cur) return;
-      cur.watches.delete(w);
-      if (cur.watches.size === 0) {
-        this.queues.delete(queueId);
-        void cur.unsubscribe.then((off) => off()).catch(this.onError);
-      }
+      q.remove(first.id, w);
+      this.release(q);
     };
     const w: Watch = {
-      ticketId: first.id,
-      listener,
+      send,
       end: (reason) => {
         stop();
         end(reason);
       },
-      last: key(first),
+      last: viewKey(first),
     };
-    q.watches.add(w);
-    this.perTicket.set(w.ticketId, this.streamsOf(w.ticketId) + 1);
-    listener(first);
+    q.add(first, w);
+    send(first);
     const over = streamEnd(first);
     if (over) w.end(over);
     return stop;
   }
 
+  /** Queue-wide streams: `onPass` runs after every pass over the queue's changes (coalesced). */
+  follow(queueId: string, onPass: () => void): () => void {
+    const q = this.group(queueId);
+    const f = (): void => onPass();
+    q.followers.add(f);
+    return () => {
+      if (!q.followers.delete(f)) return;
+      this.release(q);
+    };
+  }
+
   get subscribers(): number {
     let n = 0;
-    for (const q of this.queues.values()) n += q.watches.size;
+    for (const q of this.queues.values()) for (const t of q.tickets.values()) n += t.watches.size;
     return n;
   }
 
-  private schedule(queueId: string): void {
-    const q = this.queues.get(queueId);
-    if (!q || q.scheduled) return;
-    q.scheduled = true;
-    setTimeout(() => {
-      q.scheduled = false;
-      void this.refresh(queueId);
-    }, 25).unref();
+  close(): void {
+    clearInterval(this.resyncTimer);
+    this.offGap();
+    for (const q of this.queues.values()) q.close();
   }
 
-  private async refresh(queueId: string): Promise<void> {
-    const q = this.queues.get(queueId);
-    if (!q) return;
-    for (const w of [...q.watches]) {
-      try {
-        const customer = await this.service.watchedTicket(w.ticketId);
-        const k = key(customer);
-        if (k !== w.last) {
-          w.last = k;
-          w.listener(customer);
-        }
-        const over = streamEnd(customer);
-        if (over) w.end(over);
-      } catch (e) {
-        if (isAppError(e) && e.code === 'not_found') w.end('deleted');
-        else this.onError(e);
-      }
-    }
+  private group(queueId: string): QueueWatch {
+    const found = this.queues.get(queueId);
+    if (found) return found;
+    const sources = {
+      index: this.index,
+      queue: (id: string) => this.service.queue(id),
+      ticket: (id: string) => this.service.watchedTicket(id),
+      now: () => this.service.now(),
+      onError: this.onError,
+    };
+    let q: QueueWatch | null = null;
+    const unsubscribe = this.bus.subscribe(queueChannel(queueId), (m) => q?.receive(decodeNote(m)));
+    q = new QueueWatch(queueId, sources, unsubscribe);
+    const created = q;
+    // Changes made while the subscription was being set up were not heard: one pass catches up.
+    unsubscribe.then(() => created.schedule(), this.onError);
+    this.queues.set(queueId, q);
+    return q;
+  }
+
+  private release(q: QueueWatch): void {
+    if (q.size > 0 || this.queues.get(q.queueId) !== q) return;
+    this.queues.delete(q.queueId);
+    q.close();
+    void q.unsubscribe.then((off) => off()).catch(this.onError);
   }
 }
-
-const key = (v: TicketView): string =>
-  `${v.status}|${v.position}|${v.eta?.lowSeconds}|${v.eta?.highSeconds}|${v.counter}`;

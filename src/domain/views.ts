@@ -39,7 +39,11 @@ export interface OperatorTicketView extends TicketView {
   metadata: Record<string, unknown> | null;
 }
 
-/** `now` is the node's clock: a waiting room's wait counts down to `opensAt` from it. */
+/** The estimate shown at a position; live updates recompute it from the queue without the ticket. `now`
+ * is the node's clock: a waiting room's wait counts down to `opensAt` from it. */
+export const etaAt = (queue: Queue, position: number | null, now: Date): Eta | null =>
+  queue.mode === 'waiting_room' ? admissionEta(queue, position, now.getTime()) : estimateWait(queue, position);
+
 export function ticketView(t: Ticket, queue: Queue, position: number | null, now: Date): TicketView {
   return {
     id: t.id,
@@ -48,7 +52,7 @@ export function ticketView(t: Ticket, queue: Queue, position: number | null, now
     status: t.status,
     priority: t.priority,
     position,
-    eta: queue.mode === 'waiting_room' ? admissionEta(queue, position, now.getTime()) : estimateWait(queue, position),
+    eta: etaAt(queue, position, now),
     etaAtJoin: t.etaAtJoin,
     name: t.name,
     counter: t.counter,

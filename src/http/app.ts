@@ -25,6 +25,7 @@ import { customerRoutes } from './routes/customer.js';
 import { GuessThrottle } from './guess-throttle.js';
 import { applyRequestBudget } from './request-budget.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { queueStreamRoutes } from './routes/queue-streams.js';
 import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -148,6 +149,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(maintenanceRoutes(ctx));
   await app.register(backupRoutes(ctx));
   await app.register(dashboardRoutes(ctx));
+  await app.register(queueStreamRoutes(ctx));
   await app.register(consoleHistoryRoutes(ctx));
   await app.register(pageRoutes(ctx));
   await app.register(waitingRoomRoutes(ctx, guesses));

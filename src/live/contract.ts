@@ -52,6 +52,11 @@ export interface Bus {
   publish(channel: string, message: string): Promise<void>;
   /** Returns an unsubscribe function. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<() => Promise<void>>;
+  /**
+   * `listener` runs whenever messages may have been lost (the subscriber link was found dead and
+   * dialled again), so that listeners resynchronise from the index. Returns a function that stops.
+   */
+  onGap(listener: () => void): () => void;
 }
 
 export interface RateDecision {

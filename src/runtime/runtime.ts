@@ -98,6 +98,7 @@ async function assemble(
   });
   let events: TicketEvents | undefined;
   const recalls = new RecallNotices(live.bus, (e) => logger.warn({ err: e }, 'recall notice failed'));
+  let service: QueueService | undefined;
   const observer: ServiceObserver = {
     joined: (queueId, n) => metrics.joined.inc({ queue: queueId }, n),
     changed: (t, from) => {
@@ -108,10 +109,11 @@ async function assemble(
         metrics.serviceSeconds.observe({ queue: t.queueId }, (t.endedAt.getTime() - t.calledAt.getTime()) / 1000);
       if (t.status === 'left' || t.status === 'no_show' || t.status === 'expired')
         metrics.left.inc({ queue: t.queueId, status: t.status });
-      if (from !== t.status) events?.publish(t.queueId);
+      service?.forgetTicket(t.id);
+      if (from !== t.status) events?.changed(t, from);
       else if (t.status === 'called') {
-        // A recall: desks re-read the queue, and the customer's streams alert again.
-        events?.publish(t.queueId);
+        // A recall: desks and boards hear of it (its desk may have changed), and the customer's streams alert again.
+        events?.changed(t, from);
         recalls.announce(t.id);
       }
     },
@@ -124,8 +126,10 @@ async function assemble(
       logger.error({ err: cause, queueId }, 'live index write failed; the queue will be reconciled');
     watcher.markDirty(queueId);
   };
-  const service = new QueueService(store, live, sealKey, observer, now, indexMiss, config.timezone);
-  events = new TicketEvents(live.bus, service, (e) => logger.warn({ err: e }, 'live update failed'));
+  service = new QueueService(store, live, sealKey, observer, now, indexMiss, config.timezone);
+  events = new TicketEvents(live.bus, live.index, service, nodeId, (e) =>
+    logger.warn({ err: e }, 'live update failed'),
+  );
   const auth = new KeyAuthority(store, () => masterHash);
   const passes = new Passes(store.waitingRooms, sealKey, config.publicUrl, now);
   const rooms = new WaitingRooms(store, roomEffects(live.index, observer, indexMiss), passes, sealKey, now);
@@ -226,6 +230,7 @@ async function assemble(
       await admission.stop();
       await dispatcher.stop();
       await maintenance.stop();
+      ctx.events.close();
       await live.close();
       await store.close();
     },

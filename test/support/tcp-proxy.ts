@@ -42,6 +42,13 @@ export class TcpProxy {
     this.swallowing = true;
     for (const s of this.sockets) this.swallow(s);
   }
+  /**
+   * Only the links open now go silent (kept open, nothing forwarded either way); new ones forward.
+   * What a client sees when a route dies under an idle link: nothing at all until it asks.
+   */
+  silenceOpenLinks(): void {
+    for (const s of this.sockets) this.swallow(s);
+  }
 
   /** Ends the black hole: the swallowed links are dropped (their streams are broken) and new ones forward. */
   heal(): void {

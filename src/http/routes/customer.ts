@@ -1,12 +1,14 @@
-import type { OutgoingHttpHeaders } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicQueueView, queueView } from '../../domain/views.js';
 import { AppError } from '../../errors/index.js';
+import type { TicketView } from '../../domain/views.js';
 import type { AppContext } from '../../runtime/context.js';
 import { errors, joinResultSchema, queueOrPublicSchema, ticketViewSchema } from '../responses.js';
 import type { GuessThrottle } from '../guess-throttle.js';
 import { joinBody, idSchema, idempotencyHeader } from '../schemas.js';
+import { startSse } from '../sse.js';
 
 const MAX_STREAMS_PER_TICKET = 3;
 const END_RETRY_MS = 600_000;
@@ -115,48 +117,71 @@ export function customerRoutes(ctx: AppContext, guesses: GuessThrottle): Fastify
       },
       async (req, reply) => {
         const first = await guesses.guard(req, () => ctx.service.customerTicket(req.params.ticketId, req.query.token));
-        // A page open in a few tabs is normal; hundreds of streams on one ticket are an attack.
-        if (ctx.events.streamsOf(first.id) >= MAX_STREAMS_PER_TICKET)
+        // A page open in a few tabs is normal; hundreds of streams on one ticket are an attack. The
+        // slot is taken in the same step as the check, and given back however the request ends.
+        const release = ctx.events.reserve(first.id, MAX_STREAMS_PER_TICKET);
+        if (!release)
           throw new AppError('rate_limited', `this ticket already has ${MAX_STREAMS_PER_TICKET} open event streams`, {
             retryAfter: 15,
           });
-        const unwatch = await ctx.rooms.watching(first.id, first.queueId);
+        const start = await openTicketStream(ctx, reply.raw, first, release);
+        if (!start) return;
         reply.hijack();
-        const res = reply.raw;
         // The hijacked response skips Fastify's reply, so the security headers set on it go here.
-        res.writeHead(200, {
-          ...(reply.getHeaders() as OutgoingHttpHeaders),
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-        });
-        let seq = 0;
-        let open = true;
-        const ping = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-        const send = (view: unknown) => {
-          if (open) res.write(`id: ${++seq}\nevent: ticket\ndata: ${JSON.stringify(view)}\n\n`);
-        };
-        // A recall changes what the stream's dedup compares of a view not at all, so it is sent here.
-        const unrecall = ctx.recalls.listen(first.id, () => {
-          ctx.service.watchedTicket(first.id).then(send, () => undefined);
-        });
-        const stop = ctx.events.watch(first.queueId, first, send, (reason) => {
-          open = false;
-          clearInterval(ping);
-          unrecall();
-          // A browser's EventSource reconnects when a stream closes; `retry` spaces out the retries
-          // of a page that does not close it on `end` (it would only be told the same end again).
-          res.end(`id: ${++seq}\nretry: ${END_RETRY_MS}\nevent: end\ndata: ${JSON.stringify({ reason })}\n\n`);
-        });
-        req.raw.on('close', () => {
-          open = false;
-          clearInterval(ping);
-          unrecall();
-          stop();
-          unwatch();
-        });
+        start(reply.getHeaders() as OutgoingHttpHeaders);
       },
+    );
+  };
+}
+
+/**
+ * Prepares a ticket's stream: the slot is given back when the response closes, from now on, so a
+ * client that hangs up during the awaits below leaves nothing behind. Resolves to the function
+ * that starts the stream, or null when the client is already gone. Kept apart from the route so
+ * that the stream's closures do not hold the request and reply objects for the stream's life.
+ */
+async function openTicketStream(
+  ctx: AppContext,
+  res: ServerResponse,
+  first: TicketView,
+  release: () => void,
+): Promise<((headers: OutgoingHttpHeaders) => void) | null> {
+  let stop: (() => void) | null = null;
+  let unwatch: (() => void) | null = null;
+  let closed = false;
+  res.on('close', () => {
+    closed = true;
+    release();
+    stop?.();
+    unwatch?.();
+  });
+  try {
+    unwatch = await ctx.rooms.watching(first.id, first.queueId);
+  } catch (e) {
+    release();
+    throw e;
+  }
+  if (closed) {
+    unwatch();
+    return null;
+  }
+  return (headers) => {
+    const sse = startSse(res, headers);
+    // A recall changes nothing the live updates compare, so its fresh view is sent from here.
+    const unrecall = ctx.recalls.listen(first.id, () => {
+      ctx.service.watchedTicket(first.id).then(
+        (view) => sse.send('ticket', view),
+        () => undefined,
+      );
+    });
+    res.on('close', unrecall);
+    stop = ctx.events.watch(
+      first.queueId,
+      first,
+      (view) => sse.send('ticket', view),
+      // A browser's EventSource reconnects when a stream closes; `retry` spaces out the retries
+      // of a page that does not close it on `end` (it would only be told the same end again).
+      (reason) => sse.end('end', { reason }, END_RETRY_MS),
     );
   };
 }

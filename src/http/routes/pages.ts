@@ -14,6 +14,7 @@ import { CATALOGUES, LANG_COOKIE, chooseLang, type Lang } from '../pages/i18n.js
 import { qrSvg } from '../pages/qr.js';
 import { BOARD_SIZE, boardView } from '../pages/views.js';
 import { idSchema } from '../schemas.js';
+import { loadBoard } from './queue-streams.js';
 
 /** The built browser bundles (`npm run build`), the same path from `src/` under tsx and from `dist/`. */
 export const WEB_DIR = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
@@ -151,11 +152,7 @@ ${await qrSvg(url, t.scanToJoin)}<p>${esc(t.posterText)}</p><p class="poster-url
           response: { 200: boardSchema, ...errors(400, 404, 503) },
         },
       },
-      async (req) => {
-        const q = await ctx.service.queue(req.params.queueId);
-        const called = await ctx.store.nowServing(q.id, BOARD_SIZE);
-        return boardView(q, called, ctx.now());
-      },
+      async (req) => loadBoard(ctx, req.params.queueId),
     );
   };
 }

@@ -36,6 +36,11 @@ export class MemoryBus implements Bus {
     };
   }
 
+  /** Nothing is lost in process. */
+  onGap(): () => void {
+    return () => undefined;
+  }
+
   close(): void {
     this.emitter.removeAllListeners();
   }

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { within } from '../../resilience/index.js';
 import type { LiveBackend, SweepResult } from '../contract.js';
-import { RedisBus } from './bus.js';
+import { RedisBus, type BusHealth } from './bus.js';
 import {
   clientOptions,
   closeClient,
@@ -29,6 +29,8 @@ export interface RedisBackendOptions {
    * it is dropped and dialled again, so a silent network never hangs a request (default 2000 ms).
    */
   commandTimeoutMs?: number;
+  /** How often the bus's subscriber link is checked with a PING, and its deadline (5 s and 2 s). */
+  busHealth?: BusHealth;
 }
 
 /** Parses INFO output ("key:value" lines, "# Section" headings) into a flat record. */
@@ -58,7 +60,7 @@ export async function createRedisBackend(opts: RedisBackendOptions): Promise<Liv
 
   const prefix = opts.keyPrefix;
   const index = new RedisLiveIndex(client, prefix);
-  const bus = new RedisBus(client, prefix, connectTimeoutMs, opts.logger);
+  const bus = new RedisBus(client, prefix, connectTimeoutMs, opts.logger, opts.busHealth);
   const limiter = new RedisRateLimiter(client, prefix);
 
   return {

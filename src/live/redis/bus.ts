@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { within } from '../../resilience/index.js';
 import type { Bus } from '../contract.js';
 import { closeClient, connectWithin, guard, toAppError, watchConnection, type RedisLogger } from './connection.js';
 
@@ -8,23 +9,43 @@ interface Channel {
   readonly ready: Promise<unknown>;
 }
 
+/** How often the subscriber link is asked for a PING, and how long the answer may take. */
+export interface BusHealth {
+  readonly everyMs: number;
+  readonly deadlineMs: number;
+}
+
+const HEALTH: BusHealth = { everyMs: 5_000, deadlineMs: 2_000 };
+
 /**
  * Pub/sub across nodes. A connection in subscriber mode cannot run other commands, so subscribing
  * uses a second connection, opened on first use. Channel names carry the key prefix because Redis
  * channels are global to the server, not per database. ioredis resubscribes after a reconnect;
- * messages published while the link was down are lost, as with any Redis pub/sub.
+ * messages published while the link was down are lost, as with any Redis pub/sub, so every
+ * reconnection is reported to `onGap` listeners. A subscriber link only receives, so a link that
+ * went silent (a dead peer, a black-holed route) would never be noticed by waiting for data: it is
+ * sent a PING every few seconds and dialled again when the answer misses its deadline.
  */
 export class RedisBus implements Bus {
   private sub: Promise<Redis> | null = null;
   private readonly channels = new Map<string, Channel>();
   private closed = false;
+  private readonly gapListeners = new Set<() => void>();
+  private healthTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly client: Redis,
     private readonly prefix: string,
     private readonly connectTimeoutMs: number,
     private readonly logger?: RedisLogger,
+    private readonly health: BusHealth = HEALTH,
   ) {}
+
+  onGap(listener: () => void): () => void {
+    const l = (): void => listener();
+    this.gapListeners.add(l);
+    return () => void this.gapListeners.delete(l);
+  }
 
   async publish(channel: string, message: string): Promise<void> {
     await guard(() => this.client.publish(`${this.prefix}bus:${channel}`, message));
@@ -73,7 +94,10 @@ export class RedisBus implements Bus {
       watchConnection(s, 'subscriber', this.logger);
       s.on('message', (name: string, message: string) => this.dispatch(name, message));
       this.sub = connectWithin(s, this.connectTimeoutMs).then(
-        () => s,
+        () => {
+          this.watchHealth(s);
+          return s;
+        },
         (e: unknown) => {
           this.sub = null; // let the next subscribe try again
           throw e;
@@ -81,6 +105,28 @@ export class RedisBus implements Bus {
       );
     }
     return this.sub;
+  }
+
+  private watchHealth(s: Redis): void {
+    // ioredis resubscribes before it reports ready again; what was published meanwhile is gone.
+    s.on('ready', () => {
+      for (const l of [...this.gapListeners]) l();
+    });
+    let checking = false;
+    this.healthTimer = setInterval(() => {
+      if (checking || s.status !== 'ready') return;
+      checking = true;
+      within(s.ping(), this.health.deadlineMs)
+        .catch((err: unknown) => {
+          if (this.closed || s.status !== 'ready') return;
+          this.logger?.warn({ err }, 'live bus subscriber did not answer PING in time; reconnecting');
+          s.disconnect(true);
+        })
+        .finally(() => {
+          checking = false;
+        });
+    }, this.health.everyMs);
+    this.healthTimer.unref();
   }
 
   private dispatch(name: string, message: string): void {
@@ -98,6 +144,8 @@ export class RedisBus implements Bus {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.gapListeners.clear();
     this.channels.clear();
     const pending = this.sub;
     this.sub = null;

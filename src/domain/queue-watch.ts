@@ -1,0 +1,242 @@
+import { isAppError } from '../errors/index.js';
+import type { LiveIndex } from '../live/contract.js';
+import { applyNote, type QueueNote, type TicketNote } from './live-notes.js';
+import type { Queue, TicketStatus } from './types.js';
+import { etaAt, type TicketView } from './views.js';
+
+/** Why a ticket's stream ended: the ticket reached an end, or its queue (and so the ticket) is gone. */
+export type StreamEnd = 'served' | 'left' | 'expired' | 'deleted';
+
+const ENDS: Partial<Record<TicketStatus, StreamEnd>> = { served: 'served', left: 'left', expired: 'expired' };
+
+/** The reason a stream ends with this view, or null while the ticket can still change. */
+export const streamEnd = (view: TicketView): StreamEnd | null => ENDS[view.status] ?? null;
+
+/**
+ * Changes closer together than this go out as one message per watcher, with the latest state. A
+ * crowd whose pass takes longer waits as long again after each pass, so that a busy queue never
+ * takes more than half of the node's time with its messages, however fast the changes come.
+ */
+const COALESCE_MS = 25;
+/**
+ * Reading the whole order costs one entry per waiting ticket; a rank per watcher costs a lookup
+ * each. The walk wins unless the queue is much longer than the crowd watching it.
+ */
+const WALK_WHILE_WAITING_PER_WATCHER = 32;
+/** Database reads a resync keeps in flight: enough to hide the round trips, few for the pool. */
+const REREADS_AT_ONCE = 8;
+
+export interface Watch {
+  readonly send: (view: TicketView) => void;
+  readonly end: (reason: StreamEnd) => void;
+  /** What this stream last showed, so an unchanged view is not sent again. */
+  last: string;
+}
+
+interface Watched {
+  view: TicketView;
+  readonly watches: Set<Watch>;
+}
+
+/** What a pass needs from the rest of the node: the queue row, the order, and a ticket's full view. */
+export interface PassSources {
+  readonly index: LiveIndex;
+  queue(id: string): Promise<Queue>;
+  /** A watched ticket read from the database: only when what the node holds cannot be trusted. */
+  ticket(id: string): Promise<TicketView>;
+  /** The node's clock (a waiting room's wait counts down to its opening by it). */
+  now(): Date;
+  onError(e: unknown): void;
+}
+
+/**
+ * The watchers one node has for one queue. Notes from the bus update what the node holds of each
+ * watched ticket; a pass then reads the queue row and the order once and gives every watcher its
+ * new view. A ticket whose held status disagrees with the order (a note missed or not yet here) is
+ * read from the database, alone; a gap in a publisher's numbering makes the next pass read all.
+ */
+export class QueueWatch {
+  readonly tickets = new Map<string, Watched>();
+  /** Queue-wide followers (the operator and board streams), told after every pass. */
+  readonly followers = new Set<() => void>();
+  private pending = new Map<string, TicketNote>();
+  private readonly lastSeq = new Map<string, number>();
+  private verifyAll = false;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private again = false;
+  private closed = false;
+  /** When the last pass ended plus how long it took: the earliest start of the next. */
+  private nextEarliest = 0;
+
+  constructor(
+    readonly queueId: string,
+    private readonly sources: PassSources,
+    readonly unsubscribe: Promise<() => Promise<void>>,
+  ) {}
+
+  get size(): number {
+    return this.tickets.size + this.followers.size;
+  }
+
+  add(first: TicketView, w: Watch): void {
+    let t = this.tickets.get(first.id);
+    if (!t) {
+      t = { view: first, watches: new Set() };
+      this.tickets.set(first.id, t);
+    }
+    t.watches.add(w);
+  }
+
+  remove(ticketId: string, w: Watch): void {
+    const t = this.tickets.get(ticketId);
+    if (!t) return;
+    t.watches.delete(w);
+    if (t.watches.size === 0) this.tickets.delete(ticketId);
+  }
+
+  /** A bus message: notes for local watchers are kept for the next pass. */
+  receive(note: QueueNote | null): void {
+    if (note === null) this.verifyAll = true;
+    else {
+      const last = this.lastSeq.get(note.node);
+      if (note.reread || (last !== undefined && note.seq !== last + 1)) this.verifyAll = true;
+      this.lastSeq.set(note.node, note.seq);
+      for (const t of note.tickets) if (this.tickets.has(t.id)) this.pending.set(t.id, t);
+    }
+    this.schedule();
+  }
+
+  /** Messages may have been lost (the bus reconnected): the next pass reads every watched ticket. */
+  resync(): void {
+    this.verifyAll = true;
+    this.schedule();
+  }
+
+  schedule(): void {
+    if (this.timer || this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.timer = setTimeout(() => void this.run(), Math.max(COALESCE_MS, this.nextEarliest - performance.now()));
+    this.timer.unref();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private async run(): Promise<void> {
+    this.timer = null;
+    this.running = true;
+    const started = performance.now();
+    try {
+      await this.pass();
+    } catch (e) {
+      this.sources.onError(e);
+    } finally {
+      const ended = performance.now();
+      this.nextEarliest = ended + (ended - started);
+      this.running = false;
+      if (this.again) {
+        this.again = false;
+        this.schedule();
+      }
+    }
+  }
+
+  private async pass(): Promise<void> {
+    const notes = this.pending;
+    this.pending = new Map();
+    const all = this.verifyAll;
+    this.verifyAll = false;
+    let queue: Queue;
+    try {
+      queue = await this.sources.queue(this.queueId);
+    } catch (e) {
+      if (!(isAppError(e) && e.code === 'not_found')) throw e;
+      this.endAll('deleted');
+      return this.tellFollowers();
+    }
+    const ranks = this.tickets.size > 0 ? await this.ranks() : new Map<string, number>();
+    const unsure: string[] = [];
+    for (const [id, t] of this.tickets) {
+      const note = notes.get(id);
+      const view = note ? applyNote(t.view, note) : t.view;
+      const rank = ranks.get(id);
+      const waiting = view.status === 'waiting';
+      const needsPass = view.status === 'admitted' && queue.mode === 'waiting_room' && view.pass === undefined;
+      if (all || waiting !== (rank !== undefined) || needsPass) unsure.push(id);
+      else {
+        const position = rank === undefined ? null : rank + 1;
+        this.show(t, { ...view, position, eta: etaAt(queue, position, this.sources.now()) });
+      }
+    }
+    // A resync rereads every watched ticket: a few at a time, not one round trip after another.
+    for (let i = 0; i < unsure.length; i += REREADS_AT_ONCE)
+      await Promise.all(unsure.slice(i, i + REREADS_AT_ONCE).map((id) => this.reread(id)));
+    this.tellFollowers();
+  }
+
+  private tellFollowers(): void {
+    for (const f of [...this.followers]) f();
+  }
+
+  /** Zero-based ranks of the watched tickets that are waiting. */
+  private async ranks(): Promise<Map<string, number>> {
+    const { index } = this.sources;
+    const ranks = new Map<string, number>();
+    const count = await index.count(this.queueId);
+    if (count <= this.tickets.size * WALK_WHILE_WAITING_PER_WATCHER) {
+      const order = await index.range(this.queueId, 0, Infinity);
+      for (let i = 0; i < order.length; i++) if (this.tickets.has(order[i] as string)) ranks.set(order[i] as string, i);
+      return ranks;
+    }
+    const ids = [...this.tickets.keys()];
+    const found = await Promise.all(ids.map((id) => index.rank(this.queueId, id)));
+    ids.forEach((id, i) => {
+      const r = found[i];
+      if (r !== null && r !== undefined) ranks.set(id, r);
+    });
+    return ranks;
+  }
+
+  private async reread(id: string): Promise<void> {
+    const t = this.tickets.get(id);
+    if (!t) return;
+    try {
+      this.show(t, await this.sources.ticket(id));
+    } catch (e) {
+      if (isAppError(e) && e.code === 'not_found') this.endTicket(t, 'deleted');
+      else this.sources.onError(e);
+    }
+  }
+
+  private show(t: Watched, view: TicketView): void {
+    t.view = view;
+    const k = viewKey(view);
+    for (const w of [...t.watches]) {
+      if (w.last !== k) {
+        w.last = k;
+        w.send(view);
+      }
+    }
+    const over = streamEnd(view);
+    if (over) this.endTicket(t, over);
+  }
+
+  private endTicket(t: Watched, reason: StreamEnd): void {
+    for (const w of [...t.watches]) w.end(reason);
+  }
+
+  private endAll(reason: StreamEnd): void {
+    for (const t of [...this.tickets.values()]) this.endTicket(t, reason);
+  }
+}
+
+/** The fields whose change is worth a message. */
+export const viewKey = (v: TicketView): string =>
+  `${v.status}|${v.position}|${v.eta?.lowSeconds}|${v.eta?.highSeconds}|${v.counter}|${v.pass ?? ''}`;

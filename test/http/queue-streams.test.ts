@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { call, COMBOS, type Isolation, MASTER_KEY, type Node, startNode } from '../support/harness.js';
+import { assertError, createQueue, join, SseReader } from './helpers.js';
+
+/**
+ * Queue-wide event streams (docs/live-updates.md): the public board stream carries only the
+ * board's public fields; the operators' change stream needs a key. With Redis, the change is made
+ * on another node than the one streaming.
+ */
+const BOARD_KEYS = ['estimatedWait', 'etaCoverage', 'id', 'mode', 'name', 'nowServing', 'status', 'waitingCount'];
+
+for (const combo of COMBOS) {
+  const shared = combo.name.includes('Redis');
+  describe(combo.name, { skip: combo.skip }, () => {
+    let iso: Isolation;
+    const nodes: Node[] = [];
+    before(async () => {
+      iso = combo.isolate();
+      nodes.push(await startNode(iso.env));
+      if (shared) nodes.push(await startNode(iso.env));
+    });
+    after(async () => {
+      for (const n of nodes) await n.close();
+      await iso?.cleanup();
+    });
+    const watch = () => nodes[0] as Node;
+    const act = () => nodes.at(-1) as Node;
+
+    test('the board stream sends the public board at once, then after each call, and ends when the queue goes', async () => {
+      const q = (await createQueue(act().url)).id;
+      await join(act().url, q, { name: 'Private Name', contact: 'a@example.org' });
+      await join(act().url, q);
+      const sse = new SseReader(`${watch().url}/api/queues/${q}/board/events`);
+      await sse.open();
+      try {
+        assert.equal(sse.status, 200);
+        const first = await sse.next();
+        assert.deepEqual(Object.keys(first).sort(), BOARD_KEYS, 'public fields only');
+        assert.equal(first.waitingCount, 2);
+        assert.deepEqual(first.nowServing, []);
+        await call(act().url, 'POST', `/api/queues/${q}/call-next`, { body: { counter: 'Desk 4' } });
+        const after = await sse.until((b) => b.nowServing?.length === 1);
+        assert.equal(after.waitingCount, 1);
+        assert.equal(after.nowServing[0].counter, 'Desk 4');
+        assert.deepEqual(Object.keys(after.nowServing[0]).sort(), ['calledAt', 'counter', 'number']);
+        assert.equal((await call(act().url, 'DELETE', `/api/queues/${q}`)).status, 204);
+        assert.equal((await sse.until((e) => typeof e.reason === 'string')).reason, 'deleted');
+      } finally {
+        sse.close();
+      }
+    });
+
+    test('a board stream for a queue that does not exist is 404', async () => {
+      assertError(
+        await call(watch().url, 'GET', '/api/queues/q_missing/board/events', { key: null }),
+        404,
+        'not_found',
+      );
+    });
+
+    test('the operators’ change stream needs a key and tells of changes made on any node', async () => {
+      const q = (await createQueue(act().url)).id;
+      assertError(await call(watch().url, 'GET', `/api/queues/${q}/changes`, { key: null }), 401, 'unauthorized');
+      const res = await fetch(`${watch().url}/api/queues/${q}/changes`, {
+        headers: { authorization: `Bearer ${MASTER_KEY}` },
+      });
+      assert.equal(res.status, 200);
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const text = async () => new TextDecoder().decode((await reader.read()).value);
+      try {
+        assert.match(await text(), /event: changed/, 'a first note at once');
+        await join(act().url, q);
+        assert.match(await text(), /event: changed/, 'a note after the join');
+      } finally {
+        await reader.cancel();
+      }
+    });
+  });
+}
