@@ -1,8 +1,13 @@
 import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 import { budgetSpent } from '../errors/index.js';
 
-/** Routes that hold a request open on purpose: an event stream and the CLI's long poll. */
-const OPEN_ENDED = new Set(['/api/tickets/:ticketId/events', '/api/maintenance/runs/:id/wait']);
+/** Routes that hold a request open on purpose: the event streams and the CLI's long poll. */
+const OPEN_ENDED = new Set([
+  '/api/tickets/:ticketId/events',
+  '/api/queues/:id/changes',
+  '/api/queues/:queueId/board/events',
+  '/api/maintenance/runs/:id/wait',
+]);
 
 const readsOnly = (method: string | readonly string[]): boolean =>
   (typeof method === 'string' ? [method] : method).every((m) => m === 'GET' || m === 'HEAD');
@@ -19,9 +24,14 @@ export function applyRequestBudget(app: FastifyInstance, budgetMs: number): void
     if (OPEN_ENDED.has(route.url) || !readsOnly(route.method)) return;
     const handler = route.handler as (...args: Parameters<RouteHandlerMethod>) => unknown;
     route.handler = function (this: FastifyInstance, req, reply) {
-      const work = Promise.resolve(handler.call(this, req, reply));
+      const work = handler.call(this, req, reply);
+      // A handler that answers through `reply` itself (static files, hijacked streams) is left alone.
+      if (!(work instanceof Promise)) return work;
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(budgetSpent()), Math.max(0, budgetMs - reply.elapsedTime));
+        const timer = setTimeout(
+          () => (reply.sent ? undefined : reject(budgetSpent())),
+          Math.max(0, budgetMs - reply.elapsedTime),
+        );
         work.then(
           (v) => {
             clearTimeout(timer);
