@@ -16,12 +16,18 @@ function nextLocalMidnight(now: number, timezone: string): number {
 
 const isDaily = (s: Partial<QueueSettings>): boolean => s.numbering === 'daily';
 const zoneOf = (s: Partial<QueueSettings>): string => s.timezone ?? 'UTC';
+/** `europe/madrid` and `Europe/Madrid` are one zone. */
+const sameZone = (a: string, b: string): boolean =>
+  a === b ||
+  new Intl.DateTimeFormat('en', { timeZone: a }).resolvedOptions().timeZone ===
+    new Intl.DateTimeFormat('en', { timeZone: b }).resolvedOptions().timeZone;
 
 /**
  * When the current numbering cycle ends, after a change of settings: null for continuous
- * numbering. A daily queue that keeps its time zone keeps its pending reset (even one already due:
- * the next join still restarts at 1); a new or changed zone restarts at its next midnight, never
- * at once, so today's numbers are not repeated.
+ * numbering. A daily queue keeps a reset already due (the day it numbered is over, whatever the
+ * zone: the next join restarts at 1), and keeps its pending reset while it keeps its time zone; a
+ * new or changed zone restarts at its next midnight, never at once, so today's numbers are not
+ * repeated.
  */
 export function resetsAtAfterChange(
   before: { settings: Partial<QueueSettings>; resetsAt: number | null },
@@ -29,8 +35,9 @@ export function resetsAtAfterChange(
   now: number,
 ): number | null {
   if (!isDaily(after)) return null;
-  if (isDaily(before.settings) && before.resetsAt !== null && zoneOf(before.settings) === zoneOf(after))
-    return before.resetsAt;
+  if (isDaily(before.settings) && before.resetsAt !== null) {
+    if (before.resetsAt <= now || sameZone(zoneOf(before.settings), zoneOf(after))) return before.resetsAt;
+  }
   return nextLocalMidnight(now, zoneOf(after));
 }
 

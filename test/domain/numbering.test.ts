@@ -46,4 +46,21 @@ describe('daily numbering days', () => {
       null,
     );
   });
+
+  test('a zone change keeps a reset already due, and a zone spelled in another case is no change', () => {
+    const madrid = { numbering: 'daily' as const, timezone: 'Europe/Madrid' };
+    // Madrid's day ended at 23:00Z; the next morning, before anyone joins, the zone changes.
+    const due = Date.parse('2026-03-10T23:00:00Z');
+    const morning = Date.parse('2026-03-11T08:00:00Z');
+    const lisbon = { numbering: 'daily' as const, timezone: 'Europe/Lisbon' };
+    assert.equal(resetsAtAfterChange({ settings: madrid, resetsAt: due }, lisbon, morning), due);
+    // Not yet due: the new zone's next midnight, so today's numbers are not repeated.
+    const evening = Date.parse('2026-03-10T20:00:00Z');
+    assert.equal(
+      resetsAtAfterChange({ settings: madrid, resetsAt: due }, lisbon, evening),
+      Date.parse('2026-03-11T00:00:00Z'),
+    );
+    const lower = { numbering: 'daily' as const, timezone: 'europe/madrid' };
+    assert.equal(resetsAtAfterChange({ settings: madrid, resetsAt: due }, lower, evening), due);
+  });
 });
