@@ -27,10 +27,15 @@ export class RecallNotices {
     set.add(fn);
     this.listeners.set(ticketId, set);
     if (!this.subscription) {
-      this.subscription = this.bus.subscribe(CHANNEL, (id) => {
+      const sub = this.bus.subscribe(CHANNEL, (id) => {
         for (const f of this.listeners.get(id) ?? []) f();
       });
-      this.subscription.catch(this.onError);
+      this.subscription = sub;
+      // A failed subscription is forgotten, so the next stream to listen tries again.
+      sub.catch((e: unknown) => {
+        if (this.subscription === sub) this.subscription = null;
+        this.onError(e);
+      });
     }
     return () => {
       set.delete(fn);
