@@ -16,7 +16,7 @@ describe('recall notices', () => {
         refuse = false;
         return Promise.reject(new Error('subscriber link down'));
       },
-      onGap: (fn) => real.onGap(fn),
+      onGap: () => () => undefined,
     };
     const errors: unknown[] = [];
     const notices = new RecallNotices(bus, (e) => errors.push(e));
