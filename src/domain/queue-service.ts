@@ -21,9 +21,7 @@ import {
 } from './types.js';
 import { operatorTicketView, ticketView, type OperatorTicketView, type TicketView } from './views.js';
 import type { WaitingRooms } from './waiting-rooms.js';
-
-const ETA_CACHE_MS = 1000;
-const ETA_CACHE_MAX = 10_000;
+import { QueueCache } from './queue-cache.js';
 
 export interface JoinInput {
   readonly name?: string | null;
@@ -51,7 +49,7 @@ export interface ServiceObserver {
 /** The queue domain: every operation commits to the store first, then updates the live index. */
 export class QueueService {
   private readonly batcher: JoinBatcher;
-  private readonly etaQueues = new Map<string, { queue: Queue; until: number }>();
+  private readonly etaQueues: QueueCache;
   private rooms: WaitingRooms | null = null;
   /** One node holds every change only with the in-process backend; with Redis others may change tickets. */
   private readonly statusCache: StatusCache | null;
@@ -72,6 +70,7 @@ export class QueueService {
     private readonly defaultTimezone = 'UTC',
   ) {
     this.statusCache = live.kind === 'memory' ? new StatusCache() : null;
+    this.etaQueues = new QueueCache((id) => this.queue(id), now);
     this.batcher = new JoinBatcher(
       store,
       now,
@@ -264,25 +263,13 @@ export class QueueService {
 
   /** Drops the ETA cache; returns how many entries it held. */
   trimCaches(): number {
-    const n = this.etaQueues.size;
-    this.etaQueues.clear();
+    const n = this.etaQueues.clear();
     this.statusCache?.clear();
     return n;
   }
 
-  /**
-   * Customers poll their ticket often; the queue row only feeds the ETA there, whose inputs move
-   * slowly, so one read a second per queue serves them all. Call-next uses it for the mode, which
-   * never changes; the store itself checks the queue's status inside its transaction.
-   */
-  private async queueForEta(id: string): Promise<Queue> {
-    const now = this.now().getTime();
-    const hit = this.etaQueues.get(id);
-    if (hit && hit.until > now) return hit.queue;
-    const queue = await this.queue(id);
-    if (this.etaQueues.size >= ETA_CACHE_MAX) this.etaQueues.clear();
-    this.etaQueues.set(id, { queue, until: now + ETA_CACHE_MS });
-    return queue;
+  private queueForEta(id: string): Promise<Queue> {
+    return this.etaQueues.get(id);
   }
 
   async leave(id: string, token: string | undefined): Promise<TicketView> {
