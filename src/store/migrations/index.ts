@@ -10,6 +10,7 @@ import * as m008 from './008_now_serving.js';
 import * as m009 from './009_recalls.js';
 import * as m010 from './010_sealed_webhook_secrets.js';
 import * as m011 from './011_draw_entries.js';
+import * as m012 from './012_site_keys.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Step> = {
   '009_recalls': m009,
   '010_sealed_webhook_secrets': m010,
   '011_draw_entries': m011,
+  '012_site_keys': m012,
 };
 
 export function migrationProvider(kind: DialectKind): MigrationProvider {
