@@ -75,7 +75,11 @@ const request = (priority: 'high' | 'normal'): JoinRequest => ({
  * high priority; the even ones are seen at `seenAt`, the others only at joining. Returns the seen
  * ones in the line's order: high priority first, then by arrival.
  */
-async function room(store: KyselyStore, n: number, seenAt: number): Promise<{ id: string; seenInOrder: string[] }> {
+async function room(
+  store: KyselyStore,
+  n: number,
+  seenAt: number,
+): Promise<{ id: string; seenInOrder: string[]; line: string[] }> {
   const q = await store.createQueue(
     {
       id: newId('q'),
@@ -90,8 +94,11 @@ async function room(store: KyselyStore, n: number, seenAt: number): Promise<{ id
   await store.joinMany(q.id, reqs, new Date(T0));
   const seen = reqs.filter((_, i) => i % 2 === 0);
   for (const r of seen) await store.waitingRooms.touch(r.id, new Date(seenAt));
-  const order = [...seen.filter((r) => r.priority === 'high'), ...seen.filter((r) => r.priority === 'normal')];
-  return { id: q.id, seenInOrder: order.map((r) => r.id) };
+  const inLine = (rs: JoinRequest[]) => [
+    ...rs.filter((r) => r.priority === 'high'),
+    ...rs.filter((r) => r.priority === 'normal'),
+  ];
+  return { id: q.id, seenInOrder: inLine(seen).map((r) => r.id), line: inLine(reqs).map((r) => r.id) };
 }
 
 async function explain(p: DialectParts, db: Kysely<DB>, queueId: string, kind: string): Promise<string> {
@@ -132,6 +139,57 @@ for (const b of BACKENDS) {
           for (const t of admitted) assert.equal(t.status, 'admitted');
         }
         assert.equal(statements[0], statements[1], 'as many statements for 30 admissions as for 3');
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('tells each ticket that a round moved up to the notify position, as admissions one by one would', async () => {
+      const parts = b.open();
+      const store = new KyselyStore(parts);
+      try {
+        await store.migrate();
+        await store.webhooks.createWebhook(
+          {
+            id: newId('wh'),
+            url: 'https://hooks.example/x',
+            events: ['ticket.near', 'ticket.admitted'],
+            sealedSecret: 'sealed',
+            includeContact: false,
+          },
+          new Date(T0),
+        );
+        const at = T0 + 120_000;
+        const r = await room(store, 12, at - 30_000);
+        const admitted = (await admit(parts.db, r.id, new Date(at))).map((t) => t.id);
+        // One by one: after each admission, the ticket now third is told if the admitted one was ahead.
+        const line = [...r.line];
+        const told: string[] = [];
+        for (const id of admitted) {
+          const from = line.indexOf(id);
+          line.splice(from, 1);
+          const third = line[2];
+          if (third !== undefined && r.line.indexOf(id) < r.line.indexOf(third) && !told.includes(third))
+            told.push(third);
+        }
+        // A ticket admitted in the same round is not told it is near: it is already in.
+        const expected = told.filter((id) => !admitted.includes(id)).sort();
+        const rows = await parts.db.selectFrom('webhook_deliveries').select(['ticket_id', 'type']).execute();
+        assert.deepEqual(
+          rows
+            .filter((x) => x.type === 'ticket.near')
+            .map((x) => x.ticket_id)
+            .sort(),
+          expected,
+        );
+        assert.ok(expected.length >= 2, 'the round moved more than one ticket past the position');
+        assert.deepEqual(
+          rows
+            .filter((x) => x.type === 'ticket.admitted')
+            .map((x) => x.ticket_id)
+            .sort(),
+          [...admitted].sort(),
+        );
       } finally {
         await store.close();
       }
