@@ -30,11 +30,12 @@ program
 const keys = program.command('keys').description('API keys');
 keys
   .command('create')
-  .requiredOption('--role <role>', 'admin or operator')
+  .requiredOption('--role <role>', 'admin, operator or site')
   .requiredOption('--name <name>', 'a name to recognise the key by')
+  .option('--queue <id>', 'the waiting room a site key belongs to (site keys only)')
   .option('--json', 'print one JSON document')
-  .action((o: { role: string; name: string; json?: boolean }) =>
-    run(!!o.json, () => keysCreate({ role: o.role, name: o.name, json: !!o.json })),
+  .action((o: { role: string; name: string; queue?: string; json?: boolean }) =>
+    run(!!o.json, () => keysCreate({ role: o.role, name: o.name, queueId: o.queue ?? null, json: !!o.json })),
   );
 
 const m = program.command('maintenance').description('Maintenance plans and runs');

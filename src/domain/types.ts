@@ -130,12 +130,16 @@ export interface Eta {
   readonly highSeconds: number;
 }
 
-export type KeyRole = 'admin' | 'operator';
+/** `site`: a protected site's key, bound to its waiting room (`queueId`); it may only end that room's sessions. */
+export const KEY_ROLES = ['admin', 'operator', 'site'] as const;
+export type KeyRole = (typeof KEY_ROLES)[number];
 
 export interface ApiKey {
   readonly id: string;
   readonly role: KeyRole;
   readonly name: string;
+  /** The queue a `site` key is bound to; null for the other roles. */
+  readonly queueId: string | null;
   readonly createdAt: Date;
   readonly lastUsedAt: Date | null;
 }

@@ -8,8 +8,9 @@ import { count, isoTime } from './responses.js';
 
 export const keySchema = z.object({
   id: z.string(),
-  role: z.string().describe('`admin` or `operator`'),
+  role: z.string().describe('`admin`, `operator` or `site`'),
   name: z.string(),
+  queueId: z.string().nullable().describe('The waiting room of a `site` key; null for the other roles'),
   createdAt: isoTime,
   lastUsedAt: isoTime.nullable(),
 });

@@ -10,6 +10,10 @@ declare module 'fastify' {
   }
 }
 
+/** An operator or admin key: the keys that see a queue in full. A site key is not staff. */
+export const isStaff = (p: Principal | null | 'malformed'): boolean =>
+  p !== null && p !== 'malformed' && (p.role === 'admin' || p.role === 'operator');
+
 /**
  * A preHandler that admits the given roles; 401 without a valid key, 403 with the wrong role.
  * `extraToken` is one more bearer token admitted without a role (a metrics scraper's).

@@ -146,7 +146,10 @@ export interface Store {
   /** Tickets of a queue that joined, were called or ended in [from, to) (epoch ms), for reports. */
   ticketFacts(queueId: string, from: number, to: number): Promise<TicketFact[]>;
 
-  createKey(key: { id: string; role: KeyRole; name: string; keyHash: string }, now: Date): Promise<ApiKey>;
+  createKey(
+    key: { id: string; role: KeyRole; name: string; keyHash: string; queueId?: string | null },
+    now: Date,
+  ): Promise<ApiKey>;
   listKeys(): Promise<ApiKey[]>;
   findKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
   deleteKey(id: string): Promise<boolean>;

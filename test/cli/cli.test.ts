@@ -4,6 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { loadConfig } from '../../src/config/index.js';
+import { DEFAULT_QUEUE_SETTINGS } from '../../src/domain/types.js';
+import { openStore } from '../../src/store/open.js';
 
 const cli = (args: string[], env: Record<string, string>) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
@@ -52,6 +55,36 @@ describe('the command line', () => {
     const h = cli(['maintenance', 'history', '--json'], { QK_DATA_DIR: dir });
     assert.equal(h.status, 0, h.stderr);
     assert.deepEqual(Object.keys(JSON.parse(h.stdout)), ['items', 'nextCursor']);
+  });
+
+  it('creates a site key for one waiting room, and refuses one without a room or for a service queue', async () => {
+    const store = openStore(loadConfig({ QK_DATA_DIR: dir }).database);
+    try {
+      await store.migrate();
+      await store.createQueue(
+        { id: 'q_cliroom', name: 'Launch', mode: 'waiting_room', capacity: null, settings: DEFAULT_QUEUE_SETTINGS },
+        new Date(),
+      );
+      await store.createQueue(
+        { id: 'q_clidesk', name: 'Desk', mode: 'service', capacity: null, settings: DEFAULT_QUEUE_SETTINGS },
+        new Date(),
+      );
+    } finally {
+      await store.close();
+    }
+    const make = (...extra: string[]) =>
+      cli(['keys', 'create', '--role', 'site', '--name', 'shop', '--json', ...extra], { QK_DATA_DIR: dir });
+    const k = make('--queue', 'q_cliroom');
+    assert.equal(k.status, 0, k.stderr);
+    assert.deepEqual([JSON.parse(k.stdout).role, JSON.parse(k.stdout).queueId], ['site', 'q_cliroom']);
+    assert.equal(make().status, 2);
+    const desk = make('--queue', 'q_clidesk');
+    assert.equal(desk.status, 2);
+    assert.equal(JSON.parse(desk.stdout).error.code, 'validation_failed');
+    const op = cli(['keys', 'create', '--role', 'operator', '--name', 'x', '--queue', 'q_cliroom', '--json'], {
+      QK_DATA_DIR: dir,
+    });
+    assert.equal(op.status, 2);
   });
 
   it('runs a step in its own process when no server answers, exiting 0 only on success', () => {

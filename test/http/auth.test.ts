@@ -305,10 +305,19 @@ for (const combo of COMBOS) {
       test('the key is shown once; lists never show it', async () => {
         const k = await call(base, 'POST', '/api/keys', { body: { role: 'operator', name: 'kiosk 7' } });
         assert.equal(k.status, 201);
-        assert.deepEqual(Object.keys(k.body).sort(), ['createdAt', 'id', 'key', 'lastUsedAt', 'name', 'role']);
+        assert.deepEqual(Object.keys(k.body).sort(), [
+          'createdAt',
+          'id',
+          'key',
+          'lastUsedAt',
+          'name',
+          'queueId',
+          'role',
+        ]);
         assert.match(k.body.id, /^[A-Za-z0-9_-]{1,64}$/);
         assert.equal(k.body.role, 'operator');
         assert.equal(k.body.name, 'kiosk 7');
+        assert.equal(k.body.queueId, null);
         assert.ok(k.body.key.length >= 32);
         const list = await call(base, 'GET', '/api/keys');
         assert.equal(list.status, 200);

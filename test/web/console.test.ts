@@ -236,6 +236,26 @@ describe('operator console, administration (SQLite + in-process)', { skip: skipB
     }
   });
 
+  test('a site key is created for one waiting room and listed with its room', async () => {
+    const room = await createQueue(node.url, { name: 'Launch', mode: 'waiting_room' }, MASTER_KEY);
+    const w = await watchedPage(chrome.browser, node.url);
+    const { page } = w;
+    try {
+      await signIn(page, node.url, MASTER_KEY);
+      await page.getByRole('link', { name: 'API keys' }).click();
+      await page.getByLabel('Key name').fill('Shop');
+      await page.getByLabel('Role').selectOption('site');
+      await page.getByLabel('Waiting room id (site keys)').fill(room.id);
+      await page.getByRole('button', { name: 'Create key' }).click();
+      await page.getByText('The site key “Shop”').waitFor();
+      const row = page.getByTestId('key-row').filter({ hasText: 'Shop' });
+      assert.equal(((await row.locator('td').first().textContent()) ?? '').trim(), `site (${room.id})`);
+      await clean(w, 'site key');
+    } finally {
+      await w.context.close();
+    }
+  });
+
   test('a maintenance run appears with its steps; a backup is verified; health reads', async () => {
     const w = await watchedPage(chrome.browser, node.url);
     const { page } = w;

@@ -6,6 +6,7 @@ interface Key {
   id: string;
   role: string;
   name: string;
+  queueId: string | null;
   createdAt: string;
   lastUsedAt: string | null;
 }
@@ -48,7 +49,7 @@ export function keysView(root: HTMLElement): void {
           'tr',
           { 'data-testid': 'key-row' },
           h('th', { scope: 'row' }, k.name),
-          h('td', {}, k.role),
+          h('td', {}, k.queueId ? `${k.role} (${k.queueId})` : k.role),
           h('td', {}, h('time', { datetime: k.createdAt, title: local(k.createdAt) }, relative(k.createdAt))),
           h('td', {}, k.lastUsedAt ? relative(k.lastUsedAt) : 'never'),
           h('td', { class: 'actions' }, ...actions),
@@ -65,9 +66,11 @@ export function keysView(root: HTMLElement): void {
         e.preventDefault();
         const el = e.target as HTMLFormElement;
         const f = new FormData(el);
+        const role = String(f.get('role'));
         const r = await call<Key & { key: string }>('POST', '/api/keys', {
           name: String(f.get('name')),
-          role: String(f.get('role')),
+          role,
+          ...(role === 'site' ? { queueId: String(f.get('queueId')).trim() } : {}),
         });
         if (r.status !== 201) return void (message.textContent = problem(r));
         el.reset();
@@ -108,7 +111,10 @@ export function keysView(root: HTMLElement): void {
       { id: 'key-role', name: 'role' },
       h('option', { value: 'operator' }, 'operator'),
       h('option', { value: 'admin' }, 'admin'),
+      h('option', { value: 'site' }, 'site (one waiting room)'),
     ),
+    h('label', { for: 'key-queue' }, 'Waiting room id (site keys)'),
+    h('input', { id: 'key-queue', name: 'queueId', maxlength: '64' }),
     h('button', { type: 'submit' }, 'Create key'),
   );
 

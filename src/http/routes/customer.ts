@@ -5,6 +5,7 @@ import { publicQueueView, queueView } from '../../domain/views.js';
 import { AppError } from '../../errors/index.js';
 import type { TicketView } from '../../domain/views.js';
 import type { AppContext } from '../../runtime/context.js';
+import { isStaff } from '../auth.js';
 import { errors, joinResultSchema, queueOrPublicSchema, ticketViewSchema } from '../responses.js';
 import type { GuessThrottle } from '../guess-throttle.js';
 import { joinBody, idSchema, idempotencyHeader } from '../schemas.js';
@@ -31,7 +32,7 @@ export function customerRoutes(ctx: AppContext, guesses: GuessThrottle): Fastify
       async (req) => {
         const q = await ctx.service.queue(req.params.queueId);
         const p = await ctx.auth.resolve(req.headers.authorization);
-        return p && p !== 'malformed' ? queueView(q, ctx.now()) : publicQueueView(q, ctx.now());
+        return isStaff(p) ? queueView(q, ctx.now()) : publicQueueView(q, ctx.now());
       },
     );
 
@@ -54,8 +55,7 @@ export function customerRoutes(ctx: AppContext, guesses: GuessThrottle): Fastify
       async (req, reply) => {
         const body = req.body ?? {};
         if (body.priority === 'high') {
-          const p = await ctx.auth.resolve(req.headers.authorization);
-          if (p === null || p === 'malformed')
+          if (!isStaff(await ctx.auth.resolve(req.headers.authorization)))
             throw new AppError('forbidden', 'only an operator may join a ticket with high priority');
         }
         if (ctx.config.joinRateLimit > 0) {

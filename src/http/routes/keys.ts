@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { issueApiKey } from '../../domain/keys.js';
+import { KEY_ROLES, type ApiKey } from '../../domain/types.js';
 import { notFound } from '../../errors/index.js';
 import type { AppContext } from '../../runtime/context.js';
 import { requireRole } from '../auth.js';
@@ -8,10 +9,11 @@ import { keySchema, newKeySchema } from '../admin-responses.js';
 import { errors, noContent, page } from '../responses.js';
 import { idSchema } from '../schemas.js';
 
-const keyView = (k: { id: string; role: string; name: string; createdAt: Date; lastUsedAt: Date | null }) => ({
+const keyView = (k: ApiKey) => ({
   id: k.id,
   role: k.role,
   name: k.name,
+  queueId: k.queueId,
   createdAt: k.createdAt.toISOString(),
   lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
 });
@@ -28,7 +30,13 @@ export function keyRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['admin'],
           security,
           summary: 'Create an API key',
-          body: z.object({ role: z.enum(['admin', 'operator']), name: z.string().min(1).max(200) }).strict(),
+          body: z
+            .object({
+              role: z.enum(KEY_ROLES),
+              name: z.string().min(1).max(200),
+              queueId: idSchema.optional().describe('The waiting room a `site` key belongs to (site keys only)'),
+            })
+            .strict(),
           response: { 201: newKeySchema, ...errors(400, 401, 403, 413, 415, 503) },
         },
       },

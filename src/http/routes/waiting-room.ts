@@ -59,11 +59,11 @@ export function waitingRoomRoutes(ctx: AppContext, guesses: GuessThrottle): Fast
     app.post(
       '/api/tickets/:id/end',
       {
-        preHandler: requireRole(ctx.auth, ['admin', 'operator']),
+        preHandler: requireRole(ctx.auth, ['admin', 'operator', 'site']),
         schema: {
           tags: ['waiting rooms'],
           security: [{ bearer: [] }],
-          summary: 'End an active session early, freeing its place',
+          summary: 'End an active session early, freeing its place (an operator key, or the room’s site key)',
           params: ticketParams,
           response: {
             200: ticketViewSchema.describe('The ticket, its session ended'),
@@ -73,6 +73,10 @@ export function waitingRoomRoutes(ctx: AppContext, guesses: GuessThrottle): Fast
       },
       async (req) => {
         const t = await ctx.store.getTicket(req.params.id);
+        const p = req.principal;
+        // A site key learns nothing of other rooms' tickets, not even whether they exist.
+        if (p?.role === 'site' && (p.queueId === null || t?.queueId !== p.queueId))
+          throw new AppError('forbidden', 'a site key may only end the sessions of its own waiting room');
         if (!t) throw notFound('ticket');
         const q = await ctx.service.queue(t.queueId);
         return ctx.service.viewOf(await ctx.rooms.session(t.id, 'end', q));

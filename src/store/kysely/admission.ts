@@ -5,7 +5,7 @@ import type { SessionOutcome } from '../waiting-room-contract.js';
 import { lockQueue } from './queue-lock.js';
 import { toTicket } from './rows.js';
 import type { DB, QueuesTable } from './schema.js';
-import { applyChange, transition } from './transitions.js';
+import { moveWaiting } from './waiting-batch.js';
 
 /** Admissions written in one transaction at most (passthrough, or a high rate). */
 const BATCH = 200;
@@ -14,6 +14,8 @@ const EXPIRE_BATCH = 500;
 
 const settingsOf = (q: Selectable<QueuesTable>): AdmissionSettings =>
   admissionOf(JSON.parse(q.settings) as QueueSettings);
+
+const idleMs = (settings: string): number => admissionOf(JSON.parse(settings) as QueueSettings).idleSeconds * 1000;
 
 export async function busyRooms(db: Kysely<DB>): Promise<string[]> {
   const rows = await db
@@ -56,7 +58,7 @@ export const activeSessions = (db: Kysely<DB>, queueId: string, at: Date): Promi
 export async function admit(db: Kysely<DB>, queueId: string, at: Date): Promise<TicketRecord[]> {
   const now = at.getTime();
   return db.transaction().execute(async (trx) => {
-    let q = await lockQueue(trx, queueId);
+    const q = await lockQueue(trx, queueId);
     if (!q || q.mode !== 'waiting_room' || q.status === 'paused') return [];
     const a = settingsOf(q);
     if (!isOpen(a, now)) return [];
@@ -75,31 +77,15 @@ export async function admit(db: Kysely<DB>, queueId: string, at: Date): Promise<
     }
     const slots = a.maxActive === null ? due : a.maxActive - (await countActive(trx, queueId, now));
     const take = Math.min(due, slots, BATCH, Number(q.waiting_count));
-    const admitted: TicketRecord[] = [];
-    if (take > 0) {
-      const cutoff = now - a.idleSeconds * 1000;
-      const rows = await trx
-        .selectFrom('tickets')
-        .selectAll()
-        .where('queue_id', '=', queueId)
-        .where('status', '=', 'waiting')
-        .where((eb) => eb(eb.fn.coalesce('seen_at', 'created_at'), '>=', cutoff))
-        .orderBy('priority')
-        .orderBy('seq')
-        .limit(take)
-        .execute();
-      for (const t of rows) {
-        const { row } = await applyChange(
-          trx,
-          q,
-          t,
-          { to: 'admitted', admittedUntil: now + a.sessionSeconds * 1000 },
-          now,
-        );
-        admitted.push(toTicket(row));
-        q = (await lockQueue(trx, queueId)) as Selectable<QueuesTable>;
-      }
-    }
+    // The round's admissions in one statement, front of the line first, idle visitors skipped.
+    const rows = await moveWaiting(trx, q, {
+      to: 'admitted',
+      limit: take,
+      now,
+      admittedUntil: now + a.sessionSeconds * 1000,
+      seenSince: now - a.idleSeconds * 1000,
+    });
+    const admitted = rows.map(toTicket);
     if (!passthrough) {
       next += admitted.length * interval;
       if (admitted.length < due) next = Math.max(next, now);
@@ -113,24 +99,32 @@ export async function admit(db: Kysely<DB>, queueId: string, at: Date): Promise<
   });
 }
 
+/**
+ * Expires a room's idle visitors, at most EXPIRE_BATCH a sweep, in one statement under the queue's
+ * lock. The partial index `tickets_waiting_seen` (migration 013) holds the waiting tickets by when
+ * they were last seen, so the sweep reads only the idle ones, not the whole line, every round.
+ */
 export async function expireIdle(db: Kysely<DB>, queueId: string, at: Date): Promise<TicketRecord[]> {
-  const q = await db.selectFrom('queues').select('settings').where('id', '=', queueId).executeTakeFirst();
-  if (!q) return [];
-  const cutoff = at.getTime() - admissionOf(JSON.parse(q.settings) as QueueSettings).idleSeconds * 1000;
-  const stale = await db
+  const now = at.getTime();
+  const room = await db.selectFrom('queues').select('settings').where('id', '=', queueId).executeTakeFirst();
+  if (!room) return [];
+  // Most rounds find nobody idle: an indexed look first, so they take no lock from the joins.
+  const idle = await db
     .selectFrom('tickets')
     .select('id')
     .where('queue_id', '=', queueId)
     .where('status', '=', 'waiting')
-    .where((eb) => eb(eb.fn.coalesce('seen_at', 'created_at'), '<', cutoff))
-    .limit(EXPIRE_BATCH)
-    .execute();
-  const expired: TicketRecord[] = [];
-  for (const s of stale) {
-    const r = await transition(db, s.id, ['waiting'], { to: 'expired' }, at);
-    if (r.kind === 'ok') expired.push(r.ticket);
-  }
-  return expired;
+    .where((eb) => eb(eb.fn.coalesce('seen_at', 'created_at'), '<', now - idleMs(room.settings)))
+    .limit(1)
+    .executeTakeFirst();
+  if (!idle) return [];
+  const rows = await db.transaction().execute(async (trx) => {
+    const q = await lockQueue(trx, queueId);
+    if (!q || Number(q.waiting_count) === 0) return [];
+    const seenBefore = now - idleMs(q.settings);
+    return moveWaiting(trx, q, { to: 'expired', limit: EXPIRE_BATCH, now, seenBefore });
+  });
+  return rows.map(toTicket);
 }
 
 export async function touch(db: Kysely<DB>, ticketId: string, at: Date): Promise<void> {

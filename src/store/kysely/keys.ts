@@ -5,7 +5,7 @@ import type { DB } from './schema.js';
 
 export async function createKey(
   db: Kysely<DB>,
-  k: { id: string; role: KeyRole; name: string; keyHash: string },
+  k: { id: string; role: KeyRole; name: string; keyHash: string; queueId?: string | null },
   at: Date,
 ): Promise<ApiKey> {
   const row = {
@@ -15,6 +15,7 @@ export async function createKey(
     key_hash: k.keyHash,
     created_at: at.getTime(),
     last_used_at: null,
+    queue_id: k.queueId ?? null,
   };
   await db.insertInto('api_keys').values(row).execute();
   const { keyHash: _hidden, ...key } = toKey(row);

@@ -44,24 +44,23 @@ const subscribed = (events: string, type: WebhookEvent): boolean => events.inclu
 /**
  * Writes the outbox rows of a change inside its transaction: one per event and subscribed webhook.
  * The webhooks come from `hooksFor`, exact as of this transaction (a webhook created a moment ago
- * on another node gets this change's events) without a read while they stay the same. `left` (the place a ticket just gave up in the waiting order) adds
- * `ticket.near` for the ticket that moved up to the queue's `notifyAtPosition`, once per ticket.
+ * on another node gets this change's events) without a read while they stay the same. `left` (the
+ * places tickets just gave up in the waiting order) adds `ticket.near` for each ticket that moved
+ * up to the queue's `notifyAtPosition`, once per ticket.
  */
 export async function recordEvents(
   trx: Kysely<DB>,
   q: Pick<Selectable<QueuesTable>, 'id' | 'settings' | 'hooks_tag'>,
   events: readonly ChangeEvent[],
   now: number,
-  left: WaitingPlace | null = null,
+  left: readonly WaitingPlace[] = [],
 ): Promise<void> {
-  if (events.length === 0 && left === null) return;
+  if (events.length === 0 && left.length === 0) return;
   const hooks = await hooksFor(trx, q);
   if (hooks.length === 0) return;
   const all = [...events];
-  if (left !== null && hooks.some((h) => subscribed(h.events, 'ticket.near'))) {
-    const near = await nearTicket(trx, q, left);
-    if (near) all.push(near);
-  }
+  if (left.length > 0 && hooks.some((h) => subscribed(h.events, 'ticket.near')))
+    all.push(...(await nearTickets(trx, q, left)));
   const rows: Insertable<WebhookDeliveriesTable>[] = [];
   for (const e of all) {
     const data = eventData(e.row, e.position);
@@ -91,37 +90,52 @@ export interface WaitingPlace {
   readonly seq: number;
 }
 
+const ahead = (a: WaitingPlace, priority: number, seq: number): boolean =>
+  a.priority < priority || (a.priority === priority && a.seq < seq);
+
 /**
- * The waiting ticket now at `notifyAtPosition`, if it got there because `left` was ahead of it
- * (a ticket that leaves from behind moves nobody up), and unless it was told before.
+ * The waiting tickets that reached `notifyAtPosition` because places in `left` ahead of them were
+ * given up (a ticket that leaves from behind moves nobody up), unless told before. With k places
+ * given up, only the k tickets up to that position can have crossed it.
  */
-async function nearTicket(
+async function nearTickets(
   trx: Kysely<DB>,
   q: Pick<Selectable<QueuesTable>, 'id' | 'settings'>,
-  left: WaitingPlace,
-): Promise<ChangeEvent | null> {
+  left: readonly WaitingPlace[],
+): Promise<ChangeEvent[]> {
   const at = Number((JSON.parse(q.settings) as { notifyAtPosition?: number }).notifyAtPosition ?? DEFAULT_NOTIFY_AT);
-  if (!(at >= 1)) return null;
-  const row = await trx
+  if (!(at >= 1)) return [];
+  const from = Math.max(0, at - left.length);
+  const rows = await trx
     .selectFrom('tickets')
     .selectAll()
     .where('queue_id', '=', q.id)
     .where('status', '=', 'waiting')
     .orderBy('priority')
     .orderBy('seq')
-    .limit(1)
-    .offset(at - 1)
-    .executeTakeFirst();
-  if (!row) return null;
-  const priority = Number(row.priority);
-  const wasAhead = left.priority < priority || (left.priority === priority && left.seq < Number(row.seq));
-  if (!wasAhead) return null;
-  const told = await trx
-    .selectFrom('webhook_deliveries')
-    .select('id')
-    .where('ticket_id', '=', row.id)
-    .where('type', '=', 'ticket.near')
-    .limit(1)
-    .executeTakeFirst();
-  return told ? null : { type: 'ticket.near', row, position: at };
+    .limit(at - from)
+    .offset(from)
+    .execute();
+  // A ticket now at `position` was behind `at` before if enough of the given-up places were ahead of it.
+  const crossed = rows
+    .map((row, i) => ({ row, position: from + i + 1 }))
+    .filter(
+      ({ row, position }) => position + left.filter((l) => ahead(l, Number(row.priority), Number(row.seq))).length > at,
+    );
+  if (crossed.length === 0) return [];
+  const told = new Set(
+    (
+      await trx
+        .selectFrom('webhook_deliveries')
+        .select('ticket_id')
+        .where(
+          'ticket_id',
+          'in',
+          crossed.map((c) => c.row.id),
+        )
+        .where('type', '=', 'ticket.near')
+        .execute()
+    ).map((r) => r.ticket_id),
+  );
+  return crossed.filter((c) => !told.has(c.row.id)).map((c) => ({ type: 'ticket.near', ...c }));
 }

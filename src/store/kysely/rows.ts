@@ -73,6 +73,7 @@ export function toKey(r: Selectable<ApiKeysTable>): ApiKeyRecord {
     role: r.role as KeyRole,
     name: r.name,
     keyHash: r.key_hash,
+    queueId: r.queue_id ?? null,
     createdAt: new Date(Number(r.created_at)),
     lastUsedAt: date(r.last_used_at),
   };

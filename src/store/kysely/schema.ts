@@ -81,6 +81,7 @@ export interface ApiKeysTable {
   key_hash: string;
   created_at: number;
   last_used_at: number | null;
+  queue_id: string | null;
 }
 
 interface MetaTable {

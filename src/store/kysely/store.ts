@@ -144,8 +144,10 @@ export class KyselyStore implements Store {
   ticketFacts = (queueId: string, from: number, to: number): Promise<TicketFact[]> =>
     this.run(() => ticketFacts(this.d.background, queueId, from, to));
 
-  createKey = (k: { id: string; role: KeyRole; name: string; keyHash: string }, now: Date): Promise<ApiKey> =>
-    this.run(() => keys.createKey(this.d.db, k, now));
+  createKey = (
+    k: { id: string; role: KeyRole; name: string; keyHash: string; queueId?: string | null },
+    now: Date,
+  ): Promise<ApiKey> => this.run(() => keys.createKey(this.d.db, k, now));
   listKeys = (): Promise<ApiKey[]> => this.run(() => keys.listKeys(this.d.db));
   findKeyByHash = (h: string): Promise<ApiKeyRecord | null> => this.run(() => keys.findKeyByHash(this.d.db, h));
   deleteKey = (id: string): Promise<boolean> => this.run(() => keys.deleteKey(this.d.db, id));

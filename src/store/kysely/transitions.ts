@@ -84,7 +84,7 @@ export async function transition(
  * Writes one ticket's change and the queue's counters. A ticket that enters the waiting order goes
  * to its back, so its position at commit follows from the counters; otherwise the position is null.
  */
-export async function applyChange(
+async function applyChange(
   trx: Transaction<DB>,
   q: Selectable<QueuesTable>,
   cur: Selectable<TicketsTable>,
@@ -138,7 +138,7 @@ export async function applyChange(
   const type = EVENT_OF_STATUS[change.to];
   // A waiting ticket that leaves the order, or goes to its back, gives up its place.
   const left = wasWaiting && (!isWaiting || fresh) ? { priority: Number(cur.priority), seq: Number(cur.seq) } : null;
-  await recordEvents(trx, q, type ? [{ type, row, position }] : [], now, left);
+  await recordEvents(trx, q, type ? [{ type, row, position }] : [], now, left ? [left] : []);
   return { row, position };
 }
 
@@ -146,7 +146,7 @@ export async function applyChange(
  * A call ends the wait quoted at join: whether it fell inside the range moves the queue's
  * calibration (eta.ts). Recalling a ticket that was already called measures nothing new.
  */
-function measureQuote(
+export function measureQuote(
   q: Selectable<QueuesTable>,
   cur: Selectable<TicketsTable>,
   now: number,
@@ -167,7 +167,7 @@ function measureQuote(
  * Seconds per completed ticket, measured as the gap between completions while people were
  * waiting. That gap already reflects how many desks are open, which is what an ETA needs.
  */
-function nextEwma(
+export function nextEwma(
   q: Selectable<QueuesTable>,
   now: number,
   waitingAfter: number,

@@ -11,6 +11,8 @@ import * as m009 from './009_recalls.js';
 import * as m010 from './010_sealed_webhook_secrets.js';
 import * as m011 from './011_draw_entries.js';
 import * as m012 from './012_hooks_tag.js';
+import * as m013 from './013_site_keys.js';
+import * as m014 from './014_waiting_seen.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -30,6 +32,8 @@ const MIGRATIONS: Record<string, Step> = {
   '010_sealed_webhook_secrets': m010,
   '011_draw_entries': m011,
   '012_hooks_tag': m012,
+  '013_site_keys': m013,
+  '014_waiting_seen': m014,
 };
 
 export function migrationProvider(kind: DialectKind): MigrationProvider {
