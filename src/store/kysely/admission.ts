@@ -101,7 +101,7 @@ export async function admit(db: Kysely<DB>, queueId: string, at: Date): Promise<
 
 /**
  * Expires a room's idle visitors, at most EXPIRE_BATCH a sweep, in one statement under the queue's
- * lock. The partial index `tickets_waiting_seen` (migration 013) holds the waiting tickets by when
+ * lock. The partial index `tickets_waiting_seen` (migration 014) holds the waiting tickets by when
  * they were last seen, so the sweep reads only the idle ones, not the whole line, every round.
  */
 export async function expireIdle(db: Kysely<DB>, queueId: string, at: Date): Promise<TicketRecord[]> {
