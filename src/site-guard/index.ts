@@ -70,7 +70,9 @@ export function siteGuard(o: SiteGuardOptions) {
   const toJoin: Decision = { kind: 'redirect', location: joinUrl, setCookie: null };
 
   async function decide(req: IncomingMessage): Promise<Decision> {
-    const { pass: fromUrl, rest } = withoutParam(req.url ?? '/', PASS_PARAM);
+    // Express mounted under a path rewrites `url`; the address the visitor asked for is `originalUrl`.
+    const asked = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const { pass: fromUrl, rest } = withoutParam(asked, PASS_PARAM);
     const token = fromUrl ?? cookieValue(req.headers.cookie, cookieName);
     if (token === null) return toJoin;
     const r = await verify(token);
@@ -87,7 +89,8 @@ export function siteGuard(o: SiteGuardOptions) {
 
   /** Answers the request itself unless the visitor passes; true when they pass. */
   async function gate(req: IncomingMessage, answer: (status: number, headers: Record<string, string>) => void) {
-    const d = await decide(req);
+    // Nothing a visitor sends may take the site down: a request the guard cannot read goes to the queue.
+    const d = await decide(req).catch((): Decision => toJoin);
     if (d.kind === 'pass') {
       seen.set(req, d.pass);
       return true;

@@ -147,6 +147,51 @@ for (const combo of COMBOS) {
       }
     });
 
+    it('a proxy answering 502 for the keys gives 503 too; keys fetched before keep checking passes', async () => {
+      const room = await createRoom(node.app, { method: 'passthrough' });
+      let broken = false;
+      const inside = createServer(async (rq, rs) => {
+        if (broken) return void rs.writeHead(502).end('bad gateway');
+        const r = await fetch(`${qk}${rq.url}`);
+        rs.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
+      });
+      await new Promise<void>((r) => inside.listen(0, '127.0.0.1', r));
+      const jwksUrl = `http://127.0.0.1:${(inside.address() as AddressInfo).port}/.well-known/jwks.json`;
+      const first = await FLAVOURS['Node http']!(siteGuard({ queueUrl: qk, queueId: room, jwksUrl, now: clock.now }));
+      const second = await FLAVOURS['Node http']!(siteGuard({ queueUrl: qk, queueId: room, jwksUrl, now: clock.now }));
+      try {
+        const t = await joinRoom(node.app, room);
+        assert.equal((await get(`${first.url}/`, `qk_pass=${t.pass}`)).status, 200);
+        broken = true;
+        assert.equal((await get(`${first.url}/`, `qk_pass=${t.pass}`)).status, 200, 'the keys it holds');
+        const r = await get(`${second.url}/`, `qk_pass=${t.pass}`);
+        assert.equal(r.status, 503, 'no keys yet: not a reason to send the visitor to the back');
+      } finally {
+        await first.close();
+        await second.close();
+        await new Promise((r) => inside.close(r));
+      }
+    });
+
+    for (const flavour of ['Node http', 'Express-style middleware']) {
+      it(`${flavour}: a cookie that does not decode goes to the join page and the site stays up; the pass redirect stays on the site`, async () => {
+        const room = await createRoom(node.app, { method: 'passthrough' });
+        const site = await FLAVOURS[flavour]!(siteGuard({ queueUrl: qk, queueId: room, now: clock.now }));
+        try {
+          const odd = await get(`${site.url}/`, 'qk_pass=%E0%A4%A');
+          assert.equal(odd.status, 302);
+          assert.equal(odd.headers.get('location'), `${qk}/q/${room}`);
+          const t = await joinRoom(node.app, room);
+          const back = await get(`${site.url}//evil.example/phish?qk_pass=${t.pass}`);
+          assert.equal(back.status, 303);
+          assert.equal(back.headers.get('location'), '/evil.example/phish', 'a path on this site, never another host');
+          assert.equal((await get(`${site.url}/`, `qk_pass=${t.pass}`)).status, 200, 'still serving');
+        } finally {
+          await site.close();
+        }
+      });
+    }
+
     it('GET /api/passes/verify answers a proxy sub-request: 204 for a live pass of the room, 401 otherwise', async () => {
       const room = await createRoom(node.app, {});
       const other = await createRoom(node.app, {});
