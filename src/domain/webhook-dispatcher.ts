@@ -66,7 +66,7 @@ export class WebhookDispatcher {
     this.clock = o.clock ?? (() => new Date());
     this.attempt = { timeoutMs: o.timeoutMs, clock: this.clock, secrets: o.secrets, email: o.email };
     this.batch = o.batch ?? 50;
-    this.perWebhook = o.perWebhook ?? 4;
+    this.perWebhook = o.perWebhook ?? 16;
   }
 
   start(): void {
@@ -199,7 +199,9 @@ export class WebhookDispatcher {
         if (left > 0) this.inFlight.set(lane, left);
         else this.inFlight.delete(lane);
         this.sending.delete(p);
-        if (moved || this.hungry.has(lane)) {
+        // Claims come once a lane is half empty, not after every send: under a backlog each claim
+        // is a query that competes with joins for the database.
+        if ((moved || this.hungry.has(lane)) && left <= this.perWebhook / 2) {
           this.wake = true;
           this.kick();
         }
