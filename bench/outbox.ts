@@ -127,7 +127,7 @@ export function outboxSection(figures: readonly OutboxFigures[]): string[] {
   const lines = [
     '## Outbox: joins with and without a webhook',
     '',
-    'Join `POST /api/queues/:id/tickets` at 32 connections on one server: with no webhook (the faster of a run before and a run after the other), and with one webhook registered for `ticket.joined` whose receiver runs on loopback and answers 204 at once. Each join then also writes one outbox row in the transaction that commits it; the dispatcher sends in the background on its default poll. "delivered/s" is what the receiver got during the measured run; "pending after" is `qk_outbox_pending` when it ended.',
+    'Join `POST /api/queues/:id/tickets` at 32 connections on one server: with no webhook (the faster of a run before and a run after the other), and with one webhook registered for `ticket.joined` whose receiver runs on loopback and answers 204 at once. Each join then also writes one outbox row in the transaction that commits it; the dispatcher sends in the background, one lane per webhook, claiming again at once while a backlog lasts. "delivered/s" is what the receiver got during the measured run; "pending after" is `qk_outbox_pending` when it ended.',
     '',
     '| backend | no webhook req/s (runs) | one webhook req/s | ratio | p99 ms, none → one | delivered/s | pending after |',
     '|---|---|---|---|---|---|---|',

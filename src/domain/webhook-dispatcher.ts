@@ -4,28 +4,16 @@ import {
   type ClaimedDelivery,
   type WebhookStore,
 } from '../store/webhook-contract.js';
-import { within } from '../resilience/index.js';
-import { emailAddress, emailMessage, type SendEmail } from './notify-email.js';
+import type { SendEmail } from './notify-email.js';
 import type { SecretBox } from './tokens.js';
-import { signDelivery } from './webhook-signing.js';
-
-/**
- * Waits after each failed attempt: seconds first, then minutes, then hours, summing to more than
- * 24 hours; after the last one the delivery is marked failed.
- */
-export const RETRY_DELAYS_MS: readonly number[] = [
-  5_000, 30_000, 120_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
-];
+import { mailAttempt, webhookAttempt, type AttemptContext } from './webhook-attempt.js';
 
 /** Delivered rows are kept this long for the deliveries list, failed ones longer (they may be resent). */
 const KEEP_DELIVERED_MS = 7 * 86_400_000;
 const KEEP_FAILED_MS = 30 * 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
-
-const retryAt = (attemptsBefore: number, now: Date): Date | null => {
-  const wait = RETRY_DELAYS_MS[attemptsBefore];
-  return wait === undefined ? null : new Date(now.getTime() + wait);
-};
+/** Claims one round may make back to back while they come back full, before it waits for the poll. */
+const MAX_CLAIMS_PER_ROUND = 20;
 
 export interface DispatcherOptions {
   readonly store: WebhookStore;
@@ -37,148 +25,187 @@ export interface DispatcherOptions {
   readonly secrets: SecretBox;
   readonly clock?: () => Date;
   readonly batch?: number;
+  /** Deliveries of one webhook (or of the email channel) this node sends at once. */
+  readonly perWebhook?: number;
   /** Set when this node has SMTP: it then also sends the email channel's rows. */
   readonly email?: { readonly send: SendEmail; readonly publicUrl: string };
   readonly onError?: (e: unknown) => void;
   readonly onAttempt?: (d: ClaimedDelivery, r: AttemptResult) => void;
 }
 
+const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /**
- * Sends due outbox rows from any node. Each round claims a batch with a lease in the database, so
- * one node at a time sends a given delivery; a node that dies mid-send loses its lease and another
- * takes the delivery over. Joins and calls never wait for it: it runs on its own timer.
+ * Sends due outbox rows from any node. Each claim leases deliveries in the database, so one node at
+ * a time sends a given delivery; a node that dies mid-send loses its lease and another takes the
+ * delivery over. Each webhook (and the email channel) is a lane with a few deliveries in flight: a
+ * receiver that hangs holds only its own lane, while rounds go on claiming for the others. A claim
+ * that comes back full is followed by another at once, and a lane that had more waiting claims
+ * again as soon as one of its sends settles, so a backlog drains without waiting for the poll.
+ * Joins and calls never wait for any of it.
  */
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
+  private stopped = true;
+  private round: Promise<number> | null = null;
+  private again = false;
   private readonly clock: () => Date;
+  private readonly attempt: AttemptContext;
+  private readonly batch: number;
+  private readonly perWebhook: number;
+  /** Sends in flight, and how many per webhook id. */
+  private readonly sending = new Set<Promise<void>>();
+  private readonly inFlight = new Map<string, number>();
+  /** Lanes whose last claim filled their room: more may be due as soon as one of their sends settles. */
+  private readonly hungry = new Set<string>();
+  /** A send settled since the last claim in a way that may make more due: its lane had more, or the ticket's next event is free to go. */
+  private wake = false;
   private prunedAt = 0;
 
   constructor(private readonly o: DispatcherOptions) {
     this.clock = o.clock ?? (() => new Date());
+    this.attempt = { timeoutMs: o.timeoutMs, clock: this.clock, secrets: o.secrets, email: o.email };
+    this.batch = o.batch ?? 50;
+    this.perWebhook = o.perWebhook ?? 16;
   }
 
   start(): void {
-    if (this.timer) return;
-    const tick = () => {
-      this.running = this.runOnce()
-        .catch((e: unknown) => this.o.onError?.(e))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, this.o.pollMs);
-        });
-    };
-    this.timer = setTimeout(tick, this.o.pollMs);
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(this.o.pollMs);
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    await this.running;
+    await this.round?.catch(() => undefined);
+    await Promise.all(this.sending);
   }
 
-  /** One round: claims what is due and sends it; resolves to the number of attempts made. */
+  /**
+   * Sends what is due and resolves once every send it started has settled, to the number of
+   * attempts made. A round that waits on a hanging receiver still claims for the other lanes as
+   * their sends settle.
+   */
   async runOnce(): Promise<number> {
-    const t = this.clock().getTime();
-    if (t - this.prunedAt >= PRUNE_EVERY_MS) {
-      this.prunedAt = t;
-      await this.o.store.prune(new Date(t - KEEP_DELIVERED_MS), new Date(t - KEEP_FAILED_MS));
+    let n = await this.claimRound();
+    while (this.sending.size > 0) {
+      await Promise.race(this.sending);
+      if (this.wake) n += await this.claimRound();
     }
+    return n;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.kick();
+    }, ms);
+  }
+
+  /** Runs a round now, or right after the one in progress; then waits for the poll. */
+  private kick(): void {
+    if (this.stopped) return;
+    if (this.round) {
+      this.again = true;
+      return;
+    }
+    void this.claimRound()
+      .catch((e: unknown) => this.o.onError?.(e))
+      .finally(() => {
+        if (this.again) {
+          this.again = false;
+          setImmediate(() => this.kick());
+        } else this.schedule(this.o.pollMs);
+      });
+  }
+
+  /** Claims while claims come back full (bounded), starting each delivery's send in its lane. */
+  private claimRound(): Promise<number> {
+    const run = async (): Promise<number> => {
+      await this.pruneHourly();
+      let started = 0;
+      for (let i = 0; i < MAX_CLAIMS_PER_ROUND; i++) {
+        if (i > 0) await yieldToEvents();
+        const { count, more } = await this.claim();
+        started += count;
+        if (!more) break;
+      }
+      return started;
+    };
+    // Rounds never overlap on one node: the lanes' counts must be the claim's view of them.
+    const previous = this.round ?? Promise.resolve(0);
+    const next = previous.catch(() => 0).then(run);
+    this.round = next;
+    const clear = () => {
+      if (this.round === next) this.round = null;
+    };
+    next.then(clear, clear);
+    return next;
+  }
+
+  private async pruneHourly(): Promise<void> {
+    const t = this.clock().getTime();
+    if (t - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = t;
+    await this.o.store.prune(new Date(t - KEEP_DELIVERED_MS), new Date(t - KEEP_FAILED_MS));
+  }
+
+  /** One claim; `more` when it came back full or filled a lane, so another claim may find more. */
+  private async claim(): Promise<{ count: number; more: boolean }> {
     // The lease outlasts the slowest attempt, so no other node takes a delivery still being sent.
     const leaseMs = this.o.timeoutMs * 2 + 5_000;
-    const claimed = await this.o.store.claimDue(
-      this.o.owner,
-      this.clock(),
-      leaseMs,
-      this.o.batch ?? 50,
-      this.o.email !== undefined,
-    );
-    await Promise.all(
-      claimed.map(async (d) => {
-        const result = d.url === EMAIL_CHANNEL.url ? await this.mail(d) : await this.attempt(d);
-        this.o.onAttempt?.(d, result);
-        await this.o.store.settle(d.id, this.o.owner, result, this.clock());
-      }),
-    );
-    return claimed.length;
-  }
-
-  private async mail(d: ClaimedDelivery): Promise<AttemptResult> {
-    const started = performance.now();
-    const to = emailAddress(d.data.contact);
-    const message = this.o.email && emailMessage(d.type, d.data, this.o.email.publicUrl);
-    // The contact may have gone with the ticket's retention since the event: nothing to send.
-    if (!to || !message || !this.o.email)
-      return { ok: true, responseStatus: null, latencyMs: 0, error: 'no email contact', retryAt: null };
-    try {
-      await within(this.o.email.send(to, message), this.o.timeoutMs);
-      return { ok: true, responseStatus: 250, latencyMs: performance.now() - started, error: null, retryAt: null };
-    } catch (e) {
-      return {
-        ok: false,
-        responseStatus: null,
-        latencyMs: performance.now() - started,
-        error: describe(e),
-        retryAt: retryAt(d.attempts, this.clock()),
-      };
+    const before = new Map(this.inFlight);
+    this.wake = false;
+    const claimed = await this.o.store.claimDue(this.o.owner, this.clock(), leaseMs, this.batch, {
+      withEmail: this.o.email !== undefined,
+      perWebhook: this.perWebhook,
+      inFlight: before,
+    });
+    const got = new Map<string, number>();
+    for (const d of claimed) {
+      got.set(d.webhookId, (got.get(d.webhookId) ?? 0) + 1);
+      this.send(d);
     }
+    let filled = false;
+    for (const [id, n] of got)
+      if (n >= this.perWebhook - (before.get(id) ?? 0)) {
+        this.hungry.add(id);
+        filled = true;
+      }
+    // A lane the claim had room for and did not fill has nothing more due now.
+    for (const id of this.hungry)
+      if ((got.get(id) ?? 0) < this.perWebhook - (before.get(id) ?? 0)) this.hungry.delete(id);
+    return { count: claimed.length, more: claimed.length >= this.batch || filled };
   }
 
-  private async attempt(d: ClaimedDelivery): Promise<AttemptResult> {
-    const secret = this.o.secrets.open(d.sealedSecret);
-    // Sealed under another key (a database restored without the backup's seal key): sending it
-    // unsigned or wrongly signed would teach receivers to ignore signatures.
-    if (secret === null)
-      return {
-        ok: false,
-        responseStatus: null,
-        latencyMs: 0,
-        error:
-          "the webhook's signing secret cannot be opened with this database's seal key; register the webhook again",
-        retryAt: retryAt(d.attempts, this.clock()),
-      };
-    const msgId = `msg_${d.id}`;
-    const timestamp = Math.floor(this.clock().getTime() / 1000);
-    const body = JSON.stringify({ type: d.type, timestamp: d.occurredAt.toISOString(), data: d.data });
-    const started = performance.now();
-    try {
-      const res = await fetch(d.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': msgId,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': signDelivery(secret, msgId, timestamp, body),
-        },
-        body,
-        // A redirect could point anywhere, past the URL checks made at registration.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.o.timeoutMs),
+  private send(d: ClaimedDelivery): void {
+    const lane = d.webhookId;
+    this.inFlight.set(lane, (this.inFlight.get(lane) ?? 0) + 1);
+    let moved = false;
+    const p = (async () => {
+      const result =
+        d.url === EMAIL_CHANNEL.url ? await mailAttempt(d, this.attempt) : await webhookAttempt(d, this.attempt);
+      this.o.onAttempt?.(d, result);
+      await this.o.store.settle(d.id, this.o.owner, result, this.clock());
+      // Delivered or given up: the ticket's next event, held back behind this one, is due now.
+      moved = result.ok || result.retryAt === null;
+    })()
+      .catch((e: unknown) => this.o.onError?.(e))
+      .finally(() => {
+        const left = (this.inFlight.get(lane) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(lane, left);
+        else this.inFlight.delete(lane);
+        this.sending.delete(p);
+        // Claims come once a lane is half empty, not after every send: under a backlog each claim
+        // is a query that competes with joins for the database.
+        if ((moved || this.hungry.has(lane)) && left <= this.perWebhook / 2) {
+          this.wake = true;
+          this.kick();
+        }
       });
-      await res.arrayBuffer().catch(() => undefined);
-      const latencyMs = performance.now() - started;
-      const ok = res.status >= 200 && res.status < 300;
-      return {
-        ok,
-        responseStatus: res.status,
-        latencyMs,
-        error: ok ? null : `receiver answered ${res.status}`,
-        retryAt: ok ? null : retryAt(d.attempts, this.clock()),
-      };
-    } catch (e) {
-      const timedOut = e instanceof Error && e.name === 'TimeoutError';
-      return {
-        ok: false,
-        responseStatus: null,
-        latencyMs: performance.now() - started,
-        error: timedOut ? `no answer within ${this.o.timeoutMs} ms` : describe(e),
-        retryAt: retryAt(d.attempts, this.clock()),
-      };
-    }
+    this.sending.add(p);
   }
-}
-
-function describe(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
-  return e instanceof Error ? e.message : String(e);
 }

@@ -48,6 +48,8 @@ export interface DeliveryRecord {
 /** A delivery claimed for sending, with what signing and the payload need. */
 export interface ClaimedDelivery {
   readonly id: string;
+  /** The webhook (or the email channel) it goes to: its lane in the dispatcher. */
+  readonly webhookId: string;
   readonly url: string;
   /** The webhook's signing secret, sealed under the seal key; opened only to sign. */
   readonly sealedSecret: string;
@@ -65,6 +67,16 @@ export interface AttemptResult {
   readonly error: string | null;
   /** When to try again; null: give up and mark the delivery failed. Ignored when `ok`. */
   readonly retryAt: Date | null;
+}
+
+/** Which lanes a claim may fill, and how far. */
+export interface ClaimOptions {
+  /** Include the email channel's rows (a node without SMTP leaves them to one that has it). */
+  readonly withEmail?: boolean;
+  /** At most this many deliveries of one webhook (or the email channel) in flight; default: `limit`. */
+  readonly perWebhook?: number;
+  /** Deliveries this node still has in flight, per webhook id: they count against `perWebhook`. */
+  readonly inFlight?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -88,7 +100,7 @@ export interface WebhookStore {
    * Leases up to `limit` due deliveries to `owner` until `now + leaseMs`, each the oldest pending
    * one of its webhook and ticket, so events of one ticket go out in order. Atomic across nodes.
    */
-  claimDue(owner: string, now: Date, leaseMs: number, limit: number, withEmail?: boolean): Promise<ClaimedDelivery[]>;
+  claimDue(owner: string, now: Date, leaseMs: number, limit: number, opts?: ClaimOptions): Promise<ClaimedDelivery[]>;
   /** Switches the email channel on (its outbox rows start) or off (it goes, with its rows). */
   setEmailChannel(on: boolean, now: Date): Promise<void>;
   /** Records an attempt; false when the lease was lost to another node meanwhile. */

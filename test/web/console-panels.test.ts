@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { RETRY_DELAYS_MS, WebhookDispatcher } from '../../src/domain/webhook-dispatcher.js';
+import { RETRY_DELAYS_MS } from '../../src/domain/webhook-attempt.js';
+import { WebhookDispatcher } from '../../src/domain/webhook-dispatcher.js';
 import { registerWebhook } from '../../src/domain/webhooks.js';
 import { call, COMBOS, eventually, MASTER_KEY, type Isolation, type Node, startNode } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';

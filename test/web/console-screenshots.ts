@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { QueueService } from '../../src/domain/queue-service.js';
-import { RETRY_DELAYS_MS, WebhookDispatcher } from '../../src/domain/webhook-dispatcher.js';
+import { RETRY_DELAYS_MS } from '../../src/domain/webhook-attempt.js';
+import { WebhookDispatcher } from '../../src/domain/webhook-dispatcher.js';
 import { registerWebhook } from '../../src/domain/webhooks.js';
 import { call, COMBOS, eventually, MASTER_KEY, startNode, type Node } from '../support/harness.js';
 import { createQueue, join } from '../http/helpers.js';

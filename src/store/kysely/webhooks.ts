@@ -3,6 +3,7 @@ import {
   EMAIL_CHANNEL,
   type AttemptResult,
   type ClaimedDelivery,
+  type ClaimOptions,
   type DeliveryRecord,
   type DeliveryStatus,
   type WebhookEvent,
@@ -38,6 +39,9 @@ const toDelivery = (r: Selectable<WebhookDeliveriesTable>): DeliveryRecord => ({
   latencyMs: r.latency_ms === null ? null : Number(r.latency_ms),
   error: r.error,
 });
+
+/** How many due rows a claim reads per row it may lease. */
+const SCAN_FACTOR = 4;
 
 /** The webhooks and outbox over Kysely; only the claim differs between engines. */
 export class KyselyWebhookStore implements WebhookStore {
@@ -136,21 +140,41 @@ export class KyselyWebhookStore implements WebhookStore {
     now: Date,
     leaseMs: number,
     limit: number,
-    withEmail = false,
+    opts: ClaimOptions = {},
   ): Promise<ClaimedDelivery[]> {
     const t = now.getTime();
-    // A node without SMTP leaves the email rows to a node that has it.
-    const channel = withEmail ? sql`` : sql`AND d.webhook_id <> ${EMAIL_CHANNEL.id}`;
+    const cap = opts.perWebhook ?? limit;
+    const held = [...(opts.inFlight ?? new Map<string, number>())].filter(([, n]) => n > 0);
+    // A full lane is left out of the scan altogether, so a receiver that hangs with a long backlog
+    // cannot fill every claim and starve the others.
+    const full = held.filter(([, n]) => n >= cap).map(([id]) => id);
+    if (!opts.withEmail) full.push(EMAIL_CHANNEL.id);
+    const skip = full.length === 0 ? sql`` : sql`AND d.webhook_id NOT IN (${sql.join(full)})`;
+    const partial = held.filter(([, n]) => n < cap);
+    const room =
+      partial.length === 0
+        ? sql`CAST(${cap} AS integer)`
+        : sql`CASE r.webhook_id ${sql.join(
+            partial.map(([id, n]) => sql`WHEN ${id} THEN CAST(${cap - n} AS integer)`),
+            sql` `,
+          )} ELSE CAST(${cap} AS integer) END`;
     const lock = this.kind === 'postgres' ? sql`FOR UPDATE OF d SKIP LOCKED` : sql``;
+    // The scan reads past `limit` so that rows trimmed by a lane's room leave room for other lanes.
     // An earlier pending row of the same webhook and ticket holds the later ones back: per-ticket order.
     const claimed = await sql<{ id: number }>`
       UPDATE webhook_deliveries SET lease_owner = ${owner}, lease_until = ${t + leaseMs}
       WHERE id IN (
-        SELECT d.id FROM webhook_deliveries d
-        WHERE d.status = 'pending' AND d.next_attempt_at <= ${t} AND d.lease_until <= ${t} ${channel}
-          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
-            WHERE e.webhook_id = d.webhook_id AND e.ticket_id = d.ticket_id AND e.id < d.id AND e.status = 'pending')
-        ORDER BY d.id LIMIT ${limit} ${lock}
+        SELECT r.id FROM (
+          SELECT c.id, c.webhook_id, ROW_NUMBER() OVER (PARTITION BY c.webhook_id ORDER BY c.id) AS rn FROM (
+            SELECT d.id, d.webhook_id FROM webhook_deliveries d
+            WHERE d.status = 'pending' AND d.next_attempt_at <= ${t} AND d.lease_until <= ${t} ${skip}
+              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
+                WHERE e.webhook_id = d.webhook_id AND e.ticket_id = d.ticket_id AND e.id < d.id AND e.status = 'pending')
+            ORDER BY d.id LIMIT ${limit * SCAN_FACTOR} ${lock}
+          ) c
+        ) r
+        WHERE r.rn <= ${room}
+        ORDER BY r.id LIMIT ${limit}
       )
       RETURNING id`.execute(this.db);
     if (claimed.rows.length === 0) return [];
@@ -160,6 +184,7 @@ export class KyselyWebhookStore implements WebhookStore {
       .leftJoin('tickets as t', 't.id', 'd.ticket_id')
       .select([
         'd.id',
+        'd.webhook_id',
         'd.type',
         'd.data',
         'd.occurred_at',
@@ -182,6 +207,7 @@ export class KyselyWebhookStore implements WebhookStore {
         Object.assign(data, { name: r.name ?? null, contact: r.contact ?? null, lang: r.lang ?? null });
       return {
         id: String(r.id),
+        webhookId: r.webhook_id,
         url: r.url,
         sealedSecret: r.sealed_secret,
         type: r.type as WebhookEvent,
