@@ -40,7 +40,7 @@ export async function mailAttempt(d: ClaimedDelivery, c: AttemptContext): Promis
   const message = c.email && emailMessage(d.type, d.data, c.email.publicUrl);
   // The contact may have gone with the ticket's retention since the event: nothing to send.
   if (!to || !message || !c.email)
-    return { ok: true, responseStatus: null, latencyMs: 0, error: 'no email contact', retryAt: null };
+    return { ok: true, responseStatus: null, latencyMs: 0, error: 'no email contact', retryAt: null, skipped: true };
   try {
     await within(c.email.send(to, message), c.timeoutMs);
     return { ok: true, responseStatus: 250, latencyMs: performance.now() - started, error: null, retryAt: null };

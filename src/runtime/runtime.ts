@@ -177,6 +177,8 @@ async function assemble(
     pollMs: config.notifications.pollMs,
     onError: (e) => logger.warn({ err: e }, 'webhook outbox round failed; retrying on the next'),
     onAttempt: (d, r) => {
+      // Nothing was sent: neither a delivery nor a failure of one.
+      if (r.skipped) return;
       outbox.attempted({
         channel: d.url === EMAIL_CHANNEL.url ? 'email' : 'webhook',
         ok: r.ok,

@@ -67,6 +67,8 @@ export interface AttemptResult {
   readonly error: string | null;
   /** When to try again; null: give up and mark the delivery failed. Ignored when `ok`. */
   readonly retryAt: Date | null;
+  /** Settled without sending anything (an email event for a ticket with no address). */
+  readonly skipped?: boolean;
 }
 
 /** Which lanes a claim may fill, and how far. */
