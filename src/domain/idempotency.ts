@@ -1,3 +1,4 @@
+import { AppError } from '../errors/index.js';
 import { sealToken, sha256, unsealToken } from './tokens.js';
 import type { TicketPriority } from './types.js';
 
@@ -30,10 +31,23 @@ export const sealReplay = (token: string, fingerprint: string, key: Buffer): str
  * record sealed before fingerprints existed, which proves nothing), `null` when the record cannot
  * be opened (another seal key).
  */
-export function openReplay(sealed: string, fingerprint: string, key: Buffer): string | 'mismatch' | null {
+function openReplay(sealed: string, fingerprint: string, key: Buffer): string | 'mismatch' | null {
   const plain = unsealToken(sealed, key);
   if (plain === null) return null;
   const dot = plain.indexOf('.');
   if (dot < 0 || plain.slice(0, dot) !== fingerprint) return 'mismatch';
   return plain.slice(dot + 1);
+}
+
+/**
+ * The token a replayed join hands back: the original's, only for the same request. Returning it
+ * for another body would hand the ticket to whoever guessed the key.
+ */
+export function replayedToken(sealed: string | null | undefined, fingerprint: string | null, key: Buffer): string {
+  const token = sealed && fingerprint !== null ? openReplay(sealed, fingerprint, key) : null;
+  if (token === 'mismatch')
+    throw new AppError('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
+  if (token === null)
+    throw new AppError('conflict', 'this Idempotency-Key was used for a ticket whose token can no longer be returned');
+  return token;
 }

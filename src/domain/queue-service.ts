@@ -1,10 +1,10 @@
 import { AppError, isAppError, notFound, unavailable } from '../errors/index.js';
 import type { LiveBackend } from '../live/contract.js';
 import type { JoinOutcome, QueuePatch, Store, TransitionChange } from '../store/contract.js';
-import { admissionOf, continueUrl } from './admission.js';
+import { admissionOf } from './admission.js';
 import type { EmailLang } from './email-catalogues.js';
 import { JoinBatcher } from './join-batcher.js';
-import { joinFingerprint, openReplay, sealReplay } from './idempotency.js';
+import { joinFingerprint, replayedToken, sealReplay } from './idempotency.js';
 import { reportSpan } from './stats.js';
 import { StatusCache } from './status-cache.js';
 import { newId, newTicketToken, sameDigest, sha256 } from './tokens.js';
@@ -180,42 +180,18 @@ export class QueueService {
     if (outcome.kind === 'joined') {
       this.observer.joined(queueId, 1);
       this.observer.changed(t, null);
-      t = (await this.admitAtOnce(outcome.queue, t, outcome.position)) ?? t;
+      t = (await this.rooms?.admitOnJoin(outcome.queue, t, outcome.position)) ?? t;
     }
     const replayToken =
-      outcome.kind === 'replayed' && outcome.sealedToken && fingerprint !== null
-        ? openReplay(outcome.sealedToken, fingerprint, this.sealKey)
-        : null;
-    // Returning the token for another body would hand the ticket to whoever guessed the key.
-    if (replayToken === 'mismatch')
-      throw new AppError('idempotency_key_reused', 'this Idempotency-Key was used for a different request');
-    if (outcome.kind === 'replayed' && replayToken === null)
-      throw new AppError(
-        'conflict',
-        'this Idempotency-Key was used for a ticket whose token can no longer be returned',
-      );
+      outcome.kind === 'replayed' ? replayedToken(outcome.sealedToken, fingerprint, this.sealKey) : null;
     const position =
       t.status !== 'waiting' ? null : outcome.kind === 'joined' ? outcome.position : await this.positionOrNull(t);
     const view = await this.withPass(ticketView(t, outcome.queue, position, this.now()), t, outcome.queue);
     return { result: { ...view, token: replayToken ?? token }, replayed: outcome.kind === 'replayed' };
   }
 
-  /**
-   * A visitor who finds nobody ahead (or a passthrough room) is admitted in the same request when
-   * the room's rate and cap leave room; else the admission loop takes them in turn.
-   */
-  private async admitAtOnce(q: Queue, t: TicketRecord, position: number): Promise<TicketRecord | null> {
-    if (q.mode !== 'waiting_room' || !this.rooms) return null;
-    if (position !== 1 && admissionOf(q.settings).method !== 'passthrough') return null;
-    const admitted = await this.rooms.admitNow(q.id);
-    return admitted.find((a) => a.id === t.id) ?? null;
-  }
-
   private async withPass(view: TicketView, t: TicketRecord, q: Queue): Promise<TicketView> {
-    if (t.status !== 'admitted' || !this.rooms) return view;
-    const pass = await this.rooms.passes.issue(t);
-    const { siteUrl } = admissionOf(q.settings);
-    return { ...view, pass, ...(siteUrl !== null && pass !== null ? { continueUrl: continueUrl(siteUrl, pass) } : {}) };
+    return this.rooms ? this.rooms.withPass(view, t, q) : view;
   }
 
   /** One index write per committed batch; positions came from the database with the commit. */

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { AppError, notFound } from '../errors/index.js';
 import type { Store } from '../store/contract.js';
-import { admissionOf, seenRefreshMs } from './admission.js';
+import { admissionOf, continueUrl, seenRefreshMs } from './admission.js';
 import type { Passes } from './passes.js';
 import { sealToken, sha256, unsealToken } from './tokens.js';
 import type { Queue, TicketRecord, TicketStatus, WaitingEntry } from './types.js';
+import type { TicketView } from './views.js';
 
 export interface DrawView {
   queueId: string;
@@ -84,6 +85,25 @@ export class WaitingRooms {
     const admitted = await this.store.waitingRooms.admit(queueId, this.now());
     await this.effects.settled(admitted, 'waiting');
     return admitted;
+  }
+
+  /**
+   * A visitor who finds nobody ahead (or a passthrough room) is admitted in the same request when
+   * the room's rate and cap leave room; else the admission loop takes them in turn.
+   */
+  async admitOnJoin(q: Queue, t: TicketRecord, position: number): Promise<TicketRecord | null> {
+    if (q.mode !== 'waiting_room') return null;
+    if (position !== 1 && admissionOf(q.settings).method !== 'passthrough') return null;
+    const admitted = await this.admitNow(q.id);
+    return admitted.find((a) => a.id === t.id) ?? null;
+  }
+
+  /** An admitted visitor's view carries the pass, and the way on to the site with it. */
+  async withPass(view: TicketView, t: TicketRecord, q: Queue): Promise<TicketView> {
+    if (t.status !== 'admitted') return view;
+    const pass = await this.passes.issue(t);
+    const { siteUrl } = admissionOf(q.settings);
+    return { ...view, pass, ...(siteUrl !== null && pass !== null ? { continueUrl: continueUrl(siteUrl, pass) } : {}) };
   }
 
   /** Called on a customer's status read or while their event stream is open. */
