@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { loadConfig } from '../src/config/index.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../src/domain/types.js';
 import { openStore } from '../src/store/open.js';
@@ -11,7 +9,7 @@ import { namedCpuMs, processCpuMs } from './cpu.js';
 import { fillQueue } from './fill.js';
 import { freePort, load, startProcess, stop, type LoadOptions, type LoadResult } from './load.js';
 
-const KEY = 'bench-master-key-0123456789abcdef0123456789';
+import { BENCH_KEY as KEY, benchEnv } from './server-env.js';
 export const SURGE_CONNECTIONS = 256;
 
 /** A load result with the CPU each process spent per request while it ran. */
@@ -69,15 +67,7 @@ export async function httpBench(
   seconds: number,
   callNextStock: number,
 ): Promise<HttpFigures> {
-  const dir = mkdtempSync(join(tmpdir(), 'qk-bench-http-'));
-  const fullEnv = {
-    QK_DATA_DIR: dir,
-    QK_MASTER_KEY: KEY,
-    QK_SCHEDULER: 'off',
-    QK_JOIN_RATE_LIMIT: '0',
-    LOG_LEVEL: 'warn',
-    ...env,
-  };
+  const { dir, env: fullEnv } = benchEnv('http', env);
   const config = loadConfig(fullEnv);
   const store = openStore(config.database);
   await store.migrate();

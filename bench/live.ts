@@ -1,8 +1,6 @@
 import net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { loadConfig } from '../src/config/index.js';
 import { newId, sha256 } from '../src/domain/tokens.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../src/domain/types.js';
@@ -12,7 +10,7 @@ import { processCpuMs } from './cpu.js';
 import { dropBenchData } from './http.js';
 import { freePort, startProcess, stop } from './load.js';
 
-const KEY = 'bench-master-key-0123456789abcdef0123456789';
+import { BENCH_KEY as KEY, benchEnv } from './server-env.js';
 const TOKEN = 'bench-live-token';
 const QUEUE = 'bench_live';
 /** Connections opened at once while the crowd gathers. */
@@ -160,8 +158,7 @@ export async function liveBench(
   env: Record<string, string>,
   opts: { watchers: number; nodeCount: number; rounds: number; sustainSeconds: number },
 ): Promise<LiveFigures> {
-  const dir = mkdtempSync(join(tmpdir(), 'qk-bench-live-'));
-  const fullEnv = { QK_DATA_DIR: dir, QK_MASTER_KEY: KEY, QK_SCHEDULER: 'off', LOG_LEVEL: 'warn', ...env };
+  const { dir, env: fullEnv } = benchEnv('live', env);
   const stock = opts.rounds + opts.sustainSeconds * 10 + 10;
   await seed(fullEnv, opts.watchers + stock);
   const servers: { child: ChildProcess; stdout: () => string; port: number; base: string }[] = [];

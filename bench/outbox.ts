@@ -1,15 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../src/domain/types.js';
 import { openStore } from '../src/store/open.js';
 import { dropBenchData, measure, type Measured } from './http.js';
 import { freePort, startProcess, stop } from './load.js';
 
-const KEY = 'bench-master-key-0123456789abcdef0123456789';
+import { BENCH_KEY as KEY, benchEnv } from './server-env.js';
 
 export interface OutboxFigures {
   readonly combo: string;
@@ -54,16 +52,7 @@ async function gauge(base: string, name: string): Promise<number | null> {
  * run, so the ratio compares like with like on this shared host.
  */
 export async function outboxBench(combo: string, env: Record<string, string>, seconds: number): Promise<OutboxFigures> {
-  const dir = mkdtempSync(join(tmpdir(), 'qk-bench-outbox-'));
-  const fullEnv = {
-    QK_DATA_DIR: dir,
-    QK_MASTER_KEY: KEY,
-    QK_SCHEDULER: 'off',
-    QK_JOIN_RATE_LIMIT: '0',
-    QK_WEBHOOK_PRIVATE: 'on',
-    LOG_LEVEL: 'warn',
-    ...env,
-  };
+  const { dir, env: fullEnv } = benchEnv('outbox', { QK_WEBHOOK_PRIVATE: 'on', ...env });
   const config = loadConfig(fullEnv);
   const store = openStore(config.database);
   await store.migrate();

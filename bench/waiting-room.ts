@@ -1,6 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { loadConfig } from '../src/config/index.js';
 import { DEFAULT_QUEUE_SETTINGS, type TicketRecord } from '../src/domain/types.js';
 import type { Store } from '../src/store/contract.js';
@@ -8,7 +6,7 @@ import { openStore } from '../src/store/open.js';
 import { dropBenchData } from './http.js';
 import { freePort, load, startProcess, stop, type LoadResult } from './load.js';
 
-const KEY = 'bench-master-key-0123456789abcdef0123456789';
+import { BENCH_KEY as KEY, benchEnv } from './server-env.js';
 const CONNECTIONS = 256;
 /**
  * The room: 100 admissions a second and 4 s sessions, so about 400 at once at the rate, under a
@@ -78,19 +76,14 @@ export async function surgeBench(
   joins: number,
   afterSeconds: number,
 ): Promise<SurgeFigures> {
-  const dir = mkdtempSync(join(tmpdir(), 'qk-bench-room-'));
-  const fullEnv = {
-    QK_DATA_DIR: dir,
-    QK_MASTER_KEY: KEY,
+  const { dir, env: fullEnv } = benchEnv('room', {
     QK_SCHEDULER: 'on',
-    QK_JOIN_RATE_LIMIT: '0',
-    LOG_LEVEL: 'warn',
     // The admission loop runs on scheduler nodes; no maintenance plan may run into the figures.
     ...Object.fromEntries(
       ['DAILY', 'WEEKLY', 'MONTHLY', 'QUARTERLY', 'BACKUP'].map((p) => [`QK_PLAN_${p}_ENABLED`, 'off']),
     ),
     ...env,
-  };
+  });
   const config = loadConfig(fullEnv);
   const store = openStore(config.database);
   await store.migrate();

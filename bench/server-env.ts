@@ -1,0 +1,23 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The admin key every bench server starts with. */
+export const BENCH_KEY = 'bench-master-key-0123456789abcdef0123456789';
+
+/**
+ * A scratch data folder and the env a bench server starts with: the bench's key, no join rate
+ * limit, no scheduler and quiet logs unless `over` says otherwise. The caller removes `dir`.
+ */
+export function benchEnv(name: string, over: Record<string, string>): { dir: string; env: Record<string, string> } {
+  const dir = mkdtempSync(join(tmpdir(), `qk-bench-${name}-`));
+  const env = {
+    QK_DATA_DIR: dir,
+    QK_MASTER_KEY: BENCH_KEY,
+    QK_SCHEDULER: 'off',
+    QK_JOIN_RATE_LIMIT: '0',
+    LOG_LEVEL: 'warn',
+    ...over,
+  };
+  return { dir, env };
+}
