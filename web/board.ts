@@ -6,7 +6,7 @@ interface Board {
   status: string;
   waitingCount: number;
   estimatedWait: Eta | null;
-  nowServing: { number: number; counter: string | null; calledAt: string | null }[];
+  nowServing: { number: number; counter: string | null; calledAt: string | null; announcedAt?: string | null }[];
 }
 
 const boot = readBoot<{ board: Board }>();
@@ -51,7 +51,8 @@ function render(b: Board): void {
   );
   nobody.hidden = b.nowServing.length > 0;
   const top = b.nowServing[0];
-  const key = top ? `${top.number}@${top.calledAt ?? ''}` : null;
+  // A recall announces the top ticket again: it chimes like a new call.
+  const key = top ? `${top.number}@${top.announcedAt ?? top.calledAt ?? ''}` : null;
   if (key !== null && newest !== null && key !== newest) {
     announce.textContent = `${top?.number} → ${top?.counter ?? t.counter}`;
     if (chimeOn) chime();

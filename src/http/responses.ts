@@ -77,7 +77,12 @@ const publicQueueSchema = z
 export const boardSchema = publicQueueSchema
   .extend({
     nowServing: z.array(
-      z.object({ number: z.number().int(), counter: z.string().nullable(), calledAt: isoTime.nullable() }),
+      z.object({
+        number: z.number().int(),
+        counter: z.string().nullable(),
+        calledAt: isoTime.nullable(),
+        announcedAt: isoTime.nullable().describe('The latest announcement: a recall, else the call'),
+      }),
     ),
   })
   .describe('A display board');

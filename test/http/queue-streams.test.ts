@@ -43,7 +43,7 @@ for (const combo of COMBOS) {
         const after = await sse.until((b) => b.nowServing?.length === 1);
         assert.equal(after.waitingCount, 1);
         assert.equal(after.nowServing[0].counter, 'Desk 4');
-        assert.deepEqual(Object.keys(after.nowServing[0]).sort(), ['calledAt', 'counter', 'number']);
+        assert.deepEqual(Object.keys(after.nowServing[0]).sort(), ['announcedAt', 'calledAt', 'counter', 'number']);
         assert.equal((await call(act().url, 'DELETE', `/api/queues/${q}`)).status, 204);
         assert.equal((await sse.until((e) => typeof e.reason === 'string')).reason, 'deleted');
       } finally {

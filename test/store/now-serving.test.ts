@@ -67,7 +67,7 @@ const BACKENDS = [
   },
 ];
 
-const BOARD_SQL = `SELECT * FROM tickets WHERE queue_id = 'x' AND status = 'called' ORDER BY called_at DESC LIMIT 6`;
+const BOARD_SQL = `SELECT * FROM tickets WHERE queue_id = 'x' AND status = 'called' ORDER BY coalesce(recalled_at, called_at) DESC LIMIT 6`;
 
 function sqlitePlan(file: string): string {
   const db = new Database(file, { readonly: true });
@@ -101,7 +101,7 @@ async function pgPlan(name: string): Promise<string> {
 
 for (const b of BACKENDS) {
   describe(`now serving on ${b.name}`, { skip: b.skip }, () => {
-    it('lists the newest calls of this queue only, newest first, leaving out served tickets', async () => {
+    it('lists the newest calls of this queue only, newest first (a recall counts as new), leaving out served tickets', async () => {
       const { store, plan } = b.open();
       await store.migrate();
       const busy = await calledQueue(store, 9);
@@ -122,6 +122,22 @@ for (const b of BACKENDS) {
       assert.deepEqual(
         (await store.nowServing(other.id, 6)).map((t) => t.number),
         [2, 1],
+      );
+      // A recall to another desk brings the oldest call back to the top.
+      const first = busy.calls[0]!;
+      await store.transition(
+        first.id,
+        ['called'],
+        { to: 'called', recall: true, counter: 'D9' },
+        new Date(T0 + 7_200_000),
+      );
+      assert.deepEqual(
+        (await store.nowServing(busy.id, 3)).map((t) => [t.number, t.counter]),
+        [
+          [1, 'D9'],
+          [7, 'D7'],
+          [6, 'D6'],
+        ],
       );
       assert.match(await plan(), /tickets_now_serving/, 'the board reads the partial index of called tickets');
       await store.close();

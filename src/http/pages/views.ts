@@ -10,6 +10,7 @@ export function boardView(q: Queue, called: readonly Ticket[], now: Date) {
     number: t.number,
     counter: t.counter,
     calledAt: t.calledAt?.toISOString() ?? null,
+    announcedAt: (t.recalledAt ?? t.calledAt)?.toISOString() ?? null,
   }));
   return { ...publicQueueView(q, now), nowServing };
 }

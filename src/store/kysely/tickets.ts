@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { TicketRecord, TicketStatus, WaitingEntry } from '../../domain/types.js';
 import { AppError } from '../../errors/index.js';
 import type { TicketPage } from '../contract.js';
@@ -33,8 +33,9 @@ export async function listTickets(
 }
 
 /**
- * Read through the partial index `tickets_now_serving` (migration 008): the condition on `status`
- * is the index's own, so both engines walk it backwards from the newest call and stop at `limit`.
+ * Read through the partial index `tickets_now_serving` (migration 015): the condition on `status`
+ * and the order (the latest announcement, a recall's or else the call's) are the index's own, so
+ * both engines walk it backwards from the newest and stop at `limit`.
  */
 export async function nowServing(db: Kysely<DB>, queueId: string, limit: number): Promise<TicketRecord[]> {
   const rows = await db
@@ -42,7 +43,7 @@ export async function nowServing(db: Kysely<DB>, queueId: string, limit: number)
     .selectAll()
     .where('queue_id', '=', queueId)
     .where('status', '=', 'called')
-    .orderBy('called_at', 'desc')
+    .orderBy(sql`coalesce(recalled_at, called_at)`, 'desc')
     .limit(limit)
     .execute();
   return rows.map(toTicket);

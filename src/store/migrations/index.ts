@@ -13,6 +13,7 @@ import * as m011 from './011_draw_entries.js';
 import * as m012 from './012_hooks_tag.js';
 import * as m013 from './013_site_keys.js';
 import * as m014 from './014_waiting_seen.js';
+import * as m015 from './015_announced_order.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Step> = {
   '012_hooks_tag': m012,
   '013_site_keys': m013,
   '014_waiting_seen': m014,
+  '015_announced_order': m015,
 };
 
 export function migrationProvider(kind: DialectKind): MigrationProvider {
