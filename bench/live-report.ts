@@ -49,7 +49,7 @@ export function liveTargets(rows: readonly LiveFigures[]): string[] {
   for (const r of rows) {
     const target = r.nodes > 1 ? 500 : 250;
     out.push(
-      `| live: ${r.watchers.toLocaleString('en')} watchers, ${r.combo}, ${r.nodes} node(s), all updated < ${target} ms after call-next | median ${median(r.callNextMs)} ms, worst ${Math.max(...r.callNextMs)} ms | ${verdict(median(r.callNextMs) < target)} |`,
+      `| live: ${r.watchers.toLocaleString('en')} watchers, ${r.combo}, ${r.nodes} node(s), all updated < ${target} ms after every call-next | median ${median(r.callNextMs)} ms, worst ${Math.max(...r.callNextMs)} ms | ${verdict(Math.max(...r.callNextMs) < target)} |`,
       `| live: 10 call-next/s sustained, ${r.combo}: lag < 1 s, < 10 KB per watcher | max lag ${r.sustained.maxLagMs} ms, ${r.bytesPerWatcher.toLocaleString('en')} bytes | ${verdict(r.sustained.maxLagMs < 1000 && r.bytesPerWatcher < 10_240)} |`,
     );
   }
