@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { call, COMBOS, eventually, type Isolation, MASTER_KEY, type Node, startNode } from '../support/harness.js';
+import { describe, test } from 'node:test';
+import { call, COMBOS, eventually, MASTER_KEY, type Node, suiteNodes } from '../support/harness.js';
 import { createQueue, join, leave, type Joined } from './helpers.js';
 
 /**
@@ -78,17 +78,7 @@ async function expected(
 for (const combo of COMBOS) {
   const shared = combo.name.includes('Redis');
   describe(combo.name, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    const nodes: Node[] = [];
-    before(async () => {
-      iso = combo.isolate();
-      nodes.push(await startNode(iso.env));
-      if (shared) nodes.push(await startNode(iso.env));
-    });
-    after(async () => {
-      for (const n of nodes) await n.close();
-      await iso?.cleanup();
-    });
+    const nodes = suiteNodes(combo, shared ? 2 : 1);
 
     test(`every watcher's last message matches the database order after each kind of change${shared ? ', over two nodes' : ''}`, async () => {
       const node = (i: number): Node => nodes[i % nodes.length] as Node;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { call, COMBOS, type Isolation, MASTER_KEY, type Node, startNode } from '../support/harness.js';
+import { describe, test } from 'node:test';
+import { call, COMBOS, MASTER_KEY, type Node, suiteNodes } from '../support/harness.js';
 import { assertError, createQueue, join, SseReader } from './helpers.js';
 
 /**
@@ -13,17 +13,7 @@ const BOARD_KEYS = ['estimatedWait', 'etaCoverage', 'id', 'mode', 'name', 'nowSe
 for (const combo of COMBOS) {
   const shared = combo.name.includes('Redis');
   describe(combo.name, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    const nodes: Node[] = [];
-    before(async () => {
-      iso = combo.isolate();
-      nodes.push(await startNode(iso.env));
-      if (shared) nodes.push(await startNode(iso.env));
-    });
-    after(async () => {
-      for (const n of nodes) await n.close();
-      await iso?.cleanup();
-    });
+    const nodes = suiteNodes(combo, shared ? 2 : 1);
     const watch = () => nodes[0] as Node;
     const act = () => nodes.at(-1) as Node;
 
