@@ -9,7 +9,7 @@ import { namedCpuMs, processCpuMs } from './cpu.js';
 import { fillQueue } from './fill.js';
 import { freePort, load, startProcess, stop, type LoadOptions, type LoadResult } from './load.js';
 
-import { BENCH_KEY as KEY, benchEnv } from './server-env.js';
+import { BENCH_KEY as KEY, benchEnv, startServer } from './server-env.js';
 export const SURGE_CONNECTIONS = 256;
 
 /** A load result with the CPU each process spent per request while it ran. */
@@ -90,13 +90,7 @@ export async function httpBench(
   const bare = (): Promise<Measured> => measure(hello.child.pid, `http://127.0.0.1:${helloPort}/`, { seconds }, warm);
   const helloBefore = await bare();
 
-  const port = await freePort();
-  const server = await startProcess(
-    ['bin/queuekeeper.js', 'serve'],
-    { ...fullEnv, PORT: String(port) },
-    /listening on/,
-  );
-  const base = `http://127.0.0.1:${port}`;
+  const { server, base } = await startServer(fullEnv);
   try {
     const pid = server.child.pid;
     const joinRes = await measure(

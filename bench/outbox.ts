@@ -5,9 +5,9 @@ import { loadConfig } from '../src/config/index.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../src/domain/types.js';
 import { openStore } from '../src/store/open.js';
 import { dropBenchData, measure, type Measured } from './http.js';
-import { freePort, startProcess, stop } from './load.js';
+import { stop } from './load.js';
 
-import { BENCH_KEY as KEY, benchEnv } from './server-env.js';
+import { BENCH_KEY as KEY, benchEnv, startServer } from './server-env.js';
 
 export interface OutboxFigures {
   readonly combo: string;
@@ -63,13 +63,7 @@ export async function outboxBench(combo: string, env: Record<string, string>, se
     );
   await store.close();
   const receiver = await startReceiver();
-  const port = await freePort();
-  const server = await startProcess(
-    ['bin/queuekeeper.js', 'serve'],
-    { ...fullEnv, PORT: String(port) },
-    /listening on/,
-  );
-  const base = `http://127.0.0.1:${port}`;
+  const { server, base } = await startServer(fullEnv);
   const warm = seconds < 2 ? 0 : Math.max(1, Math.round(seconds / 4));
   const joins = (queue: string) =>
     measure(

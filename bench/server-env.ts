@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, startProcess } from './load.js';
 
 /** The admin key every bench server starts with. */
 export const BENCH_KEY = 'bench-master-key-0123456789abcdef0123456789';
@@ -20,4 +21,11 @@ export function benchEnv(name: string, over: Record<string, string>): { dir: str
     ...over,
   };
   return { dir, env };
+}
+
+/** The production build (`bin/queuekeeper.js serve`) on a free port, once it listens. */
+export async function startServer(env: Record<string, string>) {
+  const port = await freePort();
+  const server = await startProcess(['bin/queuekeeper.js', 'serve'], { ...env, PORT: String(port) }, /listening on/);
+  return { server, base: `http://127.0.0.1:${port}` };
 }

@@ -6,7 +6,7 @@ import { openStore } from '../src/store/open.js';
 import { dropBenchData } from './http.js';
 import { freePort, load, startProcess, stop, type LoadResult } from './load.js';
 
-import { BENCH_KEY as KEY, benchEnv } from './server-env.js';
+import { BENCH_KEY as KEY, benchEnv, startServer } from './server-env.js';
 const CONNECTIONS = 256;
 /**
  * The room: 100 admissions a second and 4 s sessions, so about 400 at once at the rate, under a
@@ -105,13 +105,7 @@ export async function surgeBench(
 
   const helloPort = await freePort();
   const helloProc = await startProcess(['--import', 'tsx', 'bench/hello.ts', String(helloPort)], {}, /ready/);
-  const port = await freePort();
-  const server = await startProcess(
-    ['bin/queuekeeper.js', 'serve'],
-    { ...fullEnv, PORT: String(port) },
-    /listening on/,
-  );
-  const base = `http://127.0.0.1:${port}`;
+  const { server, base } = await startServer(fullEnv);
   /** All the joins as fast as they go; the rate is requests over the wall time of the run. */
   const surge = async (queue: string): Promise<LoadResult> => {
     const t = Date.now();

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { newId } from '../../src/domain/tokens.js';
-import type { JoinRequest, Store } from '../../src/store/contract.js';
+import type { Store } from '../../src/store/contract.js';
 import { skipPg, TEST_DATABASE_URL, uniqueName } from '../support/env.js';
+import { joinRequest } from '../support/join-request.js';
 import { withPg } from '../support/pg.js';
 import { storeFixtures } from './support.js';
 
@@ -17,17 +18,6 @@ const fx = storeFixtures('now_serving');
 const DEFAULTS = { averageServiceSeconds: 300, ticketTtlSeconds: 0, notifyAtPosition: 3 };
 const T0 = Date.parse('2026-05-01T09:00:00Z');
 
-const request = (): JoinRequest => ({
-  id: newId('t'),
-  tokenHash: 'h'.repeat(64),
-  priority: 'normal',
-  name: null,
-  contact: null,
-  metadata: null,
-  idempotencyKey: null,
-  sealedToken: null,
-});
-
 /** A queue with `n` tickets called one minute apart at desks D1, D2, …; returns the called numbers in call order. */
 async function calledQueue(store: Store, n: number): Promise<{ id: string; calls: { number: number; id: string }[] }> {
   const q = await store.createQueue(
@@ -36,7 +26,7 @@ async function calledQueue(store: Store, n: number): Promise<{ id: string; calls
   );
   await store.joinMany(
     q.id,
-    Array.from({ length: n }, () => request()),
+    Array.from({ length: n }, () => joinRequest()),
     new Date(T0),
   );
   const calls = [];
