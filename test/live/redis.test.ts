@@ -53,6 +53,23 @@ describe('redis backend specifics', { skip: skipRedis }, () => {
     raw.disconnect();
   });
 
+  it('runs each script for the first time in a tick whose pipeline is already open', async () => {
+    // Plain commands and first uses of the scripts in one turn of the event loop: the way a join
+    // burst meets a node just started. A script defined on first use made ioredis throw here.
+    const b = await backend();
+    const [, hit, , , counted] = await Promise.all([
+      b.index.count('q'),
+      b.limiter.hit('ip:1', 5, 60_000),
+      b.index.addJoined('q', [e('a', 'normal', 1), e('b', 'normal', 2)]),
+      b.index.remove('q', ['a']),
+      b.index.count('q'),
+      b.sweep(Date.now()),
+    ]);
+    assert.equal(hit.allowed, true);
+    assert.equal(counted, 1);
+    assert.deepEqual(await b.index.range('q', 0, 10), ['b']);
+  });
+
   it('stores one sorted set per queue, scored by class and seq, plus the queue set', async () => {
     const p = freshPrefix();
     const b = await backend(p);

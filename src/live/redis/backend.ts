@@ -14,7 +14,7 @@ import {
 import { RedisLiveIndex } from './index.js';
 import { escapeGlob, scanKeys } from './keys.js';
 import { RedisRateLimiter } from './limiter.js';
-import { DELETE_ORPHANS } from './scripts.js';
+import { DELETE_ORPHANS, defineScripts } from './scripts.js';
 
 export interface RedisBackendOptions {
   /** redis:// or rediss:// URL; a path such as /5 selects the database. */
@@ -55,6 +55,7 @@ export async function createRedisBackend(opts: RedisBackendOptions): Promise<Liv
     opts.url,
     clientOptions({ connectTimeoutMs, commandTimeoutMs: opts.commandTimeoutMs ?? 2000 }),
   );
+  defineScripts(client);
   watchConnection(client, 'commands', opts.logger);
   await connectWithin(client, connectTimeoutMs);
 

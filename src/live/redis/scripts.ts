@@ -4,15 +4,14 @@ import type { Redis } from 'ioredis';
 type Call = (...args: (string | number)[]) => Promise<unknown>;
 
 /**
- * One Lua script of `lua/` (each file documents its KEYS and ARGV at the top), registered on a
- * client with ioredis `defineCommand` the first time it runs there. ioredis then sends it by SHA,
- * and the source again on a new connection or after a SCRIPT FLUSH.
+ * One Lua script of `lua/` (each file documents its KEYS and ARGV at the top). ioredis sends it by
+ * SHA, and the source again on a new connection or after a SCRIPT FLUSH.
  */
 class LuaCommand {
-  private readonly lua: string;
+  readonly lua: string;
 
   constructor(
-    private readonly name: string,
+    readonly name: string,
     file: string,
   ) {
     // Beside this module both in src/ (tsx) and in dist/ (the build copies the .lua files).
@@ -20,12 +19,8 @@ class LuaCommand {
   }
 
   run(client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    const commands = client as unknown as Record<string, Call | undefined>;
-    let call = commands[this.name];
-    if (call === undefined) {
-      client.defineCommand(this.name, { lua: this.lua });
-      call = commands[this.name] as Call;
-    }
+    const call = (client as unknown as Record<string, Call | undefined>)[this.name];
+    if (call === undefined) throw new Error(`Lua command ${this.name} was not defined on this client`);
     return call.call(client, keys.length, ...keys, ...args);
   }
 }
@@ -35,3 +30,12 @@ export const ADD_JOINED = new LuaCommand('qkAddJoined', 'add-joined.lua');
 export const SWAP = new LuaCommand('qkSwapIndex', 'swap-index.lua');
 export const SLIDING_HIT = new LuaCommand('qkSlidingHit', 'sliding-hit.lua');
 export const DELETE_ORPHANS = new LuaCommand('qkDeleteOrphans', 'delete-orphans.lua');
+
+/**
+ * Registers every script on a new client before it sends anything. Defining one lazily, on its
+ * first use, breaks under auto-pipelining: when a pipeline is already open in that tick, ioredis
+ * throws from `process.nextTick` and the node exits (seen on the first join burst after a start).
+ */
+export function defineScripts(client: Redis): void {
+  for (const c of [REMOVE, ADD_JOINED, SWAP, SLIDING_HIT, DELETE_ORPHANS]) client.defineCommand(c.name, { lua: c.lua });
+}
