@@ -109,6 +109,30 @@ for (const combo of COMBOS) {
       );
     });
 
+    test('a requeued ticket starts again without its recalls, and its new call leads the board', async () => {
+      const base = (nodes[0] as Node).url;
+      const q = (await createQueue(base)).id;
+      const a = await join(base, q);
+      const b = await join(base, q);
+      await call(base, 'POST', `/api/queues/${q}/call-next`, { body: { counter: 'A' } });
+      assert.equal((await recall(base, a.id)).body.recalls, 1);
+      await call(base, 'POST', `/api/queues/${q}/call-next`, { body: { counter: 'B' } });
+      const back = await call(base, 'POST', `/api/tickets/${a.id}/requeue`, { body: {} });
+      assert.equal(back.status, 200, JSON.stringify(back.body));
+      assert.equal(back.body.recalls, 0);
+      assert.equal(back.body.recalledAt, null);
+      const again = await call(base, 'POST', `/api/queues/${q}/call-next`, { body: { counter: 'C' } });
+      assert.equal(again.body.id, a.id);
+      assert.equal(again.body.recalls, 0, 'the new call is a first call');
+      assert.equal(again.body.recalledAt, null);
+      const board = await call(base, 'GET', `/api/queues/${q}/board`, { key: null });
+      assert.deepEqual(
+        board.body.nowServing.map((s: { number: number }) => s.number),
+        [a.number, b.number],
+        'the latest call comes first, not behind an older recall',
+      );
+    });
+
     test('an operator key may recall', async () => {
       const base = (nodes[0] as Node).url;
       const k = await call(base, 'POST', '/api/keys', { body: { role: 'operator', name: 'desk' } });

@@ -104,6 +104,9 @@ async function applyChange(
     ended_at: ENDED.includes(change.to) ? now : null,
     updated_at: now,
     ...(change.admittedUntil !== undefined ? { admitted_until: change.admittedUntil } : {}),
+    // Back in the line, a ticket's next call is a first call again: an old recall would show on the
+    // desk and, being older than that call, sort it below calls it came after on the board.
+    ...(isWaiting ? { recalls: 0, recalled_at: null } : {}),
     // A recall keeps the first call's time, which waits and the estimate's accuracy are measured to.
     ...(change.recall === true
       ? { called_at: cur.called_at ?? now, recalls: Number(cur.recalls ?? 0) + 1, recalled_at: now }
