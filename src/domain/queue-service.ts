@@ -126,6 +126,8 @@ export class QueueService {
     id: string,
     patch: { name?: string; status?: Queue['status']; capacity?: number | null; settings?: Partial<QueueSettings> },
   ): Promise<Queue> {
+    if (patch.settings?.admission !== undefined && (await this.queue(id)).mode !== 'waiting_room')
+      throw new AppError('validation_failed', 'settings.admission: applies to waiting-room queues only');
     // Daily numbering chosen without a zone keeps the queue's zone, else takes the server's.
     if (patch.settings?.numbering === 'daily' && patch.settings.timezone === undefined)
       patch = { ...patch, settings: this.withZone(patch.settings, (await this.queue(id)).settings.timezone) };

@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import secureJson from 'secure-json-parse';
 import type { TrustProxy } from '../config/types.js';
 import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
@@ -95,11 +96,24 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     } catch {
       return done(new AppError('validation_failed', 'body is not valid UTF-8'), undefined);
     }
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch (e) {
-      done(new AppError('validation_failed', `body is not valid JSON: ${(e as Error).message}`), undefined);
+      return done(new AppError('validation_failed', `body is not valid JSON: ${(e as Error).message}`), undefined);
     }
+    // Such keys would be dropped or turn into prototypes on the way through validation: refused,
+    // so a body is stored as sent or not at all.
+    try {
+      if (typeof parsed === 'object' && parsed !== null)
+        secureJson.scan(parsed, { protoAction: 'error', constructorAction: 'error' });
+    } catch {
+      return done(
+        new AppError('validation_failed', 'body must not use the keys __proto__ or constructor.prototype'),
+        undefined,
+      );
+    }
+    done(null, parsed);
   });
 
   let closing = false;

@@ -72,18 +72,25 @@ export const settingsSchema = z
   .partial()
   .strict();
 
+/** A queue's name: the console and the pages show it, so it must have something to show. */
+const queueName = text(200).refine((s) => s.trim() !== '', 'must not be empty or blank');
+
 export const createQueueBody = z
   .object({
-    name: text(200).min(1),
+    name: queueName,
     mode: z.enum(QUEUE_MODES),
     capacity: z.number().int().min(1).max(10_000_000).nullable().optional(),
     settings: settingsSchema.optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.mode === 'waiting_room' || b.settings?.admission === undefined, {
+    message: 'admission applies to waiting-room queues only',
+    path: ['settings', 'admission'],
+  });
 
 export const patchQueueBody = z
   .object({
-    name: text(200).min(1).optional(),
+    name: queueName.optional(),
     status: z.enum(QUEUE_STATUSES).optional(),
     capacity: z.number().int().min(1).max(10_000_000).nullable().optional(),
     settings: settingsSchema.optional(),
