@@ -308,7 +308,7 @@ export class QueueService {
     const r = await this.store.transition(id, spec.from, change, this.now());
     if (r.kind === 'not_found') throw notFound('ticket');
     if (r.kind === 'conflict')
-      throw new AppError('conflict', `cannot ${action} a ticket that is ${r.current}`, {
+      throw new AppError('conflict', `cannot ${ACTIONS[action].verb}: the ticket is ${r.current}`, {
         details: { status: r.current },
       });
     await this.afterChange(r.ticket, r.before.status);

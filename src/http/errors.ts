@@ -16,7 +16,9 @@ function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
   if (hasZodFastifySchemaValidationErrors(err)) {
     const first = err.validation[0];
-    const where = `${err.validationContext ?? 'request'}${first?.instancePath ? first.instancePath.replace(/\//g, '.') : ''}`;
+    // The body itself has the path "/": it is named "body", not "body.".
+    const path = (first?.instancePath ?? '').split('/').filter((p: string) => p !== '');
+    const where = [err.validationContext ?? 'request', ...path].join('.');
     return new AppError('validation_failed', `${where}: ${first?.message ?? 'invalid'}`);
   }
   const fe = err as FastifyError;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { describe, test } from 'node:test';
-import { COMBOS, startNode, suiteNode } from '../support/harness.js';
+import { call, COMBOS, startNode, suiteNode } from '../support/harness.js';
+import { assertError, createQueue, join } from './helpers.js';
 
 /**
  * Requests Node's HTTP parser refuses before any route sees them still get the contract's error
@@ -88,6 +89,24 @@ for (const combo of COMBOS) {
         assert.equal(r.headers['x-content-type-options'], 'nosniff');
         assert.equal(r.headers.connection, 'close');
       });
+
+    test('validation messages name the field, and the body itself as "body"', async () => {
+      const run = (body: unknown) => call(node.url, 'POST', '/api/maintenance/runs', { body });
+      for (const body of [{}, { plan: 'daily', step: 'healthCheck' }]) {
+        const r = await run(body);
+        assertError(r, 400, 'validation_failed', JSON.stringify(body));
+        assert.equal(r.body.error.message, 'body: give either plan or step, not both');
+      }
+      const stray = await run({ plan: 'daily', when: 'now' });
+      assert.equal(stray.body.error.message, 'body: Unrecognized key: "when"');
+      const deep = await call(node.url, 'POST', '/api/queues', { body: { name: 'x', mode: 'service', capacity: 0 } });
+      assert.match(deep.body.error.message, /^body\.capacity: /);
+      const q = (await createQueue(node.url)).id;
+      const t = await join(node.url, q);
+      const noShow = await call(node.url, 'POST', `/api/tickets/${t.id}/no-show`, { body: {} });
+      assertError(noShow, 409, 'conflict');
+      assert.equal(noShow.body.error.message, 'cannot mark as no-show: the ticket is waiting');
+    });
 
     test('a well-formed request on the same server still works', async () => {
       const r = await raw(node.url, 'GET /health/live HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');

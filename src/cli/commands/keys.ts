@@ -13,8 +13,9 @@ export async function keysCreate(opts: {
 }): Promise<void> {
   const role = KEY_ROLES.find((r) => r === opts.role);
   if (role === undefined) throw new UsageError('--role must be admin, operator or site');
-  if ((role === 'site') !== (opts.queueId !== null))
-    throw new UsageError('--queue names the waiting room of a site key, and only of a site key');
+  if (role === 'site' && opts.queueId === null)
+    throw new UsageError('a site key needs --queue <id>, the waiting room it belongs to');
+  if (role !== 'site' && opts.queueId !== null) throw new UsageError('--queue is only for site keys');
   if (opts.name.length === 0 || opts.name.length > 200) throw new UsageError('--name must be 1-200 characters');
   const store = openStore(loadConfig().database);
   try {

@@ -39,13 +39,15 @@ export function maintenanceRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           tags: ['maintenance'],
           security,
           summary: 'Start a plan or a single step now',
-          body: z.union([z.object({ plan: name }).strict(), z.object({ step: name }).strict()]),
+          body: z
+            .object({ plan: name.optional(), step: name.optional() })
+            .strict()
+            .refine((b) => (b.plan === undefined) !== (b.step === undefined), 'give either plan or step, not both'),
           response: { 202: idResponse, ...errors(400, 401, 403, 404, 409, 413, 415, 503) },
         },
       },
       async (req, reply) => {
-        const target = 'plan' in req.body ? req.body.plan : req.body.step;
-        const id = await ctx.maintenance.runNow(target, 'manual');
+        const id = await ctx.maintenance.runNow((req.body.plan ?? req.body.step) as string, 'manual');
         return reply.status(202).header('Location', `/api/maintenance/runs/${id}`).send({ id });
       },
     );
