@@ -2,6 +2,7 @@
 // It answers each connection with a bare response head and that connection's first event; then,
 // for every line on stdin, writes one event to every connection: a real ticket event's bytes with
 // the connection's new position, one string write each, as a stream of the real server gets.
+// Nagle's algorithm is off, as on the real server's sockets (Node's HTTP server turns it off).
 import net from 'node:net';
 
 const { before, after, start } = JSON.parse(process.env.FLOOR_EVENT ?? '{}');
@@ -10,7 +11,7 @@ const sockets = [];
 const positions = [];
 let round = 0;
 
-const server = net.createServer((s) => {
+const server = net.createServer({ noDelay: true }, (s) => {
   s.on('error', () => undefined);
   s.once('data', () => {
     positions.push(start + sockets.length);
