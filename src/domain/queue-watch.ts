@@ -169,6 +169,8 @@ export class QueueWatch {
     }
     const ranks = this.tickets.size > 0 ? await this.ranks() : new Map<string, number>();
     const unsure: string[] = [];
+    // Every estimate of a pass is for the same moment: one date for the crowd, not one per watcher.
+    const now = this.sources.now();
     for (const [id, t] of this.tickets) {
       const note = notes.get(id);
       const view = note ? applyNote(t.view, note) : t.view;
@@ -178,7 +180,7 @@ export class QueueWatch {
       if (all || waiting !== (rank !== undefined) || needsPass) unsure.push(id);
       else {
         const position = rank === undefined ? null : rank + 1;
-        this.show(t, { ...view, position, eta: etaAt(queue, position, this.sources.now()) });
+        this.show(t, { ...view, position, eta: etaAt(queue, position, now) });
       }
     }
     // A resync rereads every watched ticket: a few at a time, not one round trip after another.
