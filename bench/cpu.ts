@@ -43,3 +43,20 @@ export function namedCpuMs(names: readonly string[]): number | null {
   }
   return (ticks * 1000) / TICKS_PER_SECOND;
 }
+
+/** Microseconds of CPU per unit between two readings of processes' CPU (summed), or null if any is missing. */
+export function usPer(
+  before: readonly (number | null)[],
+  after: readonly (number | null)[],
+  units: number,
+): number | null {
+  if (units === 0 || before.some((c) => c === null) || after.some((c) => c === null)) return null;
+  const ms = after.reduce((n: number, c, i) => n + (c as number) - (before[i] as number), 0);
+  return +((ms * 1000) / units).toFixed(1);
+}
+
+/** This process's CPU so far in milliseconds (user + system), to set beside a child's. */
+export const ownCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};

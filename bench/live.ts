@@ -1,4 +1,3 @@
-import net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { loadConfig } from '../src/config/index.js';
@@ -6,17 +5,14 @@ import { newId, sha256 } from '../src/domain/tokens.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../src/domain/types.js';
 import { percentile } from '../src/metrics/percentile.js';
 import { openStore } from '../src/store/open.js';
-import { processCpuMs } from './cpu.js';
+import { ownCpuMs, processCpuMs, usPer } from './cpu.js';
 import { dropBenchData } from './http.js';
+import { Crowd } from './live-watchers.js';
 import { freePort, startProcess, stop } from './load.js';
 
 import { BENCH_KEY as KEY, benchEnv } from './server-env.js';
 const TOKEN = 'bench-live-token';
 const QUEUE = 'bench_live';
-/** Connections opened at once while the crowd gathers. */
-const OPENING = 250;
-const POSITION = Buffer.from('"position":');
-const OK = Buffer.from('HTTP/1.1 200');
 
 export interface LiveFigures {
   readonly combo: string;
@@ -36,11 +32,17 @@ export interface LiveFigures {
   readonly bytesPerWatcher: number;
   /** Growth of the servers' resident set per open stream (adds native memory, and garbage not returned). */
   readonly rssPerWatcher: number;
+  /** After one call-next: time until its answer came back, per round (the pass must not hold it up). */
+  readonly answeredMs: readonly number[];
+  /** CPU per ticket message over the rounds (one pass each): the servers', and the bench client's reading them. */
+  readonly rounds: { readonly serverUs: number | null; readonly clientUs: number | null };
   /** Server CPU (all nodes) per ticket message delivered during the sustained run. */
   readonly cpuUsPerMessage: number | null;
   readonly messages: number;
   /** Streams the servers dropped because the bench read them too slowly (each reopened at once). */
   readonly drops: number;
+  /** One ticket event as a watcher received it: the floor writes the same bytes. */
+  readonly sample: string | null;
 }
 
 /** Heap and buffers in use after a full collection, and the resident set, as the server reports them. */
@@ -53,61 +55,6 @@ async function memoryOf(s: { child: ChildProcess; stdout: () => string }): Promi
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error('the server did not report its memory');
-}
-
-/**
- * One watcher's stream on a raw socket, read with as little work as possible (the bench process
- * reads 10,000 of them on a machine it shares with the servers): the last position in each chunk.
- * A stream the server dropped (the watcher read too slowly) is opened again, as EventSource does.
- */
-class Watcher {
-  first = -1;
-  covered = 0;
-  drops = 0;
-  private socket: net.Socket | null = null;
-  private closing = false;
-  constructor(
-    private readonly port: number,
-    private readonly path: string,
-    private readonly onCovered: (from: number, to: number) => void,
-  ) {}
-
-  close(): void {
-    this.closing = true;
-    this.socket?.destroy();
-  }
-
-  open(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const s = (this.socket = net.connect(this.port, '127.0.0.1'));
-      s.on('connect', () => s.write(`GET ${this.path} HTTP/1.1\r\nHost: b\r\nAccept: text/event-stream\r\n\r\n`));
-      let head = true;
-      s.on('data', (chunk: Buffer) => {
-        if (head) {
-          head = false;
-          if (!chunk.subarray(0, 12).equals(OK))
-            return reject(new Error(`stream answered ${chunk.toString('latin1', 0, 40)}`));
-        }
-        const at = chunk.lastIndexOf(POSITION);
-        if (at < 0) return;
-        const p = parseInt(chunk.toString('latin1', at + 11, at + 22), 10);
-        if (Number.isNaN(p)) return;
-        if (this.first < 0) this.first = p;
-        const covered = this.first - p;
-        if (covered > this.covered) {
-          this.onCovered(this.covered, covered);
-          this.covered = covered;
-        }
-        resolve();
-      });
-      s.on('error', reject);
-      s.on('close', () => {
-        if (this.closing) return;
-        this.drops++;
-        this.open().catch(() => undefined);
-      });
-    });
-  }
 }
 
 async function seed(env: Record<string, string>, n: number): Promise<void> {
@@ -186,29 +133,14 @@ export async function liveBench(
     };
     const before = await memory();
 
-    // reached[k]: watchers that have seen the k-th call; doneAt[k]: when the last of them did.
-    const reached: number[] = [];
-    const doneAt: number[] = [];
-    let messages = 0;
-    const onCovered = (from: number, to: number): void => {
-      messages++;
-      const now = performance.now();
-      for (let k = from + 1; k <= to; k++) {
-        reached[k] = (reached[k] ?? 0) + 1;
-        if (reached[k] === opts.watchers) doneAt[k] = now;
-      }
-    };
     const watched = ids.slice(stock, stock + opts.watchers);
-    const watchers = watched.map(
-      (id, i) =>
-        new Watcher(
-          (servers[i % servers.length] as (typeof servers)[number]).port,
-          `/api/tickets/${id}/events?token=${TOKEN}`,
-          onCovered,
-        ),
+    const crowd = new Crowd(
+      watched.map((id, i) => ({
+        port: (servers[i % servers.length] as (typeof servers)[number]).port,
+        path: `/api/tickets/${id}/events?token=${TOKEN}`,
+      })),
     );
-    for (let i = 0; i < watchers.length; i += OPENING)
-      await Promise.all(watchers.slice(i, i + OPENING).map((w) => w.open()));
+    await crowd.open();
     await new Promise((r) => setTimeout(r, 1000));
     const after = await memory();
     const bytesPerWatcher = Math.round((after.live - before.live) / opts.watchers);
@@ -216,24 +148,35 @@ export async function liveBench(
 
     const leader = servers[0] as (typeof servers)[number];
     const sentAt: number[] = [];
-    const waitFor = async (k: number, ms: number): Promise<void> => {
-      const end = performance.now() + ms;
-      while (doneAt[k] === undefined && performance.now() < end) await new Promise((r) => setTimeout(r, 2));
-    };
+    const { doneAt } = crowd;
     const callNextMs: number[] = [];
+    const answeredMs: number[] = [];
+    const roundCpu0 = servers.map((s) => processCpuMs(s.child.pid));
+    const client0 = ownCpuMs();
+    const roundM0 = crowd.messages;
     let k = 0;
     for (let r = 0; r < opts.rounds; r++) {
       k++;
       sentAt[k] = performance.now();
       await callNext(leader.base);
-      await waitFor(k, 60_000);
+      answeredMs.push(Math.round(performance.now() - (sentAt[k] as number)));
+      await crowd.waitFor(k, 60_000);
       callNextMs.push(Math.round((doneAt[k] ?? Number.NaN) - (sentAt[k] as number)));
       await new Promise((res) => setTimeout(res, 500));
     }
+    const roundMessages = crowd.messages - roundM0;
+    const rounds = {
+      serverUs: usPer(
+        roundCpu0,
+        servers.map((s) => processCpuMs(s.child.pid)),
+        roundMessages,
+      ),
+      clientUs: usPer([client0], [ownCpuMs()], roundMessages),
+    };
 
     const firstSustained = k + 1;
     const cpu0 = servers.map((s) => processCpuMs(s.child.pid));
-    const m0 = messages;
+    const m0 = crowd.messages;
     const calls = opts.sustainSeconds * 10;
     const start = performance.now();
     const pending: Promise<{ at: number; status: number }>[] = [];
@@ -249,18 +192,14 @@ export async function liveBench(
     const answered = await Promise.all(pending);
     const succeeded = answered.filter((a) => a.status === 200);
     for (const a of succeeded) sentAt[++k] = a.at;
-    await waitFor(k, 30_000);
+    await crowd.waitFor(k, 30_000);
     const cpu1 = servers.map((s) => processCpuMs(s.child.pid));
     const lags: number[] = [];
     for (let c = firstSustained; c <= k; c++)
       lags.push((doneAt[c] ?? Number.POSITIVE_INFINITY) - (sentAt[c] as number));
     lags.sort((a, b) => a - b);
-    const cpuMs =
-      cpu0.every((c) => c !== null) && cpu1.every((c) => c !== null)
-        ? cpu1.reduce((n: number, c, i) => n + (c as number) - (cpu0[i] as number), 0)
-        : null;
-    const delivered = messages - m0;
-    const drops = watchers.reduce((n, w) => n + w.drops, 0);
+    const delivered = crowd.messages - m0;
+    const drops = crowd.drops;
     if (process.env.BENCH_SHOW_WARNINGS)
       for (const srv of servers)
         process.stderr.write(
@@ -271,7 +210,7 @@ export async function liveBench(
             .slice(0, 5)
             .join('\n'),
         );
-    for (const w of watchers) w.close();
+    crowd.close();
     return {
       combo,
       nodes: opts.nodeCount,
@@ -286,9 +225,12 @@ export async function liveBench(
       },
       bytesPerWatcher,
       rssPerWatcher,
-      cpuUsPerMessage: cpuMs === null || delivered === 0 ? null : +((cpuMs * 1000) / delivered).toFixed(1),
+      cpuUsPerMessage: usPer(cpu0, cpu1, delivered),
+      answeredMs,
+      rounds,
       messages: delivered,
       drops,
+      sample: crowd.sample,
     };
   } finally {
     for (const s of servers) await stop(s.child);

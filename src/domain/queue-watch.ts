@@ -13,9 +13,10 @@ const ENDS: Partial<Record<TicketStatus, StreamEnd>> = { served: 'served', left:
 export const streamEnd = (view: TicketView): StreamEnd | null => ENDS[view.status] ?? null;
 
 /**
- * Changes closer together than this go out as one message per watcher, with the latest state. A
- * crowd whose pass takes longer waits as long again after each pass, so that a busy queue never
- * takes more than half of the node's time with its messages, however fast the changes come.
+ * Passes start at least this far apart: changes that come while a pass is recent wait for the next
+ * one and go out together, with the latest state. A change after a quiet spell starts its pass at
+ * once. A crowd whose pass takes longer waits as long again after each pass, so that a busy queue
+ * never takes more than half of the node's time with its messages, however fast the changes come.
  */
 const COALESCE_MS = 25;
 /**
@@ -68,6 +69,7 @@ export class QueueWatch {
   private closed = false;
   /** When the last pass ended plus how long it took: the earliest start of the next. */
   private nextEarliest = 0;
+  private lastStart = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly queueId: string,
@@ -119,7 +121,10 @@ export class QueueWatch {
       this.again = true;
       return;
     }
-    this.timer = setTimeout(() => void this.run(), Math.max(COALESCE_MS, this.nextEarliest - performance.now()));
+    // The changes of one turn of the event loop arrive as one note, so even a pass started at once
+    // sees a whole call-next; a timer, not a microtask, lets the change's own answer go out first.
+    const earliest = Math.max(this.lastStart + COALESCE_MS, this.nextEarliest);
+    this.timer = setTimeout(() => void this.run(), Math.max(0, earliest - performance.now()));
     this.timer.unref();
   }
 
@@ -133,6 +138,7 @@ export class QueueWatch {
     this.timer = null;
     this.running = true;
     const started = performance.now();
+    this.lastStart = started;
     try {
       await this.pass();
     } catch (e) {
@@ -163,6 +169,8 @@ export class QueueWatch {
     }
     const ranks = this.tickets.size > 0 ? await this.ranks() : new Map<string, number>();
     const unsure: string[] = [];
+    // Every estimate of a pass is for the same moment: one date for the crowd, not one per watcher.
+    const now = this.sources.now();
     for (const [id, t] of this.tickets) {
       const note = notes.get(id);
       const view = note ? applyNote(t.view, note) : t.view;
@@ -172,7 +180,7 @@ export class QueueWatch {
       if (all || waiting !== (rank !== undefined) || needsPass) unsure.push(id);
       else {
         const position = rank === undefined ? null : rank + 1;
-        this.show(t, { ...view, position, eta: etaAt(queue, position, this.sources.now()) });
+        this.show(t, { ...view, position, eta: etaAt(queue, position, now) });
       }
     }
     // A resync rereads every watched ticket: a few at a time, not one round trip after another.
@@ -218,7 +226,8 @@ export class QueueWatch {
   private show(t: Watched, view: TicketView): void {
     t.view = view;
     const k = viewKey(view);
-    for (const w of [...t.watches]) {
+    // A send never removes a watch at once (a dropped stream closes later), so no copy of the set.
+    for (const w of t.watches) {
       if (w.last !== k) {
         w.last = k;
         w.send(view);

@@ -38,6 +38,13 @@ export function startSse(
   // of some seventy string pieces (about 2 KB). Reading a character makes V8 flatten it in place.
   const header = (res as unknown as { _header?: unknown })._header;
   if (typeof header === 'string') header.charCodeAt(0);
+  // The head goes out now, and each event after it straight to the socket: the response's own
+  // write path corks the socket and writes on the next tick, so a pass over thousands of watchers
+  // would send nothing until it had built every message. Written at once, the first are read
+  // while the rest are built. A response still waiting for its socket (a pipelined request)
+  // keeps the response's path, which queues in order.
+  res.flushHeaders();
+  const socket = res.socket;
   let seq = 0;
   const write = (chunk: string): void => {
     if (res.destroyed || res.writableEnded) return;
@@ -45,7 +52,8 @@ export function startSse(
       res.destroy();
       return;
     }
-    res.write(chunk);
+    if (socket) socket.write(chunk);
+    else res.write(chunk);
   };
   const ping = setInterval(() => write(': keep-alive\n\n'), PING_MS);
   res.on('close', () => clearInterval(ping));
