@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { Step } from '../../../src/maintenance/step.js';
-import { BACKENDS, isolate, quick, registry, suiteEngineNode } from '../../support/maintenance.js';
+import {
+  BACKENDS,
+  isolate,
+  makeConfig,
+  openNode,
+  quick,
+  registry,
+  type Isolated,
+  type Node,
+} from '../../support/maintenance.js';
 
 const skips: Step = async () => ({ status: 'skipped', figures: {}, findings: [], error: 'nothing to compare yet' });
 const warns: Step = async () => ({
@@ -13,17 +22,20 @@ const warns: Step = async () => ({
 
 for (const backend of BACKENDS) {
   describe(`a run that measured nothing, on ${backend.name}`, { skip: backend.skip }, () => {
+    let iso: Isolated;
+    let node: Node;
     const alerted: string[] = [];
-    const node = suiteEngineNode(
-      backend.name,
-      {
+
+    before(async () => {
+      iso = await isolate(backend.name);
+      const config = makeConfig(iso, {
         plans: {
           allSkipped: { cron: null, steps: ['capacityPlanning', 'performanceReview'] },
           oneMeasured: { cron: null, steps: ['capacityPlanning', 'performance'] },
           oneWarned: { cron: null, steps: ['capacityPlanning', 'systemCleanup'] },
         },
-      },
-      {
+      });
+      node = await openNode(config, {
         steps: registry({
           capacityPlanning: skips,
           performanceReview: skips,
@@ -31,8 +43,12 @@ for (const backend of BACKENDS) {
           systemCleanup: warns,
         }),
         alerts: { runFailed: (run) => void alerted.push(`${run.plan}:${run.status}`), flush: async () => undefined },
-      },
-    );
+      });
+    });
+    after(async () => {
+      await node?.close();
+      await iso?.cleanup();
+    });
 
     it('is stored as inconclusive, not as succeeded, and alerts', async () => {
       const run = await node.m.runAndWait('allSkipped');

@@ -1,9 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, mock } from 'node:test';
+import type { Config } from '../../../src/config/index.js';
 import { TICK_MS } from '../../../src/maintenance/engine/index.js';
 import { newRunDocument } from '../../../src/maintenance/engine/runner.js';
 import type { Store } from '../../../src/store/contract.js';
-import { BACKENDS, engineSuite, eventually, quick, registry, testClock, type Node } from '../../support/maintenance.js';
+import {
+  BACKENDS,
+  eventually,
+  isolate,
+  makeConfig,
+  openNode,
+  quick,
+  registry,
+  testClock,
+  type Isolated,
+  type Node,
+} from '../../support/maintenance.js';
 
 const steps = registry({ healthCheck: quick });
 const target = (plan: string) => ({ plan, steps: ['healthCheck'], priority: 'high' as const });
@@ -19,20 +31,30 @@ async function leftRunning(store: Store, id: string, plan: string, nodeId: strin
 
 for (const backend of BACKENDS) {
   describe(`runs of a node that died, on ${backend.name}`, { skip: backend.skip }, () => {
-    before(() => mock.timers.enable({ apis: ['setInterval'] }));
-    after(() => mock.timers.reset());
-    const suite = engineSuite(backend.name);
-    let watcher: Node;
+    let iso: Isolated;
+    let config: Config;
+    const nodes: Node[] = [];
 
-    it('become interrupted when a node starts, and stop blocking their plan', async () => {
+    before(async () => {
+      mock.timers.enable({ apis: ['setInterval'] });
+      iso = await isolate(backend.name);
       // heartbeat 1 s: a run is stale after 3 s without one.
-      const config = suite.config({
+      config = makeConfig(iso, {
         plans: {
           ticker: { cron: '* * * * * *', steps: ['healthCheck'] },
           other: { cron: null, steps: ['healthCheck'] },
         },
       });
-      const node = await suite.open(config, { steps, nodeId: 'survivor', now: clock.now });
+    });
+    after(async () => {
+      mock.timers.reset();
+      for (const n of nodes) await n.close();
+      await iso?.cleanup();
+    });
+
+    it('become interrupted when a node starts, and stop blocking their plan', async () => {
+      const node = await openNode(config, { steps, nodeId: 'survivor', now: clock.now });
+      nodes.push(node);
       await leftRunning(node.store, 'run_dead1', 'ticker', 'dead-node', 60_000);
       await leftRunning(node.store, 'run_alive1', 'other', 'live-node', 0);
       await node.m.start();
@@ -60,24 +82,26 @@ for (const backend of BACKENDS) {
     });
 
     it('are interrupted by a node with the scheduler off too', async () => {
-      const off = suite.config({
+      const off = makeConfig(iso, {
         plans: { other: { cron: null, steps: ['healthCheck'] } },
         env: { QK_SCHEDULER: 'off' },
       });
-      watcher = await suite.open(off, { steps, nodeId: 'watcher', now: clock.now });
-      await leftRunning(watcher.store, 'run_dead2', 'other', 'dead-node', 60_000);
-      await watcher.m.start();
-      assert.equal((await watcher.store.maintenance.getRun('run_dead2'))?.status, 'interrupted');
+      const node = await openNode(off, { steps, nodeId: 'watcher', now: clock.now });
+      nodes.push(node);
+      await leftRunning(node.store, 'run_dead2', 'other', 'dead-node', 60_000);
+      await node.m.start();
+      assert.equal((await node.store.maintenance.getRun('run_dead2'))?.status, 'interrupted');
     });
 
     it('are interrupted while the node runs, not only at start', async () => {
-      await leftRunning(watcher.store, 'run_dead3', 'other', 'dead-node', 60_000);
+      const node = nodes[1]!;
+      await leftRunning(node.store, 'run_dead3', 'other', 'dead-node', 60_000);
       // Past one heartbeat, the node looks for stale runs again.
       clock.advance(1000);
       const doc = await eventually(
         async () => {
           mock.timers.tick(TICK_MS);
-          const d = await watcher.store.maintenance.getRun('run_dead3');
+          const d = await node.store.maintenance.getRun('run_dead3');
           return d?.status === 'interrupted' ? d : undefined;
         },
         10_000,
