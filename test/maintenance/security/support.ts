@@ -6,12 +6,21 @@ import { after, before } from 'node:test';
 import type { Config } from '../../../src/config/index.js';
 import { sha256 } from '../../../src/domain/tokens.js';
 import type { StepContext, StepServices } from '../../../src/maintenance/step.js';
+import type { Finding } from '../../../src/maintenance/types.js';
 import type { NpmResult, RunNpm } from '../../../src/maintenance/steps/security/index.js';
 import { COMBOS, MASTER_KEY, type Combo } from '../../support/harness.js';
 import { stepContextOf } from '../../support/maintenance.js';
 import { openStepNode, type StepNode } from '../../support/step-node.js';
 
 export { COMBOS, MASTER_KEY, type Combo };
+
+/** A Node line that is supported on NOW, for tests whose subject is not the runtime. */
+export const SUPPORTED_NODE = 'v24.11.0';
+
+/** The findings that change a run's status. */
+export const serious = (fs: Finding[]) =>
+  fs.filter((f) => f.severity === 'warning' || f.severity === 'error' || f.severity === 'critical');
+export const fig = (out: { figures: Record<string, unknown> }) => out.figures as any;
 
 /** The day these tests pretend it is (the day they were written): Node 20 is past its end of life. */
 export const NOW = new Date('2026-11-27T06:00:00.000Z');
