@@ -2,22 +2,7 @@ import assert from 'node:assert/strict';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Config } from '../../../src/config/index.js';
-import type { StepServices } from '../../../src/maintenance/step.js';
-import { securityUpdates } from '../../../src/maintenance/steps/security/index.js';
-import {
-  addKey,
-  AUDIT_CLEAN,
-  COMBOS,
-  context,
-  DAY,
-  fakeNpm,
-  fig,
-  NOW,
-  securityFixture,
-  serious,
-  SUPPORTED_NODE,
-} from './support.js';
+import { addKey, COMBOS, DAY, fig, NOW, scan, securityFixture, serious } from './support.js';
 
 /**
  * securityUpdates on what the machine itself exposes: file modes, weak secrets and admin keys.
@@ -26,15 +11,6 @@ import {
 for (const combo of COMBOS) {
   describe(`securityUpdates on local exposure, on ${combo.name}`, { skip: combo.skip }, () => {
     const sec = securityFixture(combo);
-    /** A clean dependency tree on a supported Node: what the test plants is all there is to find. */
-    const onCleanTree = (services: StepServices = {}, opts: { config?: Partial<Config> } = {}) =>
-      securityUpdates(
-        context(
-          sec.node,
-          { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE, ...services },
-          opts,
-        ),
-      );
 
     it('finds a backup file every local user can read', async () => {
       await chmod(sec.node.config.dataDir, 0o755);
@@ -43,7 +19,7 @@ for (const combo of COMBOS) {
       await writeFile(join(sec.node.config.backup.dir, 'b_leaky.qkb'), 'backup bytes', { mode: 0o644 });
       await chmod(join(sec.node.config.backup.dir, 'b_leaky.qkb'), 0o644);
       try {
-        const out = await onCleanTree();
+        const out = await scan(sec);
         assert.equal(out.status, 'failed');
         const leak = out.findings.find((x) => x.message.startsWith('file backups/b_leaky.qkb has mode 0644'));
         assert.equal(leak?.severity, 'error');
@@ -57,7 +33,7 @@ for (const combo of COMBOS) {
       const file = join(sec.root.dir, 'queuekeeper.json');
       await writeFile(file, '{"masterKey": "…"}');
       await chmod(file, 0o644);
-      const out = await onCleanTree({}, { config: { configFile: file } });
+      const out = await scan(sec, {}, { config: { configFile: file } });
       assert.deepEqual(serious(out.findings), [
         {
           severity: 'warning',
@@ -72,7 +48,7 @@ for (const combo of COMBOS) {
         apiKey: 'changeme-changeme-changeme-changeme',
         backup: { ...sec.node.config.backup, encryptionKey: Buffer.alloc(32) },
       };
-      const out = await onCleanTree({}, { config: weak });
+      const out = await scan(sec, {}, { config: weak });
       assert.equal(out.status, 'failed');
       assert.equal(fig(out).securityScan.secrets.masterKey, 'weak');
       assert.deepEqual(
@@ -82,7 +58,7 @@ for (const combo of COMBOS) {
           'QK_BACKUP_ENCRYPTION_KEY is all zeros: backups are encrypted with a key everyone knows',
         ],
       );
-      const short = await onCleanTree({}, { config: { masterKey: 'abc123', apiKey: 'abc123' } });
+      const short = await scan(sec, {}, { config: { masterKey: 'abc123', apiKey: 'abc123' } });
       assert.ok(
         short.findings.some(
           (x) =>
@@ -102,7 +78,7 @@ for (const combo of COMBOS) {
         new Date(NOW.getTime() - 89 * DAY),
       );
       try {
-        const out = await onCleanTree();
+        const out = await scan(sec);
         assert.equal(out.status, 'warning');
         assert.deepEqual(fig(out).securityScan.apiKeys.staleKeys, [stale]);
         assert.deepEqual(
@@ -122,7 +98,7 @@ for (const combo of COMBOS) {
       for (let i = 0; i < 4; i++)
         ids.push(await addKey(sec.node, 'admin', `admin ${i}`, new Date(NOW.getTime() - DAY)));
       try {
-        const out = await onCleanTree();
+        const out = await scan(sec);
         assert.equal(out.status, 'warning');
         assert.deepEqual(
           serious(out.findings).map((x) => x.message),
@@ -130,7 +106,7 @@ for (const combo of COMBOS) {
             '4 admin keys exist, more than the 3 allowed; give operators operator keys and revoke the admin keys nobody needs',
           ],
         );
-        const allowed = await onCleanTree({ maxAdminKeys: 4 });
+        const allowed = await scan(sec, { maxAdminKeys: 4 });
         assert.deepEqual(serious(allowed.findings), []);
       } finally {
         for (const id of ids) await sec.node.rt.store.deleteKey(id);

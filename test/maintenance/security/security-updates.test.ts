@@ -14,9 +14,9 @@ import {
   fakeNpm,
   fig,
   RUNNING_NODE_EOL,
+  scan,
   securityFixture,
   serious,
-  SUPPORTED_NODE,
 } from './support.js';
 
 /**
@@ -59,9 +59,7 @@ for (const combo of COMBOS) {
       ['an {error: E405} reply', AUDIT_E405],
     ] as const) {
       it(`reports ${label} as "audit unavailable", skipped, never as 0 vulnerabilities`, async () => {
-        const out = await securityUpdates(
-          context(sec.node, { runNpm: fakeNpm({ audit: reply }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }),
-        );
+        const out = await scan(sec, { runNpm: fakeNpm({ audit: reply }) });
         const f = fig(out);
         assert.equal(out.status, 'skipped', JSON.stringify(out.findings));
         assert.match(out.error ?? '', /^audit unavailable: .*405/);
@@ -75,9 +73,7 @@ for (const combo of COMBOS) {
     }
 
     it('still fails on the end-of-life runtime when the audit is unavailable, and says the audit is missing', async () => {
-      const out = await securityUpdates(
-        context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_405 }), appRoot: sec.root.dir, nodeVersion: 'v18.20.4' }),
-      );
+      const out = await scan(sec, { runNpm: fakeNpm({ audit: AUDIT_405 }), nodeVersion: 'v18.20.4' });
       assert.equal(out.status, 'failed');
       assert.equal(fig(out).dependencyAudit.status, 'skipped');
       assert.ok(
@@ -90,27 +86,17 @@ for (const combo of COMBOS) {
     });
 
     it('reports an npm that never finished (timeout, not installed) as unavailable', async () => {
-      const out = await securityUpdates(
-        context(sec.node, {
-          runNpm: fakeNpm({
-            audit: { code: null, stdout: '', stderr: 'killed by SIGTERM after the 60000 ms limit\n' },
-          }),
-          appRoot: sec.root.dir,
-          nodeVersion: SUPPORTED_NODE,
+      const out = await scan(sec, {
+        runNpm: fakeNpm({
+          audit: { code: null, stdout: '', stderr: 'killed by SIGTERM after the 60000 ms limit\n' },
         }),
-      );
+      });
       assert.equal(out.status, 'skipped');
       assert.match(out.error ?? '', /audit unavailable: npm audit did not finish: killed by SIGTERM/);
     });
 
     it('turns advisories into findings: critical in a shipped package fails, high in a devDependency warns', async () => {
-      const out = await securityUpdates(
-        context(sec.node, {
-          runNpm: fakeNpm({ audit: AUDIT_VULNERABLE }),
-          appRoot: sec.root.dir,
-          nodeVersion: SUPPORTED_NODE,
-        }),
-      );
+      const out = await scan(sec, { runNpm: fakeNpm({ audit: AUDIT_VULNERABLE }) });
       const f = fig(out);
       assert.equal(out.status, 'failed');
       assert.deepEqual(f.dependencyAudit.npmAudit.counts, {
@@ -162,14 +148,7 @@ for (const combo of COMBOS) {
           { id: 42, affected: 'not a list' },
         ]),
       );
-      const out = await securityUpdates(
-        context(sec.node, {
-          runNpm: fakeNpm({ audit: AUDIT_405 }),
-          appRoot: sec.root.dir,
-          nodeVersion: SUPPORTED_NODE,
-          osvSnapshot: snapshot,
-        }),
-      );
+      const out = await scan(sec, { runNpm: fakeNpm({ audit: AUDIT_405 }), osvSnapshot: snapshot });
       const f = fig(out);
       assert.equal(f.dependencyAudit.status, 'measured');
       assert.deepEqual(f.dependencyAudit.osvSnapshot, {
@@ -186,14 +165,7 @@ for (const combo of COMBOS) {
       assert.equal(out.status, 'failed');
 
       await writeFile(snapshot, '{"not": "osv"}');
-      const bad = await securityUpdates(
-        context(sec.node, {
-          runNpm: fakeNpm({ audit: AUDIT_405 }),
-          appRoot: sec.root.dir,
-          nodeVersion: SUPPORTED_NODE,
-          osvSnapshot: snapshot,
-        }),
-      );
+      const bad = await scan(sec, { runNpm: fakeNpm({ audit: AUDIT_405 }), osvSnapshot: snapshot });
       assert.equal(bad.status, 'skipped');
       assert.match(bad.error ?? '', /audit unavailable.*OSV snapshot .*neither an array of OSV records/);
     });
@@ -205,15 +177,7 @@ for (const combo of COMBOS) {
         ...(modified ? { modified } : {}),
         affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, versions: ['0.0.1'] }],
       });
-      const run = async () =>
-        securityUpdates(
-          context(sec.node, {
-            runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
-            appRoot: sec.root.dir,
-            nodeVersion: SUPPORTED_NODE,
-            osvSnapshot: snapshot,
-          }),
-        );
+      const run = async () => scan(sec, { osvSnapshot: snapshot });
       const stale = (out: { findings: Finding[] }) => out.findings.filter((x) => x.message.startsWith('OSV snapshot'));
 
       await writeFile(snapshot, JSON.stringify([record('2024-11-01T00:00:00Z')]));
