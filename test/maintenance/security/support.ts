@@ -15,7 +15,7 @@ import { openStepNode, type StepNode } from '../../support/step-node.js';
 export { COMBOS, MASTER_KEY, type Combo };
 
 /** A Node line that is supported on NOW, for tests whose subject is not the runtime. */
-export const SUPPORTED_NODE = 'v24.11.0';
+const SUPPORTED_NODE = 'v24.11.0';
 
 /** The findings that change a run's status. */
 export const serious = (fs: Finding[]) =>
