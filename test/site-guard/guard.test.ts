@@ -44,6 +44,9 @@ for (const combo of COMBOS) {
   describe(`site guard against a real queuekeeper (${combo.name})`, { skip: combo.skip }, () => {
     const clock = testClock('2026-03-02T09:00:00.000Z');
     const node = suiteRoomNode(combo, clock.now, { listen: true });
+    /** A plain Node site guarded for `queueId` of this node; other options as the test says. */
+    const nodeSite = (queueId: string, opts: { jwksUrl?: string; queueUrl?: string } = {}) =>
+      FLAVOURS['Node http']!(siteGuard({ queueUrl: node.url, queueId, now: clock.now, ...opts }));
 
     for (const [flavour, start] of Object.entries(FLAVOURS)) {
       it(`${flavour}: sends a visitor without a pass to the join page, turns the pass into a cookie, lets the holder in`, async () => {
@@ -74,7 +77,7 @@ for (const combo of COMBOS) {
     it('refuses a tampered pass, a pass of another room and an expired one, allowing 30 s of clock skew', async () => {
       const room = await createRoom(node.app, { sessionSeconds: 60 });
       const other = await createRoom(node.app, {});
-      const site = await FLAVOURS['Node http']!(siteGuard({ queueUrl: node.url, queueId: room, now: clock.now }));
+      const site = await nodeSite(room);
       try {
         const t = await joinRoom(node.app, room);
         const [h, p, s] = t.pass.split('.');
@@ -107,9 +110,7 @@ for (const combo of COMBOS) {
       });
       await new Promise<void>((r) => inside.listen(0, '127.0.0.1', r));
       const jwksUrl = `http://127.0.0.1:${(inside.address() as AddressInfo).port}/.well-known/jwks.json`;
-      const site = await FLAVOURS['Node http']!(
-        siteGuard({ queueUrl: node.url, queueId: room, jwksUrl, now: clock.now }),
-      );
+      const site = await nodeSite(room, { jwksUrl });
       try {
         for (let i = 0; i < 5; i++) {
           const t = await joinRoom(node.app, room);
@@ -126,7 +127,7 @@ for (const combo of COMBOS) {
       const room = await createRoom(node.app, {});
       const t = await joinRoom(node.app, room);
       const nowhere = `http://127.0.0.1:${await freePort()}`;
-      const site = await FLAVOURS['Node http']!(siteGuard({ queueUrl: nowhere, queueId: room, now: clock.now }));
+      const site = await nodeSite(room, { queueUrl: nowhere });
       try {
         const r = await get(`${site.url}/`, `qk_pass=${t.pass}`);
         assert.equal(r.status, 503);
@@ -146,12 +147,8 @@ for (const combo of COMBOS) {
       });
       await new Promise<void>((r) => inside.listen(0, '127.0.0.1', r));
       const jwksUrl = `http://127.0.0.1:${(inside.address() as AddressInfo).port}/.well-known/jwks.json`;
-      const first = await FLAVOURS['Node http']!(
-        siteGuard({ queueUrl: node.url, queueId: room, jwksUrl, now: clock.now }),
-      );
-      const second = await FLAVOURS['Node http']!(
-        siteGuard({ queueUrl: node.url, queueId: room, jwksUrl, now: clock.now }),
-      );
+      const first = await nodeSite(room, { jwksUrl });
+      const second = await nodeSite(room, { jwksUrl });
       try {
         const t = await joinRoom(node.app, room);
         assert.equal((await get(`${first.url}/`, `qk_pass=${t.pass}`)).status, 200);
