@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { COMBOS, freePort, type Isolation } from '../support/harness.js';
-import { createRoom, joinRoom, openRoomNode, req, testClock, type RoomNode } from '../waiting-room/support.js';
+import { before, describe, it } from 'node:test';
+import { COMBOS, freePort } from '../support/harness.js';
+import { createRoom, joinRoom, req, suiteRoomNode, testClock } from '../waiting-room/support.js';
 
 /** The CLI in its own process (asynchronously: the server it asks runs in this one). */
 const cli = (args: string[]): Promise<{ status: number; stdout: string; stderr: string }> =>
@@ -31,19 +31,13 @@ const urlOf = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).po
 
 for (const combo of COMBOS) {
   describe(`queuekeeper draw verify (${combo.name})`, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    let node: RoomNode;
-    let qk: string;
     let room: string;
     let commitment: string;
     const joined: any[] = [];
     const clock = testClock('2026-03-02T09:00:00.000Z');
+    const node = suiteRoomNode(combo, clock.now, { listen: true });
 
     before(async () => {
-      iso = combo.isolate();
-      const port = await freePort();
-      qk = `http://127.0.0.1:${port}`;
-      node = await openRoomNode(iso, clock.now, port);
       const opensAt = new Date(clock.now().getTime() + 60_000).toISOString();
       room = await createRoom(node.app, { method: 'random', opensAt, idleSeconds: 86_400 });
       for (let i = 0; i < 12; i++) joined.push(await joinRoom(node.app, room));
@@ -54,13 +48,9 @@ for (const combo of COMBOS) {
       joined.push(high.body);
       commitment = (await req(node.app, 'GET', `/api/queues/${room}/draw`)).body.commitment;
     });
-    after(async () => {
-      await node.close();
-      await iso.cleanup();
-    });
 
     it('says a room not drawn yet has nothing to check, and shows its commitment (exit 1)', async () => {
-      const r = await cli(['draw', 'verify', room, '--url', qk, '--json']);
+      const r = await cli(['draw', 'verify', room, '--url', node.url, '--json']);
       assert.equal(r.status, 1, r.stderr);
       const doc = JSON.parse(r.stdout);
       assert.equal(doc.status, 'not_drawn');
@@ -76,7 +66,7 @@ for (const combo of COMBOS) {
         'verify',
         room,
         '--url',
-        qk,
+        node.url,
         '--commitment',
         commitment,
         '--ticket',
@@ -91,7 +81,7 @@ for (const combo of COMBOS) {
       const entries = (await req(node.app, 'GET', `/api/queues/${room}/draw/entries`)).body.items;
       assert.equal(entries[0].ticketId, joined[12].id, 'high priority first');
       assert.equal(doc.tickets[0].place, entries.findIndex((e: any) => e.ticketId === mine) + 1);
-      const text = await cli(['draw', 'verify', room, '--url', qk]);
+      const text = await cli(['draw', 'verify', room, '--url', node.url]);
       assert.equal(text.status, 0);
       assert.match(text.stdout, /^verified: /);
     });
@@ -129,7 +119,7 @@ for (const combo of COMBOS) {
         ],
       ];
       for (const [name, rewrite, problem] of lies) {
-        const relay = await lyingRelay(qk, rewrite);
+        const relay = await lyingRelay(node.url, rewrite);
         try {
           const r = await cli(['draw', 'verify', room, '--url', urlOf(relay), '--json']);
           assert.equal(r.status, 1, name);
@@ -143,10 +133,10 @@ for (const combo of COMBOS) {
           await new Promise((r) => relay.close(r));
         }
       }
-      const other = await cli(['draw', 'verify', room, '--url', qk, '--commitment', 'a'.repeat(64), '--json']);
+      const other = await cli(['draw', 'verify', room, '--url', node.url, '--commitment', 'a'.repeat(64), '--json']);
       assert.equal(other.status, 1);
       assert.match(JSON.parse(other.stdout).problems[0], /not the a{64} given/);
-      const absent = await cli(['draw', 'verify', room, '--url', qk, '--ticket', 't_not_in_it', '--json']);
+      const absent = await cli(['draw', 'verify', room, '--url', node.url, '--ticket', 't_not_in_it', '--json']);
       assert.equal(absent.status, 1);
       assert.deepEqual(JSON.parse(absent.stdout).tickets, [{ ticketId: 't_not_in_it', place: null }]);
     });
@@ -158,14 +148,20 @@ for (const combo of COMBOS) {
         [room, '--url', 'ftp://x'],
         [room, '--ticket', '../etc'],
       ]) {
-        const r = await cli(['draw', 'verify', ...args, ...(args.includes('--url') ? [] : ['--url', qk]), '--json']);
+        const r = await cli([
+          'draw',
+          'verify',
+          ...args,
+          ...(args.includes('--url') ? [] : ['--url', node.url]),
+          '--json',
+        ]);
         assert.equal(r.status, 2, args.join(' '));
         assert.equal(JSON.parse(r.stdout).error.code, 'usage');
       }
       const fifo = await createRoom(node.app, {});
-      const notRandom = await cli(['draw', 'verify', fifo, '--url', qk, '--json']);
+      const notRandom = await cli(['draw', 'verify', fifo, '--url', node.url, '--json']);
       assert.equal(notRandom.status, 2);
-      const unknown = await cli(['draw', 'verify', 'q_nobody', '--url', qk, '--json']);
+      const unknown = await cli(['draw', 'verify', 'q_nobody', '--url', node.url, '--json']);
       assert.equal(unknown.status, 1);
       assert.equal(JSON.parse(unknown.stdout).error.code, 'not_found');
       const down = await cli(['draw', 'verify', room, '--url', `http://127.0.0.1:${await freePort()}`, '--json']);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { passOf, siteGuard, type SiteGuard } from '../../src/site-guard/index.js';
-import { COMBOS, freePort, type Isolation } from '../support/harness.js';
-import { createRoom, joinRoom, openRoomNode, req, testClock, type RoomNode } from '../waiting-room/support.js';
+import { COMBOS, freePort } from '../support/harness.js';
+import { createRoom, joinRoom, req, suiteRoomNode, testClock } from '../waiting-room/support.js';
 
 /** A protected page answers who came in; the guard decides who gets that far. */
 const page = (req: IncomingMessage, res: ServerResponse) =>
@@ -42,30 +42,20 @@ const get = (url: string, cookie?: string) =>
 
 for (const combo of COMBOS) {
   describe(`site guard against a real queuekeeper (${combo.name})`, { skip: combo.skip }, () => {
-    let iso: Isolation;
-    let node: RoomNode;
-    let qk: string;
     const clock = testClock('2026-03-02T09:00:00.000Z');
-
-    before(async () => {
-      iso = combo.isolate();
-      const port = await freePort();
-      qk = `http://127.0.0.1:${port}`;
-      node = await openRoomNode(iso, clock.now, port);
-    });
-    after(async () => {
-      await node.close();
-      await iso.cleanup();
-    });
+    const node = suiteRoomNode(combo, clock.now, { listen: true });
+    /** A plain Node site guarded for `queueId` of this node; other options as the test says. */
+    const nodeSite = (queueId: string, opts: { jwksUrl?: string; queueUrl?: string } = {}) =>
+      FLAVOURS['Node http']!(siteGuard({ queueUrl: node.url, queueId, now: clock.now, ...opts }));
 
     for (const [flavour, start] of Object.entries(FLAVOURS)) {
       it(`${flavour}: sends a visitor without a pass to the join page, turns the pass into a cookie, lets the holder in`, async () => {
         const room = await createRoom(node.app, { sessionSeconds: 120 });
-        const site = await start(siteGuard({ queueUrl: qk, queueId: room, now: clock.now }));
+        const site = await start(siteGuard({ queueUrl: node.url, queueId: room, now: clock.now }));
         try {
           const away = await get(`${site.url}/shop`);
           assert.equal(away.status, 302);
-          assert.equal(away.headers.get('location'), `${qk}/q/${room}`);
+          assert.equal(away.headers.get('location'), `${node.url}/q/${room}`);
 
           const t = await joinRoom(node.app, room);
           const back = await get(`${site.url}/shop?item=7&qk_pass=${t.pass}`);
@@ -87,7 +77,7 @@ for (const combo of COMBOS) {
     it('refuses a tampered pass, a pass of another room and an expired one, allowing 30 s of clock skew', async () => {
       const room = await createRoom(node.app, { sessionSeconds: 60 });
       const other = await createRoom(node.app, {});
-      const site = await FLAVOURS['Node http']!(siteGuard({ queueUrl: qk, queueId: room, now: clock.now }));
+      const site = await nodeSite(room);
       try {
         const t = await joinRoom(node.app, room);
         const [h, p, s] = t.pass.split('.');
@@ -97,7 +87,7 @@ for (const combo of COMBOS) {
         for (const bad of [forged, elsewhere.pass, 'not-a-jwt']) {
           const r = await get(`${site.url}/`, `qk_pass=${bad}`);
           assert.equal(r.status, 302, bad);
-          assert.equal(r.headers.get('location'), `${qk}/q/${room}`);
+          assert.equal(r.headers.get('location'), `${node.url}/q/${room}`);
         }
         assert.equal((await get(`${site.url}/`, `qk_pass=${t.pass}`)).status, 200);
         clock.advance(60_000 + 29_000);
@@ -115,12 +105,12 @@ for (const combo of COMBOS) {
       // The keys reached by an inside address, counted on the way.
       const inside = createServer(async (rq, rs) => {
         fetched++;
-        const r = await fetch(`${qk}${rq.url}`);
+        const r = await fetch(`${node.url}${rq.url}`);
         rs.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
       });
       await new Promise<void>((r) => inside.listen(0, '127.0.0.1', r));
       const jwksUrl = `http://127.0.0.1:${(inside.address() as AddressInfo).port}/.well-known/jwks.json`;
-      const site = await FLAVOURS['Node http']!(siteGuard({ queueUrl: qk, queueId: room, jwksUrl, now: clock.now }));
+      const site = await nodeSite(room, { jwksUrl });
       try {
         for (let i = 0; i < 5; i++) {
           const t = await joinRoom(node.app, room);
@@ -137,7 +127,7 @@ for (const combo of COMBOS) {
       const room = await createRoom(node.app, {});
       const t = await joinRoom(node.app, room);
       const nowhere = `http://127.0.0.1:${await freePort()}`;
-      const site = await FLAVOURS['Node http']!(siteGuard({ queueUrl: nowhere, queueId: room, now: clock.now }));
+      const site = await nodeSite(room, { queueUrl: nowhere });
       try {
         const r = await get(`${site.url}/`, `qk_pass=${t.pass}`);
         assert.equal(r.status, 503);
@@ -152,13 +142,13 @@ for (const combo of COMBOS) {
       let broken = false;
       const inside = createServer(async (rq, rs) => {
         if (broken) return void rs.writeHead(502).end('bad gateway');
-        const r = await fetch(`${qk}${rq.url}`);
+        const r = await fetch(`${node.url}${rq.url}`);
         rs.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
       });
       await new Promise<void>((r) => inside.listen(0, '127.0.0.1', r));
       const jwksUrl = `http://127.0.0.1:${(inside.address() as AddressInfo).port}/.well-known/jwks.json`;
-      const first = await FLAVOURS['Node http']!(siteGuard({ queueUrl: qk, queueId: room, jwksUrl, now: clock.now }));
-      const second = await FLAVOURS['Node http']!(siteGuard({ queueUrl: qk, queueId: room, jwksUrl, now: clock.now }));
+      const first = await nodeSite(room, { jwksUrl });
+      const second = await nodeSite(room, { jwksUrl });
       try {
         const t = await joinRoom(node.app, room);
         assert.equal((await get(`${first.url}/`, `qk_pass=${t.pass}`)).status, 200);
@@ -176,11 +166,11 @@ for (const combo of COMBOS) {
     for (const flavour of ['Node http', 'Express-style middleware']) {
       it(`${flavour}: a cookie that does not decode goes to the join page and the site stays up; the pass redirect stays on the site`, async () => {
         const room = await createRoom(node.app, { method: 'passthrough' });
-        const site = await FLAVOURS[flavour]!(siteGuard({ queueUrl: qk, queueId: room, now: clock.now }));
+        const site = await FLAVOURS[flavour]!(siteGuard({ queueUrl: node.url, queueId: room, now: clock.now }));
         try {
           const odd = await get(`${site.url}/`, 'qk_pass=%E0%A4%A');
           assert.equal(odd.status, 302);
-          assert.equal(odd.headers.get('location'), `${qk}/q/${room}`);
+          assert.equal(odd.headers.get('location'), `${node.url}/q/${room}`);
           const t = await joinRoom(node.app, room);
           const back = await get(`${site.url}//evil.example/phish?qk_pass=${t.pass}`);
           assert.equal(back.status, 303);
@@ -197,14 +187,14 @@ for (const combo of COMBOS) {
       const other = await createRoom(node.app, {});
       const t = await joinRoom(node.app, room);
       const verify = (queue: string, pass?: string) =>
-        fetch(`${qk}/api/passes/verify?queue=${queue}`, pass ? { headers: { 'x-queue-pass': pass } } : {});
+        fetch(`${node.url}/api/passes/verify?queue=${queue}`, pass ? { headers: { 'x-queue-pass': pass } } : {});
       assert.equal((await verify(room, t.pass)).status, 204);
       const none = await verify(room);
       assert.equal(none.status, 401);
       assert.equal(((await none.json()) as any).error.code, 'unauthorized');
       assert.equal((await verify(other, t.pass)).status, 401);
       assert.equal((await verify(room, `${t.pass}x`)).status, 401);
-      const missing = await fetch(`${qk}/api/passes/verify`, { headers: { 'x-queue-pass': t.pass } });
+      const missing = await fetch(`${node.url}/api/passes/verify`, { headers: { 'x-queue-pass': t.pass } });
       assert.equal(missing.status, 400);
       assert.equal(((await missing.json()) as any).error.code, 'validation_failed');
       assert.equal((await req(node.app, 'POST', `/api/tickets/${t.id}/end`, { key: true })).status, 200);

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { COMBOS, eventually, freePort, type Isolation } from '../support/harness.js';
-import { createRoom, joinRoom, openRoomNode, req, testClock, type RoomNode } from '../waiting-room/support.js';
+import { COMBOS, eventually, freePort } from '../support/harness.js';
+import { createRoom, joinRoom, req, suiteRoomNode, testClock } from '../waiting-room/support.js';
 
 /**
  * The nginx `auth_request` example of docs/waiting-room.md, run by a real nginx in front of a small
@@ -27,21 +27,15 @@ function exampleServerBlock(): string {
 const combo = COMBOS[0]!;
 
 describe('nginx auth_request in front of a site, as docs/waiting-room.md shows it', { skip: skipNginx }, () => {
-  let iso: Isolation;
-  let node: RoomNode;
   let shop: Server;
   let nginx: ChildProcess;
   let dir: string;
   let site: string;
-  let qk: string;
   let room: string;
   const clock = testClock('2026-03-02T09:00:00.000Z');
+  const node = suiteRoomNode(combo, clock.now, { listen: true });
 
   before(async () => {
-    iso = combo.isolate();
-    const qkPort = await freePort();
-    qk = `http://127.0.0.1:${qkPort}`;
-    node = await openRoomNode(iso, clock.now, qkPort);
     room = await createRoom(node.app, { method: 'passthrough', sessionSeconds: 600 });
     shop = createServer((rq, rs) => rs.writeHead(200, { 'content-type': 'text/plain' }).end(`shop ${rq.url}`));
     await new Promise<void>((r) => shop.listen(0, '127.0.0.1', r));
@@ -49,12 +43,12 @@ describe('nginx auth_request in front of a site, as docs/waiting-room.md shows i
     const sitePort = await freePort();
     site = `http://127.0.0.1:${sitePort}`;
     const server = exampleServerBlock()
-      .replace('server queue.internal:8080;', `server 127.0.0.1:${qkPort};`)
+      .replace('server queue.internal:8080;', `server ${new URL(node.url).host};`)
       .replace('listen 443 ssl;', `listen 127.0.0.1:${sitePort};`)
       .replace('http://shop_backend', `http://127.0.0.1:${shopPort}`)
-      .replaceAll('https://queue.example.com', qk)
+      .replaceAll('https://queue.example.com', node.url)
       .replaceAll('q_launch', room);
-    dir = mkdtempSync(join(tmpdir(), 'qk-nginx-'));
+    dir = mkdtempSync(join(tmpdir(), 'node.url-nginx-'));
     const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
       .map((t) => `${t}_temp_path ${join(dir, t)};`)
       .join('\n  ');
@@ -69,8 +63,6 @@ describe('nginx auth_request in front of a site, as docs/waiting-room.md shows i
   after(async () => {
     nginx?.kill('SIGTERM');
     await new Promise<void>((r) => shop?.close(() => r()));
-    await node?.close();
-    await iso?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -80,7 +72,7 @@ describe('nginx auth_request in front of a site, as docs/waiting-room.md shows i
   it('sends a visitor without a pass to the join page, keeps the pass as a cookie, lets the holder in', async () => {
     const away = await get('/basket');
     assert.equal(away.status, 302);
-    assert.equal(away.headers.get('location'), `${qk}/q/${room}`);
+    assert.equal(away.headers.get('location'), `${node.url}/q/${room}`);
 
     const t = await joinRoom(node.app, room);
     assert.equal(t.status, 'admitted');

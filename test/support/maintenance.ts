@@ -3,9 +3,10 @@
  * test's plans, an engine node over a real store, a step context over a node's real parts, and a
  * clock the test moves. Engine and step tests use these instead of their own copies.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type Config, type MaintenanceConfig, type Thresholds } from '../../src/config/index.js';
 import type { LiveBackend } from '../../src/live/contract.js';
@@ -126,10 +127,9 @@ export interface Node {
   close(): Promise<void>;
 }
 
-export async function openNode(
-  config: Config,
-  deps: Partial<Omit<MaintenanceDeps, 'config' | 'store'>> & { steps: StepRegistry },
-): Promise<Node> {
+type NodeDeps = Partial<Omit<MaintenanceDeps, 'config' | 'store'>> & { steps: StepRegistry };
+
+export async function openNode(config: Config, deps: NodeDeps): Promise<Node> {
   const store = openStore(config.database);
   await store.migrate();
   const m = createMaintenance({ config, store, live: noLive, logger: silent, nodeId: uniqueName('node'), ...deps });
@@ -141,6 +141,76 @@ export async function openNode(
       await store.close();
     },
   };
+}
+
+/** A fresh database for the suite this is called in, and the engine nodes its tests open on it. */
+export interface EngineSuite {
+  /** The suite's database and data dir, there once its tests start. */
+  readonly iso: Isolated;
+  /** A config over the suite's database with only `input`'s plans. */
+  config(input?: ConfigInput): Config;
+  /** A node over its own store on the suite's database; the suite closes it. */
+  open(config: Config, deps: NodeDeps): Promise<Node>;
+}
+
+/** Isolated before the suite's tests; every node it opened is closed, and the database dropped, after them. */
+export function engineSuite(backend: Backend['name']): EngineSuite {
+  let iso: Isolated | undefined;
+  const nodes: Node[] = [];
+  before(async () => {
+    iso = await isolate(backend);
+  });
+  after(async () => {
+    for (const n of nodes) await n.close();
+    await iso?.cleanup();
+  });
+  const started = () => iso as Isolated;
+  return {
+    get iso() {
+      return started();
+    },
+    config: (input) => makeConfig(started(), input),
+    open: async (config, deps) => {
+      const node = await openNode(config, deps);
+      nodes.push(node);
+      return node;
+    },
+  };
+}
+
+/**
+ * One engine node for the suite this is called in, on a database of its own, opened before its
+ * tests with the plans and settings of `input` (a function when they are known only then).
+ */
+export function suiteEngineNode(
+  backend: Backend['name'],
+  input: ConfigInput | (() => ConfigInput),
+  deps: NodeDeps,
+): Node {
+  const suite = engineSuite(backend);
+  let node: Node | undefined;
+  before(async () => {
+    node = await suite.open(suite.config(typeof input === 'function' ? input() : input), deps);
+  });
+  const opened = () => node as Node;
+  return {
+    get m() {
+      return opened().m;
+    },
+    get store() {
+      return opened().store;
+    },
+    close: () => opened().close(),
+  };
+}
+
+/** The run documents a node under `dataDir` holds in its spool until the database takes them. */
+export function spooledRuns(dataDir: string): string[] {
+  try {
+    return readdirSync(join(dataDir, 'spool', 'maintenance')).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
 }
 
 /** Polls until `check` returns something other than undefined/false; generous by design. */

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.js';
 import { buildApp } from '../../src/http/app.js';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
-import { MASTER_KEY, type Combo, type Isolation } from '../support/harness.js';
+import { freePort, MASTER_KEY, type Combo, type Isolation } from '../support/harness.js';
 import { testClock } from '../support/maintenance.js';
 
 export { testClock };
@@ -45,13 +45,26 @@ export async function openRoomNode(iso: Isolation, now: () => Date, port?: numbe
   };
 }
 
-/** One room node for the suite this is called in, on its own isolation: opened before its tests, closed after. */
-export function suiteRoomNode(combo: Combo, now: () => Date): Omit<RoomNode, 'close'> {
+/** A room node of a suite; `url` is its public URL, where it listens when it was asked to. */
+export interface SuiteRoomNode {
+  readonly rt: Runtime;
+  readonly app: FastifyInstance;
+  readonly url: string;
+}
+
+/**
+ * One room node for the suite this is called in, on its own isolation: opened before its tests,
+ * closed after. With `listen` it serves on a free loopback port, for clients that need a real server.
+ */
+export function suiteRoomNode(combo: Combo, now: () => Date, opts: { listen?: boolean } = {}): SuiteRoomNode {
   let iso: Isolation | undefined;
   let node: RoomNode | undefined;
+  let url = PUBLIC_URL;
   before(async () => {
     iso = combo.isolate();
-    node = await openRoomNode(iso, now);
+    const port = opts.listen ? await freePort() : undefined;
+    if (port !== undefined) url = `http://127.0.0.1:${port}`;
+    node = await openRoomNode(iso, now, port);
   });
   after(async () => {
     await node?.close();
@@ -63,6 +76,9 @@ export function suiteRoomNode(combo: Combo, now: () => Date): Omit<RoomNode, 'cl
     },
     get app() {
       return (node as RoomNode).app;
+    },
+    get url() {
+      return url;
     },
   };
 }

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { passOf, siteGuard } from '../../src/site-guard/index.js';
-import { COMBOS, freePort, type Isolation } from '../support/harness.js';
-import { createRoom, joinRoom, openRoomNode, req, testClock, type RoomNode } from '../waiting-room/support.js';
+import { COMBOS } from '../support/harness.js';
+import { createRoom, joinRoom, req, suiteRoomNode, testClock } from '../waiting-room/support.js';
 import { axeProblems, launchBrowser, skipBrowser, watchedPage } from '../support/browser.js';
 
 /**
@@ -23,25 +23,17 @@ describe('waiting-room ticket page continues to the site', { skip: skipBrowser }
 
   for (const combo of COMBOS) {
     describe(combo.name, { skip: combo.skip }, () => {
-      let iso: Isolation;
-      let node: RoomNode;
-      let qk: string;
       let site: Server;
       let siteUrl: string;
       const clock = testClock('2026-03-02T09:00:00.000Z');
+      const node = suiteRoomNode(combo, clock.now, { listen: true });
       before(async () => {
-        iso = combo.isolate();
-        const port = await freePort();
-        qk = `http://127.0.0.1:${port}`;
-        node = await openRoomNode(iso, clock.now, port);
         site = createServer();
         await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
         siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
       });
       after(async () => {
         await new Promise((r) => site?.close(r));
-        await node?.close();
-        await iso?.cleanup();
       });
 
       test('admitted → “You’re in” → Continue → the protected site lets the visitor in', async () => {
@@ -50,7 +42,7 @@ describe('waiting-room ticket page continues to the site', { skip: skipBrowser }
           maxActive: 1,
           siteUrl: `${siteUrl}/shop?from=queue`,
         });
-        const guard = siteGuard({ queueUrl: qk, queueId: room, now: clock.now });
+        const guard = siteGuard({ queueUrl: node.url, queueId: room, now: clock.now });
         site.removeAllListeners('request');
         site.on(
           'request',
@@ -64,10 +56,10 @@ describe('waiting-room ticket page continues to the site', { skip: skipBrowser }
         assert.equal(ahead.status, 'admitted');
         assert.equal(ahead.continueUrl, `${siteUrl}/shop?from=queue&qk_pass=${ahead.pass}`);
 
-        const w = await watchedPage(browser, qk);
+        const w = await watchedPage(browser, node.url);
         const { page } = w;
         try {
-          await page.goto(`${qk}/q/${room}`);
+          await page.goto(`${node.url}/q/${room}`);
           await page.getByRole('button', { name: 'Join' }).click();
           await page.waitForURL(/\/t\/[A-Za-z0-9_-]+$/);
           const ticketId = new URL(page.url()).pathname.split('/')[2] as string;

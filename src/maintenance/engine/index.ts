@@ -1,18 +1,15 @@
 import { join } from 'node:path';
-import type { Config, Priority } from '../../config/index.js';
+import type { Priority } from '../../config/index.js';
 import type { TicketRecord } from '../../domain/types.js';
 import { AppError } from '../../errors/index.js';
-import type { LiveBackend } from '../../live/contract.js';
-import type { Logger } from '../../logging/logger.js';
 import { DeadlineExceeded, pause, within } from '../../resilience/index.js';
-import type { Store } from '../../store/contract.js';
 import { createAlerter, type AlertSender } from '../alerts/index.js';
 import type { StepServices } from '../step.js';
 import type { RunDocument } from '../types.js';
 import { ExpirySweeper } from './expiry.js';
 import { RunQueue } from './queue.js';
-import { resolveTarget, type StepRegistry } from './registry.js';
-import type { RunnerDeps } from './runner.js';
+import { resolveTarget } from './registry.js';
+import type { EngineParts, RunnerDeps } from './runner.js';
 import { Scheduler } from './scheduler.js';
 import { databaseDown, RunSpool } from './spool.js';
 import { cronOf, nextSlot } from './slots.js';
@@ -22,13 +19,7 @@ export { EXPIRY_SWEEP_MS, ExpirySweeper } from './expiry.js';
 export { TICK_MS } from './scheduler.js';
 export { cronOf, nextSlot } from './slots.js';
 
-export interface MaintenanceDeps {
-  readonly config: Config;
-  readonly store: Store;
-  readonly live: LiveBackend;
-  readonly logger: Logger;
-  readonly nodeId: string;
-  readonly steps: StepRegistry;
+export interface MaintenanceDeps extends EngineParts {
   readonly services?: StepServices;
   readonly now?: () => Date;
   /** How long `stop()` lets the current run finish before abandoning it. Default 10 s. */

@@ -10,14 +10,18 @@ import type { RunDocument, RunTrigger, StepResult, StepStatus } from '../types.j
 import { unavailableReason, type RunTarget, type StepRegistry } from './registry.js';
 import { databaseDown, type RunSpool } from './spool.js';
 
-/** Everything a run needs from its node. */
-export interface RunnerDeps {
+/** The parts of a node its maintenance engine works with, and hands on to every run. */
+export interface EngineParts {
   readonly config: Config;
   readonly store: Store;
   readonly live: LiveBackend;
   readonly logger: Logger;
   readonly nodeId: string;
   readonly steps: StepRegistry;
+}
+
+/** Everything a run needs from its node. */
+export interface RunnerDeps extends EngineParts {
   readonly services: StepServices;
   readonly alerts: AlertSender;
   /** Where documents the database could not take wait for it (see `RunSpool`). */

@@ -4,16 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FailedRunAlert } from '../../../src/maintenance/alerts/index.js';
-import {
-  eventually,
-  isolate,
-  makeConfig,
-  openNode,
-  quick,
-  registry,
-  type Isolated,
-  type Node,
-} from '../../support/maintenance.js';
+import { eventually, quick, registry, suiteEngineNode } from '../../support/maintenance.js';
 
 const SECRET = 'whsec_0123456789abcdef';
 
@@ -30,8 +21,6 @@ function validSignature(r: Received): boolean {
 }
 
 describe('alerts for a failed run', () => {
-  let iso: Isolated;
-  let node: Node;
   let server: Server;
   const received: Received[] = [];
 
@@ -47,27 +36,27 @@ describe('alerts for a failed run', () => {
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { port } = server.address() as AddressInfo;
-    iso = await isolate('sqlite');
-    const config = makeConfig(iso, {
-      plans: { breaks: { cron: null, steps: ['healthCheck', 'logAnalysis'] } },
-      maintenance: { alertWebhooks: [{ url: `http://127.0.0.1:${port}/hooks/qk?token=abc`, secret: SECRET }] },
-    });
-    const failing = async () => ({
-      status: 'failed' as const,
-      figures: {},
-      findings: [{ severity: 'error' as const, message: 'database unreachable' }],
-    });
-    node = await openNode(config, {
-      steps: registry({ healthCheck: failing, logAnalysis: quick }),
-      nodeId: 'alerting-node',
-    });
   });
   after(async () => {
-    await node?.close();
-    await iso?.cleanup();
     await new Promise((r) => server?.close(r));
   });
+  const failing = async () => ({
+    status: 'failed' as const,
+    figures: {},
+    findings: [{ severity: 'error' as const, message: 'database unreachable' }],
+  });
+  const node = suiteEngineNode(
+    'sqlite',
+    () => ({
+      plans: { breaks: { cron: null, steps: ['healthCheck', 'logAnalysis'] } },
+      maintenance: {
+        alertWebhooks: [
+          { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/qk?token=abc`, secret: SECRET },
+        ],
+      },
+    }),
+    { steps: registry({ healthCheck: failing, logAnalysis: quick }), nodeId: 'alerting-node' },
+  );
 
   it('POSTs a signed maintenance.failed alert and retries it after a 500', async () => {
     const run = await node.m.runAndWait('breaks');

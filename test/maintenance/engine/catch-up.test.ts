@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Config } from '../../../src/config/index.js';
-import {
-  BACKENDS,
-  eventually,
-  isolate,
-  makeConfig,
-  openNode,
-  quick,
-  registry,
-  type Isolated,
-  type Node,
-} from '../../support/maintenance.js';
+import { BACKENDS, engineSuite, eventually, quick, registry, type Node } from '../../support/maintenance.js';
 
 /** The clock of the restarted cluster: half past ten, 30 s after a minute slot. */
 const NOW = new Date('2026-01-15T10:30:30Z');
@@ -20,13 +10,12 @@ const steps = registry({ healthCheck: quick });
 
 for (const backend of BACKENDS) {
   describe(`catch-up after every node was down, on ${backend.name}`, { skip: backend.skip }, () => {
-    let iso: Isolated;
+    const suite = engineSuite(backend.name);
     let config: Config;
-    const nodes: Node[] = [];
+    let first: Node;
 
     before(async () => {
-      iso = await isolate(backend.name);
-      config = makeConfig(iso, {
+      config = suite.config({
         plans: {
           hourly: { cron: '0 * * * *', steps: ['healthCheck'], priority: 'high' },
           early: { cron: '0 6 * * *', steps: ['healthCheck'], priority: 'medium' },
@@ -34,8 +23,7 @@ for (const backend of BACKENDS) {
           brandNew: { cron: '0 * * * *', steps: ['healthCheck'], priority: 'low' },
         },
       });
-      const first = await openNode(config, { steps, now: () => NOW, nodeId: 'restarted' });
-      nodes.push(first);
+      first = await suite.open(config, { steps, now: () => NOW, nodeId: 'restarted' });
       // What the cluster left behind before it went down: its schedule and the last slots it claimed.
       const m = first.store.maintenance;
       const created = at('2026-01-10T00:00:00Z');
@@ -67,13 +55,9 @@ for (const backend of BACKENDS) {
         'the catch-up runs',
       );
     });
-    after(async () => {
-      for (const n of nodes) await n.close();
-      await iso?.cleanup();
-    });
 
     it('runs the most recent missed slot once, as catch_up, when it is within the deadline', async () => {
-      const m = nodes[0]!.store.maintenance;
+      const m = first.store.maintenance;
       const slots = await m.listSlots('hourly', at('2026-01-15T00:00:00Z'));
       assert.deepEqual(
         slots.map((s) => [s.slot.toISOString(), s.outcome]),
@@ -92,7 +76,7 @@ for (const backend of BACKENDS) {
     });
 
     it('records a slot older than the deadline as missed and does not run it', async () => {
-      const m = nodes[0]!.store.maintenance;
+      const m = first.store.maintenance;
       const slots = await m.listSlots('early', at('2026-01-15T00:00:00Z'));
       assert.deepEqual(
         slots.map((s) => [s.slot.toISOString(), s.outcome]),
@@ -102,7 +86,7 @@ for (const backend of BACKENDS) {
     });
 
     it('records at most the latest 100 missed slots of a long outage', async () => {
-      const m = nodes[0]!.store.maintenance;
+      const m = first.store.maintenance;
       const slots = await m.listSlots('busy', at('2026-01-13T10:30:01Z'));
       const missed = slots.filter((s) => s.outcome === 'missed');
       assert.equal(missed.length, 100);
@@ -120,12 +104,11 @@ for (const backend of BACKENDS) {
     });
 
     it('has nothing to make up for a plan it has never scheduled', async () => {
-      assert.equal((await nodes[0]!.store.maintenance.listSlots('brandNew', new Date(0))).length, 0);
+      assert.equal((await first.store.maintenance.listSlots('brandNew', new Date(0))).length, 0);
     });
 
     it('does not run a caught-up slot again when another node starts', async () => {
-      const second = await openNode(config, { steps, now: () => NOW, nodeId: 'second' });
-      nodes.push(second);
+      const second = await suite.open(config, { steps, now: () => NOW, nodeId: 'second' });
       await second.m.start();
       await second.m.stop();
       const runs = (await second.store.maintenance.listRuns({ limit: 10 })).items;

@@ -3,17 +3,7 @@ import { after, before, describe, it, mock } from 'node:test';
 import { TICK_MS } from '../../../src/maintenance/engine/index.js';
 import type { RunDocument } from '../../../src/maintenance/types.js';
 import { skipPg } from '../../support/env.js';
-import {
-  eventually,
-  isolate,
-  makeConfig,
-  openNode,
-  quick,
-  registry,
-  testClock,
-  type Isolated,
-  type Node,
-} from '../../support/maintenance.js';
+import { engineSuite, eventually, quick, registry, testClock, type Node } from '../../support/maintenance.js';
 
 const PLAN = 'everySecond';
 const SECONDS = 10;
@@ -24,15 +14,14 @@ const steps = registry({ healthCheck: quick });
  * mocked: every tick fires on both scheduler nodes at once, so each slot is contended.
  */
 describe('two scheduler nodes on one PostgreSQL database', { skip: skipPg }, () => {
-  let iso: Isolated;
+  const suite = engineSuite('postgres');
   const nodes: Node[] = [];
   const clock = testClock('2026-02-02T08:00:00.500Z');
 
   before(async () => {
-    iso = await isolate('postgres');
     const plans = { [PLAN]: { cron: '* * * * * *', steps: ['healthCheck'], priority: 'high' as const } };
-    const on = makeConfig(iso, { plans });
-    const off = makeConfig(iso, { plans, env: { QK_SCHEDULER: 'off' } });
+    const on = suite.config({ plans });
+    const off = suite.config({ plans, env: { QK_SCHEDULER: 'off' } });
     mock.timers.enable({ apis: ['setInterval'] });
     // Each node has its own Store, so its own connection pool, as separate processes would.
     for (const [config, nodeId] of [
@@ -40,7 +29,7 @@ describe('two scheduler nodes on one PostgreSQL database', { skip: skipPg }, () 
       [on, 'node-b'],
       [off, 'node-off'],
     ] as const)
-      nodes.push(await openNode(config, { steps, nodeId, now: clock.now }));
+      nodes.push(await suite.open(config, { steps, nodeId, now: clock.now }));
     for (const n of nodes) await n.m.start();
     const m = nodes[0]!.store.maintenance;
     for (let second = 1; second <= SECONDS; second++) {
@@ -59,11 +48,7 @@ describe('two scheduler nodes on one PostgreSQL database', { skip: skipPg }, () 
     await Promise.all(nodes.map((n) => n.m.stop()));
     mock.timers.reset();
   });
-  after(async () => {
-    mock.timers.reset();
-    for (const n of nodes) await n.close();
-    await iso?.cleanup();
-  });
+  after(() => mock.timers.reset());
 
   it('runs every slot of the period exactly once', async (t) => {
     const store = nodes[0]!.store.maintenance;

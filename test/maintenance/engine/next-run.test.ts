@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { CronExpressionParser } from 'cron-parser';
 import { DEFAULT_PLANS } from '../../../src/config/index.js';
 import { cronOf, nextSlot } from '../../../src/maintenance/engine/index.js';
-import { isolate, makeConfig, openNode, registry, type Isolated, type Node } from '../../support/maintenance.js';
+import { engineSuite, registry, type Node } from '../../support/maintenance.js';
 
 const SCHEDULED = Object.entries(DEFAULT_PLANS)
   .filter(([, p]) => p.cron !== null)
@@ -54,22 +54,17 @@ function cronParserNext(expr: string, tz: string, from: Date): string {
 }
 
 describe('nextRun of every shipped plan', () => {
-  let iso: Isolated;
+  const suite = engineSuite('sqlite');
   const nodes = new Map<string, Node>();
   let clock = new Date();
 
   before(async () => {
-    iso = await isolate('sqlite');
     const plans = Object.fromEntries(SCHEDULED.map((n) => [n, { enabled: true }]));
     for (const tz of ZONES)
       nodes.set(
         tz,
-        await openNode(makeConfig(iso, { plans, env: { QK_TIMEZONE: tz } }), { steps: registry({}), now: () => clock }),
+        await suite.open(suite.config({ plans, env: { QK_TIMEZONE: tz } }), { steps: registry({}), now: () => clock }),
       );
-  });
-  after(async () => {
-    for (const n of nodes.values()) await n.close();
-    await iso?.cleanup();
   });
 
   it('covers daily, weekly, monthly, quarterly and backup', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FailedRunAlert } from '../../../src/maintenance/alerts/index.js';
@@ -15,18 +15,12 @@ import {
   openNode,
   quick,
   registry,
+  spooledRuns,
   type Isolated,
   type Node,
 } from '../../support/maintenance.js';
 
 const SECRET = 'whsec_0123456789abcdef';
-const spooled = (dir: string): string[] => {
-  try {
-    return readdirSync(join(dir, 'spool', 'maintenance')).filter((n) => n.endsWith('.json'));
-  } catch {
-    return [];
-  }
-};
 
 /**
  * A node whose PostgreSQL becomes unreachable (a TCP proxy the test cuts) still runs its health
@@ -98,8 +92,8 @@ describe('maintenance while the database is unreachable', { skip: skipPg }, () =
     assert.equal(manual.trigger, 'manual');
     assert.equal((manual.steps[1]?.figures.databaseHealth as { status: string }).status, 'Unhealthy');
     await eventually(() => alerts().some((a) => a.run.id === id), 20_000, 'the manual run alert');
-    assert.equal(spooled(iso.dir).length, 2);
-    for (const f of spooled(iso.dir))
+    assert.equal(spooledRuns(iso.dir).length, 2);
+    for (const f of spooledRuns(iso.dir))
       assert.equal(statSync(join(iso.dir, 'spool', 'maintenance', f)).mode & 0o777, 0o600);
   });
 
@@ -126,7 +120,7 @@ describe('maintenance while the database is unreachable', { skip: skipPg }, () =
       slots.map((s) => [s.slot.toISOString(), s.outcome, s.runId, s.nodeId]),
       [['2026-03-01T11:00:00.000Z', 'run', scheduled.id, 'cut-off']],
     );
-    await eventually(() => spooled(iso.dir).length === 0, 10_000, 'an empty spool');
+    await eventually(() => spooledRuns(iso.dir).length === 0, 10_000, 'an empty spool');
   });
 });
 

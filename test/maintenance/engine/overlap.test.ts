@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it, mock } from 'node:test';
+import { afterEach, describe, it, mock } from 'node:test';
 import { TICK_MS } from '../../../src/maintenance/engine/index.js';
 import { newRunDocument } from '../../../src/maintenance/engine/runner.js';
 import type { Step } from '../../../src/maintenance/step.js';
 import type { MaintenanceStore, SlotOutcome } from '../../../src/store/maintenance-contract.js';
-import {
-  BACKENDS,
-  eventually,
-  isolate,
-  makeConfig,
-  ok,
-  openNode,
-  quick,
-  registry,
-  testClock,
-  type Isolated,
-  type Node,
-} from '../../support/maintenance.js';
+import { BACKENDS, engineSuite, eventually, ok, quick, registry, testClock } from '../../support/maintenance.js';
 
 /** A step that runs until the test lets it finish (or the run is abandoned). */
 function gate(): { step: Step; release(): void } {
@@ -45,29 +33,19 @@ async function outcomeOf(m: MaintenanceStore, plan: string, iso: string): Promis
 
 for (const backend of BACKENDS) {
   describe(`no overlapping runs of a plan, on ${backend.name}`, { skip: backend.skip }, () => {
-    let iso: Isolated;
-    const nodes: Node[] = [];
-
-    before(async () => {
-      iso = await isolate(backend.name);
-    });
+    const suite = engineSuite(backend.name);
     afterEach(() => mock.timers.reset());
-    after(async () => {
-      for (const n of nodes) await n.close();
-      await iso?.cleanup();
-    });
 
     it('records skipped_overlap while the previous run of the plan is still going', async () => {
       const clock = testClock('2026-02-02T09:00:00.500Z');
       const slow = gate();
-      const config = makeConfig(iso, { plans: { slowPlan: { cron: '* * * * * *', steps: ['healthCheck'] } } });
+      const config = suite.config({ plans: { slowPlan: { cron: '* * * * * *', steps: ['healthCheck'] } } });
       mock.timers.enable({ apis: ['setInterval'] });
-      const node = await openNode(config, {
+      const node = await suite.open(config, {
         steps: registry({ healthCheck: slow.step }),
         nodeId: 'solo',
         now: clock.now,
       });
-      nodes.push(node);
       await node.m.start();
       const m = node.store.maintenance;
 
@@ -91,17 +69,16 @@ for (const backend of BACKENDS) {
     it('records skipped_overlap while another node runs the plan', async () => {
       const clock = testClock('2026-02-02T10:00:00.500Z');
       // heartbeat 20 s: the other node's run stays alive for the whole test without heartbeats.
-      const config = makeConfig(iso, {
+      const config = suite.config({
         maintenance: { heartbeatSeconds: 20 },
         plans: { guarded: { cron: '* * * * * *', steps: ['healthCheck'] } },
       });
       mock.timers.enable({ apis: ['setInterval'] });
-      const node = await openNode(config, {
+      const node = await suite.open(config, {
         steps: registry({ healthCheck: quick }),
         nodeId: 'second',
         now: clock.now,
       });
-      nodes.push(node);
       const target = { plan: 'guarded', steps: ['healthCheck'], priority: 'high' as const };
       const m = node.store.maintenance;
       await m.insertRun(

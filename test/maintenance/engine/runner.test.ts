@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AppError } from '../../../src/errors/index.js';
 import type { Step } from '../../../src/maintenance/step.js';
-import {
-  BACKENDS,
-  isolate,
-  makeConfig,
-  ok,
-  openNode,
-  quick,
-  registry,
-  type Isolated,
-  type Node,
-} from '../../support/maintenance.js';
+import { BACKENDS, ok, quick, registry, suiteEngineNode } from '../../support/maintenance.js';
 
 for (const backend of BACKENDS) {
   describe(`runner on ${backend.name}`, { skip: backend.skip }, () => {
-    let iso: Isolated;
-    let node: Node;
     let sawAbort = false;
     const hangs: Step = (ctx) =>
       new Promise((resolve) => {
@@ -31,24 +19,18 @@ for (const backend of BACKENDS) {
       throw new Error('disk on fire');
     };
 
-    before(async () => {
-      iso = await isolate(backend.name);
-      const config = makeConfig(iso, {
+    const node = suiteEngineNode(
+      backend.name,
+      {
         maintenance: { stepTimeoutSeconds: 0.3 },
         plans: {
           slowPlan: { cron: null, steps: ['healthCheck', 'logAnalysis', 'performance', 'cacheCleanup'] },
           goodPlan: { cron: null, steps: ['logAnalysis', 'performance'] },
         },
-      });
+      },
       // cacheCleanup is deliberately missing from the registry.
-      node = await openNode(config, {
-        steps: registry({ healthCheck: hangs, logAnalysis: quick, performance: throws }),
-      });
-    });
-    after(async () => {
-      await node?.close();
-      await iso?.cleanup();
-    });
+      { steps: registry({ healthCheck: hangs, logAnalysis: quick, performance: throws }) },
+    );
 
     describe('a step that times out', () => {
       it('fails that step with the timeout, aborts its signal, and the plan goes on', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,17 +13,10 @@ import {
   ok,
   openNode,
   registry,
+  spooledRuns,
   type Isolated,
   type Node,
 } from '../../support/maintenance.js';
-
-const spooled = (dir: string): string[] => {
-  try {
-    return readdirSync(join(dir, 'spool', 'maintenance')).filter((n) => n.endsWith('.json'));
-  } catch {
-    return [];
-  }
-};
 
 /**
  * Node A runs a plan and loses its PostgreSQL (a TCP proxy the test cuts) mid-run, so the result
@@ -73,7 +66,7 @@ describe('a spooled run that another node marked interrupted', { skip: skipPg },
     await proxy.stop();
     cut = true;
     release();
-    await eventually(() => spooled(iso.dir).length === 1, 20_000, 'the run in the spool');
+    await eventually(() => spooledRuns(iso.dir).length === 1, 20_000, 'the run in the spool');
 
     // B's clock is an hour ahead: A's last heartbeat is long stale, so B's start sweeps the run.
     const later = new Date(Date.now() + 3_600_000);
@@ -98,6 +91,6 @@ describe('a spooled run that another node marked interrupted', { skip: skipPg },
     assert.equal(stored?.status, 'succeeded');
     assert.equal(stored?.success, true);
     assert.deepEqual(stored?.steps[0]?.figures, { measured: 42 });
-    await eventually(() => spooled(iso.dir).length === 0, 10_000, 'an empty spool');
+    await eventually(() => spooledRuns(iso.dir).length === 0, 10_000, 'an empty spool');
   });
 });

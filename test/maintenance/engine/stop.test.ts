@@ -1,35 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { AppError } from '../../../src/errors/index.js';
 import type { Step } from '../../../src/maintenance/step.js';
-import {
-  BACKENDS,
-  isolate,
-  makeConfig,
-  openNode,
-  quick,
-  registry,
-  type Isolated,
-  type Node,
-} from '../../support/maintenance.js';
+import { BACKENDS, quick, registry, suiteEngineNode } from '../../support/maintenance.js';
 
 /** Never finishes and ignores its signal: stopping must not depend on a step's cooperation. */
 const stuck: Step = () => new Promise(() => undefined);
 
 for (const backend of BACKENDS) {
   describe(`stopping a node with maintenance in progress, on ${backend.name}`, { skip: backend.skip }, () => {
-    let iso: Isolated;
-    let node: Node;
-
-    before(async () => {
-      iso = await isolate(backend.name);
-      const config = makeConfig(iso, { plans: { stuckPlan: { cron: null, steps: ['healthCheck', 'logAnalysis'] } } });
-      node = await openNode(config, { steps: registry({ healthCheck: stuck, logAnalysis: quick }), stopGraceMs: 300 });
-    });
-    after(async () => {
-      await node?.close();
-      await iso?.cleanup();
-    });
+    const node = suiteEngineNode(
+      backend.name,
+      { plans: { stuckPlan: { cron: null, steps: ['healthCheck', 'logAnalysis'] } } },
+      { steps: registry({ healthCheck: stuck, logAnalysis: quick }), stopGraceMs: 300 },
+    );
 
     it('abandons the current run after the grace and ends queued runs without starting them', async () => {
       const current = await node.m.runNow('stuckPlan');

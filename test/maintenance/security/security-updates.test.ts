@@ -1,42 +1,31 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Finding } from '../../../src/maintenance/types.js';
 import { securityUpdates } from '../../../src/maintenance/steps/security/index.js';
 import {
-  addKey,
   AUDIT_405,
   AUDIT_CLEAN,
   AUDIT_E405,
   AUDIT_VULNERABLE,
   COMBOS,
   context,
-  DAY,
   fakeNpm,
-  NOW,
+  fig,
   RUNNING_NODE_EOL,
+  scan,
   securityFixture,
+  serious,
 } from './support.js';
 
-/** A Node line that is supported on NOW, for tests whose subject is not the runtime. */
-const SUPPORTED_NODE = 'v24.11.0';
-const serious = (fs: Finding[]) =>
-  fs.filter((f) => f.severity === 'warning' || f.severity === 'error' || f.severity === 'critical');
-const fig = (out: { figures: Record<string, unknown> }) => out.figures as any;
-
+/**
+ * securityUpdates on what the node runs: its dependencies (npm audit, or an OSV snapshot when the
+ * registry does not answer) and the Node runtime. security-local.test.ts covers what the machine exposes.
+ */
 for (const combo of COMBOS) {
   describe(`securityUpdates on ${combo.name}`, { skip: combo.skip }, () => {
     const sec = securityFixture(combo);
-    /** A clean dependency tree on a supported Node: what the test plants is all there is to find. */
-    const onCleanTree = () =>
-      securityUpdates(
-        context(sec.node, {
-          runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
-          appRoot: sec.root.dir,
-          nodeVersion: SUPPORTED_NODE,
-        }),
-      );
 
     it('on a clean system reports only what is genuinely wrong: the Node end of life when it has passed', async () => {
       const npm = fakeNpm({ audit: AUDIT_CLEAN });
@@ -70,9 +59,7 @@ for (const combo of COMBOS) {
       ['an {error: E405} reply', AUDIT_E405],
     ] as const) {
       it(`reports ${label} as "audit unavailable", skipped, never as 0 vulnerabilities`, async () => {
-        const out = await securityUpdates(
-          context(sec.node, { runNpm: fakeNpm({ audit: reply }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE }),
-        );
+        const out = await scan(sec, { runNpm: fakeNpm({ audit: reply }) });
         const f = fig(out);
         assert.equal(out.status, 'skipped', JSON.stringify(out.findings));
         assert.match(out.error ?? '', /^audit unavailable: .*405/);
@@ -86,9 +73,7 @@ for (const combo of COMBOS) {
     }
 
     it('still fails on the end-of-life runtime when the audit is unavailable, and says the audit is missing', async () => {
-      const out = await securityUpdates(
-        context(sec.node, { runNpm: fakeNpm({ audit: AUDIT_405 }), appRoot: sec.root.dir, nodeVersion: 'v18.20.4' }),
-      );
+      const out = await scan(sec, { runNpm: fakeNpm({ audit: AUDIT_405 }), nodeVersion: 'v18.20.4' });
       assert.equal(out.status, 'failed');
       assert.equal(fig(out).dependencyAudit.status, 'skipped');
       assert.ok(
@@ -101,27 +86,17 @@ for (const combo of COMBOS) {
     });
 
     it('reports an npm that never finished (timeout, not installed) as unavailable', async () => {
-      const out = await securityUpdates(
-        context(sec.node, {
-          runNpm: fakeNpm({
-            audit: { code: null, stdout: '', stderr: 'killed by SIGTERM after the 60000 ms limit\n' },
-          }),
-          appRoot: sec.root.dir,
-          nodeVersion: SUPPORTED_NODE,
+      const out = await scan(sec, {
+        runNpm: fakeNpm({
+          audit: { code: null, stdout: '', stderr: 'killed by SIGTERM after the 60000 ms limit\n' },
         }),
-      );
+      });
       assert.equal(out.status, 'skipped');
       assert.match(out.error ?? '', /audit unavailable: npm audit did not finish: killed by SIGTERM/);
     });
 
     it('turns advisories into findings: critical in a shipped package fails, high in a devDependency warns', async () => {
-      const out = await securityUpdates(
-        context(sec.node, {
-          runNpm: fakeNpm({ audit: AUDIT_VULNERABLE }),
-          appRoot: sec.root.dir,
-          nodeVersion: SUPPORTED_NODE,
-        }),
-      );
+      const out = await scan(sec, { runNpm: fakeNpm({ audit: AUDIT_VULNERABLE }) });
       const f = fig(out);
       assert.equal(out.status, 'failed');
       assert.deepEqual(f.dependencyAudit.npmAudit.counts, {
@@ -173,14 +148,7 @@ for (const combo of COMBOS) {
           { id: 42, affected: 'not a list' },
         ]),
       );
-      const out = await securityUpdates(
-        context(sec.node, {
-          runNpm: fakeNpm({ audit: AUDIT_405 }),
-          appRoot: sec.root.dir,
-          nodeVersion: SUPPORTED_NODE,
-          osvSnapshot: snapshot,
-        }),
-      );
+      const out = await scan(sec, { runNpm: fakeNpm({ audit: AUDIT_405 }), osvSnapshot: snapshot });
       const f = fig(out);
       assert.equal(f.dependencyAudit.status, 'measured');
       assert.deepEqual(f.dependencyAudit.osvSnapshot, {
@@ -197,14 +165,7 @@ for (const combo of COMBOS) {
       assert.equal(out.status, 'failed');
 
       await writeFile(snapshot, '{"not": "osv"}');
-      const bad = await securityUpdates(
-        context(sec.node, {
-          runNpm: fakeNpm({ audit: AUDIT_405 }),
-          appRoot: sec.root.dir,
-          nodeVersion: SUPPORTED_NODE,
-          osvSnapshot: snapshot,
-        }),
-      );
+      const bad = await scan(sec, { runNpm: fakeNpm({ audit: AUDIT_405 }), osvSnapshot: snapshot });
       assert.equal(bad.status, 'skipped');
       assert.match(bad.error ?? '', /audit unavailable.*OSV snapshot .*neither an array of OSV records/);
     });
@@ -216,15 +177,7 @@ for (const combo of COMBOS) {
         ...(modified ? { modified } : {}),
         affected: [{ package: { ecosystem: 'npm', name: 'left-pad' }, versions: ['0.0.1'] }],
       });
-      const run = async () =>
-        securityUpdates(
-          context(sec.node, {
-            runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
-            appRoot: sec.root.dir,
-            nodeVersion: SUPPORTED_NODE,
-            osvSnapshot: snapshot,
-          }),
-        );
+      const run = async () => scan(sec, { osvSnapshot: snapshot });
       const stale = (out: { findings: Finding[] }) => out.findings.filter((x) => x.message.startsWith('OSV snapshot'));
 
       await writeFile(snapshot, JSON.stringify([record('2024-11-01T00:00:00Z')]));
@@ -241,132 +194,6 @@ for (const combo of COMBOS) {
 
       await writeFile(snapshot, JSON.stringify([record('2026-11-20T00:00:00Z')]));
       assert.deepEqual(stale(await run()), [], 'a week-old snapshot is fresh enough');
-    });
-
-    it('finds a backup file every local user can read', async () => {
-      await chmod(sec.node.config.dataDir, 0o755);
-      await mkdir(sec.node.config.backup.dir, { recursive: true, mode: 0o755 });
-      await chmod(sec.node.config.backup.dir, 0o755);
-      await writeFile(join(sec.node.config.backup.dir, 'b_leaky.qkb'), 'backup bytes', { mode: 0o644 });
-      await chmod(join(sec.node.config.backup.dir, 'b_leaky.qkb'), 0o644);
-      try {
-        const out = await onCleanTree();
-        assert.equal(out.status, 'failed');
-        const leak = out.findings.find((x) => x.message.startsWith('file backups/b_leaky.qkb has mode 0644'));
-        assert.equal(leak?.severity, 'error');
-        assert.match(leak?.message ?? '', /every local user/);
-      } finally {
-        await chmod(sec.node.config.dataDir, 0o700);
-      }
-    });
-
-    it('warns about a QK_CONFIG file outside the data dir that every local user can read', async () => {
-      const file = join(sec.root.dir, 'queuekeeper.json');
-      await writeFile(file, '{"masterKey": "…"}');
-      await chmod(file, 0o644);
-      const out = await securityUpdates(
-        context(
-          sec.node,
-          { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE },
-          { config: { configFile: file } },
-        ),
-      );
-      assert.deepEqual(serious(out.findings), [
-        {
-          severity: 'warning',
-          message: `file ${file} has mode 0644: readable by every local user unless a folder above it prevents that; it should be 0600`,
-        },
-      ]);
-    });
-
-    it('flags weak secrets: a placeholder master key and an all-zero backup key', async () => {
-      const weak = {
-        masterKey: 'changeme-changeme-changeme-changeme',
-        apiKey: 'changeme-changeme-changeme-changeme',
-        backup: { ...sec.node.config.backup, encryptionKey: Buffer.alloc(32) },
-      };
-      const out = await securityUpdates(
-        context(
-          sec.node,
-          { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE },
-          { config: weak },
-        ),
-      );
-      assert.equal(out.status, 'failed');
-      assert.equal(fig(out).securityScan.secrets.masterKey, 'weak');
-      assert.deepEqual(
-        out.findings.filter((x) => x.severity === 'error').map((x) => x.message),
-        [
-          'QK_MASTER_KEY is a well-known placeholder value: anyone who guesses it is admin',
-          'QK_BACKUP_ENCRYPTION_KEY is all zeros: backups are encrypted with a key everyone knows',
-        ],
-      );
-      const short = await securityUpdates(
-        context(
-          sec.node,
-          { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE },
-          { config: { masterKey: 'abc123', apiKey: 'abc123' } },
-        ),
-      );
-      assert.ok(
-        short.findings.some(
-          (x) =>
-            x.severity === 'error' &&
-            x.message === 'QK_MASTER_KEY is shorter than 32 characters (6): anyone who guesses it is admin',
-        ),
-      );
-    });
-
-    it('finds an admin key unused for 91 days, and not one unused for 89', async () => {
-      const stale = await addKey(sec.node, 'admin', 'old laptop', new Date(NOW.getTime() - 91 * DAY));
-      const recent = await addKey(
-        sec.node,
-        'operator',
-        'counter 2',
-        new Date(NOW.getTime() - 200 * DAY),
-        new Date(NOW.getTime() - 89 * DAY),
-      );
-      try {
-        const out = await onCleanTree();
-        assert.equal(out.status, 'warning');
-        assert.deepEqual(fig(out).securityScan.apiKeys.staleKeys, [stale]);
-        assert.deepEqual(
-          serious(out.findings).map((x) => x.message),
-          [
-            `admin key "old laptop" (${stale}) unused for 91 days (never used since it was created on 2026-08-28); revoke it (DELETE /api/keys/${stale}) if nobody needs it`,
-          ],
-        );
-      } finally {
-        await sec.node.rt.store.deleteKey(stale);
-        await sec.node.rt.store.deleteKey(recent);
-      }
-    });
-
-    it('finds more admin keys than allowed (default 3; configurable)', async () => {
-      const ids = [];
-      for (let i = 0; i < 4; i++)
-        ids.push(await addKey(sec.node, 'admin', `admin ${i}`, new Date(NOW.getTime() - DAY)));
-      try {
-        const out = await onCleanTree();
-        assert.equal(out.status, 'warning');
-        assert.deepEqual(
-          serious(out.findings).map((x) => x.message),
-          [
-            '4 admin keys exist, more than the 3 allowed; give operators operator keys and revoke the admin keys nobody needs',
-          ],
-        );
-        const allowed = await securityUpdates(
-          context(sec.node, {
-            runNpm: fakeNpm({ audit: AUDIT_CLEAN }),
-            appRoot: sec.root.dir,
-            nodeVersion: SUPPORTED_NODE,
-            maxAdminKeys: 4,
-          }),
-        );
-        assert.deepEqual(serious(allowed.findings), []);
-      } finally {
-        for (const id of ids) await sec.node.rt.store.deleteKey(id);
-      }
     });
   });
 }

@@ -5,13 +5,22 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import type { Config } from '../../../src/config/index.js';
 import { sha256 } from '../../../src/domain/tokens.js';
-import type { StepContext, StepServices } from '../../../src/maintenance/step.js';
-import type { NpmResult, RunNpm } from '../../../src/maintenance/steps/security/index.js';
+import type { StepContext, StepOutcome, StepServices } from '../../../src/maintenance/step.js';
+import type { Finding } from '../../../src/maintenance/types.js';
+import { securityUpdates, type NpmResult, type RunNpm } from '../../../src/maintenance/steps/security/index.js';
 import { COMBOS, MASTER_KEY, type Combo } from '../../support/harness.js';
 import { stepContextOf } from '../../support/maintenance.js';
 import { openStepNode, type StepNode } from '../../support/step-node.js';
 
 export { COMBOS, MASTER_KEY, type Combo };
+
+/** A Node line that is supported on NOW, for tests whose subject is not the runtime. */
+const SUPPORTED_NODE = 'v24.11.0';
+
+/** The findings that change a run's status. */
+export const serious = (fs: Finding[]) =>
+  fs.filter((f) => f.severity === 'warning' || f.severity === 'error' || f.severity === 'critical');
+export const fig = (out: { figures: Record<string, unknown> }) => out.figures as any;
 
 /** The day these tests pretend it is (the day they were written): Node 20 is past its end of life. */
 export const NOW = new Date('2026-11-27T06:00:00.000Z');
@@ -84,8 +93,13 @@ export function fakeNpm(
 
 /** An app root with package.json and a lockfile: fastify and kysely ship, tsx is dev only, minimist comes through. */
 /** A node and an application folder opened before a describe's tests and closed after them. */
-export function securityFixture(combo: Combo): { node: StepNode; root: { dir: string; cleanup(): Promise<void> } } {
-  const f = {} as { node: StepNode; root: { dir: string; cleanup(): Promise<void> } };
+interface SecurityFixture {
+  readonly node: StepNode;
+  readonly root: { dir: string; cleanup(): Promise<void> };
+}
+
+export function securityFixture(combo: Combo): SecurityFixture {
+  const f = {} as { node: StepNode; root: SecurityFixture['root'] };
   before(async () => {
     f.node = await openNode(combo);
     f.root = await appRoot();
@@ -95,6 +109,19 @@ export function securityFixture(combo: Combo): { node: StepNode; root: { dir: st
     await f.root?.cleanup();
   });
   return f;
+}
+
+/**
+ * securityUpdates over a fixture's node and app root, on a clean dependency tree and a supported
+ * Node unless `services` says otherwise: what a test plants is all there is to find.
+ */
+export function scan(
+  sec: SecurityFixture,
+  services: StepServices = {},
+  opts: { config?: Partial<Config> } = {},
+): Promise<StepOutcome> {
+  const clean = { runNpm: fakeNpm({ audit: AUDIT_CLEAN }), appRoot: sec.root.dir, nodeVersion: SUPPORTED_NODE };
+  return securityUpdates(context(sec.node, { ...clean, ...services }, opts));
 }
 
 export async function appRoot(): Promise<{ dir: string; cleanup(): Promise<void> }> {

@@ -1,6 +1,6 @@
 import type { MetricSample } from '../../../store/maintenance-contract.js';
 import type { StepContext } from '../../step.js';
-import { summariseSamples, type SampleFigures } from '../performance/index.js';
+import { RouteTimes, summariseSamples, type RouteFigure, type SampleFigures } from '../performance/index.js';
 import { DAY_MS, round2 } from './settings.js';
 
 /**
@@ -47,12 +47,7 @@ export async function readSlices(
   return slices;
 }
 
-export interface WindowRoute {
-  readonly route: string;
-  readonly count: number;
-  readonly avgMs: number;
-  readonly p95Ms: number;
-  readonly worstP95Ms: number;
+export interface WindowRoute extends RouteFigure {
   /** Mean requests per second over the whole window. */
   readonly throughput: number;
 }
@@ -77,23 +72,8 @@ const sig4 = (n: number): number => Number(n.toPrecision(4));
 /** Merges day slices into one window: request-weighted, like `summariseSamples` over the whole span. */
 export function windowOf(slices: readonly Slice[]): WindowFigures {
   const seconds = (slices.length * DAY_MS) / 1000;
-  const routes = new Map<string, { count: number; sumMs: number; p95Sum: number; worst: number }>();
-  let counted = 0;
-  let sumMs = 0;
-  let p95Sum = 0;
-  for (const s of slices) {
-    for (const r of s.summary.routes) {
-      const a = routes.get(r.route) ?? { count: 0, sumMs: 0, p95Sum: 0, worst: 0 };
-      a.count += r.count;
-      a.sumMs += r.avgMs * r.count;
-      a.p95Sum += r.p95Ms * r.count;
-      a.worst = Math.max(a.worst, r.worstP95Ms);
-      routes.set(r.route, a);
-      counted += r.count;
-      sumMs += r.avgMs * r.count;
-      p95Sum += r.p95Ms * r.count;
-    }
-  }
+  const times = new RouteTimes();
+  for (const s of slices) for (const r of s.summary.routes) times.add(r.route, r.count, r.avgMs, r.p95Ms, r.worstP95Ms);
   const requestsAll = slices.reduce((n, s) => n + s.requestsAll, 0);
   const peaks = slices.map((s) => s.summary.observedPeakThroughput).filter((v): v is number => v !== null);
   const first = slices[0]?.start ?? new Date(0);
@@ -102,22 +82,13 @@ export function windowOf(slices: readonly Slice[]): WindowFigures {
     to: new Date(first.getTime() + slices.length * DAY_MS).toISOString(),
     days: slices.length,
     sampleCount: slices.reduce((n, s) => n + s.summary.sampleCount, 0),
-    requestsCounted: counted,
-    averageResponseTimeMs: counted > 0 ? round2(sumMs / counted) : null,
-    p95ResponseTimeMs: counted > 0 ? round2(p95Sum / counted) : null,
-    throughput: counted > 0 ? sig4(counted / seconds) : null,
+    requestsCounted: times.requests,
+    averageResponseTimeMs: times.averageMs,
+    p95ResponseTimeMs: times.p95Ms,
+    throughput: times.requests > 0 ? sig4(times.requests / seconds) : null,
     peakThroughput: peaks.length > 0 ? Math.max(...peaks) : null,
     errorRatePercent: requestsAll > 0 ? round2((slices.reduce((n, s) => n + s.errors, 0) / requestsAll) * 100) : null,
-    routes: [...routes]
-      .map(([route, a]) => ({
-        route,
-        count: a.count,
-        avgMs: round2(a.sumMs / a.count),
-        p95Ms: round2(a.p95Sum / a.count),
-        worstP95Ms: a.worst,
-        throughput: sig4(a.count / seconds),
-      }))
-      .sort((a, b) => b.p95Ms - a.p95Ms),
+    routes: times.figures().map((r) => ({ ...r, throughput: sig4(r.count / seconds) })),
   };
 }
 

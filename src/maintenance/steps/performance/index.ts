@@ -7,7 +7,8 @@ import { errorText, Parts } from '../shared/measure.js';
 import { probeThroughput, ProbeUnreachableError, type ProbeResult } from './probe.js';
 import { METHOD, summariseSamples, type SampleFigures } from './samples.js';
 
-export { summariseSamples, type RouteFigure, type SampleFigures } from './samples.js';
+export { summariseSamples, type SampleFigures } from './samples.js';
+export { RouteTimes, type RouteFigure } from './route-times.js';
 export { probeThroughput, ProbeUnreachableError, type ProbeResult } from './probe.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -96,23 +96,8 @@ export async function purgeIfFragmented(
   const after = await readAllocator(live);
   const afterReading = isNotAvailable(after) ? null : after;
   const recovered = afterReading === null ? null : before.allocatorFragBytes - afterReading.allocatorFragBytes;
-  if (isNotAvailable(done))
-    return {
-      status: 'refused',
-      before,
-      after: afterReading,
-      fragBytesRecovered: recovered,
-      limits,
-      reason: done.reason,
-    };
-  if (!done)
-    return {
-      status: 'refused',
-      before,
-      after: afterReading,
-      fragBytesRecovered: recovered,
-      limits,
-      reason: 'MEMORY PURGE did not answer OK',
-    };
-  return { status: 'purged', before, after: afterReading, fragBytesRecovered: recovered, limits };
+  const reading = { before, after: afterReading, fragBytesRecovered: recovered, limits };
+  if (isNotAvailable(done)) return { status: 'refused', ...reading, reason: done.reason };
+  if (!done) return { status: 'refused', ...reading, reason: 'MEMORY PURGE did not answer OK' };
+  return { status: 'purged', ...reading };
 }
