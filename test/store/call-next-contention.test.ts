@@ -132,8 +132,14 @@ describe('a call held up by another writer waits its bound, then answers unavail
       held = holdLock(9000);
       await new Promise((r) => setTimeout(r, 200));
       const t0 = performance.now();
-      await assert.rejects(s.callNext('q3', 'called', null, new Date()), isUnavailable);
+      // A second call waits behind the first in this node's line; by the time the first gives up
+      // it has waited past the line's own bound, so it answers unavailable without trying.
+      const head = s.callNext('q3', 'called', null, new Date());
+      const behind = s.callNext('q3', 'called', null, new Date());
+      await assert.rejects(head, isUnavailable);
       const waited = performance.now() - t0;
+      await assert.rejects(behind, isUnavailable);
+      assert.ok(performance.now() - t0 < 8500, 'the call behind did not wait a bound of its own');
       assert.ok(waited >= 5500 && waited < 8500, `gave up after the bound, not before: ${Math.round(waited)} ms`);
       assert.equal((await s.getQueue('q3'))?.waitingCount, 39, 'the refused call took nobody');
       await held;
