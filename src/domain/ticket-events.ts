@@ -5,7 +5,7 @@ import { QueueWatch, streamEnd, viewKey, type PassReport, type StreamEnd, type W
 import type { TicketRecord, TicketStatus } from './types.js';
 import type { TicketView } from './views.js';
 
-export type { PassReport, StreamEnd } from './queue-watch.js';
+export type { StreamEnd } from './queue-watch.js';
 
 /** Even with no message (one lost without a trace), every watched queue is checked this often. */
 const RESYNC_MS = 15_000;
