@@ -52,7 +52,7 @@ export class KyselyStore implements Store {
   private readonly hot: ReturnType<typeof hotReads>;
   private readonly callHints = new CallHints();
   private readonly lanes = new QueueLanes((queueId, calls) =>
-    this.run(() => tickets.callNext(this.d.db, queueId, calls, this.callHints)),
+    this.run(() => tickets.callNext(this.d.db, queueId, calls, this.callHints, this.d.boundLockWait)),
   );
 
   constructor(private readonly d: DialectParts) {
@@ -141,7 +141,7 @@ export class KyselyStore implements Store {
     const queueId = await this.run(() => tickets.queueOfTicket(this.d.db, id));
     if (queueId === null) return { kind: 'not_found' };
     return this.lanes.write(queueId, () =>
-      this.run(() => tickets.transition(this.d.db, queueId, id, from, change, now)),
+      this.run(() => tickets.transition(this.d.db, queueId, id, from, change, now, this.d.boundLockWait)),
     );
   };
   /** A sweep of the background, which may expire many tickets at once. */

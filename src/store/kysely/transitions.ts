@@ -15,6 +15,8 @@ const EWMA_ALPHA = 0.2;
 /** A gap longer than this between completions means the desk was idle, not slow. */
 const MAX_SAMPLE_SECONDS = 3600;
 
+type LockWaitBound = (trx: Kysely<DB>) => Promise<void>;
+
 /** One call-next of a batch: each keeps its own desk, time and session end. */
 export interface CallRequest {
   readonly to: 'called' | 'admitted';
@@ -34,8 +36,10 @@ export async function callNext(
   queueId: string,
   calls: readonly CallRequest[],
   hints: CallHints,
+  boundLockWait?: LockWaitBound,
 ): Promise<(TicketRecord | null)[]> {
   const taken = await db.transaction().execute(async (trx) => {
+    await boundLockWait?.(trx);
     let q = await lockQueue(trx, queueId);
     if (!q) throw new AppError('not_found', 'queue not found');
     if (q.status === 'paused') throw new AppError('conflict', 'queue is paused; resume it to call tickets');
@@ -96,9 +100,11 @@ export async function transition(
   from: readonly TicketStatus[],
   change: TransitionChange,
   at: Date,
+  boundLockWait?: LockWaitBound,
 ): Promise<TransitionOutcome> {
   const now = at.getTime();
   return db.transaction().execute(async (trx) => {
+    await boundLockWait?.(trx);
     // Queue first, then ticket: every writer takes the locks in this order, so none deadlock.
     const q = await lockQueue(trx, queueId);
     const cur = await trx.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();

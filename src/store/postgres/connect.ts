@@ -24,12 +24,15 @@ export interface PostgresOptions {
  * connection); a connection that has not answered after 3.5 s is dropped, so a silent network costs
  * a request at most a few seconds and a 503. A transaction left open by a vanished client releases
  * its locks after 10 s.
- *
- * A wait for a row lock (another node's write of the same queue) is bounded apart from that: it
- * ends after 1.5 s with 55P03, which rolls back and is retried (store retry policy, 4 attempts),
- * so a lock held up to about 6 s costs a wait, not a 503, while a slow statement still ends at 3 s.
  */
-const REQUEST = { statementMs: 3000, deadlineMs: 3500, acquireMs: 2000, lockMs: 1500 };
+const REQUEST = { statementMs: 3000, deadlineMs: 3500, acquireMs: 2000 };
+/**
+ * A desk's write waiting for the queue's row lock (another node's write of the same queue) gives up
+ * sooner than a statement: after 1.5 s with 55P03, which rolls back and is retried (store retry
+ * policy, 4 attempts), so a lock held up to about 6 s costs a wait, not a 503, while a slow
+ * statement still ends at 3 s. Set per transaction, so no other statement's lock waits change.
+ */
+const QUEUE_LOCK_WAIT = sql.raw(`SET LOCAL lock_timeout = 1500`);
 const IDLE_IN_TRANSACTION_MS = 10_000;
 
 interface PoolDeadlines {
@@ -38,8 +41,6 @@ interface PoolDeadlines {
   readonly deadlineMs: number;
   /** Both the connection handshake and the wait for a free client of a busy pool. */
   readonly acquireMs: number;
-  /** A wait for a lock ends sooner than the statement: see REQUEST. */
-  readonly lockMs?: number;
 }
 
 /**
@@ -75,6 +76,9 @@ export function openPostgres(opts: PostgresOptions): DialectParts & { pool: pg.P
       await sql`SELECT 1`.execute(db);
     },
     insertTickets: insertTicketsUnnest,
+    boundLockWait: async (trx) => {
+      await QUEUE_LOCK_WAIT.execute(trx);
+    },
     readDirect: async <T>(text: string, params: readonly unknown[]) =>
       (await pool.query(text, [...params])).rows as T[],
     joinInOneStatement,
@@ -94,7 +98,6 @@ function createPool(opts: PostgresOptions, p: PoolDeadlines): pg.Pool {
     idleTimeoutMillis: 30_000,
     options: `-c search_path=${opts.schema}`,
     statement_timeout: p.statementMs,
-    ...(p.lockMs !== undefined ? { lock_timeout: p.lockMs } : {}),
     idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
