@@ -34,6 +34,16 @@ export interface Watch {
   last: string;
 }
 
+/**
+ * What a queue-wide follower is told after a pass: the queue as the pass read it (null once it is
+ * gone) and whether a change was heard since the last pass. A pass with nothing heard is the
+ * periodic check or a catch-up, which changed nothing unless the queue row says otherwise.
+ */
+export interface PassReport {
+  readonly queue: Queue | null;
+  readonly heard: boolean;
+}
+
 interface Watched {
   view: TicketView;
   readonly watches: Set<Watch>;
@@ -59,8 +69,10 @@ export interface PassSources {
 export class QueueWatch {
   readonly tickets = new Map<string, Watched>();
   /** Queue-wide followers (the operator and board streams), told after every pass. */
-  readonly followers = new Set<() => void>();
+  readonly followers = new Set<(pass: PassReport) => void>();
   private pending = new Map<string, TicketNote>();
+  /** A bus message (or a gap in them) since the last pass began. */
+  private heard = false;
   private readonly lastSeq = new Map<string, number>();
   private verifyAll = false;
   private timer: NodeJS.Timeout | null = null;
@@ -99,6 +111,7 @@ export class QueueWatch {
 
   /** A bus message: notes for local watchers are kept for the next pass. */
   receive(note: QueueNote | null): void {
+    this.heard = true;
     if (note === null) this.verifyAll = true;
     else {
       const last = this.lastSeq.get(note.node);
@@ -112,6 +125,7 @@ export class QueueWatch {
   /** Messages may have been lost (the bus reconnected): the next pass reads every watched ticket. */
   resync(): void {
     this.verifyAll = true;
+    this.heard = true;
     this.schedule();
   }
 
@@ -159,13 +173,15 @@ export class QueueWatch {
     this.pending = new Map();
     const all = this.verifyAll;
     this.verifyAll = false;
+    const heard = this.heard;
+    this.heard = false;
     let queue: Queue;
     try {
       queue = await this.sources.queue(this.queueId);
     } catch (e) {
       if (!(isAppError(e) && e.code === 'not_found')) throw e;
       this.endAll('deleted');
-      return this.tellFollowers();
+      return this.tellFollowers({ queue: null, heard: true });
     }
     const ranks = this.tickets.size > 0 ? await this.ranks() : new Map<string, number>();
     const unsure: string[] = [];
@@ -186,11 +202,11 @@ export class QueueWatch {
     // A resync rereads every watched ticket: a few at a time, not one round trip after another.
     for (let i = 0; i < unsure.length; i += REREADS_AT_ONCE)
       await Promise.all(unsure.slice(i, i + REREADS_AT_ONCE).map((id) => this.reread(id)));
-    this.tellFollowers();
+    this.tellFollowers({ queue, heard });
   }
 
-  private tellFollowers(): void {
-    for (const f of [...this.followers]) f();
+  private tellFollowers(pass: PassReport): void {
+    for (const f of [...this.followers]) f(pass);
   }
 
   /** Zero-based ranks of the watched tickets that are waiting. */

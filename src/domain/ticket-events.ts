@@ -1,7 +1,7 @@
 import type { Bus, LiveIndex } from '../live/contract.js';
 import { decodeNote, encodeNote, noteOf, type TicketNote } from './live-notes.js';
 import type { QueueService } from './queue-service.js';
-import { QueueWatch, streamEnd, viewKey, type StreamEnd, type Watch } from './queue-watch.js';
+import { QueueWatch, streamEnd, viewKey, type PassReport, type StreamEnd, type Watch } from './queue-watch.js';
 import type { TicketRecord, TicketStatus } from './types.js';
 import type { TicketView } from './views.js';
 
@@ -32,12 +32,15 @@ export class TicketEvents {
     private readonly nodeId: string,
     private readonly onError: (e: unknown) => void,
   ) {
-    this.resyncTimer = setInterval(() => {
-      for (const q of this.queues.values()) q.schedule();
-    }, RESYNC_MS).unref();
+    this.resyncTimer = setInterval(() => this.checkAll(), RESYNC_MS).unref();
     this.offGap = bus.onGap(() => {
       for (const q of this.queues.values()) q.resync();
     });
+  }
+
+  /** The periodic check: a pass over every watched queue, whether or not a change was heard. */
+  checkAll(): void {
+    for (const q of this.queues.values()) q.schedule();
   }
 
   /** A ticket moved: its note goes out with the others of this turn of the event loop. */
@@ -129,9 +132,9 @@ export class TicketEvents {
   }
 
   /** Queue-wide streams: `onPass` runs after every pass over the queue's changes (coalesced). */
-  follow(queueId: string, onPass: () => void): () => void {
+  follow(queueId: string, onPass: (pass: PassReport) => void): () => void {
     const q = this.group(queueId);
-    const f = (): void => onPass();
+    const f = (pass: PassReport): void => onPass(pass);
     q.followers.add(f);
     return () => {
       if (!q.followers.delete(f)) return;

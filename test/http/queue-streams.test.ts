@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { call, COMBOS, MASTER_KEY, type Node, suiteNodes } from '../support/harness.js';
+import { call, COMBOS, MASTER_KEY, type Node, sleep, suiteNodes } from '../support/harness.js';
 import { assertError, createQueue, join, SseReader } from './helpers.js';
 
 /**
@@ -62,6 +62,42 @@ for (const combo of COMBOS) {
         assert.match(await text(), /event: changed/, 'a first note at once');
         await join(act().url, q);
         assert.match(await text(), /event: changed/, 'a note after the join');
+      } finally {
+        await reader.cancel();
+      }
+    });
+
+    test('the change stream stays quiet while nothing changes, through the periodic check', async () => {
+      const q = (await createQueue(act().url)).id;
+      await join(act().url, q);
+      const res = await fetch(`${watch().url}/api/queues/${q}/changes`, {
+        headers: { authorization: `Bearer ${MASTER_KEY}` },
+      });
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      let reading: Promise<ReadableStreamReadResult<Uint8Array>> | null = null;
+      /** What the stream sends within `ms`, or until a `changed` event. */
+      const within = async (ms: number): Promise<string> => {
+        let got = '';
+        const end = performance.now() + ms;
+        for (;;) {
+          const left = end - performance.now();
+          if (left <= 0 || got.includes('event: changed')) return got;
+          reading ??= reader.read();
+          const r = await Promise.race([reading, sleep(left).then(() => null)]);
+          if (r === null) return got;
+          reading = null;
+          got += new TextDecoder().decode(r.value);
+        }
+      };
+      try {
+        assert.match(await within(2000), /event: changed/, 'the first note');
+        // The catch-up pass after subscribing has run by now; the periodic check runs on every node.
+        for (const n of nodes) n.rt.events.checkAll();
+        assert.doesNotMatch(await within(1500), /event: changed/, 'no note when nothing changed');
+        await call(act().url, 'POST', `/api/queues/${q}/call-next`);
+        assert.match(await within(5000), /event: changed/, 'a note after the call');
+        for (const n of nodes) n.rt.events.checkAll();
+        assert.doesNotMatch(await within(1500), /event: changed/, 'quiet again');
       } finally {
         await reader.cancel();
       }

@@ -20,12 +20,15 @@ export function storeFixtures(label: string) {
     if (!TEST_DATABASE_URL || schemas.size === 0) return;
     for (const s of schemas) await dropSchema(TEST_DATABASE_URL, s);
   });
+  const schemaOf = (name: string): string => `${base}_${name}`;
   return {
     dir,
+    /** The PostgreSQL schema `postgres(name)` opens, for a test's own client. */
+    schemaOf,
     sqlite: (file: string): Store => openStore({ kind: 'sqlite', path: join(dir, file) }),
     /** A schema per name; opening the same name twice gives two stores (two nodes) on one schema. */
     postgres: (name: string): Store => {
-      const schema = `${base}_${name}`;
+      const schema = schemaOf(name);
       schemas.add(schema);
       return openStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema });
     },

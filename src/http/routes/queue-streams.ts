@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { Queue } from '../../domain/types.js';
 import type { AppContext } from '../../runtime/context.js';
 import { requireRole } from '../auth.js';
 import { BOARD_SIZE, boardView } from '../pages/views.js';
@@ -13,6 +14,9 @@ import { startSse } from '../sse.js';
 const NOTE_EVERY_MS = 250;
 /** A board whose queue is gone stops asking for an hour. */
 const END_RETRY_MS = 3_600_000;
+
+/** Every write of a queue or of one of its tickets moves the queue row's `updatedAt` or its count. */
+const stamp = (q: Queue): string => `${q.updatedAt.getTime()}|${q.waitingCount}|${q.status}`;
 
 /** The display board's public data: the public queue view and the most recently called tickets. */
 export async function loadBoard(ctx: AppContext, queueId: string) {
@@ -48,7 +52,7 @@ export function queueStreamRoutes(ctx: AppContext): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        await ctx.service.queue(req.params.id);
+        let shown: string | null = stamp(await ctx.service.queue(req.params.id));
         reply.hijack();
         const sse = startSse(reply.raw, {});
         let pending: NodeJS.Timeout | null = null;
@@ -60,7 +64,14 @@ export function queueStreamRoutes(ctx: AppContext): FastifyPluginAsyncZod {
           }, NOTE_EVERY_MS);
         };
         sse.send('changed', {});
-        const stop = ctx.events.follow(req.params.id, note);
+        // The periodic pass and the catch-up after subscribing hear nothing: they note a change
+        // only when the queue row moved (a message lost on the way), so an idle queue stays quiet.
+        const stop = ctx.events.follow(req.params.id, (pass) => {
+          const now = pass.queue ? stamp(pass.queue) : null;
+          if (!pass.heard && now === shown) return;
+          shown = now;
+          note();
+        });
         reply.raw.on('close', () => {
           if (pending) clearTimeout(pending);
           stop();

@@ -43,6 +43,12 @@ export interface DialectParts {
     reqs: readonly JoinRequest[],
     now: number,
   ) => Promise<Selectable<QueuesTable> | undefined>;
+  /**
+   * Runs first in a desk's write transaction (call-next, a ticket transition): bounds its wait for
+   * the queue's row lock apart from the statement deadline (PostgreSQL). SQLite's writer lock has
+   * its busy timeout already.
+   */
+  readonly boundLockWait?: (trx: Kysely<DB>) => Promise<void>;
   /** Inserts new tickets inside the caller's transaction; without it, multi-row INSERTs in chunks. */
   readonly insertTickets?: (trx: Kysely<DB>, rows: readonly Insertable<TicketsTable>[]) => Promise<void>;
   admin(db: Kysely<DB>): DatabaseAdmin;

@@ -30,6 +30,7 @@ import * as keys from './keys.js';
 import { KyselyMaintenanceStore } from './maintenance.js';
 import * as queues from './queues.js';
 import { CallHints } from './call-hints.js';
+import { QueueLanes } from './queue-lanes.js';
 import { hotReads } from './hot-reads.js';
 import * as tickets from './tickets.js';
 import { retrying } from './retry.js';
@@ -50,6 +51,9 @@ export class KyselyStore implements Store {
   private readonly run: <T>(fn: () => Promise<T>) => Promise<T>;
   private readonly hot: ReturnType<typeof hotReads>;
   private readonly callHints = new CallHints();
+  private readonly lanes = new QueueLanes((queueId, calls) =>
+    this.run(() => tickets.callNext(this.d.db, queueId, calls, this.callHints, this.d.boundLockWait)),
+  );
 
   constructor(private readonly d: DialectParts) {
     this.kind = d.kind;
@@ -127,13 +131,19 @@ export class KyselyStore implements Store {
     now: Date,
     admittedUntil?: number,
   ): Promise<TicketRecord | null> =>
-    this.run(() => tickets.callNext(this.d.db, queueId, to, counter, now, this.callHints, admittedUntil));
-  transition = (
+    this.lanes.call(queueId, { to, counter, at: now, ...(admittedUntil !== undefined ? { admittedUntil } : {}) });
+  transition = async (
     id: string,
     from: readonly TicketStatus[],
     change: TransitionChange,
     now: Date,
-  ): Promise<TransitionOutcome> => this.run(() => tickets.transition(this.d.db, id, from, change, now));
+  ): Promise<TransitionOutcome> => {
+    const queueId = await this.run(() => tickets.queueOfTicket(this.d.db, id));
+    if (queueId === null) return { kind: 'not_found' };
+    return this.lanes.write(queueId, () =>
+      this.run(() => tickets.transition(this.d.db, queueId, id, from, change, now, this.d.boundLockWait)),
+    );
+  };
   /** A sweep of the background, which may expire many tickets at once. */
   expireWaiting = (now: Date): Promise<TicketRecord[]> => this.run(() => tickets.expireWaiting(this.d.background, now));
   /** Every queue's waiting order is background work (index rebuilds, checks): it gets the longer deadline. */

@@ -7,7 +7,7 @@ import type { DB } from './schema.js';
 
 /** Ticket operations: joins in `join.ts`, status changes in `transitions.ts`, reads here. */
 export { joinMany } from './join.js';
-export { callNext, expireWaiting, transition } from './transitions.js';
+export { callNext, expireWaiting, queueOfTicket, transition } from './transitions.js';
 
 export async function listTickets(
   db: Kysely<DB>,

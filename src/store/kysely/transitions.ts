@@ -15,22 +15,37 @@ const EWMA_ALPHA = 0.2;
 /** A gap longer than this between completions means the desk was idle, not slow. */
 const MAX_SAMPLE_SECONDS = 3600;
 
+type LockWaitBound = (trx: Kysely<DB>) => Promise<void>;
+
+/** One call-next of a batch: each keeps its own desk, time and session end. */
+export interface CallRequest {
+  readonly to: 'called' | 'admitted';
+  readonly counter: string | null;
+  readonly at: Date;
+  /** An admission: when its session ends (epoch ms). */
+  readonly admittedUntil?: number;
+}
+
+/**
+ * Takes the first waiting tickets for a batch of calls in one transaction under the queue's lock:
+ * the n-th call gets the n-th ticket in line (high priority, then lowest seq), or null once the
+ * line is empty. Calls that meet at one queue thus cost one lock wait and one commit together.
+ */
 export async function callNext(
   db: Kysely<DB>,
   queueId: string,
-  to: 'called' | 'admitted',
-  counter: string | null,
-  at: Date,
+  calls: readonly CallRequest[],
   hints: CallHints,
-  admittedUntil?: number,
-): Promise<TicketRecord | null> {
-  const now = at.getTime();
+  boundLockWait?: LockWaitBound,
+): Promise<(TicketRecord | null)[]> {
   const taken = await db.transaction().execute(async (trx) => {
-    const q = await lockQueue(trx, queueId);
+    await boundLockWait?.(trx);
+    let q = await lockQueue(trx, queueId);
     if (!q) throw new AppError('not_found', 'queue not found');
     if (q.status === 'paused') throw new AppError('conflict', 'queue is paused; resume it to call tickets');
     const createdAt = Number(q.created_at);
-    // The first waiting ticket of each priority, each scan starting past its bound, in one round trip.
+    const lastSeq = Number(q.last_seq);
+    // The first waiting tickets of each priority, each scan starting past its bound, in one round trip.
     const first = (rank: number) =>
       trx
         .selectFrom('tickets')
@@ -38,40 +53,60 @@ export async function callNext(
         .where('queue_id', '=', queueId)
         .where('status', '=', 'waiting')
         .where('priority', '=', rank)
-        .where('seq', '>', hints.floor(queueId, createdAt, Number(q.last_seq), rank))
+        .where('seq', '>', hints.floor(queueId, createdAt, lastSeq, rank))
         .orderBy('seq')
-        .limit(1);
+        .limit(calls.length);
     const [high, normal] = PRIORITY_RANKS;
     const next = await trx
       .selectFrom(first(high).as('h'))
       .selectAll()
       .unionAll(trx.selectFrom(first(normal).as('n')).selectAll())
       .orderBy('priority')
-      .limit(1)
-      .executeTakeFirst();
-    if (!next) return null;
-    const change = { to, counter, ...(admittedUntil !== undefined ? { admittedUntil } : {}) };
-    const changed = await applyChange(trx, q, next, change, now);
-    return { row: changed.row, createdAt, rank: Number(next.priority), seq: Number(next.seq) };
+      .orderBy('seq')
+      .limit(calls.length)
+      .execute();
+    const rows: Selectable<TicketsTable>[] = [];
+    for (const [i, cur] of next.entries()) {
+      const { to, counter, at, admittedUntil } = calls[i] as CallRequest;
+      const changed = await applyChange(
+        trx,
+        q,
+        cur,
+        { to, counter, ...(admittedUntil !== undefined ? { admittedUntil } : {}) },
+        at.getTime(),
+      );
+      q = changed.queue;
+      rows.push(changed.row);
+    }
+    return { createdAt, rows };
   });
-  if (!taken) return null;
-  hints.taken(queueId, taken.createdAt, taken.rank, taken.seq);
-  return toTicket(taken.row);
+  for (const r of taken.rows) hints.taken(queueId, taken.createdAt, Number(r.priority), Number(r.seq));
+  return calls.map((_, i) => {
+    const row = taken.rows[i];
+    return row ? toTicket(row) : null;
+  });
+}
+
+/** The queue a ticket belongs to, which never changes: what a write must lock before the ticket. */
+export async function queueOfTicket(db: Kysely<DB>, id: string): Promise<string | null> {
+  const r = await db.selectFrom('tickets').select('queue_id').where('id', '=', id).executeTakeFirst();
+  return r?.queue_id ?? null;
 }
 
 export async function transition(
   db: Kysely<DB>,
+  queueId: string,
   id: string,
   from: readonly TicketStatus[],
   change: TransitionChange,
   at: Date,
+  boundLockWait?: LockWaitBound,
 ): Promise<TransitionOutcome> {
   const now = at.getTime();
   return db.transaction().execute(async (trx) => {
-    const peek = await trx.selectFrom('tickets').select('queue_id').where('id', '=', id).executeTakeFirst();
-    if (!peek) return { kind: 'not_found' };
+    await boundLockWait?.(trx);
     // Queue first, then ticket: every writer takes the locks in this order, so none deadlock.
-    const q = await lockQueue(trx, peek.queue_id);
+    const q = await lockQueue(trx, queueId);
     const cur = await trx.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
     if (!q || !cur) return { kind: 'not_found' };
     if (!from.includes(cur.status as TicketStatus)) return { kind: 'conflict', current: cur.status as TicketStatus };
@@ -90,7 +125,7 @@ async function applyChange(
   cur: Selectable<TicketsTable>,
   change: TransitionChange,
   now: number,
-): Promise<{ row: Selectable<TicketsTable>; position: number | null }> {
+): Promise<{ row: Selectable<TicketsTable>; position: number | null; queue: Selectable<QueuesTable> }> {
   const wasWaiting = cur.status === 'waiting';
   const isWaiting = change.to === 'waiting';
   // Back into the waiting order means the back of it: call-next's lower bounds rely on this.
@@ -119,19 +154,16 @@ async function applyChange(
   const completed = change.to === 'served' || change.to === 'admitted';
   const ewma = completed ? nextEwma(q, now, waiting) : null;
   const calibration = change.to === 'called' || change.to === 'admitted' ? measureQuote(q, cur, now) : null;
-  await trx
-    .updateTable('queues')
-    .set({
-      waiting_count: waiting,
-      waiting_high: waitingHigh,
-      updated_at: now,
-      ...(fresh ? { last_seq: seq } : {}),
-      ...(completed ? { last_completed_at: now } : {}),
-      ...(ewma ?? {}),
-      ...(calibration ?? {}),
-    })
-    .where('id', '=', q.id)
-    .execute();
+  const queuePatch = {
+    waiting_count: waiting,
+    waiting_high: waitingHigh,
+    updated_at: now,
+    ...(fresh ? { last_seq: seq } : {}),
+    ...(completed ? { last_completed_at: now } : {}),
+    ...(ewma ?? {}),
+    ...(calibration ?? {}),
+  };
+  await trx.updateTable('queues').set(queuePatch).where('id', '=', q.id).execute();
   const position =
     isWaiting && fresh
       ? (positionsAtBack({ waiting_count: waiting, waiting_high: waitingHigh }, [
@@ -142,7 +174,7 @@ async function applyChange(
   // A waiting ticket that leaves the order, or goes to its back, gives up its place.
   const left = wasWaiting && (!isWaiting || fresh) ? { priority: Number(cur.priority), seq: Number(cur.seq) } : null;
   await recordEvents(trx, q, type ? [{ type, row, position }] : [], now, left ? [left] : []);
-  return { row, position };
+  return { row, position, queue: { ...q, ...queuePatch } };
 }
 
 /**
@@ -209,7 +241,7 @@ export async function expireWaiting(db: Kysely<DB>, at: Date): Promise<TicketRec
       .where('created_at', '<', at.getTime() - ttl * 1000)
       .execute();
     for (const s of stale) {
-      const r = await transition(db, s.id, ['waiting'], { to: 'expired' }, at);
+      const r = await transition(db, q.id, s.id, ['waiting'], { to: 'expired' }, at);
       if (r.kind === 'ok') expired.push(r.ticket);
     }
   }

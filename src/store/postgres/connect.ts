@@ -26,6 +26,13 @@ export interface PostgresOptions {
  * its locks after 10 s.
  */
 const REQUEST = { statementMs: 3000, deadlineMs: 3500, acquireMs: 2000 };
+/**
+ * A desk's write waiting for the queue's row lock (another node's write of the same queue) gives up
+ * sooner than a statement: after 1.5 s with 55P03, which rolls back and is retried (store retry
+ * policy, 4 attempts), so a lock held up to about 6 s costs a wait, not a 503, while a slow
+ * statement still ends at 3 s. Set per transaction, so no other statement's lock waits change.
+ */
+const QUEUE_LOCK_WAIT = sql.raw(`SET LOCAL lock_timeout = 1500`);
 const IDLE_IN_TRANSACTION_MS = 10_000;
 
 interface PoolDeadlines {
@@ -69,6 +76,9 @@ export function openPostgres(opts: PostgresOptions): DialectParts & { pool: pg.P
       await sql`SELECT 1`.execute(db);
     },
     insertTickets: insertTicketsUnnest,
+    boundLockWait: async (trx) => {
+      await QUEUE_LOCK_WAIT.execute(trx);
+    },
     readDirect: async <T>(text: string, params: readonly unknown[]) =>
       (await pool.query(text, [...params])).rows as T[],
     joinInOneStatement,
