@@ -28,6 +28,25 @@ for (const combo of COMBOS) {
       assert.equal((await getTicket(node.url, t.id, t.token)).status, 200, 'the right token still works');
     });
 
+    test('an answer given from the node’s caches has the body and headers of the full path', async () => {
+      const q = (await createQueue(node.url)).id;
+      const t = await join(node.url, q);
+      const polls: Awaited<ReturnType<typeof getTicket>>[] = [];
+      // The first poll takes the full path; the next ones are answered from the caches.
+      for (let i = 0; i < 3; i++) polls.push(await getTicket(node.url, t.id, t.token));
+      const headers = (r: (typeof polls)[number]) =>
+        Object.fromEntries([...r.headers].filter(([name]) => name !== 'date'));
+      const [first, ...rest] = polls;
+      assert.ok(first);
+      assert.equal(first.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.equal(first.headers.get('x-content-type-options'), 'nosniff');
+      for (const r of rest) {
+        assert.equal(r.status, 200);
+        assert.deepEqual(r.body, first.body);
+        assert.deepEqual(headers(r), headers(first));
+      }
+    });
+
     /**
      * Every ticket's answer, polled twice so that the second comes from what the node keeps,
      * against the view built from the database: its row, and its place in the database's calling
