@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { httpBench, SURGE_CONNECTIONS, type HttpFigures, type Measured } from './http.js';
+import { httpBench, SURGE_CONNECTIONS, type HttpFigures } from './http.js';
+import { httpLines, joinTarget, statusTarget } from './http-report.js';
 import { outboxBench, outboxSection, type OutboxFigures } from './outbox.js';
 import { liveLines, liveRows, liveTargets } from './live-report.js';
 import { lookupScale, rebuildScale } from './scale.js';
@@ -38,10 +39,26 @@ async function surgeRows(): Promise<SurgeFigures[]> {
   return rows;
 }
 
+/** The embedded backend's HTTP rows: bare route before and after, join, status and call-next. */
+const embeddedHttp = (): Promise<HttpFigures> => httpBench('SQLite + in-process', {}, seconds, quick ? 10_000 : 60_000);
+
 const sharedUrls = pgUrl && redisUrl ? { pgUrl, redisUrl } : null;
 
 /** Sections that can run alone: `npm run bench -- --only <name>` prints one; BENCHMARKS.md is left as it is. */
 const SECTIONS: Record<string, () => Promise<{ lines: string[]; rows: unknown }>> = {
+  http: async () => {
+    const h = await embeddedHttp();
+    return {
+      lines: [
+        ...httpLines(h),
+        '| target | measured in this run | verdict |',
+        '|---|---|---|',
+        joinTarget(h),
+        statusTarget(h),
+      ],
+      rows: h,
+    };
+  },
   outbox: async () => {
     const rows = await outboxRows();
     return { lines: outboxSection(rows), rows };
@@ -68,7 +85,7 @@ if (onlyArg) {
 }
 
 const http: HttpFigures[] = [];
-http.push(await httpBench('SQLite + in-process', {}, seconds, quick ? 10_000 : 60_000));
+http.push(await embeddedHttp());
 const sharedEnv = pgEnv('bench');
 if (sharedEnv) http.push(await httpBench('PostgreSQL + Redis', sharedEnv, seconds, quick ? 3_000 : 15_000));
 const outbox = await outboxRows();
@@ -79,11 +96,6 @@ const rebuild = await rebuildScale(quick ? 100_000 : 1_000_000);
 const surges = await surgeRows();
 const live = await liveRows(quick, sharedUrls);
 
-const ratio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(2) : 'n/a');
-const us = (v: number | null): string => (v === null ? 'n/a' : String(v));
-const row = (name: string, r: Measured, base: number, shared: boolean) =>
-  `| ${name} | ${r.rps.toLocaleString('en')} | ${r.p50} | ${r.p99} | ${ratio(r.rps, base)} | ${r.non2xx + r.errors} | ${us(r.serverCpuUs)} |${shared ? ` ${us(r.postgresCpuUs)} | ${us(r.redisCpuUs)} |` : ''}`;
-
 const lines = [
   '# Benchmarks',
   '',
@@ -92,34 +104,7 @@ const lines = [
   `Load: autocannon in its own process on loopback, 32 connections, ${seconds} s per route ${quick ? 'without a warm-up (a smoke run: not figures to quote)' : `after an unmeasured warm-up of ${Math.max(1, Math.round(seconds / 4))} s on the same route`}. The server is the production build (\`bin/queuekeeper.js serve\`, LOG_LEVEL=warn, join rate limit off). Ratios are against the bare Fastify route measured in the same run, twice (before and after the queue routes, served by the same Node), taking the faster run so that a slow spell of this shared host cannot flatter a ratio. The CPU columns are user + system time per request over the measured run, read from /proc: the server process, and on PostgreSQL + Redis all PostgreSQL backends and the Redis server (which also serve anything else on this machine).`,
   '',
 ];
-for (const h of http) {
-  const base = h.hello.rps;
-  const sh = h.combo.startsWith('PostgreSQL');
-  lines.push(
-    `## HTTP, ${h.combo}`,
-    '',
-    `| route | req/s | p50 ms | p99 ms | ratio to bare | non-2xx + errors | server CPU µs/req |${sh ? ' PostgreSQL CPU µs/req | Redis CPU µs/req |' : ''}`,
-    `|---|---|---|---|---|---|---|${sh ? '---|---|' : ''}`,
-  );
-  lines.push(
-    row(
-      `(a) bare Fastify hello (faster of ${h.helloRuns.map((r) => r.toLocaleString('en')).join(' and ')}, measured before and after the others)`,
-      h.hello,
-      base,
-      sh,
-    ),
-    row('(b) join `POST /api/queues/:id/tickets`', h.join, base, sh),
-    row(`(b′) join, ${SURGE_CONNECTIONS} connections`, h.joinSurge, base, sh),
-    row(
-      `(c) status \`GET /api/tickets/:id\` (${h.waitingDuringStatus.toLocaleString('en')} waiting)`,
-      h.status,
-      base,
-      sh,
-    ),
-    row('(d) call-next', h.callNext, base, sh),
-    '',
-  );
-}
+for (const h of http) lines.push(...httpLines(h));
 lines.push(...outboxSection(outbox));
 lines.push(
   '## Position lookup in the in-process index',
@@ -145,12 +130,7 @@ const shared = http[1];
 const big = lookups.at(-1);
 const verdict = (ok: boolean): string => (ok ? 'met' : '**not met**');
 lines.push('## Targets (issue: performance)', '', '| target | measured in this run | verdict |', '|---|---|---|');
-lines.push(
-  `| join, embedded ≥ 0.5 × bare | ${ratio(embedded.join.rps, embedded.hello.rps)} × at 32 connections; ${ratio(embedded.joinSurge.rps, embedded.hello.rps)} × at ${SURGE_CONNECTIONS} | ${verdict(Math.max(embedded.join.rps, embedded.joinSurge.rps) >= 0.5 * embedded.hello.rps)} |`,
-);
-lines.push(
-  `| status, embedded ≥ 0.8 × bare | ${ratio(embedded.status.rps, embedded.hello.rps)} × | ${verdict(embedded.status.rps >= 0.8 * embedded.hello.rps)} |`,
-);
+lines.push(joinTarget(embedded), statusTarget(embedded));
 if (shared)
   lines.push(
     `| join, PostgreSQL + Redis ≥ 10,000/s | ${shared.join.rps.toLocaleString('en')}/s at 32 connections; ${shared.joinSurge.rps.toLocaleString('en')}/s at ${SURGE_CONNECTIONS} | ${verdict(Math.max(shared.join.rps, shared.joinSurge.rps) >= 10_000)} |`,
@@ -174,7 +154,7 @@ lines.push(
   '```',
   'npm ci',
   `npm run bench${quick ? ' -- --quick' : ''}`,
-  '# one section alone, printed rather than written: npm run bench -- --only outbox (or waiting-room)',
+  '# one section alone, printed rather than written: npm run bench -- --only http (or outbox, waiting-room, live)',
   '# with PostgreSQL + Redis: TEST_DATABASE_URL=postgres://… TEST_REDIS_URL=redis://… npm run bench',
   '```',
   '',

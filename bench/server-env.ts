@@ -23,9 +23,17 @@ export function benchEnv(name: string, over: Record<string, string>): { dir: str
   return { dir, env };
 }
 
-/** The production build (`bin/queuekeeper.js serve`) on a free port, once it listens. */
+/**
+ * The production build (`bin/queuekeeper.js serve`) on a free port, once it listens.
+ * BENCH_PROFILE_DIR=<dir> writes the server's CPU profile there when it stops.
+ */
 export async function startServer(env: Record<string, string>) {
   const port = await freePort();
-  const server = await startProcess(['bin/queuekeeper.js', 'serve'], { ...env, PORT: String(port) }, /listening on/);
+  const dir = process.env.BENCH_PROFILE_DIR;
+  const server = await startProcess(
+    [...(dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : []), 'bin/queuekeeper.js', 'serve'],
+    { ...env, PORT: String(port) },
+    /listening on/,
+  );
   return { server, base: `http://127.0.0.1:${port}` };
 }

@@ -26,6 +26,12 @@ export class QueueCache {
     return queue;
   }
 
+  /** The queue when a fresh copy is at hand, else null (the caller then waits for `get`). */
+  peek(id: string): Queue | null {
+    const hit = this.entries.get(id);
+    return hit && hit.until > this.now().getTime() ? hit.queue : null;
+  }
+
   /** Empties the cache; returns how many entries it held. */
   clear(): number {
     const n = this.entries.size;

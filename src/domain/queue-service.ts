@@ -224,6 +224,28 @@ export class QueueService {
     return this.view(t, q);
   }
 
+  /**
+   * A status poll's answer when this node has it at hand: a waiting ticket polled again with its
+   * verified token, its queue row fresh in the ETA cache and its rank in an index held in this
+   * process. Null sends the caller to `customerTicket`. While the ticket's position and queue row
+   * stay the same, the answer is the same object, so the caller may keep its JSON by identity.
+   */
+  cachedTicket(id: string, token: string): TicketView | null {
+    const index = this.live.index;
+    if (!this.statusCache || !index.rankNow) return null;
+    return this.statusCache.view(
+      id,
+      token,
+      (t) => {
+        const queue = this.etaQueues.peek(t.queueId);
+        const rank = queue ? index.rankNow?.(t.queueId, id) : null;
+        // A ticket gone from the order takes the full path, which finds out how it moved on.
+        return queue && rank !== null && rank !== undefined ? { queue, position: rank + 1 } : null;
+      },
+      (t, q, position) => ticketView(t, q, position, this.now()),
+    );
+  }
+
   /** A ticket changed: the status cache must not answer with what it held. */
   forgetTicket(id: string): void {
     this.statusCache?.forget(id);

@@ -28,6 +28,13 @@ export class GuessThrottle {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Whether `req`'s address may look up tickets now; `guard` answers a blocked one with 429. */
+  isOpen(req: FastifyRequest): boolean {
+    if (this.limit <= 0) return true;
+    const until = this.blocked.get(req.ip);
+    return until === undefined || until <= this.now();
+  }
+
   /** Runs a ticket lookup for `req`: 429 while its address is blocked; a 404 counts as a failed guess. */
   async guard<T>(req: FastifyRequest, fn: () => Promise<T>): Promise<T> {
     if (this.limit <= 0) return fn();

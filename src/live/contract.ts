@@ -24,6 +24,11 @@ export interface LiveIndex {
   remove(queueId: string, ticketIds: readonly string[]): Promise<void>;
   /** Zero-based rank in the waiting order, or null when the ticket is not waiting. */
   rank(queueId: string, ticketId: string): Promise<number | null>;
+  /**
+   * The same rank without waiting, offered only by an index held in this process, so that a
+   * status poll answered from the node's caches never yields to the event loop.
+   */
+  readonly rankNow?: (queueId: string, ticketId: string) => number | null;
   /** Number of waiting tickets in the queue. */
   count(queueId: string): Promise<number>;
   /** Number of waiting tickets of every queue that has any, for audits against the database. */

@@ -63,6 +63,9 @@ for (const combo of COMBOS) {
     test(`after ${LIMIT} failed guesses an address gets 429 with Retry-After, even with the right token`, async () => {
       const q = (await createQueue(base)).id;
       const t = await join(base, q);
+      // The owner's polls put the ticket in the node's status cache: the block must hold there too.
+      for (let i = 0; i < 2; i++)
+        assert.equal((await call(base, 'GET', `/api/tickets/${t.id}`, from('198.51.100.7', t.token))).status, 200);
       const guesser = '203.0.113.66';
       for (let i = 0; i < LIMIT; i++) {
         const path = i % 2 === 0 ? `/api/tickets/${t.id}` : `/api/tickets/t_no_such_ticket_${i}`;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { call, COMBOS, suiteNode } from '../support/harness.js';
-import { assertError, createQueue, getTicket, join, leave } from './helpers.js';
+import { ticketView } from '../../src/domain/views.js';
+import { call, COMBOS, MASTER_KEY, suiteNode } from '../support/harness.js';
+import { assertError, createQueue, getTicket, join, leave, type Joined } from './helpers.js';
 
 /**
  * The status route answers a waiting ticket polled again from what the node holds (the status
@@ -25,6 +26,71 @@ for (const combo of COMBOS) {
       assertError(await getTicket(node.url, t.id, `${t.token.slice(0, -1)}x`), 404, 'not_found', 'one character off');
       assertError(await getTicket(node.url, t.id, undefined), 404, 'not_found', 'no token');
       assert.equal((await getTicket(node.url, t.id, t.token)).status, 200, 'the right token still works');
+    });
+
+    test('an answer given from the node’s caches has the body and headers of the full path', async () => {
+      const q = (await createQueue(node.url)).id;
+      const t = await join(node.url, q);
+      const polls: Awaited<ReturnType<typeof getTicket>>[] = [];
+      // The first poll takes the full path; the next ones are answered from the caches.
+      for (let i = 0; i < 3; i++) polls.push(await getTicket(node.url, t.id, t.token));
+      const headers = (r: (typeof polls)[number]) =>
+        Object.fromEntries([...r.headers].filter(([name]) => name !== 'date'));
+      const [first, ...rest] = polls;
+      assert.ok(first);
+      assert.equal(first.headers.get('content-type'), 'application/json; charset=utf-8');
+      assert.equal(first.headers.get('x-content-type-options'), 'nosniff');
+      for (const r of rest) {
+        assert.equal(r.status, 200);
+        assert.deepEqual(r.body, first.body);
+        assert.deepEqual(headers(r), headers(first));
+      }
+    });
+
+    /**
+     * Every ticket's answer, polled twice so that the second comes from what the node keeps,
+     * against the view built from the database: its row, and its place in the database's calling
+     * order. The ETA is left out: it is computed from the queue row as read up to a second ago.
+     */
+    const assertFresh = async (queueId: string, tickets: readonly Joined[], when: string) => {
+      const page = await node.rt.store.listTickets(queueId, { status: 'waiting', limit: 100 });
+      const order = page.items.map((t) => t.id);
+      const queue = await node.rt.store.getQueue(queueId);
+      assert.ok(queue);
+      for (const t of tickets) {
+        const row = await node.rt.store.getTicket(t.id);
+        assert.ok(row);
+        const at = order.indexOf(t.id);
+        const { eta: _e, ...expected } = ticketView(row, queue, at < 0 ? null : at + 1, node.rt.now());
+        for (let poll = 0; poll < 2; poll++) {
+          const r = await getTicket(node.url, t.id, t.token);
+          assert.equal(r.status, 200, `${when}: ${JSON.stringify(r.body)}`);
+          const { eta: _eta, ...got } = r.body as Record<string, unknown>;
+          assert.deepEqual(got, expected, `${when}, ticket ${String(t.number)}, poll ${String(poll + 1)}`);
+        }
+      }
+    };
+
+    test('a kept answer never outlives a call, leave, requeue, recall or priority join', async () => {
+      const q = (await createQueue(node.url)).id;
+      const tickets = [await join(node.url, q), await join(node.url, q), await join(node.url, q)];
+      tickets.push(await join(node.url, q));
+      await assertFresh(q, tickets, 'after the joins');
+
+      assert.equal((await call(node.url, 'POST', `/api/queues/${q}/call-next`, { body: {} })).status, 200);
+      await assertFresh(q, tickets, 'after a call');
+
+      assert.equal((await call(node.url, 'POST', `/api/tickets/${tickets[0]?.id}/recall`, { body: {} })).status, 200);
+      await assertFresh(q, tickets, 'after a recall');
+
+      tickets.push(await join(node.url, q, { priority: 'high' }, { key: MASTER_KEY }));
+      await assertFresh(q, tickets, 'after a priority join');
+
+      assert.equal((await leave(node.url, tickets[2]?.id ?? '', tickets[2]?.token ?? '')).status, 200);
+      await assertFresh(q, tickets, 'after a leave');
+
+      assert.equal((await call(node.url, 'POST', `/api/tickets/${tickets[0]?.id}/requeue`, { body: {} })).status, 200);
+      await assertFresh(q, tickets, 'after a requeue');
     });
 
     test('after calls, requeues, leaves and serves the status and position are the new ones', async () => {

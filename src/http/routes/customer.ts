@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { publicQueueView, queueView } from '../../domain/views.js';
@@ -14,11 +15,22 @@ import { startSse } from '../sse.js';
 const MAX_STREAMS_PER_TICKET = 3;
 const END_RETRY_MS = 600_000;
 
+/** The content type Fastify gives a serialised JSON answer. */
+const JSON_UTF8 = 'application/json; charset=utf-8';
+
+/** Sends JSON already written by the route's serializer, as that serializer's answer would go. */
+function sendJson(reply: FastifyReply, json: string): void {
+  void reply.type(JSON_UTF8).send(json);
+}
+
 const tokenHeader = z.object({ 'x-ticket-token': z.string().max(128).optional() }).passthrough();
 
 /** Customer routes: no key; a ticket's secret token proves ownership. */
 export function customerRoutes(ctx: AppContext, guesses: GuessThrottle): FastifyPluginAsyncZod {
   return async (app) => {
+    // A status poll's JSON by the answer it was made from (`cachedTicket` hands back the same object
+    // while nothing the answer shows has changed); an answer no longer handed out is collected.
+    const bodies = new WeakMap<TicketView, string>();
     app.get(
       '/api/queues/:queueId',
       {
@@ -82,8 +94,22 @@ export function customerRoutes(ctx: AppContext, guesses: GuessThrottle): Fastify
           response: { 200: ticketViewSchema, ...errors(400, 404, 503) },
         },
       },
-      async (req) =>
-        guesses.guard(req, () => ctx.service.customerTicket(req.params.ticketId, req.headers['x-ticket-token'])),
+      (req, reply) => {
+        const token = req.headers['x-ticket-token'];
+        const hit =
+          token !== undefined && guesses.isOpen(req) ? ctx.service.cachedTicket(req.params.ticketId, token) : null;
+        if (!hit) return guesses.guard(req, () => ctx.service.customerTicket(req.params.ticketId, token));
+        // Answered at once, without a promise, and with the JSON kept while the answer is unchanged:
+        // the same body and headers the route's serializer gives.
+        let body = bodies.get(hit);
+        if (body === undefined) {
+          // The route's serializer (src/http/serializer.ts) writes strings.
+          body = reply.serialize(hit) as string;
+          bodies.set(hit, body);
+        }
+        sendJson(reply, body);
+        return undefined;
+      },
     );
 
     app.delete(

@@ -62,8 +62,10 @@ export class MemoryLiveIndex implements LiveIndex {
   }
 
   async rank(queueId: string, ticketId: string): Promise<number | null> {
-    return this.live.get(queueId)?.rank(ticketId) ?? null;
+    return this.rankNow(queueId, ticketId);
   }
+
+  rankNow = (queueId: string, ticketId: string): number | null => this.live.get(queueId)?.rank(ticketId) ?? null;
 
   async count(queueId: string): Promise<number> {
     return this.live.get(queueId)?.size ?? 0;
