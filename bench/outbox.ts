@@ -20,7 +20,12 @@ export interface OutboxFigures {
   readonly deliveredPerSecond: number;
   /** Events still undelivered when the hooked run ended (`qk_outbox_pending`). */
   readonly pendingAfter: number | null;
+  /** Seconds from the end of the hooked run until nothing was pending; null: not within the limit. */
+  readonly drainSeconds: number | null;
 }
+
+/** How long the bench waits for the outbox to drain after the burst. */
+const DRAIN_LIMIT_MS = 90_000;
 
 /** A receiver on loopback that answers every delivery at once with 204 and counts them. */
 async function startReceiver(): Promise<{ url: string; count(): number; close(): Promise<void> }> {
@@ -44,6 +49,16 @@ async function gauge(base: string, name: string): Promise<number | null> {
   const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${KEY}` } })).text();
   const v = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1];
   return v === undefined ? null : Number(v);
+}
+
+/** Polls the outbox depth until it is empty: how fast the backlog a burst left goes out. */
+async function drain(base: string): Promise<number | null> {
+  const started = performance.now();
+  while (performance.now() - started < DRAIN_LIMIT_MS) {
+    if ((await gauge(base, 'qk_outbox_pending')) === 0) return (performance.now() - started) / 1000;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return null;
 }
 
 /**
@@ -87,6 +102,7 @@ export async function outboxBench(combo: string, env: Record<string, string>, se
     const hooked = await joins('bench_hooked');
     const deliveredPerSecond = Math.round(((receiver.count() - receivedBefore) * 1000) / (performance.now() - started));
     const pendingAfter = await gauge(base, 'qk_outbox_pending');
+    const drainSeconds = await drain(base);
     await fetch(`${base}/api/webhooks/${hook.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${KEY}` } });
     const after = await joins('bench_plain');
     return {
@@ -96,6 +112,7 @@ export async function outboxBench(combo: string, env: Record<string, string>, se
       hooked,
       deliveredPerSecond,
       pendingAfter,
+      drainSeconds,
     };
   } finally {
     await stop(server.child);
@@ -110,14 +127,14 @@ export function outboxSection(figures: readonly OutboxFigures[]): string[] {
   const lines = [
     '## Outbox: joins with and without a webhook',
     '',
-    'Join `POST /api/queues/:id/tickets` at 32 connections on one server: with no webhook (the faster of a run before and a run after the other), and with one webhook registered for `ticket.joined` whose receiver runs on loopback and answers 204 at once. Each join then also writes one outbox row in the transaction that commits it; the dispatcher sends in the background, one lane per webhook, claiming again at once while a backlog lasts. "delivered/s" is what the receiver got during the measured run; "pending after" is `qk_outbox_pending` when it ended.',
+    'Join `POST /api/queues/:id/tickets` at 32 connections on one server: with no webhook (the faster of a run before and a run after the other), and with one webhook registered for `ticket.joined` whose receiver runs on loopback and answers 204 at once. Each join then also writes one outbox row in the transaction that commits it; the dispatcher sends in the background, one lane per webhook, claiming again at once while a backlog lasts. "delivered/s" is what the receiver got during the measured run; "pending after" is `qk_outbox_pending` when it ended, and "drained in" how long it then took to reach 0 with no more joins (polled every 250 ms, given up after 90 s).',
     '',
-    '| backend | no webhook req/s (runs) | one webhook req/s | ratio | p99 ms, none → one | delivered/s | pending after |',
-    '|---|---|---|---|---|---|---|',
+    '| backend | no webhook req/s (runs) | one webhook req/s | ratio | p99 ms, none → one | delivered/s | pending after | drained in |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   for (const f of figures)
     lines.push(
-      `| ${f.combo} | ${f.plain.rps.toLocaleString('en')} (${f.plainRuns.map((r) => r.toLocaleString('en')).join(', ')}) | ${f.hooked.rps.toLocaleString('en')} | ${(f.hooked.rps / f.plain.rps).toFixed(2)} | ${f.plain.p99} → ${f.hooked.p99} | ${f.deliveredPerSecond.toLocaleString('en')} | ${f.pendingAfter === null ? 'n/a' : f.pendingAfter.toLocaleString('en')} |`,
+      `| ${f.combo} | ${f.plain.rps.toLocaleString('en')} (${f.plainRuns.map((r) => r.toLocaleString('en')).join(', ')}) | ${f.hooked.rps.toLocaleString('en')} | ${(f.hooked.rps / f.plain.rps).toFixed(2)} | ${f.plain.p99} → ${f.hooked.p99} | ${f.deliveredPerSecond.toLocaleString('en')} | ${f.pendingAfter === null ? 'n/a' : f.pendingAfter.toLocaleString('en')} | ${f.drainSeconds === null ? `> ${DRAIN_LIMIT_MS / 1000} s` : `${f.drainSeconds.toFixed(1)} s`} |`,
     );
   lines.push('');
   return lines;

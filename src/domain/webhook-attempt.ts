@@ -2,6 +2,7 @@ import type { AttemptResult, ClaimedDelivery } from '../store/webhook-contract.j
 import { within } from '../resilience/index.js';
 import { emailAddress, emailMessage, type SendEmail } from './notify-email.js';
 import type { SecretBox } from './tokens.js';
+import { NoAnswer, postJson } from './webhook-post.js';
 import { signDelivery } from './webhook-signing.js';
 
 /**
@@ -49,7 +50,7 @@ export async function mailAttempt(d: ClaimedDelivery, c: AttemptContext): Promis
   }
 }
 
-/** POSTs a signed delivery to its webhook's URL, cut off after the timeout. */
+/** POSTs a signed delivery to its webhook's URL, cut off after the timeout; redirects are not followed. */
 export async function webhookAttempt(d: ClaimedDelivery, c: AttemptContext): Promise<AttemptResult> {
   const secret = c.secrets.open(d.sealedSecret);
   // Sealed under another key (a database restored without the backup's seal key): sending it
@@ -66,32 +67,30 @@ export async function webhookAttempt(d: ClaimedDelivery, c: AttemptContext): Pro
   const body = JSON.stringify({ type: d.type, timestamp: d.occurredAt.toISOString(), data: d.data });
   const started = performance.now();
   try {
-    const res = await fetch(d.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
+    const status = await postJson(
+      d.url,
+      {
         'webhook-id': msgId,
         'webhook-timestamp': String(timestamp),
         'webhook-signature': signDelivery(secret, msgId, timestamp, body),
       },
       body,
-      // A redirect could point anywhere, past the URL checks made at registration.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(c.timeoutMs),
-    });
-    await res.arrayBuffer().catch(() => undefined);
+      c.timeoutMs,
+    );
     const latencyMs = performance.now() - started;
-    const ok = res.status >= 200 && res.status < 300;
-    if (!ok) return { ...failed(d, c, latencyMs, `receiver answered ${res.status}`), responseStatus: res.status };
-    return { ok, responseStatus: res.status, latencyMs, error: null, retryAt: null };
+    if (status < 200 || status >= 300)
+      return { ...failed(d, c, latencyMs, `receiver answered ${status}`), responseStatus: status };
+    return { ok: true, responseStatus: status, latencyMs, error: null, retryAt: null };
   } catch (e) {
-    const timedOut = e instanceof Error && e.name === 'TimeoutError';
+    const timedOut = e instanceof NoAnswer;
     return failed(d, c, performance.now() - started, timedOut ? `no answer within ${c.timeoutMs} ms` : describe(e));
   }
 }
 
 function describe(e: unknown): string {
-  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
+  // A socket error carries its own code; the mailer's may wrap it.
+  const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const coded = err.code ? err : err.cause;
+  if (coded?.code) return `${coded.code}${coded.message ? `: ${coded.message}` : ''}`;
   return e instanceof Error ? e.message : String(e);
 }

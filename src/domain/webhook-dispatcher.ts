@@ -5,6 +5,7 @@ import {
   type WebhookStore,
 } from '../store/webhook-contract.js';
 import type { SendEmail } from './notify-email.js';
+import { SettleBatcher } from './settle-batcher.js';
 import type { SecretBox } from './tokens.js';
 import { mailAttempt, webhookAttempt, type AttemptContext } from './webhook-attempt.js';
 
@@ -41,8 +42,8 @@ const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve)
  * delivery over. Each webhook (and the email channel) is a lane with a few deliveries in flight: a
  * receiver that hangs holds only its own lane, while rounds go on claiming for the others. A claim
  * that comes back full is followed by another at once, and a lane that had more waiting claims
- * again as soon as one of its sends settles, so a backlog drains without waiting for the poll.
- * Joins and calls never wait for any of it.
+ * again once half its sends have settled, so a backlog drains without waiting for the poll.
+ * Finished sends are recorded in batches (see SettleBatcher). Joins and calls never wait for any of it.
  */
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
@@ -53,6 +54,7 @@ export class WebhookDispatcher {
   private readonly attempt: AttemptContext;
   private readonly batch: number;
   private readonly perWebhook: number;
+  private readonly settler: SettleBatcher;
   /** Sends in flight, and how many per webhook id. */
   private readonly sending = new Set<Promise<void>>();
   private readonly inFlight = new Map<string, number>();
@@ -67,6 +69,7 @@ export class WebhookDispatcher {
     this.attempt = { timeoutMs: o.timeoutMs, clock: this.clock, secrets: o.secrets, email: o.email };
     this.batch = o.batch ?? 50;
     this.perWebhook = o.perWebhook ?? 16;
+    this.settler = new SettleBatcher(o.store, o.owner);
   }
 
   start(): void {
@@ -189,7 +192,8 @@ export class WebhookDispatcher {
       const result =
         d.url === EMAIL_CHANNEL.url ? await mailAttempt(d, this.attempt) : await webhookAttempt(d, this.attempt);
       this.o.onAttempt?.(d, result);
-      await this.o.store.settle(d.id, this.o.owner, result, this.clock());
+      // A send counts as in flight until its result is written, so the next claim sees it settled.
+      await this.settler.settle(d.id, result, this.clock());
       // Delivered or given up: the ticket's next event, held back behind this one, is due now.
       moved = result.ok || result.retryAt === null;
     })()

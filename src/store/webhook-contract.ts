@@ -71,6 +71,14 @@ export interface AttemptResult {
   readonly skipped?: boolean;
 }
 
+/** A finished attempt of a claimed delivery, waiting to be recorded with others. */
+export interface SettledAttempt {
+  readonly id: string;
+  readonly result: AttemptResult;
+  /** When the attempt finished: its `lastAttemptAt`, and `deliveredAt` if it was delivered. */
+  readonly at: Date;
+}
+
 /** Which lanes a claim may fill, and how far. */
 export interface ClaimOptions {
   /** Include the email channel's rows (a node without SMTP leaves them to one that has it). */
@@ -100,13 +108,17 @@ export interface WebhookStore {
   ): Promise<{ items: DeliveryRecord[]; nextCursor: string | null }>;
   /**
    * Leases up to `limit` due deliveries to `owner` until `now + leaseMs`, each the oldest pending
-   * one of its webhook and ticket, so events of one ticket go out in order. Atomic across nodes.
+   * one of its webhook and ticket, so events of one ticket go out in order; within a webhook the
+   * earliest due go first. Atomic across nodes.
    */
   claimDue(owner: string, now: Date, leaseMs: number, limit: number, opts?: ClaimOptions): Promise<ClaimedDelivery[]>;
   /** Switches the email channel on (its outbox rows start) or off (it goes, with its rows). */
   setEmailChannel(on: boolean, now: Date): Promise<void>;
-  /** Records an attempt; false when the lease was lost to another node meanwhile. */
-  settle(id: string, owner: string, result: AttemptResult, now: Date): Promise<boolean>;
+  /**
+   * Records several finished attempts at once, each with its own outcome. Returns the ids recorded;
+   * a missing one had lost its lease to another node meanwhile, and its result is discarded.
+   */
+  settleBatch(owner: string, attempts: readonly SettledAttempt[]): Promise<Set<string>>;
   /** A failed delivery goes back to pending, due at once, with a fresh round of retries. */
   resend(webhookId: string, deliveryId: string, now: Date): Promise<'ok' | 'not_found' | 'not_failed'>;
   /** Deletes delivered rows that settled before `deliveredBefore` and failed ones older than `failedBefore`. */

@@ -169,7 +169,7 @@ for (const combo of COMBOS) {
       now += 10_000;
       assert.equal(await a.runOnce(), 1, 'taken over once the lease ran out');
       const late = { ok: true, responseStatus: 204, latencyMs: 1, error: null, retryAt: null };
-      assert.equal(await store.settle(taken.id, 'dead', late, new Date(now)), false);
+      assert.deepEqual(await store.settleBatch('dead', [{ id: taken.id, result: late, at: new Date(now) }]), new Set());
       await store.deleteWebhook(id);
     });
 
@@ -238,7 +238,10 @@ for (const combo of COMBOS) {
       const [d] = await node.rt.store.webhooks.claimDue('a', new Date(now), 10_000, 10);
       assert.ok(d);
       const gaveUp = { ok: false, responseStatus: 500, latencyMs: 3, error: 'receiver answered 500', retryAt: null };
-      assert.equal(await node.rt.store.webhooks.settle(d.id, 'a', gaveUp, new Date(now)), true);
+      assert.deepEqual(
+        await node.rt.store.webhooks.settleBatch('a', [{ id: d.id, result: gaveUp, at: new Date(now) }]),
+        new Set([d.id]),
+      );
       const afterFail = await messages();
       assert.equal(afterFail.outbox.failed, before.outbox.failed + 1);
       assert.equal(afterFail.found, true);

@@ -1,16 +1,17 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import {
   EMAIL_CHANNEL,
-  type AttemptResult,
   type ClaimedDelivery,
   type ClaimOptions,
   type DeliveryRecord,
   type DeliveryStatus,
+  type SettledAttempt,
   type WebhookEvent,
   type WebhookRecord,
   type WebhookStore,
 } from '../webhook-contract.js';
 import { changeHooks } from './hook-sets.js';
+import { claimDue, settleBatch } from './outbox-lease.js';
 import type { DB, WebhookDeliveriesTable, WebhooksTable } from './schema.js';
 
 const toWebhook = (r: Selectable<WebhooksTable>): WebhookRecord => ({
@@ -40,11 +41,11 @@ const toDelivery = (r: Selectable<WebhookDeliveriesTable>): DeliveryRecord => ({
   error: r.error,
 });
 
-/** How many due rows a claim reads per row it may lease. */
-const SCAN_FACTOR = 4;
-
 /** The webhooks and outbox over Kysely; only the claim differs between engines. */
 export class KyselyWebhookStore implements WebhookStore {
+  /** Claims so far: which lanes a claim reads first, when there are too many for one statement. */
+  private turn = 0;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly kind: 'sqlite' | 'postgres',
@@ -142,105 +143,11 @@ export class KyselyWebhookStore implements WebhookStore {
     limit: number,
     opts: ClaimOptions = {},
   ): Promise<ClaimedDelivery[]> {
-    const t = now.getTime();
-    const cap = opts.perWebhook ?? limit;
-    const held = [...(opts.inFlight ?? new Map<string, number>())].filter(([, n]) => n > 0);
-    // A full lane is left out of the scan altogether, so a receiver that hangs with a long backlog
-    // cannot fill every claim and starve the others.
-    const full = held.filter(([, n]) => n >= cap).map(([id]) => id);
-    if (!opts.withEmail) full.push(EMAIL_CHANNEL.id);
-    const skip = full.length === 0 ? sql`` : sql`AND d.webhook_id NOT IN (${sql.join(full)})`;
-    const partial = held.filter(([, n]) => n < cap);
-    const room =
-      partial.length === 0
-        ? sql`CAST(${cap} AS integer)`
-        : sql`CASE r.webhook_id ${sql.join(
-            partial.map(([id, n]) => sql`WHEN ${id} THEN CAST(${cap - n} AS integer)`),
-            sql` `,
-          )} ELSE CAST(${cap} AS integer) END`;
-    const lock = this.kind === 'postgres' ? sql`FOR UPDATE OF d SKIP LOCKED` : sql``;
-    // The scan reads past `limit` so that rows trimmed by a lane's room leave room for other lanes.
-    // An earlier pending row of the same webhook and ticket holds the later ones back: per-ticket order.
-    const claimed = await sql<{ id: number }>`
-      UPDATE webhook_deliveries SET lease_owner = ${owner}, lease_until = ${t + leaseMs}
-      WHERE id IN (
-        SELECT r.id FROM (
-          SELECT c.id, c.webhook_id, ROW_NUMBER() OVER (PARTITION BY c.webhook_id ORDER BY c.id) AS rn FROM (
-            SELECT d.id, d.webhook_id FROM webhook_deliveries d
-            WHERE d.status = 'pending' AND d.next_attempt_at <= ${t} AND d.lease_until <= ${t} ${skip}
-              AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
-                WHERE e.webhook_id = d.webhook_id AND e.ticket_id = d.ticket_id AND e.id < d.id AND e.status = 'pending')
-            ORDER BY d.id LIMIT ${limit * SCAN_FACTOR} ${lock}
-          ) c
-        ) r
-        WHERE r.rn <= ${room}
-        ORDER BY r.id LIMIT ${limit}
-      )
-      RETURNING id`.execute(this.db);
-    if (claimed.rows.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
-      .leftJoin('tickets as t', 't.id', 'd.ticket_id')
-      .select([
-        'd.id',
-        'd.webhook_id',
-        'd.type',
-        'd.data',
-        'd.occurred_at',
-        'd.attempts',
-        'w.url',
-        'w.sealed_secret',
-        'w.include_contact',
-      ])
-      .select(['t.name', 't.contact', 't.lang'])
-      .where(
-        'd.id',
-        'in',
-        claimed.rows.map((r) => Number(r.id)),
-      )
-      .orderBy('d.id')
-      .execute();
-    return rows.map((r) => {
-      const data = JSON.parse(r.data) as Record<string, unknown>;
-      if (Number(r.include_contact) === 1)
-        Object.assign(data, { name: r.name ?? null, contact: r.contact ?? null, lang: r.lang ?? null });
-      return {
-        id: String(r.id),
-        webhookId: r.webhook_id,
-        url: r.url,
-        sealedSecret: r.sealed_secret,
-        type: r.type as WebhookEvent,
-        occurredAt: new Date(Number(r.occurred_at)),
-        attempts: Number(r.attempts),
-        data,
-      };
-    });
+    return claimDue(this.db, this.kind, owner, now, leaseMs, limit, opts, this.turn++);
   }
 
-  async settle(id: string, owner: string, result: AttemptResult, now: Date): Promise<boolean> {
-    const t = now.getTime();
-    const r = await this.db
-      .updateTable('webhook_deliveries')
-      .set((eb) => ({
-        attempts: eb('attempts', '+', 1),
-        last_attempt_at: t,
-        response_status: result.responseStatus,
-        latency_ms: result.latencyMs,
-        error: result.error === null ? null : result.error.slice(0, 500),
-        lease_owner: null,
-        lease_until: 0,
-        ...(result.ok
-          ? { status: 'delivered', delivered_at: t }
-          : result.retryAt === null
-            ? { status: 'failed' }
-            : { next_attempt_at: result.retryAt.getTime() }),
-      }))
-      .where('id', '=', Number(id))
-      .where('lease_owner', '=', owner)
-      .where('status', '=', 'pending')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+  settleBatch(owner: string, attempts: readonly SettledAttempt[]): Promise<Set<string>> {
+    return settleBatch(this.db, owner, attempts);
   }
 
   async resend(webhookId: string, deliveryId: string, now: Date): Promise<'ok' | 'not_found' | 'not_failed'> {

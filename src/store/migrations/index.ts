@@ -14,6 +14,7 @@ import * as m012 from './012_hooks_tag.js';
 import * as m013 from './013_site_keys.js';
 import * as m014 from './014_waiting_seen.js';
 import * as m015 from './015_announced_order.js';
+import * as m016 from './016_outbox_lane_order.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Step> = {
   '013_site_keys': m013,
   '014_waiting_seen': m014,
   '015_announced_order': m015,
+  '016_outbox_lane_order': m016,
 };
 
 export function migrationProvider(kind: DialectKind): MigrationProvider {
