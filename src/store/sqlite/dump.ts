@@ -2,12 +2,12 @@ import { constants, createWriteStream, existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import Database from 'better-sqlite3';
 import type { Config, DatabaseConfig } from '../../config/index.js';
 import { BackupError, messageOf } from '../../errors/index.js';
 import { SECRET_META_KEYS, type DumpEngine, type ScratchDatabase } from '../dump-contract.js';
 import { openStore } from '../open.js';
 import { ensurePrivateDir } from '../private-dir.js';
+import { openDatabase } from './driver.js';
 import { onlineBackup } from './online-backup.js';
 
 const SIDE_FILES = ['-wal', '-shm', '-journal'];
@@ -20,7 +20,7 @@ const removeDatabaseFiles = async (path: string): Promise<void> => {
  * in the page and in the copy's WAL, which closing folds back into the file.
  */
 function scrubSecrets(path: string): void {
-  const db = new Database(path, { fileMustExist: true });
+  const db = openDatabase(path, { fileMustExist: true });
   try {
     db.exec('PRAGMA secure_delete = ON');
     const del = db.prepare(`DELETE FROM meta WHERE key IN (${SECRET_META_KEYS.map(() => '?').join(', ')})`);
@@ -122,7 +122,7 @@ export function sqliteDump(config: Config): DumpEngine {
 let version: string | undefined;
 function sqliteVersion(): string {
   if (version === undefined) {
-    const db = new Database(':memory:');
+    const db = openDatabase(':memory:');
     version = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
     db.close();
   }
@@ -131,7 +131,7 @@ function sqliteVersion(): string {
 
 /** Every row of every table, ours or not: anything there is data the restore would replace. */
 function countRows(path: string): number {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = openDatabase(path, { readonly: true, fileMustExist: true });
   try {
     db.exec('PRAGMA busy_timeout = 5000');
     const tables = db

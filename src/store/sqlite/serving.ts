@@ -1,9 +1,10 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { BackupError } from '../../errors/index.js';
 import { inUseMessage, type Claim, type ClaimHolder, type ServingClaims } from '../serving-contract.js';
+import { openDatabase } from './driver.js';
 
 const isBusy = (e: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(String((e as { code?: string }).code));
 
@@ -18,7 +19,7 @@ export function sqliteClaims(path: string): ServingClaims {
   const file = `${path}.serving`;
   const open = (): Database.Database => {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    const db = new Database(file);
+    const db = openDatabase(file);
     // It names servers (pid, address, host): owner-only, like the database beside it. Another
     // user's file (a restore run as root) keeps its mode.
     try {

@@ -7,11 +7,9 @@ const REPORT_FROM = 4096;
 /**
  * Every statement of one connection, prepared once per SQL text and kept until the connection
  * closes. Kysely would prepare each query afresh, and preparing costs more than running a small
- * query. Keeping them is also a protection: with better-sqlite3 12 on Node 24, a statement
- * finalized by the garbage collector can abort the process (an upstream defect; see README
- * "Runtime versions"), so no statement of ours is ever left for the collector, however many there
- * are. The texts are bounded by the product's query shapes and batch sizes; `onGrowth` reports a
- * cache past 4096 statements (and each doubling), which would mean texts built from data.
+ * query. (No statement is ever left for the garbage collector either: see `openDatabase`.) The
+ * texts are bounded by the product's query shapes and batch sizes; `onGrowth` reports a cache past
+ * 4096 statements (and each doubling), which would mean texts built from data.
  *
  * Cached statements are shared: nobody may switch their mode (`pluck`, `raw`, `expand`).
  * `pragma()` prepares a statement of its own, so pragmas go through `pragmaRows`/`pragmaValue`
