@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { openDatabase } from '../../src/store/sqlite/driver.js';
+import { openDatabase, prepareKept } from '../../src/store/sqlite/driver.js';
 import { createBackup, isBackupError, listBackups, restoreBackup, verifyBackup } from '../../src/backup/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { BACKENDS, Scratch, seed, system, tableRows } from './support.js';
@@ -115,7 +115,7 @@ describe('a forged SQLite backup', () => {
     const m = await readRaw(b.path);
     const dump = join(b.path, m.files.database.name);
     const db = openDatabase(dump);
-    db.prepare('INSERT INTO api_keys (id, role, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(
+    prepareKept(db, 'INSERT INTO api_keys (id, role, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(
       'key_planted',
       'admin',
       'planted',

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { openDatabase } from '../../src/store/sqlite/driver.js';
+import { openDatabase, prepareKept } from '../../src/store/sqlite/driver.js';
 
 // A collection on demand, without starting the test process with --expose-gc.
 setFlagsFromString('--expose-gc');
@@ -20,7 +20,7 @@ describe('connections and statements outlive their last use', () => {
     for (let i = 0; i < 50; i++) {
       const db = openDatabase(':memory:');
       refs.push(new WeakRef(db));
-      const stmt = db.prepare('SELECT ? AS n');
+      const stmt = prepareKept(db, 'SELECT ? AS n');
       assert.deepEqual(stmt.get(i), { n: i });
       refs.push(new WeakRef(stmt));
       db.close();

@@ -4,7 +4,7 @@
  * `stepContextOf` (./maintenance.ts) for the context the engine would build.
  */
 import { after, before } from 'node:test';
-import { openDatabase } from '../../src/store/sqlite/driver.js';
+import { openDatabase, prepareKept } from '../../src/store/sqlite/driver.js';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type Config, type MaintenanceConfig } from '../../src/config/index.js';
@@ -116,7 +116,7 @@ export async function rawSql(
     const db = openDatabase(config.database.path);
     try {
       db.pragma('busy_timeout = 5000');
-      for (const s of statements) db.prepare(s.sql).run(...(s.params ?? []));
+      for (const s of statements) prepareKept(db, s.sql).run(...(s.params ?? []));
     } finally {
       db.close();
     }

@@ -10,15 +10,16 @@ import Database from 'better-sqlite3';
  */
 const kept = new Set<object>();
 
-/** Opens a connection whose statements, however prepared, outlive it like the connection itself. */
+/** Opens a connection that outlives its last use. */
 export function openDatabase(path: string, options?: Database.Options): Database.Database {
   const db = new Database(path, options);
   kept.add(db);
-  const prepare = db.prepare.bind(db);
-  db.prepare = ((source: string) => {
-    const stmt = prepare(source);
-    kept.add(stmt);
-    return stmt;
-  }) as Database.Database['prepare'];
   return db;
+}
+
+/** Prepares a statement that outlives its last use: the only way src prepares one. */
+export function prepareKept(db: Database.Database, source: string): Database.Statement {
+  const stmt = db.prepare(source);
+  kept.add(stmt);
+  return stmt;
 }

@@ -7,7 +7,7 @@ import { BackupError, messageOf } from '../../errors/index.js';
 import { SECRET_META_KEYS, type DumpEngine, type ScratchDatabase } from '../dump-contract.js';
 import { openStore } from '../open.js';
 import { ensurePrivateDir } from '../private-dir.js';
-import { openDatabase } from './driver.js';
+import { openDatabase, prepareKept } from './driver.js';
 import { onlineBackup } from './online-backup.js';
 
 const SIDE_FILES = ['-wal', '-shm', '-journal'];
@@ -23,7 +23,7 @@ function scrubSecrets(path: string): void {
   const db = openDatabase(path, { fileMustExist: true });
   try {
     db.exec('PRAGMA secure_delete = ON');
-    const del = db.prepare(`DELETE FROM meta WHERE key IN (${SECRET_META_KEYS.map(() => '?').join(', ')})`);
+    const del = prepareKept(db, `DELETE FROM meta WHERE key IN (${SECRET_META_KEYS.map(() => '?').join(', ')})`);
     del.run(...SECRET_META_KEYS);
   } finally {
     db.close();
@@ -123,7 +123,7 @@ let version: string | undefined;
 function sqliteVersion(): string {
   if (version === undefined) {
     const db = openDatabase(':memory:');
-    version = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+    version = (prepareKept(db, 'SELECT sqlite_version() AS v').get() as { v: string }).v;
     db.close();
   }
   return version;
@@ -134,14 +134,13 @@ function countRows(path: string): number {
   const db = openDatabase(path, { readonly: true, fileMustExist: true });
   try {
     db.exec('PRAGMA busy_timeout = 5000');
-    const tables = db
-      .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%'",
-      )
-      .all() as { name: string }[];
+    const tables = prepareKept(
+      db,
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%'",
+    ).all() as { name: string }[];
     let rows = 0;
     for (const t of tables)
-      rows += (db.prepare(`SELECT count(*) AS n FROM "${t.name.replace(/"/g, '""')}"`).get() as { n: number }).n;
+      rows += (prepareKept(db, `SELECT count(*) AS n FROM "${t.name.replace(/"/g, '""')}"`).get() as { n: number }).n;
     return rows;
   } finally {
     db.close();
