@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { openDatabase, prepareKept } from '../../src/store/sqlite/driver.js';
 import { createBackup, isBackupError, listBackups, restoreBackup, verifyBackup } from '../../src/backup/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { BACKENDS, Scratch, seed, system, tableRows } from './support.js';
@@ -114,8 +114,8 @@ describe('a forged SQLite backup', () => {
     const b = await createBackup({ config: sys.config, store: sys.rt.store, live: sys.rt.live });
     const m = await readRaw(b.path);
     const dump = join(b.path, m.files.database.name);
-    const db = new Database(dump);
-    db.prepare('INSERT INTO api_keys (id, role, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(
+    const db = openDatabase(dump);
+    prepareKept(db, 'INSERT INTO api_keys (id, role, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)').run(
       'key_planted',
       'admin',
       'planted',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join as joinPath } from 'node:path';
 import { before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../src/store/sqlite/driver.js';
 import { COMBOS, eventually, MASTER_KEY, startNode, TcpProxy } from '../support/harness.js';
 import { suiteProxiedNode } from '../support/proxied-node.js';
 import { assertError, createQueue, join, stateOf } from './helpers.js';
@@ -60,7 +60,7 @@ for (const combo of COMBOS) {
       test("another process's write lock: writes answer 503 with Retry-After, reads go on", async () => {
         const iso = combo.isolate();
         const node = await startNode(iso.env);
-        const other = new Database(joinPath(iso.env.QK_DATA_DIR as string, 'queuekeeper.db'));
+        const other = openDatabase(joinPath(iso.env.QK_DATA_DIR as string, 'queuekeeper.db'));
         try {
           const q = (await createQueue(node.url)).id;
           const before = await stateOf(node.url);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../src/store/sqlite/driver.js';
 import { pino } from 'pino';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
@@ -36,7 +36,7 @@ async function breakTickets(config: Config): Promise<void> {
   await store.close();
   const ddl = 'ALTER TABLE tickets RENAME COLUMN seq TO seq_gone';
   if (config.database.kind === 'sqlite') {
-    const db = new Database(config.database.path);
+    const db = openDatabase(config.database.path);
     db.exec(ddl);
     db.close();
   } else await withPg(TEST_DATABASE_URL, (c) => c.query(ddl), { searchPath: config.database.schema });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../src/store/sqlite/driver.js';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { migrationProvider } from '../../src/store/migrations/index.js';
 import { openStore } from '../../src/store/open.js';
@@ -12,7 +12,7 @@ const fx = storeFixtures('mig002');
 describe('migration 002 (waiting counters by priority)', () => {
   it('counts the high-priority waiting tickets of a database made before it', async () => {
     const path = join(fx.dir, 'old.db');
-    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(path) }) });
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: openDatabase(path) }) });
     const { error } = await new Migrator({ db, provider: migrationProvider('sqlite') }).migrateTo('001_core');
     assert.equal(error, undefined);
     await sql`INSERT INTO queues (id, name, mode, status, settings, waiting_count, last_number, last_seq, created_at, updated_at)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../src/store/sqlite/driver.js';
 import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { migrationProvider } from '../../src/store/migrations/index.js';
 import { openStore } from '../../src/store/open.js';
@@ -12,7 +12,7 @@ const fx = storeFixtures('mig005');
 describe('migration 005 (the range quoted at join)', () => {
   it('leaves older tickets without a quote and measures only the quoted ones', async () => {
     const path = join(fx.dir, 'old.db');
-    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(path) }) });
+    const db = new Kysely<any>({ dialect: new SqliteDialect({ database: openDatabase(path) }) });
     const { error } = await new Migrator({ db, provider: migrationProvider('sqlite') }).migrateTo(
       '002_waiting_by_priority',
     );

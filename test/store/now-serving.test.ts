@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import { openDatabase, prepareKept } from '../../src/store/sqlite/driver.js';
 import { newId } from '../../src/domain/tokens.js';
 import type { Store } from '../../src/store/contract.js';
 import { skipPg, TEST_DATABASE_URL, uniqueName } from '../support/env.js';
@@ -60,9 +60,9 @@ const BACKENDS = [
 const BOARD_SQL = `SELECT * FROM tickets WHERE queue_id = 'x' AND status = 'called' ORDER BY coalesce(recalled_at, called_at) DESC LIMIT 6`;
 
 function sqlitePlan(file: string): string {
-  const db = new Database(file, { readonly: true });
+  const db = openDatabase(file, { readonly: true });
   try {
-    return (db.prepare(`EXPLAIN QUERY PLAN ${BOARD_SQL}`).all() as { detail: string }[])
+    return (prepareKept(db, `EXPLAIN QUERY PLAN ${BOARD_SQL}`).all() as { detail: string }[])
       .map((r) => r.detail)
       .join('\n');
   } finally {

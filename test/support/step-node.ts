@@ -4,7 +4,7 @@
  * `stepContextOf` (./maintenance.ts) for the context the engine would build.
  */
 import { after, before } from 'node:test';
-import Database from 'better-sqlite3';
+import { openDatabase, prepareKept } from '../../src/store/sqlite/driver.js';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { loadConfig, type Config, type MaintenanceConfig } from '../../src/config/index.js';
@@ -113,10 +113,10 @@ export async function rawSql(
   statements: readonly { sql: string; params?: unknown[] }[],
 ): Promise<void> {
   if (config.database.kind === 'sqlite') {
-    const db = new Database(config.database.path);
+    const db = openDatabase(config.database.path);
     try {
       db.pragma('busy_timeout = 5000');
-      for (const s of statements) db.prepare(s.sql).run(...(s.params ?? []));
+      for (const s of statements) prepareKept(db, s.sql).run(...(s.params ?? []));
     } finally {
       db.close();
     }

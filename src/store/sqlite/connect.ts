@@ -1,10 +1,11 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { DialectParts } from '../kysely/dialect.js';
 import type { DB } from '../kysely/schema.js';
 import { createSqliteAdmin } from './admin.js';
+import { openDatabase } from './driver.js';
 import { isSqliteTransient, isSqliteUnavailable } from './errors.js';
 import { pragmaValue, Statements } from './statements.js';
 
@@ -29,7 +30,7 @@ export function openSqlite(
   opts: SqliteOptions = {},
 ): DialectParts & { raw: Database.Database; statements: Statements } {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const raw = new Database(path);
+  const raw = openDatabase(path);
   // Customers' names and contacts live here: owner-only, like the backups. SQLite gives the WAL and
   // shared-memory files the database file's mode.
   if (path !== ':memory:') for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);

@@ -2,12 +2,12 @@ import { constants, createWriteStream, existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import Database from 'better-sqlite3';
 import type { Config, DatabaseConfig } from '../../config/index.js';
 import { BackupError, messageOf } from '../../errors/index.js';
 import { SECRET_META_KEYS, type DumpEngine, type ScratchDatabase } from '../dump-contract.js';
 import { openStore } from '../open.js';
 import { ensurePrivateDir } from '../private-dir.js';
+import { openDatabase, prepareKept } from './driver.js';
 import { onlineBackup } from './online-backup.js';
 
 const SIDE_FILES = ['-wal', '-shm', '-journal'];
@@ -20,10 +20,10 @@ const removeDatabaseFiles = async (path: string): Promise<void> => {
  * in the page and in the copy's WAL, which closing folds back into the file.
  */
 function scrubSecrets(path: string): void {
-  const db = new Database(path, { fileMustExist: true });
+  const db = openDatabase(path, { fileMustExist: true });
   try {
     db.exec('PRAGMA secure_delete = ON');
-    const del = db.prepare(`DELETE FROM meta WHERE key IN (${SECRET_META_KEYS.map(() => '?').join(', ')})`);
+    const del = prepareKept(db, `DELETE FROM meta WHERE key IN (${SECRET_META_KEYS.map(() => '?').join(', ')})`);
     del.run(...SECRET_META_KEYS);
   } finally {
     db.close();
@@ -122,8 +122,8 @@ export function sqliteDump(config: Config): DumpEngine {
 let version: string | undefined;
 function sqliteVersion(): string {
   if (version === undefined) {
-    const db = new Database(':memory:');
-    version = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+    const db = openDatabase(':memory:');
+    version = (prepareKept(db, 'SELECT sqlite_version() AS v').get() as { v: string }).v;
     db.close();
   }
   return version;
@@ -131,17 +131,16 @@ function sqliteVersion(): string {
 
 /** Every row of every table, ours or not: anything there is data the restore would replace. */
 function countRows(path: string): number {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = openDatabase(path, { readonly: true, fileMustExist: true });
   try {
     db.exec('PRAGMA busy_timeout = 5000');
-    const tables = db
-      .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%'",
-      )
-      .all() as { name: string }[];
+    const tables = prepareKept(
+      db,
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%'",
+    ).all() as { name: string }[];
     let rows = 0;
     for (const t of tables)
-      rows += (db.prepare(`SELECT count(*) AS n FROM "${t.name.replace(/"/g, '""')}"`).get() as { n: number }).n;
+      rows += (prepareKept(db, `SELECT count(*) AS n FROM "${t.name.replace(/"/g, '""')}"`).get() as { n: number }).n;
     return rows;
   } finally {
     db.close();

@@ -1,9 +1,10 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { BackupError } from '../../errors/index.js';
 import { inUseMessage, type Claim, type ClaimHolder, type ServingClaims } from '../serving-contract.js';
+import { openDatabase, prepareKept } from './driver.js';
 
 const isBusy = (e: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(String((e as { code?: string }).code));
 
@@ -18,7 +19,7 @@ export function sqliteClaims(path: string): ServingClaims {
   const file = `${path}.serving`;
   const open = (): Database.Database => {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    const db = new Database(file);
+    const db = openDatabase(file);
     // It names servers (pid, address, host): owner-only, like the database beside it. Another
     // user's file (a restore run as root) keeps its mode.
     try {
@@ -32,7 +33,7 @@ export function sqliteClaims(path: string): ServingClaims {
   const holders = (db: Database.Database): ClaimHolder[] => {
     try {
       return (
-        db.prepare('SELECT pid, address, host FROM servers ORDER BY pid').all() as {
+        prepareKept(db, 'SELECT pid, address, host FROM servers ORDER BY pid').all() as {
           pid: number;
           address: string;
           host: string;
@@ -59,7 +60,7 @@ export function sqliteClaims(path: string): ServingClaims {
           db.exec('BEGIN EXCLUSIVE');
           db.exec(table);
           db.exec('DELETE FROM servers');
-          db.prepare('INSERT INTO servers (pid, address, host) VALUES (?, ?, ?)').run(
+          prepareKept(db, 'INSERT INTO servers (pid, address, host) VALUES (?, ?, ?)').run(
             info.pid,
             info.address,
             hostname(),
@@ -71,7 +72,7 @@ export function sqliteClaims(path: string): ServingClaims {
         }
         try {
           db.exec('BEGIN');
-          db.prepare('SELECT count(*) FROM sqlite_master').get();
+          prepareKept(db, 'SELECT count(*) FROM sqlite_master').get();
         } catch (e) {
           if (!isBusy(e)) throw e;
           throw new BackupError(

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
+import { prepareKept } from './driver.js';
 
 /** The first count at which a growing cache is reported; then at every doubling. */
 const REPORT_FROM = 4096;
@@ -7,11 +8,9 @@ const REPORT_FROM = 4096;
 /**
  * Every statement of one connection, prepared once per SQL text and kept until the connection
  * closes. Kysely would prepare each query afresh, and preparing costs more than running a small
- * query. Keeping them is also a protection: with better-sqlite3 12 on Node 24, a statement
- * finalized by the garbage collector can abort the process (an upstream defect; see README
- * "Runtime versions"), so no statement of ours is ever left for the collector, however many there
- * are. The texts are bounded by the product's query shapes and batch sizes; `onGrowth` reports a
- * cache past 4096 statements (and each doubling), which would mean texts built from data.
+ * query. (No statement is ever left for the garbage collector either: see `prepareKept`.) The
+ * texts are bounded by the product's query shapes and batch sizes; `onGrowth` reports a cache past
+ * 4096 statements (and each doubling), which would mean texts built from data.
  *
  * Cached statements are shared: nobody may switch their mode (`pluck`, `raw`, `expand`).
  * `pragma()` prepares a statement of its own, so pragmas go through `pragmaRows`/`pragmaValue`
@@ -29,7 +28,7 @@ export class Statements {
   get(sql: string): Database.Statement {
     let stmt = this.kept.get(sql);
     if (stmt === undefined) {
-      stmt = this.raw.prepare(sql);
+      stmt = prepareKept(this.raw, sql);
       this.kept.set(sql, stmt);
       if (this.kept.size >= this.reportAt) {
         this.reportAt *= 2;
