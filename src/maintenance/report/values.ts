@@ -45,7 +45,7 @@ export function columnsOf(rows: readonly Record<string, unknown>[]): string[] {
 }
 
 /** Said wherever a run is shown: it succeeded, yet it is no evidence that all is well. */
-export const MEASURED_NOTHING = 'nothing: every step was skipped, see why below';
+const MEASURED_NOTHING = 'nothing: every step was skipped, see why below';
 
 export function summaryRows(run: RunDocument): [string, string][] {
   return [
