@@ -45,7 +45,8 @@ export function createSqliteAdmin(db: Kysely<DB>, raw: Database.Database, stmts:
           bytesAdded: 0,
           details: `auto_vacuum is ${mode}, not INCREMENTAL (2): incremental vacuum cannot reclaim space`,
         };
-      pragmaRows(stmts, 'incremental_vacuum');
+      // exec steps the pragma to the end; a prepared run() takes one step, which frees one page.
+      raw.exec('PRAGMA incremental_vacuum');
       const after = pages();
       return {
         measure,
@@ -105,7 +106,7 @@ function upkeep(db: Kysely<DB>, raw: Database.Database, stmts: Statements): Upke
       const details: string[] = [];
       const free = Number(pragmaValue(stmts, 'freelist_count'));
       if (Number(pragmaValue(stmts, 'auto_vacuum')) === 2) {
-        pragmaRows(stmts, 'incremental_vacuum');
+        raw.exec('PRAGMA incremental_vacuum');
         details.push(`incremental vacuum released ${free} free pages`);
       } else details.push('auto_vacuum is not INCREMENTAL: free pages stay in the file');
       // TRUNCATE writes the WAL back into the database and cuts the -wal file to zero bytes; a
