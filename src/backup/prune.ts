@@ -20,7 +20,6 @@ export interface DatedBackup {
   readonly createdAt: Date;
 }
 
-
 function localDate(d: Date, timezone: string): { y: number; m: number; day: number } {
   const parts = new Intl.DateTimeFormat('en-CA', {
     timeZone: timezone,

@@ -91,7 +91,9 @@ for (const v of variants) {
       assert.equal(next.status, 'succeeded', next.error ?? '');
       assert.equal(next.figures.backupId, made.id);
       assert.ok(
-        next.findings.some((f) => f.severity === 'info' && f.message.startsWith('being written, not judged yet: bk_writing')),
+        next.findings.some(
+          (f) => f.severity === 'info' && f.message.startsWith('being written, not judged yet: bk_writing'),
+        ),
         JSON.stringify(next.findings),
       );
     });

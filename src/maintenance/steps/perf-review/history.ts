@@ -53,7 +53,7 @@ export interface WindowRoute {
   readonly avgMs: number;
   readonly p95Ms: number;
   readonly worstP95Ms: number;
-  /** Mean requests per second over the whole window. */
+  /** Mean requests per second over the minutes the samples cover, not the whole window. */
   readonly throughput: number;
 }
 
@@ -62,6 +62,8 @@ export interface WindowFigures {
   readonly to: string;
   readonly days: number;
   readonly sampleCount: number;
+  /** Distinct minutes with a sample: what the window's figures rest on. */
+  readonly minutesCovered: number;
   readonly requestsCounted: number;
   readonly averageResponseTimeMs: number | null;
   readonly p95ResponseTimeMs: number | null;
@@ -76,7 +78,10 @@ const sig4 = (n: number): number => Number(n.toPrecision(4));
 
 /** Merges day slices into one window: request-weighted, like `summariseSamples` over the whole span. */
 export function windowOf(slices: readonly Slice[]): WindowFigures {
-  const seconds = (slices.length * DAY_MS) / 1000;
+  // Rates are over the time the samples cover: 15 minutes of traffic in a 7-day window is that
+  // traffic's rate, not a 672th of it.
+  const minutesCovered = slices.reduce((n, s) => n + s.summary.minutesCovered, 0);
+  const seconds = minutesCovered * 60;
   const routes = new Map<string, { count: number; sumMs: number; p95Sum: number; worst: number }>();
   let counted = 0;
   let sumMs = 0;
@@ -102,10 +107,11 @@ export function windowOf(slices: readonly Slice[]): WindowFigures {
     to: new Date(first.getTime() + slices.length * DAY_MS).toISOString(),
     days: slices.length,
     sampleCount: slices.reduce((n, s) => n + s.summary.sampleCount, 0),
+    minutesCovered,
     requestsCounted: counted,
     averageResponseTimeMs: counted > 0 ? round2(sumMs / counted) : null,
     p95ResponseTimeMs: counted > 0 ? round2(p95Sum / counted) : null,
-    throughput: counted > 0 ? sig4(counted / seconds) : null,
+    throughput: counted > 0 && seconds > 0 ? sig4(counted / seconds) : null,
     peakThroughput: peaks.length > 0 ? Math.max(...peaks) : null,
     errorRatePercent: requestsAll > 0 ? round2((slices.reduce((n, s) => n + s.errors, 0) / requestsAll) * 100) : null,
     routes: [...routes]
@@ -115,7 +121,7 @@ export function windowOf(slices: readonly Slice[]): WindowFigures {
         avgMs: round2(a.sumMs / a.count),
         p95Ms: round2(a.p95Sum / a.count),
         worstP95Ms: a.worst,
-        throughput: sig4(a.count / seconds),
+        throughput: seconds > 0 ? sig4(a.count / seconds) : 0,
       }))
       .sort((a, b) => b.p95Ms - a.p95Ms),
   };
@@ -125,6 +131,7 @@ export function windowOf(slices: readonly Slice[]): WindowFigures {
 export const WINDOW_METHOD = {
   samples: 'stored per-minute samples of every node, read one 24 h slice at a time; health and metrics routes excluded',
   p95: 'request-weighted mean of per-minute, per-route p95 (p95s cannot be merged exactly)',
-  throughput: 'requests counted in the window divided by its length (mean req/s); peakThroughput is the busiest minute',
+  throughput:
+    'requests counted in the window divided by the minutes its samples cover (mean req/s while sampled, minutesCovered); peakThroughput is the busiest minute',
   errorRatePercent: 'errors of every route over requests of every route (errors are not stored per route)',
 } as const;
