@@ -74,7 +74,7 @@ interface StorageReport {
  * `bytesReclaimed` is what the size went down by and `bytesAdded` what it went up by; at most
  * one is above 0. `bytesReclaimed` is null when the engine could not reclaim anything at all.
  */
-export interface OptimizeReport {
+interface OptimizeReport {
   readonly measure: string;
   readonly sizeBytesBefore: number;
   readonly sizeBytesAfter: number;
