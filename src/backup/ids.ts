@@ -17,6 +17,8 @@ export function newBackupId(at: Date): string {
 
 /** A backup is written here and renamed to its id only once complete. */
 export const TMP_PREFIX = '.tmp-';
+/** A half-written `.tmp-` folder older than this is a crashed create, not one in progress. */
+export const ABANDONED_MS = 24 * 3_600_000;
 
 export const backupPath = (root: string, id: string): string => join(root, id);
 export const tmpBackupPath = (root: string, id: string): string => join(root, `${TMP_PREFIX}${id}`);

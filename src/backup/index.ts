@@ -1,5 +1,5 @@
 /** Backups that are proven by restoring them (docs/backups.md). See types.ts for the glossary. */
-export { backupIds, describeBackup, listBackups, type BackupListItem } from './catalog.js';
+export { backupIds, backupsInProgress, describeBackup, listBackups, type BackupListItem } from './catalog.js';
 export { createBackup, type BackupSummary } from './create.js';
 export { isBackupError } from '../errors/index.js';
 export { isBackupId } from './ids.js';

@@ -2,7 +2,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { backupIds } from './catalog.js';
-import { backupPath, TMP_PREFIX } from './ids.js';
+import { ABANDONED_MS, backupPath, TMP_PREFIX } from './ids.js';
 import { readManifest } from './manifest.js';
 import type { BackupStatus } from './types.js';
 import { verifyBackup } from './verify.js';
@@ -19,9 +19,6 @@ export interface DatedBackup {
   readonly id: string;
   readonly createdAt: Date;
 }
-
-/** A half-written `.tmp-` folder older than this is a crashed create, not one in progress. */
-const ABANDONED_MS = 24 * 3_600_000;
 
 function localDate(d: Date, timezone: string): { y: number; m: number; day: number } {
   const parts = new Intl.DateTimeFormat('en-CA', {

@@ -17,11 +17,25 @@ export function notice(line: string): void {
   process.stderr.write(`queuekeeper: ${line}\n`);
 }
 
-export class UsageError extends Error {}
+/**
+ * The command could not be understood (exit 2). `code` is the error document's code: `usage`, or
+ * `not_found` for a name or id the command was given that names nothing (an unknown plan, step or
+ * run), so a script can tell a typo from a malformed argument.
+ */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'usage' | 'not_found' = 'usage',
+  ) {
+    super(message);
+  }
+}
 
 /**
  * The contract's exit statuses, in one place: 2 for bad usage or config (the command could not
- * be understood), 1 for anything that failed once understood, a missing backup or run included.
+ * be understood, an unknown plan, step or run included), 1 for anything that failed once
+ * understood: a backup that is asked for and is not there is reported missing, like one that does
+ * not verify.
  */
 function exitCodeOf(e: unknown): number {
   if (e instanceof ConfigError || e instanceof UsageError) return EXIT.usage;
@@ -33,7 +47,7 @@ function exitCodeOf(e: unknown): number {
 function errorDocument(e: unknown): { error: Record<string, unknown> } {
   const message = e instanceof Error ? e.message : String(e);
   if (e instanceof ConfigError) return { error: { code: 'config_invalid', message } };
-  if (e instanceof UsageError) return { error: { code: 'usage', message } };
+  if (e instanceof UsageError) return { error: { code: e.code, message } };
   if (!isAppError(e)) return { error: { code: 'failed', message } };
   const reason = e.details?.reason;
   return {

@@ -24,5 +24,5 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Exit statuses of the CLI (docs/cli.md); `inconclusive`: a maintenance run that measured nothing. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, inconclusive: 3 } as const;
+/** Exit statuses of the CLI (docs/cli.md), the contract's three and no others. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -39,8 +39,11 @@ export const runDocumentSchema = z
     startedAt: isoTime,
     endedAt: isoTime.nullable(),
     durationMs: z.number().nullable(),
-    status: z.enum(['running', 'succeeded', 'inconclusive', 'failed', 'interrupted']),
+    status: z.enum(['running', 'succeeded', 'failed', 'interrupted']),
     success: z.boolean().describe('True only when no step failed'),
+    measuredNothing: z
+      .boolean()
+      .describe('True when every step was skipped: the run succeeded but measured nothing, which deserves a look'),
     steps: z.array(stepResultSchema),
   })
   .describe('A maintenance run’s result document') satisfies z.ZodType<RunDocument>;

@@ -23,8 +23,8 @@ export interface SlowQueriesResult {
 export interface DatabaseAdmin extends UpkeepAdmin {
   /** Refreshes planner statistics; returns the tables it analysed. */
   updateStatistics(): Promise<string[]>;
-  /** SQLite incremental vacuum, PostgreSQL VACUUM (ANALYZE); returns bytes reclaimed where measurable. */
-  optimize(): Promise<{ bytesReclaimed: number | null; details: string }>;
+  /** SQLite incremental vacuum, PostgreSQL VACUUM (ANALYZE), with its sizes measured one way. */
+  optimize(): Promise<OptimizeReport>;
   /** Engine-level integrity plus our own invariants (no duplicate numbers, waiting counts). */
   integrity(): Promise<IntegrityReport>;
   /** Folds tickets ended before `before` into daily aggregates, then deletes them. */
@@ -67,6 +67,20 @@ interface StorageReport {
   /** Sizes per file (SQLite: the database and its -wal) or per table (PostgreSQL), before and after. */
   readonly parts: Record<string, { before: number; after: number }>;
   readonly details: string[];
+}
+
+/**
+ * Before and after are the same measure (`measure` names it), so the figures cannot contradict:
+ * `bytesReclaimed` is what the size went down by and `bytesAdded` what it went up by; at most
+ * one is above 0. `bytesReclaimed` is null when the engine could not reclaim anything at all.
+ */
+interface OptimizeReport {
+  readonly measure: string;
+  readonly sizeBytesBefore: number;
+  readonly sizeBytesAfter: number;
+  readonly bytesReclaimed: number | null;
+  readonly bytesAdded: number;
+  readonly details: string;
 }
 
 export interface TableBloat {

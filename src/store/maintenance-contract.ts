@@ -1,4 +1,4 @@
-import type { RunDocument } from './run-document.js';
+import type { RunDocument, StepResult } from './run-document.js';
 
 export interface ScheduledTask {
   readonly name: string;
@@ -83,8 +83,11 @@ export interface MaintenanceStore {
     limit: number;
     cursor?: string;
   }): Promise<{ items: RunDocument[]; nextCursor: string | null }>;
-  /** Runs still `running` whose heartbeat is older than `before`; marks them `interrupted`. */
-  interruptStale(before: Date, now: Date): Promise<string[]>;
+  /**
+   * Runs still `running` whose heartbeat is older than `before`; marks them `interrupted`, with
+   * the step results `unreached` gives for the steps the dead node never reported appended.
+   */
+  interruptStale(before: Date, now: Date, unreached: (run: RunDocument) => readonly StepResult[]): Promise<string[]>;
   runningRun(plan: string): Promise<RunDocument | null>;
   deleteRunsBefore(before: Date): Promise<number>;
 

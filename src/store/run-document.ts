@@ -1,7 +1,6 @@
 /** The maintenance result document as the ledger stores it (glossary: src/maintenance/types.ts). */
 export type StepStatus = 'succeeded' | 'failed' | 'warning' | 'skipped';
-/** `inconclusive`: the run ended with every step skipped, so it measured nothing (docs/maintenance.md). */
-type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'inconclusive';
+type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
 export type RunTrigger = 'schedule' | 'manual' | 'catch_up';
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
 
@@ -30,5 +29,24 @@ export interface RunDocument {
   readonly durationMs: number | null;
   readonly status: RunStatus;
   readonly success: boolean;
+  /**
+   * True when the run ended with every step `skipped`: no step failed, so it `succeeded`, but it
+   * measured nothing, which is not the same as finding everything fine (docs/maintenance.md).
+   */
+  readonly measuredNothing: boolean;
   readonly steps: StepResult[];
+}
+
+/**
+ * Reads a stored document. Documents stored before `measuredNothing` existed called such a run
+ * `inconclusive`, a status outside the contract: they read as what they were, a run that
+ * succeeded and measured nothing.
+ */
+export function parseRunDocument(text: string): RunDocument {
+  const doc = JSON.parse(text) as Omit<RunDocument, 'status' | 'measuredNothing'> & {
+    status: RunStatus | 'inconclusive';
+    measuredNothing?: boolean;
+  };
+  if (doc.status === 'inconclusive') return { ...doc, status: 'succeeded', measuredNothing: true };
+  return { ...doc, status: doc.status, measuredNothing: doc.measuredNothing ?? false };
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { mkdir, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createBackup } from '../../src/backup/index.js';
 import type { StepContext } from '../../src/maintenance/step.js';
 import { backupStep } from '../../src/maintenance/steps/backup/index.js';
@@ -59,6 +61,41 @@ for (const v of variants) {
       assert.equal(stale.status, 'failed');
       assert.equal(stale.figures.databaseBackupStatus, 'Stale');
       assert.match(String(stale.figures.databaseBackupReason), /stale/);
+    });
+
+    it('backupVerification names a backup still being written instead of calling it Missing', async () => {
+      const sys = await system(scratch, v.name, { redis: v.redis });
+      // A create in progress writes into `.tmp-<id>` and renames it when complete; a crashed one
+      // (untouched for over a day) is not in progress and leaves the backup Missing.
+      const crashed = join(sys.config.backup.dir, '.tmp-bk_crashed');
+      await mkdir(crashed, { recursive: true });
+      const dayAgo = (Date.now() - 25 * 3_600_000) / 1000;
+      await utimes(crashed, dayAgo, dayAgo);
+      const lost = await backupVerification(context(sys));
+      assert.equal(lost.status, 'failed');
+      assert.equal(lost.figures.databaseBackupStatus, 'Missing');
+
+      await mkdir(join(sys.config.backup.dir, '.tmp-bk_writing'));
+      const first = await backupVerification(context(sys));
+      assert.equal(first.status, 'skipped', JSON.stringify(first.findings));
+      assert.match(first.error ?? '', /no complete backup yet: bk_writing .* is still being written/);
+      assert.equal(first.figures.databaseBackupStatus, null);
+      assert.deepEqual(
+        (first.figures.backupsInProgress as { id: string }[]).map((b) => b.id),
+        ['bk_writing'],
+      );
+
+      await seed(sys.rt);
+      const made = await createBackup({ config: sys.config, store: sys.rt.store, live: sys.rt.live });
+      const next = await backupVerification(context(sys));
+      assert.equal(next.status, 'succeeded', next.error ?? '');
+      assert.equal(next.figures.backupId, made.id);
+      assert.ok(
+        next.findings.some(
+          (f) => f.severity === 'info' && f.message.startsWith('being written, not judged yet: bk_writing'),
+        ),
+        JSON.stringify(next.findings),
+      );
     });
 
     it('disasterRecovery passes on a clean system with measured RTO and RPO', async () => {

@@ -104,4 +104,16 @@ describe('the command line', () => {
     assert.equal(failed.status, 1);
     assert.equal(JSON.parse(failed.stdout).success, false);
   });
+
+  it('exits 2 with not_found for an unknown plan, step or run id: the command names nothing', () => {
+    const env = { QK_DATA_DIR: dir, PORT: '1', QK_BASE_URL: 'http://127.0.0.1:1' };
+    for (const args of [
+      ['maintenance', 'run', 'nope'],
+      ['maintenance', 'show', 'run_nothere'],
+    ]) {
+      const r = cli([...args, '--json'], env);
+      assert.equal(r.status, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.equal(JSON.parse(r.stdout).error.code, 'not_found', args.join(' '));
+    }
+  });
 });

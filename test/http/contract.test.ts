@@ -182,6 +182,7 @@ for (const combo of COMBOS) {
           'durationMs',
           'endedAt',
           'id',
+          'measuredNothing',
           'plan',
           'scheduledFor',
           'startedAt',

@@ -29,11 +29,21 @@ interface Run {
   durationMs: number | null;
   status: string;
   success: boolean;
+  measuredNothing: boolean;
   steps: Step[];
 }
 
 const REFRESH_MS = 3000;
 const badge = (s: string) => h('span', { class: `badge ${s}` }, s);
+/** A run that succeeded with every step skipped is told apart at a glance: it proved nothing. */
+const runBadges = (run: Run) =>
+  run.measuredNothing && run.status === 'succeeded'
+    ? [
+        badge(run.status),
+        ' ',
+        h('span', { class: 'badge nothing', 'data-testid': 'measured-nothing' }, 'measured nothing'),
+      ]
+    : [badge(run.status)];
 const th = (...names: string[]) => h('thead', {}, h('tr', {}, ...names.map((n) => h('th', { scope: 'col' }, n))));
 const when = (iso: string | null) => h('time', { datetime: iso ?? '', title: local(iso) }, relative(iso));
 
@@ -88,7 +98,7 @@ export function maintenanceView(root: HTMLElement): () => void {
           h('td', {}, words(run.trigger)),
           h('td', {}, when(run.startedAt)),
           h('td', {}, duration(run.durationMs)),
-          h('td', {}, badge(run.status)),
+          h('td', {}, ...runBadges(run)),
           h('td', {}, `${run.steps.filter((x) => x.status === 'failed').length} failed of ${run.steps.length}`),
         ),
       ),
@@ -138,7 +148,7 @@ export function runView(root: HTMLElement, id: string): () => void {
     const run = r.body;
     root.replaceChildren(
       h('p', {}, h('a', { href: '#/maintenance' }, '← Maintenance')),
-      h('h1', {}, `${words(run.plan)} run `, badge(run.status)),
+      h('h1', {}, `${words(run.plan)} run `, ...runBadges(run)),
       h(
         'p',
         { class: 'summary' },

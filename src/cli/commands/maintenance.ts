@@ -1,5 +1,5 @@
 import { loadConfig, type Config } from '../../config/index.js';
-import { AppError, EXIT } from '../../errors/index.js';
+import { AppError, EXIT, isAppError } from '../../errors/index.js';
 import { openLive } from '../../live/open.js';
 import { createLogger } from '../../logging/logger.js';
 import { createMaintenance } from '../../maintenance/engine/index.js';
@@ -35,7 +35,7 @@ async function withEngine<T>(
 
 const summary = (run: RunDocument): string =>
   [
-    `${run.plan} ${run.id}: ${run.status}${run.durationMs !== null ? ` in ${run.durationMs} ms` : ''}`,
+    `${run.plan} ${run.id}: ${run.status}${run.durationMs !== null ? ` in ${run.durationMs} ms` : ''}${run.measuredNothing && run.status === 'succeeded' ? ' (measured nothing: every step was skipped)' : ''}`,
     ...run.steps.map(
       (s) =>
         `  ${s.status.padEnd(9)} ${s.name} (${s.durationMs} ms)${s.error ? `: ${s.error}` : ''}${s.findings.length ? `\n${s.findings.map((f) => `      ${f.severity}: ${f.message}`).join('\n')}` : ''}`,
@@ -86,9 +86,13 @@ export async function maintenanceRun(target: string, opts: { json: boolean; key?
     start: { method: 'POST', path: '/api/maintenance/runs', body: { plan: target } },
     follow,
     here,
+  }).catch((e: unknown) => {
+    // Whether the server or this process resolved the name, an unknown plan or step is a typo.
+    if (isAppError(e) && e.code === 'not_found') throw new UsageError(e.message, 'not_found');
+    throw e;
   });
   emit(opts.json, run, () => summary(run));
-  process.exitCode = run.status === 'inconclusive' ? EXIT.inconclusive : run.success ? EXIT.ok : EXIT.failed;
+  process.exitCode = run.success ? EXIT.ok : EXIT.failed;
 }
 
 export async function maintenanceSchedule(json: boolean): Promise<void> {
@@ -127,7 +131,7 @@ export async function maintenanceShow(id: string, opts: { json: boolean; format?
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new UsageError('a run id is 1-64 characters from A-Z a-z 0-9 _ -');
   await withEngine(async (_c, store) => {
     const run = await store.maintenance.getRun(id);
-    if (!run) throw new AppError('not_found', `no run ${id}`);
+    if (!run) throw new UsageError(`no run ${id}`, 'not_found');
     if (format === 'json') emit(true, run, () => '');
     else process.stdout.write(`${format === 'html' ? renderHtml(run) : renderMarkdown(run)}\n`);
   });

@@ -40,6 +40,7 @@ export interface FailedRunAlert {
     readonly durationMs: number | null;
     readonly status: RunDocument['status'];
     readonly success: boolean;
+    readonly measuredNothing: boolean;
     readonly failedSteps: { name: string; error: string | null }[];
     readonly steps: { name: string; status: string; error: string | null }[];
   };
@@ -62,6 +63,7 @@ function alertBody(run: RunDocument, nodeId: string, now: Date, deliveryId: stri
       durationMs: run.durationMs,
       status: run.status,
       success: run.success,
+      measuredNothing: run.measuredNothing,
       failedSteps: steps.filter((s) => s.status === 'failed').map(({ name, error }) => ({ name, error })),
       steps,
     },

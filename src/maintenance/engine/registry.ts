@@ -26,6 +26,14 @@ export function resolveTarget(plans: readonly PlanDefinition[], registry: StepRe
   throw new AppError('not_found', `no maintenance plan or step is named "${target}"`);
 }
 
+/**
+ * The steps a stored run was meant to execute, as this node's plans define them: a plan's steps,
+ * or the one step a run by hand was named after. Empty for a plan this node does not know.
+ */
+export function plannedSteps(plans: readonly PlanDefinition[], plan: string): readonly string[] {
+  return plans.find((p) => p.name === plan)?.steps ?? (KNOWN_STEPS.has(plan) ? [plan] : []);
+}
+
 export function unavailableReason(step: string): string {
   return `step ${step} is not available in this build`;
 }

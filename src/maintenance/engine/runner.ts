@@ -54,14 +54,42 @@ export function newRunDocument(
     durationMs: null,
     status: 'running',
     success: false,
+    measuredNothing: false,
     steps: [],
   };
+}
+
+/**
+ * The steps of a plan that a dead node's run never reported, for the node that marks it
+ * `interrupted`: the first was under way when the node stopped (or about to start), the others
+ * were never reached. All are `skipped`: nothing of them was measured.
+ */
+export function unreachedSteps(run: RunDocument, planned: readonly string[]): StepResult[] {
+  const reported = new Set(run.steps.map((s) => s.name));
+  return planned
+    .filter((name) => !reported.has(name))
+    .map((name, i) =>
+      skipped(
+        name,
+        i === 0
+          ? 'not finished: the node running this run stopped (its heartbeat ended) before this step reported a result'
+          : 'not run: the node running this run stopped before reaching this step',
+      ),
+    );
 }
 
 /** The document of a run that never got to start its steps (the node stopped first). */
 export function abandonedDocument(doc: RunDocument, target: RunTarget, now: Date): RunDocument {
   const steps = target.steps.map((name) => skipped(name, STOPPING));
-  return { ...doc, status: 'interrupted', success: false, endedAt: now.toISOString(), durationMs: 0, steps };
+  return {
+    ...doc,
+    status: 'interrupted',
+    success: false,
+    measuredNothing: true,
+    endedAt: now.toISOString(),
+    durationMs: 0,
+    steps,
+  };
 }
 
 /**
@@ -105,20 +133,22 @@ export async function executeRun(
         .catch((e: unknown) => log.warn({ err: e }, 'could not store maintenance progress'));
   }
   const success = !steps.some((s) => s.status === 'failed');
-  // `success` keeps the contract's rule (no step failed); the status tells a run that measured
-  // nothing from one that measured everything and found it fine.
+  // `success` and `status` keep the contract's rule (no step failed); `measuredNothing` tells a run
+  // that measured nothing from one that measured everything and found it fine.
   const measuredNothing = steps.every((s) => s.status === 'skipped');
   const final: RunDocument = {
     ...doc,
     steps,
     success,
-    status: abandon.aborted ? 'interrupted' : !success ? 'failed' : measuredNothing ? 'inconclusive' : 'succeeded',
+    measuredNothing,
+    status: abandon.aborted ? 'interrupted' : !success ? 'failed' : 'succeeded',
     endedAt: deps.now().toISOString(),
     durationMs: Math.round(performance.now() - started),
   };
   await storeFinal(deps, final, offline !== null);
-  if (final.status === 'succeeded') log.info({ durationMs: final.durationMs }, 'maintenance run succeeded');
-  else if (final.status === 'inconclusive') {
+  if (final.status === 'succeeded' && !measuredNothing)
+    log.info({ durationMs: final.durationMs }, 'maintenance run succeeded');
+  else if (final.status === 'succeeded') {
     log.warn({ skipped: steps.map((s) => `${s.name}: ${s.error}`) }, 'maintenance run measured nothing');
     deps.alerts.runFailed(final, deps.nodeId);
   } else {

@@ -1,9 +1,9 @@
 import type { Cron } from 'croner';
 import type { PlanDefinition } from '../../config/index.js';
 import type { ScheduledTask } from '../../store/maintenance-contract.js';
-import { newRunId, PRIORITY_RANK } from './registry.js';
+import { newRunId, plannedSteps, PRIORITY_RANK } from './registry.js';
 import type { RunQueue } from './queue.js';
-import { SUPERSEDED, type RunnerDeps } from './runner.js';
+import { SUPERSEDED, unreachedSteps, type RunnerDeps } from './runner.js';
 import { cronOf, dueSlots, nextSlot } from './slots.js';
 import { databaseDown } from './spool.js';
 
@@ -208,7 +208,9 @@ export class Scheduler {
 
   private async sweep(now: Date): Promise<void> {
     const before = new Date(now.getTime() - 3 * this.deps.config.maintenance.heartbeatMs);
-    const ids = await this.deps.store.maintenance.interruptStale(before, now);
+    const ids = await this.deps.store.maintenance.interruptStale(before, now, (run) =>
+      unreachedSteps(run, plannedSteps(this.deps.config.maintenance.plans, run.plan)),
+    );
     if (ids.length > 0)
       this.deps.logger.error({ runIds: ids }, 'maintenance runs of a stopped node marked interrupted');
   }

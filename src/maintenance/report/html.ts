@@ -23,7 +23,7 @@ const STYLE = `
 body{font:15px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#1b1f24}
 table{border-collapse:collapse;margin:.4rem 0 1rem}th,td{border:1px solid #d0d7de;padding:.25rem .55rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td table{margin:0}.st{font-weight:600;padding:.05rem .45rem;border-radius:.3rem}
-.succeeded{background:#dafbe1}.failed,.interrupted,.error,.critical{background:#ffebe9}.warning,.inconclusive{background:#fff8c5}
+.succeeded{background:#dafbe1}.failed,.interrupted,.error,.critical{background:#ffebe9}.warning,.nothing{background:#fff8c5}
 .skipped,.running,.info{background:#eaeef2}.err{color:#a40e26}.chart img{max-width:100%;border:1px solid #d0d7de}
 section{border-top:1px solid #d0d7de;margin-top:1.5rem}`;
 
@@ -37,7 +37,7 @@ export function renderHtml(run: RunDocument): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>
-<h1>Maintenance run: ${escapeHtml(run.plan)} ${badge(run.status)}</h1>
+<h1>Maintenance run: ${escapeHtml(run.plan)} ${badge(run.status)}${run.measuredNothing ? ' <span class="st nothing">measured nothing</span>' : ''}</h1>
 ${keyValueTable(summaryRows(run))}
 <h2>Steps</h2>
 ${overview(run.steps)}

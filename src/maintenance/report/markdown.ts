@@ -8,7 +8,10 @@ function escapeMarkdown(s: string): string {
 
 /** A run as Markdown, for terminals, tickets and chat (the CLI's `--format md`). */
 export function renderMarkdown(run: RunDocument): string {
-  const out: string[] = [`# Maintenance run: ${escapeMarkdown(run.plan)} (${run.status})`, ''];
+  const out: string[] = [
+    `# Maintenance run: ${escapeMarkdown(run.plan)} (${run.status}${run.measuredNothing ? ', measured nothing' : ''})`,
+    '',
+  ];
   out.push(
     ...table(
       ['', ''],

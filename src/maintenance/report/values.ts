@@ -44,6 +44,9 @@ export function columnsOf(rows: readonly Record<string, unknown>[]): string[] {
   return [...cols];
 }
 
+/** Said wherever a run is shown: it succeeded, yet it is no evidence that all is well. */
+const MEASURED_NOTHING = 'nothing: every step was skipped, see why below';
+
 export function summaryRows(run: RunDocument): [string, string][] {
   return [
     ['Run', run.id],
@@ -51,6 +54,7 @@ export function summaryRows(run: RunDocument): [string, string][] {
     ['Trigger', run.trigger],
     ['Status', run.status],
     ['Success', run.success ? 'yes' : 'no'],
+    ...(run.measuredNothing ? [['Measured', MEASURED_NOTHING] as [string, string]] : []),
     ['Scheduled for', run.scheduledFor ?? '—'],
     ['Started', run.startedAt],
     ['Ended', run.endedAt ?? '—'],

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { RunDocument } from '../run-document.js';
+import { parseRunDocument, type RunDocument, type StepResult } from '../run-document.js';
 import type {
   DailyAggregate,
   MaintenanceStore,
@@ -138,7 +138,7 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
 
   async getRun(id: string): Promise<RunDocument | null> {
     const r = await this.db.selectFrom('maintenance_runs').select('document').where('id', '=', id).executeTakeFirst();
-    return r ? (JSON.parse(r.document) as RunDocument) : null;
+    return r ? parseRunDocument(r.document) : null;
   }
 
   async listRuns(opts: { plan?: string; limit: number; cursor?: string }) {
@@ -159,12 +159,16 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
       .execute();
     const last = rows.length > opts.limit ? rows[opts.limit - 1] : undefined;
     return {
-      items: rows.slice(0, opts.limit).map((r) => JSON.parse(r.document) as RunDocument),
+      items: rows.slice(0, opts.limit).map((r) => parseRunDocument(r.document)),
       nextCursor: last ? encodeCursor([Number(last.started_at), last.id]) : null,
     };
   }
 
-  async interruptStale(before: Date, now: Date): Promise<string[]> {
+  async interruptStale(
+    before: Date,
+    now: Date,
+    unreached: (run: RunDocument) => readonly StepResult[],
+  ): Promise<string[]> {
     const stale = await this.db
       .selectFrom('maintenance_runs')
       .select(['id', 'document', 'started_at'])
@@ -172,12 +176,15 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
       .where('heartbeat_at', '<', before.getTime())
       .execute();
     for (const s of stale) {
-      const doc = JSON.parse(s.document) as RunDocument;
+      const doc = parseRunDocument(s.document);
       const ended = now.toISOString();
+      const steps = [...doc.steps, ...unreached(doc)];
       const next: RunDocument = {
         ...doc,
+        steps,
         status: 'interrupted',
         success: false,
+        measuredNothing: steps.every((x) => x.status === 'skipped'),
         endedAt: ended,
         durationMs: now.getTime() - Number(s.started_at),
       };
@@ -198,7 +205,7 @@ export class KyselyMaintenanceStore implements MaintenanceStore {
       .where('plan', '=', plan)
       .where('status', '=', 'running')
       .executeTakeFirst();
-    return r ? (JSON.parse(r.document) as RunDocument) : null;
+    return r ? parseRunDocument(r.document) : null;
   }
 
   async deleteRunsBefore(before: Date): Promise<number> {

@@ -131,6 +131,7 @@ for (const combo of COMBOS) {
           durationMs: 1,
           status: 'succeeded',
           success: true,
+          measuredNothing: false,
           steps: [{ name: 'cacheCleanup', durationMs: 1, ...first, error: null }],
         },
         'node',

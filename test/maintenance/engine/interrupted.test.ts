@@ -43,6 +43,7 @@ for (const backend of BACKENDS) {
         plans: {
           ticker: { cron: '* * * * * *', steps: ['healthCheck'] },
           other: { cron: null, steps: ['healthCheck'] },
+          three: { cron: null, steps: ['healthCheck', 'performance', 'databaseMaintenance'] },
         },
       });
     });
@@ -83,7 +84,10 @@ for (const backend of BACKENDS) {
 
     it('are interrupted by a node with the scheduler off too', async () => {
       const off = makeConfig(iso, {
-        plans: { other: { cron: null, steps: ['healthCheck'] } },
+        plans: {
+          other: { cron: null, steps: ['healthCheck'] },
+          three: { cron: null, steps: ['healthCheck', 'performance', 'databaseMaintenance'] },
+        },
         env: { QK_SCHEDULER: 'off' },
       });
       const node = await openNode(off, { steps, nodeId: 'watcher', now: clock.now });
@@ -91,6 +95,44 @@ for (const backend of BACKENDS) {
       await leftRunning(node.store, 'run_dead2', 'other', 'dead-node', 60_000);
       await node.m.start();
       assert.equal((await node.store.maintenance.getRun('run_dead2'))?.status, 'interrupted');
+    });
+
+    it('list the steps the dead node never reported as skipped, saying why', async () => {
+      const node = nodes[1]!;
+      const then = new Date(clock.now().getTime() - 60_000);
+      const started = newRunDocument('run_dead4', { ...target('three'), steps: [] }, 'schedule', then, then);
+      await node.store.maintenance.insertRun(started, 'dead-node', then);
+      // The node finished healthCheck, stored that progress, and died during performance.
+      const measured = {
+        name: 'healthCheck',
+        status: 'succeeded' as const,
+        durationMs: 5,
+        figures: {},
+        findings: [],
+        error: null,
+      };
+      await node.store.maintenance.updateRun({ ...started, steps: [measured] });
+      clock.advance(1000);
+      const doc = await eventually(
+        async () => {
+          mock.timers.tick(TICK_MS);
+          const d = await node.store.maintenance.getRun('run_dead4');
+          return d?.status === 'interrupted' ? d : undefined;
+        },
+        10_000,
+        'the stale run to be interrupted',
+      );
+      assert.deepEqual(
+        doc.steps.map((x) => [x.name, x.status]),
+        [
+          ['healthCheck', 'succeeded'],
+          ['performance', 'skipped'],
+          ['databaseMaintenance', 'skipped'],
+        ],
+      );
+      assert.match(doc.steps[1]?.error ?? '', /not finished: the node running this run stopped/);
+      assert.match(doc.steps[2]?.error ?? '', /not run: the node running this run stopped before reaching this step/);
+      assert.deepEqual([doc.success, doc.measuredNothing], [false, false]);
     });
 
     it('are interrupted while the node runs, not only at start', async () => {

@@ -16,6 +16,7 @@ const run: RunDocument = {
   durationMs: 3500,
   status: 'failed',
   success: false,
+  measuredNothing: false,
   steps: [
     {
       name: 'healthCheck',

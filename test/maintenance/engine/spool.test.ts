@@ -63,7 +63,7 @@ for (const backend of BACKENDS) {
       const started = newRunDocument('run_cut_off', target, 'manual', null, NOW);
       await store.maintenance.insertRun(started, 'node-x', NOW);
       const later = new Date(NOW.getTime() + 60_000);
-      assert.deepEqual(await store.maintenance.interruptStale(later, later), ['run_cut_off']);
+      assert.deepEqual(await store.maintenance.interruptStale(later, later, () => []), ['run_cut_off']);
       const real = { ...finished('run_cut_off', 'manual', null), status: 'succeeded' as const, success: true };
       await spool.put({ doc: real, nodeId: 'node-x' });
 

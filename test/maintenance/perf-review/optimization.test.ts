@@ -51,6 +51,10 @@ for (const combo of COMBOS) {
         await insertAll(node, [
           sample(ago(now, 2, 1), { [JOIN]: { count: 400, avgMs: 700, p95Ms: 2500 } }, { eventLoopLagP99Ms: 350 }),
           sample(ago(now, 3, 1), { [JOIN]: { count: 400, avgMs: 700, p95Ms: 2500 } }, { eventLoopLagP99Ms: 350 }),
+          // An hour of lagging minutes: averages are judged only past 60 minutes of samples.
+          ...Array.from({ length: 60 }, (_, i) =>
+            sample(new Date(ago(now, 4).getTime() + i * 60_000), {}, { eventLoopLagP99Ms: 350 }),
+          ),
         ]);
         const thresholds = { ...LENIENT, maxP95ResponseMs: 1000 };
         const out = await performanceOptimization(stepContextOf(node, { now: () => now, maintenance: { thresholds } }));
@@ -72,7 +76,55 @@ for (const combo of COMBOS) {
           advice.some((m) => m.startsWith('event-loop lag p99')),
           advice.join('\n'),
         );
-        assert.equal(f.eventLoopLagP99Ms.minutesOver, 2);
+        assert.equal(f.eventLoopLagP99Ms.minutesOver, 62);
+      }));
+
+    it('judges queuekeeper’s own CPU, not the host’s, and rates routes over the minutes sampled', () =>
+      withStepNode(combo, async (node) => {
+        // 15 minutes of a busy shared host: the case that once read "add a node".
+        await insertAll(
+          node,
+          Array.from({ length: 15 }, (_, i) =>
+            sample(
+              new Date(ago(now, 1).getTime() + i * 60_000),
+              { [READ]: { count: 600, avgMs: 10, p95Ms: 20 } },
+              { cpuPercent: 100 },
+            ),
+          ),
+        );
+        const out = await performanceOptimization(stepContextOf(node, { now: () => now }));
+        const f = out.figures as Record<string, any>;
+        assert.equal(f.cpuPercent.average, 100);
+        assert.equal(typeof f.processCpuPercent, 'number');
+        assert.deepEqual(f.averagesBasis, { samples: 15, minutesCovered: 15, judged: false });
+        assert.ok(
+          out.findings.some(
+            (x) => x.severity === 'info' && /rest on 15 samples over 15 minutes: not judged/.test(x.message),
+          ),
+          JSON.stringify(out.findings),
+        );
+        assert.ok(!out.findings.some((x) => /add a node/.test(x.message)), JSON.stringify(out.findings));
+        assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
+        // 9000 requests in 15 sampled minutes: 10 req/s, not 9000 over a whole week.
+        assert.equal(f.slowestRoutes[0].throughput, 10);
+
+        // An hour of it is judged: the host's load is named as the host's, still no node asked for.
+        await insertAll(
+          node,
+          Array.from({ length: 60 }, (_, i) =>
+            sample(new Date(ago(now, 2).getTime() + i * 60_000), {}, { cpuPercent: 100 }),
+          ),
+        );
+        // The seed's 80 %, which a quiet test process stays far below.
+        const thresholds = { ...LENIENT, maxCpuPercent: 80 };
+        const judged = await performanceOptimization(
+          stepContextOf(node, { now: () => now, maintenance: { thresholds } }),
+        );
+        assert.ok(
+          judged.findings.some((x) => x.severity === 'info' && x.message.startsWith('host CPU averaged 100 %')),
+          JSON.stringify(judged.findings),
+        );
+        assert.ok(!judged.findings.some((x) => /add a node/.test(x.message)));
       }));
 
     it('reads slow statements from the store, or says why it cannot', () =>

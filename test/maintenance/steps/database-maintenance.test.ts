@@ -53,6 +53,35 @@ for (const combo of COMBOS) {
       assert.equal(agg.find((a) => a.queueId === queueId)?.served, 2);
     });
 
+    it('measures optimize one way: before, after and the change agree, and none is negative', async () => {
+      const sqlite = fx.node.config.database.kind === 'sqlite';
+      // SQLite: a dropped table leaves free pages for the incremental vacuum to hand back, and
+      // moves them out through the -wal, which the old figures counted as growth. PostgreSQL: a
+      // table vacuumed for the first time gains its free-space and visibility maps.
+      await queueWith(fx.node.rt, 20);
+      if (sqlite)
+        await rawSql(fx.node.config, [
+          { sql: 'CREATE TABLE scratch_fill (b BLOB)' },
+          {
+            sql: 'INSERT INTO scratch_fill SELECT randomblob(4096) FROM (SELECT 1 FROM tickets LIMIT 1), (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) SELECT i FROM n)',
+          },
+          { sql: 'DROP TABLE scratch_fill' },
+        ]);
+      const out = await databaseMaintenance(stepContextOf(fx.node));
+      assert.equal(out.status, 'succeeded', JSON.stringify(out.findings));
+      const o = (out.figures as Record<string, any>).optimized;
+      assert.equal(typeof o.measure, 'string');
+      assert.ok(o.bytesReclaimed >= 0 && o.bytesAdded >= 0, JSON.stringify(o));
+      assert.ok(o.bytesReclaimed === 0 || o.bytesAdded === 0, JSON.stringify(o));
+      assert.equal(o.sizeBytesBefore - o.sizeBytesAfter, o.bytesReclaimed - o.bytesAdded, JSON.stringify(o));
+      if (sqlite)
+        assert.ok(o.bytesReclaimed >= 200 * 4096, `the dropped table's pages were reclaimed: ${JSON.stringify(o)}`);
+      assert.equal(
+        out.findings.some((x) => x.severity === 'info' && x.message.startsWith('the database grew by')),
+        o.bytesAdded > 0,
+      );
+    });
+
     it('fails when the live index has drifted from the database', async () => {
       const { rt } = fx.node;
       const { queueId, tickets } = await queueWith(rt, 3);

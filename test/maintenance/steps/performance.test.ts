@@ -175,7 +175,7 @@ for (const combo of COMBOS) {
       assert.match(out.error ?? '', /throughput/);
     });
 
-    it('reports the probe skipped, not a number, when nothing listens', async () => {
+    it('fails with the reason, not a number, when nothing listens: the throughput threshold went unchecked', async () => {
       const port = await freePort();
       const out = await performance(
         stepContextOf(node, { now: () => now, config: { baseUrl: `http://127.0.0.1:${port}` } }),
@@ -183,10 +183,17 @@ for (const combo of COMBOS) {
       assert.equal(out.figures.throughput, null);
       assert.equal(out.figures.throughputProbe, null);
       assert.ok(
-        out.findings.some((x) => x.severity === 'warning' && /probe skipped.*ECONNREFUSED/.test(x.message)),
+        out.findings.some(
+          (x) =>
+            x.severity === 'error' &&
+            /throughput not measured, the server did not answer the probe: .*ECONNREFUSED.*could not be checked/.test(
+              x.message,
+            ),
+        ),
         JSON.stringify(out.findings),
       );
-      assert.equal(out.status, 'warning');
+      assert.equal(out.status, 'failed');
+      assert.match(out.error ?? '', /throughput not measured/);
     });
 
     it('says so, with nulls, when the window holds no samples', async () => {

@@ -21,6 +21,7 @@ const run = (id: string, at: Date): RunDocument => ({
   durationMs: 0,
   status: 'succeeded',
   success: true,
+  measuredNothing: false,
   steps: [],
 });
 

@@ -1,4 +1,10 @@
-import { isBackupError, verifyBackup, type PartName, type Verification } from '../../../backup/index.js';
+import {
+  backupsInProgress,
+  isBackupError,
+  verifyBackup,
+  type PartName,
+  type Verification,
+} from '../../../backup/index.js';
 import type { Step } from '../../step.js';
 import type { Finding } from '../../types.js';
 
@@ -21,11 +27,15 @@ const LABEL: Record<PartName, string> = {
  *
  * Every status but Valid is an `error` finding, so the step fails: backup status is one of the
  * daily success criteria, and a Missing or Stale backup means a disaster now would lose
- * data. Missing is reported as Missing (never skipped): having no backup is the honest finding.
+ * data. Missing is reported as Missing: having no backup is the honest finding. A backup being
+ * written is not a backup yet: the newest complete one is judged and the one in progress named;
+ * when it is the first, the step is `skipped` (nothing to verify yet), not Missing.
  */
 export const backupVerification: Step = async (ctx) => {
   let v: Verification;
+  let inProgress: { id: string; since: string }[];
   try {
+    inProgress = await backupsInProgress(ctx.config.backup.dir, ctx.now());
     v = await verifyBackup(ctx.config, undefined, { now: () => ctx.now(), signal: ctx.signal });
   } catch (e) {
     const message = `backups could not be verified: ${(e as Error).message}`;
@@ -46,8 +56,23 @@ export const backupVerification: Step = async (ctx) => {
     verifyMs: v.durationMs,
     restoreMs: v.restoreMs,
     checks: v.checks,
+    backupsInProgress: inProgress,
   };
+  const writing = inProgress.map((b) => `${b.id} (last written ${b.since})`).join(', ');
+  if (v.status === 'Missing' && inProgress.length > 0) {
+    const why = `no complete backup yet: ${writing} is still being written; it is verified once complete`;
+    for (const part of ['database', 'live', 'configuration'] as const) {
+      figures[`${FIGURE[part]}Status`] = null;
+      figures[`${FIGURE[part]}Reason`] = why;
+    }
+    return { status: 'skipped', figures, findings: [{ severity: 'info', message: why }], error: why };
+  }
   const findings: Finding[] = [];
+  if (inProgress.length > 0)
+    findings.push({
+      severity: 'info',
+      message: `being written, not judged yet: ${writing}; the newest complete backup, ${v.id}, is the one verified`,
+    });
   for (const part of ['database', 'live', 'configuration'] as const) {
     const r = v.parts[part];
     figures[`${FIGURE[part]}Status`] = r.status;
@@ -58,7 +83,7 @@ export const backupVerification: Step = async (ctx) => {
         message: `${LABEL[part]}${v.id ? ` ${v.id}` : ''} is ${r.status}: ${r.reason ?? 'no reason given'}`,
       });
   }
-  if (findings.length === 0)
+  if (v.status === 'Valid')
     findings.push({
       severity: 'info',
       message: `backup ${v.id} restored into scratch in ${v.restoreMs} ms and passed all ${v.checks.length} checks`,

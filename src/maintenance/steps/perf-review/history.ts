@@ -48,7 +48,7 @@ export async function readSlices(
 }
 
 export interface WindowRoute extends RouteFigure {
-  /** Mean requests per second over the whole window. */
+  /** Mean requests per second over the minutes the samples cover, not the whole window. */
   readonly throughput: number;
 }
 
@@ -57,6 +57,8 @@ export interface WindowFigures {
   readonly to: string;
   readonly days: number;
   readonly sampleCount: number;
+  /** Distinct minutes with a sample: what the window's figures rest on. */
+  readonly minutesCovered: number;
   readonly requestsCounted: number;
   readonly averageResponseTimeMs: number | null;
   readonly p95ResponseTimeMs: number | null;
@@ -71,7 +73,10 @@ const sig4 = (n: number): number => Number(n.toPrecision(4));
 
 /** Merges day slices into one window: request-weighted, like `summariseSamples` over the whole span. */
 export function windowOf(slices: readonly Slice[]): WindowFigures {
-  const seconds = (slices.length * DAY_MS) / 1000;
+  // Rates are over the time the samples cover: 15 minutes of traffic in a 7-day window is that
+  // traffic's rate, not a 672th of it.
+  const minutesCovered = slices.reduce((n, s) => n + s.summary.minutesCovered, 0);
+  const seconds = minutesCovered * 60;
   const times = new RouteTimes();
   for (const s of slices) for (const r of s.summary.routes) times.add(r.route, r.count, r.avgMs, r.p95Ms, r.worstP95Ms);
   const requestsAll = slices.reduce((n, s) => n + s.requestsAll, 0);
@@ -82,13 +87,14 @@ export function windowOf(slices: readonly Slice[]): WindowFigures {
     to: new Date(first.getTime() + slices.length * DAY_MS).toISOString(),
     days: slices.length,
     sampleCount: slices.reduce((n, s) => n + s.summary.sampleCount, 0),
+    minutesCovered,
     requestsCounted: times.requests,
     averageResponseTimeMs: times.averageMs,
     p95ResponseTimeMs: times.p95Ms,
-    throughput: times.requests > 0 ? sig4(times.requests / seconds) : null,
+    throughput: times.requests > 0 && seconds > 0 ? sig4(times.requests / seconds) : null,
     peakThroughput: peaks.length > 0 ? Math.max(...peaks) : null,
     errorRatePercent: requestsAll > 0 ? round2((slices.reduce((n, s) => n + s.errors, 0) / requestsAll) * 100) : null,
-    routes: times.figures().map((r) => ({ ...r, throughput: sig4(r.count / seconds) })),
+    routes: times.figures().map((r) => ({ ...r, throughput: seconds > 0 ? sig4(r.count / seconds) : 0 })),
   };
 }
 
@@ -96,6 +102,7 @@ export function windowOf(slices: readonly Slice[]): WindowFigures {
 export const WINDOW_METHOD = {
   samples: 'stored per-minute samples of every node, read one 24 h slice at a time; health and metrics routes excluded',
   p95: 'request-weighted mean of per-minute, per-route p95 (p95s cannot be merged exactly)',
-  throughput: 'requests counted in the window divided by its length (mean req/s); peakThroughput is the busiest minute',
+  throughput:
+    'requests counted in the window divided by the minutes its samples cover (mean req/s while sampled, minutesCovered); peakThroughput is the busiest minute',
   errorRatePercent: 'errors of every route over requests of every route (errors are not stored per route)',
 } as const;
