@@ -179,8 +179,7 @@ describe('operator console, administration (SQLite + in-process)', { skip: skipB
       // Five of the stored history, and two of one queue (Stadium, the only one) hour by hour.
       await eventually(async () => assert.equal(await page.getByTestId('chart').count(), 7));
       assert.ok(w.requests.includes('GET /assets/charts.js'));
-      // Four charts have minutes to draw; the daily one has a single day, drawn as a point.
-      assert.equal(await page.getByTestId('chart').locator('canvas').count(), 7, 'every chart with data draws');
+      assert.equal(await page.getByTestId('chart').locator('canvas').count(), 6, 'four charts have minutes to draw');
       const waiting = page.getByRole('img', { name: /^Waiting, all queues/ });
       assert.match((await waiting.getAttribute('aria-label')) ?? '', /latest 1, lowest 1, highest 10/);
       await clean(w, 'charts');
