@@ -12,6 +12,8 @@ interface Board {
 const boot = readBoot<{ board: Board }>();
 const { t } = boot;
 const REFRESH_MS = 3000;
+/** A ticket called without a desk reads as called, not as a desk with no name. */
+const deskOf = (s: Board['nowServing'][number]): string => s.counter ?? t.st_called;
 
 const list = h('ol', { 'data-testid': 'now-serving', class: 'serving' });
 const nobody = h('p', { class: 'nobody' }, t.nobodyCalled);
@@ -45,7 +47,7 @@ function render(b: Board): void {
         'li',
         { class: i === 0 ? 'newest' : undefined },
         h('span', { class: 'num' }, s.number),
-        h('span', { class: 'desk' }, s.counter ?? t.counter),
+        h('span', { class: s.counter === null ? 'desk bare' : 'desk' }, deskOf(s)),
       ),
     ),
   );
@@ -53,8 +55,8 @@ function render(b: Board): void {
   const top = b.nowServing[0];
   // A recall announces the top ticket again: it chimes like a new call.
   const key = top ? `${top.number}@${top.announcedAt ?? top.calledAt ?? ''}` : null;
-  if (key !== null && newest !== null && key !== newest) {
-    announce.textContent = `${top?.number} → ${top?.counter ?? t.counter}`;
+  if (top && newest !== null && key !== newest) {
+    announce.textContent = `${top.number} → ${deskOf(top)}`;
     if (chimeOn) chime();
   }
   newest = key;

@@ -24,6 +24,7 @@ const keyName = `qk-join-key:${boot.queue.id}`;
 
 const waiting = h('dd', { 'data-testid': 'waiting-count' });
 const wait = h('dd', { 'data-testid': 'wait' });
+const waitFact = h('div', {}, h('dt', {}, t.wait), wait);
 /** How often the estimate held lately, once the queue has measured enough calls to say. */
 const held = h('p', { class: 'eta-held', 'data-testid': 'eta-held' });
 const notice = h('p', { class: 'notice', role: 'status' });
@@ -76,6 +77,9 @@ function render(q: PublicQueue, refused?: string): void {
   notice.textContent = message;
   notice.hidden = message === '';
   form.hidden = refused !== undefined || q.status === 'closed';
+  // The wait is a new joiner's: where nobody can join, it would promise what the queue refuses.
+  waitFact.hidden = form.hidden;
+  held.hidden ||= form.hidden;
 }
 
 async function submit(e: Event): Promise<void> {
@@ -141,7 +145,7 @@ main.append(
     'div',
     { class: 'card' },
     h('h1', {}, boot.queue.name),
-    h('dl', { class: 'facts' }, h('div', {}, h('dt', {}, t.people), waiting), h('div', {}, h('dt', {}, t.wait), wait)),
+    h('dl', { class: 'facts' }, h('div', {}, h('dt', {}, t.people), waiting), waitFact),
     held,
     existingTicket(),
     notice,

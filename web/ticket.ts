@@ -9,6 +9,8 @@ interface TicketView {
   eta: Eta | null;
   counter: string | null;
   recalledAt?: string | null;
+  /** An admitted waiting-room ticket: when its session ends. */
+  admittedUntil?: string | null;
   /** An admitted waiting-room ticket: the protected site's address carrying the pass. */
   continueUrl?: string | null;
 }
@@ -58,12 +60,16 @@ const called = h(
 );
 // A waiting room's admission: the visitor goes on to the site with the pass.
 const continueLink = h('a', { class: 'button', 'data-testid': 'continue', hidden: true }, t.continueToSite);
+const sessionEnd = h('p', { 'data-testid': 'session-end' });
 const admitted = h(
   'div',
   { class: 'called admitted', hidden: true },
   h('p', { class: 'called-heading' }, t.admittedHeading),
+  sessionEnd,
   h('p', {}, continueLink),
 );
+const clockTime = (iso: string): string =>
+  new Intl.DateTimeFormat(document.documentElement.lang, { hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
 const callRegion = h('div', { role: 'alert' }, called, admitted);
 const announce = h('p', { class: 'sr-only', 'aria-live': 'polite' });
 const conn = h('p', { class: 'conn', role: 'status', hidden: true }, t.reconnecting);
@@ -102,6 +108,8 @@ function render(v: TicketView): void {
   const isAdmitted = v.status === 'admitted';
   admitted.hidden = !isAdmitted;
   continueLink.hidden = !v.continueUrl;
+  sessionEnd.textContent = v.admittedUntil ? format(t.sessionEnds, { time: clockTime(v.admittedUntil) }) : '';
+  sessionEnd.hidden = !isAdmitted || !v.admittedUntil;
   if (v.continueUrl) continueLink.setAttribute('href', v.continueUrl);
   else continueLink.removeAttribute('href');
   document.body.classList.toggle('is-called', isCalled);
@@ -109,18 +117,29 @@ function render(v: TicketView): void {
   ended.hidden = !done;
   endedText.textContent = v.status === 'left' ? t.leftText : t.endedText;
   leaveButton.hidden = done || isAdmitted;
-  notifyButton.hidden = done || isCalled || !('Notification' in window) || Notification.permission !== 'default';
+  notifyButton.hidden =
+    done || isCalled || isAdmitted || !('Notification' in window) || Notification.permission !== 'default';
   if (isCalled) document.title = `🔔 ${format(t.calledTitle, { counter: v.counter ?? t.counter })}`;
   else if (isAdmitted) document.title = `🔔 ${t.admittedHeading}`;
   else if (v.position !== null) document.title = `(${v.position}) ${t.yourNumber} ${v.number}`;
   else document.title = `${t.yourNumber} ${v.number}`;
+  // The live region says what changed last; a place in line it once said must not outlive it.
   if (v.position !== null && v.position !== before?.position)
     announce.textContent = format(t.positionSaid, { n: v.position });
+  else if (v.position === null && v.status !== before?.status) announce.textContent = stateSaid(v, desk);
   // A recall (the desk announcing the ticket again) alerts like the first call.
   const recalled = before?.status === 'called' && (v.recalledAt ?? null) !== (before.recalledAt ?? null);
   if (isCalled && before !== null && (before.status !== 'called' || recalled)) alertCalled(desk);
   if (isAdmitted && before !== null && before.status !== 'admitted') alertCalled(t.admittedHeading);
   if (done) stop();
+}
+
+function stateSaid(v: TicketView, desk: string): string {
+  if (v.status === 'called') return `${t.calledHeading} ${desk}`;
+  if (v.status === 'admitted') return [t.admittedHeading, sessionEnd.textContent].filter(Boolean).join('. ');
+  if (ENDED.has(v.status))
+    return `${t.status}: ${t[`st_${v.status}`]}. ${v.status === 'left' ? t.leftText : t.endedText}`;
+  return `${t.status}: ${t[`st_${v.status}`]}`;
 }
 
 /** Everything a phone can do to get attention; each part is skipped where the browser does not allow it. */

@@ -111,7 +111,7 @@ export class QueueService {
   async queue(id: string): Promise<Queue> {
     const q = await this.store.getQueue(id);
     if (!q) throw notFound('queue');
-    return q;
+    return this.rooms ? this.rooms.withSessions(q) : q;
   }
 
   listQueues = (): Promise<Queue[]> => this.store.listQueues();
@@ -188,7 +188,8 @@ export class QueueService {
       outcome.kind === 'replayed' ? replayedToken(outcome.sealedToken, fingerprint, this.sealKey) : null;
     const position =
       t.status !== 'waiting' ? null : outcome.kind === 'joined' ? outcome.position : await this.positionOrNull(t);
-    const view = await this.withPass(ticketView(t, outcome.queue, position, this.now()), t, outcome.queue);
+    const q = position !== null && this.rooms ? await this.rooms.withSessions(outcome.queue) : outcome.queue;
+    const view = await this.withPass(ticketView(t, q, position, this.now()), t, q);
     return { result: { ...view, token: replayToken ?? token }, replayed: outcome.kind === 'replayed' };
   }
 

@@ -85,6 +85,11 @@ export interface Queue {
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly closedAt: Date | null;
+  /**
+   * A waiting room with a cap: when its active sessions end (epoch ms, earliest first), read by the
+   * node for the estimate; absent on a queue read straight from the store.
+   */
+  readonly sessionEnds?: readonly number[];
 }
 
 export interface Ticket {

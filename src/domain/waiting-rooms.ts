@@ -98,6 +98,16 @@ export class WaitingRooms {
     return admitted.find((a) => a.id === t.id) ?? null;
   }
 
+  /**
+   * A capped room's estimate waits on its active sessions' ends (src/domain/admission-eta.ts): the
+   * queue as this node reads it for a view carries them. Uncapped or paused rooms need none.
+   */
+  async withSessions(q: Queue): Promise<Queue> {
+    const cap = q.mode === 'waiting_room' && q.status !== 'paused' ? admissionOf(q.settings).maxActive : null;
+    if (cap === null) return q;
+    return { ...q, sessionEnds: await this.store.waitingRooms.sessionEnds(q.id, this.now(), cap) };
+  }
+
   /** An admitted visitor's view carries the pass, and the way on to the site with it. */
   async withPass(view: TicketView, t: TicketRecord, q: Queue): Promise<TicketView> {
     if (t.status !== 'admitted') return view;

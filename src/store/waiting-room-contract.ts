@@ -56,6 +56,8 @@ export interface WaitingRoomStore {
   setSession(ticketId: string, until: Date, now: Date): Promise<SessionOutcome>;
   /** Active sessions: admitted tickets whose session has not ended. */
   activeSessions(queueId: string, now: Date): Promise<number>;
+  /** When the active sessions end (epoch ms), earliest first, at most `limit` of them. */
+  sessionEnds(queueId: string, now: Date, limit: number): Promise<number[]>;
 
   draw(queueId: string): Promise<DrawRecord | null>;
   /** Stores a sealed seed and its commitment unless the room has one; returns the record in force. */

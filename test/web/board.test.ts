@@ -65,6 +65,75 @@ describe('display board and languages in a browser', { skip: skipBrowser }, () =
     }
   });
 
+  test('six calls with long desk names, the count and the QR code all fit a 1080p and a 720p screen', async () => {
+    const q = await createQueue(node.url, { name: 'Passport, visa and residence permit office of the city' });
+    for (let i = 0; i < 8; i++) await join(node.url, q.id);
+    const desks = [
+      'Counter 12 - Passports and residence permits',
+      'Desk 2',
+      null,
+      'Window 14 (ground floor, east wing, next to the lifts)',
+      'Desk 5',
+      // The longest a desk name may be: 64 characters.
+      'Room 101 - Driving licences, vehicle registration, parking perms',
+    ];
+    for (const counter of desks) {
+      const r = await call(node.url, 'POST', `/api/queues/${q.id}/call-next`, {
+        body: counter === null ? {} : { counter },
+      });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+    }
+    for (const lang of ['en-US', 'ar-EG'])
+      for (const size of [
+        { width: 1920, height: 1080 },
+        { width: 1280, height: 720 },
+      ]) {
+        const w = await watchedPage(chrome.browser, node.url, { locale: lang });
+        try {
+          await w.page.setViewportSize(size);
+          await w.page.goto(`${node.url}/board/${q.id}`);
+          const rows = w.page.getByTestId('now-serving').locator('li');
+          assert.equal(await rows.count(), 6);
+          const where = `${lang} ${size.width}×${size.height}`;
+          const page = await w.page.evaluate(() => [
+            document.documentElement.scrollWidth,
+            document.documentElement.scrollHeight,
+          ]);
+          assert.deepEqual(page, [size.width, size.height], `${where}: the page does not scroll`);
+          const parts = [
+            ...(await rows.all()),
+            w.page.getByTestId('waiting-count'),
+            w.page.locator('svg.qr'),
+            w.page.getByRole('heading', { level: 1 }),
+          ];
+          for (const part of parts) {
+            const box = await part.boundingBox();
+            assert.ok(box, `${where}: shown`);
+            assert.ok(
+              box.x >= 0 && box.y >= 0 && box.x + box.width <= size.width && box.y + box.height <= size.height,
+              `${where}: ${await part.evaluate((e) => e.outerHTML.slice(0, 80))} within the screen: ${JSON.stringify(box)}`,
+            );
+          }
+          // A desk name too long for two lines ends in an ellipsis, inside its row.
+          const desksFit = await rows.evaluateAll((lis) =>
+            lis.every((li) => {
+              const row = li.getBoundingClientRect();
+              const desk = (li.querySelector('.desk') as HTMLElement).getBoundingClientRect();
+              return desk.top >= row.top && desk.bottom <= row.bottom;
+            }),
+          );
+          assert.ok(desksFit, `${where}: every desk inside its row`);
+          if (lang === 'en-US') {
+            assert.equal(await rows.nth(3).locator('.desk').innerText(), 'Called', 'a call without a desk');
+            assert.deepEqual(await axeProblems(w.page), [], `${where}: board accessibility`);
+          }
+          assert.deepEqual(w.problems, []);
+        } finally {
+          await w.context.close();
+        }
+      }
+  });
+
   test('Spanish and Arabic pages read in their language and direction, with no accessibility problem', async () => {
     const q = await createQueue(node.url, { name: 'Consulado' });
     const es = await watchedPage(chrome.browser, node.url, { locale: 'es-ES' });
@@ -106,6 +175,7 @@ describe('display board and languages in a browser', { skip: skipBrowser }, () =
       await page.goto(`${node.url}/q/${closed.id}`);
       await page.getByText('This queue is closed.').waitFor();
       assert.equal(await page.getByRole('button', { name: 'Join' }).count(), 0);
+      assert.equal(await page.getByTestId('wait').isVisible(), false, 'no wait quoted where nobody can join');
 
       const full = await createQueue(node.url, { capacity: 1 });
       await join(node.url, full.id);
@@ -127,7 +197,7 @@ describe('display board and languages in a browser', { skip: skipBrowser }, () =
       page.once('dialog', (d) => void d.accept());
       await page.getByRole('button', { name: 'Leave' }).focus();
       await page.keyboard.press('Enter');
-      await page.getByText('You left the queue.').waitFor();
+      await page.getByText('You left the queue.', { exact: true }).waitFor();
       assert.deepEqual(w.problems, []);
     } finally {
       await w.context.close();

@@ -20,6 +20,9 @@ describe('customer pages in a browser', { skip: skipBrowser }, () => {
         const first = await join(node.url, q.id);
         const w = await watchedPage(chrome.browser, node.url);
         const { page } = w;
+        /** The screen reader's live region, once it says `text`. */
+        const said = (text: string) =>
+          page.locator('p.sr-only[aria-live]').filter({ hasText: text }).waitFor({ state: 'attached' });
         try {
           await page.goto(`${node.url}/q/${q.id}`);
           await page.getByRole('heading', { name: 'Passport office' }).waitFor();
@@ -50,8 +53,10 @@ describe('customer pages in a browser', { skip: skipBrowser }, () => {
           });
           assert.equal(called1.body.id, first.id);
           await page.getByTestId('position').filter({ hasText: /^1$/ }).waitFor();
+          await said('You are number 1 in line.');
           await call(node.url, 'POST', `/api/queues/${q.id}/call-next`, { body: { counter: 'Desk 4' } });
           await page.getByTestId('counter').filter({ hasText: 'Desk 4' }).waitFor();
+          await said('It is your turn! Please go to Desk 4');
           assert.equal(await page.getByTestId('counter').textContent(), 'Desk 4');
           assert.equal(await page.getByTestId('status').textContent(), 'called');
           assert.match(await page.title(), /Desk 4/, 'a background tab shows the call in its title');
@@ -68,7 +73,8 @@ describe('customer pages in a browser', { skip: skipBrowser }, () => {
             void d.accept();
           });
           await page.getByRole('button', { name: 'Leave' }).click();
-          await page.getByText('You left the queue.').waitFor();
+          await page.getByText('You left the queue.', { exact: true }).waitFor();
+          await said('Status: left. You left the queue.');
           assert.match(asked, /Leave the queue/);
           assert.equal(await page.getByTestId('status').getAttribute('data-status'), 'left');
           const after = await call(node.url, 'GET', `/api/tickets/${ticketId}`, {

@@ -70,7 +70,7 @@ describe('waiting-room ticket page continues to the site', { skip: skipBrowser }
           assert.equal((await req(node.app, 'POST', `/api/tickets/${ahead.id}/end`, { key: true })).status, 200);
           clock.advance(60_000);
           assert.equal((await node.rt.rooms.round()).admitted, 1);
-          await page.getByText('You’re in').waitFor();
+          await page.getByText('You’re in', { exact: true }).waitFor();
           assert.equal(await page.getByTestId('status').getAttribute('data-status'), 'admitted');
           assert.equal(await page.getByRole('button', { name: 'Leave' }).isVisible(), false);
           assert.deepEqual(await axeProblems(page), [], 'admitted ticket accessibility');
@@ -83,6 +83,35 @@ describe('waiting-room ticket page continues to the site', { skip: skipBrowser }
           assert.equal(cookies.find((c) => c.name === 'qk_pass')?.httpOnly, true);
           await page.reload();
           await page.getByRole('heading', { name: `Welcome ${ticketId}` }).waitFor();
+          assert.deepEqual(w.problems, []);
+        } finally {
+          await w.context.close();
+        }
+      });
+
+      test('a room without a site: the admitted page says when the session ends and offers no call alert', async () => {
+        const room = await createRoom(node.app, { newPerMinute: 60 });
+        const w = await watchedPage(browser, qk);
+        const { page } = w;
+        try {
+          await page.goto(`${qk}/q/${room}`);
+          await page.getByRole('button', { name: 'Join' }).click();
+          await page.getByText('You’re in', { exact: true }).waitFor();
+          const ticketId = new URL(page.url()).pathname.split('/')[2] as string;
+          const t = await node.rt.store.getTicket(ticketId);
+          assert.equal(t?.status, 'admitted');
+          const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+          const until = new Intl.DateTimeFormat('en', { hour: 'numeric', minute: '2-digit', timeZone: zone }).format(
+            t.admittedUntil!,
+          );
+          assert.equal(await page.getByTestId('session-end').innerText(), `Your session lasts until ${until}`);
+          assert.equal(await page.getByRole('button', { name: 'Alert me when called' }).isVisible(), false);
+          assert.equal(await page.getByRole('link', { name: 'Continue' }).count(), 0, 'no site to continue to');
+          assert.equal(
+            await page.locator('p.sr-only[aria-live]').textContent(),
+            `You’re in. Your session lasts until ${until}`,
+          );
+          assert.deepEqual(await axeProblems(page), [], 'admitted ticket accessibility');
           assert.deepEqual(w.problems, []);
         } finally {
           await w.context.close();

@@ -56,12 +56,13 @@ export function chartsView(root: HTMLElement): () => void {
         perMinute,
       ),
       chart(
-        'CPU and memory',
+        // The sampler reads the whole machine (memory: its container's limit, if any): other programs count too.
+        'Host CPU and memory in use (the whole machine, not queuekeeper alone)',
         '%',
         m.at,
         [
-          { label: 'CPU', values: m.cpuPercent, colour: COLOURS[0] as string },
-          { label: 'Memory', values: m.memoryPercent, colour: COLOURS[2] as string },
+          { label: 'Host CPU', values: m.cpuPercent, colour: COLOURS[0] as string },
+          { label: 'Memory in use', values: m.memoryPercent, colour: COLOURS[2] as string },
         ],
         perMinute,
       ),

@@ -24,6 +24,9 @@ function summary(lines: Line[]): string {
     .join('; ');
 }
 
+const hasLoneValue = (v: (number | null)[]): boolean =>
+  v.some((x, i) => x !== null && (v[i - 1] ?? null) === null && (v[i + 1] ?? null) === null);
+
 /** One time-series chart in a figure; uPlot draws it, the caption and the summary say what it is. */
 export function chart(
   title: string,
@@ -41,11 +44,14 @@ export function chart(
     { class: 'card chart', 'data-testid': 'chart' },
     h('figcaption', {}, h('strong', {}, title), ` (${unit})`),
     box,
-    x.length < 2 ? h('p', { class: 'hint' }, empty) : null,
+    x.length === 0 ? h('p', { class: 'hint' }, empty) : null,
   );
+  // One time alone has no span for uPlot to scale: an hour either side of it gives one.
+  const xRange: [number, number] | undefined =
+    x.length === 1 ? [(x[0] as number) - 3600, (x[0] as number) + 3600] : undefined;
   // Drawn once the figure is on the page, at the width its grid column gives it.
   const draw = () =>
-    x.length < 2
+    x.length === 0
       ? null
       : new uPlot(
           {
@@ -53,9 +59,19 @@ export function chart(
             height: 220,
             legend: { show: true, live: false },
             cursor: { drag: { x: false, y: false } },
-            scales: { x: { time: true }, ...(range ? { y: { range } } : {}) },
+            scales: { x: { time: true, ...(xRange ? { range: xRange } : {}) }, ...(range ? { y: { range } } : {}) },
             axes: [{ stroke: '#4a5361' }, { stroke: '#4a5361', label: unit, size: 60 }],
-            series: [{}, ...lines.map((l) => ({ label: l.label, stroke: l.colour, width: 2, spanGaps: false }))],
+            series: [
+              {},
+              ...lines.map((l) => ({
+                label: l.label,
+                stroke: l.colour,
+                width: 2,
+                spanGaps: false,
+                // A value with no neighbour draws no line: it is shown as a point instead.
+                ...(hasLoneValue(l.values) ? { points: { show: true, size: 8, fill: l.colour } } : {}),
+              })),
+            ],
           },
           [x, ...lines.map((l) => l.values)] as uPlot.AlignedData,
           box,

@@ -13,6 +13,7 @@ export function waitingRoomStore(db: Kysely<DB>, background: Kysely<DB>): Waitin
     touch: (ticketId, now) => admission.touch(db, ticketId, now),
     setSession: (ticketId, until, now) => admission.setSession(db, ticketId, until, now),
     activeSessions: (queueId, now) => admission.activeSessions(db, queueId, now),
+    sessionEnds: (queueId, now, limit) => admission.sessionEnds(db, queueId, now, limit),
     draw: (queueId) => draws.draw(db, queueId),
     commit: (queueId, sealed, commitment) => draws.commit(db, queueId, sealed, commitment),
     runDraw: (queueId, seed, opensAt, now) => draws.runDraw(background, queueId, seed, opensAt, now),

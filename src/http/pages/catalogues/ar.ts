@@ -37,6 +37,7 @@ export const ar: Catalogue = {
   st_admitted: 'مقبول',
   calledHeading: 'حان دورك!',
   admittedHeading: 'يمكنك الدخول الآن',
+  sessionEnds: 'تستمر جلستك حتى {time}',
   continueToSite: 'متابعة',
   goToCounter: 'يرجى التوجه إلى {counter}',
   goToDesk: 'يرجى التوجه إلى المكتب',

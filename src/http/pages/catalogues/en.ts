@@ -39,6 +39,7 @@ export const en = {
   st_admitted: 'admitted',
   calledHeading: 'It is your turn!',
   admittedHeading: 'You’re in',
+  sessionEnds: 'Your session lasts until {time}',
   continueToSite: 'Continue',
   goToCounter: 'Please go to {counter}',
   goToDesk: 'Please go to the desk',

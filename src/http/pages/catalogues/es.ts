@@ -37,6 +37,7 @@ export const es: Catalogue = {
   st_admitted: 'admitido',
   calledHeading: '¡Es su turno!',
   admittedHeading: 'Ya puede entrar',
+  sessionEnds: 'Su sesión dura hasta las {time}',
   continueToSite: 'Continuar',
   goToCounter: 'Diríjase a {counter}',
   goToDesk: 'Diríjase al mostrador',
