@@ -1,20 +1,18 @@
 import { AppError, isAppError, notFound, unavailable } from '../errors/index.js';
 import type { LiveBackend } from '../live/contract.js';
-import type { JoinOutcome, QueuePatch, Store, TransitionChange } from '../store/contract.js';
+import type { JoinOutcome, Store, TransitionChange } from '../store/contract.js';
 import { admissionOf } from './admission.js';
-import type { EmailLang } from './email-catalogues.js';
 import { JoinBatcher } from './join-batcher.js';
 import { joinFingerprint, replayedToken, sealReplay } from './idempotency.js';
+import { newQueueSettings, queuePatch, type QueueChange } from './queue-settings.js';
 import { reportSpan } from './stats.js';
 import { StatusCache } from './status-cache.js';
 import { newId, newTicketToken, sameDigest, sha256 } from './tokens.js';
 import { ACTIONS, callTarget, type Action } from './transitions.js';
 import {
-  DEFAULT_QUEUE_SETTINGS,
   type Queue,
   type QueueMode,
   type QueueSettings,
-  type TicketPriority,
   type TicketRecord,
   type TicketStatus,
   type WaitingEntry,
@@ -22,29 +20,7 @@ import {
 import { operatorTicketView, ticketView, type OperatorTicketView, type TicketView } from './views.js';
 import type { WaitingRooms } from './waiting-rooms.js';
 import { QueueCache } from './queue-cache.js';
-
-export interface JoinInput {
-  readonly name?: string | null;
-  readonly contact?: string | null;
-  /** A checked email address, kept as the contact (the join page's field). */
-  readonly email?: string;
-  readonly metadata?: Record<string, unknown> | null;
-  readonly priority?: TicketPriority;
-  /** The page's language: the customer's emails are written in it. */
-  readonly lang?: EmailLang;
-}
-
-export interface JoinResult extends TicketView {
-  token: string;
-}
-
-/** Told of every change, for metrics and live updates. */
-export interface ServiceObserver {
-  joined(queueId: string, count: number): void;
-  changed(ticket: TicketRecord, from: TicketStatus | null): void;
-  /** A token that does not match an existing ticket: logged for the security scan. */
-  invalidToken(ticketId: string): void;
-}
+import type { JoinInput, JoinResult, ServiceObserver } from './service-types.js';
 
 /** The queue domain: every operation commits to the store first, then updates the live index. */
 export class QueueService {
@@ -96,16 +72,11 @@ export class QueueService {
     settings?: Partial<QueueSettings>;
     id?: string;
   }): Promise<Queue> {
-    const settings = this.withZone({ ...DEFAULT_QUEUE_SETTINGS, ...input.settings }, undefined);
+    const settings = newQueueSettings(input.mode, input.settings, this.defaultTimezone);
     return this.store.createQueue(
       { id: input.id ?? newId('q'), name: input.name, mode: input.mode, capacity: input.capacity ?? null, settings },
       this.now(),
     );
-  }
-
-  private withZone<S extends Partial<QueueSettings>>(settings: S, current: string | undefined): S {
-    if (settings.numbering !== 'daily' || settings.timezone !== undefined) return settings;
-    return { ...settings, timezone: current ?? this.defaultTimezone };
   }
 
   async queue(id: string): Promise<Queue> {
@@ -122,22 +93,9 @@ export class QueueService {
     return reportSpan(span, this.now(), (from, to) => this.store.ticketFacts(id, from, to));
   }
 
-  async updateQueue(
-    id: string,
-    patch: { name?: string; status?: Queue['status']; capacity?: number | null; settings?: Partial<QueueSettings> },
-  ): Promise<Queue> {
-    if (patch.settings?.admission !== undefined && (await this.queue(id)).mode !== 'waiting_room')
-      throw new AppError('validation_failed', 'settings.admission: applies to waiting-room queues only');
-    // Daily numbering chosen without a zone keeps the queue's zone, else takes the server's.
-    if (patch.settings?.numbering === 'daily' && patch.settings.timezone === undefined)
-      patch = { ...patch, settings: this.withZone(patch.settings, (await this.queue(id)).settings.timezone) };
-    const next: QueuePatch = {
-      ...(patch.name !== undefined ? { name: patch.name } : {}),
-      ...(patch.status !== undefined ? { status: patch.status } : {}),
-      ...(patch.capacity !== undefined ? { capacity: patch.capacity } : {}),
-      ...(patch.settings !== undefined ? { settings: patch.settings } : {}),
-    };
-    const q = await this.store.updateQueue(id, next, this.now());
+  async updateQueue(id: string, change: QueueChange): Promise<Queue> {
+    const patch = await queuePatch(change, () => this.queue(id), this.defaultTimezone);
+    const q = await this.store.updateQueue(id, patch, this.now());
     if (!q) throw notFound('queue');
     return q;
   }

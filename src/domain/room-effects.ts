@@ -1,5 +1,5 @@
 import type { LiveIndex } from '../live/contract.js';
-import type { ServiceObserver } from './queue-service.js';
+import type { ServiceObserver } from './service-types.js';
 import type { TicketRecord, TicketStatus, WaitingEntry } from './types.js';
 import type { RoomEffects } from './waiting-rooms.js';
 

@@ -91,10 +91,10 @@ describe('waiting-room ticket page continues to the site', { skip: skipBrowser }
 
       test('a room without a site: the admitted page says when the session ends and offers no call alert', async () => {
         const room = await createRoom(node.app, { newPerMinute: 60 });
-        const w = await watchedPage(browser, qk);
+        const w = await watchedPage(browser, node.url);
         const { page } = w;
         try {
-          await page.goto(`${qk}/q/${room}`);
+          await page.goto(`${node.url}/q/${room}`);
           await page.getByRole('button', { name: 'Join' }).click();
           await page.getByText('You’re in', { exact: true }).waitFor();
           const ticketId = new URL(page.url()).pathname.split('/')[2] as string;
