@@ -4,30 +4,61 @@ import type { Eta, Queue } from './types.js';
 type Inputs = Pick<Queue, 'settings' | 'status' | 'sessionEnds'>;
 
 /**
- * When the admissions ahead of and including the `position`-th can take place, in seconds from
- * now: each needs a bucket credit (`first` is when the first credit is there, then one per
- * interval) and, under a cap, a free session. Sessions free up as the active ones end (at their
- * `admittedUntil`) and then as the sessions this very line opens end, `sessionSeconds` after each.
+ * When each admission of the line can take place, in seconds from now: each needs a bucket credit
+ * (`first` is when the first credit is there, then one per interval) and, under a cap, a free
+ * session. Sessions free up as the active ones end (at their `admittedUntil`) and then as the
+ * sessions this very line opens end, `sessionSeconds` after each. Kept per queue reading and
+ * start, and grown only as far as a position asks: a pass over thousands of watchers walks the
+ * line once, not once per watcher.
  */
-function admittedAt(
-  position: number,
+class Schedule {
+  private readonly at: number[] = [];
+  private t: number;
+  constructor(
+    first: number,
+    private readonly interval: number,
+    private readonly cap: number,
+    private readonly ends: readonly number[],
+    private readonly session: number,
+  ) {
+    this.t = first - interval;
+  }
+
+  admittedAt(position: number): number {
+    const { at, ends, cap } = this;
+    for (let j = at.length; j < position; j++) {
+      // The j-th admission needs this many of the active sessions ended (more than the cap may be
+      // active: an operator's admissions are not held to it).
+      const k = j + ends.length - cap;
+      const slot = k < 0 ? 0 : k < ends.length ? (ends[k] as number) : (at[j - cap] as number) + this.session;
+      this.t = Math.max(this.t + this.interval, slot);
+      at.push(this.t);
+    }
+    return at[position - 1] as number;
+  }
+}
+
+const schedules = new WeakMap<readonly number[], Map<string, Schedule>>();
+
+function scheduleOf(
+  sessionEnds: readonly number[],
+  now: number,
   first: number,
   interval: number,
   cap: number,
-  ends: readonly number[],
   session: number,
-): number {
-  const at: number[] = [];
-  let t = first - interval;
-  for (let j = 0; j < position; j++) {
-    // The j-th admission needs this many of the active sessions ended (more than the cap may be
-    // active: an operator's admissions are not held to it).
-    const k = j + ends.length - cap;
-    const slot = k < 0 ? 0 : k < ends.length ? (ends[k] as number) : (at[j - cap] as number) + session;
-    t = Math.max(t + interval, slot);
-    at.push(t);
+): Schedule {
+  let byStart = schedules.get(sessionEnds);
+  if (!byStart) schedules.set(sessionEnds, (byStart = new Map()));
+  const key = `${now}|${first}|${interval}|${cap}|${session}`;
+  let s = byStart.get(key);
+  if (!s) {
+    // One reading serves one pass (one `now`); a few entries at most before the reading is dropped.
+    if (byStart.size > 8) byStart.clear();
+    const ends = sessionEnds.map((e) => Math.max(0, e - now) / 1000);
+    byStart.set(key, (s = new Schedule(first, interval, cap, ends, session)));
   }
-  return t;
+  return s;
 }
 
 /**
@@ -48,10 +79,11 @@ export function admissionEta(queue: Inputs, position: number | null, now: number
       lowSeconds: Math.floor(opening + (position - 1) * interval),
       highSeconds: Math.ceil(opening + position * interval) + 1,
     };
-  const ends = queue.sessionEnds.map((e) => Math.max(0, e - now) / 1000);
   const session = a.sessionSeconds;
+  const low = scheduleOf(queue.sessionEnds, now, opening, interval, a.maxActive, session);
+  const high = scheduleOf(queue.sessionEnds, now, opening + interval, interval, a.maxActive, session);
   return {
-    lowSeconds: Math.floor(admittedAt(position, opening, interval, a.maxActive, ends, session)),
-    highSeconds: Math.ceil(admittedAt(position, opening + interval, interval, a.maxActive, ends, session)) + 1,
+    lowSeconds: Math.floor(low.admittedAt(position)),
+    highSeconds: Math.ceil(high.admittedAt(position)) + 1,
   };
 }

@@ -17,6 +17,8 @@ export interface DrawView {
   drawnCount: number | null;
 }
 
+/** Active sessions read beyond a room's cap for its estimate (src/domain/admission-eta.ts). */
+const OVER_CAP_READ = 64;
 /** How the queue service hears of tickets the waiting room moved, and rewrites the index. */
 export interface RoomEffects {
   settled(tickets: readonly TicketRecord[], from: TicketStatus): Promise<void>;
@@ -105,7 +107,9 @@ export class WaitingRooms {
   async withSessions(q: Queue): Promise<Queue> {
     const cap = q.mode === 'waiting_room' && q.status !== 'paused' ? admissionOf(q.settings).maxActive : null;
     if (cap === null) return q;
-    return { ...q, sessionEnds: await this.store.waitingRooms.sessionEnds(q.id, this.now(), cap) };
+    // Operators' admissions may run past the cap; a few beyond it are read so the first visitors'
+    // estimates wait for those sessions too.
+    return { ...q, sessionEnds: await this.store.waitingRooms.sessionEnds(q.id, this.now(), cap + OVER_CAP_READ) };
   }
 
   /** An admitted visitor's view carries the pass, and the way on to the site with it. */

@@ -3,9 +3,12 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
 /**
  * Connections to receivers stay open between deliveries, so a backlog goes out over a few sockets
- * rather than a connection (and TLS handshake) each. Idle ones do not keep the process alive.
+ * rather than a connection (and TLS handshake) each. Idle ones do not keep the process alive, and
+ * are closed after 4 s idle: many receivers drop theirs after about 5 s, and a POST sent on a
+ * socket the far end is closing fails without being retried.
  */
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+const KEEP = { keepAlive: true, timeout: 4000 };
+const agents = { http: new HttpAgent(KEEP), https: new HttpsAgent(KEEP) };
 
 /** No complete answer came within the timeout; the request was cut off. */
 export class NoAnswer extends Error {}

@@ -64,6 +64,17 @@ export class QueueLanes {
   }
 
   private async drain(queueId: string, line: Turn[]): Promise<void> {
+    try {
+      await this.serve(queueId, line);
+    } catch (e) {
+      // Nothing here is meant to throw; if it ever does, the rest of the line hears of it rather
+      // than waiting forever behind a line that no longer moves.
+      for (const t of line.splice(0)) t.reject(e);
+      if (this.lines.get(queueId) === line) this.lines.delete(queueId);
+    }
+  }
+
+  private async serve(queueId: string, line: Turn[]): Promise<void> {
     while (line.length > 0) {
       const head = line[0] as Turn;
       if (performance.now() - head.since > LINE_WAIT_MS) {
@@ -87,6 +98,7 @@ export class QueueLanes {
         (e: unknown) => batch.forEach((t) => t.reject(e)),
       );
     }
+    // In the same turn as the last check of the line: a turn that came in after it starts a new line.
     this.lines.delete(queueId);
   }
 }
