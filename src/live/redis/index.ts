@@ -5,7 +5,7 @@ import { REMOVED_MEMORY_MS, type LiveIndex } from '../contract.js';
 import { normalizeWindow, orderKey } from '../order-key.js';
 import { guard } from './connection.js';
 import { chunks, KeySpace } from './keys.js';
-import { ADD_JOINED, REMOVE, SWAP } from './scripts.js';
+import { ADD_JOINED, defineScripts, REMOVE, SWAP } from './scripts.js';
 
 /** Members per ZADD/ZREM call: large enough to amortise round trips, small enough for Lua's unpack. */
 const BATCH = 500;
@@ -26,6 +26,7 @@ export class RedisLiveIndex implements LiveIndex {
     private readonly client: Redis,
     private readonly prefix: string,
   ) {
+    defineScripts(client);
     this.live = new KeySpace(prefix);
   }
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RateDecision, RateLimiter } from '../contract.js';
 import { guard } from './connection.js';
-import { SLIDING_HIT } from './scripts.js';
+import { defineScripts, SLIDING_HIT } from './scripts.js';
 
 /**
  * Sliding-window limits shared by every node: at most `limit` accepted hits in any `windowMs`.
@@ -14,7 +14,9 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly client: Redis,
     private readonly prefix: string,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    defineScripts(client);
+  }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     const ms = Math.max(1, Math.ceil(windowMs));

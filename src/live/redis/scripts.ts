@@ -32,10 +32,13 @@ export const SLIDING_HIT = new LuaCommand('qkSlidingHit', 'sliding-hit.lua');
 export const DELETE_ORPHANS = new LuaCommand('qkDeleteOrphans', 'delete-orphans.lua');
 
 /**
- * Registers every script on a new client before it sends anything. Defining one lazily, on its
+ * Registers every script on a new client before it sends anything (each user of the scripts calls
+ * this when it is made; a second call adds nothing). Defining one lazily, on its
  * first use, breaks under auto-pipelining: when a pipeline is already open in that tick, ioredis
  * throws from `process.nextTick` and the node exits (seen on the first join burst after a start).
  */
 export function defineScripts(client: Redis): void {
-  for (const c of [REMOVE, ADD_JOINED, SWAP, SLIDING_HIT, DELETE_ORPHANS]) client.defineCommand(c.name, { lua: c.lua });
+  const commands = client as unknown as Record<string, Call | undefined>;
+  for (const c of [REMOVE, ADD_JOINED, SWAP, SLIDING_HIT, DELETE_ORPHANS])
+    if (commands[c.name] === undefined) client.defineCommand(c.name, { lua: c.lua });
 }
