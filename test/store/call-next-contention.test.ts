@@ -2,26 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { newId } from '../../src/domain/tokens.js';
-import { DEFAULT_QUEUE_SETTINGS, type TicketPriority, type TicketRecord } from '../../src/domain/types.js';
+import { DEFAULT_QUEUE_SETTINGS, type TicketRecord } from '../../src/domain/types.js';
 import { isAppError } from '../../src/errors/index.js';
 import type { Store } from '../../src/store/contract.js';
 import { skipPg, TEST_DATABASE_URL } from '../support/env.js';
 import { withPg } from '../support/pg.js';
-import { storeFixtures } from './support.js';
+import { joinReq, storeFixtures } from './support.js';
 
 const stores = storeFixtures('call_contention');
 
-const req = (priority: TicketPriority, name: string) => ({
-  id: newId('t'),
-  tokenHash: '0'.repeat(64),
-  priority,
-  name,
-  contact: null,
-  metadata: null,
-  idempotencyKey: null,
-  sealedToken: null,
-});
+const req = joinReq;
 
 /** 40 waiting tickets, every fourth of high priority; returns their names in calling order. */
 async function fill(s: Store, queueId: string): Promise<string[]> {

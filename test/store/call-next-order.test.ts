@@ -1,24 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { newId } from '../../src/domain/tokens.js';
 import { DEFAULT_QUEUE_SETTINGS, type TicketPriority } from '../../src/domain/types.js';
 import type { Store } from '../../src/store/contract.js';
 import { skipPg } from '../support/env.js';
-import { storeFixtures } from './support.js';
+import { joinReq, storeFixtures } from './support.js';
 
 const stores = storeFixtures('call_order');
 
 const settings = DEFAULT_QUEUE_SETTINGS;
-const req = (priority: TicketPriority, name: string) => ({
-  id: newId('t'),
-  tokenHash: '0'.repeat(64),
-  priority,
-  name,
-  contact: null,
-  metadata: null,
-  idempotencyKey: null,
-  sealedToken: null,
-});
+const req = joinReq;
 
 async function join1(s: Store, q: string, priority: TicketPriority, name: string): Promise<string> {
   const [o] = await s.joinMany(q, [req(priority, name)], new Date());

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { dropSchema } from '../support/pg.js';
 import type { Store } from '../../src/store/contract.js';
+import { newId } from '../../src/domain/tokens.js';
+import type { TicketPriority } from '../../src/domain/types.js';
 import { openStore } from '../../src/store/open.js';
 import { TEST_DATABASE_URL, uniqueName } from '../support/env.js';
 
@@ -34,3 +36,15 @@ export function storeFixtures(label: string) {
     },
   };
 }
+
+/** A join as the store takes it: a fresh id, a fixed token hash, nothing optional. */
+export const joinReq = (priority: TicketPriority, name: string) => ({
+  id: newId('t'),
+  tokenHash: '0'.repeat(64),
+  priority,
+  name,
+  contact: null,
+  metadata: null,
+  idempotencyKey: null,
+  sealedToken: null,
+});
