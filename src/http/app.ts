@@ -1,19 +1,15 @@
 import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import secureJson from 'secure-json-parse';
-import type { TrustProxy } from '../config/types.js';
 import { AppError } from '../errors/index.js';
 import type { AppContext } from '../runtime/context.js';
-import { isUserLatency, PROBE_USER_AGENT } from '../metrics/window.js';
+import { CachedStatus } from './cached-status.js';
+import { clientAddress, trustFunction } from './client-address.js';
+import { recordRequest, requestIds } from './request-record.js';
+import { answerCachedStatusFirst } from './status-fast-path.js';
 import { answerExpectations, clientErrorHandler } from './client-errors.js';
 import { limitConnections, serverDeadlines } from './connection-limits.js';
 import { errorHandler, notFoundHandler } from './errors.js';
@@ -43,6 +39,8 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** Builds the HTTP API on a runtime. Listening is the caller's business. */
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const headers = securityHeaders();
+  const trust = trustFunction(ctx.config.trustProxy);
+  const nextId = requestIds();
   const app = Fastify({
     loggerInstance: ctx.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -53,7 +51,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     // Fastify sets the server's request timeout from its own option (off by default).
     requestTimeout: ctx.config.http.requestTimeoutMs,
     http: serverDeadlines(ctx.config.http),
-    trustProxy: trustProxyOption(ctx.config.trustProxy),
+    trustProxy: trust,
+    genReqId: nextId,
     // Fastify's own 503 while closing has its own body shape; the onRequest hook below answers instead.
     return503OnClosing: false,
     clientErrorHandler: clientErrorHandler(headers, ctx.logger as FastifyBaseLogger),
@@ -147,7 +146,18 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addHook('onResponse', (req, reply, done) => {
-    recordRequest(ctx, req, reply);
+    recordRequest(ctx, {
+      reqId: req.id,
+      method: req.method,
+      route: req.routeOptions.url ?? 'unmatched',
+      url: req.url,
+      ip: () => req.ip,
+      status: reply.statusCode,
+      ms: reply.elapsedTime,
+      userAgent: req.headers['user-agent'],
+      contentType: reply.getHeader('content-type'),
+      quiet: req.quietLog,
+    });
     done();
   });
 
@@ -155,7 +165,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(metricsRoutes(ctx));
   // One throttle for every route that checks a ticket token, so a guesser blocked on one is blocked on all.
   const guesses = new GuessThrottle(ctx.live.limiter, ctx.config.http.tokenGuessLimit);
-  await app.register(customerRoutes(ctx, guesses));
+  const cached = new CachedStatus(ctx.service);
+  await app.register(customerRoutes(ctx, guesses, cached));
   await app.register(operatorRoutes(ctx));
   await app.register(statsRoutes(ctx));
   await app.register(keyRoutes(ctx));
@@ -167,38 +178,17 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(consoleHistoryRoutes(ctx));
   await app.register(pageRoutes(ctx));
   await app.register(waitingRoomRoutes(ctx, guesses));
+  // Cross-origin answers carry headers only the CORS plugin knows, so with origins configured every
+  // poll takes the route.
+  if (ctx.config.corsOrigins.length === 0)
+    answerCachedStatusFirst(app.server, {
+      cached,
+      headers,
+      anyBlocked: () => guesses.anyBlocked(),
+      closing: () => closing,
+      nextId,
+      clientIp: (req) => clientAddress(req, trust),
+      record: (s) => recordRequest(ctx, s),
+    });
   return app;
-}
-
-/** A hop count trusts that many addresses, nearest first; the connection's own peer is hop 0. */
-function trustProxyOption(t: TrustProxy): boolean | string[] | ((addr: string, hop: number) => boolean) {
-  if (t === false) return false;
-  return typeof t === 'number' ? (_addr, hop) => hop < t : [...t];
-}
-
-/** Metrics, the latency window and one log line per request, with the route pattern logAnalysis groups by. */
-function recordRequest(ctx: AppContext, req: FastifyRequest, reply: FastifyReply): void {
-  const route = req.routeOptions.url ?? 'unmatched';
-  const ms = reply.elapsedTime;
-  const status = reply.statusCode;
-  ctx.metrics.httpRequests.inc({ method: req.method, route, status });
-  // Long-polls, event streams and the self-probe are not latency a user felt (docs/maintenance.md).
-  if (isUserLatency(req.method, route, req.headers['user-agent'], reply.getHeader('content-type'))) {
-    ctx.metrics.httpDuration.observe({ method: req.method, route }, ms / 1000);
-    ctx.window.record(`${req.method} ${route}`, ms, status >= 500);
-  }
-  // The maintenance self-probe sends thousands of requests; logging each would drown the logs.
-  if (req.quietLog || req.headers['user-agent'] === PROBE_USER_AGENT) return;
-  const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
-  if (ctx.logger.isLevelEnabled(level))
-    req.log[level](
-      {
-        reqId: req.id,
-        req: { method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip },
-        res: { statusCode: status },
-        responseTime: Math.round(ms * 100) / 100,
-        route,
-      },
-      'request completed',
-    );
 }

@@ -35,6 +35,17 @@ export class GuessThrottle {
     return until === undefined || until <= this.now();
   }
 
+  /** Whether any address is blocked now (expired blocks are forgotten on the way). */
+  anyBlocked(): boolean {
+    if (this.blocked.size === 0) return false;
+    const now = this.now();
+    for (const [ip, until] of this.blocked) {
+      if (until > now) return true;
+      this.blocked.delete(ip);
+    }
+    return false;
+  }
+
   /** Runs a ticket lookup for `req`: 429 while its address is blocked; a 404 counts as a failed guess. */
   async guard<T>(req: FastifyRequest, fn: () => Promise<T>): Promise<T> {
     if (this.limit <= 0) return fn();

@@ -8,6 +8,7 @@ import type { TicketView } from '../../domain/views.js';
 import type { AppContext } from '../../runtime/context.js';
 import { isStaff } from '../auth.js';
 import { errors, joinResultSchema, queueOrPublicSchema, ticketViewSchema } from '../responses.js';
+import type { CachedStatus } from '../cached-status.js';
 import type { GuessThrottle } from '../guess-throttle.js';
 import { joinBody, idSchema, idempotencyHeader } from '../schemas.js';
 import { startSse } from '../sse.js';
@@ -26,11 +27,8 @@ function sendJson(reply: FastifyReply, json: string): void {
 const tokenHeader = z.object({ 'x-ticket-token': z.string().max(128).optional() }).passthrough();
 
 /** Customer routes: no key; a ticket's secret token proves ownership. */
-export function customerRoutes(ctx: AppContext, guesses: GuessThrottle): FastifyPluginAsyncZod {
+export function customerRoutes(ctx: AppContext, guesses: GuessThrottle, cached: CachedStatus): FastifyPluginAsyncZod {
   return async (app) => {
-    // A status poll's JSON by the answer it was made from (`cachedTicket` hands back the same object
-    // while nothing the answer shows has changed); an answer no longer handed out is collected.
-    const bodies = new WeakMap<TicketView, string>();
     app.get(
       '/api/queues/:queueId',
       {
@@ -96,17 +94,10 @@ export function customerRoutes(ctx: AppContext, guesses: GuessThrottle): Fastify
       },
       (req, reply) => {
         const token = req.headers['x-ticket-token'];
-        const hit =
-          token !== undefined && guesses.isOpen(req) ? ctx.service.cachedTicket(req.params.ticketId, token) : null;
-        if (!hit) return guesses.guard(req, () => ctx.service.customerTicket(req.params.ticketId, token));
-        // Answered at once, without a promise, and with the JSON kept while the answer is unchanged:
-        // the same body and headers the route's serializer gives.
-        let body = bodies.get(hit);
-        if (body === undefined) {
-          // The route's serializer (src/http/serializer.ts) writes strings.
-          body = reply.serialize(hit) as string;
-          bodies.set(hit, body);
-        }
+        // Most cached answers go out before routing (src/http/status-fast-path.ts); the rest (a
+        // query string, an address blocked elsewhere) still skip the database and the hash here.
+        const body = token !== undefined && guesses.isOpen(req) ? cached.body(req.params.ticketId, token) : null;
+        if (body === null) return guesses.guard(req, () => ctx.service.customerTicket(req.params.ticketId, token));
         sendJson(reply, body);
         return undefined;
       },

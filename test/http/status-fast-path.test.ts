@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/index.js';
+import { buildApp } from '../../src/http/app.js';
+import { createRuntime } from '../../src/runtime/runtime.js';
+import { call, COMBOS, type Isolation, MASTER_KEY } from '../support/harness.js';
+import { createQueue, join } from './helpers.js';
+
+/**
+ * The status poll answered before routing (src/http/status-fast-path.ts) must be the route's own
+ * answer: same status, headers and body, counted and logged the same. Only the embedded backend
+ * keeps a status cache, so only there can the fast path answer. A hook added here counts the
+ * requests Fastify routes: a poll the fast path answered never reaches it.
+ */
+
+const embedded = COMBOS[0] as (typeof COMBOS)[number];
+
+async function startApp(iso: Isolation, extra: Record<string, string>, lines: string[]) {
+  const config = loadConfig({
+    QK_MASTER_KEY: MASTER_KEY,
+    QK_SCHEDULER: 'off',
+    QK_JOIN_RATE_LIMIT: '0',
+    QK_TRUST_PROXY: '1',
+    PORT: '0',
+    ...iso.env,
+    ...extra,
+  });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const rt = await createRuntime(config, { logger: pino({ level: 'info' }, sink) });
+  const app: FastifyInstance = await buildApp(rt);
+  const routed = { count: 0 };
+  app.addHook('onRequest', (_req, _reply, done) => {
+    routed.count++;
+    done();
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  await rt.start();
+  const addr = app.server.address();
+  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  return {
+    base,
+    routed,
+    /** Status polls answered 200, as the request counter has them. */
+    polls: async (): Promise<number> => {
+      const { values } = await rt.metrics.httpRequests.get();
+      const v = values.find((x) => x.labels.route === '/api/tickets/:ticketId' && x.labels.status === 200);
+      return v?.value ?? 0;
+    },
+    close: async () => {
+      await app.close();
+      await rt.close();
+    },
+  };
+}
+
+/** Status, headers without the date, and body of a raw GET. */
+async function rawGet(base: string, path: string, headers: Record<string, string>) {
+  const res = await fetch(`${base}${path}`, { headers });
+  const h = Object.fromEntries([...res.headers].filter(([k]) => k !== 'date'));
+  return { status: res.status, headers: h, body: await res.text() };
+}
+
+describe(`${embedded.name}: status poll before routing`, { skip: embedded.skip }, () => {
+  let iso: Isolation;
+  let app: Awaited<ReturnType<typeof startApp>>;
+  const lines: string[] = [];
+
+  before(async () => {
+    iso = embedded.isolate();
+    app = await startApp(iso, {}, lines);
+  });
+  after(async () => {
+    await app?.close();
+    await iso?.cleanup();
+  });
+
+  test('a cached poll skips the router and answers exactly what the route answers', async () => {
+    const q = await createQueue(app.base);
+    await join(app.base, q.id);
+    const t = await join(app.base, q.id);
+    const headers = { 'x-ticket-token': t.token };
+    // The first poll verifies the token against the stored hash and fills the cache.
+    const first = await rawGet(app.base, `/api/tickets/${t.id}`, headers);
+    assert.equal(first.status, 200);
+    const before = app.routed.count;
+    const fast = await rawGet(app.base, `/api/tickets/${t.id}`, headers);
+    assert.equal(app.routed.count, before, 'the cached poll was answered before routing');
+    // A query string sends the same poll through the router (the route answers it from the cache too).
+    const routed = await rawGet(app.base, `/api/tickets/${t.id}?via=route`, headers);
+    assert.equal(app.routed.count, before + 1);
+    assert.deepEqual(fast, routed);
+    assert.deepEqual(fast, first);
+    assert.equal(JSON.parse(fast.body).position, 2);
+    assert.equal(fast.headers['x-content-type-options'], 'nosniff', 'the security headers are there');
+  });
+
+  test('the fast answers are counted in the metrics and logged like the route’s', async () => {
+    const q = await createQueue(app.base);
+    const t = await join(app.base, q.id);
+    const headers = { 'x-ticket-token': t.token, 'x-forwarded-for': '203.0.113.9', 'user-agent': 'phone' };
+    await rawGet(app.base, `/api/tickets/${t.id}`, headers);
+    const c0 = await app.polls();
+    const routed0 = app.routed.count;
+    const seen = lines.length;
+    for (let i = 0; i < 5; i++) assert.equal((await rawGet(app.base, `/api/tickets/${t.id}`, headers)).status, 200);
+    assert.equal(app.routed.count, routed0, 'no poll was routed');
+    assert.equal((await app.polls()) - c0, 5);
+    const logged = lines
+      .slice(seen)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.route === '/api/tickets/:ticketId');
+    assert.equal(logged.length, 5);
+    for (const l of logged) {
+      assert.equal(l.msg, 'request completed');
+      assert.deepEqual(l.req, { method: 'GET', url: `/api/tickets/${t.id}`, remoteAddress: '203.0.113.9' });
+      assert.deepEqual(l.res, { statusCode: 200 });
+      assert.match(l.reqId, /^req-[0-9a-z]+$/);
+    }
+    assert.equal(new Set(logged.map((l) => l.reqId)).size, 5, 'request ids do not repeat');
+  });
+
+  test('a wrong token, a change and a leave are never answered from the cache', async () => {
+    const q = await createQueue(app.base);
+    const t = await join(app.base, q.id);
+    const headers = { 'x-ticket-token': t.token };
+    assert.equal((await rawGet(app.base, `/api/tickets/${t.id}`, headers)).status, 200);
+    const wrong = await rawGet(app.base, `/api/tickets/${t.id}`, { 'x-ticket-token': `${t.token.slice(0, -1)}x` });
+    assert.equal(wrong.status, 404);
+    const called = await call(app.base, 'POST', `/api/queues/${q.id}/call-next`, { body: {} });
+    assert.equal(called.status, 200);
+    const after = await rawGet(app.base, `/api/tickets/${t.id}`, headers);
+    assert.equal(after.status, 200);
+    assert.equal(JSON.parse(after.body).status, 'called');
+    assert.equal(JSON.parse(after.body).position, null);
+    const other = await join(app.base, q.id);
+    const mine = { 'x-ticket-token': other.token };
+    assert.equal((await rawGet(app.base, `/api/tickets/${other.id}`, mine)).status, 200);
+    const left = await call(app.base, 'DELETE', `/api/tickets/${other.id}`, { key: null, headers: mine });
+    assert.equal(left.status, 200);
+    assert.equal(JSON.parse((await rawGet(app.base, `/api/tickets/${other.id}`, mine)).body).status, 'left');
+    const routed = app.routed.count;
+    const head = await fetch(`${app.base}/api/tickets/${t.id}`, { method: 'HEAD', headers });
+    assert.equal(head.status, 200);
+    assert.equal(app.routed.count, routed + 1, 'HEAD goes to the route, which answers it');
+  });
+});
+
+describe(`${embedded.name}: status poll with CORS origins configured`, { skip: embedded.skip }, () => {
+  let iso: Isolation;
+  let app: Awaited<ReturnType<typeof startApp>>;
+
+  before(async () => {
+    iso = embedded.isolate();
+    app = await startApp(iso, { QK_CORS_ORIGINS: 'https://shop.example' }, []);
+  });
+  after(async () => {
+    await app?.close();
+    await iso?.cleanup();
+  });
+
+  test('every poll takes the route, which adds the CORS headers', async () => {
+    const q = await createQueue(app.base);
+    const t = await join(app.base, q.id);
+    const headers = { 'x-ticket-token': t.token, origin: 'https://shop.example' };
+    await rawGet(app.base, `/api/tickets/${t.id}`, headers);
+    const before = app.routed.count;
+    const r = await rawGet(app.base, `/api/tickets/${t.id}`, headers);
+    assert.equal(app.routed.count, before + 1);
+    assert.equal(r.headers['access-control-allow-origin'], 'https://shop.example');
+  });
+});
