@@ -14,13 +14,13 @@ import { ABANDONED_MS, TMP_PREFIX } from './ids.js';
 export const LEASE_FILE = '.heartbeat.json';
 
 /** Often enough that a few lost beats (a slow shared disk, a busy event loop) change nothing. */
-export const HEARTBEAT_MS = 5_000;
+const HEARTBEAT_MS = 5_000;
 
 /**
  * A heartbeat older than this is a crashed writer: twelve beats missed. It also absorbs clock
  * differences of tens of seconds between the nodes sharing the folder and the file server.
  */
-export const LEASE_STALE_MS = 60_000;
+const LEASE_STALE_MS = 60_000;
 
 /** Who writes the backup, for the operator looking for the process that crashed. */
 const writerSchema = z
@@ -30,7 +30,7 @@ const writerSchema = z
     startedAt: z.string().datetime(),
   })
   .strict();
-export type BackupWriter = z.infer<typeof writerSchema>;
+type BackupWriter = z.infer<typeof writerSchema>;
 
 /** The writer's side: beats on an unref'd timer so that it never keeps the process alive. */
 export class BackupLease {
