@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Config } from '../config/index.js';
 import { AppError } from '../errors/index.js';
 import { writePrivateFile } from './files.js';
-import { ABANDONED_MS, backupPath, isBackupId, newestFirst, TMP_PREFIX } from './ids.js';
+import { backupPath, isBackupId, newestFirst, TMP_PREFIX } from './ids.js';
 import { isoTime, readManifest } from './manifest.js';
 import { checkSignature, signDocument, signerFor, verifiersFor } from './signature.js';
 import { CHECKS, type Verification } from './types.js';
@@ -59,28 +59,6 @@ export async function backupIds(root: string): Promise<string[]> {
   return newestFirst(
     entries.filter((e) => e.isDirectory() && !e.name.startsWith(TMP_PREFIX) && isBackupId(e.name)).map((e) => e.name),
   );
-}
-
-/**
- * Backups being written now, newest first: `.tmp-` folders touched within `ABANDONED_MS` (older
- * ones are crashed creates, which `prune` removes). `since` is when the folder was last written.
- */
-export async function backupsInProgress(root: string, now: Date): Promise<{ id: string; since: string }[]> {
-  const names = await readdir(root).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return [] as string[];
-    throw e;
-  });
-  const found: { id: string; since: string }[] = [];
-  for (const name of names) {
-    if (!name.startsWith(TMP_PREFIX)) continue;
-    const at = await stat(join(root, name)).then(
-      (s) => (s.isDirectory() ? s.mtimeMs : null),
-      () => null,
-    );
-    if (at !== null && now.getTime() - at <= ABANDONED_MS)
-      found.push({ id: name.slice(TMP_PREFIX.length), since: new Date(at).toISOString() });
-  }
-  return found.sort((a, b) => b.id.localeCompare(a.id));
 }
 
 /** The last verification, or null when there is none or its signature does not hold (it proves nothing). */

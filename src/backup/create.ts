@@ -11,6 +11,7 @@ import { openDumpEngine } from '../store/open-dump.js';
 import { ensurePrivateDir } from '../store/private-dir.js';
 import { storeFile, writePrivateFile } from './files.js';
 import { backupPath, isBackupId, newBackupId, tmpBackupPath } from './ids.js';
+import { BackupLease } from './lease.js';
 import { takeLiveSnapshot } from './live-snapshot.js';
 import { appInfo, MANIFEST_FILE, manifestSchema, type Manifest } from './manifest.js';
 import { sealedSecrets } from './secrets.js';
@@ -57,7 +58,8 @@ const json = (value: unknown): Readable => Readable.from([Buffer.from(JSON.strin
 /**
  * Creates a backup: live snapshot, then the database dump, then the configuration snapshot and
  * the manifest. Everything is written into `.tmp-<id>` and renamed to `<id>` only when complete,
- * so a crash leaves no folder that looks like a backup.
+ * so a crash leaves no folder that looks like a backup; the folder's heartbeat (lease.ts) tells
+ * every node whether its writer still runs.
  */
 export async function createBackup(deps: BackupDeps, opts: { id?: string } = {}): Promise<BackupSummary> {
   const now = deps.now ?? (() => new Date());
@@ -78,7 +80,9 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
   await ensurePrivateDir(config.backup.dir);
   const work = tmpBackupPath(config.backup.dir, id);
   await mkdir(work, { mode: 0o700 });
+  const lease = new BackupLease(work);
   try {
+    await lease.start();
     // The snapshot comes first: verify explains differences by changes made after it.
     say('taking the live-state snapshot');
     const live = await takeLiveSnapshot(deps.live, now);
@@ -128,6 +132,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
     const manifest = signDocument(body, signer);
     await writePrivateFile(join(work, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
     const path = backupPath(config.backup.dir, id);
+    await lease.release();
     await rename(work, path);
     say(`backup ${id} written`);
     return {
@@ -144,5 +149,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
   } catch (e) {
     await rm(work, { recursive: true, force: true });
     throw e;
+  } finally {
+    lease.stop();
   }
 }

@@ -17,7 +17,10 @@ export function newBackupId(at: Date): string {
 
 /** A backup is written here and renamed to its id only once complete. */
 export const TMP_PREFIX = '.tmp-';
-/** A half-written `.tmp-` folder older than this is a crashed create, not one in progress. */
+/**
+ * A `.tmp-` folder without a heartbeat (written by an older version, see lease.ts) untouched for
+ * this long is a crashed create. Folders with a heartbeat are judged by it (LEASE_STALE_MS).
+ */
 export const ABANDONED_MS = 24 * 3_600_000;
 
 export const backupPath = (root: string, id: string): string => join(root, id);

@@ -1,8 +1,9 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { backupIds } from './catalog.js';
-import { ABANDONED_MS, backupPath, TMP_PREFIX } from './ids.js';
+import { backupPath, TMP_PREFIX } from './ids.js';
+import { unfinishedBackups } from './lease.js';
 import { readManifest } from './manifest.js';
 import type { BackupStatus } from './types.js';
 import { verifyBackup } from './verify.js';
@@ -110,15 +111,8 @@ export async function pruneBackups(
   }
 
   const deleted = dated.filter((b) => !keep.has(b.id)).map((b) => b.id);
-  const abandoned: string[] = [];
-  for (const name of await readdir(root).catch(() => [] as string[])) {
-    if (!name.startsWith(TMP_PREFIX)) continue;
-    const age = await stat(join(root, name)).then(
-      (s) => now().getTime() - s.mtimeMs,
-      () => 0,
-    );
-    if (age > ABANDONED_MS) abandoned.push(name);
-  }
+  // Only creates whose heartbeat stopped: a fresh one belongs to a writer still running, maybe on another node.
+  const abandoned = (await unfinishedBackups(root, now())).abandoned.map((b) => `${TMP_PREFIX}${b.id}`);
   if (!opts.dryRun) {
     for (const id of deleted) await rm(backupPath(root, id), { recursive: true, force: true });
     for (const name of abandoned) await rm(join(root, name), { recursive: true, force: true });

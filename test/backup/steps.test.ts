@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { mkdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createBackup } from '../../src/backup/index.js';
+import { createBackup, pruneBackups } from '../../src/backup/index.js';
 import type { StepContext } from '../../src/maintenance/step.js';
 import { backupStep } from '../../src/maintenance/steps/backup/index.js';
 import { backupVerification } from '../../src/maintenance/steps/backup-verification/index.js';
@@ -66,7 +66,8 @@ for (const v of variants) {
     it('backupVerification names a backup still being written instead of calling it Missing', async () => {
       const sys = await system(scratch, v.name, { redis: v.redis });
       // A create in progress writes into `.tmp-<id>` and renames it when complete; a crashed one
-      // (untouched for over a day) is not in progress and leaves the backup Missing.
+      // is not in progress and leaves the backup Missing. This one has no heartbeat (an older
+      // version wrote it), so it counts as crashed once untouched for over a day.
       const crashed = join(sys.config.backup.dir, '.tmp-bk_crashed');
       await mkdir(crashed, { recursive: true });
       const dayAgo = (Date.now() - 25 * 3_600_000) / 1000;
@@ -74,6 +75,8 @@ for (const v of variants) {
       const lost = await backupVerification(context(sys));
       assert.equal(lost.status, 'failed');
       assert.equal(lost.figures.databaseBackupStatus, 'Missing');
+      assert.match(lost.error ?? '', /the create of bk_crashed .* crashed before it finished/);
+      assert.deepEqual((await pruneBackups(sys.config)).abandonedTmpRemoved, ['.tmp-bk_crashed']);
 
       await mkdir(join(sys.config.backup.dir, '.tmp-bk_writing'));
       const first = await backupVerification(context(sys));

@@ -1,11 +1,12 @@
 import {
-  backupsInProgress,
   isBackupError,
+  unfinishedBackups,
   verifyBackup,
   type PartName,
+  type UnfinishedBackup,
   type Verification,
 } from '../../../backup/index.js';
-import type { Step } from '../../step.js';
+import { statusFrom, type Step } from '../../step.js';
 import type { Finding } from '../../types.js';
 
 /** Figure names as docs/maintenance.md lists them; `redis` is the live-state snapshot, whichever backend holds it. */
@@ -20,6 +21,16 @@ const LABEL: Record<PartName, string> = {
   configuration: 'configuration backup',
 };
 
+const PARTS = ['database', 'live', 'configuration'] as const;
+
+const crashedText = (list: readonly UnfinishedBackup[]): string =>
+  list
+    .map(
+      (b) =>
+        `${b.id} (last heartbeat ${b.since}${b.writer ? `, written by pid ${b.writer.pid} on ${b.writer.host}` : ''})`,
+    )
+    .join(', ');
+
 /**
  * Daily step: verifies the newest backup, restore included, and reports each part under
  * its documented name (`databaseBackupStatus`, `redisBackupStatus`, `configurationBackupStatus`), each with its
@@ -29,13 +40,15 @@ const LABEL: Record<PartName, string> = {
  * daily success criteria, and a Missing or Stale backup means a disaster now would lose
  * data. Missing is reported as Missing: having no backup is the honest finding. A backup being
  * written is not a backup yet: the newest complete one is judged and the one in progress named;
- * when it is the first, the step is `skipped` (nothing to verify yet), not Missing.
+ * when it is the first, the step is `skipped` (nothing to verify yet), not Missing. A create whose
+ * heartbeat stopped crashed: a `warning` beside a valid backup (the data is still protected, but
+ * one backup was lost), and the reason the step fails when no complete backup exists.
  */
 export const backupVerification: Step = async (ctx) => {
   let v: Verification;
-  let inProgress: { id: string; since: string }[];
+  let unfinished: { inProgress: UnfinishedBackup[]; abandoned: UnfinishedBackup[] };
   try {
-    inProgress = await backupsInProgress(ctx.config.backup.dir, ctx.now());
+    unfinished = await unfinishedBackups(ctx.config.backup.dir, ctx.now());
     v = await verifyBackup(ctx.config, undefined, { now: () => ctx.now(), signal: ctx.signal });
   } catch (e) {
     const message = `backups could not be verified: ${(e as Error).message}`;
@@ -46,6 +59,7 @@ export const backupVerification: Step = async (ctx) => {
       error: message,
     };
   }
+  const { inProgress, abandoned } = unfinished;
   const figures: Record<string, unknown> = {
     backupId: v.id,
     backupCreatedAt: v.createdAt,
@@ -57,23 +71,39 @@ export const backupVerification: Step = async (ctx) => {
     restoreMs: v.restoreMs,
     checks: v.checks,
     backupsInProgress: inProgress,
+    abandonedBackups: abandoned,
   };
-  const writing = inProgress.map((b) => `${b.id} (last written ${b.since})`).join(', ');
+  const writing = inProgress.map((b) => `${b.id} (last heartbeat ${b.since})`).join(', ');
+  if (v.status === 'Missing' && abandoned.length > 0) {
+    const why =
+      `no complete backup: the create of ${crashedText(abandoned)} crashed before it finished` +
+      (inProgress.length > 0 ? `; ${writing} is being written now` : '');
+    for (const part of PARTS) {
+      figures[`${FIGURE[part]}Status`] = 'Missing';
+      figures[`${FIGURE[part]}Reason`] = why;
+    }
+    return { status: 'failed', figures, findings: [{ severity: 'error', message: why }], error: why };
+  }
   if (v.status === 'Missing' && inProgress.length > 0) {
     const why = `no complete backup yet: ${writing} is still being written; it is verified once complete`;
-    for (const part of ['database', 'live', 'configuration'] as const) {
+    for (const part of PARTS) {
       figures[`${FIGURE[part]}Status`] = null;
       figures[`${FIGURE[part]}Reason`] = why;
     }
     return { status: 'skipped', figures, findings: [{ severity: 'info', message: why }], error: why };
   }
   const findings: Finding[] = [];
+  if (abandoned.length > 0)
+    findings.push({
+      severity: 'warning',
+      message: `backup create crashed: ${crashedText(abandoned)}; \`backup prune\` removes what it left`,
+    });
   if (inProgress.length > 0)
     findings.push({
       severity: 'info',
       message: `being written, not judged yet: ${writing}; the newest complete backup, ${v.id}, is the one verified`,
     });
-  for (const part of ['database', 'live', 'configuration'] as const) {
+  for (const part of PARTS) {
     const r = v.parts[part];
     figures[`${FIGURE[part]}Status`] = r.status;
     figures[`${FIGURE[part]}Reason`] = r.reason;
@@ -90,7 +120,7 @@ export const backupVerification: Step = async (ctx) => {
     });
   const ok = v.status === 'Valid';
   return {
-    status: ok ? 'succeeded' : 'failed',
+    status: statusFrom(findings),
     figures,
     findings,
     error: ok ? null : `newest backup is ${v.status}: ${v.reason}`,
