@@ -49,19 +49,6 @@ async function countActive(db: Kysely<DB>, queueId: string, now: number): Promis
 export const activeSessions = (db: Kysely<DB>, queueId: string, at: Date): Promise<number> =>
   countActive(db, queueId, at.getTime());
 
-export async function sessionEnds(db: Kysely<DB>, queueId: string, at: Date, limit: number): Promise<number[]> {
-  const rows = await db
-    .selectFrom('tickets')
-    .select('admitted_until')
-    .where('queue_id', '=', queueId)
-    .where('status', '=', 'admitted')
-    .where('admitted_until', '>', at.getTime())
-    .orderBy('admitted_until')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => Number(r.admitted_until));
-}
-
 /**
  * A token bucket of one credit, kept as `next_admit_at`: each admission moves it on by one
  * interval, so admissions keep the rate however late the ticks run. When the room runs out of
