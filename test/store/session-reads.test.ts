@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { KyselyPlugin, PluginTransformQueryArgs, RootOperationNode } from 'kysely';
+import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type RootOperationNode } from 'kysely';
 import { newId } from '../../src/domain/tokens.js';
 import { DEFAULT_QUEUE_SETTINGS, type AdmissionSettings } from '../../src/domain/types.js';
 import type { JoinRequest } from '../../src/store/contract.js';
@@ -93,6 +93,22 @@ async function room(store: KyselyStore, admission: Partial<AdmissionSettings>, e
   return q.id;
 }
 
+/** The plan of a room's sessions read, as `sessionEnds` sends it (the status written in, not bound). */
+async function explain(p: DialectParts, queueId: string): Promise<string> {
+  const query = sql`SELECT admitted_until FROM tickets WHERE queue_id = ${queueId} AND status = 'admitted' AND admitted_until > ${T0} ORDER BY admitted_until LIMIT 664`;
+  if (p.kind === 'sqlite') {
+    const r = await sql<{ detail: string }>`EXPLAIN QUERY PLAN ${query}`.execute(p.db);
+    return r.rows.map((x) => x.detail).join('\n');
+  }
+  return p.db.connection().execute(async (c) => {
+    // A few rows would be read sequentially anyway; the question is whether the index serves.
+    await sql`SET enable_seqscan = off`.execute(c);
+    const r = await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${query}`.execute(c);
+    await sql`SET enable_seqscan = on`.execute(c);
+    return r.rows.map((x) => x['QUERY PLAN']).join('\n');
+  });
+}
+
 for (const b of BACKENDS) {
   describe(`session reads for capped rooms' quotes on ${b.name}`, { skip: b.skip }, () => {
     it('a join batch to a full capped room reads the sessions once and stores the wait for them', async () => {
@@ -115,6 +131,19 @@ for (const b of BACKENDS) {
         const out = await joinMany(parts.db.withPlugin(reads), open, [request()], new Date(T0), parts);
         assert.equal(reads.count, 0, 'a room without a cap reads no sessions');
         assert.deepEqual(out[0]?.kind === 'joined' ? out[0].ticket.etaAtJoin : null, { lowSeconds: 0, highSeconds: 2 });
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("reads a room's active sessions through the index of admitted tickets, not all its admissions", async () => {
+      const parts = b.open();
+      const store = new KyselyStore(parts);
+      try {
+        await store.migrate();
+        const id = await room(store, { maxActive: 2 }, [-60_000, 30_000, 60_000]);
+        assert.match(await explain(parts, id), /tickets_admitted_until/);
+        assert.deepEqual(await store.waitingRooms.sessionEnds(id, new Date(T0), 5), [T0 + 30_000, T0 + 60_000]);
       } finally {
         await store.close();
       }

@@ -1,8 +1,13 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { sessionEndsNeeded } from '../../domain/admission-eta.js';
 import type { Queue } from '../../domain/types.js';
 import type { DB } from './schema.js';
 
+/**
+ * Written into the statement, not bound: only then may a generic plan (PostgreSQL's prepared
+ * statements) use the partial index of admitted tickets (migration 017).
+ */
+const ADMITTED = sql.lit('admitted');
 /** Queue ids bound in one read; SQLite allows 32,766 bound values. */
 const IDS_PER_READ = 1000;
 
@@ -11,7 +16,7 @@ export async function sessionEnds(db: Kysely<DB>, queueId: string, at: Date, lim
     .selectFrom('tickets')
     .select('admitted_until')
     .where('queue_id', '=', queueId)
-    .where('status', '=', 'admitted')
+    .where('status', '=', ADMITTED)
     .where('admitted_until', '>', at.getTime())
     .orderBy('admitted_until')
     .limit(limit)
@@ -44,7 +49,7 @@ export async function sessionEndsOf(
           .as('n'),
       ])
       .where('queue_id', 'in', ids.slice(i, i + IDS_PER_READ))
-      .where('status', '=', 'admitted')
+      .where('status', '=', ADMITTED)
       .where('admitted_until', '>', at.getTime())
       .as('r');
     const rows = await db

@@ -15,6 +15,7 @@ import * as m013 from './013_site_keys.js';
 import * as m014 from './014_waiting_seen.js';
 import * as m015 from './015_announced_order.js';
 import * as m016 from './016_outbox_lane_order.js';
+import * as m017 from './017_active_sessions.js';
 
 export type DialectKind = 'sqlite' | 'postgres';
 
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Step> = {
   '014_waiting_seen': m014,
   '015_announced_order': m015,
   '016_outbox_lane_order': m016,
+  '017_active_sessions': m017,
 };
 
 export function migrationProvider(kind: DialectKind): MigrationProvider {

@@ -1,0 +1,16 @@
+import { sql, type Kysely } from 'kysely';
+
+/**
+ * A capped room's quotes read when its active sessions end, earliest first, and a join batch does
+ * it under the queue's lock. Admitted tickets by queue and session end serve that read from the
+ * first active session on, instead of every admission the room ever made; waiting tickets (the
+ * joins' inserts) stay out of the index.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createIndex('tickets_admitted_until')
+    .on('tickets')
+    .columns(['queue_id', 'admitted_until'])
+    .where(sql.ref('status'), '=', sql.lit('admitted'))
+    .execute();
+}
