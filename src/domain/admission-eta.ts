@@ -3,6 +3,19 @@ import type { Eta, Queue } from './types.js';
 
 type Inputs = Pick<Queue, 'settings' | 'status' | 'sessionEnds'>;
 
+/** Active sessions read beyond a room's cap: operators' admissions may run past it (see `Schedule`). */
+const OVER_CAP_READ = 64;
+
+/**
+ * How many of the active sessions' ends (earliest first) a quote for this queue needs: none (null)
+ * unless it is a waiting room with a `maxActive` that is admitting. Every place that quotes asks
+ * this, so only capped rooms pay for the read.
+ */
+export function sessionEndsNeeded(q: Pick<Queue, 'mode' | 'status' | 'settings'>): number | null {
+  const cap = q.mode === 'waiting_room' && q.status !== 'paused' ? admissionOf(q.settings).maxActive : null;
+  return cap === null ? null : cap + OVER_CAP_READ;
+}
+
 /**
  * When each admission of the line can take place, in seconds from now: each needs a bucket credit
  * (`first` is when the first credit is there, then one per interval) and, under a cap, a free

@@ -3,7 +3,8 @@ import type { LiveBackend } from '../live/contract.js';
 import type { JoinOutcome, Store, TransitionChange } from '../store/contract.js';
 import { admissionOf } from './admission.js';
 import { JoinBatcher } from './join-batcher.js';
-import { joinFingerprint, replayedToken, sealReplay } from './idempotency.js';
+import { replayedToken } from './idempotency.js';
+import { joinRefusal, joinRequest } from './join-request.js';
 import { newQueueSettings, queuePatch, type QueueChange } from './queue-settings.js';
 import { reportSpan } from './stats.js';
 import { StatusCache } from './status-cache.js';
@@ -85,7 +86,11 @@ export class QueueService {
     return this.rooms ? this.rooms.withSessions(q) : q;
   }
 
-  listQueues = (): Promise<Queue[]> => this.store.listQueues();
+  /** Every queue, the capped rooms with their sessions' ends for the new joiner's estimate. */
+  async listQueues(): Promise<Queue[]> {
+    const all = await this.store.listQueues();
+    return this.rooms ? this.rooms.withSessionsAll(all) : all;
+  }
 
   /** A queue's tickets for a report over [from, to) (src/domain/stats.ts); `to` defaults to now. */
   async reportFacts(id: string, span: { from?: Date; to?: Date }) {
@@ -97,7 +102,7 @@ export class QueueService {
     const patch = await queuePatch(change, () => this.queue(id), this.defaultTimezone);
     const q = await this.store.updateQueue(id, patch, this.now());
     if (!q) throw notFound('queue');
-    return q;
+    return this.rooms ? this.rooms.withSessions(q) : q;
   }
 
   async deleteQueue(id: string): Promise<void> {
@@ -112,43 +117,31 @@ export class QueueService {
     input: JoinInput,
     idempotencyKey: string | null,
   ): Promise<{ result: JoinResult; replayed: boolean }> {
-    if (input.email !== undefined) input = { ...input, contact: input.email.trim() };
     if (this.rooms && (await this.rooms.refusesJoins(queueId)))
       throw new AppError('queue_closed', 'this waiting room is not taking visitors now');
     const token = newTicketToken();
-    const fingerprint = idempotencyKey === null ? null : joinFingerprint(input);
-    const outcome = await this.batcher.join(queueId, {
-      id: newId('t'),
-      tokenHash: sha256(token),
-      priority: input.priority ?? 'normal',
-      name: input.name ?? null,
-      contact: input.contact ?? null,
-      metadata: input.metadata ?? null,
-      lang: input.lang ?? null,
-      idempotencyKey,
-      sealedToken: fingerprint === null ? null : sealReplay(token, fingerprint, this.sealKey),
-    });
-    if (outcome.kind === 'rejected') {
-      const messages = {
-        not_found: 'queue not found',
-        queue_full: 'the queue is at capacity',
-        queue_closed: 'the queue is closed',
-      };
-      throw new AppError(outcome.code, messages[outcome.code]);
+    const { req, fingerprint } = joinRequest(input, idempotencyKey, token, this.sealKey);
+    const outcome = await this.batcher.join(queueId, req);
+    if (outcome.kind === 'rejected') throw joinRefusal(outcome);
+    if (outcome.kind === 'replayed') {
+      const t = outcome.ticket;
+      const position = t.status === 'waiting' ? await this.positionOrNull(t) : null;
+      const q = position !== null && this.rooms ? await this.rooms.withSessions(outcome.queue) : outcome.queue;
+      const view = await this.withPass(ticketView(t, q, position, this.now()), t, q);
+      const replayToken = replayedToken(outcome.sealedToken, fingerprint, this.sealKey);
+      return { result: { ...view, token: replayToken ?? token }, replayed: true };
     }
-    let t = outcome.ticket;
-    if (outcome.kind === 'joined') {
-      this.observer.joined(queueId, 1);
-      this.observer.changed(t, null);
-      t = (await this.rooms?.admitOnJoin(outcome.queue, t, outcome.position)) ?? t;
-    }
-    const replayToken =
-      outcome.kind === 'replayed' ? replayedToken(outcome.sealedToken, fingerprint, this.sealKey) : null;
-    const position =
-      t.status !== 'waiting' ? null : outcome.kind === 'joined' ? outcome.position : await this.positionOrNull(t);
-    const q = position !== null && this.rooms ? await this.rooms.withSessions(outcome.queue) : outcome.queue;
-    const view = await this.withPass(ticketView(t, q, position, this.now()), t, q);
-    return { result: { ...view, token: replayToken ?? token }, replayed: outcome.kind === 'replayed' };
+    this.observer.joined(queueId, 1);
+    this.observer.changed(outcome.ticket, null);
+    const t = (await this.rooms?.admitOnJoin(outcome.queue, outcome.ticket, outcome.position)) ?? outcome.ticket;
+    const position = t.status === 'waiting' ? outcome.position : null;
+    // A new ticket answers with the range the join stored as its `etaAtJoin`: both come from the
+    // queue as the join's transaction read it (a capped room's sessions too), at the join's moment.
+    const view = {
+      ...ticketView(t, outcome.queue, position, this.now()),
+      ...(position === null ? {} : { eta: t.etaAtJoin }),
+    };
+    return { result: { ...(await this.withPass(view, t, outcome.queue)), token }, replayed: false };
   }
 
   private async withPass(view: TicketView, t: TicketRecord, q: Queue): Promise<TicketView> {

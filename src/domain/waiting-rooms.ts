@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError, notFound } from '../errors/index.js';
 import type { Store } from '../store/contract.js';
+import { sessionEndsNeeded } from './admission-eta.js';
 import { admissionOf, continueUrl, seenRefreshMs } from './admission.js';
 import type { Passes } from './passes.js';
 import { sealToken, sha256, unsealToken } from './tokens.js';
@@ -17,8 +18,6 @@ export interface DrawView {
   drawnCount: number | null;
 }
 
-/** Active sessions read beyond a room's cap for its estimate (src/domain/admission-eta.ts). */
-const OVER_CAP_READ = 64;
 /** How the queue service hears of tickets the waiting room moved, and rewrites the index. */
 export interface RoomEffects {
   settled(tickets: readonly TicketRecord[], from: TicketStatus): Promise<void>;
@@ -105,11 +104,21 @@ export class WaitingRooms {
    * queue as this node reads it for a view carries them. Uncapped or paused rooms need none.
    */
   async withSessions(q: Queue): Promise<Queue> {
-    const cap = q.mode === 'waiting_room' && q.status !== 'paused' ? admissionOf(q.settings).maxActive : null;
-    if (cap === null) return q;
-    // Operators' admissions may run past the cap; a few beyond it are read so the first visitors'
-    // estimates wait for those sessions too.
-    return { ...q, sessionEnds: await this.store.waitingRooms.sessionEnds(q.id, this.now(), cap + OVER_CAP_READ) };
+    const limit = sessionEndsNeeded(q);
+    if (limit === null) return q;
+    return { ...q, sessionEnds: await this.store.waitingRooms.sessionEnds(q.id, this.now(), limit) };
+  }
+
+  /** The same for a list of queues: one read for all the capped rooms in it, none without them. */
+  async withSessionsAll(queues: readonly Queue[]): Promise<Queue[]> {
+    const limits = new Map<string, number>();
+    for (const q of queues) {
+      const limit = sessionEndsNeeded(q);
+      if (limit !== null) limits.set(q.id, limit);
+    }
+    if (limits.size === 0) return [...queues];
+    const ends = await this.store.waitingRooms.sessionEndsOf(limits, this.now());
+    return queues.map((q) => (limits.has(q.id) ? { ...q, sessionEnds: ends.get(q.id) ?? [] } : q));
   }
 
   /** An admitted visitor's view carries the pass, and the way on to the site with it. */

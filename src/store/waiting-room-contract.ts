@@ -58,6 +58,8 @@ export interface WaitingRoomStore {
   activeSessions(queueId: string, now: Date): Promise<number>;
   /** When the active sessions end (epoch ms), earliest first, at most `limit` of them. */
   sessionEnds(queueId: string, now: Date, limit: number): Promise<number[]>;
+  /** The same for several queues in one read: per queue id, at most the `limits` entry of them. */
+  sessionEndsOf(limits: ReadonlyMap<string, number>, now: Date): Promise<Map<string, number[]>>;
 
   draw(queueId: string): Promise<DrawRecord | null>;
   /** Stores a sealed seed and its commitment unless the room has one; returns the record in force. */

@@ -5,6 +5,7 @@ import type { SessionOutcome } from '../waiting-room-contract.js';
 import { lockQueue } from './queue-lock.js';
 import { toTicket } from './rows.js';
 import type { DB, QueuesTable } from './schema.js';
+import { ADMITTED } from './sessions.js';
 import { moveWaiting } from './waiting-batch.js';
 
 /** Admissions written in one transaction at most (passthrough, or a high rate). */
@@ -40,7 +41,7 @@ async function countActive(db: Kysely<DB>, queueId: string, now: number): Promis
     .selectFrom('tickets')
     .select((eb) => eb.fn.countAll<string | number>().as('n'))
     .where('queue_id', '=', queueId)
-    .where('status', '=', 'admitted')
+    .where('status', '=', ADMITTED)
     .where('admitted_until', '>', now)
     .executeTakeFirstOrThrow();
   return Number(r.n);
@@ -48,19 +49,6 @@ async function countActive(db: Kysely<DB>, queueId: string, now: number): Promis
 
 export const activeSessions = (db: Kysely<DB>, queueId: string, at: Date): Promise<number> =>
   countActive(db, queueId, at.getTime());
-
-export async function sessionEnds(db: Kysely<DB>, queueId: string, at: Date, limit: number): Promise<number[]> {
-  const rows = await db
-    .selectFrom('tickets')
-    .select('admitted_until')
-    .where('queue_id', '=', queueId)
-    .where('status', '=', 'admitted')
-    .where('admitted_until', '>', at.getTime())
-    .orderBy('admitted_until')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => Number(r.admitted_until));
-}
 
 /**
  * A token bucket of one credit, kept as `next_admit_at`: each admission moves it on by one

@@ -9,6 +9,7 @@ import type { DialectParts } from './dialect.js';
 import { recordEvents, type ChangeEvent } from './outbox.js';
 import { positionsAtBack } from './positions.js';
 import { lockQueue } from './queue-lock.js';
+import { withQuoteEnds } from './sessions.js';
 import { priorityRank, toQueue, toTicket } from './rows.js';
 import type { DB, QueuesTable, TicketsTable } from './schema.js';
 
@@ -101,14 +102,17 @@ async function reserveAll(
     .executeTakeFirst();
 }
 
-/** Outcomes of a batch that was written whole, from the queue row after it. */
+/**
+ * Outcomes of a batch that was written whole, from the queue row after it; `queue` is that row with
+ * what its quote needs (a capped room's sessions).
+ */
 function allJoined(
   queueId: string,
   reqs: readonly JoinRequest[],
   after: Selectable<QueuesTable>,
   now: number,
+  queue: Queue = toQueue(after),
 ): { rows: Selectable<TicketsTable>[]; outcomes: JoinOutcome[] } {
-  const queue = toQueue(after);
   const positions = positionsAtBack(
     after,
     reqs.map((r) => r.priority),
@@ -155,7 +159,8 @@ export async function joinMany(
     if (plain && !d.joinInOneStatement) {
       const reserved = await reserveAll(trx, queueId, reqs, now);
       if (reserved) {
-        const whole = allJoined(queueId, reqs, reserved, now);
+        const queue = await withQuoteEnds(trx, toQueue(reserved), now);
+        const whole = allJoined(queueId, reqs, reserved, now, queue);
         await insert(trx, whole.rows);
         await recordEvents(trx, reserved, joinedEvents(whole.rows, whole.outcomes), now);
         return whole.outcomes;
@@ -237,7 +242,7 @@ async function generalBatch(
           updated_at: now,
         }
       : q;
-  const queue = toQueue(after);
+  const queue = fresh.length > 0 ? await withQuoteEnds(trx, toQueue(after), now) : toQueue(after);
   const positions = positionsAtBack(
     after,
     fresh.map((r) => r.priority),

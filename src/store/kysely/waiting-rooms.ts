@@ -2,9 +2,10 @@ import type { Kysely } from 'kysely';
 import type { WaitingRoomStore } from '../waiting-room-contract.js';
 import * as admission from './admission.js';
 import * as draws from './draw.js';
+import * as sessions from './sessions.js';
 import type { DB } from './schema.js';
 
-/** The WaitingRoomStore over Kysely: admission and sessions in `admission.ts`, draws and keys in `draw.ts`. */
+/** The WaitingRoomStore over Kysely: admission in `admission.ts`, session reads in `sessions.ts`, draws and keys in `draw.ts`. */
 export function waitingRoomStore(db: Kysely<DB>, background: Kysely<DB>): WaitingRoomStore {
   return {
     busyRooms: () => admission.busyRooms(db),
@@ -13,7 +14,8 @@ export function waitingRoomStore(db: Kysely<DB>, background: Kysely<DB>): Waitin
     touch: (ticketId, now) => admission.touch(db, ticketId, now),
     setSession: (ticketId, until, now) => admission.setSession(db, ticketId, until, now),
     activeSessions: (queueId, now) => admission.activeSessions(db, queueId, now),
-    sessionEnds: (queueId, now, limit) => admission.sessionEnds(db, queueId, now, limit),
+    sessionEnds: (queueId, now, limit) => sessions.sessionEnds(db, queueId, now, limit),
+    sessionEndsOf: (limits, now) => sessions.sessionEndsOf(db, limits, now),
     draw: (queueId) => draws.draw(db, queueId),
     commit: (queueId, sealed, commitment) => draws.commit(db, queueId, sealed, commitment),
     runDraw: (queueId, seed, opensAt, now) => draws.runDraw(background, queueId, seed, opensAt, now),

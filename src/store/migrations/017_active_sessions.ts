@@ -1,14 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Admitted is a ticket's last status, so a room's admitted rows only grow through the day. The
- * admission tick counts the sessions still active and the estimate reads their ends; without this
- * index both stepped over every admission the room ever made (300,000 admitted rows: about 90 ms
- * per tick on SQLite). Ordered by the session's end, only the active ones are read.
+ * A capped room's quotes read when its active sessions end, earliest first, and a join batch does
+ * it under the queue's lock. Admitted tickets by queue and session end serve that read from the
+ * first active session on, instead of every admission the room ever made; waiting tickets (the
+ * joins' inserts) stay out of the index.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
-    .createIndex('tickets_active_sessions')
+    .createIndex('tickets_admitted_until')
     .on('tickets')
     .columns(['queue_id', 'admitted_until'])
     .where(sql.ref('status'), '=', sql.lit('admitted'))
