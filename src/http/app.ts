@@ -184,11 +184,12 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     answerCachedStatusFirst(app.server, {
       cached,
       headers,
-      anyBlocked: () => guesses.anyBlocked(),
+      blocked: (req) => guesses.anyBlocked() && guesses.isBlocked(clientAddress(req, trust)),
       closing: () => closing,
       nextId,
       clientIp: (req) => clientAddress(req, trust),
       record: (s) => recordRequest(ctx, s),
+      onError: (err) => ctx.logger.error({ err }, 'status answer failed after it began'),
     });
   return app;
 }

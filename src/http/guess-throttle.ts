@@ -30,20 +30,17 @@ export class GuessThrottle {
 
   /** Whether `req`'s address may look up tickets now; `guard` answers a blocked one with 429. */
   isOpen(req: FastifyRequest): boolean {
-    if (this.limit <= 0) return true;
-    const until = this.blocked.get(req.ip);
-    return until === undefined || until <= this.now();
+    return this.blocked.size === 0 || !this.isBlocked(req.ip);
   }
 
-  /** Whether any address is blocked now (expired blocks are forgotten on the way). */
+  /** Whether any address may be blocked: while none is (the usual case), no address need be worked out. */
   anyBlocked(): boolean {
-    if (this.blocked.size === 0) return false;
-    const now = this.now();
-    for (const [ip, until] of this.blocked) {
-      if (until > now) return true;
-      this.blocked.delete(ip);
-    }
-    return false;
+    return this.blocked.size > 0;
+  }
+
+  isBlocked(ip: string): boolean {
+    const until = this.blocked.get(ip);
+    return until !== undefined && until > this.now();
   }
 
   /** Runs a ticket lookup for `req`: 429 while its address is blocked; a 404 counts as a failed guess. */

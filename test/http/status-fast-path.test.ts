@@ -24,6 +24,7 @@ async function startApp(iso: Isolation, extra: Record<string, string>, lines: st
     QK_SCHEDULER: 'off',
     QK_JOIN_RATE_LIMIT: '0',
     QK_TRUST_PROXY: '1',
+    QK_TOKEN_GUESS_LIMIT: '3',
     PORT: '0',
     ...iso.env,
     ...extra,
@@ -48,6 +49,7 @@ async function startApp(iso: Isolation, extra: Record<string, string>, lines: st
   return {
     base,
     routed,
+    rt,
     /** Status polls answered 200, as the request counter has them. */
     polls: async (): Promise<number> => {
       const { values } = await rt.metrics.httpRequests.get();
@@ -150,6 +152,59 @@ describe(`${embedded.name}: status poll before routing`, { skip: embedded.skip }
     const head = await fetch(`${app.base}/api/tickets/${t.id}`, { method: 'HEAD', headers });
     assert.equal(head.status, 200);
     assert.equal(app.routed.count, routed + 1, 'HEAD goes to the route, which answers it');
+  });
+});
+
+describe(`${embedded.name}: status poll before routing, when something goes wrong`, { skip: embedded.skip }, () => {
+  let iso: Isolation;
+  let app: Awaited<ReturnType<typeof startApp>>;
+
+  before(async () => {
+    iso = embedded.isolate();
+    app = await startApp(iso, {}, []);
+  });
+  after(async () => {
+    await app?.close();
+    await iso?.cleanup();
+  });
+
+  test('an address blocked for guessing is refused even with the right token; other addresses keep the fast answer', async () => {
+    const q = await createQueue(app.base);
+    const t = await join(app.base, q.id);
+    const as = (ip: string, token: string) => ({ 'x-ticket-token': token, 'x-forwarded-for': ip });
+    assert.equal((await rawGet(app.base, `/api/tickets/${t.id}`, as('198.51.100.1', t.token))).status, 200);
+    let last = 0;
+    for (let i = 0; i < 4 && last !== 429; i++)
+      last = (await rawGet(app.base, `/api/tickets/${t.id}`, as('198.51.100.66', 'wrong-token'))).status;
+    assert.equal(last, 429, 'the guesser is blocked');
+    const guesser = await rawGet(app.base, `/api/tickets/${t.id}`, as('198.51.100.66', t.token));
+    assert.equal(guesser.status, 429, 'a right token from a blocked address is refused too');
+    const routed = app.routed.count;
+    const owner = await rawGet(app.base, `/api/tickets/${t.id}`, as('198.51.100.1', t.token));
+    assert.equal(owner.status, 200);
+    assert.equal(app.routed.count, routed, 'the owner’s poll was still answered before routing');
+  });
+
+  test('a fault in the cached answer goes to the route, which answers it, and the node keeps serving', async () => {
+    const q = await createQueue(app.base);
+    const t = await join(app.base, q.id);
+    const headers = { 'x-ticket-token': t.token };
+    assert.equal((await rawGet(app.base, `/api/tickets/${t.id}`, headers)).status, 200);
+    const service = app.rt.service;
+    const real = service.cachedTicket.bind(service);
+    service.cachedTicket = () => {
+      throw new Error('injected fault in the status cache');
+    };
+    try {
+      const routed = app.routed.count;
+      const r = await rawGet(app.base, `/api/tickets/${t.id}`, headers);
+      assert.equal(app.routed.count, routed + 1, 'the route took the poll');
+      assert.equal(r.status, 500);
+      assert.equal(JSON.parse(r.body).error.code, 'internal');
+    } finally {
+      service.cachedTicket = real;
+    }
+    assert.equal((await rawGet(app.base, `/api/tickets/${t.id}`, headers)).status, 200, 'the node still answers');
   });
 });
 
