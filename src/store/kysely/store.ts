@@ -61,7 +61,7 @@ export class KyselyStore implements Store {
     this.hot = hotReads(d.db, d);
     this.maintenance = guardAll(maintenanceStore(d), this.run);
     this.admin = guardAll(d.admin(d.background), this.run);
-    this.waitingRooms = guardAll(waitingRoomStore(d.db, d.background), this.run);
+    this.waitingRooms = guardAll(waitingRoomStore(d.db, d.background, d.kind), this.run);
     this.webhooks = guardAll(new KyselyWebhookStore(d.db, d.kind), this.run);
   }
 

@@ -3,10 +3,11 @@ import type { WaitingRoomStore } from '../waiting-room-contract.js';
 import * as admission from './admission.js';
 import * as draws from './draw.js';
 import * as sessions from './sessions.js';
+import type { DialectParts } from './dialect.js';
 import type { DB } from './schema.js';
 
 /** The WaitingRoomStore over Kysely: admission in `admission.ts`, session reads in `sessions.ts`, draws and keys in `draw.ts`. */
-export function waitingRoomStore(db: Kysely<DB>, background: Kysely<DB>): WaitingRoomStore {
+export function waitingRoomStore(db: Kysely<DB>, background: Kysely<DB>, kind: DialectParts['kind']): WaitingRoomStore {
   return {
     busyRooms: () => admission.busyRooms(db),
     admit: (queueId, now) => admission.admit(db, queueId, now),
@@ -15,7 +16,7 @@ export function waitingRoomStore(db: Kysely<DB>, background: Kysely<DB>): Waitin
     setSession: (ticketId, until, now) => admission.setSession(db, ticketId, until, now),
     activeSessions: (queueId, now) => admission.activeSessions(db, queueId, now),
     sessionEnds: (queueId, now, limit) => sessions.sessionEnds(db, queueId, now, limit),
-    sessionEndsOf: (limits, now) => sessions.sessionEndsOf(db, limits, now),
+    sessionEndsOf: (limits, now) => sessions.sessionEndsOf(db, kind, limits, now),
     draw: (queueId) => draws.draw(db, queueId),
     commit: (queueId, sealed, commitment) => draws.commit(db, queueId, sealed, commitment),
     runDraw: (queueId, seed, opensAt, now) => draws.runDraw(background, queueId, seed, opensAt, now),
