@@ -38,3 +38,15 @@ export async function trashFolders(root: string): Promise<string[]> {
 
 export const removeTrash = (root: string, name: string): Promise<void> =>
   rm(join(root, name), { recursive: true, force: true });
+
+/** Claims, then deletes, each crashed create of `ids`; returns those it removed. */
+export async function removeAbandoned(root: string, ids: readonly string[], now: () => Date): Promise<string[]> {
+  const removed: string[] = [];
+  for (const id of ids) {
+    const claimed = await claimAbandoned(root, id, now());
+    if (claimed === null) continue;
+    await removeTrash(root, claimed);
+    removed.push(id);
+  }
+  return removed;
+}

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import type { Config } from '../config/index.js';
 import { backupIds } from './catalog.js';
-import { claimAbandoned, removeTrash, trashFolders } from './claim.js';
+import { removeAbandoned, removeTrash, trashFolders } from './claim.js';
 import { backupPath, TMP_PREFIX } from './ids.js';
 import { readManifest } from './manifest.js';
 import type { BackupStatus } from './types.js';
@@ -115,19 +115,12 @@ export async function pruneBackups(
 
   const deleted = dated.filter((b) => !keep.has(b.id)).map((b) => b.id);
   // Only creates whose heartbeat stopped: a fresh one belongs to a writer still running, maybe on another node.
-  const judged = (await unfinishedBackups(root, now())).abandoned.map((b) => b.id);
+  let abandoned = (await unfinishedBackups(root, now())).abandoned.map((b) => b.id);
   const trash = await trashFolders(root);
-  let abandoned = judged.map((id) => `${TMP_PREFIX}${id}`);
   if (!opts.dryRun) {
     for (const id of deleted) await rm(backupPath(root, id), { recursive: true, force: true });
     for (const name of trash) await removeTrash(root, name);
-    abandoned = [];
-    for (const id of judged) {
-      const claimed = await claimAbandoned(root, id, now());
-      if (claimed === null) continue;
-      await removeTrash(root, claimed);
-      abandoned.push(`${TMP_PREFIX}${id}`);
-    }
+    abandoned = await removeAbandoned(root, abandoned, now);
   }
   const kept = dated.filter((b) => keep.has(b.id)).map((b) => ({ id: b.id, why: keep.get(b.id) ?? [] }));
   return {
@@ -137,7 +130,7 @@ export async function pruneBackups(
     unreadable,
     newestValid,
     verified,
-    abandonedTmpRemoved: abandoned,
+    abandonedTmpRemoved: abandoned.map((id) => `${TMP_PREFIX}${id}`),
     trashRemoved: trash,
   };
 }
