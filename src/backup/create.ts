@@ -1,8 +1,8 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Config } from '../config/index.js';
-import { AppError } from '../errors/index.js';
+import { AppError, BackupError, messageOf } from '../errors/index.js';
 import type { LiveBackend } from '../live/contract.js';
 import type { Store } from '../store/contract.js';
 import { keyId } from './cipher.js';
@@ -53,6 +53,20 @@ function oneAtATime<T>(key: string, fn: () => Promise<T>): Promise<T> {
   return next;
 }
 
+const gone = (dir: string): Promise<boolean> =>
+  access(dir).then(
+    () => false,
+    (e: NodeJS.ErrnoException) => e.code === 'ENOENT',
+  );
+
+/** Only a prune removes a `.tmp-` folder under its writer: the write failed because of that claim. */
+const claimedMidWrite = (cause: unknown): BackupError =>
+  new BackupError(
+    'backup_claimed',
+    `a prune judged this backup create crashed and removed its folder while it was writing (${messageOf(cause)}); the backup was not written`,
+    { cause },
+  );
+
 const json = (value: unknown): Readable => Readable.from([Buffer.from(JSON.stringify(value))]);
 
 /**
@@ -80,7 +94,9 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
   await ensurePrivateDir(config.backup.dir);
   const work = tmpBackupPath(config.backup.dir, id);
   await mkdir(work, { mode: 0o700 });
-  const lease = new BackupLease(work);
+  const lease = new BackupLease(work, {
+    onBeatError: (e) => say(`warning: the backup's heartbeat could not be written: ${messageOf(e)}`),
+  });
   try {
     await lease.start();
     // The snapshot comes first: verify explains differences by changes made after it.
@@ -132,8 +148,7 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
     const manifest = signDocument(body, signer);
     await writePrivateFile(join(work, MANIFEST_FILE), JSON.stringify(manifest, null, 2));
     const path = backupPath(config.backup.dir, id);
-    await lease.release();
-    await rename(work, path);
+    await lease.finish(path);
     say(`backup ${id} written`);
     return {
       id,
@@ -147,9 +162,12 @@ async function create(deps: BackupDeps, id: string, now: () => Date): Promise<Ba
       liveEntries: live.counters.entries,
     };
   } catch (e) {
+    // No beat may land in the folder while it is removed.
+    await lease.stop();
+    if (!(e instanceof BackupError && e.reason === 'backup_claimed') && (await gone(work))) throw claimedMidWrite(e);
     await rm(work, { recursive: true, force: true });
     throw e;
   } finally {
-    lease.stop();
+    await lease.stop();
   }
 }

@@ -18,6 +18,12 @@ export function newBackupId(at: Date): string {
 /** A backup is written here and renamed to its id only once complete. */
 export const TMP_PREFIX = '.tmp-';
 /**
+ * A crashed create that a prune claimed (renamed) before deleting it. The name is no backup id
+ * and has no `.tmp-` prefix, so nothing lists it, and a writer that was only paused can no longer
+ * finish into it.
+ */
+export const TRASH_PREFIX = '.trash-';
+/**
  * A `.tmp-` folder without a heartbeat (written by an older version, see lease.ts) untouched for
  * this long is a crashed create. Folders with a heartbeat are judged by it (LEASE_STALE_MS).
  */

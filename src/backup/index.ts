@@ -4,7 +4,7 @@ export { createBackup, type BackupSummary } from './create.js';
 export { isBackupError } from '../errors/index.js';
 export { isBackupId } from './ids.js';
 export { BackupJobs } from './jobs.js';
-export { unfinishedBackups, type UnfinishedBackup } from './lease.js';
+export { unfinishedBackups, type UnfinishedBackup } from './unfinished.js';
 export { type Manifest } from './manifest.js';
 export { pruneBackups, selectRetained, type DatedBackup } from './prune.js';
 export { restoreBackup } from './restore.js';

@@ -1,15 +1,15 @@
 import { hostname } from 'node:os';
-import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { BackupError, messageOf } from '../errors/index.js';
 import { writePrivateFile } from './files.js';
-import { ABANDONED_MS, TMP_PREFIX } from './ids.js';
 
 /**
- * The heartbeat of a backup being written: a file in its `.tmp-<id>` folder whose mtime the
- * writer moves forward every `HEARTBEAT_MS`. The folder's own mtime only changes when an entry is
- * added, so a long dump into one file would look idle; and in-memory state says nothing to the
- * other nodes sharing the backups folder. The file's mtime does, to every process that can see it.
+ * The heartbeat of a backup being written: a file in its `.tmp-<id>` folder that the writer
+ * rewrites every `HEARTBEAT_MS`. The folder's own mtime only changes when an entry is added, so a
+ * long dump into one file would look idle; and in-memory state says nothing to the other nodes
+ * sharing the backups folder. The file's mtime does, to every process that can see it.
  */
 export const LEASE_FILE = '.heartbeat.json';
 
@@ -17,110 +17,115 @@ export const LEASE_FILE = '.heartbeat.json';
 const HEARTBEAT_MS = 5_000;
 
 /**
- * A heartbeat older than this is a crashed writer: twelve beats missed. It also absorbs clock
- * differences of tens of seconds between the nodes sharing the folder and the file server.
+ * A heartbeat older than this is a crashed writer: twelve beats missed. The judge compares the
+ * file's mtime with its own clock, so nodes sharing the folder need clocks in sync well within it.
  */
-const LEASE_STALE_MS = 60_000;
+export const LEASE_STALE_MS = 60_000;
 
 /** Who writes the backup, for the operator looking for the process that crashed. */
-const writerSchema = z
+export const writerSchema = z
   .object({
     host: z.string().min(1).max(255),
     pid: z.number().int().positive(),
     startedAt: z.string().datetime(),
   })
   .strict();
-type BackupWriter = z.infer<typeof writerSchema>;
+export type BackupWriter = z.infer<typeof writerSchema>;
 
-/** The writer's side: beats on an unref'd timer so that it never keeps the process alive. */
+/**
+ * The writer's side: beats on an unref'd timer so that it never keeps the process alive. Each beat
+ * rewrites the file rather than setting its times: the file system then stamps the mtime (the file
+ * server, on NFS), where `utimes` would stamp this node's clock, which may lag the judge's.
+ */
 export class BackupLease {
   private timer: NodeJS.Timeout | null = null;
+  private readonly writer: BackupWriter;
+  private beats = 0;
+  private lastBeatAt: number;
+  private lastError: unknown = null;
+  private inflight: Promise<void> | null = null;
 
-  constructor(private readonly dir: string) {}
+  /** `clock` is monotonic (ms): a wall clock stepped by NTP would fake or hide a silence. */
+  constructor(
+    private readonly dir: string,
+    private readonly opts: { clock?: () => number; onBeatError?: (e: unknown) => void } = {},
+  ) {
+    this.writer = { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+    this.lastBeatAt = this.now();
+  }
 
   async start(): Promise<void> {
-    const writer: BackupWriter = { host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
-    await writePrivateFile(join(this.dir, LEASE_FILE), JSON.stringify(writer));
-    // utimes never creates the file, so a beat racing with `release` or the folder's removal is harmless.
+    await this.beat();
     this.timer = setInterval(() => {
-      const at = new Date();
-      utimes(join(this.dir, LEASE_FILE), at, at).catch(() => undefined);
+      if (!this.inflight) this.beat().catch(() => undefined);
     }, HEARTBEAT_MS);
     this.timer.unref();
   }
 
-  stop(): void {
+  /** One beat. A failure is kept (and reported once per streak) rather than swallowed. */
+  beat(): Promise<void> {
+    const run = this.write();
+    this.inflight = run
+      .catch(() => undefined)
+      .then(() => {
+        this.inflight = null;
+      });
+    return run;
+  }
+
+  /** Stops beating; resolves once a beat in flight has landed, so none lands after this. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.inflight;
   }
 
-  /** Before the folder becomes the backup: the heartbeat is no part of it. */
-  async release(): Promise<void> {
-    this.stop();
+  /**
+   * Makes the folder the backup at `path`. Refuses when the heartbeat went unwritten for longer
+   * than a prune waits (a prune may be deleting the folder), and reports a folder a prune claimed
+   * first: the rename is the one step both sides race on, and exactly one of them wins it.
+   */
+  async finish(path: string): Promise<void> {
+    await this.stop();
+    const silentMs = Math.round(this.now() - this.lastBeatAt);
+    if (silentMs > LEASE_STALE_MS) {
+      const last = this.lastError === null ? 'none failed' : `the last failed: ${messageOf(this.lastError)}`;
+      throw new BackupError(
+        'heartbeat_lost',
+        `the backup's heartbeat was last written ${silentMs} ms ago, over the ${LEASE_STALE_MS} ms after which a prune removes it (${last}); the backup was not finished`,
+        { details: { silentMs, lastBeatError: this.lastError === null ? null : messageOf(this.lastError) } },
+      );
+    }
+    // The heartbeat is no part of a backup.
     await rm(join(this.dir, LEASE_FILE), { force: true });
+    try {
+      await rename(this.dir, path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      throw new BackupError(
+        'backup_claimed',
+        'a prune judged this backup create crashed (its heartbeat was over a minute old) and removed its folder before it finished; the backup was not written',
+        { cause: e },
+      );
+    }
   }
-}
 
-/** A `.tmp-` folder: `since` is its last heartbeat, or its last write when it has no heartbeat. */
-export interface UnfinishedBackup {
-  readonly id: string;
-  readonly since: string;
-  /** Null when the folder has no readable heartbeat (written by an older version, or damaged). */
-  readonly writer: BackupWriter | null;
-}
-
-export interface UnfinishedBackups {
-  /** Newest first. */
-  readonly inProgress: UnfinishedBackup[];
-  /** Crashed creates, newest first: their heartbeat stopped, or (without one) untouched for ABANDONED_MS. */
-  readonly abandoned: UnfinishedBackup[];
-}
-
-const MAX_LEASE_BYTES = 4096;
-
-/** The writer named in a heartbeat file; anything else (garbage, too large, unreadable) is unknown. */
-async function readWriter(path: string, size: number): Promise<BackupWriter | null> {
-  if (size > MAX_LEASE_BYTES) return null;
-  try {
-    const parsed = writerSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
+  private async write(): Promise<void> {
+    // Taken before the write: a write that hangs must not count as a fresh beat.
+    const at = this.now();
+    this.beats += 1;
+    try {
+      await writePrivateFile(join(this.dir, LEASE_FILE), JSON.stringify({ ...this.writer, beat: this.beats }));
+    } catch (e) {
+      if (this.lastError === null) this.opts.onBeatError?.(e);
+      this.lastError = e;
+      throw e;
+    }
+    this.lastBeatAt = at;
+    this.lastError = null;
   }
-}
 
-async function judge(
-  dir: string,
-  now: Date,
-): Promise<{ since: number; writer: BackupWriter | null; fresh: boolean } | null> {
-  const folder = await stat(dir).catch(() => null);
-  if (!folder?.isDirectory()) return null;
-  const lease = await stat(join(dir, LEASE_FILE)).catch(() => null);
-  if (!lease?.isFile())
-    return { since: folder.mtimeMs, writer: null, fresh: now.getTime() - folder.mtimeMs <= ABANDONED_MS };
-  return {
-    since: lease.mtimeMs,
-    writer: await readWriter(join(dir, LEASE_FILE), lease.size),
-    fresh: now.getTime() - lease.mtimeMs <= LEASE_STALE_MS,
-  };
-}
-
-/** The `.tmp-` folders of `root`, split into creates still writing and crashed ones. */
-export async function unfinishedBackups(root: string, now: Date): Promise<UnfinishedBackups> {
-  const names = await readdir(root).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return [] as string[];
-    throw e;
-  });
-  const inProgress: UnfinishedBackup[] = [];
-  const abandoned: UnfinishedBackup[] = [];
-  for (const name of names
-    .filter((n) => n.startsWith(TMP_PREFIX))
-    .sort()
-    .reverse()) {
-    const seen = await judge(join(root, name), now);
-    if (!seen) continue;
-    const item = { id: name.slice(TMP_PREFIX.length), since: new Date(seen.since).toISOString(), writer: seen.writer };
-    (seen.fresh ? inProgress : abandoned).push(item);
+  private now(): number {
+    return (this.opts.clock ?? (() => performance.now()))();
   }
-  return { inProgress, abandoned };
 }

@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { backupIds } from './catalog.js';
+import { removeAbandoned, removeTrash, trashFolders } from './claim.js';
 import { backupPath, TMP_PREFIX } from './ids.js';
-import { unfinishedBackups } from './lease.js';
 import { readManifest } from './manifest.js';
 import type { BackupStatus } from './types.js';
+import { unfinishedBackups } from './unfinished.js';
 import { verifyBackup } from './verify.js';
 
 export interface RetentionPolicy {
@@ -75,7 +75,10 @@ export interface PruneResult {
   readonly newestValid: string | null;
   /** Backups verified (newest first) to find the newest valid one. */
   readonly verified: { id: string; status: BackupStatus }[];
+  /** `.tmp-` folders of crashed creates, each claimed (renamed to `.trash-`) and then deleted. */
   readonly abandonedTmpRemoved: string[];
+  /** `.trash-` folders that an earlier prune claimed but did not finish deleting. */
+  readonly trashRemoved: string[];
 }
 
 /**
@@ -112,10 +115,12 @@ export async function pruneBackups(
 
   const deleted = dated.filter((b) => !keep.has(b.id)).map((b) => b.id);
   // Only creates whose heartbeat stopped: a fresh one belongs to a writer still running, maybe on another node.
-  const abandoned = (await unfinishedBackups(root, now())).abandoned.map((b) => `${TMP_PREFIX}${b.id}`);
+  let abandoned = (await unfinishedBackups(root, now())).abandoned.map((b) => b.id);
+  const trash = await trashFolders(root);
   if (!opts.dryRun) {
     for (const id of deleted) await rm(backupPath(root, id), { recursive: true, force: true });
-    for (const name of abandoned) await rm(join(root, name), { recursive: true, force: true });
+    for (const name of trash) await removeTrash(root, name);
+    abandoned = await removeAbandoned(root, abandoned, now);
   }
   const kept = dated.filter((b) => keep.has(b.id)).map((b) => ({ id: b.id, why: keep.get(b.id) ?? [] }));
   return {
@@ -125,6 +130,7 @@ export async function pruneBackups(
     unreadable,
     newestValid,
     verified,
-    abandonedTmpRemoved: abandoned,
+    abandonedTmpRemoved: abandoned.map((id) => `${TMP_PREFIX}${id}`),
+    trashRemoved: trash,
   };
 }

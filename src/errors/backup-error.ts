@@ -20,6 +20,10 @@ const BACKUP_REASONS = {
   encryption_key_mismatch: 'conflict',
   pg_dump_missing: 'unavailable',
   pg_dump_version_mismatch: 'unavailable',
+  /** A prune judged the create crashed and claimed its folder before the create could finish. */
+  backup_claimed: 'conflict',
+  /** The create's heartbeat could not be written for longer than a prune waits: it stops before finishing. */
+  heartbeat_lost: 'unavailable',
   dump_failed: 'internal',
   restore_failed: 'internal',
 } as const satisfies Record<string, ErrorCode>;

@@ -42,10 +42,11 @@ async function pruneOldBackups(ctx: StepContext) {
   for (const name of await readdir(root).catch(() => [] as string[]))
     sizes.set(name, await treeBytes(join(root, name)));
   const r = await pruneBackups(ctx.config, { now: () => ctx.now(), signal: ctx.signal });
-  const gone = [...r.deleted, ...r.abandonedTmpRemoved];
+  const gone = [...r.deleted, ...r.abandonedTmpRemoved, ...r.trashRemoved];
   return {
     deleted: r.deleted,
     abandonedTmpRemoved: r.abandonedTmpRemoved,
+    trashRemoved: r.trashRemoved,
     kept: r.kept.length,
     newestValid: r.newestValid,
     unreadable: r.unreadable,
