@@ -204,7 +204,7 @@ async function openTicketStream(
     stop = ctx.events.watch(
       first.queueId,
       first,
-      (view) => sse.send('ticket', view),
+      (shown) => sse.sendJson('ticket', shown.json),
       // A browser's EventSource reconnects when a stream closes; `retry` spaces out the retries
       // of a page that does not close it on `end` (it would only be told the same end again).
       (reason) => sse.end('end', { reason }, END_RETRY_MS),
