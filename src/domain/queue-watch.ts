@@ -3,7 +3,7 @@ import type { LiveIndex } from '../live/contract.js';
 import { applyNote, type QueueNote, type TicketNote } from './live-notes.js';
 import { ShownView, ViewFrame } from './shown-view.js';
 import type { Eta, Queue, TicketStatus } from './types.js';
-import { etaAt, type TicketView } from './views.js';
+import { estimatorAt, type TicketView } from './views.js';
 
 /** Why a ticket's stream ended: the ticket reached an end, or its queue (and so the ticket) is gone. */
 export type StreamEnd = 'served' | 'left' | 'expired' | 'deleted';
@@ -46,6 +46,7 @@ export interface PassReport {
 }
 
 interface Watched {
+  readonly id: string;
   shown: ShownView;
   readonly watches: Set<Watch>;
   /** The ticket's zero-based place in the order as read by pass number `rankedIn`, kept here
@@ -103,7 +104,7 @@ export class QueueWatch {
     const id = first.frame.view.id;
     let t = this.tickets.get(id);
     if (!t) {
-      t = { shown: first, watches: new Set(), rank: 0, rankedIn: 0 };
+      t = { id, shown: first, watches: new Set(), rank: 0, rankedIn: 0 };
       this.tickets.set(id, t);
     }
     t.watches.add(w);
@@ -193,19 +194,20 @@ export class QueueWatch {
     const passNo = ++this.passes;
     if (this.tickets.size > 0) await this.rank(passNo);
     const unsure: string[] = [];
-    // Every estimate of a pass is for the same moment: one date for the crowd, not one per watcher.
-    const now = this.sources.now();
-    for (const [id, t] of this.tickets) {
-      const note = notes.get(id);
+    // Every estimate of a pass is for the same reading and moment: what does not depend on the
+    // position (the room's settings, its schedule, the queue's spread) is worked out once.
+    const etaAt = estimatorAt(queue, this.sources.now());
+    for (const t of this.tickets.values()) {
+      const note = notes.get(t.id);
       const frame = note ? new ViewFrame(applyNote(t.shown.frame.view, note)) : t.shown.frame;
       const view = frame.view;
       const rank = t.rankedIn === passNo ? t.rank : undefined;
       const waiting = view.status === 'waiting';
       const needsPass = view.status === 'admitted' && queue.mode === 'waiting_room' && view.pass === undefined;
-      if (all || waiting !== (rank !== undefined) || needsPass) unsure.push(id);
+      if (all || waiting !== (rank !== undefined) || needsPass) unsure.push(t.id);
       else {
         const position = rank === undefined ? null : rank + 1;
-        this.show(t, shownAt(t.shown, frame, position, etaAt(queue, position, now)));
+        this.show(t, shownAt(t.shown, frame, position, etaAt(position)));
       }
     }
     // A resync rereads every watched ticket: a few at a time, not one round trip after another.

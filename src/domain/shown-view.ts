@@ -16,19 +16,18 @@ const ETA_AT = `"eta":${JSON.stringify(ETA_MARK)}`;
 
 /**
  * A ticket's view apart from its position and estimate, as the last note or database read left it.
- * Its JSON is cut once, the first time it is needed, and reused for every position a pass gives it.
+ * Its JSON is cut once, the first time a pass moves it, and reused for every position after.
  */
 export class ViewFrame {
-  /** The fields besides position and estimate whose change is worth a message. */
-  readonly key: string;
   private parts: readonly [string, string, string] | null = null;
 
-  constructor(readonly view: TicketView) {
-    this.key = `${view.status}|${view.counter}|${view.pass ?? ''}`;
-  }
+  constructor(readonly view: TicketView) {}
 
   /** The view's JSON with this position and estimate, the same text `JSON.stringify` would give. */
   json(position: number | null, eta: Eta | null): string {
+    // A stream's first view is sent as it is: a crowd that connects and is never moved keeps no cut.
+    if (this.parts === null && position === this.view.position && eta === this.view.eta)
+      return JSON.stringify(this.view);
     const parts = (this.parts ??= cut(this.view));
     if (parts === WHOLE) return JSON.stringify({ ...this.view, position, eta });
     return parts[0] + position + parts[1] + etaJson(eta) + parts[2];
@@ -54,12 +53,11 @@ const etaJson = (eta: Eta | null): string =>
 
 /**
  * What one pass shows of a ticket: its frame, position and estimate. The whole view and its JSON
- * are built only when asked for, once each, and shared by every stream of the ticket.
+ * are built when asked for and not kept: a pass's views live until the next pass, so whatever
+ * they held for every watcher would outlast the young generation and cost the collector more
+ * than building it again for the rare second stream of a ticket.
  */
 export class ShownView {
-  private built: TicketView | null = null;
-  private text: string | null = null;
-
   constructor(
     readonly frame: ViewFrame,
     readonly position: number | null,
@@ -67,9 +65,7 @@ export class ShownView {
   ) {}
 
   static of(view: TicketView): ShownView {
-    const shown = new ShownView(new ViewFrame(view), view.position, view.eta);
-    shown.built = view;
-    return shown;
+    return new ShownView(new ViewFrame(view), view.position, view.eta);
   }
 
   get status(): TicketView['status'] {
@@ -77,21 +73,21 @@ export class ShownView {
   }
 
   get view(): TicketView {
-    return (this.built ??= { ...this.frame.view, position: this.position, eta: this.eta });
+    return { ...this.frame.view, position: this.position, eta: this.eta };
   }
 
   get json(): string {
-    return (this.text ??= this.frame.json(this.position, this.eta));
+    return this.frame.json(this.position, this.eta);
   }
 
-  /** Whether showing `next` after this would tell the customer something new. */
+  /** Whether showing `next` after this would tell the customer something new: a change of position,
+   * estimate, status, desk or pass. */
   differs(next: ShownView): boolean {
-    return (
-      next !== this &&
-      (next.position !== this.position ||
-        next.eta?.lowSeconds !== this.eta?.lowSeconds ||
-        next.eta?.highSeconds !== this.eta?.highSeconds ||
-        next.frame.key !== this.frame.key)
-    );
+    if (next === this) return false;
+    if (next.position !== this.position) return true;
+    if (next.eta?.lowSeconds !== this.eta?.lowSeconds || next.eta?.highSeconds !== this.eta?.highSeconds) return true;
+    const a = this.frame.view;
+    const b = next.frame.view;
+    return a !== b && (a.status !== b.status || a.counter !== b.counter || (a.pass ?? '') !== (b.pass ?? ''));
   }
 }
