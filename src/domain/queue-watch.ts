@@ -101,7 +101,7 @@ export class QueueWatch {
   }
 
   add(first: ShownView, w: Watch): void {
-    const id = first.frame.view.id;
+    const id = first.frame.id;
     let t = this.tickets.get(id);
     if (!t) {
       t = { id, shown: first, watches: new Set(), rank: 0, rankedIn: 0 };
@@ -200,10 +200,9 @@ export class QueueWatch {
     for (const t of this.tickets.values()) {
       const note = notes.get(t.id);
       const frame = note ? new ViewFrame(applyNote(t.shown.frame.view, note)) : t.shown.frame;
-      const view = frame.view;
       const rank = t.rankedIn === passNo ? t.rank : undefined;
-      const waiting = view.status === 'waiting';
-      const needsPass = view.status === 'admitted' && queue.mode === 'waiting_room' && view.pass === undefined;
+      const waiting = frame.status === 'waiting';
+      const needsPass = frame.status === 'admitted' && queue.mode === 'waiting_room' && frame.pass === undefined;
       if (all || waiting !== (rank !== undefined) || needsPass) unsure.push(t.id);
       else {
         const position = rank === undefined ? null : rank + 1;

@@ -16,32 +16,54 @@ const ETA_AT = `"eta":${JSON.stringify(ETA_MARK)}`;
 
 /**
  * A ticket's view apart from its position and estimate, as the last note or database read left it.
- * Its JSON is cut once, the first time a pass moves it, and reused for every position after.
+ * Its JSON is cut once, the first time a pass moves it, and reused for every position after. Once
+ * cut, the frame keeps the pieces instead of the view object (which held the same fields again,
+ * for every watched ticket) and reads the view back from them in the rare case it is asked for.
  */
 export class ViewFrame {
+  readonly id: string;
+  readonly status: TicketView['status'];
+  readonly counter: string | null;
+  readonly pass: string | null | undefined;
+  private whole: TicketView | null;
   private parts: readonly [string, string, string] | null = null;
 
-  constructor(readonly view: TicketView) {}
+  constructor(view: TicketView) {
+    this.whole = view;
+    this.id = view.id;
+    this.status = view.status;
+    this.counter = view.counter;
+    this.pass = view.pass;
+  }
+
+  /** The view as it was given, or as its JSON says once cut (position and estimate then null). */
+  get view(): TicketView {
+    return this.whole ?? (JSON.parse(this.json(null, null)) as TicketView);
+  }
 
   /** The view's JSON with this position and estimate, the same text `JSON.stringify` would give. */
   json(position: number | null, eta: Eta | null): string {
-    // A stream's first view is sent as it is: a crowd that connects and is never moved keeps no cut.
-    if (this.parts === null && position === this.view.position && eta === this.view.eta)
-      return JSON.stringify(this.view);
-    const parts = (this.parts ??= cut(this.view));
-    if (parts === WHOLE) return JSON.stringify({ ...this.view, position, eta });
+    const { whole } = this;
+    if (whole !== null) {
+      // A stream's first view is sent as it is: a crowd that connects and is never moved keeps no cut.
+      if (position === whole.position && eta === whole.eta) return JSON.stringify(whole);
+      const parts = cut(whole);
+      if (parts === null) return JSON.stringify({ ...whole, position, eta });
+      this.parts = parts;
+      this.whole = null;
+    }
+    const parts = this.parts as readonly [string, string, string];
     return parts[0] + position + parts[1] + etaJson(eta) + parts[2];
   }
 }
 
-/** A view without either field to cut around (not a customer view): serialised whole each time. */
-const WHOLE: readonly [string, string, string] = ['', '', ''];
-
-function cut(view: TicketView): readonly [string, string, string] {
+/** The JSON around position and estimate; null when the view has them in the other order (it is
+ * then kept whole and serialised whole each time). */
+function cut(view: TicketView): readonly [string, string, string] | null {
   const marked = JSON.stringify({ ...view, position: POSITION_MARK, eta: ETA_MARK });
   const p = marked.indexOf(POSITION_AT);
   const e = marked.indexOf(ETA_AT);
-  if (p < 0 || e < p) return WHOLE;
+  if (p < 0 || e < p) return null;
   const afterP = p + POSITION_AT.length - JSON.stringify(POSITION_MARK).length;
   const afterE = e + ETA_AT.length - JSON.stringify(ETA_MARK).length;
   return [marked.slice(0, afterP), marked.slice(p + POSITION_AT.length, afterE), marked.slice(e + ETA_AT.length)];
@@ -69,7 +91,7 @@ export class ShownView {
   }
 
   get status(): TicketView['status'] {
-    return this.frame.view.status;
+    return this.frame.status;
   }
 
   get view(): TicketView {
@@ -86,8 +108,8 @@ export class ShownView {
     if (next === this) return false;
     if (next.position !== this.position) return true;
     if (next.eta?.lowSeconds !== this.eta?.lowSeconds || next.eta?.highSeconds !== this.eta?.highSeconds) return true;
-    const a = this.frame.view;
-    const b = next.frame.view;
+    const a = this.frame;
+    const b = next.frame;
     return a !== b && (a.status !== b.status || a.counter !== b.counter || (a.pass ?? '') !== (b.pass ?? ''));
   }
 }

@@ -111,11 +111,12 @@ export class TicketEvents {
    */
   watch(queueId: string, first: TicketView, send: (v: ShownView) => void, end: (r: StreamEnd) => void): () => void {
     const q = this.group(queueId);
+    const ticketId = first.id;
     let stopped = false;
     const stop = (): void => {
       if (stopped) return;
       stopped = true;
-      q.remove(first.id, w);
+      q.remove(ticketId, w);
       this.release(q);
     };
     const w: Watch = {
