@@ -50,7 +50,7 @@ export function liveLines({ rows, floor }: LiveRows): string[] {
     v === null ? 'n/a' : base ? `${v} (${(v / base).toFixed(2)} ×)` : String(v);
   for (const r of rows)
     lines.push(
-      `| ${r.combo} | ${r.nodes} | ${r.watchers.toLocaleString('en')} | ${r.callNextMs.join(', ')} | ${r.answeredMs.join(', ')} | ${r.sustained.p50LagMs} / ${r.sustained.maxLagMs} (${r.sustained.calls} calls in ${r.sustained.seconds} s, ${r.sustained.refused} refused) | ${r.bytesPerWatcher.toLocaleString('en')} / ${r.rssPerWatcher.toLocaleString('en')} | ${us(r.rounds.serverUs, floor?.rounds.serverUs)} / ${us(r.cpuUsPerMessage, floor?.cpuUsPerMessage)} | ${r.rounds.clientUs ?? 'n/a'} | ${r.drops} |`,
+      `| ${r.combo} | ${r.nodes} | ${r.watchers.toLocaleString('en')} | ${r.callNextMs.join(', ')} | ${r.answeredMs.join(', ')} | ${r.sustained.p50LagMs} / ${r.sustained.maxLagMs} (${r.sustained.calls} calls in ${r.sustained.seconds} s, ${r.sustained.refused} refused) | ${r.bytesPerWatcher.toLocaleString('en')} (${r.bytesPerWatcherMoved.toLocaleString('en')} after the rounds) / ${r.rssPerWatcher.toLocaleString('en')} | ${us(r.rounds.serverUs, floor?.rounds.serverUs)} / ${us(r.cpuUsPerMessage, floor?.cpuUsPerMessage)} | ${r.rounds.clientUs ?? 'n/a'} | ${r.drops} |`,
     );
   if (floor)
     lines.push(

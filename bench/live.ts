@@ -30,6 +30,8 @@ export interface LiveFigures {
   };
   /** Heap and buffers the servers keep per open stream after a full collection (stream, socket, watch). */
   readonly bytesPerWatcher: number;
+  /** The same after the rounds: what the watches keep once passes have moved every watcher. */
+  readonly bytesPerWatcherMoved: number;
   /** Growth of the servers' resident set per open stream (adds native memory, and garbage not returned). */
   readonly rssPerWatcher: number;
   /** After one call-next: time until its answer came back, per round (the pass must not hold it up). */
@@ -173,6 +175,7 @@ export async function liveBench(
       ),
       clientUs: usPer([client0], [ownCpuMs()], roundMessages),
     };
+    const bytesPerWatcherMoved = Math.round(((await memory()).live - before.live) / opts.watchers);
 
     const firstSustained = k + 1;
     const cpu0 = servers.map((s) => processCpuMs(s.child.pid));
@@ -224,6 +227,7 @@ export async function liveBench(
         maxLagMs: Math.round(lags.at(-1) ?? 0),
       },
       bytesPerWatcher,
+      bytesPerWatcherMoved,
       rssPerWatcher,
       cpuUsPerMessage: usPer(cpu0, cpu1, delivered),
       answeredMs,

@@ -82,21 +82,35 @@ function scheduleOf(
  * as they stand: a renewal can still move them). A paused room admits nobody until an operator
  * resumes it, which no range can promise: its estimate is unknown (null).
  */
-export function admissionEta(queue: Inputs, position: number | null, now: number): Eta | null {
-  if (position === null || queue.status === 'paused') return null;
+export const admissionEta = (queue: Inputs, position: number | null, now: number): Eta | null =>
+  admissionEstimator(queue, now)(position);
+
+/** The same for any position, one reading of the room and one `now`: a pass asks it once per watcher. */
+export function admissionEstimator(queue: Inputs, now: number): (position: number | null) => Eta | null {
+  if (queue.status === 'paused') return () => null;
   const a = admissionOf(queue.settings);
   const opening = a.opensAt === null ? 0 : Math.max(0, Date.parse(a.opensAt) - now) / 1000;
   const interval = a.method === 'passthrough' ? 0 : admissionIntervalMs(a) / 1000;
-  if (a.maxActive === null || queue.sessionEnds === undefined)
+  const { maxActive, sessionSeconds } = a;
+  const { sessionEnds } = queue;
+  if (maxActive === null || sessionEnds === undefined)
+    return (position) =>
+      position === null
+        ? null
+        : {
+            lowSeconds: Math.floor(opening + (position - 1) * interval),
+            highSeconds: Math.ceil(opening + position * interval) + 1,
+          };
+  // Looked up at the first position asked, so a view with none (a called ticket) builds nothing.
+  let low: Schedule | null = null;
+  let high: Schedule | null = null;
+  return (position) => {
+    if (position === null) return null;
+    low ??= scheduleOf(sessionEnds, now, opening, interval, maxActive, sessionSeconds);
+    high ??= scheduleOf(sessionEnds, now, opening + interval, interval, maxActive, sessionSeconds);
     return {
-      lowSeconds: Math.floor(opening + (position - 1) * interval),
-      highSeconds: Math.ceil(opening + position * interval) + 1,
+      lowSeconds: Math.floor(low.admittedAt(position)),
+      highSeconds: Math.ceil(high.admittedAt(position)) + 1,
     };
-  const session = a.sessionSeconds;
-  const low = scheduleOf(queue.sessionEnds, now, opening, interval, a.maxActive, session);
-  const high = scheduleOf(queue.sessionEnds, now, opening + interval, interval, a.maxActive, session);
-  return {
-    lowSeconds: Math.floor(low.admittedAt(position)),
-    highSeconds: Math.ceil(high.admittedAt(position)) + 1,
   };
 }

@@ -29,17 +29,23 @@ export const MIN_PUBLIC_SAMPLES = 20;
 
 type Inputs = Pick<Queue, 'serviceSecondsEwma' | 'serviceSecondsVariance' | 'settings' | 'etaScale'>;
 
-export function estimateWait(queue: Inputs, position: number | null): Eta | null {
-  if (position === null) return null;
+export const estimateWait = (queue: Inputs, position: number | null): Eta | null => waitEstimator(queue)(position);
+
+/** The estimate at any position for one reading of the queue: a pass asks it once per watcher. */
+export function waitEstimator(queue: Inputs): (position: number | null) => Eta | null {
   const measured = queue.serviceSecondsEwma;
   const mean = measured ?? queue.settings.averageServiceSeconds;
   const sd = Math.sqrt(Math.max(0, queue.serviceSecondsVariance ?? 0));
   const cv = measured === null || mean <= 0 ? UNMEASURED_CV : Math.max(CV_FLOOR, sd / mean);
-  const spread = (queue.etaScale ?? INITIAL_SCALE) * cv * mean * Math.sqrt(position);
-  const lowSeconds = Math.max(0, Math.round(position * mean - spread));
-  const high = Math.max(0, Math.round(position * mean + spread));
-  // Rounding can close a range of a fast queue; while someone is ahead it must stay open.
-  return { lowSeconds, highSeconds: position > 1 && high <= lowSeconds ? lowSeconds + 1 : high };
+  const unitSpread = (queue.etaScale ?? INITIAL_SCALE) * cv * mean;
+  return (position) => {
+    if (position === null) return null;
+    const spread = unitSpread * Math.sqrt(position);
+    const lowSeconds = Math.max(0, Math.round(position * mean - spread));
+    const high = Math.max(0, Math.round(position * mean + spread));
+    // Rounding can close a range of a fast queue; while someone is ahead it must stay open.
+    return { lowSeconds, highSeconds: position > 1 && high <= lowSeconds ? lowSeconds + 1 : high };
+  };
 }
 
 /** Whether a measured wait fell inside the range quoted at join (both ends included). */

@@ -1,8 +1,9 @@
 import { isAppError } from '../errors/index.js';
 import type { LiveIndex } from '../live/contract.js';
 import { applyNote, type QueueNote, type TicketNote } from './live-notes.js';
-import type { Queue, TicketStatus } from './types.js';
-import { etaAt, type TicketView } from './views.js';
+import { ShownView, ViewFrame } from './shown-view.js';
+import type { Eta, Queue, TicketStatus } from './types.js';
+import { estimatorAt, type TicketView } from './views.js';
 
 /** Why a ticket's stream ended: the ticket reached an end, or its queue (and so the ticket) is gone. */
 export type StreamEnd = 'served' | 'left' | 'expired' | 'deleted';
@@ -10,7 +11,7 @@ export type StreamEnd = 'served' | 'left' | 'expired' | 'deleted';
 const ENDS: Partial<Record<TicketStatus, StreamEnd>> = { served: 'served', left: 'left', expired: 'expired' };
 
 /** The reason a stream ends with this view, or null while the ticket can still change. */
-export const streamEnd = (view: TicketView): StreamEnd | null => ENDS[view.status] ?? null;
+export const streamEnd = (view: Pick<TicketView, 'status'>): StreamEnd | null => ENDS[view.status] ?? null;
 
 /**
  * Passes start at least this far apart: changes that come while a pass is recent wait for the next
@@ -28,10 +29,10 @@ const WALK_WHILE_WAITING_PER_WATCHER = 32;
 const REREADS_AT_ONCE = 8;
 
 export interface Watch {
-  readonly send: (view: TicketView) => void;
+  readonly send: (shown: ShownView) => void;
   readonly end: (reason: StreamEnd) => void;
   /** What this stream last showed, so an unchanged view is not sent again. */
-  last: string;
+  last: ShownView;
 }
 
 /**
@@ -45,8 +46,13 @@ export interface PassReport {
 }
 
 interface Watched {
-  view: TicketView;
+  readonly id: string;
+  shown: ShownView;
   readonly watches: Set<Watch>;
+  /** The ticket's zero-based place in the order as read by pass number `rankedIn`, kept here
+   * rather than in a map per pass; a ticket the latest pass did not rank is not waiting. */
+  rank: number;
+  rankedIn: number;
 }
 
 /** What a pass needs from the rest of the node: the queue row, the order, and a ticket's full view. */
@@ -82,6 +88,7 @@ export class QueueWatch {
   /** When the last pass ended plus how long it took: the earliest start of the next. */
   private nextEarliest = 0;
   private lastStart = Number.NEGATIVE_INFINITY;
+  private passes = 0;
 
   constructor(
     readonly queueId: string,
@@ -93,11 +100,12 @@ export class QueueWatch {
     return this.tickets.size + this.followers.size;
   }
 
-  add(first: TicketView, w: Watch): void {
-    let t = this.tickets.get(first.id);
+  add(first: ShownView, w: Watch): void {
+    const id = first.frame.id;
+    let t = this.tickets.get(id);
     if (!t) {
-      t = { view: first, watches: new Set() };
-      this.tickets.set(first.id, t);
+      t = { id, shown: first, watches: new Set(), rank: 0, rankedIn: 0 };
+      this.tickets.set(id, t);
     }
     t.watches.add(w);
   }
@@ -183,20 +191,22 @@ export class QueueWatch {
       this.endAll('deleted');
       return this.tellFollowers({ queue: null, heard: true });
     }
-    const ranks = this.tickets.size > 0 ? await this.ranks() : new Map<string, number>();
+    const passNo = ++this.passes;
+    if (this.tickets.size > 0) await this.rank(passNo);
     const unsure: string[] = [];
-    // Every estimate of a pass is for the same moment: one date for the crowd, not one per watcher.
-    const now = this.sources.now();
-    for (const [id, t] of this.tickets) {
-      const note = notes.get(id);
-      const view = note ? applyNote(t.view, note) : t.view;
-      const rank = ranks.get(id);
-      const waiting = view.status === 'waiting';
-      const needsPass = view.status === 'admitted' && queue.mode === 'waiting_room' && view.pass === undefined;
-      if (all || waiting !== (rank !== undefined) || needsPass) unsure.push(id);
+    // Every estimate of a pass is for the same reading and moment: what does not depend on the
+    // position (the room's settings, its schedule, the queue's spread) is worked out once.
+    const etaAt = estimatorAt(queue, this.sources.now());
+    for (const t of this.tickets.values()) {
+      const note = notes.get(t.id);
+      const frame = note ? new ViewFrame(applyNote(t.shown.frame.view, note)) : t.shown.frame;
+      const rank = t.rankedIn === passNo ? t.rank : undefined;
+      const waiting = frame.status === 'waiting';
+      const needsPass = frame.status === 'admitted' && queue.mode === 'waiting_room' && frame.pass === undefined;
+      if (all || waiting !== (rank !== undefined) || needsPass) unsure.push(t.id);
       else {
         const position = rank === undefined ? null : rank + 1;
-        this.show(t, { ...view, position, eta: etaAt(queue, position, now) });
+        this.show(t, shownAt(t.shown, frame, position, etaAt(position)));
       }
     }
     // A resync rereads every watched ticket: a few at a time, not one round trip after another.
@@ -209,47 +219,50 @@ export class QueueWatch {
     for (const f of [...this.followers]) f(pass);
   }
 
-  /** Zero-based ranks of the watched tickets that are waiting. */
-  private async ranks(): Promise<Map<string, number>> {
+  /** Gives each watched ticket that is waiting its place in the order, for this pass. */
+  private async rank(passNo: number): Promise<void> {
     const { index } = this.sources;
-    const ranks = new Map<string, number>();
+    const mark = (id: string, rank: number): void => {
+      const t = this.tickets.get(id);
+      if (!t) return;
+      t.rank = rank;
+      t.rankedIn = passNo;
+    };
     const count = await index.count(this.queueId);
     if (count <= this.tickets.size * WALK_WHILE_WAITING_PER_WATCHER) {
       const order = await index.range(this.queueId, 0, Infinity);
-      for (let i = 0; i < order.length; i++) if (this.tickets.has(order[i] as string)) ranks.set(order[i] as string, i);
-      return ranks;
+      for (let i = 0; i < order.length; i++) mark(order[i] as string, i);
+      return;
     }
     const ids = [...this.tickets.keys()];
     const found = await Promise.all(ids.map((id) => index.rank(this.queueId, id)));
     ids.forEach((id, i) => {
       const r = found[i];
-      if (r !== null && r !== undefined) ranks.set(id, r);
+      if (r !== null && r !== undefined) mark(id, r);
     });
-    return ranks;
   }
 
   private async reread(id: string): Promise<void> {
     const t = this.tickets.get(id);
     if (!t) return;
     try {
-      this.show(t, await this.sources.ticket(id));
+      this.show(t, ShownView.of(await this.sources.ticket(id)));
     } catch (e) {
       if (isAppError(e) && e.code === 'not_found') this.endTicket(t, 'deleted');
       else this.sources.onError(e);
     }
   }
 
-  private show(t: Watched, view: TicketView): void {
-    t.view = view;
-    const k = viewKey(view);
+  private show(t: Watched, shown: ShownView): void {
+    t.shown = shown;
     // A send never removes a watch at once (a dropped stream closes later), so no copy of the set.
     for (const w of t.watches) {
-      if (w.last !== k) {
-        w.last = k;
-        w.send(view);
+      if (w.last.differs(shown)) {
+        w.last = shown;
+        w.send(shown);
       }
     }
-    const over = streamEnd(view);
+    const over = streamEnd(shown);
     if (over) this.endTicket(t, over);
   }
 
@@ -262,6 +275,12 @@ export class QueueWatch {
   }
 }
 
-/** The fields whose change is worth a message. */
-export const viewKey = (v: TicketView): string =>
-  `${v.status}|${v.position}|${v.eta?.lowSeconds}|${v.eta?.highSeconds}|${v.counter}|${v.pass ?? ''}`;
+/** What a pass shows: the last shown view again when nothing in it moved, so a quiet watcher costs no new view. */
+function shownAt(last: ShownView, frame: ViewFrame, position: number | null, eta: Eta | null): ShownView {
+  const same =
+    frame === last.frame &&
+    position === last.position &&
+    eta?.lowSeconds === last.eta?.lowSeconds &&
+    eta?.highSeconds === last.eta?.highSeconds;
+  return same ? last : new ShownView(frame, position, eta);
+}

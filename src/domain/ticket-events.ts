@@ -1,7 +1,8 @@
 import type { Bus, LiveIndex } from '../live/contract.js';
 import { decodeNote, encodeNote, noteOf, type TicketNote } from './live-notes.js';
 import type { QueueService } from './queue-service.js';
-import { QueueWatch, streamEnd, viewKey, type PassReport, type StreamEnd, type Watch } from './queue-watch.js';
+import { QueueWatch, streamEnd, type PassReport, type StreamEnd, type Watch } from './queue-watch.js';
+import { ShownView } from './shown-view.js';
 import type { TicketRecord, TicketStatus } from './types.js';
 import type { TicketView } from './views.js';
 
@@ -104,16 +105,18 @@ export class TicketEvents {
   }
 
   /**
-   * Starts watching; returns a function that stops. The first view is sent at once. `end` is
-   * called once when the ticket is served, leaves, expires or is deleted; the watch stops itself.
+   * Starts watching; returns a function that stops. The first view is sent at once. `send` gets the
+   * view with its JSON, built once per pass for all of the ticket's streams. `end` is called once
+   * when the ticket is served, leaves, expires or is deleted; the watch stops itself.
    */
-  watch(queueId: string, first: TicketView, send: (v: TicketView) => void, end: (r: StreamEnd) => void): () => void {
+  watch(queueId: string, first: TicketView, send: (v: ShownView) => void, end: (r: StreamEnd) => void): () => void {
     const q = this.group(queueId);
+    const ticketId = first.id;
     let stopped = false;
     const stop = (): void => {
       if (stopped) return;
       stopped = true;
-      q.remove(first.id, w);
+      q.remove(ticketId, w);
       this.release(q);
     };
     const w: Watch = {
@@ -122,10 +125,10 @@ export class TicketEvents {
         stop();
         end(reason);
       },
-      last: viewKey(first),
+      last: ShownView.of(first),
     };
-    q.add(first, w);
-    send(first);
+    q.add(w.last, w);
+    send(w.last);
     const over = streamEnd(first);
     if (over) w.end(over);
     return stop;

@@ -1,6 +1,6 @@
-import { admissionEta } from './admission-eta.js';
+import { admissionEstimator, admissionEta } from './admission-eta.js';
 import { admissionOf } from './admission.js';
-import { estimateWait, publicCoverage } from './eta.js';
+import { estimateWait, publicCoverage, waitEstimator } from './eta.js';
 import type { AdmissionSettings, Eta, Queue, QueueSettings, Ticket } from './types.js';
 
 /**
@@ -39,10 +39,10 @@ export interface OperatorTicketView extends TicketView {
   metadata: Record<string, unknown> | null;
 }
 
-/** The estimate shown at a position; live updates recompute it from the queue without the ticket. `now`
- * is the node's clock: a waiting room's wait counts down to `opensAt` from it. */
-export const etaAt = (queue: Queue, position: number | null, now: Date): Eta | null =>
-  queue.mode === 'waiting_room' ? admissionEta(queue, position, now.getTime()) : estimateWait(queue, position);
+/** The estimate at any position for one reading of the queue and one moment, the node's clock (a
+ * waiting room's wait counts down to `opensAt` from it). Live updates ask it once per watcher. */
+export const estimatorAt = (queue: Queue, now: Date): ((position: number | null) => Eta | null) =>
+  queue.mode === 'waiting_room' ? admissionEstimator(queue, now.getTime()) : waitEstimator(queue);
 
 export function ticketView(t: Ticket, queue: Queue, position: number | null, now: Date): TicketView {
   return {
@@ -52,7 +52,7 @@ export function ticketView(t: Ticket, queue: Queue, position: number | null, now
     status: t.status,
     priority: t.priority,
     position,
-    eta: etaAt(queue, position, now),
+    eta: estimatorAt(queue, now)(position),
     etaAtJoin: t.etaAtJoin,
     name: t.name,
     counter: t.counter,

@@ -11,6 +11,8 @@ const PING_MS = 15_000;
 export interface SseStream {
   /** Sends one event; drops the client instead when its unread bytes are over the bound. */
   send(event: string, data: unknown): void;
+  /** The same with the data already serialised (one text shared by many streams). */
+  sendJson(event: string, json: string): void;
   /** Sends a last event and ends the response. */
   end(event: string, data: unknown, retryMs?: number): void;
 }
@@ -60,6 +62,9 @@ export function startSse(
   return {
     send(event, data) {
       write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    sendJson(event, json) {
+      write(`id: ${++seq}\nevent: ${event}\ndata: ${json}\n\n`);
     },
     end(event, data, retryMs) {
       clearInterval(ping);

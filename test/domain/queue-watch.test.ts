@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, mock, test } from 'node:test';
 import type { TicketNote } from '../../src/domain/live-notes.js';
 import { QueueWatch } from '../../src/domain/queue-watch.js';
+import { ShownView } from '../../src/domain/shown-view.js';
 import { DEFAULT_QUEUE_SETTINGS } from '../../src/domain/types.js';
 import type { TicketView } from '../../src/domain/views.js';
 import { notFound } from '../../src/errors/index.js';
@@ -87,7 +88,8 @@ describe('a pass over one queue’s watchers', () => {
       Promise.resolve(async () => undefined),
     );
     const sent: TicketView[] = [];
-    w.add(view('t20', 20), { send: (v) => sent.push(v), end: () => undefined, last: '' });
+    const first = ShownView.of(view('t20', 20));
+    w.add(first, { send: (v) => sent.push(v.view), end: () => undefined, last: first });
     return { live, w, sent };
   };
 

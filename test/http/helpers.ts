@@ -91,7 +91,8 @@ export function assertError(r: { status: number; body: any }, status: number, co
 /** Reads Server-Sent Events from a fetch body; `next()` resolves with the next event's data or rejects on timeout. */
 export class SseReader {
   private buf = '';
-  private readonly queue: any[] = [];
+  /** Each event's data and its block as it came, without the blank line that ends it. */
+  private readonly queue: { data: any; block: string }[] = [];
   private readonly decoder = new TextDecoder();
   private readonly ac = new AbortController();
   private reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
@@ -109,6 +110,11 @@ export class SseReader {
   }
 
   async next(timeoutMs = 10_000): Promise<any> {
+    return (await this.nextBlock(timeoutMs)).data;
+  }
+
+  /** The next event with its bytes as sent, for tests of the exact text. */
+  async nextBlock(timeoutMs = 10_000): Promise<{ data: any; block: string }> {
     const end = Date.now() + timeoutMs;
     while (this.queue.length === 0) {
       if (!this.reader) throw new Error('not open');
@@ -133,10 +139,10 @@ export class SseReader {
           .filter((l) => l.startsWith('data:'))
           .map((l) => l.slice(5).trimStart())
           .join('\n');
-        if (data) this.queue.push(JSON.parse(data));
+        if (data) this.queue.push({ data: JSON.parse(data), block });
       }
     }
-    return this.queue.shift();
+    return this.queue.shift() as { data: any; block: string };
   }
 
   /** Reads events until one satisfies `pred`. */

@@ -182,20 +182,26 @@ async function openTicketStream(
     unwatch();
     return null;
   }
+  // The closures below live as long as the stream: they keep the ids, and hand the first view to
+  // the watch without holding it beside what the watch keeps of the ticket.
+  const { id: ticketId, queueId } = first;
+  let firstView: TicketView | null = first;
   return (headers) => {
     const sse = startSse(res, headers);
     // A recall changes nothing the live updates compare, so its fresh view is sent from here.
-    const unrecall = ctx.recalls.listen(first.id, () => {
-      ctx.service.watchedTicket(first.id).then(
+    const unrecall = ctx.recalls.listen(ticketId, () => {
+      ctx.service.watchedTicket(ticketId).then(
         (view) => sse.send('ticket', view),
         () => undefined,
       );
     });
     res.on('close', unrecall);
+    const view = firstView as TicketView;
+    firstView = null;
     stop = ctx.events.watch(
-      first.queueId,
-      first,
-      (view) => sse.send('ticket', view),
+      queueId,
+      view,
+      (shown) => sse.sendJson('ticket', shown.json),
       // A browser's EventSource reconnects when a stream closes; `retry` spaces out the retries
       // of a page that does not close it on `end` (it would only be told the same end again).
       (reason) => sse.end('end', { reason }, END_RETRY_MS),

@@ -63,7 +63,7 @@ for (const combo of COMBOS) {
       const stopWatching = watcher.events.watch(
         ttl.id,
         first,
-        (v) => seen.push(v),
+        (v) => seen.push(v.view),
         (reason) => ended.push(reason),
       );
 
