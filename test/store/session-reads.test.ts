@@ -6,7 +6,6 @@ import { after, describe, it } from 'node:test';
 import type { KyselyPlugin, PluginTransformQueryArgs, RootOperationNode } from 'kysely';
 import { newId } from '../../src/domain/tokens.js';
 import { DEFAULT_QUEUE_SETTINGS, type AdmissionSettings } from '../../src/domain/types.js';
-import type { JoinRequest } from '../../src/store/contract.js';
 import type { DialectParts } from '../../src/store/kysely/dialect.js';
 import { activeSessions } from '../../src/store/kysely/admission.js';
 import { joinMany } from '../../src/store/kysely/join.js';
@@ -15,6 +14,7 @@ import { KyselyStore } from '../../src/store/kysely/store.js';
 import { openPostgres } from '../../src/store/postgres/connect.js';
 import { openSqlite } from '../../src/store/sqlite/connect.js';
 import { skipPg, TEST_DATABASE_URL, uniqueName } from '../support/env.js';
+import { joinRequest } from '../support/join-request.js';
 import { dropSchema } from '../support/pg.js';
 import { SentSql, sentPlan } from './sent-sql.js';
 
@@ -60,17 +60,6 @@ const BACKENDS: { name: string; skip: false | string; open: () => DialectParts }
   },
 ];
 
-const request = (idempotencyKey: string | null = null): JoinRequest => ({
-  id: newId('t'),
-  tokenHash: 'h'.repeat(64),
-  priority: 'normal',
-  name: null,
-  contact: null,
-  metadata: null,
-  idempotencyKey,
-  sealedToken: null,
-});
-
 /** A room with `ends.length` visitors admitted, their sessions ending at `ends` (ms from T0). */
 async function room(store: KyselyStore, admission: Partial<AdmissionSettings>, ends: readonly number[]) {
   const q = await store.createQueue(
@@ -83,7 +72,7 @@ async function room(store: KyselyStore, admission: Partial<AdmissionSettings>, e
     },
     new Date(T0),
   );
-  const reqs = ends.map(() => request());
+  const reqs = ends.map(() => joinRequest());
   await store.joinMany(q.id, reqs, new Date(T0));
   for (const [i, r] of reqs.entries())
     await store.transition(
@@ -105,7 +94,7 @@ for (const b of BACKENDS) {
         const capped = await room(store, { newPerMinute: 60, maxActive: 2 }, [300_000, 600_000]);
         for (const keyed of [false, true]) {
           const reads = new TicketReads();
-          const reqs = Array.from({ length: 20 }, (_, i) => request(keyed ? `k-${i}` : null));
+          const reqs = Array.from({ length: 20 }, (_, i) => joinRequest({ idempotencyKey: keyed ? `k-${i}` : null }));
           const out = await joinMany(parts.db.withPlugin(reads), capped, reqs, new Date(T0), parts);
           assert.equal(reads.count, 1, `one read of the sessions for the batch (keyed: ${keyed})`);
           assert.ok(out.every((o) => o.kind === 'joined'));
@@ -114,7 +103,7 @@ for (const b of BACKENDS) {
         }
         const open = await room(store, { newPerMinute: 60 }, [300_000, 600_000]);
         const reads = new TicketReads();
-        const out = await joinMany(parts.db.withPlugin(reads), open, [request()], new Date(T0), parts);
+        const out = await joinMany(parts.db.withPlugin(reads), open, [joinRequest()], new Date(T0), parts);
         assert.equal(reads.count, 0, 'a room without a cap reads no sessions');
         assert.deepEqual(out[0]?.kind === 'joined' ? out[0].ticket.etaAtJoin : null, { lowSeconds: 0, highSeconds: 2 });
       } finally {
