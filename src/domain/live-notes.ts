@@ -23,6 +23,9 @@ export interface TicketNote {
   readonly calledAt: string | null;
   readonly endedAt: string | null;
   readonly admittedUntil: string | null;
+  /** Absent from a note another version published: the held view's values stay. */
+  readonly recalls?: number;
+  readonly recalledAt?: string | null;
 }
 
 export const noteOf = (t: Ticket): TicketNote => ({
@@ -33,6 +36,8 @@ export const noteOf = (t: Ticket): TicketNote => ({
   calledAt: t.calledAt?.toISOString() ?? null,
   endedAt: t.endedAt?.toISOString() ?? null,
   admittedUntil: t.admittedUntil?.toISOString() ?? null,
+  recalls: t.recalls,
+  recalledAt: t.recalledAt?.toISOString() ?? null,
 });
 
 export const encodeNote = (n: QueueNote): string => JSON.stringify(n);
@@ -58,8 +63,16 @@ export function applyNote(view: TicketView, n: TicketNote): TicketView {
     counter: n.counter,
     calledAt: n.calledAt,
     endedAt: n.endedAt,
+    recalls: n.recalls ?? view.recalls,
+    recalledAt: n.recalledAt === undefined ? view.recalledAt : n.recalledAt,
   };
   if (n.status === 'admitted') next.admittedUntil = n.admittedUntil;
-  else delete next.admittedUntil;
+  else {
+    // Only an admitted ticket carries a session and its pass (`withPass`): a ticket that moved on
+    // must not keep showing a pass that may still be valid.
+    delete next.admittedUntil;
+    delete next.pass;
+    delete next.continueUrl;
+  }
   return next;
 }

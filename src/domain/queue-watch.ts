@@ -257,10 +257,10 @@ export class QueueWatch {
     t.shown = shown;
     // A send never removes a watch at once (a dropped stream closes later), so no copy of the set.
     for (const w of t.watches) {
-      if (w.last.differs(shown)) {
-        w.last = shown;
-        w.send(shown);
-      }
+      const worth = w.last.differs(shown);
+      // Kept even when nothing worth a message moved, so a stream holds one frame, not an old one too.
+      w.last = shown;
+      if (worth) w.send(shown);
     }
     const over = streamEnd(shown);
     if (over) this.endTicket(t, over);

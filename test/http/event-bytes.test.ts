@@ -69,5 +69,38 @@ for (const combo of COMBOS) {
         sse.close();
       }
     });
+
+    test('after a recall to another desk, every event keeps the recall, up to the last one', async () => {
+      const act = nodes[0] as Node;
+      const watch = nodes.at(-1) as Node;
+      const q = (await createQueue(act.url)).id;
+      const c = await join(act.url, q);
+      await call(act.url, 'POST', `/api/queues/${q}/call-next`, { body: { counter: 'Desk 2' } });
+      const sse = new SseReader(`${watch.url}/api/tickets/${c.id}/events?token=${encodeURIComponent(c.token)}`);
+      await sse.open();
+      try {
+        assert.equal((await sse.nextBlock()).data.counter, 'Desk 2');
+        const recalled = await call(act.url, 'POST', `/api/tickets/${c.id}/recall`, { body: { counter: 'Desk 3' } });
+        assert.equal(recalled.status, 200, JSON.stringify(recalled.body));
+        // The recall's own message and the pass that sees the new desk have both gone out by now.
+        await new Promise((r) => setTimeout(r, 700));
+        const recalledView = JSON.stringify(await act.rt.service.watchedTicket(c.id));
+        const served = await call(act.url, 'POST', `/api/tickets/${c.id}/serve`, { body: {} });
+        assert.equal(served.status, 200, JSON.stringify(served.body));
+        const events: string[] = [];
+        for (;;) {
+          const { data } = await sse.nextBlock();
+          if (data.reason !== undefined) break;
+          events.push(JSON.stringify(data));
+        }
+        const last = events.pop();
+        assert.ok(events.length > 0, 'the recall is told');
+        for (const e of events) assert.equal(e, recalledView, 'an event after the recall shows it');
+        assert.equal(last, JSON.stringify(await act.rt.service.watchedTicket(c.id)), 'the last view keeps the recall');
+        assert.equal(JSON.parse(last as string).recalls, 1);
+      } finally {
+        sse.close();
+      }
+    });
   });
 }
