@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import { loadConfig } from '../../src/config/index.js';
-import { buildApp } from '../../src/http/app.js';
-import { createRuntime } from '../../src/runtime/runtime.js';
-import { call, COMBOS, type Isolation, MASTER_KEY } from '../support/harness.js';
+import { call, COMBOS, type Isolation, startNode } from '../support/harness.js';
 import { createQueue, join } from './helpers.js';
 
 /**
@@ -18,48 +14,41 @@ import { createQueue, join } from './helpers.js';
 
 const embedded = COMBOS[0] as (typeof COMBOS)[number];
 
+/**
+ * A node whose log lines land in `lines`, with a hook counting the requests Fastify routes. The
+ * trusted proxy hop lets tests name client addresses; three wrong tokens block an address.
+ */
 async function startApp(iso: Isolation, extra: Record<string, string>, lines: string[]) {
-  const config = loadConfig({
-    QK_MASTER_KEY: MASTER_KEY,
-    QK_SCHEDULER: 'off',
-    QK_JOIN_RATE_LIMIT: '0',
-    QK_TRUST_PROXY: '1',
-    QK_TOKEN_GUESS_LIMIT: '3',
-    PORT: '0',
-    ...iso.env,
-    ...extra,
-  });
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
       done();
     },
   });
-  const rt = await createRuntime(config, { logger: pino({ level: 'info' }, sink) });
-  const app: FastifyInstance = await buildApp(rt);
   const routed = { count: 0 };
-  app.addHook('onRequest', (_req, _reply, done) => {
-    routed.count++;
-    done();
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  await rt.start();
-  const addr = app.server.address();
-  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const node = await startNode(
+    iso.env,
+    { QK_TRUST_PROXY: '1', QK_TOKEN_GUESS_LIMIT: '3', ...extra },
+    {
+      logger: pino({ level: 'info' }, sink),
+      beforeListen: (app) =>
+        app.addHook('onRequest', (_req, _reply, done) => {
+          routed.count++;
+          done();
+        }),
+    },
+  );
   return {
-    base,
+    base: node.url,
     routed,
-    rt,
+    rt: node.rt,
     /** Status polls answered 200, as the request counter has them. */
     polls: async (): Promise<number> => {
-      const { values } = await rt.metrics.httpRequests.get();
+      const { values } = await node.rt.metrics.httpRequests.get();
       const v = values.find((x) => x.labels.route === '/api/tickets/:ticketId' && x.labels.status === 200);
       return v?.value ?? 0;
     },
-    close: async () => {
-      await app.close();
-      await rt.close();
-    },
+    close: () => node.close(),
   };
 }
 
@@ -152,20 +141,6 @@ describe(`${embedded.name}: status poll before routing`, { skip: embedded.skip }
     const head = await fetch(`${app.base}/api/tickets/${t.id}`, { method: 'HEAD', headers });
     assert.equal(head.status, 200);
     assert.equal(app.routed.count, routed + 1, 'HEAD goes to the route, which answers it');
-  });
-});
-
-describe(`${embedded.name}: status poll before routing, when something goes wrong`, { skip: embedded.skip }, () => {
-  let iso: Isolation;
-  let app: Awaited<ReturnType<typeof startApp>>;
-
-  before(async () => {
-    iso = embedded.isolate();
-    app = await startApp(iso, {}, []);
-  });
-  after(async () => {
-    await app?.close();
-    await iso?.cleanup();
   });
 
   test('an address blocked for guessing is refused even with the right token; other addresses keep the fast answer', async () => {

@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config/index.js';
 import { buildApp } from '../../src/http/app.js';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
+import type { Logger } from '../../src/logging/logger.js';
 import { TEST_DATABASE_URL, TEST_REDIS_URL, skipPg, skipRedis, uniqueName } from './env.js';
 
 export const MASTER_KEY = 'test-master-key-0123456789abcdef0123456789';
@@ -83,8 +84,18 @@ export interface Node {
   close(): Promise<void>;
 }
 
+/** What a test may add to a node: its own log sink, and hooks registered before the node listens. */
+export interface NodeOptions {
+  readonly logger?: Logger;
+  readonly beforeListen?: (app: FastifyInstance) => void;
+}
+
 /** Starts a real node (runtime + HTTP on a free loopback port) with the given env. */
-export async function startNode(env: Record<string, string>, extra: Record<string, string> = {}): Promise<Node> {
+export async function startNode(
+  env: Record<string, string>,
+  extra: Record<string, string> = {},
+  opts: NodeOptions = {},
+): Promise<Node> {
   const config = loadConfig({
     QK_MASTER_KEY: MASTER_KEY,
     QK_SCHEDULER: 'off',
@@ -94,8 +105,9 @@ export async function startNode(env: Record<string, string>, extra: Record<strin
     ...env,
     ...extra,
   });
-  const rt = await createRuntime(config, { logger: pino({ level: 'silent' }) });
+  const rt = await createRuntime(config, { logger: opts.logger ?? pino({ level: 'silent' }) });
   const app = await buildApp(rt);
+  opts.beforeListen?.(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
   // As `serve` does: the index watcher, the sampler and (unless QK_SCHEDULER=off) the scheduler.
   await rt.start();
